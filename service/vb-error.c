@@ -1,0 +1,32 @@
+#include "vb-error.h"
+
+G_DEFINE_QUARK (vb-error-quark, vb_error)
+
+const char *
+vb_error_dbus_name (const GError *error)
+{
+  if (error->domain == VB_ERROR) {
+    switch ((VbError) error->code) {
+    case VB_ERROR_NOT_AUTHORIZED:
+      return "org.virtbus.Error.NotAuthorized";
+    case VB_ERROR_AUTH_CANCELLED:
+      return "org.virtbus.Error.AuthenticationCancelled";
+    default:
+      return "org.libvirt.Error";
+    }
+  }
+  if (error->domain == G_DBUS_ERROR && error->code == G_DBUS_ERROR_INVALID_ARGS)
+    return "org.freedesktop.DBus.Error.InvalidArgs";
+  return "org.libvirt.Error";
+}
+
+gboolean
+vb_check_flags (guint flags, guint allowed, const char *method, GError **error)
+{
+  if ((flags & ~allowed) != 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_UNSUPPORTED_FLAGS,
+                 "unsupported flags (0x%x) in %s", flags & ~allowed, method);
+    return FALSE;
+  }
+  return TRUE;
+}
