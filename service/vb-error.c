@@ -1,6 +1,21 @@
 #include "vb-error.h"
 
-G_DEFINE_QUARK (vb-error-quark, vb_error)
+/* Only these codes have a D-Bus name of their own for GDBus' automatic
+ * mapping (Properties.Set); replies to method calls go through
+ * vb_error_dbus_name(), which maps every other code to org.libvirt.Error. */
+static const GDBusErrorEntry dbus_entries[] = {
+  { VB_ERROR_FAILED, "org.libvirt.Error" },
+  { VB_ERROR_NOT_AUTHORIZED, "org.virtbus.Error.NotAuthorized" },
+  { VB_ERROR_AUTH_CANCELLED, "org.virtbus.Error.AuthenticationCancelled" },
+};
+
+GQuark
+vb_error_quark (void)
+{
+  static gsize quark = 0;
+  g_dbus_error_register_error_domain ("vb-error-quark", &quark, dbus_entries, G_N_ELEMENTS (dbus_entries));
+  return (GQuark) quark;
+}
 
 const char *
 vb_error_dbus_name (const GError *error)

@@ -1,0 +1,149 @@
+/* virtbusd: the thin executable around the daemon library. */
+#define G_LOG_DOMAIN "virtbus"
+
+#include "config.h"
+
+#include <glib-unix.h>
+#include <locale.h>
+#include <stdlib.h>
+
+#include "vb-service.h"
+#include "vb-test-backend.h"
+
+#define VB_BUS_NAME "org.libvirt"
+
+typedef struct {
+  GMainLoop *loop;
+  int exit_code;
+} Daemon;
+
+static gboolean
+on_quit_signal (gpointer user_data)
+{
+  Daemon *daemon = user_data;
+  g_info ("signal received, shutting down");
+  g_main_loop_quit (daemon->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_name_acquired (GDBusConnection *connection, const char *name, gpointer user_data)
+{
+  g_info ("owning %s", name);
+}
+
+static void
+on_name_lost (GDBusConnection *connection, const char *name, gpointer user_data)
+{
+  Daemon *daemon = user_data;
+  g_printerr ("virtbusd: lost or could not own the bus name %s (another instance running? try --replace)\n",
+              name);
+  daemon->exit_code = EXIT_FAILURE;
+  g_main_loop_quit (daemon->loop);
+}
+
+static void
+on_connection_closed (GDBusConnection *connection, gboolean remote_peer_vanished, GError *error,
+                      gpointer user_data)
+{
+  Daemon *daemon = user_data;
+  g_printerr ("virtbusd: the message bus connection was closed%s%s\n", error ? ": " : "",
+              error ? error->message : "");
+  daemon->exit_code = EXIT_FAILURE;
+  g_main_loop_quit (daemon->loop);
+}
+
+int
+main (int argc, char **argv)
+{
+  gboolean opt_system = FALSE, opt_session = FALSE, opt_replace = FALSE, opt_verbose = FALSE,
+           opt_version = FALSE;
+  g_autofree char *opt_root_prefix = NULL;
+  g_auto(GStrv) opt_drivers = NULL;
+  const GOptionEntry entries[] = {
+    { "system", 0, 0, G_OPTION_ARG_NONE, &opt_system, "Serve the system bus (state under /etc, /run, /var)", NULL },
+    { "session", 0, 0, G_OPTION_ARG_NONE, &opt_session, "Serve the session bus of this user (the default)", NULL },
+    { "driver", 'd', 0, G_OPTION_ARG_STRING_ARRAY, &opt_drivers,
+      "Export only this connection (test); repeat for several. Default: all", "NAME" },
+    { "root-prefix", 0, 0, G_OPTION_ARG_FILENAME, &opt_root_prefix,
+      "Relocate every configuration, state, data and log directory under DIR (for tests)", "DIR" },
+    { "replace", 'r', 0, G_OPTION_ARG_NONE, &opt_replace, "Replace a running instance", NULL },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, "Log debug messages", NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) connection = NULL;
+  g_autoptr(VbService) service = NULL;
+  Daemon daemon = { NULL, EXIT_SUCCESS };
+  guint owner_id;
+
+  setlocale (LC_ALL, "");
+  context = g_option_context_new (NULL);
+  g_option_context_set_summary (context,
+                                "The virtbus daemon: manages virtual machines, networks, storage and host\n"
+                                "devices over D-Bus (bus name org.libvirt, libvirt-dbus compatible).");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error)) {
+    g_printerr ("virtbusd: %s\nTry 'virtbusd --help'.\n", error->message);
+    return EXIT_FAILURE;
+  }
+  if (opt_version) {
+    g_print ("virtbusd %s\n", PACKAGE_VERSION);
+    return EXIT_SUCCESS;
+  }
+  if (opt_system && opt_session) {
+    g_printerr ("virtbusd: --system and --session are mutually exclusive\n");
+    return EXIT_FAILURE;
+  }
+  if (opt_verbose)
+    g_log_set_debug_enabled (TRUE);
+
+  connection = g_bus_get_sync (opt_system ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION, NULL, &error);
+  if (connection == NULL) {
+    g_printerr ("virtbusd: cannot connect to the %s bus: %s\n", opt_system ? "system" : "session",
+                error->message);
+    return EXIT_FAILURE;
+  }
+  g_dbus_connection_set_exit_on_close (connection, FALSE);
+
+  daemon.loop = g_main_loop_new (NULL, FALSE);
+  service = vb_service_new (connection);
+
+  /* Objects are exported before the name is owned, so a client activated by
+   * its first call finds them all. */
+  {
+    const char *const all[] = { "test", NULL };
+    const char *const *drivers = opt_drivers ? (const char *const *) opt_drivers : all;
+    for (guint i = 0; drivers[i] != NULL; i++) {
+      g_autoptr(VbBackend) backend = NULL;
+      if (g_strcmp0 (drivers[i], "test") == 0) {
+        backend = vb_test_backend_new (opt_system, opt_root_prefix);
+      } else {
+        g_printerr ("virtbusd: unknown driver '%s' (available: test)\n", drivers[i]);
+        return EXIT_FAILURE;
+      }
+      if (!vb_service_add_backend (service, backend, &error)) {
+        g_printerr ("virtbusd: cannot start the %s driver: %s\n", drivers[i], error->message);
+        return EXIT_FAILURE;
+      }
+    }
+  }
+
+  g_signal_connect (connection, "closed", G_CALLBACK (on_connection_closed), &daemon);
+  g_unix_signal_add (SIGTERM, on_quit_signal, &daemon);
+  g_unix_signal_add (SIGINT, on_quit_signal, &daemon);
+  owner_id = g_bus_own_name_on_connection (connection, VB_BUS_NAME,
+                                           G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT |
+                                             (opt_replace ? G_BUS_NAME_OWNER_FLAGS_REPLACE : 0),
+                                           on_name_acquired, on_name_lost, &daemon, NULL);
+
+  g_main_loop_run (daemon.loop);
+
+  g_bus_unown_name (owner_id);
+  vb_service_shutdown (service);
+  g_dbus_connection_flush_sync (connection, NULL, NULL);
+  g_main_loop_unref (daemon.loop);
+  return daemon.exit_code;
+}

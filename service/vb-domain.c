@@ -1,0 +1,340 @@
+/* org.libvirt.Domain skeletons, and the domain methods of org.libvirt.Connect.
+ * Pure translation: D-Bus arguments in, VbDomainOps calls out. */
+#define G_LOG_DOMAIN "virtbus"
+
+#include "vb-connect.h"
+#include "vb-domain-def.h"
+#include "vb-domain-ops.h"
+#include "vb-error.h"
+#include "vb-skeleton.h"
+#include "vb-xml.h"
+
+#define VB_TYPE_DOMAIN (vb_domain_get_type ())
+G_DECLARE_FINAL_TYPE (VbDomain, vb_domain, VB, DOMAIN, VbGenLibvirtDomainSkeleton)
+
+struct _VbDomain {
+  VbGenLibvirtDomainSkeleton parent_instance;
+
+  VbConnect *connect; /* owns the exported objects, so outlives them */
+  VbObj *obj;
+};
+
+G_DEFINE_FINAL_TYPE (VbDomain, vb_domain, VB_GEN_TYPE_LIBVIRT_DOMAIN_SKELETON)
+
+/* libvirt's virConnectListAllDomainsFlags. */
+enum {
+  LIST_ACTIVE = 1 << 0,
+  LIST_INACTIVE = 1 << 1,
+  LIST_PERSISTENT = 1 << 2,
+  LIST_TRANSIENT = 1 << 3,
+  LIST_RUNNING = 1 << 4,
+  LIST_PAUSED = 1 << 5,
+  LIST_SHUTOFF = 1 << 6,
+  LIST_OTHER = 1 << 7,
+  LIST_MANAGEDSAVE = 1 << 8,
+  LIST_NO_MANAGEDSAVE = 1 << 9,
+  LIST_AUTOSTART = 1 << 10,
+  LIST_NO_AUTOSTART = 1 << 11,
+  LIST_HAS_SNAPSHOT = 1 << 12,
+  LIST_NO_SNAPSHOT = 1 << 13,
+  LIST_HAS_CHECKPOINT = 1 << 14,
+  LIST_NO_CHECKPOINT = 1 << 15,
+  LIST_ALL_FLAGS = (1 << 16) - 1,
+};
+
+static void
+vb_domain_finalize (GObject *object)
+{
+  VbDomain *self = VB_DOMAIN (object);
+
+  g_clear_object (&self->obj);
+  G_OBJECT_CLASS (vb_domain_parent_class)->finalize (object);
+}
+
+/* Looks up the backend's domain operations for a call on @self; replies
+ * with an error and returns NULL when the backend lacks @op. */
+static VbDomainOpsInterface *
+get_ops (VbConnect *connect, GDBusMethodInvocation *invocation, gboolean has_op)
+{
+  GError *error = NULL;
+  VbDomainOpsInterface *ops = vb_connect_get_ops (connect, VB_TYPE_DOMAIN_OPS, "domains", &error);
+
+  if (ops == NULL) {
+    vb_invocation_return_gerror (invocation, error);
+    return NULL;
+  }
+  return ops;
+}
+
+/* Runs backend operation @op with the argument list @args (which may use
+ * `backend`, `obj` and `task`) and replies as @kind. */
+#define RUN_OP(connect_, obj_, op, kind, args)                                                          \
+  G_STMT_START {                                                                                       \
+    VbDomainOpsInterface *ops = get_ops ((connect_), invocation, TRUE);                                \
+    if (ops == NULL)                                                                                   \
+      return TRUE;                                                                                     \
+    if (ops->op == NULL) {                                                                             \
+      vb_invocation_return_error (invocation, VB_ERROR_NOT_SUPPORTED,                                  \
+                                  "%s is not supported by the %s connection",                          \
+                                  g_dbus_method_invocation_get_method_name (invocation),               \
+                                  vb_backend_get_uri (vb_connect_get_backend (connect_)));             \
+      return TRUE;                                                                                     \
+    }                                                                                                  \
+    VbBackend *backend = vb_connect_get_backend (connect_);                                            \
+    VbObj *obj = (obj_);                                                                               \
+    g_autoptr(GTask) task = vb_invocation_task_new ((connect_), invocation, (kind));                   \
+    (void) backend;                                                                                    \
+    (void) obj;                                                                                        \
+    ops->op args;                                                                                      \
+    return TRUE;                                                                                       \
+  } G_STMT_END
+
+#define DOMAIN_OP(op, kind, args) RUN_OP (self->connect, self->obj, op, kind, args)
+
+/* ---- properties ---- */
+
+static gboolean
+id_to_dbus (GBinding *binding, const GValue *from, GValue *to, gpointer user_data)
+{
+  int id = g_value_get_int (from);
+  /* libvirt-dbus reports virDomainGetID(), (unsigned) -1 when not running. */
+  g_value_set_uint (to, id < 0 ? G_MAXUINT : (guint) id);
+  return TRUE;
+}
+
+static gboolean
+def_to_os_type (GBinding *binding, const GValue *from, GValue *to, gpointer user_data)
+{
+  const VbDomainDef *def = g_value_get_pointer (from);
+  g_value_set_string (to, def && def->os.type == VB_DOMAIN_OS_LINUX ? "linux" : "hvm");
+  return TRUE;
+}
+
+static void
+update_scheduler_type (VbDomain *self)
+{
+  VbDomainOpsInterface *ops = vb_connect_get_ops (self->connect, VB_TYPE_DOMAIN_OPS, "domains", NULL);
+  g_autofree char *type = NULL;
+  int nparams = 0;
+
+  if (ops && ops->get_scheduler_type)
+    type = ops->get_scheduler_type (vb_connect_get_backend (self->connect), self->obj, &nparams);
+  vb_gen_libvirt_domain_set_scheduler_type (VB_GEN_LIBVIRT_DOMAIN (self),
+                                            g_variant_new ("(si)", type ? type : "", nparams));
+}
+
+static gboolean
+set_property (GDBusInterfaceSkeleton *skeleton, const char *property, GVariant *value, GError **error)
+{
+  VbDomain *self = VB_DOMAIN (skeleton);
+  VbDomainOpsInterface *ops = vb_connect_get_ops (self->connect, VB_TYPE_DOMAIN_OPS, "domains", error);
+
+  if (ops == NULL)
+    return FALSE;
+  if (g_strcmp0 (property, "Autostart") == 0 && ops->set_autostart != NULL)
+    return ops->set_autostart (vb_connect_get_backend (self->connect), self->obj, g_variant_get_boolean (value),
+                               error);
+  g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "property %s cannot be set on this connection", property);
+  return FALSE;
+}
+
+/* ---- org.libvirt.Domain methods ---- */
+
+static gboolean
+handle_create (VbGenLibvirtDomain *iface, GDBusMethodInvocation *invocation, guint flags, VbDomain *self)
+{
+  DOMAIN_OP (create, VB_REPLY_VOID, (backend, obj, flags, task));
+}
+
+static gboolean
+handle_suspend (VbGenLibvirtDomain *iface, GDBusMethodInvocation *invocation, VbDomain *self)
+{
+  DOMAIN_OP (suspend, VB_REPLY_VOID, (backend, obj, task));
+}
+
+static gboolean
+handle_get_xml_desc (VbGenLibvirtDomain *iface, GDBusMethodInvocation *invocation, guint flags, VbDomain *self)
+{
+  DOMAIN_OP (get_xml_desc, VB_REPLY_STRING, (backend, obj, flags, task));
+}
+
+static gboolean
+handle_get_state (VbGenLibvirtDomain *iface, GDBusMethodInvocation *invocation, guint flags, VbDomain *self)
+{
+  DOMAIN_OP (get_state, VB_REPLY_VALUE, (backend, obj, flags, task));
+}
+
+/* The rest of org.libvirt.Domain. */
+#include "vb-domain-methods.inc"
+
+static void
+vb_domain_class_init (VbDomainClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = vb_domain_finalize;
+  vb_skeleton_class_route_set_property (G_DBUS_INTERFACE_SKELETON_CLASS (klass), set_property);
+}
+
+static void
+vb_domain_init (VbDomain *self)
+{
+}
+
+GDBusInterfaceSkeleton *
+vb_domain_skeleton_new (VbConnect *connect, VbObj *obj)
+{
+  VbDomain *self = g_object_new (VB_TYPE_DOMAIN, NULL);
+
+  self->connect = connect;
+  self->obj = g_object_ref (obj);
+
+  g_object_bind_property (obj, "name", self, "name", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (obj, "uuid", self, "uuid", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (obj, "active", self, "active", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (obj, "persistent", self, "persistent", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (obj, "autostart", self, "autostart", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (obj, "updated", self, "updated", G_BINDING_SYNC_CREATE);
+  g_object_bind_property_full (obj, "id", self, "id", G_BINDING_SYNC_CREATE, id_to_dbus, NULL, NULL, NULL);
+  g_object_bind_property_full (obj, "def", self, "ostype", G_BINDING_SYNC_CREATE, def_to_os_type, NULL, NULL,
+                               NULL);
+  update_scheduler_type (self);
+  g_signal_connect_object (obj, "notify::def", G_CALLBACK (update_scheduler_type), self, G_CONNECT_SWAPPED);
+
+  g_signal_connect (self, "handle-create", G_CALLBACK (handle_create), self);
+  g_signal_connect (self, "handle-suspend", G_CALLBACK (handle_suspend), self);
+  g_signal_connect (self, "handle-get-xmldesc", G_CALLBACK (handle_get_xml_desc), self);
+  g_signal_connect (self, "handle-get-state", G_CALLBACK (handle_get_state), self);
+  connect_domain_methods (self);
+  return G_DBUS_INTERFACE_SKELETON (self);
+}
+
+/* ---- org.libvirt.Connect: domains ---- */
+
+static gboolean
+domain_matches (VbObj *dom, guint flags)
+{
+  if ((flags & (LIST_ACTIVE | LIST_INACTIVE)) && !((flags & LIST_ACTIVE && dom->active) ||
+                                                   (flags & LIST_INACTIVE && !dom->active)))
+    return FALSE;
+  if ((flags & (LIST_PERSISTENT | LIST_TRANSIENT)) &&
+      !((flags & LIST_PERSISTENT && dom->persistent) || (flags & LIST_TRANSIENT && !dom->persistent)))
+    return FALSE;
+  if (flags & (LIST_RUNNING | LIST_PAUSED | LIST_SHUTOFF | LIST_OTHER)) {
+    gboolean running = dom->state == VB_DOMAIN_RUNNING;
+    gboolean paused = dom->state == VB_DOMAIN_PAUSED;
+    gboolean shutoff = dom->state == VB_DOMAIN_SHUTOFF;
+    gboolean other = !running && !paused && !shutoff;
+    if (!((flags & LIST_RUNNING && running) || (flags & LIST_PAUSED && paused) ||
+          (flags & LIST_SHUTOFF && shutoff) || (flags & LIST_OTHER && other)))
+      return FALSE;
+  }
+  if ((flags & (LIST_MANAGEDSAVE | LIST_NO_MANAGEDSAVE)) &&
+      !((flags & LIST_MANAGEDSAVE && dom->has_managed_save) ||
+        (flags & LIST_NO_MANAGEDSAVE && !dom->has_managed_save)))
+    return FALSE;
+  if ((flags & (LIST_AUTOSTART | LIST_NO_AUTOSTART)) &&
+      !((flags & LIST_AUTOSTART && dom->autostart) || (flags & LIST_NO_AUTOSTART && !dom->autostart)))
+    return FALSE;
+  if (flags & (LIST_HAS_SNAPSHOT | LIST_NO_SNAPSHOT)) {
+    gboolean has = dom->children != NULL && g_hash_table_size (dom->children) > 0;
+    if (!((flags & LIST_HAS_SNAPSHOT && has) || (flags & LIST_NO_SNAPSHOT && !has)))
+      return FALSE;
+  }
+  /* Checkpoints are not supported: no domain has one. */
+  if ((flags & (LIST_HAS_CHECKPOINT | LIST_NO_CHECKPOINT)) && !(flags & LIST_NO_CHECKPOINT))
+    return FALSE;
+  return TRUE;
+}
+
+static gboolean
+handle_list_domains (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, guint flags,
+                     VbConnect *connect)
+{
+  GError *error = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GPtrArray) matching = g_ptr_array_new ();
+
+  if (!vb_check_flags (flags, LIST_ALL_FLAGS, "ListDomains", &error)) {
+    vb_invocation_return_gerror (invocation, error);
+    return TRUE;
+  }
+  all = vb_backend_list (vb_connect_get_backend (connect), VB_OBJ_DOMAIN);
+  for (guint i = 0; i < all->len; i++)
+    if (domain_matches (g_ptr_array_index (all, i), flags))
+      g_ptr_array_add (matching, g_ptr_array_index (all, i));
+  vb_invocation_return_object_list (connect, invocation, matching);
+  return TRUE;
+}
+
+static gboolean
+reply_lookup (VbConnect *connect, GDBusMethodInvocation *invocation, VbObj *dom, const char *what)
+{
+  if (dom == NULL) {
+    GError *error = NULL;
+    vb_set_not_found (&error, VB_OBJ_DOMAIN, what);
+    vb_invocation_return_gerror (invocation, error);
+    return TRUE;
+  }
+  vb_invocation_return_object (connect, invocation, dom);
+  return TRUE;
+}
+
+static gboolean
+handle_lookup_by_name (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *name,
+                       VbConnect *connect)
+{
+  g_autofree char *what = g_strdup_printf ("no domain with matching name '%s'", name);
+  return reply_lookup (connect, invocation,
+                       vb_backend_lookup_by_name (vb_connect_get_backend (connect), VB_OBJ_DOMAIN, name), what);
+}
+
+static gboolean
+handle_lookup_by_uuid (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *uuid,
+                       VbConnect *connect)
+{
+  char canonical[37];
+  g_autofree char *what = g_strdup_printf ("no domain with matching uuid '%s'", uuid);
+
+  if (!vb_uuid_parse (uuid, canonical)) {
+    vb_invocation_return_error (invocation, VB_ERROR_INVALID_ARG, "'%s' is not a valid UUID", uuid);
+    return TRUE;
+  }
+  return reply_lookup (connect, invocation,
+                       vb_backend_lookup (vb_connect_get_backend (connect), VB_OBJ_DOMAIN, canonical), what);
+}
+
+static gboolean
+handle_lookup_by_id (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, int id, VbConnect *connect)
+{
+  g_autofree char *what = g_strdup_printf ("no domain with matching id %d", id);
+  return reply_lookup (connect, invocation, vb_backend_lookup_domain_by_id (vb_connect_get_backend (connect), id),
+                       what);
+}
+
+static gboolean
+handle_define_xml (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *xml,
+                   VbConnect *connect)
+{
+  RUN_OP (connect, NULL, define_xml, VB_REPLY_OBJECT, (backend, xml, 0, task));
+}
+
+static gboolean
+handle_create_xml (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *xml, guint flags,
+                   VbConnect *connect)
+{
+  RUN_OP (connect, NULL, create_xml, VB_REPLY_OBJECT, (backend, xml, NULL, flags, task));
+}
+
+/* The rest of the domain part of org.libvirt.Connect. */
+#include "vb-domain-connect-methods.inc"
+
+void
+vb_domain_connect_init (VbConnect *connect)
+{
+  g_signal_connect (connect, "handle-list-domains", G_CALLBACK (handle_list_domains), connect);
+  g_signal_connect (connect, "handle-domain-lookup-by-name", G_CALLBACK (handle_lookup_by_name), connect);
+  g_signal_connect (connect, "handle-domain-lookup-by-uuid", G_CALLBACK (handle_lookup_by_uuid), connect);
+  g_signal_connect (connect, "handle-domain-lookup-by-id", G_CALLBACK (handle_lookup_by_id), connect);
+  g_signal_connect (connect, "handle-domain-define-xml", G_CALLBACK (handle_define_xml), connect);
+  g_signal_connect (connect, "handle-domain-create-xml", G_CALLBACK (handle_create_xml), connect);
+  connect_domain_connect_methods (connect);
+}

@@ -1,0 +1,114 @@
+#define G_LOG_DOMAIN "virtbus"
+
+#include "vb-invocation.h"
+
+#include "vb-connect.h"
+#include "vb-error.h"
+
+void
+vb_invocation_return_gerror (GDBusMethodInvocation *invocation, GError *error)
+{
+  g_debug ("%s.%s failed: %s", g_dbus_method_invocation_get_interface_name (invocation),
+           g_dbus_method_invocation_get_method_name (invocation), error->message);
+  g_dbus_method_invocation_return_dbus_error (invocation, vb_error_dbus_name (error), error->message);
+  g_error_free (error);
+}
+
+void
+vb_invocation_return_error (GDBusMethodInvocation *invocation, int code, const char *format, ...)
+{
+  va_list ap;
+  va_start (ap, format);
+  GError *error = g_error_new_valist (VB_ERROR, code, format, ap);
+  va_end (ap);
+  vb_invocation_return_gerror (invocation, error);
+}
+
+void
+vb_invocation_return_value (GDBusMethodInvocation *invocation, GVariant *value)
+{
+  g_dbus_method_invocation_return_value (invocation, g_variant_new_tuple (&value, 1));
+}
+
+void
+vb_invocation_return_object (VbConnect *connect, GDBusMethodInvocation *invocation, VbObj *obj)
+{
+  g_autofree char *path = vb_connect_path_for_obj (connect, obj);
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", path));
+}
+
+void
+vb_invocation_return_object_list (VbConnect *connect, GDBusMethodInvocation *invocation, GPtrArray *objs)
+{
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("ao"));
+  for (guint i = 0; i < objs->len; i++) {
+    g_autofree char *path = vb_connect_path_for_obj (connect, g_ptr_array_index (objs, i));
+    g_variant_builder_add (&builder, "o", path);
+  }
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(ao)", &builder));
+}
+
+typedef struct {
+  GDBusMethodInvocation *invocation;
+  VbReplyKind kind;
+} ReplyData;
+
+static void
+on_task_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  VbConnect *connect = VB_CONNECT (source);
+  ReplyData *data = user_data;
+  g_autoptr(GDBusMethodInvocation) invocation = data->invocation;
+  VbReplyKind kind = data->kind;
+  GError *error = NULL;
+  gpointer value = NULL;
+
+  g_slice_free (ReplyData, data);
+  if (kind == VB_REPLY_VOID) {
+    if (g_task_propagate_boolean (G_TASK (result), &error))
+      g_dbus_method_invocation_return_value (g_steal_pointer (&invocation), NULL);
+  } else {
+    value = g_task_propagate_pointer (G_TASK (result), &error);
+    if (value == NULL && error == NULL)
+      error = g_error_new (VB_ERROR, VB_ERROR_FAILED, "internal error: operation returned no result");
+  }
+  if (error != NULL) {
+    vb_invocation_return_gerror (g_steal_pointer (&invocation), error);
+    return;
+  }
+  switch (kind) {
+  case VB_REPLY_VOID:
+    break;
+  case VB_REPLY_STRING:
+    g_dbus_method_invocation_return_value (g_steal_pointer (&invocation), g_variant_new ("(s)", (char *) value));
+    g_free (value);
+    break;
+  case VB_REPLY_OBJECT:
+    vb_invocation_return_object (connect, g_steal_pointer (&invocation), value);
+    g_object_unref (value);
+    break;
+  case VB_REPLY_OBJECT_LIST:
+    vb_invocation_return_object_list (connect, g_steal_pointer (&invocation), value);
+    g_ptr_array_unref (value);
+    break;
+  case VB_REPLY_VALUE:
+    vb_invocation_return_value (g_steal_pointer (&invocation), value);
+    g_variant_unref (value);
+    break;
+  }
+}
+
+GTask *
+vb_invocation_task_new (VbConnect *connect, GDBusMethodInvocation *invocation, VbReplyKind kind)
+{
+  ReplyData *data = g_slice_new (ReplyData);
+  GTask *task;
+
+  data->invocation = invocation; /* the reply consumes the handler's reference */
+  data->kind = kind;
+  task = g_task_new (connect, NULL, on_task_done, data);
+  g_task_set_source_tag (task, vb_invocation_task_new);
+  return task;
+}

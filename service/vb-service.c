@@ -1,0 +1,92 @@
+#define G_LOG_DOMAIN "virtbus"
+
+#include "vb-service.h"
+
+#include "vb-connect.h"
+#include "vb-object-path.h"
+
+struct _VbService {
+  GObject parent_instance;
+
+  GDBusConnection *connection;
+  GDBusObjectManagerServer *manager;
+  GPtrArray *connects; /* VbConnect */
+  GPtrArray *backends; /* VbBackend */
+};
+
+G_DEFINE_FINAL_TYPE (VbService, vb_service, G_TYPE_OBJECT)
+
+static void
+vb_service_dispose (GObject *object)
+{
+  VbService *self = VB_SERVICE (object);
+
+  vb_service_shutdown (self);
+  g_clear_object (&self->manager);
+  g_clear_object (&self->connection);
+  G_OBJECT_CLASS (vb_service_parent_class)->dispose (object);
+}
+
+static void
+vb_service_finalize (GObject *object)
+{
+  VbService *self = VB_SERVICE (object);
+
+  g_ptr_array_unref (self->connects);
+  g_ptr_array_unref (self->backends);
+  G_OBJECT_CLASS (vb_service_parent_class)->finalize (object);
+}
+
+static void
+vb_service_class_init (VbServiceClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = vb_service_dispose;
+  G_OBJECT_CLASS (klass)->finalize = vb_service_finalize;
+}
+
+static void
+vb_service_init (VbService *self)
+{
+  self->connects = g_ptr_array_new_with_free_func (g_object_unref);
+  self->backends = g_ptr_array_new_with_free_func (g_object_unref);
+}
+
+VbService *
+vb_service_new (GDBusConnection *connection)
+{
+  VbService *self = g_object_new (VB_TYPE_SERVICE, NULL);
+
+  self->connection = g_object_ref (connection);
+  self->manager = g_dbus_object_manager_server_new (VB_OBJECT_PATH_ROOT);
+  g_dbus_object_manager_server_set_connection (self->manager, connection);
+  return self;
+}
+
+gboolean
+vb_service_add_backend (VbService *self, VbBackend *backend, GError **error)
+{
+  VbConnect *connect;
+
+  if (!vb_backend_open (backend, error))
+    return FALSE;
+  connect = vb_connect_new (backend, self->manager, error);
+  if (connect == NULL) {
+    vb_backend_close (backend);
+    return FALSE;
+  }
+  g_ptr_array_add (self->backends, g_object_ref (backend));
+  g_ptr_array_add (self->connects, connect);
+  g_info ("exported %s at %s", vb_backend_get_uri (backend), vb_connect_get_path (connect));
+  return TRUE;
+}
+
+void
+vb_service_shutdown (VbService *self)
+{
+  for (guint i = 0; i < self->connects->len; i++)
+    vb_connect_unexport (g_ptr_array_index (self->connects, i));
+  g_ptr_array_set_size (self->connects, 0);
+  for (guint i = 0; i < self->backends->len; i++)
+    vb_backend_close (g_ptr_array_index (self->backends, i));
+  g_ptr_array_set_size (self->backends, 0);
+}

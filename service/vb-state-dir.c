@@ -1,0 +1,142 @@
+#define G_LOG_DOMAIN "virtbus"
+
+#include "config.h"
+
+#include "vb-state-dir.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <unistd.h>
+
+#include "vb-error.h"
+
+VbStateDirs *
+vb_state_dirs_new (gboolean system, const char *root_prefix, const char *driver)
+{
+  VbStateDirs *dirs = g_new0 (VbStateDirs, 1);
+  const char *root = root_prefix ? root_prefix : "";
+
+  if (system) {
+    dirs->config_dir = g_build_filename (root, VB_SYSCONFDIR, "virtbus", driver, NULL);
+    dirs->run_dir = g_build_filename (root, VB_RUNSTATEDIR, "virtbus", driver, NULL);
+    dirs->lib_dir = g_build_filename (root, VB_LOCALSTATEDIR, "lib", "virtbus", driver, NULL);
+    dirs->log_dir = g_build_filename (root, VB_LOCALSTATEDIR, "log", "virtbus", driver, NULL);
+  } else if (root_prefix != NULL) {
+    dirs->config_dir = g_build_filename (root, "config", "virtbus", driver, NULL);
+    dirs->run_dir = g_build_filename (root, "runtime", "virtbus", driver, NULL);
+    dirs->lib_dir = g_build_filename (root, "data", "virtbus", driver, NULL);
+    dirs->log_dir = g_build_filename (root, "state", "virtbus", driver, "log", NULL);
+  } else {
+    dirs->config_dir = g_build_filename (g_get_user_config_dir (), "virtbus", driver, NULL);
+    dirs->run_dir = g_build_filename (g_get_user_runtime_dir (), "virtbus", driver, NULL);
+    dirs->lib_dir = g_build_filename (g_get_user_data_dir (), "virtbus", driver, NULL);
+    dirs->log_dir = g_build_filename (g_get_user_state_dir (), "virtbus", driver, "log", NULL);
+  }
+  return dirs;
+}
+
+void
+vb_state_dirs_free (VbStateDirs *dirs)
+{
+  if (dirs == NULL)
+    return;
+  g_free (dirs->config_dir);
+  g_free (dirs->run_dir);
+  g_free (dirs->lib_dir);
+  g_free (dirs->log_dir);
+  g_free (dirs);
+}
+
+static gboolean
+ensure_dir (const char *dir, int mode, GError **error)
+{
+  if (g_mkdir_with_parents (dir, mode) < 0) {
+    int saved = errno;
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot create directory %s: %s", dir, g_strerror (saved));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+vb_state_dirs_ensure (const VbStateDirs *dirs, GError **error)
+{
+  return ensure_dir (dirs->config_dir, 0700, error) && ensure_dir (dirs->run_dir, 0700, error) &&
+         ensure_dir (dirs->lib_dir, 0711, error) && ensure_dir (dirs->log_dir, 0700, error);
+}
+
+static void
+fsync_parent (const char *path)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    /* Makes the rename itself durable; failure only weakens that guarantee. */
+    (void) fsync (fd);
+    close (fd);
+  }
+}
+
+gboolean
+vb_file_write_atomic (const char *path, const char *contents, gssize len, int mode, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+
+  if (len < 0)
+    len = strlen (contents);
+  if (!g_file_set_contents_full (path, contents, len,
+                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                 mode, &local)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot write %s: %s", path, local->message);
+    return FALSE;
+  }
+  fsync_parent (path);
+  return TRUE;
+}
+
+gboolean
+vb_file_remove (const char *path, GError **error)
+{
+  if (g_unlink (path) < 0 && errno != ENOENT) {
+    int saved = errno;
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot remove %s: %s", path, g_strerror (saved));
+    return FALSE;
+  }
+  fsync_parent (path);
+  return TRUE;
+}
+
+static int
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
+}
+
+GPtrArray *
+vb_dir_list_files (const char *dir, const char *suffix, GError **error)
+{
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GDir) d = g_dir_open (dir, 0, &local);
+  const char *name;
+
+  if (d == NULL) {
+    if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+      return g_steal_pointer (&files);
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot read directory %s: %s", dir, local->message);
+    return NULL;
+  }
+  while ((name = g_dir_read_name (d)) != NULL) {
+    g_autofree char *path = NULL;
+    /* g_file_set_contents leaves "name.XXXXXX" temp files only on a crash. */
+    if (name[0] == '.' || !g_str_has_suffix (name, suffix))
+      continue;
+    path = g_build_filename (dir, name, NULL);
+    if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+      g_ptr_array_add (files, g_steal_pointer (&path));
+  }
+  g_ptr_array_sort (files, compare_strings);
+  return g_steal_pointer (&files);
+}

@@ -1,0 +1,37 @@
+/* Where a connection keeps its files, and how it writes them.
+ *
+ * System instance: /etc/virtbus/<driver>, /run/virtbus/<driver>,
+ * /var/lib/virtbus/<driver>, /var/log/virtbus/<driver>.
+ * Session instance: the XDG config, runtime, data and state directories.
+ * A root prefix (--root-prefix, for tests) relocates all of them.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  char *config_dir; /* persistent definitions */
+  char *run_dir;    /* runtime state of running objects */
+  char *lib_dir;    /* data: images, save files, nvram */
+  char *log_dir;    /* per-object logs */
+} VbStateDirs;
+
+VbStateDirs *vb_state_dirs_new (gboolean system, const char *root_prefix, const char *driver);
+void vb_state_dirs_free (VbStateDirs *dirs);
+/* Creates the directories (0700 for session, 0755 for system config/data). */
+gboolean vb_state_dirs_ensure (const VbStateDirs *dirs, GError **error);
+
+/* Writes @contents to @path so that readers and crashes only ever see the
+ * old or the new file: temp file + fsync + rename + fsync of the directory. */
+gboolean vb_file_write_atomic (const char *path, const char *contents, gssize len, int mode, GError **error);
+/* Removes @path durably; a missing file is not an error. */
+gboolean vb_file_remove (const char *path, GError **error);
+/* Full paths of the regular files in @dir ending in @suffix, sorted; an
+ * absent directory is an empty list. Leftover temp files are ignored. */
+GPtrArray *vb_dir_list_files (const char *dir, const char *suffix, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbStateDirs, vb_state_dirs_free)
+
+G_END_DECLS

@@ -1,0 +1,237 @@
+"""Shared fixtures for the integration tests.
+
+Every test gets its own private message bus (a dbus-daemon started here) and
+its own virtbusd on it, with all state under a temporary root prefix. Nothing
+touches the host's buses or directories.
+"""
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+import pytest
+from gi.repository import Gio, GLib
+
+BUS_NAME = "org.libvirt"
+TEST_PATH = "/org/libvirt/Test"
+
+
+def build_root():
+    root = os.environ.get("VB_BUILD_ROOT")
+    if root:
+        return root
+    here = os.path.dirname(os.path.abspath(__file__))
+    return os.path.join(here, "..", "..", "build")
+
+
+def virtbusd_path():
+    return os.path.join(build_root(), "virtbusd")
+
+
+class Bus:
+    """A private dbus-daemon, killed by PID when the test ends."""
+
+    def __init__(self, tmpdir, kind="session"):
+        self.tmpdir = tmpdir
+        self.socket = os.path.join(tmpdir, "bus")
+        self.address = "unix:path=" + self.socket
+        config = os.path.join(tmpdir, "bus.conf")
+        with open(config, "w") as f:
+            f.write(f"""<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>{kind}</type>
+  <listen>{self.address}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+    <allow user="*"/>
+  </policy>
+</busconfig>
+""")
+        self.proc = subprocess.Popen(
+            ["dbus-daemon", "--nofork", "--nopidfile", "--config-file=" + config],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 10
+        while not os.path.exists(self.socket):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("dbus-daemon did not start: %s" % self.proc.stderr.read())
+            time.sleep(0.01)
+        self.connection = Gio.DBusConnection.new_for_address_sync(
+            self.address,
+            Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,
+            None, None)
+
+    def stop(self):
+        try:
+            self.connection.close_sync(None)
+        except GLib.Error:
+            pass
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+        self.proc.stderr.close()
+
+
+class Virtbus:
+    """A virtbusd on a private bus, with helpers to call it and watch signals."""
+
+    def __init__(self, bus, root_prefix, args=()):
+        self.bus = bus
+        self.root_prefix = root_prefix
+        self.args = list(args)
+        self.proc = None
+        self.signals = []
+        self.connection = bus.connection
+        self._sub = self.connection.signal_subscribe(
+            BUS_NAME, None, None, None, None, Gio.DBusSignalFlags.NONE, self._on_signal)
+        self.start()
+
+    def _on_signal(self, conn, sender, path, iface, name, params):
+        self.signals.append((path, iface, name, params.unpack()))
+
+    def start(self, extra_args=()):
+        env = dict(os.environ)
+        env["DBUS_SESSION_BUS_ADDRESS"] = self.bus.address
+        env.pop("DBUS_SYSTEM_BUS_ADDRESS", None)
+        self.log = open(os.path.join(self.root_prefix, "virtbusd.log"), "ab")
+        self.proc = subprocess.Popen(
+            [virtbusd_path(), "--session", "--root-prefix", self.root_prefix, "--verbose"]
+            + self.args + list(extra_args),
+            env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.wait_for_name()
+
+    def wait_for_name(self, timeout=10):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("virtbusd exited with %s; log:\n%s" % (self.proc.returncode, self.read_log()))
+            owner = self.connection.call_sync(
+                "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                "NameHasOwner", GLib.Variant("(s)", (BUS_NAME,)), GLib.VariantType("(b)"),
+                Gio.DBusCallFlags.NONE, 1000, None)
+            if owner.unpack()[0]:
+                return
+            time.sleep(0.01)
+        raise RuntimeError("virtbusd did not own %s in time" % BUS_NAME)
+
+    def read_log(self):
+        with open(os.path.join(self.root_prefix, "virtbusd.log"), "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        code = self.proc.wait(timeout=10)
+        self.proc = None
+        self.log.close()
+        return code
+
+    def close(self):
+        self.stop()
+        self.connection.signal_unsubscribe(self._sub)
+
+    # ---- calls ----
+    def call(self, path, interface, method, signature="", *args, timeout=10000, fd_list=None):
+        """Calls a method; returns the unpacked out arguments (a tuple)."""
+        params = GLib.Variant("(%s)" % signature, tuple(args)) if signature else None
+        if fd_list is not None:
+            reply, out_fds = self.connection.call_with_unix_fd_list_sync(
+                BUS_NAME, path, interface, method, params, None, Gio.DBusCallFlags.NONE, timeout,
+                fd_list, None)
+            return reply.unpack(), out_fds
+        reply = self.connection.call_sync(BUS_NAME, path, interface, method, params, None,
+                                          Gio.DBusCallFlags.NONE, timeout, None)
+        return reply.unpack()
+
+    def call1(self, path, interface, method, signature="", *args, **kw):
+        """Calls a method with exactly one out argument and returns it."""
+        out = self.call(path, interface, method, signature, *args, **kw)
+        assert len(out) == 1, out
+        return out[0]
+
+    def connect_call(self, method, signature="", *args, path=TEST_PATH):
+        return self.call1(path, "org.libvirt.Connect", method, signature, *args)
+
+    def error(self, path, interface, method, signature="", *args):
+        """Calls a method that must fail; returns (dbus error name, message)."""
+        with pytest.raises(GLib.Error) as info:
+            self.call(path, interface, method, signature, *args)
+        err = info.value
+        name = Gio.DBusError.get_remote_error(err)
+        msg = err.message
+        prefix = "GDBus.Error:%s: " % name
+        if msg.startswith(prefix):
+            msg = msg[len(prefix):]
+        return name, msg
+
+    def get_property(self, path, interface, name):
+        return self.call1(path, "org.freedesktop.DBus.Properties", "Get", "ss", interface, name)
+
+    def properties(self, path, interface):
+        return self.call1(path, "org.freedesktop.DBus.Properties", "GetAll", "s", interface)
+
+    def set_property(self, path, interface, name, value):
+        return self.call(path, "org.freedesktop.DBus.Properties", "Set", "ssv", interface, name, value)
+
+    def managed_objects(self):
+        return self.call1("/org/libvirt", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects")
+
+    # ---- signals ----
+    def pump(self, seconds=0.0):
+        ctx = GLib.MainContext.default()
+        deadline = time.monotonic() + seconds
+        while True:
+            while ctx.pending():
+                ctx.iteration(False)
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(0.005)
+
+    def wait_signal(self, name, predicate=lambda s: True, timeout=5.0, interface=None):
+        """Waits for a signal (path, iface, name, args) matching; returns it and
+        drops it and everything before it from the record."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.pump()
+            for i, s in enumerate(self.signals):
+                if s[2] == name and (interface is None or s[1] == interface) and predicate(s):
+                    del self.signals[:i + 1]
+                    return s
+            if time.monotonic() > deadline:
+                raise AssertionError("no %s signal within %.1fs; got %r" % (name, timeout, self.signals))
+            time.sleep(0.005)
+
+    def clear_signals(self):
+        self.pump()
+        self.signals.clear()
+
+
+@pytest.fixture
+def tmp_root():
+    d = tempfile.mkdtemp(prefix="virtbus-test-")
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
+def bus(tmp_root):
+    b = Bus(tmp_root)
+    yield b
+    b.stop()
+
+
+@pytest.fixture
+def virtbus(bus, tmp_root):
+    root = os.path.join(tmp_root, "root")
+    os.makedirs(root)
+    vb = Virtbus(bus, root)
+    yield vb
+    code = vb.stop()
+    vb.close()
+    assert code == 0, "virtbusd exited with %s; log:\n%s" % (code, vb.read_log())
