@@ -100,7 +100,15 @@ main (int argc, char **argv)
   if (opt_verbose)
     g_log_set_debug_enabled (TRUE);
 
-  connection = g_bus_get_sync (opt_system ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION, NULL, &error);
+  {
+    /* When the bus activated us, talk to the bus that did (it may be a
+     * private one whose address is only in DBUS_STARTER_ADDRESS). */
+    GBusType type = opt_system ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION;
+    if (g_getenv ("DBUS_STARTER_ADDRESS") != NULL &&
+        g_strcmp0 (g_getenv ("DBUS_STARTER_BUS_TYPE"), opt_system ? "system" : "session") == 0)
+      type = G_BUS_TYPE_STARTER;
+    connection = g_bus_get_sync (type, NULL, &error);
+  }
   if (connection == NULL) {
     g_printerr ("virtbusd: cannot connect to the %s bus: %s\n", opt_system ? "system" : "session",
                 error->message);
