@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# virtbus developer entry point: installs what is missing, builds, and runs.
+#
+#   build-aux/setup.sh run    install deps, build, run virtbusd on a private bus with a tour of calls
+#   build-aux/setup.sh test   install deps, build, run every test (unit, integration, fuzz)
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+build="$top/build"
+
+# Debian 12 packages: build deps, then test-only deps (libvirt's RelaxNG
+# schemas, libvirt-dbus' interface files and virsh serve as references and
+# oracles in tests; virtbus never links or calls libvirt).
+build_deps=(meson ninja-build pkg-config gcc libglib2.0-dev libxml2-dev libjson-glib-dev dbus libglib2.0-bin)
+test_deps=(clang libclang-rt-14-dev python3 python3-pytest python3-gi gir1.2-glib-2.0 python3-dbus
+           python3-dbusmock libxml2-utils libvirt0 libvirt-dbus libvirt-clients)
+
+install_missing() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "Installing: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+configure() {
+  if [ -f "$build/build.ninja" ]; then
+    meson setup --reconfigure "$build" "$top" "$@" >/dev/null
+  else
+    meson setup "$build" "$top" "$@" >/dev/null
+  fi
+  ninja -C "$build"
+}
+
+case "${1:-}" in
+  run)
+    install_missing "${build_deps[@]}"
+    configure
+    exec dbus-run-session -- "$here/tour.sh" "$build/virtbusd"
+    ;;
+  test)
+    install_missing "${build_deps[@]}" "${test_deps[@]}"
+    configure -Dwerror=true
+    exec "$here/run-tests.sh" "$build"
+    ;;
+  *)
+    echo "usage: $0 run|test" >&2
+    exit 2
+    ;;
+esac
