@@ -56,15 +56,21 @@ class Bus:
         self.proc = subprocess.Popen(
             ["dbus-daemon", "--nofork", "--nopidfile", "--config-file=" + config],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # The socket file appears before dbus-daemon listens on it: retry.
         deadline = time.monotonic() + 10
-        while not os.path.exists(self.socket):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
+        while True:
+            if self.proc.poll() is not None:
                 raise RuntimeError("dbus-daemon did not start: %s" % self.proc.stderr.read())
-            time.sleep(0.01)
-        self.connection = Gio.DBusConnection.new_for_address_sync(
-            self.address,
-            Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,
-            None, None)
+            try:
+                self.connection = Gio.DBusConnection.new_for_address_sync(
+                    self.address,
+                    Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,
+                    None, None)
+                break
+            except GLib.Error:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
 
     def stop(self):
         try:
