@@ -1,0 +1,958 @@
+/* Tests for the domain XML model (service/xml/vb-domain-def.c). */
+#include <libxml/parser.h>
+#include <libxml/relaxng.h>
+
+#include "vb-domain-def.h"
+#include "vb-error.h"
+#include "vb-xml.h"
+
+/* ---- helpers ---- */
+
+static char *
+data_path (const char *name)
+{
+  const char *dir = g_getenv ("VB_TEST_DATA");
+  return g_build_filename (dir ? dir : "tests/data", "xml", "domain", name, NULL);
+}
+
+static char *
+load (const char *name)
+{
+  g_autofree char *path = data_path (name);
+  g_autoptr(GError) error = NULL;
+  char *contents = NULL;
+  g_file_get_contents (path, &contents, NULL, &error);
+  g_assert_no_error (error);
+  return contents;
+}
+
+/* Validates @xml against schema @schema_file; returns FALSE (after
+ * g_test_skip) when the schema is not installed. */
+static gboolean
+schema_validate (const char *schema_file, const char *xml)
+{
+  const char *dir = g_getenv ("VB_SCHEMA_DIR");
+  g_autofree char *path = g_build_filename (dir ? dir : "/usr/share/libvirt/schemas", schema_file, NULL);
+  xmlRelaxNGParserCtxtPtr pctxt;
+  xmlRelaxNGPtr schema;
+  xmlRelaxNGValidCtxtPtr vctxt;
+  xmlDocPtr doc;
+  int ret;
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS)) {
+    g_test_skip ("libvirt RelaxNG schemas missing: install the Debian package libvirt0");
+    return FALSE;
+  }
+  pctxt = xmlRelaxNGNewParserCtxt (path);
+  schema = xmlRelaxNGParse (pctxt);
+  g_assert_nonnull (schema);
+  vctxt = xmlRelaxNGNewValidCtxt (schema);
+  doc = xmlReadMemory (xml, (int) strlen (xml), "formatted.xml", NULL, XML_PARSE_NONET);
+  g_assert_nonnull (doc);
+  ret = xmlRelaxNGValidateDoc (vctxt, doc);
+  if (ret != 0)
+    g_printerr ("schema %s rejects:\n%s\n", schema_file, xml);
+  g_assert_cmpint (ret, ==, 0);
+  xmlFreeDoc (doc);
+  xmlRelaxNGFreeValidCtxt (vctxt);
+  xmlRelaxNGFree (schema);
+  xmlRelaxNGFreeParserCtxt (pctxt);
+  return TRUE;
+}
+
+/* format(parse(format(def))) == format(def) for @flags; returns the output. */
+static char *
+assert_round_trip (const VbDomainDef *def, guint flags)
+{
+  g_autoptr(GError) error = NULL;
+  char *out = vb_domain_def_format (def, flags);
+  g_autoptr(VbDomainDef) again = vb_domain_def_parse (out, &error);
+  if (again == NULL)
+    g_printerr ("re-parse failed: %s\n%s\n", error->message, out);
+  g_assert_no_error (error);
+  g_autofree char *out2 = vb_domain_def_format (again, flags);
+  g_assert_cmpstr (out, ==, out2);
+  return out;
+}
+
+static VbDomainDef *
+parse_ok (const char *xml)
+{
+  g_autoptr(GError) error = NULL;
+  VbDomainDef *def = vb_domain_def_parse (xml, &error);
+  if (def == NULL)
+    g_printerr ("parse failed: %s\n", error->message);
+  g_assert_no_error (error);
+  return def;
+}
+
+/* Parses @xml expecting a VB_ERROR_XML error containing @needle. */
+static void
+parse_fails (const char *xml, const char *needle)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VbDomainDef) def = vb_domain_def_parse (xml, &error);
+  if (def != NULL)
+    g_printerr ("unexpectedly parsed:\n%s\n", xml);
+  g_assert_null (def);
+  g_assert_nonnull (error);
+  g_assert_true (error->domain == VB_ERROR);
+  g_test_message ("  -> %s", error->message);
+  if (strstr (error->message, needle) == NULL)
+    g_printerr ("error '%s' lacks '%s'\n", error->message, needle);
+  g_assert_nonnull (strstr (error->message, needle));
+}
+
+#define MINIMAL_HEAD \
+  "<domain type='kvm'><name>m</name><memory>1024</memory><os><type>hvm</type></os>"
+
+static char *
+with_devices (const char *devices)
+{
+  return g_strdup_printf (MINIMAL_HEAD "<devices>%s</devices></domain>", devices);
+}
+
+/* ---- sample documents ---- */
+
+/* Samples whose output the libvirt 9.0 schema cannot validate (models
+ * added in later libvirt releases). */
+static gboolean
+sample_schema_checked (const char *name)
+{
+  return !g_str_has_prefix (name, "noschema-");
+}
+
+static void
+test_samples (void)
+{
+  g_autofree char *dir_path = data_path ("");
+  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
+  const char *name;
+  guint count = 0;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL) {
+    g_autofree char *xml = NULL;
+    g_autoptr(VbDomainDef) def = NULL;
+    const guint flag_sets[] = { 0, VB_DOMAIN_XML_INACTIVE, VB_DOMAIN_XML_SECURE,
+                                VB_DOMAIN_XML_SECURE | VB_DOMAIN_XML_INACTIVE | VB_DOMAIN_XML_MIGRATABLE };
+
+    if (!g_str_has_suffix (name, ".xml"))
+      continue;
+    g_test_message ("sample %s", name);
+    xml = load (name);
+    def = parse_ok (xml);
+    for (gsize i = 0; i < G_N_ELEMENTS (flag_sets); i++) {
+      g_autofree char *out = assert_round_trip (def, flag_sets[i]);
+      g_autoptr(VbDomainDef) copy = vb_domain_def_copy (def);
+      g_autofree char *out_copy = vb_domain_def_format (copy, flag_sets[i]);
+      g_assert_cmpstr (out, ==, out_copy);
+      if (sample_schema_checked (name) && !schema_validate ("domain.rng", out))
+        return;
+    }
+    /* Persistent-config parsing must round-trip too. */
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(VbDomainDef) inactive = vb_domain_def_parse_full (xml, VB_DOMAIN_PARSE_INACTIVE, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (inactive->id, ==, -1);
+      g_free (assert_round_trip (inactive, 0));
+    }
+    count++;
+  }
+  g_assert_cmpuint (count, >=, 6);
+}
+
+static void
+test_test_driver_xml (void)
+{
+  g_autofree char *xml = load ("test-default.xml");
+  g_autoptr(VbDomainDef) def = parse_ok (xml);
+  g_autofree char *out = NULL;
+  const VbDomainDiskDef *disk;
+  const VbDomainNetDef *net;
+
+  g_assert_cmpint (def->virt_type, ==, VB_DOMAIN_VIRT_TEST);
+  g_assert_cmpint (def->id, ==, 1);
+  g_assert_cmpstr (def->name, ==, "test");
+  g_assert_cmpstr (def->uuid, ==, "6695eb01-f6a4-8304-79aa-97f2502e193f");
+  g_assert_cmpuint (def->memory_kib, ==, 8388608);
+  g_assert_cmpuint (def->current_memory_kib, ==, 2097152);
+  g_assert_cmpuint (def->vcpus, ==, 2);
+  g_assert_cmpuint (def->vcpus_current, ==, 2);
+  g_assert_cmpint (def->vcpu_placement, ==, VB_DOMAIN_VCPU_PLACEMENT_STATIC);
+  g_assert_cmpstr (def->os.arch, ==, "i686");
+  g_assert_cmpuint (def->os.n_boot_devs, ==, 1);
+  g_assert_cmpint (def->os.boot_devs[0], ==, VB_DOMAIN_BOOT_DISK);
+  g_assert_cmpint (def->clock.offset, ==, VB_DOMAIN_CLOCK_UTC);
+  g_assert_cmpint (def->on_reboot, ==, VB_DOMAIN_LIFECYCLE_RESTART);
+  g_assert_cmpuint (def->disks->len, ==, 1);
+  disk = g_ptr_array_index (def->disks, 0);
+  g_assert_cmpstr (disk->src_path, ==, "/guest/diskimage1");
+  g_assert_cmpstr (disk->dst, ==, "vda");
+  g_assert_cmpint (disk->bus, ==, VB_DOMAIN_DISK_BUS_VIRTIO);
+  g_assert_cmpint (disk->info.address.type, ==, VB_DOMAIN_ADDRESS_PCI);
+  g_assert_cmpuint (disk->info.address.u.pci.bus, ==, 1);
+  net = g_ptr_array_index (def->nets, 0);
+  g_assert_cmpstr (net->mac, ==, "aa:bb:cc:dd:ee:ff");
+  g_assert_false (net->mac_generated);
+  g_assert_cmpstr (net->src_network, ==, "default");
+  g_assert_cmpstr (net->target_dev, ==, "testnet0");
+  g_assert_nonnull (def->memballoon);
+  g_assert_cmpint (def->memballoon->model, ==, VB_DOMAIN_MEMBALLOON_VIRTIO);
+
+  /* Our output is exactly what libvirt's test driver prints. */
+  out = vb_domain_def_format (def, 0);
+  g_assert_cmpstr (out, ==, xml);
+}
+
+static void
+test_kvm_full (void)
+{
+  g_autofree char *xml = load ("kvm-q35-uefi.xml");
+  g_autoptr(VbDomainDef) def = parse_ok (xml);
+  g_autoptr(GError) error = NULL;
+  const VbDomainDiskDef *d;
+  const VbDomainControllerDef *c;
+  const VbDomainNetDef *n;
+  const VbDomainChrDef *chr;
+  const VbDomainGraphicsDef *g;
+  const VbDomainGraphicsListen *l;
+  const VbDomainVideoDef *v;
+  const VbDomainHostdevDef *h;
+  const VbDomainRngDef *r;
+  const VbDomainDiskBacking *b;
+  g_autofree char *secure = NULL;
+  g_autofree char *plain = NULL;
+  g_autofree char *meta = NULL;
+
+  g_assert_cmpint (def->virt_type, ==, VB_DOMAIN_VIRT_KVM);
+  g_assert_cmpint (def->id, ==, -1);
+  g_assert_true (def->has_genid);
+  g_assert_false (def->genid_generated);
+  g_assert_cmpstr (def->title, ==, "Fedora workstation");
+  g_assert_nonnull (strstr (def->description, "\nwith UEFI"));
+  g_assert_cmpuint (def->metadata->len, ==, 2);
+  meta = vb_domain_def_get_metadata (def, VB_DOMAIN_METADATA_ELEMENT, "urn:example:app", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (meta, "keep <b>me</b> verbatim"));
+  g_assert_nonnull (strstr (meta, "xmlns:app=\"urn:example:app\""));
+
+  g_assert_cmpuint (def->memory_kib, ==, 4 * 1024 * 1024);
+  g_assert_cmpuint (def->current_memory_kib, ==, 3 * 1024 * 1024);
+  g_assert_cmpuint (def->max_memory_kib, ==, 32ULL * 1024 * 1024);
+  g_assert_cmpuint (def->max_memory_slots, ==, 16);
+  g_assert_true (def->memory_backing.nosharepages);
+  g_assert_cmpint (def->memory_backing.source, ==, VB_DOMAIN_MEMORY_SOURCE_MEMFD);
+  g_assert_cmpint (def->memory_backing.access, ==, VB_DOMAIN_MEMORY_ACCESS_SHARED);
+  g_assert_cmpuint (def->vcpus, ==, 4);
+  g_assert_cmpuint (def->vcpus_current, ==, 2);
+  g_assert_cmpstr (def->vcpu_cpuset, ==, "0-7,^3");
+  g_assert_cmpuint (def->iothreads, ==, 2);
+  g_assert_cmpstr (def->resource_partition, ==, "/machine");
+
+  g_assert_cmpint (def->os.firmware, ==, VB_DOMAIN_FIRMWARE_EFI);
+  g_assert_cmpstr (def->os.machine, ==, "pc-q35-8.2");
+  g_assert_cmpint (def->os.fw_secure_boot, ==, VB_DOMAIN_TRISTATE_YES);
+  g_assert_cmpint (def->os.loader_type, ==, VB_DOMAIN_LOADER_TYPE_PFLASH);
+  g_assert_cmpint (def->os.loader_secure, ==, VB_DOMAIN_TRISTATE_YES);
+  g_assert_cmpstr (def->os.loader_path, ==, "/usr/share/OVMF/OVMF_CODE.secboot.fd");
+  g_assert_cmpstr (def->os.nvram_template, ==, "/usr/share/OVMF/OVMF_VARS.secboot.fd");
+  g_assert_cmpuint (def->os.n_boot_devs, ==, 0); /* per-device boot order in use */
+  g_assert_cmpint (def->os.bootmenu_enable, ==, VB_DOMAIN_TRISTATE_YES);
+  g_assert_cmpuint (def->os.bootmenu_timeout, ==, 3000);
+  g_assert_cmpint (def->os.smbios, ==, VB_DOMAIN_SMBIOS_HOST);
+
+  g_assert_true (def->features.acpi);
+  g_assert_true (def->features.apic);
+  g_assert_false (def->features.pae);
+  g_assert_cmpint (def->features.vmport, ==, VB_DOMAIN_TRISTATE_NO);
+  g_assert_cmpint (def->features.smm, ==, VB_DOMAIN_TRISTATE_YES);
+  g_assert_cmpint (def->features.kvm_hidden, ==, VB_DOMAIN_TRISTATE_YES);
+  g_assert_cmpint (def->features.ioapic, ==, VB_DOMAIN_IOAPIC_KVM);
+
+  g_assert_nonnull (def->cpu);
+  g_assert_cmpint (def->cpu->mode, ==, VB_DOMAIN_CPU_MODE_HOST_PASSTHROUGH);
+  g_assert_cmpint (def->cpu->check, ==, VB_DOMAIN_CPU_CHECK_NONE);
+  g_assert_cmpint (def->cpu->migratable, ==, VB_DOMAIN_TRISTATE_YES);
+  g_assert_cmpuint (def->cpu->cores, ==, 2);
+  g_assert_cmpuint (def->cpu->features->len, ==, 1);
+
+  g_assert_cmpint (def->clock.offset, ==, VB_DOMAIN_CLOCK_VARIABLE);
+  g_assert_cmpint (def->clock.adjustment, ==, -3600);
+  g_assert_cmpint (def->clock.basis, ==, VB_DOMAIN_CLOCK_BASIS_LOCALTIME);
+  g_assert_cmpuint (def->clock.timers->len, ==, 4);
+  g_assert_cmpint (((VbDomainTimerDef *) g_ptr_array_index (def->clock.timers, 0))->track, ==,
+                   VB_DOMAIN_TIMER_TRACK_GUEST);
+  g_assert_cmpint (def->on_crash, ==, VB_DOMAIN_LIFECYCLE_COREDUMP_RESTART);
+  g_assert_cmpint (def->on_lockfailure, ==, VB_DOMAIN_LOCKFAILURE_PAUSE);
+  g_assert_cmpint (def->pm_suspend_to_mem, ==, VB_DOMAIN_TRISTATE_NO);
+
+  g_assert_cmpstr (def->emulator, ==, "/usr/bin/qemu-system-x86_64");
+  g_assert_cmpuint (def->disks->len, ==, 5);
+  d = g_ptr_array_index (def->disks, 0);
+  g_assert_cmpstr (d->driver_format, ==, "qcow2");
+  g_assert_cmpint (d->cache, ==, VB_DOMAIN_DISK_CACHE_DISABLE);
+  g_assert_cmpint (d->io, ==, VB_DOMAIN_DISK_IO_NATIVE);
+  g_assert_cmpint (d->discard, ==, VB_DOMAIN_DISK_DISCARD_UNMAP);
+  g_assert_cmpuint (d->driver_iothread, ==, 1);
+  g_assert_cmpuint (d->backing->len, ==, 2);
+  g_assert_true (d->backing_terminated);
+  b = g_ptr_array_index (d->backing, 1);
+  g_assert_cmpint (b->type, ==, VB_DOMAIN_DISK_TYPE_BLOCK);
+  g_assert_cmpstr (b->path, ==, "/dev/vg0/golden");
+  g_assert_cmpuint (d->iotune.read_bytes_sec, ==, 10485760);
+  g_assert_cmpuint (d->iotune.total_iops_sec, ==, 1000);
+  g_assert_cmpstr (d->serial, ==, "QM-0001");
+  g_assert_cmpuint (d->info.boot_order, ==, 1);
+  g_assert_cmpstr (d->info.alias, ==, "ua-rootdisk");
+  d = g_ptr_array_index (def->disks, 1);
+  g_assert_cmpint (d->device, ==, VB_DOMAIN_DISK_DEVICE_LUN);
+  g_assert_true (d->shareable);
+  g_assert_cmpint (d->info.address.type, ==, VB_DOMAIN_ADDRESS_DRIVE);
+  g_assert_cmpuint (d->info.address.u.drive.unit, ==, 1);
+  d = g_ptr_array_index (def->disks, 2);
+  g_assert_cmpint (d->device, ==, VB_DOMAIN_DISK_DEVICE_CDROM);
+  g_assert_cmpint (d->startup_policy, ==, VB_DOMAIN_STARTUP_POLICY_OPTIONAL);
+  g_assert_cmpint (d->tray, ==, VB_DOMAIN_DISK_TRAY_CLOSED);
+  g_assert_true (d->readonly);
+  d = g_ptr_array_index (def->disks, 3);
+  g_assert_null (d->src_path); /* empty floppy drive */
+  g_assert_cmpint (d->bus, ==, VB_DOMAIN_DISK_BUS_FDC);
+  g_assert_true (vb_domain_def_find_disk (def, "/srv/iso/Fedora-39.iso") == g_ptr_array_index (def->disks, 2));
+  g_assert_true (vb_domain_def_find_disk (def, "vdb") == g_ptr_array_index (def->disks, 4));
+  g_assert_null (vb_domain_def_find_disk (def, "vdz"));
+
+  c = g_ptr_array_index (def->controllers, 1);
+  g_assert_cmpstr (c->model, ==, "pcie-root-port");
+  g_assert_cmpstr (c->model_name, ==, "pcie-root-port");
+  g_assert_cmpint (c->target_port, ==, 0x10);
+  g_assert_cmpint (c->target_chassis, ==, 1);
+  g_assert_cmpint (c->target_bus_nr, ==, -1);
+  g_assert_cmpint (c->info.address.u.pci.multifunction, ==, VB_DOMAIN_TRISTATE_YES);
+  c = g_ptr_array_index (def->controllers, 4);
+  g_assert_cmpint (c->type, ==, VB_DOMAIN_CONTROLLER_SCSI);
+  g_assert_cmpuint (c->driver_queues, ==, 4);
+
+  n = g_ptr_array_index (def->nets, 0);
+  g_assert_cmpstr (n->mac, ==, "52:54:00:ab:cd:01"); /* normalised to lowercase */
+  g_assert_cmpstr (n->src_portgroup, ==, "lan");
+  g_assert_cmpint (n->driver_name, ==, VB_DOMAIN_NET_DRIVER_VHOST);
+  g_assert_cmpuint (n->mtu, ==, 9000);
+  g_assert_cmpint (n->link_state, ==, VB_DOMAIN_NET_LINK_UP);
+  g_assert_true (vb_domain_def_find_net_by_mac (def, "52:54:00:AB:CD:03") == g_ptr_array_index (def->nets, 2));
+  g_assert_true (vb_domain_def_find_net_by_target (def, "tap-fedora") == g_ptr_array_index (def->nets, 1));
+  n = g_ptr_array_index (def->nets, 2);
+  g_assert_cmpint (n->src_mode, ==, VB_DOMAIN_NET_DIRECT_MODE_VEPA);
+
+  chr = g_ptr_array_index (def->serials, 0);
+  g_assert_cmpint (chr->type, ==, VB_DOMAIN_CHR_TYPE_PTY);
+  g_assert_cmpstr (chr->target_model, ==, "isa-serial");
+  g_assert_cmpint (chr->log_append, ==, VB_DOMAIN_TRISTATE_YES);
+  chr = g_ptr_array_index (def->serials, 1);
+  g_assert_cmpstr (chr->src_host, ==, "127.0.0.1");
+  g_assert_cmpint (chr->protocol, ==, VB_DOMAIN_CHR_PROTOCOL_TELNET);
+  chr = g_ptr_array_index (def->channels, 0);
+  g_assert_cmpstr (chr->target_name, ==, "org.qemu.guest_agent.0");
+  g_assert_cmpint (chr->info.address.type, ==, VB_DOMAIN_ADDRESS_VIRTIO_SERIAL);
+  g_assert_cmpuint (chr->info.address.u.virtio_serial.port, ==, 1);
+
+  g = g_ptr_array_index (def->graphics, 0);
+  g_assert_cmpint (g->type, ==, VB_DOMAIN_GRAPHICS_SPICE);
+  g_assert_true (g->autoport);
+  g_assert_cmpstr (g->passwd, ==, "s3cret");
+  l = g_ptr_array_index (g->listens, 0);
+  g_assert_cmpstr (l->address, ==, "127.0.0.1");
+  g = g_ptr_array_index (def->graphics, 1);
+  g_assert_cmpint (g->port, ==, 5905);
+  g_assert_false (g->autoport);
+  l = g_ptr_array_index (g->listens, 0);
+  g_assert_cmpint (l->type, ==, VB_DOMAIN_GRAPHICS_LISTEN_NETWORK);
+
+  v = g_ptr_array_index (def->videos, 0);
+  g_assert_cmpint (v->model, ==, VB_DOMAIN_VIDEO_QXL);
+  g_assert_cmpuint (v->vgamem, ==, 16384);
+  g_assert_true (v->primary);
+  h = g_ptr_array_index (def->hostdevs, 0);
+  g_assert_true (h->managed);
+  g_assert_cmpuint (h->pci_slot, ==, 0x12);
+  g_assert_cmpstr (h->driver_name, ==, "vfio");
+  h = g_ptr_array_index (def->hostdevs, 1);
+  g_assert_cmpuint (h->usb_vendor, ==, 0x046d);
+  g_assert_cmpuint (h->usb_device, ==, 4);
+  g_assert_cmpint (((VbDomainSoundDef *) g_ptr_array_index (def->sounds, 0))->model, ==, VB_DOMAIN_SOUND_ICH9);
+  g_assert_cmpint (((VbDomainAudioDef *) g_ptr_array_index (def->audios, 0))->type, ==, VB_DOMAIN_AUDIO_SPICE);
+  g_assert_cmpint (def->memballoon->autodeflate, ==, VB_DOMAIN_TRISTATE_YES);
+  g_assert_cmpuint (def->memballoon->stats_period, ==, 10);
+  r = g_ptr_array_index (def->rngs, 0);
+  g_assert_cmpstr (r->source, ==, "/dev/urandom");
+  g_assert_cmpuint (r->rate_bytes, ==, 1024);
+  r = g_ptr_array_index (def->rngs, 1);
+  g_assert_cmpint (r->backend, ==, VB_DOMAIN_RNG_BACKEND_BUILTIN);
+  g_assert_cmpint (((VbDomainWatchdogDef *) g_ptr_array_index (def->watchdogs, 0))->action, ==,
+                   VB_DOMAIN_WATCHDOG_ACTION_RESET);
+  g_assert_cmpint (((VbDomainPanicDef *) g_ptr_array_index (def->panics, 0))->info.address.u.isa.iobase, ==, 0x505);
+  g_assert_cmpint (((VbDomainTpmDef *) g_ptr_array_index (def->tpms, 0))->model, ==, VB_DOMAIN_TPM_MODEL_CRB);
+  g_assert_cmpstr (((VbDomainFsDef *) g_ptr_array_index (def->filesystems, 0))->dst, ==, "export");
+  g_assert_cmpuint (def->seclabels->len, ==, 2);
+
+  /* Passwords only with the SECURE flag. */
+  secure = vb_domain_def_format (def, VB_DOMAIN_XML_SECURE);
+  plain = vb_domain_def_format (def, 0);
+  g_assert_nonnull (strstr (secure, "passwd='s3cret'"));
+  g_assert_null (strstr (plain, "s3cret"));
+}
+
+static void
+test_defaults (void)
+{
+  g_autoptr(VbDomainDef) def = parse_ok (MINIMAL_HEAD "</domain>");
+  g_autoptr(VbDomainDef) def2 = NULL;
+  g_autofree char *out = NULL;
+
+  g_assert_true (g_uuid_string_is_valid (def->uuid));
+  g_assert_cmpuint (def->memory_kib, ==, 1024);
+  g_assert_cmpuint (def->current_memory_kib, ==, 1024);
+  g_assert_cmpuint (def->vcpus, ==, 1);
+  g_assert_cmpuint (def->vcpus_current, ==, 1);
+  g_assert_cmpstr (def->os.arch, ==, "x86_64");
+  g_assert_cmpuint (def->os.n_boot_devs, ==, 1);
+  g_assert_cmpint (def->os.boot_devs[0], ==, VB_DOMAIN_BOOT_DISK);
+  g_assert_cmpint (def->on_poweroff, ==, VB_DOMAIN_LIFECYCLE_DESTROY);
+  g_assert_cmpint (def->on_crash, ==, VB_DOMAIN_LIFECYCLE_DESTROY);
+  g_assert_cmpint (def->clock.offset, ==, VB_DOMAIN_CLOCK_UTC);
+  out = assert_round_trip (def, 0);
+  if (!schema_validate ("domain.rng", out))
+    return;
+
+  /* The test driver's default architecture is i686. */
+  def2 = parse_ok ("<domain type='test'><name>t</name><memory unit='MiB'>1</memory>"
+                   "<currentMemory unit='GiB'>1</currentMemory><vcpu>2</vcpu>"
+                   "<os><type>hvm</type></os></domain>");
+  g_assert_cmpstr (def2->os.arch, ==, "i686");
+  /* currentMemory above memory is clamped, as libvirt does. */
+  g_assert_cmpuint (def2->current_memory_kib, ==, 1024);
+  g_assert_cmpuint (def2->vcpus_current, ==, 2);
+
+  /* Generated genid: kept live, written empty in the persistent config. */
+  {
+    g_autoptr(VbDomainDef) g = parse_ok (MINIMAL_HEAD "<genid/></domain>");
+    g_autofree char *live = vb_domain_def_format (g, 0);
+    g_autofree char *inactive = vb_domain_def_format (g, VB_DOMAIN_XML_INACTIVE);
+    g_assert_true (g->genid_generated);
+    g_assert_nonnull (strstr (live, g->genid));
+    g_assert_nonnull (strstr (inactive, "<genid/>"));
+  }
+
+  /* vb_domain_def_new() makes a formattable def once named. */
+  {
+    g_autoptr(VbDomainDef) n = vb_domain_def_new ();
+    n->name = g_strdup ("fresh");
+    n->memory_kib = n->current_memory_kib = 2048;
+    g_assert_true (vb_domain_def_validate (n, NULL));
+    g_free (assert_round_trip (n, 0));
+  }
+}
+
+static void
+test_live_vs_inactive (void)
+{
+  g_autofree char *xml = load ("kvm-live.xml");
+  g_autoptr(VbDomainDef) def = parse_ok (xml);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *live = vb_domain_def_format (def, 0);
+  g_autofree char *inactive = vb_domain_def_format (def, VB_DOMAIN_XML_INACTIVE);
+  g_autoptr(VbDomainDef) cfg = vb_domain_def_parse_full (xml, VB_DOMAIN_PARSE_INACTIVE, &error);
+  g_autofree char *cfg_out = NULL;
+  const VbDomainGraphicsDef *g;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (def->id, ==, 7);
+  g = g_ptr_array_index (def->graphics, 0);
+  g_assert_cmpint (g->port, ==, 5900);
+  g_assert_true (g->autoport);
+
+  g_assert_nonnull (strstr (live, "id='7'"));
+  g_assert_nonnull (strstr (live, "vnet3"));
+  g_assert_nonnull (strstr (live, "alias name='net0'"));
+  g_assert_nonnull (strstr (live, "alias name='ua-disk'"));
+  g_assert_nonnull (strstr (live, "/dev/pts/4"));
+  g_assert_nonnull (strstr (live, "port='5900'"));
+  g_assert_nonnull (strstr (live, "svirt_image_t"));
+  g_assert_nonnull (strstr (live, "portid="));
+  g_assert_nonnull (strstr (live, "state='connected'"));
+  g_assert_nonnull (strstr (live, "index='2'"));
+
+  g_assert_null (strstr (inactive, "id='7'"));
+  g_assert_null (strstr (inactive, "vnet3"));
+  g_assert_null (strstr (inactive, "alias name='net0'"));
+  g_assert_nonnull (strstr (inactive, "alias name='ua-disk'"));
+  g_assert_null (strstr (inactive, "/dev/pts/4"));
+  g_assert_null (strstr (inactive, "port='5900'"));
+  g_assert_nonnull (strstr (inactive, "port='-1' autoport='yes'"));
+  g_assert_null (strstr (inactive, "svirt"));
+  g_assert_null (strstr (inactive, "portid="));
+  g_assert_null (strstr (inactive, "state='connected'"));
+  g_assert_null (strstr (inactive, "index='2'"));
+  g_assert_nonnull (strstr (inactive, "<target dev='mytap'/>")); /* user-chosen names stay */
+
+  /* Parsing as persistent config drops the same data (a dynamic seclabel
+   * stays, without its generated labels). */
+  cfg_out = vb_domain_def_format (cfg, 0);
+  g_assert_null (strstr (cfg_out, "svirt"));
+  g_assert_nonnull (strstr (cfg_out, "<seclabel type='dynamic' model='selinux' relabel='yes'/>"));
+  g_clear_pointer (&cfg_out, g_free);
+  cfg_out = vb_domain_def_format (cfg, VB_DOMAIN_XML_INACTIVE);
+  g_assert_cmpstr (cfg_out, ==, inactive);
+}
+
+static void
+test_metadata_api (void)
+{
+  g_autoptr(VbDomainDef) def = parse_ok (MINIMAL_HEAD "</domain>");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  char *s;
+
+  s = vb_domain_def_get_metadata (def, VB_DOMAIN_METADATA_TITLE, NULL, &error);
+  g_assert_null (s);
+  g_assert_error (error, VB_ERROR, VB_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  g_assert_true (vb_domain_def_set_metadata (def, VB_DOMAIN_METADATA_TITLE, NULL, NULL, "My VM", &error));
+  g_assert_true (vb_domain_def_set_metadata (def, VB_DOMAIN_METADATA_DESCRIPTION, "", "", "line 1\nline 2", &error));
+  g_assert_no_error (error);
+  g_assert_false (vb_domain_def_set_metadata (def, VB_DOMAIN_METADATA_TITLE, NULL, NULL, "two\nlines", &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_INVALID_ARG);
+  g_clear_error (&error);
+  s = vb_domain_def_get_metadata (def, VB_DOMAIN_METADATA_TITLE, NULL, &error);
+  g_assert_cmpstr (s, ==, "My VM");
+  g_free (s);
+
+  g_assert_true (vb_domain_def_set_metadata (def, VB_DOMAIN_METADATA_ELEMENT, "app", "http://example.org/app/",
+                                             "<config><opt name='x'>1</opt></config>", &error));
+  g_assert_no_error (error);
+  g_assert_true (vb_domain_def_set_metadata (def, VB_DOMAIN_METADATA_ELEMENT, "other", "urn:other",
+                                             "<?xml version='1.0'?><data/>", &error));
+  g_assert_no_error (error);
+  s = vb_domain_def_get_metadata (def, VB_DOMAIN_METADATA_ELEMENT, "http://example.org/app/", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (s, ==, "<app:config xmlns:app=\"http://example.org/app/\"><opt name=\"x\">1</opt></app:config>");
+  g_free (s);
+
+  /* Replace keeps one element per namespace. */
+  g_assert_true (vb_domain_def_set_metadata (def, VB_DOMAIN_METADATA_ELEMENT, "app2", "http://example.org/app/",
+                                             "<config2/>", &error));
+  g_assert_cmpuint (def->metadata->len, ==, 2);
+  s = vb_domain_def_get_metadata (def, VB_DOMAIN_METADATA_ELEMENT, "http://example.org/app/", &error);
+  g_assert_cmpstr (s, ==, "<app2:config2 xmlns:app2=\"http://example.org/app/\"/>");
+  g_free (s);
+
+  out = assert_round_trip (def, 0);
+  if (!schema_validate ("domain.rng", out))
+    return;
+
+  /* Bad input. */
+  g_assert_false (vb_domain_def_set_metadata (def, VB_DOMAIN_METADATA_ELEMENT, "app", "urn:x", "<a/><b/>", &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_XML);
+  g_clear_error (&error);
+  g_assert_false (vb_domain_def_set_metadata (def, VB_DOMAIN_METADATA_ELEMENT, "app", "urn:x", "<a>", &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_XML);
+  g_clear_error (&error);
+  g_assert_false (vb_domain_def_set_metadata (def, VB_DOMAIN_METADATA_ELEMENT, "1bad", "urn:x", "<a/>", &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_INVALID_ARG);
+  g_clear_error (&error);
+  g_assert_false (vb_domain_def_set_metadata (def, VB_DOMAIN_METADATA_ELEMENT, "app", NULL, "<a/>", &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_INVALID_ARG);
+  g_clear_error (&error);
+  g_assert_false (vb_domain_def_set_metadata (def, 7, NULL, NULL, "x", &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_INVALID_ARG);
+  g_clear_error (&error);
+
+  /* Removal. */
+  g_assert_true (vb_domain_def_set_metadata (def, VB_DOMAIN_METADATA_ELEMENT, NULL, "urn:other", NULL, &error));
+  g_assert_true (vb_domain_def_set_metadata (def, VB_DOMAIN_METADATA_TITLE, NULL, NULL, "", &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (def->metadata->len, ==, 1);
+  g_assert_null (def->title);
+  s = vb_domain_def_get_metadata (def, VB_DOMAIN_METADATA_ELEMENT, "urn:other", &error);
+  g_assert_null (s);
+  g_assert_error (error, VB_ERROR, VB_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* Namespaces declared on <domain> itself are carried into the element. */
+  {
+    g_autoptr(VbDomainDef) d = parse_ok ("<domain type='kvm' xmlns:z='urn:z'><name>m</name><memory>1024</memory>"
+                                         "<os><type>hvm</type></os><metadata><z:x z:a='1'/></metadata></domain>");
+    g_autofree char *m = vb_domain_def_get_metadata (d, VB_DOMAIN_METADATA_ELEMENT, "urn:z", &error);
+    g_autofree char *o = NULL;
+    g_assert_no_error (error);
+    g_assert_cmpstr (m, ==, "<z:x xmlns:z=\"urn:z\" z:a=\"1\"/>");
+    o = assert_round_trip (d, 0);
+  }
+}
+
+static void
+test_device_api (void)
+{
+  g_autofree char *xml = load ("kvm-q35-uefi.xml");
+  g_autoptr(VbDomainDef) def = parse_ok (xml);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VbDomainDeviceDef) disk = NULL;
+  g_autoptr(VbDomainDeviceDef) disk2 = NULL;
+  g_autoptr(VbDomainDeviceDef) net = NULL;
+  g_autoptr(VbDomainDeviceDef) removed = NULL;
+  g_autoptr(VbDomainDeviceDef) copy = NULL;
+  g_autofree char *fragment = NULL;
+  guint ndisks = def->disks->len;
+
+  disk = vb_domain_device_def_parse ("<?xml version='1.0'?>\n<disk type='file' device='disk'>"
+                                     "<source file='/images/new.img'/><target dev='vdc' bus='virtio'/></disk>",
+                                     &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (disk->type, ==, VB_DOMAIN_DEVICE_DISK);
+  g_assert_cmpstr (disk->data.disk->dst, ==, "vdc");
+  fragment = vb_domain_device_def_format (disk, 0);
+  g_assert_cmpstr (fragment, ==,
+                   "<disk type='file' device='disk'>\n"
+                   "  <source file='/images/new.img'/>\n"
+                   "  <target dev='vdc' bus='virtio'/>\n"
+                   "</disk>\n");
+  copy = vb_domain_device_def_copy (disk);
+  g_assert_cmpstr (copy->data.disk->src_path, ==, "/images/new.img");
+
+  g_assert_true (vb_domain_def_add_device (def, disk, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (def->disks->len, ==, ndisks + 1);
+  /* Same target again: refused. */
+  g_assert_false (vb_domain_def_add_device (def, disk, &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_EXISTS);
+  g_clear_error (&error);
+  g_assert_cmpint (vb_domain_def_find_device (def, disk, &error), ==, (int) ndisks);
+
+  /* Update: a new medium for the cdrom keeps its address. */
+  disk2 = vb_domain_device_def_parse ("<disk type='file' device='cdrom'><source file='/srv/iso/other.iso'/>"
+                                      "<target dev='sdb' bus='sata'/></disk>", &error);
+  g_assert_no_error (error);
+  g_assert_true (vb_domain_def_update_device (def, disk2, &error));
+  g_assert_no_error (error);
+  {
+    const VbDomainDiskDef *d = vb_domain_def_find_disk_by_target (def, "sdb");
+    g_assert_cmpstr (d->src_path, ==, "/srv/iso/other.iso");
+    g_assert_cmpint (d->info.address.type, ==, VB_DOMAIN_ADDRESS_DRIVE);
+  }
+
+  /* Detach by target only. */
+  removed = vb_domain_def_remove_device (def, disk, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (removed);
+  g_assert_cmpuint (def->disks->len, ==, ndisks);
+  g_assert_null (vb_domain_def_remove_device (def, disk, &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_clear_pointer (&removed, vb_domain_device_def_free);
+
+  /* Interfaces: by MAC; a description without a MAC matches only when unique. */
+  net = vb_domain_device_def_parse ("<interface type='network'><mac address='52:54:00:AB:CD:05'/>"
+                                    "<source network='default'/></interface>", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (vb_domain_def_find_device (def, net, &error), ==, 4);
+  g_assert_false (vb_domain_def_add_device (def, net, &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_EXISTS);
+  g_clear_error (&error);
+  g_clear_pointer (&net, vb_domain_device_def_free);
+  net = vb_domain_device_def_parse ("<interface type='network'><source network='default'/></interface>", &error);
+  g_assert_true (net->data.net->mac_generated);
+  g_assert_cmpint (vb_domain_def_find_device (def, net, &error), ==, -1);
+  g_assert_error (error, VB_ERROR, VB_ERROR_INVALID_ARG); /* five interfaces match */
+  g_clear_error (&error);
+  g_assert_true (vb_domain_def_add_device (def, net, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&net, vb_domain_device_def_free);
+
+  /* Other device kinds. */
+  {
+    const struct { const char *xml; int expect_idx; } finds[] = {
+      { "<controller type='scsi' index='0'/>", 4 },
+      { "<hostdev mode='subsystem' type='pci'><source><address domain='0' bus='6' slot='0x12' function='5'/></source></hostdev>", 0 },
+      { "<hostdev mode='subsystem' type='usb'><source><vendor id='0x046d'/><product id='0xc52b'/></source></hostdev>", 1 },
+      { "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>", 0 },
+      { "<serial type='tcp'><source mode='bind' service='1'/><target port='1'/></serial>", 1 },
+      { "<video><model type='virtio'/></video>", 1 },
+      { "<memballoon model='virtio'/>", 0 },
+      { "<rng model='virtio-non-transitional'><backend model='builtin'/></rng>", 1 },
+      { "<watchdog model='i6300esb'/>", 0 },
+      { "<filesystem><source dir='/x'/><target dir='export'/></filesystem>", 0 },
+      { "<graphics type='vnc'/>", 1 },
+      { "<audio id='1' type='none'/>", 0 },
+      { "<tpm><backend type='emulator'/></tpm>", 0 },
+      { "<input type='mouse'/>", 1 },
+      { "<sound model='ich9'/>", 0 },
+      { "<panic model='isa'/>", 0 },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS (finds); i++) {
+      g_autoptr(VbDomainDeviceDef) dev = vb_domain_device_def_parse (finds[i].xml, &error);
+      g_assert_no_error (error);
+      g_test_message ("find %s", finds[i].xml);
+      g_assert_cmpint (vb_domain_def_find_device (def, dev, &error), ==, finds[i].expect_idx);
+      g_assert_no_error (error);
+    }
+  }
+
+  /* A second memballoon or a clashing boot order is refused; def unchanged. */
+  {
+    g_autoptr(VbDomainDeviceDef) mb = vb_domain_device_def_parse ("<memballoon model='none'/>", &error);
+    g_autoptr(VbDomainDeviceDef) boot = vb_domain_device_def_parse (
+      "<disk type='file'><source file='/a'/><target dev='vdq'/><boot order='1'/></disk>", &error);
+    g_autoptr(VbDomainDeviceDef) ctl = vb_domain_device_def_parse ("<controller type='usb' model='ehci'/>", &error);
+    g_assert_no_error (error);
+    g_assert_false (vb_domain_def_add_device (def, mb, &error));
+    g_assert_error (error, VB_ERROR, VB_ERROR_EXISTS);
+    g_clear_error (&error);
+    g_assert_false (vb_domain_def_add_device (def, boot, &error));
+    g_assert_nonnull (strstr (error->message, "boot order 1"));
+    g_clear_error (&error);
+    g_assert_null (vb_domain_def_find_disk (def, "vdq"));
+    g_assert_cmpuint (ctl->data.controller->index, ==, 0);
+    g_assert_false (vb_domain_def_add_device (def, ctl, &error));
+    g_assert_error (error, VB_ERROR, VB_ERROR_EXISTS);
+    g_clear_error (&error);
+  }
+
+  /* The edited def still round-trips and validates. */
+  {
+    g_autofree char *out = assert_round_trip (def, 0);
+    schema_validate ("domain.rng", out);
+  }
+
+  /* Fragment errors. */
+  {
+    const char *bad[] = {
+      "", "<disk/><disk/>", "<emulator>/bin/x</emulator>", "<redirdev bus='usb' type='spicevmc'/>",
+      "<disk type='file'><source file='/a'/><target dev='vda'/><bogus/></disk>", "text",
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS (bad); i++) {
+      g_autoptr(VbDomainDeviceDef) dev = vb_domain_device_def_parse (bad[i], &error);
+      g_assert_null (dev);
+      g_assert_error (error, VB_ERROR, VB_ERROR_XML);
+      g_clear_error (&error);
+    }
+  }
+}
+
+static void
+test_negative (void)
+{
+  static const struct { const char *devices; const char *needle; } bad_devices[] = {
+    { "<disk type='file'><source file='/a'/><target dev='vda'/><geometry cyls='1'/></disk>", "<geometry>" },
+    { "<disk type='file' snapshot='no'><source file='/a'/><target dev='vda'/></disk>", "'snapshot'" },
+    { "<disk type='network'><target dev='vda'/></disk>", "'network'" },
+    { "<disk type='file'><source file='/a'/><target dev='vda'/></disk>"
+      "<disk type='file'><source file='/b'/><target dev='vda'/></disk>", "vda" },
+    { "<disk type='file'><target dev='vda'/></disk>", "<source>" },
+    { "<disk type='file'><source file='a'/><target dev='vda'/></disk>", "absolute path" },
+    { "<disk type='file'><source file='/a'/><target dev='zz'/></disk>", "disk target" },
+    { "<disk type='file'><source file='/a'/><target dev='vda'/><driver type='qcow9'/></disk>", "qcow9" },
+    { "<disk type='file'><source file='/a'/></disk>", "<target>" },
+    { "<disk type='file' device='lun'><source file='/a'/><target dev='sda'/></disk>", "lun" },
+    { "<disk type='file'><source file='/a'/><target dev='vda'/><iotune><total_bytes_sec>1</total_bytes_sec>"
+      "<read_bytes_sec>2</read_bytes_sec></iotune></disk>", "total_bytes_sec" },
+    { "<disk type='file'><source file='/a'/><target dev='vda' tray='open'/></disk>", "tray" },
+    { "<interface type='network'><mac address='01:00:00:00:00:01'/><source network='n'/></interface>", "MAC" },
+    { "<interface type='network'><mac address='52:54:00:00:00:01'/><source network='n'/></interface>"
+      "<interface type='user'><mac address='52:54:00:00:00:01'/></interface>", "52:54:00:00:00:01" },
+    { "<interface type='vhostuser'/>", "vhostuser" },
+    { "<interface type='network'><source network='n'/><virtualport type='openvswitch'/></interface>", "<virtualport>" },
+    { "<interface type='bridge'/>", "bridge" },
+    { "<interface type='user'><source dev='x'/></interface>", "<source>" },
+    { "<controller type='pci' index='0'/>", "model" },
+    { "<controller type='scsi' model='bogus'/>", "bogus" },
+    { "<controller type='usb' index='0'/><controller type='usb' index='0'/>", "index 0" },
+    { "<controller type='sata' index='0' model='x'/>", "'model'" },
+    { "<graphics type='sdl'/>", "sdl" },
+    { "<graphics type='vnc' port='70000'/>", "port" },
+    { "<graphics type='vnc' listen='1.2.3.4'><listen type='address' address='5.6.7.8'/></graphics>", "listen" },
+    { "<graphics type='spice'><image compression='off'/></graphics>", "<image>" },
+    { "<video><model type='qxl' primary='yes'/></video><video><model type='vga' primary='yes'/></video>", "primary" },
+    { "<video/>", "<model" },
+    { "<video><model type='vga' ram='1'/></video>", "'ram'" },
+    { "<input type='evdev'/>", "evdev" },
+    { "<input type='tablet' bus='ps2'/>", "ps2" },
+    { "<sound model='ich9'><audio id='3'/></sound>", "audio id 3" },
+    { "<audio id='1' type='none'/><audio id='1' type='spice'/>", "audio id 1" },
+    { "<hostdev mode='capabilities' type='storage'/>", "capabilities" },
+    { "<hostdev mode='subsystem' type='scsi'/>", "scsi" },
+    { "<hostdev mode='subsystem' type='usb'><source/></hostdev>", "vendor" },
+    { "<memballoon model='virtio'/><memballoon model='none'/>", "memballoon" },
+    { "<rng model='virtio'><backend model='random'>/etc/passwd</backend></rng>", "/etc/passwd" },
+    { "<rng model='virtio'><backend model='egd' type='tcp'/></rng>", "egd" },
+    { "<watchdog model='bogus'/>", "bogus" },
+    { "<channel type='pty'><target type='guestfwd' address='1.2.3.4' port='1'/></channel>", "guestfwd" },
+    { "<channel type='pty'/>", "<target" },
+    { "<serial type='udp'/>", "udp" },
+    { "<serial type='null'><source path='/x'/></serial>", "no <source>" },
+    { "<serial type='file'/>", "<source path" },
+    { "<smartcard mode='host'/>", "<smartcard>" },
+    { "<filesystem type='block'><source dev='/dev/x'/><target dir='t'/></filesystem>", "block" },
+    { "<tpm><backend type='external'/></tpm>", "external" },
+    { "<panic model='bogus'/>", "bogus" },
+    { "<emulator>/a</emulator><emulator>/b</emulator>", "only once" },
+    { "<disk type='file'><source file='/a'/><target dev='vda'/><boot order='1'/></disk>"
+      "<interface type='user'><boot order='1'/></interface>", "boot order 1" },
+    { "<disk type='file'><source file='/a'/><target dev='vda'/><address type='pci' slot='0x20'/></disk>", "slot" },
+    { "<disk type='file'><source file='/a'/><target dev='vda'/><address type='ccw'/></disk>", "ccw" },
+    { "<disk type='file'><source file='/a'/><target dev='vda'/><address type='usb' bus='0' port='1.x'/></disk>", "port" },
+    { "<disk type='file'><source file='/a'/><target dev='vda'/><alias name='a b'/></disk>", "alias" },
+    { "<disk type='file'><source file='/a'/><target dev='vda'/><driver iothread='1'/></disk>", "iothread" },
+    { "<disk type='file'><source file='/a'><seclabel relabel='no'/></source><target dev='vda'/></disk>", "<seclabel>" },
+  };
+  static const struct { const char *xml; const char *needle; } bad_docs[] = {
+    { "<domain type='xen'><name>x</name><memory>1</memory><os><type>hvm</type></os></domain>", "xen" },
+    { "<domain type='kvm'><memory>1</memory><os><type>hvm</type></os></domain>", "<name>" },
+    { "<domain type='kvm'><name>a/b</name><memory>1</memory><os><type>hvm</type></os></domain>", "'/'" },
+    { "<domain type='kvm'><name></name><memory>1</memory><os><type>hvm</type></os></domain>", "empty" },
+    { "<domain type='kvm'><name>x</name><name>y</name><memory>1</memory><os><type>hvm</type></os></domain>", "only once" },
+    { "<domain type='kvm'><name>x</name><os><type>hvm</type></os></domain>", "<memory>" },
+    { "<domain type='kvm'><name>x</name><memory>0</memory><os><type>hvm</type></os></domain>", "greater than 0" },
+    { "<domain type='kvm'><name>x</name><memory unit='EiB'>99999</memory><os><type>hvm</type></os></domain>", "memory" },
+    { "<domain type='kvm'><name>x</name><memory>1</memory></domain>", "<os>" },
+    { "<domain type='kvm'><name>x</name><memory>1</memory><os><type>exe</type></os></domain>", "exe" },
+    { "<domain type='kvm'><name>x</name><memory>1</memory><os><type arch='z80'>hvm</type></os></domain>", "z80" },
+    { MINIMAL_HEAD "<vcpu>0</vcpu></domain>", "vcpu" },
+    { MINIMAL_HEAD "<vcpu current='3'>2</vcpu></domain>", "current" },
+    { MINIMAL_HEAD "<vcpu>99999999999999999999</vcpu></domain>", "vcpu" },
+    { MINIMAL_HEAD "<vcpu placement='sometimes'>2</vcpu></domain>", "sometimes" },
+    { MINIMAL_HEAD "<vcpu cpuset='3-1'>2</vcpu></domain>", "cpuset" },
+    { MINIMAL_HEAD "<uuid>not-a-uuid</uuid></domain>", "UUID" },
+    { MINIMAL_HEAD "<cputune><shares>1</shares></cputune></domain>", "<cputune>" },
+    { MINIMAL_HEAD "<sysinfo type='smbios'/></domain>", "<sysinfo>" },
+    { MINIMAL_HEAD "<on_reboot>coredump-destroy</on_reboot></domain>", "coredump" },
+    { MINIMAL_HEAD "<on_crash>explode</on_crash></domain>", "explode" },
+    { MINIMAL_HEAD "<clock offset='absolute' start='0'/></domain>", "absolute" },
+    { MINIMAL_HEAD "<clock offset='utc' adjustment='reset'/></domain>", "adjustment" },
+    { MINIMAL_HEAD "<clock offset='utc'><timer name='kvmclock' tickpolicy='delay'/></clock></domain>", "tickpolicy" },
+    { MINIMAL_HEAD "<clock offset='utc'><timer name='rtc'/><timer name='rtc'/></clock></domain>", "twice" },
+    { MINIMAL_HEAD "<features><hyperv mode='custom'/></features></domain>", "<hyperv>" },
+    { MINIMAL_HEAD "<features><gic version='4'/></features></domain>", "'4'" },
+    { MINIMAL_HEAD "<features><acpi/><acpi/></features></domain>", "only once" },
+    { MINIMAL_HEAD "<features><apic eoi='on'/></features></domain>", "'eoi'" },
+    { MINIMAL_HEAD "<cpu mode='custom'><model>Skylake</model><topology sockets='2' cores='2' threads='1'/></cpu></domain>",
+      "topology" },
+    { MINIMAL_HEAD "<cpu mode='host-passthrough'><model>Skylake</model></cpu></domain>", "custom" },
+    { MINIMAL_HEAD "<cpu><feature policy='require' name='a'/><feature policy='disable' name='a'/></cpu></domain>", "twice" },
+    { MINIMAL_HEAD "<cpu><cache mode='passthrough'/></cpu></domain>", "<cache>" },
+    { MINIMAL_HEAD "<cpu><numa><cell id='1' cpus='0' memory='1024'/></numa></cpu></domain>", "NUMA" },
+    { MINIMAL_HEAD "<memoryBacking><hugepages><page size='0'/></hugepages></memoryBacking></domain>", "size" },
+    { MINIMAL_HEAD "<maxMemory unit='KiB'>1</maxMemory></domain>", "slots" },
+    { MINIMAL_HEAD "<seclabel type='static' model='selinux'/></domain>", "label" },
+    { MINIMAL_HEAD "<seclabel type='none'><label>x</label></seclabel></domain>", "none" },
+    { MINIMAL_HEAD "<seclabel type='dynamic' relabel='no'/></domain>", "relabel" },
+    { "<domain type='kvm' bogus='1'><name>x</name><memory>1</memory><os><type>hvm</type></os></domain>", "'bogus'" },
+    { "<domain type='kvm'><name>x</name><memory>1</memory><os><type>hvm</type><boot dev='hd'/><boot dev='hd'/></os></domain>",
+      "twice" },
+    { "<domain type='kvm'><name>x</name><memory>1</memory><os><type>hvm</type><boot dev='hd'/></os>"
+      "<devices><disk type='file'><source file='/a'/><target dev='vda'/><boot order='1'/></disk></devices></domain>",
+      "cannot be combined" },
+    { "<domain type='kvm'><name>x</name><memory>1</memory><os><type>linux</type></os></domain>", "kernel" },
+    { "<domain type='kvm'><name>x</name><memory>1</memory><os><type>hvm</type></os><qemu:commandline "
+      "xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'/></domain>", "namespaced" },
+    { "<domain type='kvm'><name>x</name><memory>1</memory><os><type>hvm</type></os>stray</domain>", "stray" },
+    { "<domain type='kvm'><name>x</name>", "malformed" },
+    { "<network/>", "<domain>" },
+    { "<!DOCTYPE domain [<!ENTITY a 'b'>]><domain type='kvm'/>", "DOCTYPE" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_devices); i++) {
+    g_autofree char *xml = with_devices (bad_devices[i].devices);
+    g_test_message ("bad device %" G_GSIZE_FORMAT ": %s", i, bad_devices[i].devices);
+    parse_fails (xml, bad_devices[i].needle);
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_docs); i++) {
+    g_test_message ("bad doc %" G_GSIZE_FORMAT ": %s", i, bad_docs[i].xml);
+    parse_fails (bad_docs[i].xml, bad_docs[i].needle);
+  }
+
+  /* Unsupported flags. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VbDomainDef) def = vb_domain_def_parse_full (MINIMAL_HEAD "</domain>", 0x100, &error);
+    g_assert_null (def);
+    g_assert_error (error, VB_ERROR, VB_ERROR_UNSUPPORTED_FLAGS);
+  }
+}
+
+static void
+test_validate_name (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_assert_true (vb_domain_def_validate_name ("web-01 (prod)", &error));
+  g_assert_true (vb_domain_def_validate_name ("ünïcode", &error));
+  g_assert_false (vb_domain_def_validate_name ("", &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_INVALID_ARG);
+  g_clear_error (&error);
+  g_assert_false (vb_domain_def_validate_name (NULL, &error));
+  g_clear_error (&error);
+  g_assert_false (vb_domain_def_validate_name ("a/b", &error));
+  g_clear_error (&error);
+  g_assert_false (vb_domain_def_validate_name ("a\nb", &error));
+  g_clear_error (&error);
+}
+
+static void
+test_hostile (void)
+{
+  g_autoptr(GString) s = g_string_new (MINIMAL_HEAD "<devices>");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VbDomainDef) def = NULL;
+  g_autoptr(GString) chain = g_string_new (NULL);
+
+  /* Many devices: accepted, and the duplicate checks stay linear. */
+  for (int i = 0; i < 20000; i++)
+    g_string_append_printf (s, "<disk type='file'><source file='/d%d'/><target dev='vd%d' bus='virtio'/></disk>", i, i);
+  g_string_append (s, "</devices></domain>");
+  def = vb_domain_def_parse (s->str, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (def->disks->len, ==, 20000);
+  g_clear_pointer (&def, vb_domain_def_free);
+
+  /* A deep backing chain is walked without recursion (libxml2 caps depth). */
+  g_string_append (chain, "<disk type='file'><source file='/top'/>");
+  for (int i = 0; i < 100; i++)
+    g_string_append_printf (chain, "<backingStore type='file'><format type='qcow2'/><source file='/b%d'/>", i);
+  for (int i = 0; i < 100; i++)
+    g_string_append (chain, "</backingStore>");
+  g_string_append (chain, "<target dev='vda'/></disk>");
+  {
+    g_autofree char *xml = with_devices (chain->str);
+    def = vb_domain_def_parse (xml, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (((VbDomainDiskDef *) g_ptr_array_index (def->disks, 0))->backing->len, ==, 100);
+    g_free (assert_round_trip (def, 0));
+  }
+
+  /* Odd characters are refused where they could not round-trip. */
+  parse_fails (MINIMAL_HEAD "<devices><disk type='file'><source file='/a&#10;b'/><target dev='vda'/></disk></devices></domain>",
+               "absolute path");
+  parse_fails (MINIMAL_HEAD "<title>a&#1;b</title></domain>", "malformed");
+  {
+    g_autoptr(VbDomainDef) d = parse_ok (MINIMAL_HEAD "<description>a&#13;b</description></domain>");
+    g_assert_cmpstr (d->description, ==, "a\nb");
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/xml/domain/samples", test_samples);
+  g_test_add_func ("/xml/domain/test-driver", test_test_driver_xml);
+  g_test_add_func ("/xml/domain/kvm-full", test_kvm_full);
+  g_test_add_func ("/xml/domain/defaults", test_defaults);
+  g_test_add_func ("/xml/domain/live-vs-inactive", test_live_vs_inactive);
+  g_test_add_func ("/xml/domain/metadata", test_metadata_api);
+  g_test_add_func ("/xml/domain/devices", test_device_api);
+  g_test_add_func ("/xml/domain/negative", test_negative);
+  g_test_add_func ("/xml/domain/validate-name", test_validate_name);
+  g_test_add_func ("/xml/domain/hostile", test_hostile);
+  return g_test_run ();
+}
