@@ -258,10 +258,12 @@ not_supported (VbConnect *self, GDBusMethodInvocation *invocation)
 }
 
 static gboolean
-reply_string (GDBusMethodInvocation *invocation, char *value, GError *error)
+reply_string (GDBusMethodInvocation *invocation, char *value, GError **error)
 {
+  /* @error is a pointer: the callers' backend call fills it while the
+   * arguments are evaluated, in an unspecified order. */
   if (value == NULL) {
-    vb_invocation_return_gerror (invocation, error);
+    vb_invocation_return_gerror (invocation, *error);
     return TRUE;
   }
   g_dbus_method_invocation_return_value (invocation, g_variant_new ("(s)", value));
@@ -270,10 +272,12 @@ reply_string (GDBusMethodInvocation *invocation, char *value, GError *error)
 }
 
 static gboolean
-reply_variant (GDBusMethodInvocation *invocation, GVariant *value, GError *error)
+reply_variant (GDBusMethodInvocation *invocation, GVariant *value, GError **error)
 {
+  /* @error is a pointer: the callers' backend call fills it while the
+   * arguments are evaluated, in an unspecified order. */
   if (value == NULL) {
-    vb_invocation_return_gerror (invocation, error);
+    vb_invocation_return_gerror (invocation, *error);
     return TRUE;
   }
   vb_invocation_return_value (invocation, value);
@@ -286,7 +290,7 @@ handle_get_capabilities (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invo
   GError *error = NULL;
   if (!BACKEND_CLASS (self)->get_capabilities)
     return not_supported (self, invocation);
-  return reply_string (invocation, BACKEND_CLASS (self)->get_capabilities (self->backend, &error), error);
+  return reply_string (invocation, BACKEND_CLASS (self)->get_capabilities (self->backend, &error), &error);
 }
 
 static const char *
@@ -307,7 +311,7 @@ handle_get_domain_capabilities (VbGenLibvirtConnect *iface, GDBusMethodInvocatio
                        BACKEND_CLASS (self)->get_domain_capabilities (self->backend, empty_to_null (emulator),
                                                                       empty_to_null (arch), empty_to_null (machine),
                                                                       empty_to_null (virttype), flags, &error),
-                       error);
+                       &error);
 }
 
 static gboolean
@@ -316,7 +320,7 @@ handle_get_sysinfo (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocatio
   GError *error = NULL;
   if (!BACKEND_CLASS (self)->get_sysinfo)
     return not_supported (self, invocation);
-  return reply_string (invocation, BACKEND_CLASS (self)->get_sysinfo (self->backend, flags, &error), error);
+  return reply_string (invocation, BACKEND_CLASS (self)->get_sysinfo (self->backend, flags, &error), &error);
 }
 
 static gboolean
@@ -344,7 +348,7 @@ handle_baseline_cpu (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocati
   if (!BACKEND_CLASS (self)->baseline_cpu)
     return not_supported (self, invocation);
   return reply_string (invocation, BACKEND_CLASS (self)->baseline_cpu (self->backend, xml_cpus, flags, &error),
-                       error);
+                       &error);
 }
 
 static gboolean
@@ -371,7 +375,7 @@ handle_node_get_cpu_map (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invo
   GError *error = NULL;
   if (!BACKEND_CLASS (self)->node_get_cpu_map)
     return not_supported (self, invocation);
-  return reply_variant (invocation, BACKEND_CLASS (self)->node_get_cpu_map (self->backend, flags, &error), error);
+  return reply_variant (invocation, BACKEND_CLASS (self)->node_get_cpu_map (self->backend, flags, &error), &error);
 }
 
 static gboolean
@@ -382,7 +386,7 @@ handle_node_get_cpu_stats (VbGenLibvirtConnect *iface, GDBusMethodInvocation *in
   if (!BACKEND_CLASS (self)->node_get_cpu_stats)
     return not_supported (self, invocation);
   return reply_variant (invocation, BACKEND_CLASS (self)->node_get_cpu_stats (self->backend, cpu, flags, &error),
-                        error);
+                        &error);
 }
 
 static gboolean
@@ -393,7 +397,7 @@ handle_node_get_memory_stats (VbGenLibvirtConnect *iface, GDBusMethodInvocation 
   if (!BACKEND_CLASS (self)->node_get_memory_stats)
     return not_supported (self, invocation);
   return reply_variant (invocation,
-                        BACKEND_CLASS (self)->node_get_memory_stats (self->backend, cell, flags, &error), error);
+                        BACKEND_CLASS (self)->node_get_memory_stats (self->backend, cell, flags, &error), &error);
 }
 
 static gboolean
@@ -404,7 +408,7 @@ handle_node_get_memory_parameters (VbGenLibvirtConnect *iface, GDBusMethodInvoca
   if (!BACKEND_CLASS (self)->node_get_memory_parameters)
     return not_supported (self, invocation);
   return reply_variant (invocation,
-                        BACKEND_CLASS (self)->node_get_memory_parameters (self->backend, flags, &error), error);
+                        BACKEND_CLASS (self)->node_get_memory_parameters (self->backend, flags, &error), &error);
 }
 
 static gboolean
@@ -427,7 +431,7 @@ handle_node_get_security_model (VbGenLibvirtConnect *iface, GDBusMethodInvocatio
   GError *error = NULL;
   if (!BACKEND_CLASS (self)->node_get_security_model)
     return not_supported (self, invocation);
-  return reply_variant (invocation, BACKEND_CLASS (self)->node_get_security_model (self->backend, &error), error);
+  return reply_variant (invocation, BACKEND_CLASS (self)->node_get_security_model (self->backend, &error), &error);
 }
 
 static gboolean

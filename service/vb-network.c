@@ -1,0 +1,255 @@
+/* org.libvirt.Network skeletons, and the network methods of org.libvirt.Connect.
+ * Pure translation: D-Bus arguments in, VbNetworkOps calls out. */
+#define G_LOG_DOMAIN "virtbus"
+
+#include "vb-connect.h"
+#include "vb-error.h"
+#include "vb-network-ops.h"
+#include "vb-skeleton.h"
+#include "vb-xml.h"
+
+#define VB_TYPE_NETWORK (vb_network_get_type ())
+G_DECLARE_FINAL_TYPE (VbNetwork, vb_network, VB, NETWORK, VbGenLibvirtNetworkSkeleton)
+
+struct _VbNetwork {
+  VbGenLibvirtNetworkSkeleton parent_instance;
+
+  VbConnect *connect; /* owns the exported objects, so outlives them */
+  VbObj *obj;
+};
+
+G_DEFINE_FINAL_TYPE (VbNetwork, vb_network, VB_GEN_TYPE_LIBVIRT_NETWORK_SKELETON)
+
+static void
+vb_network_finalize (GObject *object)
+{
+  VbNetwork *self = VB_NETWORK (object);
+
+  g_clear_object (&self->obj);
+  G_OBJECT_CLASS (vb_network_parent_class)->finalize (object);
+}
+
+/* Runs backend operation @op with the argument list @args (which may use
+ * `backend`, `obj` and `task`) and replies as @kind; replies with an error
+ * when the backend has no networks or lacks @op. */
+#define RUN_OP(connect_, obj_, op, kind, args)                                                          \
+  G_STMT_START {                                                                                       \
+    GError *ops_error = NULL;                                                                          \
+    VbNetworkOpsInterface *ops = vb_connect_get_ops ((connect_), VB_TYPE_NETWORK_OPS, "networks",      \
+                                                     &ops_error);                                      \
+    if (ops == NULL) {                                                                                 \
+      vb_invocation_return_gerror (invocation, ops_error);                                             \
+      return TRUE;                                                                                     \
+    }                                                                                                  \
+    if (ops->op == NULL) {                                                                             \
+      vb_invocation_return_error (invocation, VB_ERROR_NOT_SUPPORTED,                                  \
+                                  "%s is not supported by the %s connection",                          \
+                                  g_dbus_method_invocation_get_method_name (invocation),               \
+                                  vb_backend_get_uri (vb_connect_get_backend (connect_)));             \
+      return TRUE;                                                                                     \
+    }                                                                                                  \
+    VbBackend *backend = vb_connect_get_backend (connect_);                                            \
+    VbObj *obj = (obj_);                                                                               \
+    g_autoptr(GTask) task = vb_invocation_task_new ((connect_), invocation, (kind));                   \
+    (void) backend;                                                                                    \
+    (void) obj;                                                                                        \
+    ops->op args;                                                                                      \
+    return TRUE;                                                                                       \
+  } G_STMT_END
+
+#define NETWORK_OP(op, kind, args) RUN_OP (self->connect, self->obj, op, kind, args)
+
+/* ---- properties ---- */
+
+static gboolean
+set_property (GDBusInterfaceSkeleton *skeleton, const char *property, GVariant *value, GError **error)
+{
+  VbNetwork *self = VB_NETWORK (skeleton);
+  VbNetworkOpsInterface *ops = vb_connect_get_ops (self->connect, VB_TYPE_NETWORK_OPS, "networks", error);
+
+  if (ops == NULL)
+    return FALSE;
+  if (g_strcmp0 (property, "Autostart") == 0 && ops->set_autostart != NULL)
+    return ops->set_autostart (vb_connect_get_backend (self->connect), self->obj, g_variant_get_boolean (value),
+                               error);
+  g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "property %s cannot be set on this connection", property);
+  return FALSE;
+}
+
+/* ---- org.libvirt.Network methods ---- */
+
+static gboolean
+handle_create (VbGenLibvirtNetwork *iface, GDBusMethodInvocation *invocation, VbNetwork *self)
+{
+  NETWORK_OP (create, VB_REPLY_VOID, (backend, obj, task));
+}
+
+static gboolean
+handle_destroy (VbGenLibvirtNetwork *iface, GDBusMethodInvocation *invocation, VbNetwork *self)
+{
+  NETWORK_OP (destroy, VB_REPLY_VOID, (backend, obj, task));
+}
+
+static gboolean
+handle_undefine (VbGenLibvirtNetwork *iface, GDBusMethodInvocation *invocation, VbNetwork *self)
+{
+  NETWORK_OP (undefine, VB_REPLY_VOID, (backend, obj, task));
+}
+
+static gboolean
+handle_get_xml_desc (VbGenLibvirtNetwork *iface, GDBusMethodInvocation *invocation, guint flags, VbNetwork *self)
+{
+  NETWORK_OP (get_xml_desc, VB_REPLY_STRING, (backend, obj, flags, task));
+}
+
+static gboolean
+handle_get_dhcp_leases (VbGenLibvirtNetwork *iface, GDBusMethodInvocation *invocation, const char *mac,
+                        guint flags, VbNetwork *self)
+{
+  /* libvirt-dbus: an empty @mac means all leases. */
+  const char *filter = mac[0] != '\0' ? mac : NULL;
+
+  NETWORK_OP (get_dhcp_leases, VB_REPLY_VALUE, (backend, obj, filter, flags, task));
+}
+
+static gboolean
+handle_update (VbGenLibvirtNetwork *iface, GDBusMethodInvocation *invocation, guint command, guint section,
+               int parent_index, const char *xml, guint flags, VbNetwork *self)
+{
+  NETWORK_OP (update, VB_REPLY_VOID, (backend, obj, command, section, parent_index, xml, flags, task));
+}
+
+static void
+vb_network_class_init (VbNetworkClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = vb_network_finalize;
+  vb_skeleton_class_route_set_property (G_DBUS_INTERFACE_SKELETON_CLASS (klass), set_property);
+}
+
+static void
+vb_network_init (VbNetwork *self)
+{
+}
+
+GDBusInterfaceSkeleton *
+vb_network_skeleton_new (VbConnect *connect, VbObj *obj)
+{
+  VbNetwork *self = g_object_new (VB_TYPE_NETWORK, NULL);
+
+  self->connect = connect;
+  self->obj = g_object_ref (obj);
+
+  g_object_bind_property (obj, "name", self, "name", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (obj, "uuid", self, "uuid", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (obj, "active", self, "active", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (obj, "persistent", self, "persistent", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (obj, "autostart", self, "autostart", G_BINDING_SYNC_CREATE);
+
+  g_signal_connect (self, "handle-create", G_CALLBACK (handle_create), self);
+  g_signal_connect (self, "handle-destroy", G_CALLBACK (handle_destroy), self);
+  g_signal_connect (self, "handle-undefine", G_CALLBACK (handle_undefine), self);
+  g_signal_connect (self, "handle-get-xmldesc", G_CALLBACK (handle_get_xml_desc), self);
+  g_signal_connect (self, "handle-get-dhcpleases", G_CALLBACK (handle_get_dhcp_leases), self);
+  g_signal_connect (self, "handle-update", G_CALLBACK (handle_update), self);
+  return G_DBUS_INTERFACE_SKELETON (self);
+}
+
+/* ---- org.libvirt.Connect: networks ---- */
+
+static gboolean
+network_matches (VbObj *net, guint flags)
+{
+  if ((flags & (VB_LIST_NETWORKS_ACTIVE | VB_LIST_NETWORKS_INACTIVE)) &&
+      !((flags & VB_LIST_NETWORKS_ACTIVE && net->active) || (flags & VB_LIST_NETWORKS_INACTIVE && !net->active)))
+    return FALSE;
+  if ((flags & (VB_LIST_NETWORKS_PERSISTENT | VB_LIST_NETWORKS_TRANSIENT)) &&
+      !((flags & VB_LIST_NETWORKS_PERSISTENT && net->persistent) ||
+        (flags & VB_LIST_NETWORKS_TRANSIENT && !net->persistent)))
+    return FALSE;
+  if ((flags & (VB_LIST_NETWORKS_AUTOSTART | VB_LIST_NETWORKS_NO_AUTOSTART)) &&
+      !((flags & VB_LIST_NETWORKS_AUTOSTART && net->autostart) ||
+        (flags & VB_LIST_NETWORKS_NO_AUTOSTART && !net->autostart)))
+    return FALSE;
+  return TRUE;
+}
+
+static gboolean
+handle_list_networks (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, guint flags,
+                      VbConnect *connect)
+{
+  GError *error = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GPtrArray) matching = g_ptr_array_new ();
+
+  if (!vb_check_flags (flags, VB_LIST_NETWORKS_ALL_FLAGS, "ListNetworks", &error)) {
+    vb_invocation_return_gerror (invocation, error);
+    return TRUE;
+  }
+  all = vb_backend_list (vb_connect_get_backend (connect), VB_OBJ_NETWORK);
+  for (guint i = 0; i < all->len; i++)
+    if (network_matches (g_ptr_array_index (all, i), flags))
+      g_ptr_array_add (matching, g_ptr_array_index (all, i));
+  vb_invocation_return_object_list (connect, invocation, matching);
+  return TRUE;
+}
+
+static gboolean
+reply_lookup (VbConnect *connect, GDBusMethodInvocation *invocation, VbObj *net, const char *what)
+{
+  if (net == NULL) {
+    GError *error = NULL;
+    vb_set_not_found (&error, VB_OBJ_NETWORK, what);
+    vb_invocation_return_gerror (invocation, error);
+    return TRUE;
+  }
+  vb_invocation_return_object (connect, invocation, net);
+  return TRUE;
+}
+
+static gboolean
+handle_lookup_by_name (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *name,
+                       VbConnect *connect)
+{
+  g_autofree char *what = g_strdup_printf ("no network with matching name '%s'", name);
+  return reply_lookup (connect, invocation,
+                       vb_backend_lookup_by_name (vb_connect_get_backend (connect), VB_OBJ_NETWORK, name), what);
+}
+
+static gboolean
+handle_lookup_by_uuid (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *uuid,
+                       VbConnect *connect)
+{
+  char canonical[37];
+  g_autofree char *what = g_strdup_printf ("no network with matching uuid '%s'", uuid);
+
+  if (!vb_uuid_parse (uuid, canonical)) {
+    vb_invocation_return_error (invocation, VB_ERROR_INVALID_ARG, "'%s' is not a valid UUID", uuid);
+    return TRUE;
+  }
+  return reply_lookup (connect, invocation,
+                       vb_backend_lookup (vb_connect_get_backend (connect), VB_OBJ_NETWORK, canonical), what);
+}
+
+static gboolean
+handle_define_xml (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *xml,
+                   VbConnect *connect)
+{
+  RUN_OP (connect, NULL, define_xml, VB_REPLY_OBJECT, (backend, xml, task));
+}
+
+static gboolean
+handle_create_xml (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *xml,
+                   VbConnect *connect)
+{
+  RUN_OP (connect, NULL, create_xml, VB_REPLY_OBJECT, (backend, xml, task));
+}
+
+void
+vb_network_connect_init (VbConnect *connect)
+{
+  g_signal_connect (connect, "handle-list-networks", G_CALLBACK (handle_list_networks), connect);
+  g_signal_connect (connect, "handle-network-lookup-by-name", G_CALLBACK (handle_lookup_by_name), connect);
+  g_signal_connect (connect, "handle-network-lookup-by-uuid", G_CALLBACK (handle_lookup_by_uuid), connect);
+  g_signal_connect (connect, "handle-network-define-xml", G_CALLBACK (handle_define_xml), connect);
+  g_signal_connect (connect, "handle-network-create-xml", G_CALLBACK (handle_create_xml), connect);
+}

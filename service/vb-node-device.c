@@ -1,0 +1,260 @@
+/* org.libvirt.NodeDevice skeletons, and the node device methods of
+ * org.libvirt.Connect. Pure translation: D-Bus arguments in, VbNodeDevOps
+ * calls out; listing and lookups come from the backend's registry and the
+ * devices' definitions. */
+#define G_LOG_DOMAIN "virtbus"
+
+#include "vb-connect.h"
+#include "vb-error.h"
+#include "vb-node-device-ops.h"
+#include "vb-nodedev-def.h"
+
+#define VB_TYPE_NODE_DEVICE (vb_node_device_get_type ())
+G_DECLARE_FINAL_TYPE (VbNodeDevice, vb_node_device, VB, NODE_DEVICE, VbGenLibvirtNodeDeviceSkeleton)
+
+struct _VbNodeDevice {
+  VbGenLibvirtNodeDeviceSkeleton parent_instance;
+
+  VbConnect *connect; /* owns the exported objects, so outlives them */
+  VbObj *obj;
+};
+
+G_DEFINE_FINAL_TYPE (VbNodeDevice, vb_node_device, VB_GEN_TYPE_LIBVIRT_NODE_DEVICE_SKELETON)
+
+static void
+vb_node_device_finalize (GObject *object)
+{
+  VbNodeDevice *self = VB_NODE_DEVICE (object);
+
+  g_clear_object (&self->obj);
+  G_OBJECT_CLASS (vb_node_device_parent_class)->finalize (object);
+}
+
+/* Runs backend operation @op with the argument list @args (which may use
+ * `backend`, `obj` and `task`) and replies as @kind. */
+#define RUN_OP(connect_, obj_, op, kind, args)                                                          \
+  G_STMT_START {                                                                                       \
+    GError *ops_error = NULL;                                                                          \
+    VbNodeDevOpsInterface *ops =                                                                       \
+      vb_connect_get_ops ((connect_), VB_TYPE_NODE_DEV_OPS, "node devices", &ops_error);              \
+    if (ops == NULL) {                                                                                 \
+      vb_invocation_return_gerror (invocation, ops_error);                                             \
+      return TRUE;                                                                                     \
+    }                                                                                                  \
+    if (ops->op == NULL) {                                                                             \
+      vb_invocation_return_error (invocation, VB_ERROR_NOT_SUPPORTED,                                  \
+                                  "%s is not supported by the %s connection",                          \
+                                  g_dbus_method_invocation_get_method_name (invocation),               \
+                                  vb_backend_get_uri (vb_connect_get_backend (connect_)));             \
+      return TRUE;                                                                                     \
+    }                                                                                                  \
+    VbBackend *backend = vb_connect_get_backend (connect_);                                            \
+    VbObj *obj = (obj_);                                                                               \
+    g_autoptr(GTask) task = vb_invocation_task_new ((connect_), invocation, (kind));                   \
+    (void) backend;                                                                                    \
+    (void) obj;                                                                                        \
+    ops->op args;                                                                                      \
+    return TRUE;                                                                                       \
+  } G_STMT_END
+
+#define NODE_DEVICE_OP(op, kind, args) RUN_OP (self->connect, self->obj, op, kind, args)
+
+/* ---- properties ---- */
+
+static gboolean
+def_to_parent (GBinding *binding, const GValue *from, GValue *to, gpointer user_data)
+{
+  const VbNodeDevDef *def = g_value_get_pointer (from);
+  /* The root device has no parent: libvirt-dbus then shows "". */
+  g_value_set_string (to, def && def->parent ? def->parent : "");
+  return TRUE;
+}
+
+/* ---- org.libvirt.NodeDevice methods ---- */
+
+static gboolean
+handle_destroy (VbGenLibvirtNodeDevice *iface, GDBusMethodInvocation *invocation, VbNodeDevice *self)
+{
+  NODE_DEVICE_OP (destroy, VB_REPLY_VOID, (backend, obj, task));
+}
+
+static gboolean
+handle_detach (VbGenLibvirtNodeDevice *iface, GDBusMethodInvocation *invocation, const char *driver_name,
+               guint flags, VbNodeDevice *self)
+{
+  /* libvirt-dbus passes the string through; "" cannot name a driver, so it
+   * means "the default one". */
+  const char *driver = driver_name && *driver_name ? driver_name : NULL;
+  NODE_DEVICE_OP (detach, VB_REPLY_VOID, (backend, obj, driver, flags, task));
+}
+
+static gboolean
+handle_get_xml_desc (VbGenLibvirtNodeDevice *iface, GDBusMethodInvocation *invocation, guint flags,
+                     VbNodeDevice *self)
+{
+  NODE_DEVICE_OP (get_xml_desc, VB_REPLY_STRING, (backend, obj, flags, task));
+}
+
+static gboolean
+handle_list_caps (VbGenLibvirtNodeDevice *iface, GDBusMethodInvocation *invocation, VbNodeDevice *self)
+{
+  NODE_DEVICE_OP (list_caps, VB_REPLY_VALUE, (backend, obj, task));
+}
+
+static gboolean
+handle_reattach (VbGenLibvirtNodeDevice *iface, GDBusMethodInvocation *invocation, VbNodeDevice *self)
+{
+  NODE_DEVICE_OP (reattach, VB_REPLY_VOID, (backend, obj, task));
+}
+
+static gboolean
+handle_reset (VbGenLibvirtNodeDevice *iface, GDBusMethodInvocation *invocation, VbNodeDevice *self)
+{
+  NODE_DEVICE_OP (reset, VB_REPLY_VOID, (backend, obj, task));
+}
+
+static void
+vb_node_device_class_init (VbNodeDeviceClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = vb_node_device_finalize;
+}
+
+static void
+vb_node_device_init (VbNodeDevice *self)
+{
+}
+
+GDBusInterfaceSkeleton *
+vb_node_device_skeleton_new (VbConnect *connect, VbObj *obj)
+{
+  VbNodeDevice *self = g_object_new (VB_TYPE_NODE_DEVICE, NULL);
+
+  self->connect = connect;
+  self->obj = g_object_ref (obj);
+
+  g_object_bind_property (obj, "name", self, "name", G_BINDING_SYNC_CREATE);
+  g_object_bind_property_full (obj, "def", self, "parent", G_BINDING_SYNC_CREATE, def_to_parent, NULL, NULL,
+                               NULL);
+
+  g_signal_connect (self, "handle-destroy", G_CALLBACK (handle_destroy), self);
+  g_signal_connect (self, "handle-detach", G_CALLBACK (handle_detach), self);
+  g_signal_connect (self, "handle-get-xmldesc", G_CALLBACK (handle_get_xml_desc), self);
+  g_signal_connect (self, "handle-list-caps", G_CALLBACK (handle_list_caps), self);
+  g_signal_connect (self, "handle-re-attach", G_CALLBACK (handle_reattach), self);
+  g_signal_connect (self, "handle-reset", G_CALLBACK (handle_reset), self);
+  return G_DBUS_INTERFACE_SKELETON (self);
+}
+
+/* ---- org.libvirt.Connect: node devices ---- */
+
+/* The ListNodeDevices capability bits, in flag order, by ListCaps name. */
+static const char *const cap_flag_names[] = {
+  "system", "pci", "usb_device", "usb", "net", "scsi_host", "scsi_target", "scsi", "storage", "fc_host",
+  "vports", "scsi_generic", "drm", "mdev_types", "mdev", "ccw", "css", "vdpa", "ap_card", "ap_queue",
+  "ap_matrix", "vpd",
+};
+G_STATIC_ASSERT (G_N_ELEMENTS (cap_flag_names) == 22);
+
+static gboolean
+node_device_matches (VbObj *dev, guint flags)
+{
+  const VbNodeDevDef *def = dev->def;
+
+  if (flags & VB_LIST_NODE_DEVICES_CAPS_MASK) {
+    gboolean any = FALSE;
+    for (guint i = 0; i < G_N_ELEMENTS (cap_flag_names) && !any; i++)
+      if ((flags & (1u << i)) && def != NULL && vb_nodedev_def_has_cap_name (def, cap_flag_names[i]))
+        any = TRUE;
+    if (!any)
+      return FALSE;
+  }
+  if ((flags & (VB_LIST_NODE_DEVICES_ACTIVE | VB_LIST_NODE_DEVICES_INACTIVE)) &&
+      !((flags & VB_LIST_NODE_DEVICES_ACTIVE && dev->active) ||
+        (flags & VB_LIST_NODE_DEVICES_INACTIVE && !dev->active)))
+    return FALSE;
+  if ((flags & VB_LIST_NODE_DEVICES_PERSISTENT) && !dev->persistent)
+    return FALSE;
+  return TRUE;
+}
+
+static gboolean
+handle_list_node_devices (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, guint flags,
+                          VbConnect *connect)
+{
+  GError *error = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GPtrArray) matching = g_ptr_array_new ();
+
+  if (!vb_check_flags (flags, VB_LIST_NODE_DEVICES_ALL_FLAGS, "ListNodeDevices", &error)) {
+    vb_invocation_return_gerror (invocation, error);
+    return TRUE;
+  }
+  all = vb_backend_list (vb_connect_get_backend (connect), VB_OBJ_NODE_DEVICE);
+  for (guint i = 0; i < all->len; i++)
+    if (node_device_matches (g_ptr_array_index (all, i), flags))
+      g_ptr_array_add (matching, g_ptr_array_index (all, i));
+  vb_invocation_return_object_list (connect, invocation, matching);
+  return TRUE;
+}
+
+static gboolean
+reply_lookup (VbConnect *connect, GDBusMethodInvocation *invocation, VbObj *obj, const char *what)
+{
+  if (obj == NULL) {
+    GError *error = NULL;
+    vb_set_not_found (&error, VB_OBJ_NODE_DEVICE, what);
+    vb_invocation_return_gerror (invocation, error);
+    return TRUE;
+  }
+  vb_invocation_return_object (connect, invocation, obj);
+  return TRUE;
+}
+
+static gboolean
+handle_lookup_by_name (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *name,
+                       VbConnect *connect)
+{
+  g_autofree char *what = g_strdup_printf ("no node device with matching name '%s'", name);
+  return reply_lookup (connect, invocation,
+                       vb_backend_lookup_by_name (vb_connect_get_backend (connect), VB_OBJ_NODE_DEVICE, name),
+                       what);
+}
+
+static gboolean
+handle_lookup_scsi_host_by_wwn (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *wwnn,
+                                const char *wwpn, guint flags, VbConnect *connect)
+{
+  GError *error = NULL;
+  g_autofree char *what = g_strdup_printf ("no node device with matching wwnn '%s' and wwpn '%s'", wwnn, wwpn);
+  g_autoptr(GPtrArray) all = NULL;
+  VbObj *found = NULL;
+
+  if (!vb_check_flags (flags, 0, "NodeDeviceLookupSCSIHostByWWN", &error)) {
+    vb_invocation_return_gerror (invocation, error);
+    return TRUE;
+  }
+  all = vb_backend_list (vb_connect_get_backend (connect), VB_OBJ_NODE_DEVICE);
+  for (guint i = 0; i < all->len && found == NULL; i++) {
+    VbObj *obj = g_ptr_array_index (all, i);
+    if (obj->def != NULL && vb_nodedev_def_matches_wwn (obj->def, wwnn, wwpn))
+      found = obj;
+  }
+  return reply_lookup (connect, invocation, found, what);
+}
+
+static gboolean
+handle_create_xml (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *xml, guint flags,
+                   VbConnect *connect)
+{
+  RUN_OP (connect, NULL, create_xml, VB_REPLY_OBJECT, (backend, xml, flags, task));
+}
+
+void
+vb_node_device_connect_init (VbConnect *connect)
+{
+  g_signal_connect (connect, "handle-list-node-devices", G_CALLBACK (handle_list_node_devices), connect);
+  g_signal_connect (connect, "handle-node-device-lookup-by-name", G_CALLBACK (handle_lookup_by_name), connect);
+  g_signal_connect (connect, "handle-node-device-lookup-scsihost-by-wwn",
+                    G_CALLBACK (handle_lookup_scsi_host_by_wwn), connect);
+  g_signal_connect (connect, "handle-node-device-create-xml", G_CALLBACK (handle_create_xml), connect);
+}

@@ -1,0 +1,469 @@
+/* org.libvirt.StoragePool and org.libvirt.StorageVol skeletons, and the
+ * storage methods of org.libvirt.Connect.
+ * Pure translation: D-Bus arguments in, VbStorageOps calls out. */
+#define G_LOG_DOMAIN "virtbus"
+
+#include "vb-connect.h"
+#include "vb-error.h"
+#include "vb-skeleton.h"
+#include "vb-storage-ops.h"
+#include "vb-storage-pool-def.h"
+#include "vb-xml.h"
+
+/* ---- types ---- */
+
+#define VB_TYPE_STORAGE_POOL (vb_storage_pool_get_type ())
+G_DECLARE_FINAL_TYPE (VbStoragePool, vb_storage_pool, VB, STORAGE_POOL, VbGenLibvirtStoragePoolSkeleton)
+
+struct _VbStoragePool {
+  VbGenLibvirtStoragePoolSkeleton parent_instance;
+
+  VbConnect *connect; /* owns the exported objects, so outlives them */
+  VbObj *obj;
+};
+
+G_DEFINE_FINAL_TYPE (VbStoragePool, vb_storage_pool, VB_GEN_TYPE_LIBVIRT_STORAGE_POOL_SKELETON)
+
+#define VB_TYPE_STORAGE_VOL (vb_storage_vol_get_type ())
+G_DECLARE_FINAL_TYPE (VbStorageVol, vb_storage_vol, VB, STORAGE_VOL, VbGenLibvirtStorageVolSkeleton)
+
+struct _VbStorageVol {
+  VbGenLibvirtStorageVolSkeleton parent_instance;
+
+  VbConnect *connect;
+  VbObj *obj;
+};
+
+G_DEFINE_FINAL_TYPE (VbStorageVol, vb_storage_vol, VB_GEN_TYPE_LIBVIRT_STORAGE_VOL_SKELETON)
+
+/* Looks up the backend's storage operations; replies with an error and
+ * returns NULL when the backend manages no storage. */
+static VbStorageOpsInterface *
+get_ops (VbConnect *connect, GDBusMethodInvocation *invocation)
+{
+  GError *error = NULL;
+  VbStorageOpsInterface *ops = vb_connect_get_ops (connect, VB_TYPE_STORAGE_OPS, "storage pools", &error);
+
+  if (ops == NULL)
+    vb_invocation_return_gerror (invocation, error);
+  return ops;
+}
+
+/* Runs backend operation @op with the argument list @args (which may use
+ * `backend`, `obj` and `task`) and replies as @kind. */
+#define RUN_OP(connect_, obj_, op, kind, args)                                                          \
+  G_STMT_START {                                                                                       \
+    VbStorageOpsInterface *ops = get_ops ((connect_), invocation);                                     \
+    if (ops == NULL)                                                                                   \
+      return TRUE;                                                                                     \
+    if (ops->op == NULL) {                                                                             \
+      vb_invocation_return_error (invocation, VB_ERROR_NOT_SUPPORTED,                                  \
+                                  "%s is not supported by the %s connection",                          \
+                                  g_dbus_method_invocation_get_method_name (invocation),               \
+                                  vb_backend_get_uri (vb_connect_get_backend (connect_)));             \
+      return TRUE;                                                                                     \
+    }                                                                                                  \
+    VbBackend *backend = vb_connect_get_backend (connect_);                                            \
+    VbObj *obj = (obj_);                                                                               \
+    g_autoptr(GTask) task = vb_invocation_task_new ((connect_), invocation, (kind));                   \
+    (void) backend;                                                                                    \
+    (void) obj;                                                                                        \
+    ops->op args;                                                                                      \
+    return TRUE;                                                                                       \
+  } G_STMT_END
+
+#define POOL_OP(op, kind, args) RUN_OP (self->connect, self->obj, op, kind, args)
+#define VOL_OP(op, kind, args) RUN_OP (self->connect, self->obj, op, kind, args)
+
+static gboolean
+reply_lookup (VbConnect *connect, GDBusMethodInvocation *invocation, VbObj *obj, VbObjKind kind, const char *what)
+{
+  if (obj == NULL) {
+    GError *error = NULL;
+    vb_set_not_found (&error, kind, what);
+    vb_invocation_return_gerror (invocation, error);
+    return TRUE;
+  }
+  vb_invocation_return_object (connect, invocation, obj);
+  return TRUE;
+}
+
+/* ==== org.libvirt.StoragePool ==== */
+
+static void
+vb_storage_pool_finalize (GObject *object)
+{
+  VbStoragePool *self = VB_STORAGE_POOL (object);
+
+  g_clear_object (&self->obj);
+  G_OBJECT_CLASS (vb_storage_pool_parent_class)->finalize (object);
+}
+
+static gboolean
+pool_set_property (GDBusInterfaceSkeleton *skeleton, const char *property, GVariant *value, GError **error)
+{
+  VbStoragePool *self = VB_STORAGE_POOL (skeleton);
+  VbStorageOpsInterface *ops = vb_connect_get_ops (self->connect, VB_TYPE_STORAGE_OPS, "storage pools", error);
+
+  if (ops == NULL)
+    return FALSE;
+  if (g_strcmp0 (property, "Autostart") == 0 && ops->set_autostart != NULL)
+    return ops->set_autostart (vb_connect_get_backend (self->connect), self->obj, g_variant_get_boolean (value),
+                               error);
+  g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "property %s cannot be set on this connection", property);
+  return FALSE;
+}
+
+static gboolean
+handle_pool_build (VbGenLibvirtStoragePool *iface, GDBusMethodInvocation *invocation, guint flags,
+                   VbStoragePool *self)
+{
+  POOL_OP (build, VB_REPLY_VOID, (backend, obj, flags, task));
+}
+
+static gboolean
+handle_pool_create (VbGenLibvirtStoragePool *iface, GDBusMethodInvocation *invocation, guint flags,
+                    VbStoragePool *self)
+{
+  POOL_OP (create, VB_REPLY_VOID, (backend, obj, flags, task));
+}
+
+static gboolean
+handle_pool_delete (VbGenLibvirtStoragePool *iface, GDBusMethodInvocation *invocation, guint flags,
+                    VbStoragePool *self)
+{
+  POOL_OP (delete, VB_REPLY_VOID, (backend, obj, flags, task));
+}
+
+static gboolean
+handle_pool_destroy (VbGenLibvirtStoragePool *iface, GDBusMethodInvocation *invocation, VbStoragePool *self)
+{
+  POOL_OP (destroy, VB_REPLY_VOID, (backend, obj, task));
+}
+
+static gboolean
+handle_pool_get_info (VbGenLibvirtStoragePool *iface, GDBusMethodInvocation *invocation, VbStoragePool *self)
+{
+  POOL_OP (get_info, VB_REPLY_VALUE, (backend, obj, task));
+}
+
+static gboolean
+handle_pool_get_xml_desc (VbGenLibvirtStoragePool *iface, GDBusMethodInvocation *invocation, guint flags,
+                          VbStoragePool *self)
+{
+  POOL_OP (get_xml_desc, VB_REPLY_STRING, (backend, obj, flags, task));
+}
+
+static gboolean
+handle_pool_list_volumes (VbGenLibvirtStoragePool *iface, GDBusMethodInvocation *invocation, guint flags,
+                          VbStoragePool *self)
+{
+  POOL_OP (list_volumes, VB_REPLY_OBJECT_LIST, (backend, obj, flags, task));
+}
+
+static gboolean
+handle_pool_refresh (VbGenLibvirtStoragePool *iface, GDBusMethodInvocation *invocation, guint flags,
+                     VbStoragePool *self)
+{
+  POOL_OP (refresh, VB_REPLY_VOID, (backend, obj, flags, task));
+}
+
+static gboolean
+handle_pool_vol_create_xml (VbGenLibvirtStoragePool *iface, GDBusMethodInvocation *invocation, const char *xml,
+                            guint flags, VbStoragePool *self)
+{
+  POOL_OP (vol_create_xml, VB_REPLY_OBJECT, (backend, obj, xml, flags, task));
+}
+
+static gboolean
+handle_pool_vol_create_xml_from (VbGenLibvirtStoragePool *iface, GDBusMethodInvocation *invocation,
+                                 const char *xml, const char *key, guint flags, VbStoragePool *self)
+{
+  /* libvirt-dbus resolves the source with virStorageVolLookupByKey. */
+  VbObj *source = vb_backend_lookup (vb_connect_get_backend (self->connect), VB_OBJ_STORAGE_VOL, key);
+
+  if (source == NULL) {
+    g_autofree char *what = g_strdup_printf ("no storage vol with matching key '%s'", key);
+    return reply_lookup (self->connect, invocation, NULL, VB_OBJ_STORAGE_VOL, what);
+  }
+  POOL_OP (vol_create_xml_from, VB_REPLY_OBJECT, (backend, obj, xml, source, flags, task));
+}
+
+static gboolean
+handle_pool_vol_lookup_by_name (VbGenLibvirtStoragePool *iface, GDBusMethodInvocation *invocation,
+                                const char *name, VbStoragePool *self)
+{
+  POOL_OP (vol_lookup_by_name, VB_REPLY_OBJECT, (backend, obj, name, task));
+}
+
+static gboolean
+handle_pool_undefine (VbGenLibvirtStoragePool *iface, GDBusMethodInvocation *invocation, VbStoragePool *self)
+{
+  POOL_OP (undefine, VB_REPLY_VOID, (backend, obj, task));
+}
+
+static void
+vb_storage_pool_class_init (VbStoragePoolClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = vb_storage_pool_finalize;
+  vb_skeleton_class_route_set_property (G_DBUS_INTERFACE_SKELETON_CLASS (klass), pool_set_property);
+}
+
+static void
+vb_storage_pool_init (VbStoragePool *self)
+{
+}
+
+GDBusInterfaceSkeleton *
+vb_storage_pool_skeleton_new (VbConnect *connect, VbObj *obj)
+{
+  VbStoragePool *self = g_object_new (VB_TYPE_STORAGE_POOL, NULL);
+
+  self->connect = connect;
+  self->obj = g_object_ref (obj);
+
+  g_object_bind_property (obj, "name", self, "name", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (obj, "uuid", self, "uuid", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (obj, "active", self, "active", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (obj, "persistent", self, "persistent", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (obj, "autostart", self, "autostart", G_BINDING_SYNC_CREATE);
+
+  g_signal_connect (self, "handle-build", G_CALLBACK (handle_pool_build), self);
+  g_signal_connect (self, "handle-create", G_CALLBACK (handle_pool_create), self);
+  g_signal_connect (self, "handle-delete", G_CALLBACK (handle_pool_delete), self);
+  g_signal_connect (self, "handle-destroy", G_CALLBACK (handle_pool_destroy), self);
+  g_signal_connect (self, "handle-get-info", G_CALLBACK (handle_pool_get_info), self);
+  g_signal_connect (self, "handle-get-xmldesc", G_CALLBACK (handle_pool_get_xml_desc), self);
+  g_signal_connect (self, "handle-list-storage-volumes", G_CALLBACK (handle_pool_list_volumes), self);
+  g_signal_connect (self, "handle-refresh", G_CALLBACK (handle_pool_refresh), self);
+  g_signal_connect (self, "handle-storage-vol-create-xml", G_CALLBACK (handle_pool_vol_create_xml), self);
+  g_signal_connect (self, "handle-storage-vol-create-xmlfrom", G_CALLBACK (handle_pool_vol_create_xml_from), self);
+  g_signal_connect (self, "handle-storage-vol-lookup-by-name", G_CALLBACK (handle_pool_vol_lookup_by_name), self);
+  g_signal_connect (self, "handle-undefine", G_CALLBACK (handle_pool_undefine), self);
+  return G_DBUS_INTERFACE_SKELETON (self);
+}
+
+/* ==== org.libvirt.StorageVol ==== */
+
+static void
+vb_storage_vol_finalize (GObject *object)
+{
+  VbStorageVol *self = VB_STORAGE_VOL (object);
+
+  g_clear_object (&self->obj);
+  G_OBJECT_CLASS (vb_storage_vol_parent_class)->finalize (object);
+}
+
+static gboolean
+handle_vol_delete (VbGenLibvirtStorageVol *iface, GDBusMethodInvocation *invocation, guint flags,
+                   VbStorageVol *self)
+{
+  VOL_OP (vol_delete, VB_REPLY_VOID, (backend, obj, flags, task));
+}
+
+static gboolean
+handle_vol_get_info (VbGenLibvirtStorageVol *iface, GDBusMethodInvocation *invocation, guint flags,
+                     VbStorageVol *self)
+{
+  VOL_OP (vol_get_info, VB_REPLY_VALUE, (backend, obj, flags, task));
+}
+
+static gboolean
+handle_vol_get_xml_desc (VbGenLibvirtStorageVol *iface, GDBusMethodInvocation *invocation, guint flags,
+                         VbStorageVol *self)
+{
+  VOL_OP (vol_get_xml_desc, VB_REPLY_STRING, (backend, obj, flags, task));
+}
+
+static gboolean
+handle_vol_resize (VbGenLibvirtStorageVol *iface, GDBusMethodInvocation *invocation, guint64 capacity,
+                   guint flags, VbStorageVol *self)
+{
+  VOL_OP (vol_resize, VB_REPLY_VOID, (backend, obj, capacity, flags, task));
+}
+
+static gboolean
+handle_vol_wipe (VbGenLibvirtStorageVol *iface, GDBusMethodInvocation *invocation, guint pattern, guint flags,
+                 VbStorageVol *self)
+{
+  VOL_OP (vol_wipe, VB_REPLY_VOID, (backend, obj, pattern, flags, task));
+}
+
+static void
+vb_storage_vol_class_init (VbStorageVolClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = vb_storage_vol_finalize;
+}
+
+static void
+vb_storage_vol_init (VbStorageVol *self)
+{
+}
+
+GDBusInterfaceSkeleton *
+vb_storage_vol_skeleton_new (VbConnect *connect, VbObj *obj)
+{
+  VbStorageVol *self = g_object_new (VB_TYPE_STORAGE_VOL, NULL);
+
+  self->connect = connect;
+  self->obj = g_object_ref (obj);
+
+  g_object_bind_property (obj, "name", self, "name", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (obj, "key", self, "key", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (obj, "path", self, "path", G_BINDING_SYNC_CREATE);
+
+  g_signal_connect (self, "handle-delete", G_CALLBACK (handle_vol_delete), self);
+  g_signal_connect (self, "handle-get-info", G_CALLBACK (handle_vol_get_info), self);
+  g_signal_connect (self, "handle-get-xmldesc", G_CALLBACK (handle_vol_get_xml_desc), self);
+  g_signal_connect (self, "handle-resize", G_CALLBACK (handle_vol_resize), self);
+  g_signal_connect (self, "handle-wipe", G_CALLBACK (handle_vol_wipe), self);
+  return G_DBUS_INTERFACE_SKELETON (self);
+}
+
+/* ==== org.libvirt.Connect: storage ==== */
+
+static gboolean
+pool_matches (VbObj *pool, guint flags)
+{
+  const VbStoragePoolDef *def = pool->def;
+
+  if ((flags & (VB_STORAGE_POOL_LIST_ACTIVE | VB_STORAGE_POOL_LIST_INACTIVE)) &&
+      !((flags & VB_STORAGE_POOL_LIST_ACTIVE && pool->active) ||
+        (flags & VB_STORAGE_POOL_LIST_INACTIVE && !pool->active)))
+    return FALSE;
+  if ((flags & (VB_STORAGE_POOL_LIST_PERSISTENT | VB_STORAGE_POOL_LIST_TRANSIENT)) &&
+      !((flags & VB_STORAGE_POOL_LIST_PERSISTENT && pool->persistent) ||
+        (flags & VB_STORAGE_POOL_LIST_TRANSIENT && !pool->persistent)))
+    return FALSE;
+  if ((flags & (VB_STORAGE_POOL_LIST_AUTOSTART | VB_STORAGE_POOL_LIST_NO_AUTOSTART)) &&
+      !((flags & VB_STORAGE_POOL_LIST_AUTOSTART && pool->autostart) ||
+        (flags & VB_STORAGE_POOL_LIST_NO_AUTOSTART && !pool->autostart)))
+    return FALSE;
+  if (flags & (VB_STORAGE_POOL_LIST_ALL_FLAGS & ~((guint) VB_STORAGE_POOL_LIST_DIR - 1))) {
+    /* The type bits follow libvirt's order, not the model's enum. */
+    static const guint type_bit[VB_STORAGE_POOL_TYPE_LAST] = {
+      [VB_STORAGE_POOL_DIR] = VB_STORAGE_POOL_LIST_DIR,
+      [VB_STORAGE_POOL_FS] = VB_STORAGE_POOL_LIST_FS,
+      [VB_STORAGE_POOL_NETFS] = VB_STORAGE_POOL_LIST_NETFS,
+      [VB_STORAGE_POOL_LOGICAL] = VB_STORAGE_POOL_LIST_LOGICAL,
+      [VB_STORAGE_POOL_DISK] = VB_STORAGE_POOL_LIST_DISK,
+      [VB_STORAGE_POOL_ISCSI] = VB_STORAGE_POOL_LIST_ISCSI,
+      [VB_STORAGE_POOL_ISCSI_DIRECT] = VB_STORAGE_POOL_LIST_ISCSI_DIRECT,
+      [VB_STORAGE_POOL_SCSI] = VB_STORAGE_POOL_LIST_SCSI,
+      [VB_STORAGE_POOL_MPATH] = VB_STORAGE_POOL_LIST_MPATH,
+      [VB_STORAGE_POOL_RBD] = VB_STORAGE_POOL_LIST_RBD,
+      [VB_STORAGE_POOL_SHEEPDOG] = VB_STORAGE_POOL_LIST_SHEEPDOG,
+      [VB_STORAGE_POOL_GLUSTER] = VB_STORAGE_POOL_LIST_GLUSTER,
+      [VB_STORAGE_POOL_ZFS] = VB_STORAGE_POOL_LIST_ZFS,
+      [VB_STORAGE_POOL_VSTORAGE] = VB_STORAGE_POOL_LIST_VSTORAGE,
+    };
+    if (def == NULL || (guint) def->type >= VB_STORAGE_POOL_TYPE_LAST || !(flags & type_bit[def->type]))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+handle_list_pools (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, guint flags,
+                   VbConnect *connect)
+{
+  GError *error = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GPtrArray) matching = g_ptr_array_new ();
+
+  if (!vb_check_flags (flags, VB_STORAGE_POOL_LIST_ALL_FLAGS, "ListStoragePools", &error)) {
+    vb_invocation_return_gerror (invocation, error);
+    return TRUE;
+  }
+  all = vb_backend_list (vb_connect_get_backend (connect), VB_OBJ_STORAGE_POOL);
+  for (guint i = 0; i < all->len; i++)
+    if (pool_matches (g_ptr_array_index (all, i), flags))
+      g_ptr_array_add (matching, g_ptr_array_index (all, i));
+  vb_invocation_return_object_list (connect, invocation, matching);
+  return TRUE;
+}
+
+static gboolean
+handle_pool_lookup_by_name (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *name,
+                            VbConnect *connect)
+{
+  g_autofree char *what = g_strdup_printf ("no storage pool with matching name '%s'", name);
+  return reply_lookup (connect, invocation,
+                       vb_backend_lookup_by_name (vb_connect_get_backend (connect), VB_OBJ_STORAGE_POOL, name),
+                       VB_OBJ_STORAGE_POOL, what);
+}
+
+static gboolean
+handle_pool_lookup_by_uuid (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *uuid,
+                            VbConnect *connect)
+{
+  char canonical[37];
+  g_autofree char *what = g_strdup_printf ("no storage pool with matching uuid '%s'", uuid);
+
+  if (!vb_uuid_parse (uuid, canonical)) {
+    vb_invocation_return_error (invocation, VB_ERROR_INVALID_ARG, "'%s' is not a valid UUID", uuid);
+    return TRUE;
+  }
+  return reply_lookup (connect, invocation,
+                       vb_backend_lookup (vb_connect_get_backend (connect), VB_OBJ_STORAGE_POOL, canonical),
+                       VB_OBJ_STORAGE_POOL, what);
+}
+
+static gboolean
+handle_vol_lookup_by_key (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *key,
+                          VbConnect *connect)
+{
+  g_autofree char *what = g_strdup_printf ("no storage vol with matching key '%s'", key);
+  return reply_lookup (connect, invocation,
+                       vb_backend_lookup (vb_connect_get_backend (connect), VB_OBJ_STORAGE_VOL, key),
+                       VB_OBJ_STORAGE_VOL, what);
+}
+
+static gboolean
+handle_vol_lookup_by_path (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *path,
+                           VbConnect *connect)
+{
+  VbObj *vol = vb_backend_lookup_volume (vb_connect_get_backend (connect), path);
+  g_autofree char *what = g_strdup_printf ("no storage vol with matching path '%s'", path);
+
+  /* The registry also finds keys; a path lookup must match the path. */
+  if (vol != NULL && g_strcmp0 (vol->path, path) != 0)
+    vol = NULL;
+  return reply_lookup (connect, invocation, vol, VB_OBJ_STORAGE_VOL, what);
+}
+
+static gboolean
+handle_pool_create_xml (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *xml,
+                        guint flags, VbConnect *connect)
+{
+  RUN_OP (connect, NULL, pool_create_xml, VB_REPLY_OBJECT, (backend, xml, flags, task));
+}
+
+static gboolean
+handle_pool_define_xml (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *xml,
+                        guint flags, VbConnect *connect)
+{
+  RUN_OP (connect, NULL, pool_define_xml, VB_REPLY_OBJECT, (backend, xml, flags, task));
+}
+
+static gboolean
+handle_find_pool_sources (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *type,
+                          const char *src_spec, guint flags, VbConnect *connect)
+{
+  /* libvirt-dbus: an empty srcSpec means NULL. */
+  const char *spec = src_spec[0] != '\0' ? src_spec : NULL;
+  RUN_OP (connect, NULL, find_pool_sources, VB_REPLY_STRING, (backend, type, spec, flags, task));
+}
+
+void
+vb_storage_connect_init (VbConnect *connect)
+{
+  g_signal_connect (connect, "handle-list-storage-pools", G_CALLBACK (handle_list_pools), connect);
+  g_signal_connect (connect, "handle-storage-pool-lookup-by-name", G_CALLBACK (handle_pool_lookup_by_name), connect);
+  g_signal_connect (connect, "handle-storage-pool-lookup-by-uuid", G_CALLBACK (handle_pool_lookup_by_uuid), connect);
+  g_signal_connect (connect, "handle-storage-vol-lookup-by-key", G_CALLBACK (handle_vol_lookup_by_key), connect);
+  g_signal_connect (connect, "handle-storage-vol-lookup-by-path", G_CALLBACK (handle_vol_lookup_by_path), connect);
+  g_signal_connect (connect, "handle-storage-pool-create-xml", G_CALLBACK (handle_pool_create_xml), connect);
+  g_signal_connect (connect, "handle-storage-pool-define-xml", G_CALLBACK (handle_pool_define_xml), connect);
+  g_signal_connect (connect, "handle-find-storage-pool-sources", G_CALLBACK (handle_find_pool_sources), connect);
+}
