@@ -1076,7 +1076,6 @@ disk_backing_parse (xmlNode *disk_node, VbDomainDiskDef *d, guint flags, GError 
   xmlNode *node = vb_xml_child (disk_node, "backingStore");
 
   while (node != NULL) {
-    g_autoptr(GError) local = NULL;
     VbDomainDiskBacking *b;
     xmlNode *n;
     int type = 0;
@@ -2086,7 +2085,9 @@ graphics_parse (xmlNode *node, guint flags, GError **error)
       first->address = g_strdup (listen_attr);
       g_ptr_array_add (g->listens, first);
     } else if (first->type == VB_DOMAIN_GRAPHICS_LISTEN_NETWORK && first->address == NULL) {
-      /* Inactive parse dropped the network's address; the attribute is its copy. */
+      /* The attribute is a copy of the network's (live-only) address. */
+      if (!inactive)
+        first->address = g_strdup (listen_attr);
     } else if ((first->type != VB_DOMAIN_GRAPHICS_LISTEN_ADDRESS &&
                 first->type != VB_DOMAIN_GRAPHICS_LISTEN_NETWORK) ||
                g_strcmp0 (first->address, listen_attr) != 0) {

@@ -287,8 +287,9 @@ guint vb_network_ip_prefix (const VbNetworkIp *ip);
 /* virNetworkUpdate(): applies @command to @section with the XML fragment
  * @xml (e.g. "<host mac=... ip=.../>" for ip-dhcp-host). @parent_index picks
  * the <ip> element for the ip-dhcp-* sections (-1: the one with DHCP, else
- * the first IPv4, else the first IPv6) and is ignored otherwise. On failure
- * @def is unchanged. Sections libvirt cannot update give
+ * the first IPv4, else the first IPv6) and is ignored otherwise. On success
+ * the contents of @def are replaced, so pointers taken into it before are no
+ * longer valid; on failure @def is unchanged. Sections libvirt cannot update give
  * VB_ERROR_NOT_SUPPORTED; bad commands, sections or fragments give
  * VB_ERROR_INVALID_ARG/VB_ERROR_XML; a missing or duplicate entry gives
  * VB_ERROR_OPERATION_INVALID. */

@@ -547,7 +547,6 @@ static gboolean
 parse_devices (xmlNode *src_node, VbStoragePoolType type, VbStoragePoolSource *src, GError **error)
 {
   guint flags = pool_info[type].flags;
-  gboolean iscsi = type == VB_STORAGE_POOL_ISCSI || type == VB_STORAGE_POOL_ISCSI_DIRECT;
 
   for (xmlNode *n = vb_xml_next (src_node, NULL, "device"); n; n = vb_xml_next (src_node, n, "device")) {
     g_autofree char *path = vb_xml_prop_required (n, "path", error);
@@ -557,9 +556,10 @@ parse_devices (xmlNode *src_node, VbStoragePoolType type, VbStoragePoolSource *s
       return FALSE;
     if (src->devices->len > 0 && !(flags & SRC_MULTI_DEVICE))
       return set_node_error (error, n, "a '%s' pool takes a single source device", pool_type_names[type]);
+    /* The schema's choice: an absolute path, a plain name or an IQN; direct
+     * iSCSI takes only the IQN. */
     if (type == VB_STORAGE_POOL_ISCSI_DIRECT ? !valid_iqn (path)
-        : iscsi ? (path[0] == '\0' || strchr (path, '\n') != NULL)
-        : !(valid_generic_name (path) || (path[0] == '/' && path[1] != '\0' && strchr (path, '\n') == NULL)))
+        : !(valid_generic_name (path) || valid_iqn (path) || (path[0] == '/' && path[1] != '\0')))
       return set_node_error (error, n, "'%s' is not a valid source device path", path);
 
     dev = device_new ();

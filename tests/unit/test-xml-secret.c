@@ -216,7 +216,7 @@ test_invalid (void)
     { "<secret><usage type='ceph'><name>a/b</name></usage></secret>", "'/'" },
     { "<secret><usage type='tls'><name></name></usage></secret>", "non-empty" },
     { "<secret><uuid>not-a-uuid</uuid></secret>", "not a valid UUID" },
-    { "<secret><description>a&#1;b</description></secret>", "control characters" },
+    { "<secret><description>a&#13;b</description></secret>", "control characters" },
     { "<secret><usage type='ceph'><name>a&#10;b</name></usage></secret>", "control characters" },
     /* duplicated singletons */
     { "<secret><uuid>0a81f5b2-8403-7b23-c8d6-21ccc2f80d6f</uuid>"

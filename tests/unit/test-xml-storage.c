@@ -605,6 +605,8 @@ test_vol_negative (void)
     { "<volume><name>a</name><backingStore><format type='raw'/></backingStore></volume>", "missing <path>" },
     { "<volume><name>a</name><source><device path='/dev/a'><extent start='5' end='1'/></device></source></volume>",
       "ends before" },
+    { "<volume><name>a&#13;b</name></volume>", "carriage return" },
+    { "<volume type='file&#10;'><name>a</name></volume>", "line break" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {

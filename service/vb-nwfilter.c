@@ -1,0 +1,175 @@
+/* org.libvirt.NWFilter skeletons, and the network filter methods of
+ * org.libvirt.Connect. Pure translation: D-Bus arguments in, VbNWFilterOps
+ * calls out. */
+#define G_LOG_DOMAIN "virtbus"
+
+#include "vb-connect.h"
+#include "vb-error.h"
+#include "vb-nwfilter-ops.h"
+#include "vb-skeleton.h"
+#include "vb-xml.h"
+
+#define VB_TYPE_NWFILTER (vb_nwfilter_get_type ())
+G_DECLARE_FINAL_TYPE (VbNWFilter, vb_nwfilter, VB, NWFILTER, VbGenLibvirtNWFilterSkeleton)
+
+struct _VbNWFilter {
+  VbGenLibvirtNWFilterSkeleton parent_instance;
+
+  VbConnect *connect; /* owns the exported objects, so outlives them */
+  VbObj *obj;
+};
+
+G_DEFINE_FINAL_TYPE (VbNWFilter, vb_nwfilter, VB_GEN_TYPE_LIBVIRT_NWFILTER_SKELETON)
+
+static void
+vb_nwfilter_finalize (GObject *object)
+{
+  VbNWFilter *self = VB_NWFILTER (object);
+
+  g_clear_object (&self->obj);
+  G_OBJECT_CLASS (vb_nwfilter_parent_class)->finalize (object);
+}
+
+/* Runs backend operation @op with the argument list @args (which may use
+ * `backend`, `obj` and `task`) and replies as @kind; replies with an error
+ * when the backend has no network filters or lacks @op. */
+#define RUN_OP(connect_, obj_, op, kind, args)                                                          \
+  G_STMT_START {                                                                                       \
+    GError *ops_error = NULL;                                                                          \
+    VbNWFilterOpsInterface *ops = vb_connect_get_ops ((connect_), VB_TYPE_NWFILTER_OPS,                \
+                                                      "network filters", &ops_error);                  \
+    if (ops == NULL) {                                                                                 \
+      vb_invocation_return_gerror (invocation, ops_error);                                             \
+      return TRUE;                                                                                     \
+    }                                                                                                  \
+    if (ops->op == NULL) {                                                                             \
+      vb_invocation_return_error (invocation, VB_ERROR_NOT_SUPPORTED,                                  \
+                                  "%s is not supported by the %s connection",                          \
+                                  g_dbus_method_invocation_get_method_name (invocation),               \
+                                  vb_backend_get_uri (vb_connect_get_backend (connect_)));             \
+      return TRUE;                                                                                     \
+    }                                                                                                  \
+    VbBackend *backend = vb_connect_get_backend (connect_);                                            \
+    VbObj *obj = (obj_);                                                                               \
+    g_autoptr(GTask) task = vb_invocation_task_new ((connect_), invocation, (kind));                   \
+    (void) backend;                                                                                    \
+    (void) obj;                                                                                        \
+    ops->op args;                                                                                      \
+    return TRUE;                                                                                       \
+  } G_STMT_END
+
+#define NWFILTER_OP(op, kind, args) RUN_OP (self->connect, self->obj, op, kind, args)
+
+/* ---- org.libvirt.NWFilter methods ---- */
+
+static gboolean
+handle_get_xml_desc (VbGenLibvirtNWFilter *iface, GDBusMethodInvocation *invocation, guint flags,
+                     VbNWFilter *self)
+{
+  NWFILTER_OP (get_xml_desc, VB_REPLY_STRING, (backend, obj, flags, task));
+}
+
+static gboolean
+handle_undefine (VbGenLibvirtNWFilter *iface, GDBusMethodInvocation *invocation, VbNWFilter *self)
+{
+  NWFILTER_OP (undefine, VB_REPLY_VOID, (backend, obj, task));
+}
+
+static void
+vb_nwfilter_class_init (VbNWFilterClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = vb_nwfilter_finalize;
+}
+
+static void
+vb_nwfilter_init (VbNWFilter *self)
+{
+}
+
+GDBusInterfaceSkeleton *
+vb_nwfilter_skeleton_new (VbConnect *connect, VbObj *obj)
+{
+  VbNWFilter *self = g_object_new (VB_TYPE_NWFILTER, NULL);
+
+  self->connect = connect;
+  self->obj = g_object_ref (obj);
+
+  g_object_bind_property (obj, "name", self, "name", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (obj, "uuid", self, "uuid", G_BINDING_SYNC_CREATE);
+
+  g_signal_connect (self, "handle-get-xmldesc", G_CALLBACK (handle_get_xml_desc), self);
+  g_signal_connect (self, "handle-undefine", G_CALLBACK (handle_undefine), self);
+  return G_DBUS_INTERFACE_SKELETON (self);
+}
+
+/* ---- org.libvirt.Connect: network filters ---- */
+
+static gboolean
+handle_list_nwfilters (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, guint flags,
+                       VbConnect *connect)
+{
+  GError *error = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+
+  /* virConnectListAllNWFilters defines no flags. */
+  if (!vb_check_flags (flags, 0, "ListNWFilters", &error)) {
+    vb_invocation_return_gerror (invocation, error);
+    return TRUE;
+  }
+  all = vb_backend_list (vb_connect_get_backend (connect), VB_OBJ_NWFILTER);
+  vb_invocation_return_object_list (connect, invocation, all);
+  return TRUE;
+}
+
+static gboolean
+reply_lookup (VbConnect *connect, GDBusMethodInvocation *invocation, VbObj *filter, const char *what)
+{
+  if (filter == NULL) {
+    GError *error = NULL;
+    vb_set_not_found (&error, VB_OBJ_NWFILTER, what);
+    vb_invocation_return_gerror (invocation, error);
+    return TRUE;
+  }
+  vb_invocation_return_object (connect, invocation, filter);
+  return TRUE;
+}
+
+static gboolean
+handle_lookup_by_name (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *name,
+                       VbConnect *connect)
+{
+  g_autofree char *what = g_strdup_printf ("no nwfilter with matching name '%s'", name);
+  return reply_lookup (connect, invocation,
+                       vb_backend_lookup_by_name (vb_connect_get_backend (connect), VB_OBJ_NWFILTER, name), what);
+}
+
+static gboolean
+handle_lookup_by_uuid (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *uuid,
+                       VbConnect *connect)
+{
+  char canonical[37];
+  g_autofree char *what = g_strdup_printf ("no nwfilter with matching uuid '%s'", uuid);
+
+  if (!vb_uuid_parse (uuid, canonical)) {
+    vb_invocation_return_error (invocation, VB_ERROR_INVALID_ARG, "'%s' is not a valid UUID", uuid);
+    return TRUE;
+  }
+  return reply_lookup (connect, invocation,
+                       vb_backend_lookup (vb_connect_get_backend (connect), VB_OBJ_NWFILTER, canonical), what);
+}
+
+static gboolean
+handle_define_xml (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *xml,
+                   VbConnect *connect)
+{
+  RUN_OP (connect, NULL, define_xml, VB_REPLY_OBJECT, (backend, xml, task));
+}
+
+void
+vb_nwfilter_connect_init (VbConnect *connect)
+{
+  g_signal_connect (connect, "handle-list-nwfilters", G_CALLBACK (handle_list_nwfilters), connect);
+  g_signal_connect (connect, "handle-nwfilter-lookup-by-name", G_CALLBACK (handle_lookup_by_name), connect);
+  g_signal_connect (connect, "handle-nwfilter-lookup-by-uuid", G_CALLBACK (handle_lookup_by_uuid), connect);
+  g_signal_connect (connect, "handle-nwfilter-define-xml", G_CALLBACK (handle_define_xml), connect);
+}

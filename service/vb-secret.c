@@ -1,0 +1,234 @@
+/* org.libvirt.Secret skeletons, and the secret methods of org.libvirt.Connect.
+ * Pure translation: D-Bus arguments in, VbSecretOps calls out. */
+#define G_LOG_DOMAIN "virtbus"
+
+#include "vb-connect.h"
+#include "vb-error.h"
+#include "vb-secret-def.h"
+#include "vb-secret-ops.h"
+#include "vb-skeleton.h"
+#include "vb-xml.h"
+
+#define VB_TYPE_SECRET (vb_secret_get_type ())
+G_DECLARE_FINAL_TYPE (VbSecret, vb_secret, VB, SECRET, VbGenLibvirtSecretSkeleton)
+
+struct _VbSecret {
+  VbGenLibvirtSecretSkeleton parent_instance;
+
+  VbConnect *connect; /* owns the exported objects, so outlives them */
+  VbObj *obj;
+};
+
+G_DEFINE_FINAL_TYPE (VbSecret, vb_secret, VB_GEN_TYPE_LIBVIRT_SECRET_SKELETON)
+
+static void
+vb_secret_finalize (GObject *object)
+{
+  VbSecret *self = VB_SECRET (object);
+
+  g_clear_object (&self->obj);
+  G_OBJECT_CLASS (vb_secret_parent_class)->finalize (object);
+}
+
+/* Runs backend operation @op with the argument list @args (which may use
+ * `backend`, `obj` and `task`) and replies as @kind; replies with an error
+ * when the backend has no secrets or lacks @op. */
+#define RUN_OP(connect_, obj_, op, kind, args)                                                          \
+  G_STMT_START {                                                                                       \
+    GError *ops_error = NULL;                                                                          \
+    VbSecretOpsInterface *ops = vb_connect_get_ops ((connect_), VB_TYPE_SECRET_OPS, "secrets",         \
+                                                    &ops_error);                                       \
+    if (ops == NULL) {                                                                                 \
+      vb_invocation_return_gerror (invocation, ops_error);                                             \
+      return TRUE;                                                                                     \
+    }                                                                                                  \
+    if (ops->op == NULL) {                                                                             \
+      vb_invocation_return_error (invocation, VB_ERROR_NOT_SUPPORTED,                                  \
+                                  "%s is not supported by the %s connection",                          \
+                                  g_dbus_method_invocation_get_method_name (invocation),               \
+                                  vb_backend_get_uri (vb_connect_get_backend (connect_)));             \
+      return TRUE;                                                                                     \
+    }                                                                                                  \
+    VbBackend *backend = vb_connect_get_backend (connect_);                                            \
+    VbObj *obj = (obj_);                                                                               \
+    g_autoptr(GTask) task = vb_invocation_task_new ((connect_), invocation, (kind));                   \
+    (void) backend;                                                                                    \
+    (void) obj;                                                                                        \
+    ops->op args;                                                                                      \
+    return TRUE;                                                                                       \
+  } G_STMT_END
+
+#define SECRET_OP(op, kind, args) RUN_OP (self->connect, self->obj, op, kind, args)
+
+/* ---- org.libvirt.Secret methods ---- */
+
+static gboolean
+handle_get_value (VbGenLibvirtSecret *iface, GDBusMethodInvocation *invocation, guint flags, VbSecret *self)
+{
+  SECRET_OP (get_value, VB_REPLY_VALUE, (backend, obj, flags, task));
+}
+
+static gboolean
+handle_set_value (VbGenLibvirtSecret *iface, GDBusMethodInvocation *invocation, const char *value_as_string,
+                  guint flags, VbSecret *self)
+{
+  /* gdbus-codegen hands "ay" over as a NUL-terminated string, which would
+   * cut a binary value at its first zero byte: take the bytes from the
+   * message itself. */
+  g_autoptr(GVariant) value = g_variant_get_child_value (g_dbus_method_invocation_get_parameters (invocation), 0);
+  gsize size = 0;
+  const guint8 *bytes = g_variant_get_fixed_array (value, &size, 1);
+
+  SECRET_OP (set_value, VB_REPLY_VOID, (backend, obj, bytes, size, flags, task));
+}
+
+static gboolean
+handle_get_xml_desc (VbGenLibvirtSecret *iface, GDBusMethodInvocation *invocation, guint flags, VbSecret *self)
+{
+  SECRET_OP (get_xml_desc, VB_REPLY_STRING, (backend, obj, flags, task));
+}
+
+static gboolean
+handle_undefine (VbGenLibvirtSecret *iface, GDBusMethodInvocation *invocation, VbSecret *self)
+{
+  SECRET_OP (undefine, VB_REPLY_VOID, (backend, obj, task));
+}
+
+static void
+vb_secret_class_init (VbSecretClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = vb_secret_finalize;
+}
+
+static void
+vb_secret_init (VbSecret *self)
+{
+}
+
+GDBusInterfaceSkeleton *
+vb_secret_skeleton_new (VbConnect *connect, VbObj *obj)
+{
+  VbSecret *self = g_object_new (VB_TYPE_SECRET, NULL);
+  const VbSecretDef *def = obj->def;
+
+  self->connect = connect;
+  self->obj = g_object_ref (obj);
+
+  g_object_bind_property (obj, "uuid", self, "uuid", G_BINDING_SYNC_CREATE);
+  /* A secret's usage can never change (redefinition refuses it), so these
+   * are constant, as the interface declares. libvirt has no usage id for
+   * usage type none; the property reads "" then. */
+  vb_gen_libvirt_secret_set_usage_type (VB_GEN_LIBVIRT_SECRET (self), def != NULL ? (int) def->usage_type : 0);
+  vb_gen_libvirt_secret_set_usage_id (VB_GEN_LIBVIRT_SECRET (self),
+                                      def != NULL && def->usage_id != NULL ? def->usage_id : "");
+
+  g_signal_connect (self, "handle-get-value", G_CALLBACK (handle_get_value), self);
+  g_signal_connect (self, "handle-set-value", G_CALLBACK (handle_set_value), self);
+  g_signal_connect (self, "handle-get-xmldesc", G_CALLBACK (handle_get_xml_desc), self);
+  g_signal_connect (self, "handle-undefine", G_CALLBACK (handle_undefine), self);
+  return G_DBUS_INTERFACE_SKELETON (self);
+}
+
+/* ---- org.libvirt.Connect: secrets ---- */
+
+static gboolean
+secret_matches (VbObj *secret, guint flags)
+{
+  const VbSecretDef *def = secret->def;
+
+  if ((flags & (VB_LIST_SECRETS_EPHEMERAL | VB_LIST_SECRETS_NO_EPHEMERAL)) &&
+      !((flags & VB_LIST_SECRETS_EPHEMERAL && def->ephemeral) ||
+        (flags & VB_LIST_SECRETS_NO_EPHEMERAL && !def->ephemeral)))
+    return FALSE;
+  if ((flags & (VB_LIST_SECRETS_PRIVATE | VB_LIST_SECRETS_NO_PRIVATE)) &&
+      !((flags & VB_LIST_SECRETS_PRIVATE && def->private) || (flags & VB_LIST_SECRETS_NO_PRIVATE && !def->private)))
+    return FALSE;
+  return TRUE;
+}
+
+static gboolean
+handle_list_secrets (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, guint flags,
+                     VbConnect *connect)
+{
+  GError *error = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GPtrArray) matching = g_ptr_array_new ();
+
+  if (!vb_check_flags (flags, VB_LIST_SECRETS_ALL_FLAGS, "ListSecrets", &error)) {
+    vb_invocation_return_gerror (invocation, error);
+    return TRUE;
+  }
+  all = vb_backend_list (vb_connect_get_backend (connect), VB_OBJ_SECRET);
+  for (guint i = 0; i < all->len; i++)
+    if (secret_matches (g_ptr_array_index (all, i), flags))
+      g_ptr_array_add (matching, g_ptr_array_index (all, i));
+  vb_invocation_return_object_list (connect, invocation, matching);
+  return TRUE;
+}
+
+static gboolean
+reply_lookup (VbConnect *connect, GDBusMethodInvocation *invocation, VbObj *secret, const char *what)
+{
+  if (secret == NULL) {
+    GError *error = NULL;
+    vb_set_not_found (&error, VB_OBJ_SECRET, what);
+    vb_invocation_return_gerror (invocation, error);
+    return TRUE;
+  }
+  vb_invocation_return_object (connect, invocation, secret);
+  return TRUE;
+}
+
+static gboolean
+handle_lookup_by_uuid (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *uuid,
+                       VbConnect *connect)
+{
+  char canonical[37];
+  g_autofree char *what = g_strdup_printf ("no secret with matching uuid '%s'", uuid);
+
+  if (!vb_uuid_parse (uuid, canonical)) {
+    vb_invocation_return_error (invocation, VB_ERROR_INVALID_ARG, "'%s' is not a valid UUID", uuid);
+    return TRUE;
+  }
+  return reply_lookup (connect, invocation,
+                       vb_backend_lookup (vb_connect_get_backend (connect), VB_OBJ_SECRET, canonical), what);
+}
+
+static gboolean
+handle_lookup_by_usage (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, int usage_type,
+                        const char *usage_id, VbConnect *connect)
+{
+  g_autoptr(GPtrArray) all = vb_backend_list (vb_connect_get_backend (connect), VB_OBJ_SECRET);
+  g_autofree char *what = g_strdup_printf ("no secret with matching usage '%s'", usage_id);
+  VbObj *found = NULL;
+
+  if (vb_secret_usage_type_to_string (usage_type) == NULL) {
+    vb_invocation_return_error (invocation, VB_ERROR_INVALID_ARG, "unknown secret usage type %d", usage_type);
+    return TRUE;
+  }
+  /* Secrets of usage type none have no usage id, so never match. */
+  for (guint i = 0; i < all->len && found == NULL; i++) {
+    VbObj *secret = g_ptr_array_index (all, i);
+    const VbSecretDef *def = secret->def;
+    if (def->usage_type == (VbSecretUsageType) usage_type && def->usage_id != NULL &&
+        g_strcmp0 (def->usage_id, usage_id) == 0)
+      found = secret;
+  }
+  return reply_lookup (connect, invocation, found, what);
+}
+
+static gboolean
+handle_define_xml (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *xml, guint flags,
+                   VbConnect *connect)
+{
+  RUN_OP (connect, NULL, define_xml, VB_REPLY_OBJECT, (backend, xml, flags, task));
+}
+
+void
+vb_secret_connect_init (VbConnect *connect)
+{
+  g_signal_connect (connect, "handle-list-secrets", G_CALLBACK (handle_list_secrets), connect);
+  g_signal_connect (connect, "handle-secret-lookup-by-uuid", G_CALLBACK (handle_lookup_by_uuid), connect);
+  g_signal_connect (connect, "handle-secret-lookup-by-usage", G_CALLBACK (handle_lookup_by_usage), connect);
+  g_signal_connect (connect, "handle-secret-define-xml", G_CALLBACK (handle_define_xml), connect);
+}
