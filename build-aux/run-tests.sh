@@ -18,9 +18,13 @@ meson_status=$?
 : > "$results/fuzz.txt"
 if CC=clang meson setup --reconfigure "$fuzz_build" "$top" -Dfuzzing=true >/dev/null 2>&1 ||
    CC=clang meson setup "$fuzz_build" "$top" -Dfuzzing=true >/dev/null; then
-  if ninja -C "$fuzz_build" >/dev/null; then
-    for target in "$fuzz_build"/tests/fuzz/fuzz-*; do
-      [ -x "$target" ] || continue
+  targets=()
+  for src in "$top"/tests/fuzz/fuzz-*.c; do
+    targets+=("tests/fuzz/$(basename "$src" .c)")
+  done
+  if ninja -C "$fuzz_build" "${targets[@]}" >/dev/null; then
+    for t in "${targets[@]}"; do
+      target="$fuzz_build/$t"
       name=$(basename "$target")
       kind=${name#fuzz-}
       corpus=$(mktemp -d)

@@ -18,7 +18,8 @@ if os.path.exists(log_path):
         entries = [json.loads(line) for line in f if line.strip()]
 
 for e in entries:
-    name, result = e["name"], e["result"]
+    # meson names tests "project:suite / name".
+    name, result = e["name"].split(" / ")[-1], e["result"]
     junit = os.path.join(results_dir, name + ".xml")
     if os.path.exists(junit):
         root = ET.parse(junit).getroot()

@@ -36,6 +36,8 @@ vb_obj_finalize (GObject *object)
       self->def_free (self->newdef);
   }
   g_clear_pointer (&self->children, g_hash_table_unref);
+  if (self->parent_held)
+    g_object_unref (self->parent);
   g_free (self->name);
   g_free (self->uuid);
   g_free (self->key);
@@ -197,7 +199,10 @@ vb_obj_add_child (VbObj *self, VbObj *child)
 {
   if (self->children == NULL)
     self->children = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
-  child->parent = self;
+  if (!child->parent_held) {
+    child->parent = g_object_ref (self);
+    child->parent_held = TRUE;
+  }
   g_hash_table_replace (self->children, g_strdup (child->name), g_object_ref (child));
 }
 

@@ -61,7 +61,10 @@ struct _VbObj {
   gpointer newdef;  /* persistent config while running, or NULL */
   GDestroyNotify def_free;
 
-  VbObj *parent;            /* weak: pool of a volume, domain of a snapshot */
+  VbObj *parent;            /* pool of a volume, domain of a snapshot; held
+                             * from vb_obj_add_child until the child dies, so
+                             * a call in flight on a removed child stays safe */
+  gboolean parent_held;
   GHashTable *children;     /* name → VbObj: volumes of a pool, snapshots of a domain */
 
   gpointer backend_data;    /* owned by the backend */

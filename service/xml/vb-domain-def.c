@@ -704,6 +704,12 @@ vb_domain_lifecycle_action_from_string (const char *str)
   return enum_lookup (lifecycle_names, str);
 }
 
+const char *
+vb_domain_os_type_to_string (VbDomainOsType type)
+{
+  return enum_str (os_type_names, 0, type);
+}
+
 gboolean
 vb_domain_disk_format_is_valid (const char *format)
 {

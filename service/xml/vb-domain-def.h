@@ -417,8 +417,8 @@ typedef struct {
 
 typedef struct {
   VbDomainGraphicsType type;
-  int port;         /* 0 = none assigned (autoport) */
-  int tls_port;     /* spice tlsPort; 0 = none */
+  int port;         /* 0 = none (yet); port='-1' parses as autoport with port 0 */
+  int tls_port;     /* spice tlsPort; 0 = none, -1 = auto */
   int websocket;    /* vnc; 0 = absent, -1 = auto */
   gboolean autoport;
   char *keymap;
@@ -1197,6 +1197,7 @@ const char *vb_domain_controller_type_to_string (VbDomainControllerType type);
 const char *vb_domain_graphics_type_to_string (VbDomainGraphicsType type);
 const char *vb_domain_lifecycle_action_to_string (VbDomainLifecycleAction action);
 int vb_domain_lifecycle_action_from_string (const char *str);
+const char *vb_domain_os_type_to_string (VbDomainOsType type); /* "hvm", "linux" */
 
 /* Storage formats accepted in <driver type=> and <format type=>. */
 gboolean vb_domain_disk_format_is_valid (const char *format);

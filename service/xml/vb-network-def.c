@@ -1011,7 +1011,9 @@ parse_dhcp (VbNetworkIp *ip, xmlNode *dhcp, GError **error)
   node = vb_xml_child (dhcp, "bootp");
   if (node != NULL) {
     if (prop_checked (node, "file", TRUE, is_nonempty_attr_text, "a file name", &ip->bootp_file, error) < 0 ||
-        prop_checked (node, "server", FALSE, is_dns_name, "a host name", &ip->bootp_server, error) < 0)
+        /* libvirt reads the server as an address (and would resolve a
+         * name); the schema's dnsName leaves IPv4 as the only literal. */
+        prop_ip (node, "server", FALSE, FAMILY_V4, &ip->bootp_server, error) < 0)
       return FALSE;
   }
   return TRUE;
@@ -1145,11 +1147,13 @@ parse_route (xmlNode *node, GError **error)
   return g_steal_pointer (&route);
 }
 
+/* 'floor' (a guaranteed minimum) is for domain interfaces: libvirt refuses
+ * it anywhere in a network definition, so it is left unread here. */
 static gboolean
-parse_bandwidth_rate (xmlNode *node, gboolean inbound, VbNetworkBandwidthRate *rate, GError **error)
+parse_bandwidth_rate (xmlNode *node, VbNetworkBandwidthRate *rate, GError **error)
 {
-  static const char *const names[] = { "average", "peak", "floor", "burst" };
-  guint *fields[] = { &rate->average, &rate->peak, &rate->floor, &rate->burst };
+  static const char *const names[] = { "average", "peak", "burst" };
+  guint *fields[] = { &rate->average, &rate->peak, &rate->burst };
 
   for (gsize i = 0; i < G_N_ELEMENTS (names); i++) {
     guint64 v = 0;
@@ -1157,12 +1161,8 @@ parse_bandwidth_rate (xmlNode *node, gboolean inbound, VbNetworkBandwidthRate *r
       return FALSE;
     *fields[i] = (guint) v;
   }
-  if (!inbound && rate->floor != 0) {
-    node_error (error, node, "'floor' is supported only for <inbound>");
-    return FALSE;
-  }
-  if (rate->average == 0 && rate->floor == 0) {
-    node_error (error, node, inbound ? "'average' or 'floor' is required" : "'average' is required");
+  if (rate->average == 0) {
+    node_error (error, node, "'average' is required");
     return FALSE;
   }
   return TRUE;
@@ -1177,13 +1177,13 @@ parse_bandwidth (xmlNode *node, GError **error)
   child = vb_xml_child (node, "inbound");
   if (child != NULL) {
     bw->has_inbound = TRUE;
-    if (!parse_bandwidth_rate (child, TRUE, &bw->inbound, error))
+    if (!parse_bandwidth_rate (child, &bw->inbound, error))
       return NULL;
   }
   child = vb_xml_child (node, "outbound");
   if (child != NULL) {
     bw->has_outbound = TRUE;
-    if (!parse_bandwidth_rate (child, FALSE, &bw->outbound, error))
+    if (!parse_bandwidth_rate (child, &bw->outbound, error))
       return NULL;
   }
   return g_steal_pointer (&bw);
@@ -1618,7 +1618,7 @@ parse_dns (xmlNode *node, GError **error)
   return g_steal_pointer (&dns);
 }
 
-/* Keeps the children of <metadata> verbatim, one per line. Each child is
+/* Keeps the children of <metadata> verbatim. Each child is
  * copied out of the tree before it is serialized so that namespaces it
  * inherits from an ancestor are declared on the copy: the text must stand
  * on its own when written back. */
@@ -1652,8 +1652,9 @@ take_metadata (xmlNode *node, char **out, GError **error)
       return FALSE;
     }
     xmlNodeDump (buf, n->doc, copy, 0, 0);
+    /* Children go one per line, indented as the writer places <metadata>. */
     if (s->len > 0)
-      g_string_append_c (s, '\n');
+      g_string_append (s, "\n    ");
     g_string_append (s, (const char *) xmlBufferContent (buf));
     xmlBufferFree (buf);
     xmlFreeNode (copy);
@@ -2022,13 +2023,12 @@ format_bandwidth (VbXmlWriter *w, const VbNetworkBandwidth *bw)
 
   vb_xml_writer_start (w, "bandwidth", NULL);
   for (int i = 0; i < 2; i++) {
-    char a[24], p[24], f[24], b[24];
+    char a[24], p[24], b[24];
     if (!has[i])
       continue;
     vb_xml_writer_empty (w, names[i],
                          "average", opt_uint (a, rates[i]->average != 0, rates[i]->average),
                          "peak", opt_uint (p, rates[i]->peak != 0, rates[i]->peak),
-                         "floor", opt_uint (f, rates[i]->floor != 0, rates[i]->floor),
                          "burst", opt_uint (b, rates[i]->burst != 0, rates[i]->burst),
                          NULL);
   }
@@ -2063,8 +2063,8 @@ format_virtualport (VbXmlWriter *w, const VbNetworkVirtualPort *vp)
                          "typeid", opt_uint (t, vp->type_id >= 0, (guint64) vp->type_id),
                          "typeidversion", opt_uint (tv, vp->type_id_version >= 0, (guint64) vp->type_id_version),
                          "instanceid", vp->instance_id,
-                         "profileid", vp->profile_id,
                          "interfaceid", vp->interface_id,
+                         "profileid", vp->profile_id,
                          NULL);
   }
   vb_xml_writer_end (w);
@@ -2132,13 +2132,6 @@ format_dns (VbXmlWriter *w, const VbNetworkDns *dns)
     const VbNetworkDnsTxt *t = g_ptr_array_index (dns->txts, i);
     vb_xml_writer_empty (w, "txt", "name", t->name, "value", t->value ? t->value : "", NULL);
   }
-  for (guint i = 0; i < dns->hosts->len; i++) {
-    const VbNetworkDnsHost *h = g_ptr_array_index (dns->hosts, i);
-    vb_xml_writer_start (w, "host", "ip", h->ip, NULL);
-    for (guint j = 0; j < h->hostnames->len; j++)
-      vb_xml_writer_element (w, "hostname", g_ptr_array_index (h->hostnames, j), NULL);
-    vb_xml_writer_end (w);
-  }
   for (guint i = 0; i < dns->srvs->len; i++) {
     const VbNetworkDnsSrv *s = g_ptr_array_index (dns->srvs, i);
     char port[24], prio[24], weight[24];
@@ -2151,6 +2144,13 @@ format_dns (VbXmlWriter *w, const VbNetworkDns *dns)
                          "priority", opt_uint (prio, s->priority >= 0, (guint64) s->priority),
                          "weight", opt_uint (weight, s->weight >= 0, (guint64) s->weight),
                          NULL);
+  }
+  for (guint i = 0; i < dns->hosts->len; i++) {
+    const VbNetworkDnsHost *h = g_ptr_array_index (dns->hosts, i);
+    vb_xml_writer_start (w, "host", "ip", h->ip, NULL);
+    for (guint j = 0; j < h->hostnames->len; j++)
+      vb_xml_writer_element (w, "hostname", g_ptr_array_index (h->hostnames, j), NULL);
+    vb_xml_writer_end (w);
   }
   vb_xml_writer_end (w);
 }

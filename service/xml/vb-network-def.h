@@ -205,9 +205,10 @@ typedef struct {
   guint metric;
 } VbNetworkRoute;
 
-/* Rates in KiB/s, burst in KiB; 0 means absent. */
+/* Rates in KiB/s, burst in KiB; 0 means absent. ('floor' belongs to domain
+ * interfaces: libvirt refuses it in network definitions.) */
 typedef struct {
-  guint average, peak, floor, burst;
+  guint average, peak, burst;
 } VbNetworkBandwidthRate;
 
 typedef struct {

@@ -581,6 +581,11 @@ append_escaped (GString *out, const char *s, gboolean attr)
     case '>': g_string_append (out, "&gt;"); break;
     case '\'': if (attr) g_string_append (out, "&apos;"); else g_string_append_c (out, *s); break;
     case '"': if (attr) g_string_append (out, "&quot;"); else g_string_append_c (out, *s); break;
+    /* Parsers normalise literal tabs and newlines in attributes, and CR
+     * everywhere: write them as references so values survive a re-parse. */
+    case '\t': if (attr) g_string_append (out, "&#9;"); else g_string_append_c (out, *s); break;
+    case '\n': if (attr) g_string_append (out, "&#10;"); else g_string_append_c (out, *s); break;
+    case '\r': g_string_append (out, "&#13;"); break;
     default: g_string_append_c (out, *s);
     }
   }

@@ -173,6 +173,10 @@ test_test_driver_xml (void)
   const VbDomainNetDef *net;
 
   g_assert_cmpint (def->virt_type, ==, VB_DOMAIN_VIRT_TEST);
+  g_assert_cmpstr (vb_domain_virt_type_to_string (def->virt_type), ==, "test");
+  g_assert_cmpstr (vb_domain_os_type_to_string (def->os.type), ==, "hvm");
+  g_assert_cmpint (vb_domain_device_type_from_string ("interface"), ==, VB_DOMAIN_DEVICE_INTERFACE);
+  g_assert_cmpint (vb_domain_lifecycle_action_from_string ("rename-restart"), ==, VB_DOMAIN_LIFECYCLE_RENAME_RESTART);
   g_assert_cmpint (def->id, ==, 1);
   g_assert_cmpstr (def->name, ==, "test");
   g_assert_cmpstr (def->uuid, ==, "6695eb01-f6a4-8304-79aa-97f2502e193f");
@@ -882,6 +886,33 @@ test_negative (void)
 }
 
 static void
+test_graphics_listen (void)
+{
+  g_autofree char *xml = with_devices ("<graphics type='vnc' port='5901' listen='192.0.2.1'>"
+                                       "<listen type='network' network='lan'/></graphics>");
+  g_autoptr(VbDomainDef) live = parse_ok (xml);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VbDomainDef) cfg = vb_domain_def_parse_full (xml, VB_DOMAIN_PARSE_INACTIVE, &error);
+  const VbDomainGraphicsDef *g = g_ptr_array_index (live->graphics, 0);
+  const VbDomainGraphicsListen *l = g_ptr_array_index (g->listens, 0);
+  g_autofree char *live_out = NULL;
+  g_autofree char *cfg_out = NULL;
+
+  g_assert_no_error (error);
+  /* The listen= attribute carries the network's current address. */
+  g_assert_cmpstr (l->address, ==, "192.0.2.1");
+  g_assert_false (g->autoport);
+  live_out = assert_round_trip (live, 0);
+  g_assert_nonnull (strstr (live_out, "<graphics type='vnc' port='5901' autoport='no' listen='192.0.2.1'>"));
+  g_assert_nonnull (strstr (live_out, "<listen type='network' network='lan' address='192.0.2.1'/>"));
+  l = g_ptr_array_index (((VbDomainGraphicsDef *) g_ptr_array_index (cfg->graphics, 0))->listens, 0);
+  g_assert_null (l->address);
+  cfg_out = assert_round_trip (cfg, 0);
+  g_assert_null (strstr (cfg_out, "192.0.2.1"));
+  schema_validate ("domain.rng", live_out);
+}
+
+static void
 test_validate_name (void)
 {
   g_autoptr(GError) error = NULL;
@@ -952,6 +983,7 @@ main (int argc, char **argv)
   g_test_add_func ("/xml/domain/metadata", test_metadata_api);
   g_test_add_func ("/xml/domain/devices", test_device_api);
   g_test_add_func ("/xml/domain/negative", test_negative);
+  g_test_add_func ("/xml/domain/graphics-listen", test_graphics_listen);
   g_test_add_func ("/xml/domain/validate-name", test_validate_name);
   g_test_add_func ("/xml/domain/hostile", test_hostile);
   return g_test_run ();

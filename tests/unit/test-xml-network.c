@@ -236,7 +236,6 @@ test_nat_full (void)
   g_assert_true (def->bandwidth->has_inbound);
   g_assert_cmpuint (def->bandwidth->inbound.average, ==, 1000);
   g_assert_cmpuint (def->bandwidth->inbound.peak, ==, 5000);
-  g_assert_cmpuint (def->bandwidth->inbound.floor, ==, 200);
   g_assert_cmpuint (def->bandwidth->inbound.burst, ==, 1024);
   g_assert_cmpuint (def->bandwidth->outbound.average, ==, 2000);
   g_assert_cmpuint (def->bandwidth->outbound.peak, ==, 0);
@@ -246,7 +245,7 @@ test_nat_full (void)
   g_assert_cmpint (ip4->local_ptr, ==, VB_NETWORK_TRISTATE_YES);
   g_assert_cmpstr (ip4->tftp_root, ==, "/srv/tftp");
   g_assert_cmpstr (ip4->bootp_file, ==, "pxelinux.0");
-  g_assert_cmpstr (ip4->bootp_server, ==, "boot.lab.example");
+  g_assert_cmpstr (ip4->bootp_server, ==, "192.168.100.254");
   g_assert_cmpuint (ip4->dhcp_ranges->len, ==, 2);
   range = g_ptr_array_index (ip4->dhcp_ranges, 0);
   g_assert_true (range->has_lease);
@@ -516,8 +515,9 @@ test_invalid (void)
     { "<network><name>x</name><vlan/></network>", "<tag>" },
     { "<network><name>x</name><vlan><tag id='4096'/></vlan></network>", "out of range" },
     { "<network><name>x</name><vlan trunk='no'><tag id='1'/><tag id='2'/></vlan></network>", "trunk='no'" },
-    { "<network><name>x</name><bandwidth><outbound floor='10' average='1'/></bandwidth></network>", "floor" },
-    { "<network><name>x</name><bandwidth><inbound peak='10'/></bandwidth></network>", "'average' or 'floor'" },
+    { "<network><name>x</name><portgroup name='p'><bandwidth><inbound floor='10' average='1'/></bandwidth>"
+      "</portgroup></network>", "unsupported attribute 'floor'" },
+    { "<network><name>x</name><bandwidth><inbound peak='10'/></bandwidth></network>", "'average' is required" },
     { "<network><name>x</name><bandwidth><inbound average='0'/></bandwidth></network>", "out of range" },
     { "<network><name>x</name><virtualport type='802.1Qbh'><parameters managerid='1'/></virtualport></network>",
       "unsupported attribute 'managerid'" },

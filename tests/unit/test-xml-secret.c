@@ -96,6 +96,7 @@ test_samples (void)
     g_test_message ("sample %s", name);
     g_autofree char *xml = load_sample (name);
     g_autoptr(VbSecretDef) def = check_round_trip (xml);
+    g_assert_nonnull (def);
     count++;
   }
   g_assert_cmpuint (count, >=, 6);
