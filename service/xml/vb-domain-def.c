@@ -1502,6 +1502,8 @@ net_free (VbDomainNetDef *n)
   g_free (n->src_dev);
   g_free (n->model);
   g_free (n->target_dev);
+  g_free (n->filterref);
+  g_clear_pointer (&n->filter_params, g_ptr_array_unref);
   info_clear (&n->info);
   g_free (n);
 }
@@ -1519,8 +1521,24 @@ net_copy (const VbDomainNetDef *s)
   n->src_dev = g_strdup (s->src_dev);
   n->model = g_strdup (s->model);
   n->target_dev = g_strdup (s->target_dev);
+  n->filterref = g_strdup (s->filterref);
+  if (s->filter_params != NULL)
+    n->filter_params = g_ptr_array_copy (s->filter_params, (GCopyFunc) g_strdup, NULL);
   info_copy (&n->info, &s->info);
   return n;
+}
+
+/* nwfilter parameter names: letters, digits and '_', as the schema's
+ * filter-param-name allows. */
+static gboolean
+filter_param_name_is_valid (const char *name)
+{
+  if (name == NULL || *name == '\0')
+    return FALSE;
+  for (const char *p = name; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '_')
+      return FALSE;
+  return TRUE;
 }
 
 /* Tap/macvtap names the hypervisor generated: not part of the config. */
@@ -1634,6 +1652,25 @@ net_parse (xmlNode *node, guint flags, GError **error)
     if (!attr_uint (n, "size", 1, 65535, TRUE, &net->mtu, NULL, error))
       return NULL;
   }
+  if ((n = vb_xml_child (node, "filterref")) != NULL) {
+    if (!attr_str (n, "filter", STR_TEXT, TRUE, &net->filterref, error))
+      return NULL;
+    if (*net->filterref == '\0' || strchr (net->filterref, '/'))
+      return fail (error, n, "attribute 'filter': '%s' is not a filter name", net->filterref), NULL;
+    for (xmlNode *p = NULL; (p = vb_xml_next (n, p, "parameter")) != NULL;) {
+      g_autofree char *name = NULL;
+      g_autofree char *value = NULL;
+      if (!attr_str (p, "name", STR_TEXT, TRUE, &name, error) ||
+          !attr_str (p, "value", STR_TEXT, TRUE, &value, error))
+        return NULL;
+      if (!filter_param_name_is_valid (name))
+        return fail (error, p, "attribute 'name': '%s' is not a filter parameter name", name), NULL;
+      if (net->filter_params == NULL)
+        net->filter_params = g_ptr_array_new_with_free_func (g_free);
+      g_ptr_array_add (net->filter_params, g_steal_pointer (&name));
+      g_ptr_array_add (net->filter_params, g_steal_pointer (&value));
+    }
+  }
   if (!info_parse (node, &net->info, TRUE, flags, error))
     return NULL;
   return g_steal_pointer (&net);
@@ -1677,6 +1714,13 @@ net_format (VbXmlWriter *w, const VbDomainNetDef *net, guint flags)
     vb_xml_writer_empty (w, "link", "state", enum_str (net_link_names, 1, net->link_state), NULL);
   if (net->mtu)
     vb_xml_writer_empty (w, "mtu", "size", sp_u (pool, net->mtu), NULL);
+  if (net->filterref) {
+    vb_xml_writer_start (w, "filterref", "filter", net->filterref, NULL);
+    for (guint i = 0; net->filter_params && i + 1 < net->filter_params->len; i += 2)
+      vb_xml_writer_empty (w, "parameter", "name", g_ptr_array_index (net->filter_params, i),
+                           "value", g_ptr_array_index (net->filter_params, i + 1), NULL);
+    vb_xml_writer_end (w);
+  }
   info_format (w, &net->info, flags);
   vb_xml_writer_end (w);
 }

@@ -322,6 +322,8 @@ typedef struct {
   guint driver_queues; /* 0 = absent */
   VbDomainNetLinkState link_state;
   guint mtu; /* 0 = absent */
+  char *filterref;           /* <filterref filter=>: an nwfilter name, or NULL */
+  GPtrArray *filter_params;  /* char *: name, value, name, value, … (NULL when none) */
   VbDomainDeviceInfo info;
 } VbDomainNetDef;
 

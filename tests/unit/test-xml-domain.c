@@ -971,11 +971,46 @@ test_hostile (void)
   }
 }
 
+static void
+test_filterref (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *xml = load ("qemu-nwfilter.xml");
+  g_autoptr(VbDomainDef) def = vb_domain_def_parse (xml, &error);
+  g_assert_no_error (error);
+  VbDomainNetDef *net = g_ptr_array_index (def->nets, 0);
+  g_assert_cmpstr (net->filterref, ==, "clean-traffic");
+  g_assert_cmpuint (net->filter_params->len, ==, 4);
+  g_assert_cmpstr (g_ptr_array_index (net->filter_params, 0), ==, "IP");
+  g_assert_cmpstr (g_ptr_array_index (net->filter_params, 1), ==, "10.0.2.15");
+  net = g_ptr_array_index (def->nets, 1);
+  g_assert_cmpstr (net->filterref, ==, "no-mac-spoofing");
+  g_assert_null (net->filter_params);
+
+  static const char *const bad[] = {
+    "<filterref/>",
+    "<filterref filter=''/>",
+    "<filterref filter='a'><parameter name='bad-name' value='x'/></filterref>",
+    "<filterref filter='a'><parameter name='IP'/></filterref>",
+    "<filterref filter='a'><bogus/></filterref>",
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++) {
+    g_autofree char *doc = g_strdup_printf ("<domain type='qemu'><name>f</name><memory>1024</memory>"
+                                            "<os><type>hvm</type></os><devices><interface type='user'>%s"
+                                            "</interface></devices></domain>", bad[i]);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(VbDomainDef) d = vb_domain_def_parse (doc, &err);
+    g_assert_null (d);
+    g_assert_error (err, VB_ERROR, VB_ERROR_XML);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/xml/domain/samples", test_samples);
+  g_test_add_func ("/xml/domain/filterref", test_filterref);
   g_test_add_func ("/xml/domain/test-driver", test_test_driver_xml);
   g_test_add_func ("/xml/domain/kvm-full", test_kvm_full);
   g_test_add_func ("/xml/domain/defaults", test_defaults);
