@@ -30,6 +30,6 @@ gdbus call --session -d org.libvirt -o "$dom" -m org.libvirt.Domain.GetXMLDesc 0
 run gdbus call --session -d org.libvirt -o $T -m org.libvirt.Connect.ListNetworks 0
 run gdbus call --session -d org.libvirt -o $T -m org.libvirt.Connect.ListStoragePools 0
 say "a bad call gets a clear error:"
-gdbus call --session -d org.libvirt -o $T -m org.libvirt.Connect.DomainDefineXML '<domain><name>x</name><bogus/></domain>' || true
+gdbus call --session -d org.libvirt -o $T -m org.libvirt.Connect.DomainDefineXML "<domain type='test'><name>x</name><memory>1024</memory><os><type>hvm</type></os><bogus/></domain>" || true
 say "gdbus introspect --session -d org.libvirt -o /org/libvirt --recurse (object tree)"
 gdbus introspect --session -d org.libvirt -o /org/libvirt --recurse | grep -E '^ *node /' 
