@@ -9,12 +9,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 build="$top/build"
 
-# Debian 12 packages: build deps, then test-only deps (libvirt's RelaxNG
+# Debian 12 packages: build and run deps (QEMU for the qemu backend), then test-only deps (libvirt's RelaxNG
 # schemas, libvirt-dbus' interface files and virsh serve as references and
 # oracles in tests; virtbus never links or calls libvirt).
-build_deps=(meson ninja-build pkg-config gcc libglib2.0-dev libxml2-dev libjson-glib-dev dbus libglib2.0-bin)
+build_deps=(meson ninja-build pkg-config gcc libglib2.0-dev libxml2-dev libjson-glib-dev dbus libglib2.0-bin
+            qemu-system-x86 qemu-utils)
 test_deps=(clang libclang-rt-14-dev python3 python3-pytest python3-gi gir1.2-glib-2.0 python3-dbus
-           python3-dbusmock libxml2-utils libvirt0 libvirt-dbus libvirt-clients)
+           python3-dbusmock libxml2-utils libvirt0 libvirt-dbus libvirt-clients
+           linux-image-amd64 busybox-static)
 
 install_missing() {
   local missing=()

@@ -1,0 +1,657 @@
+/* Probing a qemu-system binary: one QEMU run with "-machine none -qmp stdio"
+ * answering a fixed script of QMP commands (written to its stdin up front,
+ * ending with "quit"), so a probe is a single child process and needs no
+ * socket. Results are cached per emulator path and mtime for the life of
+ * the daemon. */
+#define _GNU_SOURCE /* memfd_create */
+#include "vb-qemu-caps.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-glib/json-glib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vb-capabilities.h"
+#include "vb-error.h"
+
+/* ---- the cache ---- */
+
+typedef struct {
+  gint64 mtime;
+  VbQemuCaps *caps;
+} CacheEntry;
+
+static GHashTable *caps_cache; /* emulator path → CacheEntry */
+
+static void
+cache_entry_free (gpointer data)
+{
+  CacheEntry *entry = data;
+
+  vb_qemu_caps_free (entry->caps);
+  g_free (entry);
+}
+
+static void
+machine_free (gpointer data)
+{
+  VbQemuMachine *machine = data;
+
+  g_free (machine->name);
+  g_free (machine->alias);
+  g_free (machine);
+}
+
+static VbQemuCaps *
+caps_new (const char *emulator)
+{
+  VbQemuCaps *caps = g_new0 (VbQemuCaps, 1);
+
+  caps->emulator = g_strdup (emulator);
+  caps->machines = g_ptr_array_new_with_free_func (machine_free);
+  caps->cpu_models = g_ptr_array_new_with_free_func (g_free);
+  caps->devices = g_ptr_array_new_with_free_func (g_free);
+  return caps;
+}
+
+void
+vb_qemu_caps_free (VbQemuCaps *caps)
+{
+  if (caps == NULL)
+    return;
+  g_free (caps->emulator);
+  g_free (caps->arch);
+  g_ptr_array_unref (caps->machines);
+  g_ptr_array_unref (caps->cpu_models);
+  g_ptr_array_unref (caps->devices);
+  g_free (caps->ovmf_code);
+  g_free (caps->ovmf_vars);
+  g_free (caps);
+}
+
+static VbQemuCaps *
+caps_copy (const VbQemuCaps *src)
+{
+  VbQemuCaps *caps = caps_new (src->emulator);
+
+  caps->arch = g_strdup (src->arch);
+  caps->version = src->version;
+  caps->kvm_available = src->kvm_available;
+  caps->ovmf_code = g_strdup (src->ovmf_code);
+  caps->ovmf_vars = g_strdup (src->ovmf_vars);
+  for (guint i = 0; i < src->machines->len; i++) {
+    const VbQemuMachine *m = g_ptr_array_index (src->machines, i);
+    VbQemuMachine *copy = g_new0 (VbQemuMachine, 1);
+
+    *copy = *m;
+    copy->name = g_strdup (m->name);
+    copy->alias = g_strdup (m->alias);
+    g_ptr_array_add (caps->machines, copy);
+  }
+  for (guint i = 0; i < src->cpu_models->len; i++)
+    g_ptr_array_add (caps->cpu_models, g_strdup (g_ptr_array_index (src->cpu_models, i)));
+  for (guint i = 0; i < src->devices->len; i++)
+    g_ptr_array_add (caps->devices, g_strdup (g_ptr_array_index (src->devices, i)));
+  return caps;
+}
+
+/* ---- look-ups ---- */
+
+const VbQemuMachine *
+vb_qemu_caps_find_machine (const VbQemuCaps *caps, const char *name)
+{
+  for (guint i = 0; i < caps->machines->len; i++) {
+    const VbQemuMachine *m = g_ptr_array_index (caps->machines, i);
+
+    if (g_strcmp0 (m->name, name) == 0 || g_strcmp0 (m->alias, name) == 0)
+      return m;
+  }
+  return NULL;
+}
+
+gboolean
+vb_qemu_caps_has_device (const VbQemuCaps *caps, const char *device)
+{
+  for (guint i = 0; i < caps->devices->len; i++)
+    if (g_strcmp0 (g_ptr_array_index (caps->devices, i), device) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+gboolean
+vb_qemu_caps_has_cpu_model (const VbQemuCaps *caps, const char *model)
+{
+  for (guint i = 0; i < caps->cpu_models->len; i++)
+    if (g_strcmp0 (g_ptr_array_index (caps->cpu_models, i), model) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* ---- host facts ---- */
+
+/* KVM is usable when /dev/kvm opens read-write and a vendor module is
+ * loaded: on nested setups /dev/kvm may exist without either kvm_intel or
+ * kvm_amd, and guests would not boot there. */
+static gboolean
+host_kvm_usable (void)
+{
+  int fd;
+
+  if (!g_file_test ("/sys/module/kvm_intel", G_FILE_TEST_IS_DIR)
+      && !g_file_test ("/sys/module/kvm_amd", G_FILE_TEST_IS_DIR))
+    return FALSE;
+  fd = open ("/dev/kvm", O_RDWR | O_CLOEXEC);
+  if (fd < 0)
+    return FALSE;
+  close (fd);
+  return TRUE;
+}
+
+static void
+find_ovmf (VbQemuCaps *caps)
+{
+  static const char *const codes[] = {
+    "/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_CODE.fd",
+    "/usr/share/edk2/ovmf/OVMF_CODE.fd", "/usr/share/qemu/OVMF_CODE.fd",
+  };
+  static const char *const vars[] = {
+    "/usr/share/OVMF/OVMF_VARS_4M.fd", "/usr/share/OVMF/OVMF_VARS.fd",
+    "/usr/share/edk2/ovmf/OVMF_VARS.fd", "/usr/share/qemu/OVMF_VARS.fd",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (codes); i++) {
+    if (g_file_test (codes[i], G_FILE_TEST_IS_REGULAR) && g_file_test (vars[i], G_FILE_TEST_IS_REGULAR)) {
+      caps->ovmf_code = g_strdup (codes[i]);
+      caps->ovmf_vars = g_strdup (vars[i]);
+      return;
+    }
+  }
+}
+
+/* ---- parsing the QMP transcript ---- */
+
+static const char probe_script[] =
+  "{\"execute\":\"qmp_capabilities\",\"id\":\"caps\"}\n"
+  "{\"execute\":\"query-version\",\"id\":\"version\"}\n"
+  "{\"execute\":\"query-machines\",\"id\":\"machines\"}\n"
+  "{\"execute\":\"query-cpu-definitions\",\"id\":\"cpus\"}\n"
+  "{\"execute\":\"qom-list-types\",\"arguments\":{\"implements\":\"device\",\"abstract\":false},\"id\":\"devices\"}\n"
+  "{\"execute\":\"qom-list-types\",\"arguments\":{\"implements\":\"accel\"},\"id\":\"accels\"}\n"
+  "{\"execute\":\"quit\",\"id\":\"quit\"}\n";
+
+static int
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
+}
+
+static gboolean
+parse_reply (VbQemuCaps *caps, const char *id, JsonNode *ret, gboolean *has_kvm_accel, GError **error)
+{
+  if (g_str_equal (id, "version")) {
+    JsonObject *qemu = JSON_NODE_HOLDS_OBJECT (ret)
+                         ? json_object_get_object_member (json_node_get_object (ret), "qemu") : NULL;
+
+    if (qemu == NULL) {
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "unexpected query-version reply");
+      return FALSE;
+    }
+    caps->version = json_object_get_int_member (qemu, "major") * 1000000
+                    + json_object_get_int_member (qemu, "minor") * 1000
+                    + json_object_get_int_member (qemu, "micro");
+    return TRUE;
+  }
+  if (!JSON_NODE_HOLDS_ARRAY (ret))
+    return TRUE;
+
+  JsonArray *array = json_node_get_array (ret);
+  guint n = json_array_get_length (array);
+
+  for (guint i = 0; i < n; i++) {
+    JsonObject *o = json_array_get_object_element (array, i);
+    const char *name = o ? json_object_get_string_member_with_default (o, "name", NULL) : NULL;
+
+    if (name == NULL)
+      continue;
+    if (g_str_equal (id, "machines")) {
+      VbQemuMachine *m = g_new0 (VbQemuMachine, 1);
+
+      m->name = g_strdup (name);
+      m->alias = g_strdup (json_object_get_string_member_with_default (o, "alias", NULL));
+      m->is_default = json_object_get_boolean_member_with_default (o, "is-default", FALSE);
+      m->max_cpus = json_object_get_int_member_with_default (o, "cpu-max", 0);
+      m->deprecated = json_object_get_boolean_member_with_default (o, "deprecated", FALSE);
+      g_ptr_array_add (caps->machines, m);
+    } else if (g_str_equal (id, "cpus")) {
+      g_ptr_array_add (caps->cpu_models, g_strdup (name));
+    } else if (g_str_equal (id, "devices")) {
+      g_ptr_array_add (caps->devices, g_strdup (name));
+    } else if (g_str_equal (id, "accels")) {
+      if (g_str_equal (name, "kvm-accel"))
+        *has_kvm_accel = TRUE;
+    }
+  }
+  return TRUE;
+}
+
+static int
+compare_machines (gconstpointer a, gconstpointer b)
+{
+  const VbQemuMachine *ma = *(const VbQemuMachine *const *) a;
+  const VbQemuMachine *mb = *(const VbQemuMachine *const *) b;
+
+  return g_strcmp0 (ma->name, mb->name);
+}
+
+static VbQemuCaps *
+parse_transcript (const char *emulator, const char *out, GError **error)
+{
+  g_autoptr(VbQemuCaps) caps = caps_new (emulator);
+  g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+  gboolean has_kvm_accel = FALSE;
+  gboolean got_machines = FALSE;
+
+  for (guint i = 0; lines[i] != NULL; i++) {
+    g_autoptr(JsonParser) parser = json_parser_new ();
+    JsonObject *obj;
+    const char *id;
+
+    if (*g_strstrip (lines[i]) == '\0')
+      continue;
+    if (!json_parser_load_from_data (parser, lines[i], -1, NULL))
+      continue;
+    if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+      continue;
+    obj = json_node_get_object (json_parser_get_root (parser));
+    id = json_object_get_string_member_with_default (obj, "id", NULL);
+    if (id == NULL)
+      continue;
+    if (json_object_has_member (obj, "error")) {
+      JsonObject *err = json_object_get_object_member (obj, "error");
+
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "probing %s: %s failed: %s", emulator, id,
+                   err ? json_object_get_string_member_with_default (err, "desc", "?") : "?");
+      return NULL;
+    }
+    if (!json_object_has_member (obj, "return"))
+      continue;
+    if (g_str_equal (id, "machines"))
+      got_machines = TRUE;
+    if (!parse_reply (caps, id, json_object_get_member (obj, "return"), &has_kvm_accel, error))
+      return NULL;
+  }
+  if (caps->version == 0 || !got_machines) {
+    g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "probing %s: QEMU did not answer the capability queries",
+                 emulator);
+    return NULL;
+  }
+  g_ptr_array_sort (caps->machines, compare_machines);
+  g_ptr_array_sort (caps->cpu_models, compare_strings);
+  g_ptr_array_sort (caps->devices, compare_strings);
+
+  /* qemu-system-<arch> */
+  {
+    g_autofree char *base = g_path_get_basename (emulator);
+
+    caps->arch = g_strdup (g_str_has_prefix (base, "qemu-system-") ? base + strlen ("qemu-system-") : "x86_64");
+  }
+  caps->kvm_available = has_kvm_accel && host_kvm_usable ();
+  find_ovmf (caps);
+  return g_steal_pointer (&caps);
+}
+
+/* ---- the probe ---- */
+
+typedef struct {
+  char *emulator;
+  gint64 mtime;
+} ProbeData;
+
+static void
+probe_data_free (gpointer data)
+{
+  ProbeData *pd = data;
+
+  g_free (pd->emulator);
+  g_free (pd);
+}
+
+static void
+probe_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ProbeData *pd = g_task_get_task_data (task);
+  GSubprocess *proc = G_SUBPROCESS (source);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  VbQemuCaps *caps;
+  CacheEntry *entry;
+
+  if (!g_subprocess_communicate_utf8_finish (proc, result, &out, &err, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  caps = parse_transcript (pd->emulator, out ? out : "", &error);
+  if (caps == NULL) {
+    if (err != NULL && *g_strstrip (err) != '\0')
+      g_prefix_error (&error, "%s: ", err);
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  if (caps_cache == NULL)
+    caps_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, cache_entry_free);
+  entry = g_new0 (CacheEntry, 1);
+  entry->mtime = pd->mtime;
+  entry->caps = caps;
+  g_hash_table_replace (caps_cache, g_strdup (pd->emulator), entry);
+  g_task_return_pointer (task, caps_copy (caps), (GDestroyNotify) vb_qemu_caps_free);
+}
+
+void
+vb_qemu_caps_probe_async (const char *emulator, GCancellable *cancellable, GAsyncReadyCallback callback,
+                          gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  ProbeData *pd;
+  int script_fd;
+  CacheEntry *entry;
+  struct stat st;
+
+  g_task_set_source_tag (task, vb_qemu_caps_probe_async);
+  if (stat (emulator, &st) < 0 || !S_ISREG (st.st_mode) || access (emulator, X_OK) < 0) {
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_NOT_FOUND, "QEMU emulator %s not found or not executable",
+                             emulator);
+    return;
+  }
+  pd = g_new0 (ProbeData, 1);
+  pd->emulator = g_strdup (emulator);
+  pd->mtime = (gint64) st.st_mtim.tv_sec * G_USEC_PER_SEC + st.st_mtim.tv_nsec / 1000;
+  g_task_set_task_data (task, pd, probe_data_free);
+
+  entry = caps_cache ? g_hash_table_lookup (caps_cache, emulator) : NULL;
+  if (entry != NULL && entry->mtime == pd->mtime) {
+    g_task_return_pointer (task, caps_copy (entry->caps), (GDestroyNotify) vb_qemu_caps_free);
+    return;
+  }
+
+  /* The script goes in as a file, not a pipe: a QEMU exiting early would
+   * otherwise get the daemon killed by SIGPIPE. QEMU answers every command
+   * it has read before it notices the end of its input. */
+  script_fd = memfd_create ("vb-qemu-probe", MFD_CLOEXEC);
+  if (script_fd < 0 || write (script_fd, probe_script, sizeof probe_script - 1) != sizeof probe_script - 1
+      || lseek (script_fd, 0, SEEK_SET) != 0) {
+    int saved = errno;
+
+    if (script_fd >= 0)
+      close (script_fd);
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_IO, "cannot prepare the QEMU probe: %s", g_strerror (saved));
+    return;
+  }
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_take_stdin_fd (launcher, script_fd);
+  proc = g_subprocess_launcher_spawn (launcher, &error, emulator, "-S", "-nodefaults", "-no-user-config", "-display",
+                                      "none", "-machine", "none,accel=tcg", "-qmp", "stdio", NULL);
+  if (proc == NULL) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  g_subprocess_communicate_utf8_async (proc, NULL, cancellable, probe_done, g_steal_pointer (&task));
+}
+
+VbQemuCaps *
+vb_qemu_caps_probe_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- <capabilities> ---- */
+
+static void
+add_host_cpu (VbCapabilities *vcaps)
+{
+  g_autofree char *cpuinfo = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autofree char *model = NULL;
+  g_autofree char *vendor = NULL;
+  g_autofree char *flags = NULL;
+
+  if (!g_file_get_contents ("/proc/cpuinfo", &cpuinfo, NULL, NULL))
+    return;
+  lines = g_strsplit (cpuinfo, "\n", -1);
+  for (guint i = 0; lines[i] != NULL && *lines[i] != '\0'; i++) {
+    char *colon = strchr (lines[i], ':');
+    g_autofree char *key = NULL;
+
+    if (colon == NULL)
+      continue;
+    key = g_strstrip (g_strndup (lines[i], colon - lines[i]));
+    if (vendor == NULL && g_str_equal (key, "vendor_id"))
+      vendor = g_strstrip (g_strdup (colon + 1));
+    else if (flags == NULL && g_str_equal (key, "flags"))
+      flags = g_strstrip (g_strdup (colon + 1));
+  }
+  if (vendor != NULL)
+    vcaps->host.cpu_vendor = g_strdup (g_str_equal (vendor, "GenuineIntel") ? "Intel"
+                                       : g_str_equal (vendor, "AuthenticAMD") ? "AMD" : vendor);
+  (void) model;
+  if (flags != NULL) {
+    g_auto(GStrv) words = g_strsplit (flags, " ", -1);
+
+    for (guint i = 0; words[i] != NULL; i++) {
+      if (g_str_equal (words[i], "vmx") || g_str_equal (words[i], "svm") || g_str_equal (words[i], "pae"))
+        vb_capabilities_add_host_cpu_flag (vcaps, words[i]);
+    }
+  }
+}
+
+static guint64
+meminfo_total_kib (void)
+{
+  g_autofree char *meminfo = NULL;
+  const char *p;
+
+  if (!g_file_get_contents ("/proc/meminfo", &meminfo, NULL, NULL))
+    return 0;
+  p = strstr (meminfo, "MemTotal:");
+  return p ? g_ascii_strtoull (p + strlen ("MemTotal:"), NULL, 10) : 0;
+}
+
+static guint
+sysfs_uint (const char *path, guint fallback)
+{
+  g_autofree char *text = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return fallback;
+  return (guint) g_ascii_strtoull (text, NULL, 10);
+}
+
+/* One NUMA cell with every online CPU (per-node detail is not needed by
+ * any client we know of; the schema asks for consistent data only). */
+static void
+add_host_topology (VbCapabilities *vcaps)
+{
+  VbCapsCell *cell = vb_capabilities_add_cell (vcaps, 0, meminfo_total_kib ());
+  guint ncpus = (guint) sysconf (_SC_NPROCESSORS_ONLN);
+
+  for (guint cpu = 0; cpu < ncpus; cpu++) {
+    g_autofree char *base = g_strdup_printf ("/sys/devices/system/cpu/cpu%u/topology", cpu);
+    g_autofree char *pkg = g_build_filename (base, "physical_package_id", NULL);
+    g_autofree char *die = g_build_filename (base, "die_id", NULL);
+    g_autofree char *core = g_build_filename (base, "core_id", NULL);
+    g_autofree char *sib_path = g_build_filename (base, "thread_siblings_list", NULL);
+    g_autofree char *siblings = NULL;
+
+    if (g_file_get_contents (sib_path, &siblings, NULL, NULL))
+      g_strstrip (siblings);
+    else
+      siblings = g_strdup_printf ("%u", cpu);
+    vb_caps_cell_add_cpu (cell, cpu, sysfs_uint (pkg, 0), sysfs_uint (die, 0), sysfs_uint (core, cpu), siblings);
+  }
+}
+
+char *
+vb_qemu_caps_format_capabilities (const VbQemuCaps *caps, GError **error)
+{
+  g_autoptr(VbCapabilities) vcaps = vb_capabilities_new ("x86_64");
+  static const char *const arches[] = { "x86_64", "i686" };
+  g_autofree char *uuid = NULL;
+
+  if (g_file_get_contents ("/sys/class/dmi/id/product_uuid", &uuid, NULL, NULL)) {
+    g_strstrip (uuid);
+    if (g_uuid_string_is_valid (uuid)) {
+      g_autofree char *lower = g_ascii_strdown (uuid, -1);
+      g_strlcpy (vcaps->host.uuid, lower, sizeof vcaps->host.uuid);
+    }
+  }
+  add_host_cpu (vcaps);
+  vb_capabilities_add_host_pages (vcaps, 4);
+  vb_capabilities_add_host_pages (vcaps, 2048);
+  vb_capabilities_add_host_pages (vcaps, 1048576);
+  vcaps->host.has_power_management = TRUE;
+  vcaps->host.iommu = g_file_test ("/sys/kernel/iommu_groups/0", G_FILE_TEST_EXISTS) ? VB_CAPS_TRISTATE_YES
+                                                                                      : VB_CAPS_TRISTATE_NO;
+  add_host_topology (vcaps);
+  vb_capabilities_add_secmodel (vcaps, "none", "0");
+
+  /* qemu-system-x86_64 runs both 64- and 32-bit x86 guests. */
+  for (guint a = 0; a < G_N_ELEMENTS (arches); a++) {
+    VbCapsGuest *guest = vb_capabilities_add_guest (vcaps, "hvm", arches[a], a == 0 ? 64 : 32, caps->emulator);
+
+    for (guint i = 0; i < caps->machines->len; i++) {
+      const VbQemuMachine *m = g_ptr_array_index (caps->machines, i);
+      VbCapsMachine *cm;
+
+      if (g_str_equal (m->name, "none"))
+        continue;
+      if (m->alias != NULL) {
+        cm = vb_caps_guest_add_machine (guest, m->alias, m->name, m->max_cpus);
+        cm->deprecated = m->deprecated;
+      }
+      cm = vb_caps_guest_add_machine (guest, m->name, NULL, m->max_cpus);
+      cm->deprecated = m->deprecated;
+    }
+    vb_caps_guest_add_domain (guest, "qemu", NULL);
+    if (caps->kvm_available)
+      vb_caps_guest_add_domain (guest, "kvm", NULL);
+    if (a == 1) {
+      vb_caps_guest_add_feature (guest, "pae");
+      vb_caps_guest_add_feature (guest, "nonpae");
+    }
+    vb_caps_guest_add_feature_toggle (guest, "acpi", TRUE, TRUE);
+    vb_caps_guest_add_feature_toggle (guest, "apic", FALSE, TRUE);
+    vb_caps_guest_add_feature (guest, "cpuselection");
+    vb_caps_guest_add_feature (guest, "deviceboot");
+    vb_caps_guest_add_feature_toggle (guest, "disksnapshot", FALSE, TRUE);
+  }
+  return vb_capabilities_format (vcaps);
+}
+
+/* ---- <domainCapabilities> ---- */
+
+char *
+vb_qemu_caps_format_domain_capabilities (const VbQemuCaps *caps, const char *machine, const char *virttype,
+                                         GError **error)
+{
+  g_autoptr(VbDomainCaps) dcaps = NULL;
+  const VbQemuMachine *m = NULL;
+  VbDomainCapsEnum *e;
+  gboolean kvm;
+
+  if (virttype == NULL || *virttype == '\0')
+    virttype = caps->kvm_available ? "kvm" : "qemu";
+  if (g_str_equal (virttype, "kvm")) {
+    if (!caps->kvm_available) {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "KVM is not available: /dev/kvm missing or unusable");
+      return NULL;
+    }
+    kvm = TRUE;
+  } else if (g_str_equal (virttype, "qemu")) {
+    kvm = FALSE;
+  } else {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "virtualization type '%s' is not supported by %s",
+                 virttype, caps->emulator);
+    return NULL;
+  }
+  if (machine == NULL || *machine == '\0') {
+    for (guint i = 0; i < caps->machines->len && m == NULL; i++) {
+      const VbQemuMachine *cand = g_ptr_array_index (caps->machines, i);
+      if (cand->is_default)
+        m = cand;
+    }
+  } else {
+    m = vb_qemu_caps_find_machine (caps, machine);
+  }
+  if (m == NULL) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "machine type '%s' is not supported by %s",
+                 machine ? machine : "(default)", caps->emulator);
+    return NULL;
+  }
+
+  dcaps = vb_domain_caps_new (caps->emulator, virttype, m->name, caps->arch);
+  dcaps->vcpu_max = m->max_cpus;
+  vb_domain_caps_feature_set (&dcaps->iothreads, TRUE);
+  vb_domain_caps_feature_set (&dcaps->os, TRUE);
+  vb_domain_caps_feature_add_enum (&dcaps->os, "firmware", caps->ovmf_code ? "efi" : NULL, NULL);
+  vb_domain_caps_feature_set (&dcaps->loader, TRUE);
+  if (caps->ovmf_code != NULL)
+    vb_domain_caps_add_loader_value (dcaps, caps->ovmf_code);
+  vb_domain_caps_feature_add_enum (&dcaps->loader, "type", "rom", "pflash", NULL);
+  vb_domain_caps_feature_add_enum (&dcaps->loader, "readonly", "yes", "no", NULL);
+  vb_domain_caps_feature_add_enum (&dcaps->loader, "secure", "no", NULL);
+
+  dcaps->has_cpu = TRUE;
+  vb_domain_caps_feature_set (&dcaps->cpu_host_passthrough, kvm);
+  vb_domain_caps_feature_set (&dcaps->cpu_maximum, TRUE);
+  dcaps->cpu_host_model_supported = FALSE;
+  dcaps->cpu_custom_supported = TRUE;
+  for (guint i = 0; i < caps->cpu_models->len; i++) {
+    const char *name = g_ptr_array_index (caps->cpu_models, i);
+    if (g_str_equal (name, "host") || g_str_equal (name, "max") || g_str_equal (name, "base"))
+      continue;
+    vb_domain_caps_add_custom_model (dcaps, name, "unknown", "unknown", FALSE);
+  }
+
+  vb_domain_caps_feature_set (&dcaps->memory_backing, FALSE);
+
+  e = vb_domain_caps_feature_add_enum (&dcaps->devices[VB_DOMAIN_CAPS_DEVICE_DISK], "diskDevice", "disk", "cdrom",
+                                       NULL);
+  (void) e;
+  vb_domain_caps_feature_add_enum (&dcaps->devices[VB_DOMAIN_CAPS_DEVICE_DISK], "bus", "ide", "scsi", "virtio",
+                                   "sata", NULL);
+  vb_domain_caps_feature_add_enum (&dcaps->devices[VB_DOMAIN_CAPS_DEVICE_DISK], "model", NULL);
+  vb_domain_caps_feature_add_enum (&dcaps->devices[VB_DOMAIN_CAPS_DEVICE_GRAPHICS], "type", "vnc", NULL);
+  e = vb_domain_caps_feature_add_enum (&dcaps->devices[VB_DOMAIN_CAPS_DEVICE_VIDEO], "modelType", "vga", "cirrus",
+                                       "virtio", "none", NULL);
+  if (vb_qemu_caps_has_device (caps, "qxl-vga"))
+    vb_domain_caps_enum_add_value (e, "qxl");
+  if (vb_qemu_caps_has_device (caps, "bochs-display"))
+    vb_domain_caps_enum_add_value (e, "bochs");
+  if (vb_qemu_caps_has_device (caps, "ramfb"))
+    vb_domain_caps_enum_add_value (e, "ramfb");
+  vb_domain_caps_feature_set (&dcaps->devices[VB_DOMAIN_CAPS_DEVICE_HOSTDEV], FALSE);
+  vb_domain_caps_feature_add_enum (&dcaps->devices[VB_DOMAIN_CAPS_DEVICE_RNG], "model", "virtio", NULL);
+  vb_domain_caps_feature_add_enum (&dcaps->devices[VB_DOMAIN_CAPS_DEVICE_RNG], "backendModel", "random", "builtin",
+                                   NULL);
+  vb_domain_caps_feature_set (&dcaps->devices[VB_DOMAIN_CAPS_DEVICE_FILESYSTEM], FALSE);
+  vb_domain_caps_feature_set (&dcaps->devices[VB_DOMAIN_CAPS_DEVICE_TPM], FALSE);
+  vb_domain_caps_feature_set (&dcaps->devices[VB_DOMAIN_CAPS_DEVICE_REDIRDEV], FALSE);
+  vb_domain_caps_feature_add_enum (&dcaps->devices[VB_DOMAIN_CAPS_DEVICE_CHANNEL], "type", "pty", "unix", NULL);
+
+  vb_domain_caps_feature_set (&dcaps->features[VB_DOMAIN_CAPS_FEATURE_GIC], FALSE);
+  vb_domain_caps_feature_set (&dcaps->features[VB_DOMAIN_CAPS_FEATURE_VMCOREINFO],
+                              vb_qemu_caps_has_device (caps, "vmcoreinfo"));
+  vb_domain_caps_feature_set (&dcaps->features[VB_DOMAIN_CAPS_FEATURE_GENID],
+                              vb_qemu_caps_has_device (caps, "vmgenid"));
+  vb_domain_caps_feature_set (&dcaps->features[VB_DOMAIN_CAPS_FEATURE_BACKING_STORE_INPUT], FALSE);
+  vb_domain_caps_feature_set (&dcaps->features[VB_DOMAIN_CAPS_FEATURE_BACKUP], FALSE);
+  vb_domain_caps_feature_set (&dcaps->features[VB_DOMAIN_CAPS_FEATURE_SEV], FALSE);
+  return vb_domain_caps_format (dcaps);
+}

@@ -1,0 +1,49 @@
+/* What the host and its QEMU binaries can do, probed once (per binary, cached
+ * by the binary's path and mtime) rather than per call. */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  char *name;
+  char *alias;       /* "pc" → "pc-i440fx-7.2" */
+  gboolean is_default;
+  guint max_cpus;
+  gboolean deprecated;
+} VbQemuMachine;
+
+typedef struct {
+  char *emulator;          /* /usr/bin/qemu-system-x86_64 */
+  char *arch;              /* x86_64 */
+  guint64 version;         /* libvirt encoding: major * 1000000 + minor * 1000 + micro */
+  GPtrArray *machines;     /* VbQemuMachine */
+  GPtrArray *cpu_models;   /* char *, as QEMU names them */
+  gboolean kvm_available;  /* /dev/kvm usable and QEMU built with KVM */
+  GPtrArray *devices;      /* char *: device model names QEMU offers (virtio-blk-pci, …) */
+  char *ovmf_code;         /* firmware paths found on the host, or NULL */
+  char *ovmf_vars;
+} VbQemuCaps;
+
+/* Probes @emulator (runs it with -nodefaults -machine none -qmp stdio, or
+ * with help options; never through a shell). Asynchronous: a child process. */
+void vb_qemu_caps_probe_async (const char *emulator, GCancellable *cancellable, GAsyncReadyCallback callback,
+                               gpointer user_data);
+VbQemuCaps *vb_qemu_caps_probe_finish (GAsyncResult *result, GError **error);
+void vb_qemu_caps_free (VbQemuCaps *caps);
+
+const VbQemuMachine *vb_qemu_caps_find_machine (const VbQemuCaps *caps, const char *name);
+gboolean vb_qemu_caps_has_device (const VbQemuCaps *caps, const char *device);
+/* Added by the caps/command slice: is @model one of caps->cpu_models. */
+gboolean vb_qemu_caps_has_cpu_model (const VbQemuCaps *caps, const char *model);
+
+/* <capabilities> and <domainCapabilities> documents for Connect.GetCapabilities
+ * and GetDomainCapabilities, built with service/xml/vb-capabilities.h. */
+char *vb_qemu_caps_format_capabilities (const VbQemuCaps *caps, GError **error);
+char *vb_qemu_caps_format_domain_capabilities (const VbQemuCaps *caps, const char *machine,
+                                               const char *virttype, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbQemuCaps, vb_qemu_caps_free)
+
+G_END_DECLS

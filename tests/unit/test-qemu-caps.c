@@ -1,0 +1,268 @@
+/* Tests for backends/qemu/vb-qemu-caps.c against the real
+ * qemu-system-x86_64 of the host (Debian 12's QEMU 7.2). */
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <libxml/parser.h>
+#include <libxml/relaxng.h>
+
+#include "vb-error.h"
+#include "vb-qemu-caps.h"
+#include "vb-xml.h"
+
+#define EMULATOR "/usr/bin/qemu-system-x86_64"
+
+static gboolean
+have_qemu (void)
+{
+  if (g_file_test (EMULATOR, G_FILE_TEST_IS_EXECUTABLE))
+    return TRUE;
+  g_test_skip (EMULATOR " missing: install qemu-system-x86");
+  return FALSE;
+}
+
+static void
+probe_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static VbQemuCaps *
+probe (const char *emulator, GError **error)
+{
+  GAsyncResult *result = NULL;
+  VbQemuCaps *caps;
+
+  vb_qemu_caps_probe_async (emulator, NULL, probe_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  caps = vb_qemu_caps_probe_finish (result, error);
+  g_object_unref (result);
+  return caps;
+}
+
+static void
+schema_validate (const char *xml, const char *schema_name)
+{
+  const char *dir = g_getenv ("VB_SCHEMA_DIR");
+  g_autofree char *path = g_build_filename (dir ? dir : "/usr/share/libvirt/schemas", schema_name, NULL);
+  xmlRelaxNGParserCtxtPtr pctxt;
+  xmlRelaxNGPtr schema;
+  xmlRelaxNGValidCtxtPtr vctxt;
+  int ret;
+
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_autoptr(xmlDoc) doc = xmlReadMemory (xml, strlen (xml), "formatted.xml", NULL, XML_PARSE_NONET);
+  g_assert_nonnull (doc);
+  pctxt = xmlRelaxNGNewParserCtxt (path);
+  schema = xmlRelaxNGParse (pctxt);
+  g_assert_nonnull (schema);
+  vctxt = xmlRelaxNGNewValidCtxt (schema);
+  ret = xmlRelaxNGValidateDoc (vctxt, doc);
+  if (ret != 0)
+    g_printerr ("document failing %s:\n%s", schema_name, xml);
+  g_assert_cmpint (ret, ==, 0);
+  xmlRelaxNGFreeValidCtxt (vctxt);
+  xmlRelaxNGFree (schema);
+  xmlRelaxNGFreeParserCtxt (pctxt);
+}
+
+static gboolean
+host_has_kvm_module (void)
+{
+  return g_file_test ("/sys/module/kvm_intel", G_FILE_TEST_IS_DIR)
+         || g_file_test ("/sys/module/kvm_amd", G_FILE_TEST_IS_DIR);
+}
+
+static void
+test_probe (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VbQemuCaps) caps = NULL;
+  const VbQemuMachine *pc, *q35, *versioned;
+  gboolean one_default = FALSE;
+
+  if (!have_qemu ())
+    return;
+  caps = probe (EMULATOR, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (caps);
+  g_assert_cmpstr (caps->emulator, ==, EMULATOR);
+  g_assert_cmpstr (caps->arch, ==, "x86_64");
+  /* Debian 12: 7.2.x */
+  g_assert_cmpuint (caps->version / 1000, ==, 7002);
+
+  pc = vb_qemu_caps_find_machine (caps, "pc");
+  g_assert_nonnull (pc);
+  g_assert_cmpstr (pc->alias, ==, "pc");
+  g_assert_cmpstr (pc->name, ==, "pc-i440fx-7.2");
+  g_assert_true (pc->is_default);
+  g_assert_cmpuint (pc->max_cpus, ==, 255);
+  q35 = vb_qemu_caps_find_machine (caps, "q35");
+  g_assert_nonnull (q35);
+  g_assert_cmpstr (q35->name, ==, "pc-q35-7.2");
+  g_assert_cmpuint (q35->max_cpus, ==, 288);
+  versioned = vb_qemu_caps_find_machine (caps, "pc-i440fx-2.12");
+  g_assert_nonnull (versioned);
+  g_assert_null (versioned->alias);
+  g_assert_false (versioned->is_default);
+  g_assert_null (vb_qemu_caps_find_machine (caps, "no-such-machine"));
+  for (guint i = 0; i < caps->machines->len; i++) {
+    const VbQemuMachine *m = g_ptr_array_index (caps->machines, i);
+    if (m->is_default) {
+      g_assert_false (one_default);
+      one_default = TRUE;
+    }
+  }
+  g_assert_true (one_default);
+
+  g_assert_true (vb_qemu_caps_has_cpu_model (caps, "qemu64"));
+  g_assert_true (vb_qemu_caps_has_cpu_model (caps, "Skylake-Client"));
+  g_assert_true (vb_qemu_caps_has_cpu_model (caps, "max"));
+  g_assert_false (vb_qemu_caps_has_cpu_model (caps, "no-such-cpu"));
+
+  g_assert_true (vb_qemu_caps_has_device (caps, "virtio-blk-pci"));
+  g_assert_true (vb_qemu_caps_has_device (caps, "virtio-net-pci"));
+  g_assert_true (vb_qemu_caps_has_device (caps, "qemu-xhci"));
+  g_assert_true (vb_qemu_caps_has_device (caps, "pvpanic"));
+  g_assert_false (vb_qemu_caps_has_device (caps, "virtio-device")); /* abstract */
+  g_assert_false (vb_qemu_caps_has_device (caps, "no-such-device"));
+
+  /* This QEMU has the KVM accelerator built in; usable only with a vendor
+   * module loaded (a bare nested /dev/kvm does not count). */
+  g_assert_cmpint (caps->kvm_available, ==, host_has_kvm_module () && g_access ("/dev/kvm", R_OK | W_OK) == 0);
+  if (g_file_test ("/usr/share/OVMF/OVMF_CODE.fd", G_FILE_TEST_EXISTS)
+      || g_file_test ("/usr/share/OVMF/OVMF_CODE_4M.fd", G_FILE_TEST_EXISTS))
+    g_assert_nonnull (caps->ovmf_code);
+  else
+    g_assert_null (caps->ovmf_code);
+}
+
+static void
+test_cache (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VbQemuCaps) a = NULL;
+  g_autoptr(VbQemuCaps) b = NULL;
+  gint64 start;
+
+  if (!have_qemu ())
+    return;
+  a = probe (EMULATOR, &error);
+  g_assert_no_error (error);
+  /* Cached: no QEMU run, so well under the ~100 ms a probe takes, and an
+   * independent copy with the same content. */
+  start = g_get_monotonic_time ();
+  b = probe (EMULATOR, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 20000);
+  g_assert_true (a != b);
+  g_assert_cmpuint (a->version, ==, b->version);
+  g_assert_cmpuint (a->machines->len, ==, b->machines->len);
+  g_assert_cmpuint (a->devices->len, ==, b->devices->len);
+  g_assert_cmpuint (a->cpu_models->len, ==, b->cpu_models->len);
+}
+
+static void
+test_probe_errors (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VbQemuCaps) caps = probe ("/nonexistent/qemu-system-x86_64", &error);
+
+  g_assert_null (caps);
+  g_assert_error (error, VB_ERROR, VB_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "/nonexistent/qemu-system-x86_64"));
+  g_clear_error (&error);
+
+  /* Executable but not QEMU: /bin/true answers nothing. */
+  caps = probe ("/bin/true", &error);
+  g_assert_null (caps);
+  g_assert_error (error, VB_ERROR, VB_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "did not answer"));
+}
+
+static void
+test_capabilities_xml (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VbQemuCaps) caps = NULL;
+  g_autofree char *xml = NULL;
+
+  if (!have_qemu ())
+    return;
+  caps = probe (EMULATOR, &error);
+  g_assert_no_error (error);
+  xml = vb_qemu_caps_format_capabilities (caps, &error);
+  g_assert_no_error (error);
+  schema_validate (xml, "capability.rng");
+  g_assert_nonnull (strstr (xml, "<arch>x86_64</arch>"));
+  g_assert_nonnull (strstr (xml, "<emulator>" EMULATOR "</emulator>"));
+  g_assert_nonnull (strstr (xml, "<machine canonical='pc-i440fx-7.2' maxCpus='255'>pc</machine>"));
+  g_assert_nonnull (strstr (xml, "<machine canonical='pc-q35-7.2' maxCpus='288'>q35</machine>"));
+  g_assert_nonnull (strstr (xml, "<machine maxCpus='255'>pc-i440fx-2.12</machine>"));
+  g_assert_nonnull (strstr (xml, "<arch name='i686'>"));
+  g_assert_nonnull (strstr (xml, "<domain type='qemu'"));
+  if (caps->kvm_available)
+    g_assert_nonnull (strstr (xml, "<domain type='kvm'"));
+  else
+    g_assert_null (strstr (xml, "<domain type='kvm'"));
+  g_assert_nonnull (strstr (xml, "<cell id='0'>"));
+  g_assert_nonnull (strstr (xml, "<cpu id='0' "));
+}
+
+static void
+test_domain_capabilities_xml (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VbQemuCaps) caps = NULL;
+  g_autofree char *xml = NULL;
+  g_autofree char *q35 = NULL;
+  char *bad;
+
+  if (!have_qemu ())
+    return;
+  caps = probe (EMULATOR, &error);
+  g_assert_no_error (error);
+  xml = vb_qemu_caps_format_domain_capabilities (caps, NULL, "qemu", &error);
+  g_assert_no_error (error);
+  schema_validate (xml, "domaincaps.rng");
+  g_assert_nonnull (strstr (xml, "<machine>pc-i440fx-7.2</machine>"));
+  g_assert_nonnull (strstr (xml, "<domain>qemu</domain>"));
+  g_assert_nonnull (strstr (xml, ">qemu64</model>"));
+  g_assert_nonnull (strstr (xml, "<vcpu max='255'/>"));
+
+  q35 = vb_qemu_caps_format_domain_capabilities (caps, "q35", "qemu", &error);
+  g_assert_no_error (error);
+  schema_validate (q35, "domaincaps.rng");
+  g_assert_nonnull (strstr (q35, "<machine>pc-q35-7.2</machine>"));
+
+  bad = vb_qemu_caps_format_domain_capabilities (caps, "no-such-machine", "qemu", &error);
+  g_assert_null (bad);
+  g_assert_error (error, VB_ERROR, VB_ERROR_INVALID_ARG);
+  g_assert_nonnull (strstr (error->message, "no-such-machine"));
+  g_clear_error (&error);
+
+  bad = vb_qemu_caps_format_domain_capabilities (caps, NULL, "xen", &error);
+  g_assert_null (bad);
+  g_assert_error (error, VB_ERROR, VB_ERROR_INVALID_ARG);
+  g_clear_error (&error);
+
+  caps->kvm_available = FALSE;
+  bad = vb_qemu_caps_format_domain_capabilities (caps, NULL, "kvm", &error);
+  g_assert_null (bad);
+  g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
+  g_assert_cmpstr (error->message, ==, "KVM is not available: /dev/kvm missing or unusable");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  /* A QEMU refusing its command line must fail an assertion, not kill us. */
+  signal (SIGPIPE, SIG_IGN);
+  g_test_add_func ("/qemu-caps/probe", test_probe);
+  g_test_add_func ("/qemu-caps/cache", test_cache);
+  g_test_add_func ("/qemu-caps/probe-errors", test_probe_errors);
+  g_test_add_func ("/qemu-caps/capabilities-xml", test_capabilities_xml);
+  g_test_add_func ("/qemu-caps/domain-capabilities-xml", test_domain_capabilities_xml);
+  return g_test_run ();
+}

@@ -1,0 +1,568 @@
+/* Tests for backends/qemu/vb-qemu-command.c: golden command lines for the
+ * domains in tests/data/qemu/<name>.xml (expected argv one argument per line
+ * in <name>.args; "@DIR@" stands for the test's scratch directory), each
+ * also run by the real qemu-system-x86_64 (-S, then "quit" over QMP) so a
+ * golden file QEMU would refuse cannot pass; and validation errors.
+ *
+ * VB_REGENERATE=1 rewrites the .args files (review the diff!). */
+#include <gio/gunixsocketaddress.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+
+#include "vb-error.h"
+#include "vb-qemu-command.h"
+
+#define EMULATOR "/usr/bin/qemu-system-x86_64"
+
+static VbQemuCaps *host_caps;
+
+static void
+probe_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static VbQemuCaps *
+probe (void)
+{
+  GAsyncResult *result = NULL;
+  g_autoptr(GError) error = NULL;
+  VbQemuCaps *caps;
+
+  vb_qemu_caps_probe_async (EMULATOR, NULL, probe_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  caps = vb_qemu_caps_probe_finish (result, &error);
+  g_object_unref (result);
+  g_assert_no_error (error);
+  return caps;
+}
+
+static gboolean
+have_qemu (void)
+{
+  if (host_caps != NULL)
+    return TRUE;
+  g_test_skip (EMULATOR " missing: install qemu-system-x86");
+  return FALSE;
+}
+
+static char *
+data_path (const char *file)
+{
+  const char *base = g_getenv ("VB_TEST_DATA");
+
+  return g_build_filename (base ? base : "tests/data", "qemu", file, NULL);
+}
+
+static void
+rm_rf (const char *path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir != NULL) {
+    while ((name = g_dir_read_name (dir)) != NULL) {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        rm_rf (child);
+      else
+        g_unlink (child);
+    }
+    g_dir_close (dir);
+  }
+  g_rmdir (path);
+}
+
+static void
+make_file (const char *dir, const char *name, gsize size)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autofree char *zeros = g_malloc0 (size);
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (path, zeros, size, &error);
+  g_assert_no_error (error);
+}
+
+/* A scratch directory with every file the sample domains refer to. */
+static char *
+make_scratch (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp ("vbq-XXXXXX", &error);
+  g_autofree char *qcow2 = NULL;
+  g_autofree char *run = NULL;
+  g_autofree char *log = NULL;
+  g_autofree char *kernel = NULL;
+  int status;
+
+  g_assert_no_error (error);
+  run = g_build_filename (dir, "run", NULL);
+  log = g_build_filename (dir, "log", NULL);
+  g_mkdir (run, 0700);
+  g_mkdir (log, 0700);
+  make_file (dir, "disk.raw", 1024 * 1024);
+  make_file (dir, "disk,comma.raw", 1024 * 1024);
+  make_file (dir, "cd.iso", 1024 * 1024);
+  make_file (dir, "code.fd", 2 * 1024 * 1024);
+  make_file (dir, "vars.fd", 128 * 1024);
+  make_file (dir, "initrd", 4096);
+  qcow2 = g_build_filename (dir, "disk.qcow2", NULL);
+  {
+    const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", qcow2, "1M", NULL };
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_spawn_check_wait_status (status, NULL));
+  }
+  /* Direct kernel boot needs a real bzImage: QEMU parses it at start. */
+  kernel = g_build_filename (dir, "vmlinuz", NULL);
+  {
+    GDir *boot = g_dir_open ("/boot", 0, NULL);
+    const char *name;
+
+    while (boot != NULL && (name = g_dir_read_name (boot)) != NULL) {
+      if (g_str_has_prefix (name, "vmlinuz-")) {
+        g_autofree char *src = g_build_filename ("/boot", name, NULL);
+        g_assert_cmpint (symlink (src, kernel), ==, 0);
+        break;
+      }
+    }
+    if (boot != NULL)
+      g_dir_close (boot);
+  }
+  return dir;
+}
+
+static char *
+replace_all (const char *text, const char *from, const char *to)
+{
+  g_auto(GStrv) parts = g_strsplit (text, from, -1);
+
+  return g_strjoinv (to, parts);
+}
+
+/* Runs @argv (+ a QMP monitor on stdio), sends quit: QEMU must accept the
+ * command line, come up paused and exit cleanly. */
+static void
+run_qemu (GStrv argv)
+{
+  g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
+  g_auto(GStrv) full = NULL;
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_strv_builder_addv (b, (const char **) argv);
+  g_strv_builder_add_many (b, "-qmp", "stdio", NULL);
+  full = g_strv_builder_end (b);
+  proc = g_subprocess_newv ((const char *const *) full,
+                            G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                              | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                            &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (proc,
+                                 "{\"execute\":\"qmp_capabilities\"}\n"
+                                 "{\"execute\":\"query-status\",\"id\":\"status\"}\n"
+                                 "{\"execute\":\"quit\",\"id\":\"quit\"}\n",
+                                 NULL, &out, &err, &error);
+  g_assert_no_error (error);
+  if (!g_subprocess_get_if_exited (proc) || g_subprocess_get_exit_status (proc) != 0) {
+    g_autofree char *cmdline = g_strjoinv (" ", full);
+    g_printerr ("QEMU refused: %s\nstderr: %s\nstdout: %s\n", cmdline, err, out);
+  }
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
+  /* It came up paused (-S) and answered. */
+  g_assert_nonnull (strstr (out, "\"status\": \"prelaunch\""));
+  g_assert_nonnull (strstr (out, "\"id\": \"quit\""));
+}
+
+typedef struct {
+  const char *name;
+  gboolean fake_kvm; /* pretend KVM works (argv only, never run) */
+  gboolean run;
+  gboolean nvram;    /* ctx->nvram_path = @DIR@/vars.fd */
+  gboolean system;
+} GoldenCase;
+
+static const GoldenCase golden_cases[] = {
+  { "minimal", FALSE, TRUE, FALSE, FALSE },
+  { "q35-full", FALSE, TRUE, FALSE, FALSE },
+  { "pc-ide", FALSE, TRUE, FALSE, TRUE },
+  { "kernel", FALSE, TRUE, FALSE, FALSE },
+  { "efi", FALSE, TRUE, TRUE, FALSE },
+  { "kvm", TRUE, FALSE, FALSE, FALSE },
+};
+
+static void
+test_golden (gconstpointer data)
+{
+  const GoldenCase *gc = data;
+  g_autofree char *xml_file = NULL;
+  g_autofree char *args_file = NULL;
+  g_autofree char *tmpl = NULL;
+  g_autofree char *xml = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *run_dir = NULL;
+  g_autofree char *log_dir = NULL;
+  g_autofree char *qmp = NULL;
+  g_autofree char *pidfile = NULL;
+  g_autofree char *nvram = NULL;
+  g_autofree char *joined = NULL;
+  g_autofree char *actual = NULL;
+  g_autofree char *expected = NULL;
+  g_autoptr(VbDomainDef) def = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) argv = NULL;
+  VbQemuCaps caps;
+  VbQemuCommandContext ctx = { 0 };
+  g_autofree char *xml_name = NULL;
+  g_autofree char *args_name = NULL;
+
+  if (!have_qemu ())
+    return;
+  xml_name = g_strdup_printf ("%s.xml", gc->name);
+  args_name = g_strdup_printf ("%s.args", gc->name);
+  xml_file = data_path (xml_name);
+  args_file = data_path (args_name);
+  g_file_get_contents (xml_file, &tmpl, NULL, &error);
+  g_assert_no_error (error);
+  dir = make_scratch ();
+  xml = replace_all (tmpl, "@DIR@", dir);
+  def = vb_domain_def_parse (xml, &error);
+  g_assert_no_error (error);
+
+  caps = *host_caps;
+  if (gc->fake_kvm)
+    caps.kvm_available = TRUE;
+  run_dir = g_build_filename (dir, "run", NULL);
+  log_dir = g_build_filename (dir, "log", NULL);
+  qmp = g_build_filename (run_dir, "qmp.sock", NULL);
+  pidfile = g_build_filename (run_dir, "qemu.pid", NULL);
+  nvram = g_build_filename (dir, "vars.fd", NULL);
+  ctx.emulator = EMULATOR;
+  ctx.run_dir = run_dir;
+  ctx.log_dir = log_dir;
+  ctx.qmp_socket = qmp;
+  ctx.pidfile = pidfile;
+  ctx.nvram_path = gc->nvram ? nvram : NULL;
+  ctx.system = gc->system;
+  ctx.daemonize = FALSE;
+
+  argv = vb_qemu_build_command (def, &caps, &ctx, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (argv);
+  joined = g_strjoinv ("\n", argv);
+  actual = replace_all (joined, dir, "@DIR@");
+  {
+    char *tmp = g_strconcat (actual, "\n", NULL);
+    g_free (actual);
+    actual = tmp;
+  }
+  if (g_getenv ("VB_REGENERATE") != NULL) {
+    g_file_set_contents (args_file, actual, -1, &error);
+    g_assert_no_error (error);
+  }
+  g_file_get_contents (args_file, &expected, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (actual, ==, expected);
+
+  /* The definition itself is not touched (aliases go on a copy). */
+  if (def->disks->len > 0 && g_str_equal (gc->name, "q35-full"))
+    g_assert_null (((VbDomainDiskDef *) g_ptr_array_index (def->disks, 0))->info.alias);
+
+  if (gc->run) {
+    g_autofree char *kernel = g_build_filename (dir, "vmlinuz", NULL);
+
+    if (g_str_equal (gc->name, "kernel") && !g_file_test (kernel, G_FILE_TEST_EXISTS))
+      g_test_message ("no /boot/vmlinuz-*: the kernel case is not run");
+    else
+      run_qemu (argv);
+  }
+  rm_rf (dir);
+}
+
+/* ---- validation ---- */
+
+typedef struct {
+  const char *what;
+  const char *devices; /* inside <devices> */
+  const char *extra;   /* after <os> */
+  const char *os;      /* replaces the default <os> */
+  const char *type;    /* domain type, default qemu */
+  const char *message; /* expected substring */
+} ErrorCase;
+
+static const ErrorCase error_cases[] = {
+  { "hostdev",
+    "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0' bus='0' slot='3' "
+    "function='0'/></source></hostdev>",
+    NULL, NULL, NULL, "<hostdev> is not supported by the QEMU driver yet" },
+  { "net-network", "<interface type='network'><source network='default'/></interface>", NULL, NULL, NULL,
+    "<interface type='network'> is not supported yet" },
+  { "net-bridge", "<interface type='bridge'><source bridge='br0'/></interface>", NULL, NULL, NULL,
+    "<interface type='bridge'> is not supported yet" },
+  { "spice", "<graphics type='spice'/>", NULL, NULL, NULL, "<graphics type='spice'> is not supported" },
+  { "filesystem", "<filesystem type='mount'><source dir='/tmp'/><target dir='tag'/></filesystem>", NULL, NULL,
+    NULL, "<filesystem> is not supported by the QEMU driver yet" },
+  { "sound", "<sound model='ich6'/>", NULL, NULL, NULL, "<sound> is not supported" },
+  { "parallel", "<parallel type='pty'/>", NULL, NULL, NULL, "<parallel> is not supported" },
+  { "virtio-cdrom", "<disk type='file' device='cdrom'><target dev='vdb' bus='virtio'/></disk>", NULL, NULL, NULL,
+    "cannot use bus='virtio'" },
+  { "vmdk", "<disk type='file' device='disk'><driver name='qemu' type='vmdk'/><source file='/x.vmdk'/>"
+    "<target dev='vda' bus='virtio'/></disk>", NULL, NULL, NULL, "<disk><driver type='vmdk'>" },
+  { "floppy", "<disk type='file' device='floppy'><source file='/x.img'/><target dev='fda' bus='fdc'/></disk>",
+    NULL, NULL, NULL, "<disk device='floppy'>" },
+  { "ide-q35", "<disk type='file' device='disk'><source file='/x.img'/><target dev='hda' bus='ide'/></disk>",
+    NULL, "<os><type arch='x86_64' machine='q35'>hvm</type></os>", NULL, "not available on q35" },
+  { "cpu-model", NULL, "<cpu mode='custom'><model>nosuchcpu</model></cpu>", NULL, NULL,
+    "CPU model 'nosuchcpu' is not known to " EMULATOR },
+  { "host-passthrough-tcg", NULL, "<cpu mode='host-passthrough'/>", NULL, NULL,
+    "<cpu mode='host-passthrough'> needs KVM" },
+  { "machine", NULL, NULL, "<os><type arch='x86_64' machine='nosuch'>hvm</type></os>", NULL,
+    "machine type 'nosuch' is not supported by " EMULATOR },
+  { "machine-isapc", NULL, NULL, "<os><type arch='x86_64' machine='isapc'>hvm</type></os>", NULL,
+    "machine type 'isapc' is not supported by the QEMU driver yet" },
+  { "kvm-missing", NULL, NULL, NULL, "kvm", "KVM is not available: /dev/kvm missing or unusable" },
+  { "clock-timezone", NULL, "<clock offset='timezone' timezone='Europe/Paris'/>", NULL, NULL,
+    "<clock offset='timezone'>" },
+  { "timer", NULL, "<clock offset='utc'><timer name='rtc' tickpolicy='catchup'/></clock>", NULL, NULL,
+    "<clock><timer>" },
+  { "chr-vc", "<serial type='vc'/>", NULL, NULL, NULL, "<serial type='vc'> is not supported" },
+  { "coredump", NULL, "<on_crash>coredump-destroy</on_crash>", NULL, NULL, "core dumps" },
+  { "usb-none", "<controller type='usb' model='none'/><input type='tablet' bus='usb'/>", NULL, NULL, NULL,
+    "USB devices need a USB controller" },
+  { "readonly-sata", "<disk type='file' device='disk'><source file='/x.img'/><target dev='sda' bus='sata'/>"
+    "<readonly/></disk>", NULL, NULL, NULL, "read-only IDE/SATA disks (sda)" },
+  { "long-alias", "<disk type='file' device='disk'><source file='/x.img'/><target dev='vda' bus='virtio'/>"
+    "<alias name='ua-a-very-long-disk-alias-name'/></disk>", NULL, NULL, NULL, "is too long for QEMU" },
+  { "itco-pc", "<watchdog model='itco'/>", NULL, NULL, NULL, "<watchdog model='itco'> needs a q35 machine" },
+  { "pvspinlock", NULL, "<features><acpi/><pvspinlock state='on'/></features>", NULL, NULL,
+    "<features><pvspinlock>" },
+};
+
+static void
+test_validate_error (gconstpointer data)
+{
+  const ErrorCase *ec = data;
+  g_autofree char *xml = NULL;
+  g_autoptr(VbDomainDef) def = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) argv = NULL;
+  VbQemuCaps caps;
+  VbQemuCommandContext ctx = { EMULATOR, "/tmp/run", "/tmp/log", "/tmp/run/qmp", NULL, NULL, FALSE, FALSE };
+
+  if (!have_qemu ())
+    return;
+  caps = *host_caps;
+  caps.kvm_available = FALSE;
+  xml = g_strdup_printf ("<domain type='%s'><name>bad</name><memory>65536</memory>%s%s<devices>%s</devices>"
+                         "</domain>",
+                         ec->type ? ec->type : "qemu",
+                         ec->os ? ec->os : "<os><type arch='x86_64' machine='pc'>hvm</type></os>",
+                         ec->extra ? ec->extra : "", ec->devices ? ec->devices : "");
+  def = vb_domain_def_parse (xml, &error);
+  g_assert_no_error (error);
+  g_assert_false (vb_qemu_domain_validate (def, &caps, &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
+  if (strstr (error->message, ec->message) == NULL)
+    g_printerr ("message: %s\n", error->message);
+  g_assert_nonnull (strstr (error->message, ec->message));
+  g_clear_error (&error);
+  /* build refuses the same way */
+  argv = vb_qemu_build_command (def, &caps, &ctx, &error);
+  g_assert_null (argv);
+  g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
+}
+
+static void
+test_aliases (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VbDomainDef) def = vb_domain_def_parse (
+    "<domain type='qemu'><name>a</name><memory>65536</memory><os><type arch='x86_64' machine='q35'>hvm</type></os>"
+    "<devices>"
+    "<disk type='file' device='disk'><source file='/a'/><target dev='vdb' bus='virtio'/></disk>"
+    "<disk type='file' device='disk'><source file='/b'/><target dev='sdc' bus='sata'/>"
+    "<alias name='ua-data'/></disk>"
+    "<disk type='file' device='disk'><source file='/c'/><target dev='sdb' bus='scsi'/></disk>"
+    "<interface type='user'/><interface type='user'/>"
+    "<serial type='pty'/><console type='pty'/><console type='pty'><target type='virtio'/></console>"
+    "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>"
+    "<controller type='usb' index='0' model='qemu-xhci'/><controller type='pci' index='1' model='pcie-root-port'/>"
+    "<memballoon model='virtio'/>"
+    "</devices></domain>",
+    &error);
+
+  g_assert_no_error (error);
+  vb_qemu_domain_assign_aliases (def);
+#define ALIAS(array, type, i) (((type *) g_ptr_array_index (def->array, i))->info.alias)
+  g_assert_cmpstr (ALIAS (disks, VbDomainDiskDef, 0), ==, "virtio-disk1");
+  g_assert_cmpstr (ALIAS (disks, VbDomainDiskDef, 1), ==, "ua-data");
+  g_assert_cmpstr (ALIAS (disks, VbDomainDiskDef, 2), ==, "scsi0-0-0-1");
+  g_assert_cmpstr (ALIAS (nets, VbDomainNetDef, 0), ==, "net0");
+  g_assert_cmpstr (ALIAS (nets, VbDomainNetDef, 1), ==, "net1");
+  g_assert_cmpstr (ALIAS (serials, VbDomainChrDef, 0), ==, "serial0");
+  g_assert_cmpstr (ALIAS (consoles, VbDomainChrDef, 0), ==, "serial0");
+  g_assert_cmpstr (ALIAS (consoles, VbDomainChrDef, 1), ==, "console1");
+  g_assert_cmpstr (ALIAS (channels, VbDomainChrDef, 0), ==, "channel0");
+  g_assert_cmpstr (def->memballoon->info.alias, ==, "balloon0");
+  for (guint i = 0; i < def->controllers->len; i++) {
+    VbDomainControllerDef *c = g_ptr_array_index (def->controllers, i);
+    if (c->type == VB_DOMAIN_CONTROLLER_USB)
+      g_assert_cmpstr (c->info.alias, ==, "usb");
+    if (c->type == VB_DOMAIN_CONTROLLER_PCI && c->index == 1)
+      g_assert_cmpstr (c->info.alias, ==, "pci.1");
+  }
+  /* Idempotent: a second pass changes nothing. */
+  vb_qemu_domain_assign_aliases (def);
+  g_assert_cmpstr (ALIAS (disks, VbDomainDiskDef, 0), ==, "virtio-disk1");
+#undef ALIAS
+}
+
+static void
+test_console_path (void)
+{
+  g_autofree char *p0 = vb_qemu_console_socket_path ("/run/vm", 0);
+  g_autofree char *p3 = vb_qemu_console_socket_path ("/run/vm", 3);
+
+  g_assert_cmpstr (p0, ==, "/run/vm/serial0.sock");
+  g_assert_cmpstr (p3, ==, "/run/vm/serial3.sock");
+}
+
+static void
+test_socket_too_long (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VbDomainDef) def = NULL;
+  g_autofree char *long_dir = g_strnfill (120, 'r');
+  g_auto(GStrv) argv = NULL;
+  VbQemuCommandContext ctx = { EMULATOR, long_dir, "/tmp", "/tmp/q", NULL, NULL, FALSE, FALSE };
+
+  if (!have_qemu ())
+    return;
+  def = vb_domain_def_parse ("<domain type='qemu'><name>s</name><memory>65536</memory>"
+                             "<os><type arch='x86_64'>hvm</type></os><devices><serial type='pty'/></devices></domain>",
+                             &error);
+  g_assert_no_error (error);
+  argv = vb_qemu_build_command (def, host_caps, &ctx, &error);
+  g_assert_null (argv);
+  g_assert_error (error, VB_ERROR, VB_ERROR_INVALID_ARG);
+  g_assert_nonnull (strstr (error->message, "too long"));
+}
+
+/* The process model of the backend: system mode (-sandbox) + -daemonize,
+ * pidfile and the QMP socket; QEMU must daemonize, answer on the socket
+ * and quit. */
+static void
+test_daemonize (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VbDomainDef) def = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *run_dir = NULL;
+  g_autofree char *qmp = NULL;
+  g_autofree char *pidfile = NULL;
+  g_autofree char *pidtext = NULL;
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GSocketClient) client = NULL;
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GSocketAddress) addr = NULL;
+  g_autoptr(GDataInputStream) in = NULL;
+  g_auto(GStrv) argv = NULL;
+  g_autofree char *greeting = NULL;
+  g_autofree char *reply = NULL;
+  VbQemuCommandContext ctx = { 0 };
+  const char *cmds = "{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"quit\"}\n";
+  gboolean found_daemonize = FALSE;
+  gboolean found_sandbox = FALSE;
+  GPid pid;
+
+  if (!have_qemu ())
+    return;
+  dir = g_dir_make_tmp ("vbq-XXXXXX", &error);
+  g_assert_no_error (error);
+  run_dir = g_build_filename (dir, "run", NULL);
+  g_mkdir (run_dir, 0700);
+  qmp = g_build_filename (run_dir, "qmp.sock", NULL);
+  pidfile = g_build_filename (run_dir, "qemu.pid", NULL);
+  ctx.emulator = EMULATOR;
+  ctx.run_dir = run_dir;
+  ctx.log_dir = run_dir;
+  ctx.qmp_socket = qmp;
+  ctx.pidfile = pidfile;
+  ctx.system = TRUE;
+  ctx.daemonize = TRUE;
+  def = vb_domain_def_parse ("<domain type='qemu'><name>d</name><memory>65536</memory>"
+                             "<os><type arch='x86_64'>hvm</type></os><devices><serial type='pty'/></devices></domain>",
+                             &error);
+  g_assert_no_error (error);
+  argv = vb_qemu_build_command (def, host_caps, &ctx, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; argv[i] != NULL; i++) {
+    found_daemonize |= g_str_equal (argv[i], "-daemonize");
+    found_sandbox |= g_str_equal (argv[i], "on,obsolete=deny,resourcecontrol=deny");
+  }
+  g_assert_true (found_daemonize);
+  g_assert_true (found_sandbox);
+
+  proc = g_subprocess_newv ((const char *const *) argv, G_SUBPROCESS_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  g_subprocess_wait_check (proc, NULL, &error);
+  g_assert_no_error (error);
+  /* The parent exits once the daemon is ready: pidfile and socket exist. */
+  g_file_get_contents (pidfile, &pidtext, NULL, &error);
+  g_assert_no_error (error);
+  pid = (GPid) g_ascii_strtoll (pidtext, NULL, 10);
+  g_assert_cmpint (pid, >, 0);
+  g_assert_cmpint (kill (pid, 0), ==, 0);
+  {
+    g_autofree char *serial = vb_qemu_console_socket_path (run_dir, 0);
+    g_assert_true (g_file_test (serial, G_FILE_TEST_EXISTS));
+  }
+
+  client = g_socket_client_new ();
+  addr = g_unix_socket_address_new (qmp);
+  conn = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (addr), NULL, &error);
+  g_assert_no_error (error);
+  in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (conn)));
+  greeting = g_data_input_stream_read_line (in, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (greeting, "\"QMP\""));
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), cmds, strlen (cmds), NULL, NULL,
+                             &error);
+  g_assert_no_error (error);
+  reply = g_data_input_stream_read_line (in, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (reply, "\"return\""));
+  /* quit: the daemon goes away. */
+  for (guint i = 0; i < 200 && kill (pid, 0) == 0; i++)
+    g_usleep (10000);
+  g_assert_cmpint (kill (pid, 0), !=, 0);
+  rm_rf (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  /* A QEMU refusing its command line must fail an assertion, not kill us. */
+  signal (SIGPIPE, SIG_IGN);
+  if (g_file_test (EMULATOR, G_FILE_TEST_IS_EXECUTABLE))
+    host_caps = probe ();
+  for (guint i = 0; i < G_N_ELEMENTS (golden_cases); i++) {
+    g_autofree char *path = g_strdup_printf ("/qemu-command/golden/%s", golden_cases[i].name);
+    g_test_add_data_func (path, &golden_cases[i], test_golden);
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (error_cases); i++) {
+    g_autofree char *path = g_strdup_printf ("/qemu-command/error/%s", error_cases[i].what);
+    g_test_add_data_func (path, &error_cases[i], test_validate_error);
+  }
+  g_test_add_func ("/qemu-command/aliases", test_aliases);
+  g_test_add_func ("/qemu-command/console-path", test_console_path);
+  g_test_add_func ("/qemu-command/socket-too-long", test_socket_too_long);
+  g_test_add_func ("/qemu-command/daemonize", test_daemonize);
+  return g_test_run ();
+}
