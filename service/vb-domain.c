@@ -171,7 +171,7 @@ static void
 vb_domain_class_init (VbDomainClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = vb_domain_finalize;
-  vb_skeleton_class_route_set_property (G_DBUS_INTERFACE_SKELETON_CLASS (klass), set_property);
+  vb_skeleton_class_install (G_DBUS_INTERFACE_SKELETON_CLASS (klass), set_property);
 }
 
 static void

@@ -4,6 +4,7 @@
 #define G_LOG_DOMAIN "virtbus"
 
 #include "vb-connect.h"
+#include "vb-skeleton.h"
 #include "vb-error.h"
 #include "vb-interface-def.h"
 #include "vb-interface-ops.h"
@@ -99,6 +100,7 @@ handle_undefine (VbGenLibvirtInterface *iface, GDBusMethodInvocation *invocation
 static void
 vb_interface_class_init (VbInterfaceClass *klass)
 {
+  vb_skeleton_class_install (G_DBUS_INTERFACE_SKELETON_CLASS (klass), NULL);
   G_OBJECT_CLASS (klass)->finalize = vb_interface_finalize;
 }
 

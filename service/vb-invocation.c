@@ -4,6 +4,7 @@
 
 #include "vb-connect.h"
 #include "vb-error.h"
+#include "vb-gatekeeper.h"
 
 void
 vb_invocation_return_gerror (GDBusMethodInvocation *invocation, GError *error)
@@ -37,8 +38,8 @@ vb_invocation_return_object (VbConnect *connect, GDBusMethodInvocation *invocati
   g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", path));
 }
 
-void
-vb_invocation_return_object_list (VbConnect *connect, GDBusMethodInvocation *invocation, GPtrArray *objs)
+static void
+reply_object_list (VbConnect *connect, GDBusMethodInvocation *invocation, GPtrArray *objs)
 {
   GVariantBuilder builder;
 
@@ -48,6 +49,45 @@ vb_invocation_return_object_list (VbConnect *connect, GDBusMethodInvocation *inv
     g_variant_builder_add (&builder, "o", path);
   }
   g_dbus_method_invocation_return_value (invocation, g_variant_new ("(ao)", &builder));
+}
+
+/* Authorization: a list shows a caller only the objects it may getattr
+ * (as libvirt filters virConnectListAll*). */
+typedef struct {
+  VbConnect *connect;
+  GDBusMethodInvocation *invocation;
+} FilterData;
+
+static void
+on_list_filtered (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  FilterData *data = user_data;
+  g_autoptr(GDBusMethodInvocation) invocation = data->invocation;
+  g_autoptr(VbConnect) connect = data->connect;
+  GError *error = NULL;
+  g_autoptr(GPtrArray) visible = vb_gatekeeper_filter_objects_finish (VB_GATEKEEPER (source), result, &error);
+
+  g_free (data);
+  if (visible == NULL) {
+    vb_invocation_return_gerror (g_steal_pointer (&invocation), error);
+    return;
+  }
+  reply_object_list (connect, g_steal_pointer (&invocation), visible);
+}
+
+void
+vb_invocation_return_object_list (VbConnect *connect, GDBusMethodInvocation *invocation, GPtrArray *objs)
+{
+  GDBusConnection *bus = g_dbus_method_invocation_get_connection (invocation);
+  g_autoptr(GPtrArray) owned = g_ptr_array_new_with_free_func (g_object_unref);
+  FilterData *data;
+
+  for (guint i = 0; i < objs->len; i++)
+    g_ptr_array_add (owned, g_object_ref (g_ptr_array_index (objs, i)));
+  data = g_new0 (FilterData, 1);
+  data->connect = g_object_ref (connect);
+  data->invocation = invocation;
+  vb_gatekeeper_filter_objects (vb_gatekeeper_get_default (bus), invocation, owned, on_list_filtered, data);
 }
 
 typedef struct {

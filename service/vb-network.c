@@ -123,7 +123,7 @@ static void
 vb_network_class_init (VbNetworkClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = vb_network_finalize;
-  vb_skeleton_class_route_set_property (G_DBUS_INTERFACE_SKELETON_CLASS (klass), set_property);
+  vb_skeleton_class_install (G_DBUS_INTERFACE_SKELETON_CLASS (klass), set_property);
 }
 
 static void

@@ -5,6 +5,7 @@
 #define G_LOG_DOMAIN "virtbus"
 
 #include "vb-connect.h"
+#include "vb-skeleton.h"
 #include "vb-error.h"
 #include "vb-node-device-ops.h"
 #include "vb-nodedev-def.h"
@@ -116,6 +117,7 @@ handle_reset (VbGenLibvirtNodeDevice *iface, GDBusMethodInvocation *invocation, 
 static void
 vb_node_device_class_init (VbNodeDeviceClass *klass)
 {
+  vb_skeleton_class_install (G_DBUS_INTERFACE_SKELETON_CLASS (klass), NULL);
   G_OBJECT_CLASS (klass)->finalize = vb_node_device_finalize;
 }
 

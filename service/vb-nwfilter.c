@@ -78,6 +78,7 @@ handle_undefine (VbGenLibvirtNWFilter *iface, GDBusMethodInvocation *invocation,
 static void
 vb_nwfilter_class_init (VbNWFilterClass *klass)
 {
+  vb_skeleton_class_install (G_DBUS_INTERFACE_SKELETON_CLASS (klass), NULL);
   G_OBJECT_CLASS (klass)->finalize = vb_nwfilter_finalize;
 }
 

@@ -97,6 +97,7 @@ handle_undefine (VbGenLibvirtSecret *iface, GDBusMethodInvocation *invocation, V
 static void
 vb_secret_class_init (VbSecretClass *klass)
 {
+  vb_skeleton_class_install (G_DBUS_INTERFACE_SKELETON_CLASS (klass), NULL);
   G_OBJECT_CLASS (klass)->finalize = vb_secret_finalize;
 }
 

@@ -3,6 +3,7 @@
 #include "vb-service.h"
 
 #include "vb-connect.h"
+#include "vb-gatekeeper.h"
 #include "vb-object-path.h"
 
 struct _VbService {
@@ -59,6 +60,8 @@ vb_service_new (GDBusConnection *connection)
   self->connection = g_object_ref (connection);
   self->manager = g_dbus_object_manager_server_new (VB_OBJECT_PATH_ROOT);
   g_dbus_object_manager_server_set_connection (self->manager, connection);
+  /* Authorization: GetManagedObjects is answered by the gatekeeper. */
+  vb_gatekeeper_set_object_manager (vb_gatekeeper_get_default (connection), self->manager);
   return self;
 }
 
@@ -76,6 +79,7 @@ vb_service_add_backend (VbService *self, VbBackend *backend, GError **error)
   }
   g_ptr_array_add (self->backends, g_object_ref (backend));
   g_ptr_array_add (self->connects, connect);
+  vb_gatekeeper_add_connect (vb_gatekeeper_get_default (self->connection), connect); /* authorization */
   g_info ("exported %s at %s", vb_backend_get_uri (backend), vb_connect_get_path (connect));
   return TRUE;
 }
@@ -83,8 +87,12 @@ vb_service_add_backend (VbService *self, VbBackend *backend, GError **error)
 void
 vb_service_shutdown (VbService *self)
 {
-  for (guint i = 0; i < self->connects->len; i++)
+  for (guint i = 0; i < self->connects->len; i++) {
     vb_connect_unexport (g_ptr_array_index (self->connects, i));
+    if (self->connection != NULL) /* authorization */
+      vb_gatekeeper_remove_connect (vb_gatekeeper_get_default (self->connection),
+                                    g_ptr_array_index (self->connects, i));
+  }
   g_ptr_array_set_size (self->connects, 0);
   for (guint i = 0; i < self->backends->len; i++)
     vb_backend_close (g_ptr_array_index (self->backends, i));

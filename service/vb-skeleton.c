@@ -3,10 +3,13 @@
 #include "vb-skeleton.h"
 
 #include "vb-error.h"
+#include "vb-gatekeeper.h"
+#include "vb-invocation.h"
 
 typedef struct {
   GDBusInterfaceVTable *(*parent_get_vtable) (GDBusInterfaceSkeleton *skeleton);
   VbSetPropertyFunc setter;
+  GDBusInterfaceVTable parent;
   GDBusInterfaceVTable vtable;
   gsize initialized;
 } Hooks;
@@ -17,46 +20,155 @@ hooks_quark (void)
   return g_quark_from_static_string ("vb-skeleton-hooks");
 }
 
-static gboolean
-hooked_set_property (GDBusConnection *connection, const char *sender, const char *object_path,
-                     const char *interface_name, const char *property_name, GVariant *value, GError **error,
-                     gpointer user_data)
+static Hooks *
+get_hooks (GDBusInterfaceSkeleton *skeleton)
 {
-  GDBusInterfaceSkeleton *skeleton = G_DBUS_INTERFACE_SKELETON (user_data);
-  Hooks *hooks = g_type_get_qdata (G_TYPE_FROM_INSTANCE (skeleton), hooks_quark ());
-  g_autoptr(GError) local = NULL;
+  return g_type_get_qdata (G_TYPE_FROM_INSTANCE (skeleton), hooks_quark ());
+}
 
-  if (!hooks->setter (skeleton, property_name, value, &local)) {
-    /* GDBus names this error from the code: keep the authorization codes,
-     * everything else is org.libvirt.Error as for method replies. */
-    gboolean keep = local->domain == VB_ERROR &&
-                    (local->code == VB_ERROR_NOT_AUTHORIZED || local->code == VB_ERROR_AUTH_CANCELLED);
-    g_set_error_literal (error, VB_ERROR, keep ? local->code : VB_ERROR_FAILED, local->message);
-    return FALSE;
+/* Properties.Get/GetAll/Set, once authorized: GDBus sends them to
+ * method_call because the vtable has no get/set_property. */
+static void
+dispatch_properties (GDBusInterfaceSkeleton *skeleton, Hooks *hooks, GDBusMethodInvocation *invocation)
+{
+  const char *member = g_dbus_method_invocation_get_method_name (invocation);
+  GVariant *params = g_dbus_method_invocation_get_parameters (invocation);
+  const char *iface = NULL, *property = NULL;
+  GError *error = NULL;
+
+  g_variant_get_child (params, 0, "&s", &iface);
+  if (g_strcmp0 (member, "GetAll") == 0) {
+    g_dbus_method_invocation_return_value (invocation,
+                                           g_variant_new ("(@a{sv})",
+                                                          g_dbus_interface_skeleton_get_properties (skeleton)));
+    return;
   }
-  return TRUE;
+  g_variant_get_child (params, 1, "&s", &property);
+  if (g_strcmp0 (member, "Get") == 0) {
+    g_autoptr(GVariant) value =
+      hooks->parent.get_property (g_dbus_method_invocation_get_connection (invocation),
+                                  g_dbus_method_invocation_get_sender (invocation),
+                                  g_dbus_method_invocation_get_object_path (invocation), iface, property, &error,
+                                  skeleton);
+    if (value == NULL) {
+      g_dbus_method_invocation_take_error (invocation, error);
+      return;
+    }
+    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(v)", value));
+    return;
+  }
+  {
+    g_autoptr(GVariant) value = NULL;
+    gboolean ok;
+
+    g_variant_get_child (params, 2, "v", &value);
+    if (hooks->setter != NULL)
+      ok = hooks->setter (skeleton, property, value, &error);
+    else if (hooks->parent.set_property != NULL)
+      ok = hooks->parent.set_property (g_dbus_method_invocation_get_connection (invocation),
+                                       g_dbus_method_invocation_get_sender (invocation),
+                                       g_dbus_method_invocation_get_object_path (invocation), iface, property,
+                                       value, &error, skeleton);
+    else
+      ok = (g_set_error (&error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "property %s cannot be set", property), FALSE);
+    if (!ok) {
+      /* Set errors go out like method errors: org.libvirt.Error, except
+       * the authorization ones. */
+      vb_invocation_return_gerror (invocation, error);
+      return;
+    }
+    g_dbus_method_invocation_return_value (invocation, NULL);
+  }
+}
+
+typedef struct {
+  GDBusInterfaceSkeleton *skeleton;
+  GDBusMethodInvocation *invocation;
+} Pending;
+
+static void
+on_authorized (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Pending *pending = user_data;
+  g_autoptr(GDBusInterfaceSkeleton) skeleton = pending->skeleton;
+  GDBusMethodInvocation *invocation = pending->invocation; /* passed on to the reply */
+  Hooks *hooks = get_hooks (skeleton);
+  GError *error = NULL;
+
+  g_free (pending);
+  if (!vb_gatekeeper_authorize_finish (VB_GATEKEEPER (source), result, &error)) {
+    vb_invocation_return_gerror (invocation, error);
+    return;
+  }
+  if (g_strcmp0 (g_dbus_method_invocation_get_interface_name (invocation), "org.freedesktop.DBus.Properties") == 0) {
+    dispatch_properties (skeleton, hooks, invocation); /* replying consumes the invocation */
+    return;
+  }
+  hooks->parent.method_call (g_dbus_method_invocation_get_connection (invocation),
+                             g_dbus_method_invocation_get_sender (invocation),
+                             g_dbus_method_invocation_get_object_path (invocation),
+                             g_dbus_method_invocation_get_interface_name (invocation),
+                             g_dbus_method_invocation_get_method_name (invocation),
+                             g_dbus_method_invocation_get_parameters (invocation), invocation, skeleton);
+}
+
+static void
+hooked_method_call (GDBusConnection *connection, const char *sender, const char *object_path,
+                    const char *interface_name, const char *method_name, GVariant *parameters,
+                    GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  Pending *pending = g_new0 (Pending, 1);
+
+  /* The skeleton may be unexported while polkit thinks: keep it alive. */
+  pending->skeleton = g_object_ref (G_DBUS_INTERFACE_SKELETON (user_data));
+  pending->invocation = invocation;
+  vb_gatekeeper_authorize (vb_gatekeeper_get_default (connection), invocation, on_authorized, pending);
 }
 
 static GDBusInterfaceVTable *
 hooked_get_vtable (GDBusInterfaceSkeleton *skeleton)
 {
-  Hooks *hooks = g_type_get_qdata (G_TYPE_FROM_INSTANCE (skeleton), hooks_quark ());
+  Hooks *hooks = get_hooks (skeleton);
 
   if (g_once_init_enter (&hooks->initialized)) {
-    hooks->vtable = *hooks->parent_get_vtable (skeleton);
-    hooks->vtable.set_property = hooked_set_property;
+    hooks->parent = *hooks->parent_get_vtable (skeleton);
+    hooks->vtable = hooks->parent;
+    hooks->vtable.method_call = hooked_method_call;
+    /* Without these GDBus hands Properties.Get/GetAll/Set to method_call,
+     * where they can be authorized asynchronously. */
+    hooks->vtable.get_property = NULL;
+    hooks->vtable.set_property = NULL;
     g_once_init_leave (&hooks->initialized, 1);
   }
   return &hooks->vtable;
 }
 
 void
-vb_skeleton_class_route_set_property (GDBusInterfaceSkeletonClass *klass, VbSetPropertyFunc setter)
+vb_skeleton_class_install (GDBusInterfaceSkeletonClass *klass, VbSetPropertyFunc setter)
 {
-  Hooks *hooks = g_new0 (Hooks, 1);
+  Hooks *hooks = g_type_get_qdata (G_TYPE_FROM_CLASS (klass), hooks_quark ());
 
+  if (hooks != NULL) {
+    /* Installed twice (route_set_property after install): keep the setter. */
+    if (setter != NULL)
+      hooks->setter = setter;
+    return;
+  }
+  hooks = g_new0 (Hooks, 1);
   hooks->parent_get_vtable = klass->get_vtable;
   hooks->setter = setter;
   g_type_set_qdata (G_TYPE_FROM_CLASS (klass), hooks_quark (), hooks);
   klass->get_vtable = hooked_get_vtable;
+}
+
+void
+vb_skeleton_class_route_set_property (GDBusInterfaceSkeletonClass *klass, VbSetPropertyFunc setter)
+{
+  vb_skeleton_class_install (klass, setter);
+}
+
+gboolean
+vb_skeleton_is_gated (GDBusInterfaceSkeleton *skeleton)
+{
+  return G_DBUS_INTERFACE_SKELETON_GET_CLASS (skeleton)->get_vtable == hooked_get_vtable;
 }

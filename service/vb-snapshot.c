@@ -5,6 +5,7 @@
 #define G_LOG_DOMAIN "virtbus"
 
 #include "vb-connect.h"
+#include "vb-skeleton.h"
 #include "vb-domain-ops.h"
 #include "vb-error.h"
 
@@ -97,6 +98,7 @@ handle_revert (VbGenLibvirtDomainSnapshot *iface, GDBusMethodInvocation *invocat
 static void
 vb_snapshot_class_init (VbSnapshotClass *klass)
 {
+  vb_skeleton_class_install (G_DBUS_INTERFACE_SKELETON_CLASS (klass), NULL);
   G_OBJECT_CLASS (klass)->finalize = vb_snapshot_finalize;
 }
 

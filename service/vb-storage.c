@@ -206,7 +206,7 @@ static void
 vb_storage_pool_class_init (VbStoragePoolClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = vb_storage_pool_finalize;
-  vb_skeleton_class_route_set_property (G_DBUS_INTERFACE_SKELETON_CLASS (klass), pool_set_property);
+  vb_skeleton_class_install (G_DBUS_INTERFACE_SKELETON_CLASS (klass), pool_set_property);
 }
 
 static void
@@ -293,6 +293,7 @@ static void
 vb_storage_vol_class_init (VbStorageVolClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = vb_storage_vol_finalize;
+  vb_skeleton_class_install (G_DBUS_INTERFACE_SKELETON_CLASS (klass), NULL);
 }
 
 static void

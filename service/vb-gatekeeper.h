@@ -1,0 +1,83 @@
+/* VbGatekeeper: who may call what, on which object.
+ *
+ * One table maps every D-Bus method and every writable property of every
+ * exported interface to libvirt-style permissions, spelled as polkit actions
+ * org.virtbus.api.<object>.<permission> (libvirt's org.libvirt.api.* with our
+ * prefix, so libvirt polkit rules port by renaming). A call that has no entry
+ * is denied, whoever makes it.
+ *
+ * On the system bus uid 0 passes without asking; everyone else is checked
+ * with polkit, asynchronously (CheckAuthorization over GDBus: no thread waits
+ * while an authentication dialog is open). On the session bus only the
+ * daemon's own uid may call.
+ *
+ * Every skeleton reaches this through vb-skeleton.c (method calls,
+ * Properties.Get/GetAll/Set); list replies are filtered through
+ * vb_gatekeeper_filter_objects, and ObjectManager.GetManagedObjects is
+ * answered here (a connection filter takes it from the generated
+ * ObjectManager, which cannot be told who is asking).
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "vb-obj.h"
+#include "vb-path-policy.h"
+
+G_BEGIN_DECLS
+
+typedef struct _VbConnect VbConnect;
+
+typedef enum {
+  VB_GATEKEEPER_SESSION, /* only the daemon's own uid */
+  VB_GATEKEEPER_SYSTEM,  /* root, or whoever polkit allows */
+} VbGatekeeperMode;
+
+#define VB_POLKIT_ACTION_PREFIX "org.virtbus.api."
+
+#define VB_TYPE_GATEKEEPER (vb_gatekeeper_get_type ())
+G_DECLARE_FINAL_TYPE (VbGatekeeper, vb_gatekeeper, VB, GATEKEEPER, GObject)
+
+/* Creates the gatekeeper of @connection and makes it the default one every
+ * skeleton consults; installs the GetManagedObjects filter. */
+VbGatekeeper *vb_gatekeeper_install (GDBusConnection *connection, VbGatekeeperMode mode);
+/* The installed gatekeeper; without one, a session-mode gatekeeper for the
+ * connection of the first call is created (never "allow everyone"). */
+VbGatekeeper *vb_gatekeeper_get_default (GDBusConnection *connection);
+
+/* Where objects are found (VbConnect registers itself; VbService gives the
+ * ObjectManager whose GetManagedObjects is answered here). */
+void vb_gatekeeper_add_connect (VbGatekeeper *self, VbConnect *connect);
+void vb_gatekeeper_remove_connect (VbGatekeeper *self, VbConnect *connect);
+void vb_gatekeeper_set_object_manager (VbGatekeeper *self, GDBusObjectManagerServer *manager);
+
+/* Authorizes @invocation (a call of a method, or a Properties.Get/GetAll/Set,
+ * on one of our objects). @callback runs on the main context once decided;
+ * finish with vb_gatekeeper_authorize_finish. */
+void vb_gatekeeper_authorize (VbGatekeeper *self, GDBusMethodInvocation *invocation, GAsyncReadyCallback callback,
+                              gpointer user_data);
+gboolean vb_gatekeeper_authorize_finish (VbGatekeeper *self, GAsyncResult *result, GError **error);
+
+/* After a successful vb_gatekeeper_authorize: the credentials of a caller
+ * whose host paths must be checked (vb_path_policy_check), or NULL when the
+ * caller is unrestricted (root on the system bus, the session's user).
+ * Method handlers hand this to the backend with the operation. */
+const VbCallerCreds *vb_gatekeeper_get_caller_creds (GDBusMethodInvocation *invocation);
+
+/* Keeps only the objects of @objs (VbObj, owning array) the caller of
+ * @invocation may getattr; the result is a new owning GPtrArray. */
+void vb_gatekeeper_filter_objects (VbGatekeeper *self, GDBusMethodInvocation *invocation, GPtrArray *objs,
+                                   GAsyncReadyCallback callback, gpointer user_data);
+GPtrArray *vb_gatekeeper_filter_objects_finish (VbGatekeeper *self, GAsyncResult *result, GError **error);
+
+/* ---- the table (exposed for its unit test and the policy file) ---- */
+
+/* The permissions (without prefix, e.g. "domain.start") a call of @member on
+ * @interface needs, or NULL when it has no entry (then it is denied).
+ * @is_property: @member is a writable property being set. */
+const char *const *vb_gatekeeper_lookup_permissions (const char *interface, const char *member,
+                                                     gboolean is_property);
+/* Every permission the table uses, plus the getattr ones, sorted, unique. */
+GStrv vb_gatekeeper_list_permissions (void);
+
+G_END_DECLS
