@@ -4,11 +4,14 @@
 #include "config.h"
 
 #include <glib-unix.h>
+#include <glib/gi18n.h>
 #include <locale.h>
 #include <stdlib.h>
 
+#include "vb-gatekeeper.h"
 #include "vb-service.h"
 #include "vb-test-backend.h"
+#include "vb-qemu-backend.h"
 
 #define VB_BUS_NAME "org.libvirt"
 
@@ -59,14 +62,17 @@ main (int argc, char **argv)
   gboolean opt_system = FALSE, opt_session = FALSE, opt_replace = FALSE, opt_verbose = FALSE,
            opt_version = FALSE;
   g_autofree char *opt_root_prefix = NULL;
+  g_autofree char *opt_qemu_user = NULL;
   g_auto(GStrv) opt_drivers = NULL;
   const GOptionEntry entries[] = {
     { "system", 0, 0, G_OPTION_ARG_NONE, &opt_system, "Serve the system bus (state under /etc, /run, /var)", NULL },
     { "session", 0, 0, G_OPTION_ARG_NONE, &opt_session, "Serve the session bus of this user (the default)", NULL },
     { "driver", 'd', 0, G_OPTION_ARG_STRING_ARRAY, &opt_drivers,
-      "Export only this connection (test); repeat for several. Default: all", "NAME" },
+      "Export only this connection (test, qemu); repeat for several. Default: all", "NAME" },
     { "root-prefix", 0, 0, G_OPTION_ARG_FILENAME, &opt_root_prefix,
       "Relocate every configuration, state, data and log directory under DIR (for tests)", "DIR" },
+    { "qemu-user", 0, 0, G_OPTION_ARG_STRING, &opt_qemu_user,
+      "System instance: run QEMU as USER (default " VB_QEMU_DEFAULT_USER "; \"root\" keeps root)", "USER" },
     { "replace", 'r', 0, G_OPTION_ARG_NONE, &opt_replace, "Replace a running instance", NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, "Log debug messages", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL },
@@ -80,6 +86,8 @@ main (int argc, char **argv)
   guint owner_id;
 
   setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, VB_LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   context = g_option_context_new (NULL);
   g_option_context_set_summary (context,
                                 "The virtbus daemon: manages virtual machines, networks, storage and host\n"
@@ -117,19 +125,23 @@ main (int argc, char **argv)
   g_dbus_connection_set_exit_on_close (connection, FALSE);
 
   daemon.loop = g_main_loop_new (NULL, FALSE);
+  /* Authorization of every call, before anything is exported. */
+  vb_gatekeeper_install (connection, opt_system ? VB_GATEKEEPER_SYSTEM : VB_GATEKEEPER_SESSION);
   service = vb_service_new (connection);
 
   /* Objects are exported before the name is owned, so a client activated by
    * its first call finds them all. */
   {
-    const char *const all[] = { "test", NULL };
+    const char *const all[] = { "test", "qemu", NULL };
     const char *const *drivers = opt_drivers ? (const char *const *) opt_drivers : all;
     for (guint i = 0; drivers[i] != NULL; i++) {
       g_autoptr(VbBackend) backend = NULL;
       if (g_strcmp0 (drivers[i], "test") == 0) {
         backend = vb_test_backend_new (opt_system, opt_root_prefix);
+      } else if (g_strcmp0 (drivers[i], "qemu") == 0) {
+        backend = vb_qemu_backend_new (opt_system, opt_root_prefix, opt_qemu_user, NULL);
       } else {
-        g_printerr ("virtbusd: unknown driver '%s' (available: test)\n", drivers[i]);
+        g_printerr ("virtbusd: unknown driver '%s' (available: test, qemu)\n", drivers[i]);
         return EXIT_FAILURE;
       }
       if (!vb_service_add_backend (service, backend, &error)) {

@@ -4,6 +4,7 @@
 
 #include "vb-error.h"
 #include "vb-object-path.h"
+#include "vb-skeleton.h"
 
 /* The libvirt API level whose D-Bus contract virtbus implements; clients
  * such as cockpit-machines gate features on Connect.LibVersion. */
@@ -40,6 +41,7 @@ static void
 vb_connect_class_init (VbConnectClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = vb_connect_finalize;
+  vb_skeleton_class_install (G_DBUS_INTERFACE_SKELETON_CLASS (klass), NULL);
   path_quark = g_quark_from_static_string ("vb-dbus-path");
 }
 
@@ -171,8 +173,19 @@ on_object_added (VbBackend *backend, VbObj *obj, VbConnect *self)
 
   if (iface == NULL)
     return;
+  /* Authorization: never export a skeleton that bypasses the gatekeeper. */
+  if (!vb_skeleton_is_gated (iface)) {
+    g_critical ("%s does not call vb_skeleton_class_install: not exporting %s", G_OBJECT_TYPE_NAME (iface), path);
+    return;
+  }
   object = vb_gen_object_skeleton_new (path);
   g_dbus_object_skeleton_add_interface (G_DBUS_OBJECT_SKELETON (object), iface);
+  /* QEMU backend: org.virtbus.Domain next to org.libvirt.Domain. */
+  if (obj->kind == VB_OBJ_DOMAIN) {
+    g_autoptr(GDBusInterfaceSkeleton) extra = vb_virtbus_domain_skeleton_new (self, obj);
+    if (extra != NULL && vb_skeleton_is_gated (extra))
+      g_dbus_object_skeleton_add_interface (G_DBUS_OBJECT_SKELETON (object), extra);
+  }
   g_hash_table_replace (self->exported, obj, g_object_ref (object));
   g_dbus_object_manager_server_export (self->manager, G_DBUS_OBJECT_SKELETON (object));
 }

@@ -39,6 +39,9 @@ GDBusInterfaceSkeleton *vb_node_device_skeleton_new (VbConnect *connect, VbObj *
 GDBusInterfaceSkeleton *vb_interface_skeleton_new (VbConnect *connect, VbObj *obj);
 GDBusInterfaceSkeleton *vb_secret_skeleton_new (VbConnect *connect, VbObj *obj);
 GDBusInterfaceSkeleton *vb_nwfilter_skeleton_new (VbConnect *connect, VbObj *obj);
+/* org.virtbus.Domain (vb-virtbus-domain.c): NULL when the backend offers
+ * none of its methods. */
+GDBusInterfaceSkeleton *vb_virtbus_domain_skeleton_new (VbConnect *connect, VbObj *obj);
 void vb_domain_connect_init (VbConnect *connect);
 void vb_network_connect_init (VbConnect *connect);
 void vb_storage_connect_init (VbConnect *connect);

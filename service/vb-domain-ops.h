@@ -96,6 +96,10 @@ struct _VbDomainOpsInterface {
   void (*update_device) (VbBackend *backend, VbObj *dom, const char *xml, guint flags, GTask *task); /* [void] */
   void (*open_graphics_fd) (VbBackend *backend, VbObj *dom, guint idx, guint flags, GTask *task);
   /* [h]: return a GVariant "h" index into a GUnixFDList set with g_object_set_data_full (task, "fd-list") */
+  /* org.virtbus.Domain.OpenConsole (QEMU backend): a socket connected to
+   * serial console @index, returned like open_graphics_fd. Backends that
+   * set it get org.virtbus.Domain on their domain objects. */
+  void (*open_console) (VbBackend *backend, VbObj *dom, guint index, guint flags, GTask *task);
 
   /* ---- resources ---- */
   void (*set_memory) (VbBackend *backend, VbObj *dom, guint64 memory_kib, guint flags, GTask *task); /* [void] */

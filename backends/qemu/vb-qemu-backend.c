@@ -1,0 +1,496 @@
+/* VbQemuBackend: the class, its state directories, the QEMU capabilities
+ * probe and the host queries of org.libvirt.Connect. */
+#include "config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+
+#include "vb-qemu-process.h"
+
+#define VB_QEMU_DEFAULT_EMULATOR "/usr/bin/qemu-system-x86_64"
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (VbQemuBackend, vb_qemu_backend, VB_TYPE_BACKEND,
+  G_IMPLEMENT_INTERFACE (VB_TYPE_DOMAIN_OPS, vb_qemu_domain_ops_init))
+
+/* ---- files ---- */
+
+char *
+vb_qemu_domain_run_dir (VbQemuBackend *self, const char *name)
+{
+  return g_build_filename (vb_backend_get_state_dirs (VB_BACKEND (self))->run_dir, name, NULL);
+}
+
+char *
+vb_qemu_domain_state_path (VbQemuBackend *self, const char *name)
+{
+  g_autofree char *file = g_strconcat (name, ".state", NULL);
+  return g_build_filename (vb_backend_get_state_dirs (VB_BACKEND (self))->run_dir, file, NULL);
+}
+
+char *
+vb_qemu_domain_config_path (VbQemuBackend *self, const char *name)
+{
+  g_autofree char *file = g_strconcat (name, ".xml", NULL);
+  return g_build_filename (vb_backend_get_state_dirs (VB_BACKEND (self))->config_dir, file, NULL);
+}
+
+char *
+vb_qemu_domain_autostart_path (VbQemuBackend *self, const char *name)
+{
+  g_autofree char *file = g_strconcat (name, ".xml", NULL);
+  return g_build_filename (vb_backend_get_state_dirs (VB_BACKEND (self))->config_dir, "autostart", file, NULL);
+}
+
+char *
+vb_qemu_domain_log_path (VbQemuBackend *self, const char *name)
+{
+  g_autofree char *file = g_strconcat (name, ".log", NULL);
+  return g_build_filename (vb_backend_get_state_dirs (VB_BACKEND (self))->log_dir, file, NULL);
+}
+
+/* ---- processes ---- */
+
+gboolean
+vb_qemu_proc_stat (GPid pid, char *state, int *session, guint64 *start_time)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) pid);
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) fields = NULL;
+  const char *rest;
+
+  if (!g_file_get_contents (path, &contents, NULL, NULL))
+    return FALSE;
+  /* The command name may hold spaces and parentheses: fields start after
+   * the last ')'. */
+  rest = strrchr (contents, ')');
+  if (rest == NULL)
+    return FALSE;
+  fields = g_strsplit (rest + 2, " ", -1);
+  /* fields[0] is field 3 (state), [3] field 6 (session), [19] field 22. */
+  if (g_strv_length (fields) < 20)
+    return FALSE;
+  if (state)
+    *state = fields[0][0];
+  if (session)
+    *session = atoi (fields[3]);
+  if (start_time)
+    *start_time = g_ascii_strtoull (fields[19], NULL, 10);
+  return TRUE;
+}
+
+/* Adopted processes being watched (pid → pidfd watch), so each is
+ * watched once. */
+static GHashTable *adopted;
+
+static gboolean
+on_adopted_exit (int fd, GIOCondition condition, gpointer user_data)
+{
+  GPid pid = GPOINTER_TO_INT (user_data);
+  siginfo_t info = { 0 };
+
+  if (waitid (P_PIDFD, fd, &info, WEXITED | WNOHANG) == 0 && info.si_pid != 0)
+    g_debug ("reaped adopted process %d", (int) pid);
+  g_hash_table_remove (adopted, GINT_TO_POINTER (pid));
+  close (fd);
+  return G_SOURCE_REMOVE;
+}
+
+void
+vb_qemu_reap_orphans (void)
+{
+  g_autoptr(GDir) tasks = g_dir_open ("/proc/self/task", 0, NULL);
+  int own_session = getsid (0);
+  const char *tid;
+
+  if (tasks == NULL)
+    return;
+  if (adopted == NULL)
+    adopted = g_hash_table_new (NULL, NULL);
+  /* As subreaper we inherit what QEMU's daemonizing double fork leaves:
+   * its middle process (a zombie at once) and, when QEMU fails to start,
+   * QEMU itself, which may still be exiting. Zombies are reaped now, the
+   * living get a pidfd watch that reaps them when they exit. Only
+   * processes in a session of their own are considered: our direct
+   * children (GSubprocess) share our session and GLib reaps those. */
+  while ((tid = g_dir_read_name (tasks)) != NULL) {
+    g_autofree char *path = g_build_filename ("/proc/self/task", tid, "children", NULL);
+    g_autofree char *children = NULL;
+    g_auto(GStrv) pids = NULL;
+
+    if (!g_file_get_contents (path, &children, NULL, NULL))
+      continue;
+    pids = g_strsplit (g_strstrip (children), " ", -1);
+    for (guint i = 0; pids[i] != NULL; i++) {
+      GPid pid = atoi (pids[i]);
+      char state = 0;
+      int session = 0, fd;
+
+      if (pid <= 0 || !vb_qemu_proc_stat (pid, &state, &session, NULL) || session == own_session)
+        continue;
+      if (state == 'Z') {
+        if (waitpid (pid, NULL, WNOHANG) == pid)
+          g_debug ("reaped orphaned process %d", (int) pid);
+        continue;
+      }
+      if (g_hash_table_contains (adopted, GINT_TO_POINTER (pid)) || (fd = pidfd_open (pid, 0)) < 0)
+        continue;
+      g_hash_table_add (adopted, GINT_TO_POINTER (pid));
+      g_unix_fd_add (fd, G_IO_IN, on_adopted_exit, GINT_TO_POINTER (pid));
+    }
+  }
+}
+
+static gboolean
+on_reap_timeout (gpointer user_data)
+{
+  vb_qemu_reap_orphans ();
+  return G_SOURCE_REMOVE;
+}
+
+void
+vb_qemu_reap_orphans_soon (void)
+{
+  /* A QEMU that fails during -daemonize dies while its middle process may
+   * still be exiting, so it becomes our child a moment after we looked:
+   * look again a few times (bounded; successful starts do not need it). */
+  static const guint delays_ms[] = { 20, 100, 500, 2000 };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (delays_ms); i++)
+    g_timeout_add (delays_ms[i], on_reap_timeout, NULL);
+}
+
+/* ---- capabilities ---- */
+
+typedef struct {
+  VbQemuCapsReadyFunc func;
+  gpointer user_data;
+} CapsWaiter;
+
+void
+vb_qemu_backend_when_caps_ready (VbQemuBackend *self, VbQemuCapsReadyFunc func, gpointer user_data)
+{
+  CapsWaiter *w;
+
+  if (self->caps_done) {
+    func (self, self->caps, self->caps_error, user_data);
+    return;
+  }
+  w = g_new0 (CapsWaiter, 1);
+  w->func = func;
+  w->user_data = user_data;
+  g_ptr_array_add (self->caps_waiters, w);
+}
+
+static void
+on_caps_probed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(VbQemuBackend) self = user_data;
+  g_autoptr(GPtrArray) waiters = NULL;
+
+  self->caps = vb_qemu_caps_probe_finish (result, &self->caps_error);
+  self->caps_done = TRUE;
+  if (self->caps == NULL)
+    g_warning ("cannot probe %s: %s", self->emulator, self->caps_error->message);
+  else
+    g_debug ("probed %s: version %" G_GUINT64_FORMAT, self->emulator, self->caps->version);
+  vb_qemu_reap_orphans ();
+  if (self->closing)
+    return;
+  waiters = g_steal_pointer (&self->caps_waiters);
+  self->caps_waiters = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < waiters->len; i++) {
+    CapsWaiter *w = g_ptr_array_index (waiters, i);
+    w->func (self, self->caps, self->caps_error, w->user_data);
+  }
+  g_ptr_array_set_free_func (waiters, g_free);
+  vb_qemu_domain_autostart_all (self);
+}
+
+/* Host queries are synchronous: the first one may have to wait for the
+ * probe started at open (it takes a fraction of a second, once). */
+static const VbQemuCaps *
+caps_sync (VbQemuBackend *self, GError **error)
+{
+  while (!self->caps_done)
+    g_main_context_iteration (NULL, TRUE);
+  if (self->caps == NULL) {
+    g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "QEMU (%s) is not usable: %s", self->emulator,
+                 self->caps_error ? self->caps_error->message : "unknown error");
+    return NULL;
+  }
+  return self->caps;
+}
+
+/* ---- host queries ---- */
+
+static char *
+qemu_get_hostname (VbBackend *backend, GError **error)
+{
+  return g_strdup (g_get_host_name ());
+}
+
+static guint64
+qemu_get_version (VbBackend *backend)
+{
+  const VbQemuCaps *caps = caps_sync (VB_QEMU_BACKEND (backend), NULL);
+  return caps ? caps->version : 0;
+}
+
+static char *
+qemu_get_capabilities (VbBackend *backend, GError **error)
+{
+  const VbQemuCaps *caps = caps_sync (VB_QEMU_BACKEND (backend), error);
+  return caps ? vb_qemu_caps_format_capabilities (caps, error) : NULL;
+}
+
+static char *
+qemu_get_domain_capabilities (VbBackend *backend, const char *emulator, const char *arch, const char *machine,
+                              const char *virttype, guint flags, GError **error)
+{
+  VbQemuBackend *self = VB_QEMU_BACKEND (backend);
+  const VbQemuCaps *caps;
+
+  if (!vb_check_flags (flags, 0, "GetDomainCapabilities", error))
+    return NULL;
+  caps = caps_sync (self, error);
+  if (caps == NULL)
+    return NULL;
+  if (emulator != NULL && g_strcmp0 (emulator, caps->emulator) != 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "emulator '%s' is not supported (only %s)", emulator,
+                 caps->emulator);
+    return NULL;
+  }
+  if (arch != NULL && g_strcmp0 (arch, caps->arch) != 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "architecture '%s' is not supported (only %s)", arch,
+                 caps->arch);
+    return NULL;
+  }
+  return vb_qemu_caps_format_domain_capabilities (caps, machine, virttype, error);
+}
+
+static char **
+qemu_get_cpu_model_names (VbBackend *backend, const char *arch, guint flags, GError **error)
+{
+  const VbQemuCaps *caps;
+  GPtrArray *names;
+
+  if (!vb_check_flags (flags, 0, "GetCPUModelNames", error))
+    return NULL;
+  caps = caps_sync (VB_QEMU_BACKEND (backend), error);
+  if (caps == NULL)
+    return NULL;
+  if (g_strcmp0 (arch, caps->arch) != 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "cannot find CPU models for architecture '%s'", arch);
+    return NULL;
+  }
+  names = g_ptr_array_new ();
+  for (guint i = 0; caps->cpu_models && i < caps->cpu_models->len; i++)
+    g_ptr_array_add (names, g_strdup (g_ptr_array_index (caps->cpu_models, i)));
+  g_ptr_array_add (names, NULL);
+  return (char **) g_ptr_array_free (names, FALSE);
+}
+
+static guint64
+meminfo_kib (const char *key)
+{
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+  gsize keylen = strlen (key);
+
+  if (!g_file_get_contents ("/proc/meminfo", &contents, NULL, NULL))
+    return 0;
+  lines = g_strsplit (contents, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strncmp (lines[i], key, keylen) == 0 && lines[i][keylen] == ':')
+      return g_ascii_strtoull (lines[i] + keylen + 1, NULL, 10);
+  return 0;
+}
+
+static gboolean
+qemu_node_get_info (VbBackend *backend, GVariant **info, GError **error)
+{
+  g_autofree char *cpuinfo = NULL;
+  guint mhz = 0, cpus = (guint) sysconf (_SC_NPROCESSORS_ONLN);
+
+  if (g_file_get_contents ("/proc/cpuinfo", &cpuinfo, NULL, NULL)) {
+    const char *p = strstr (cpuinfo, "cpu MHz");
+    if (p != NULL && (p = strchr (p, ':')) != NULL)
+      mhz = (guint) g_ascii_strtod (p + 1, NULL);
+  }
+  /* virNodeInfo: model, memory (KiB), cpus, mhz, nodes, sockets, cores,
+   * threads; the topology is reported flat, as one socket of @cpus cores. */
+  *info = g_variant_ref_sink (g_variant_new ("(stuuuuuu)", "x86_64", meminfo_kib ("MemTotal"), cpus, mhz, 1, 1,
+                                             cpus, 1));
+  return TRUE;
+}
+
+static gboolean
+qemu_node_get_free_memory (VbBackend *backend, guint64 *bytes, GError **error)
+{
+  *bytes = meminfo_kib ("MemFree") * 1024;
+  return TRUE;
+}
+
+/* ---- lifecycle ---- */
+
+static gboolean
+resolve_qemu_user (VbQemuBackend *self, GError **error)
+{
+  struct passwd *pw;
+
+  if (self->qemu_user == NULL)
+    return TRUE;
+  pw = getpwnam (self->qemu_user);
+  if (pw == NULL) {
+    g_set_error (error, VB_ERROR, VB_ERROR_FAILED,
+                 "the user '%s' QEMU should run as does not exist (create it with systemd-sysusers, "
+                 "or choose another with --qemu-user)", self->qemu_user);
+    return FALSE;
+  }
+  self->qemu_uid = pw->pw_uid;
+  self->qemu_gid = pw->pw_gid;
+  return TRUE;
+}
+
+/* The unprivileged QEMU must reach its per-domain directories under the
+ * run and log dirs: let others traverse (not list) them and their
+ * virtbus parents. */
+static void
+make_traversable (const char *dir)
+{
+  g_autofree char *path = g_strdup (dir);
+
+  while (path != NULL && strlen (path) > 1) {
+    struct stat st;
+    g_autofree char *base = g_path_get_basename (path);
+    char *parent;
+
+    if (stat (path, &st) == 0 && st.st_uid == geteuid () && (st.st_mode & 0011) != 0011 &&
+        chmod (path, (st.st_mode & 07777) | 0011) < 0)
+      g_warning ("cannot make %s traversable: %s", path, g_strerror (errno));
+    if (g_strcmp0 (base, "virtbus") == 0)
+      break;
+    parent = g_path_get_dirname (path);
+    g_free (path);
+    path = parent;
+  }
+}
+
+static gboolean
+vb_qemu_backend_open (VbBackend *backend, GError **error)
+{
+  VbQemuBackend *self = VB_QEMU_BACKEND (backend);
+  const VbStateDirs *dirs = vb_backend_get_state_dirs (backend);
+  g_autofree char *autostart_dir = g_build_filename (dirs->config_dir, "autostart", NULL);
+
+  if (!vb_state_dirs_ensure (dirs, error))
+    return FALSE;
+  if (g_mkdir_with_parents (autostart_dir, 0755) < 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot create %s: %s", autostart_dir, g_strerror (errno));
+    return FALSE;
+  }
+  /* A missing QEMU user is not fatal for the daemon (the other drivers
+   * and the definitions stay usable); starting a domain reports it. */
+  if (vb_backend_is_system (backend) && !resolve_qemu_user (self, &self->user_error))
+    g_warning ("%s", self->user_error->message);
+  if (self->qemu_user != NULL) {
+    make_traversable (dirs->run_dir);
+    make_traversable (dirs->log_dir);
+  }
+
+  /* Daemonized QEMUs are re-parented to us rather than to init while we
+   * run, so their exit is ours to reap and no zombie lingers. */
+  if (prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+    g_warning ("cannot become a child subreaper: %s", g_strerror (errno));
+
+  /* Probing runs QEMU once; domains that need the result wait for it. */
+  vb_qemu_caps_probe_async (self->emulator, self->cancellable, on_caps_probed, g_object_ref (self));
+
+  return vb_qemu_domain_load_all (self, error);
+}
+
+static void
+vb_qemu_backend_close (VbBackend *backend)
+{
+  VbQemuBackend *self = VB_QEMU_BACKEND (backend);
+  g_autoptr(GPtrArray) doms = vb_backend_list (backend, VB_OBJ_DOMAIN);
+
+  self->closing = TRUE;
+  g_cancellable_cancel (self->cancellable);
+  for (guint i = 0; i < doms->len; i++)
+    vb_qemu_process_detach (g_ptr_array_index (doms, i));
+}
+
+static void
+vb_qemu_backend_finalize (GObject *object)
+{
+  VbQemuBackend *self = VB_QEMU_BACKEND (object);
+
+  g_free (self->emulator);
+  g_free (self->qemu_user);
+  g_clear_pointer (&self->caps, vb_qemu_caps_free);
+  g_clear_error (&self->caps_error);
+  g_clear_error (&self->user_error);
+  g_clear_pointer (&self->caps_waiters, g_ptr_array_unref);
+  g_clear_object (&self->cancellable);
+  G_OBJECT_CLASS (vb_qemu_backend_parent_class)->finalize (object);
+}
+
+static void
+vb_qemu_backend_class_init (VbQemuBackendClass *klass)
+{
+  VbBackendClass *backend_class = VB_BACKEND_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = vb_qemu_backend_finalize;
+  backend_class->open = vb_qemu_backend_open;
+  backend_class->close = vb_qemu_backend_close;
+  backend_class->get_hostname = qemu_get_hostname;
+  backend_class->get_version = qemu_get_version;
+  backend_class->get_capabilities = qemu_get_capabilities;
+  backend_class->get_domain_capabilities = qemu_get_domain_capabilities;
+  backend_class->get_cpu_model_names = qemu_get_cpu_model_names;
+  backend_class->node_get_info = qemu_node_get_info;
+  backend_class->node_get_free_memory = qemu_node_get_free_memory;
+}
+
+static void
+vb_qemu_backend_init (VbQemuBackend *self)
+{
+  self->caps_waiters = g_ptr_array_new_with_free_func (g_free);
+  self->cancellable = g_cancellable_new ();
+  self->next_id = 1;
+}
+
+VbBackend *
+vb_qemu_backend_new (gboolean system, const char *root_prefix, const char *qemu_user, const char *emulator)
+{
+  VbQemuBackend *self = g_object_new (VB_TYPE_QEMU_BACKEND,
+                                      "driver", "QEMU",
+                                      "uri", system ? "qemu:///system" : "qemu:///session",
+                                      "system", system,
+                                      "root-prefix", root_prefix,
+                                      NULL);
+
+  if (emulator == NULL)
+    emulator = g_getenv ("VIRTBUS_QEMU_EMULATOR");
+  self->emulator = g_strdup (emulator ? emulator : VB_QEMU_DEFAULT_EMULATOR);
+  /* Session mode runs QEMU as the caller; system mode drops root unless
+   * told to keep it. */
+  if (system) {
+    if (qemu_user == NULL)
+      qemu_user = VB_QEMU_DEFAULT_USER;
+    if (*qemu_user != '\0' && g_strcmp0 (qemu_user, "root") != 0)
+      self->qemu_user = g_strdup (qemu_user);
+  }
+  return VB_BACKEND (self);
+}

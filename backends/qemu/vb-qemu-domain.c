@@ -1,0 +1,723 @@
+/* The QEMU backend's domain operations (VbDomainOps): definitions and
+ * their persistence, lifecycle on top of vb-qemu-process.c, descriptions. */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gio/gunixfdlist.h>
+
+#include "vb-qemu-command.h"
+#include "vb-qemu-process.h"
+#include "vb-state-dir.h"
+
+#define FAIL(task, code, ...)                                        \
+  G_STMT_START {                                                     \
+    g_task_return_new_error ((task), VB_ERROR, (code), __VA_ARGS__); \
+    return;                                                          \
+  } G_STMT_END
+
+#define CHECK_FLAGS(task, flags, allowed, method)                     \
+  G_STMT_START {                                                      \
+    GError *flags_error_ = NULL;                                      \
+    if (!vb_check_flags ((flags), (allowed), (method), &flags_error_)) { \
+      g_task_return_error ((task), flags_error_);                     \
+      return;                                                         \
+    }                                                                 \
+  } G_STMT_END
+
+#define REQUIRE_ACTIVE(task, dom)                                                          \
+  G_STMT_START {                                                                           \
+    if (!(dom)->active)                                                                    \
+      FAIL ((task), VB_ERROR_OPERATION_INVALID, "domain '%s' is not running", (dom)->name); \
+  } G_STMT_END
+
+#define SHUTDOWN_MODES \
+  (VB_QEMU_SHUTDOWN_ACPI | VB_QEMU_SHUTDOWN_AGENT | VB_QEMU_SHUTDOWN_INITCTL | VB_QEMU_SHUTDOWN_SIGNAL | \
+   VB_QEMU_SHUTDOWN_PARAVIRT)
+
+enum { AFFECT_LIVE = 1 << 0, AFFECT_CONFIG = 1 << 1 };
+enum { UNDEFINE_MANAGED_SAVE = 1 << 0, UNDEFINE_SNAPSHOTS_METADATA = 1 << 1, UNDEFINE_NVRAM = 1 << 2,
+       UNDEFINE_KEEP_NVRAM = 1 << 3, UNDEFINE_CHECKPOINTS_METADATA = 1 << 4 };
+enum { DEFINE_VALIDATE = 1 << 0 };
+
+void
+vb_qemu_emit (VbQemuBackend *self, VbObj *dom, int event, int detail)
+{
+  vb_backend_emit_event (VB_BACKEND (self), dom, event, detail);
+}
+
+static VbDomainDef *
+persistent_def (VbObj *dom)
+{
+  return vb_obj_get_persistent_def (dom);
+}
+
+VbObj *
+vb_qemu_domain_new_obj (VbQemuBackend *self, VbDomainDef *def)
+{
+  VbObj *dom = vb_obj_new (VB_OBJ_DOMAIN, def->name, def->uuid, def, (GDestroyNotify) vb_domain_def_free);
+  VbQemuDom *d = g_new0 (VbQemuDom, 1);
+
+  d->backend = self;
+  d->dom = dom;
+  d->pidfd = -1;
+  d->exit_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  dom->state = VB_DOMAIN_SHUTOFF;
+  dom->id = -1;
+  def->id = -1;
+  dom->backend_data = d;
+  dom->backend_data_free = vb_qemu_dom_free;
+  return dom;
+}
+
+/* ---- persistence ---- */
+
+static gboolean
+save_config (VbQemuBackend *self, VbObj *dom, GError **error)
+{
+  g_autofree char *path = vb_qemu_domain_config_path (self, dom->name);
+  g_autofree char *xml = vb_domain_def_format (persistent_def (dom), VB_DOMAIN_XML_INACTIVE | VB_DOMAIN_XML_SECURE);
+
+  return vb_file_write_atomic (path, xml, -1, 0600, error);
+}
+
+static gboolean
+write_autostart_link (VbQemuBackend *self, const char *name, gboolean autostart, GError **error)
+{
+  g_autofree char *link = vb_qemu_domain_autostart_path (self, name);
+  g_autofree char *target = g_strconcat ("../", name, ".xml", NULL);
+
+  if (unlink (link) < 0 && errno != ENOENT) {
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot remove %s: %s", link, g_strerror (errno));
+    return FALSE;
+  }
+  if (autostart && symlink (target, link) < 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot create %s: %s", link, g_strerror (errno));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+remove_config (VbQemuBackend *self, const char *name)
+{
+  g_autofree char *path = vb_qemu_domain_config_path (self, name);
+  g_autoptr(GError) error = NULL;
+
+  write_autostart_link (self, name, FALSE, NULL);
+  if (!vb_file_remove (path, &error))
+    g_warning ("%s", error->message);
+}
+
+gboolean
+vb_qemu_domain_load_all (VbQemuBackend *self, GError **error)
+{
+  const VbStateDirs *dirs = vb_backend_get_state_dirs (VB_BACKEND (self));
+  g_autoptr(GPtrArray) configs = vb_dir_list_files (dirs->config_dir, ".xml", error);
+  g_autoptr(GPtrArray) states = NULL;
+
+  if (configs == NULL)
+    return FALSE;
+  for (guint i = 0; i < configs->len; i++) {
+    const char *path = g_ptr_array_index (configs, i);
+    g_autoptr(GError) local = NULL;
+    g_autofree char *xml = NULL;
+    g_autoptr(VbDomainDef) def = NULL;
+    g_autoptr(VbObj) dom = NULL;
+    g_autofree char *link = NULL;
+
+    if (!g_file_get_contents (path, &xml, NULL, &local) ||
+        (def = vb_domain_def_parse_full (xml, VB_DOMAIN_PARSE_INACTIVE, &local)) == NULL) {
+      /* One bad file must not take every other domain down with it. */
+      g_warning ("ignoring domain definition %s: %s", path, local->message);
+      continue;
+    }
+    if (vb_backend_lookup (VB_BACKEND (self), VB_OBJ_DOMAIN, def->uuid) != NULL ||
+        vb_backend_lookup_by_name (VB_BACKEND (self), VB_OBJ_DOMAIN, def->name) != NULL) {
+      g_warning ("ignoring domain definition %s: its name or uuid is already used", path);
+      continue;
+    }
+    link = vb_qemu_domain_autostart_path (self, def->name);
+    dom = vb_qemu_domain_new_obj (self, g_steal_pointer (&def));
+    dom->persistent = TRUE;
+    dom->autostart = g_file_test (link, G_FILE_TEST_EXISTS);
+    vb_backend_add_object (VB_BACKEND (self), dom);
+  }
+
+  states = vb_dir_list_files (dirs->run_dir, ".state", error);
+  if (states == NULL)
+    return FALSE;
+  for (guint i = 0; i < states->len; i++) {
+    const char *path = g_ptr_array_index (states, i);
+    g_autoptr(GError) local = NULL;
+
+    if (!vb_qemu_process_reattach (self, path, &local)) {
+      g_warning ("cannot reattach %s: %s", path, local->message);
+      vb_file_remove (path, NULL);
+    }
+  }
+  return TRUE;
+}
+
+static void
+on_autostarted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = user_data;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    g_warning ("cannot autostart domain '%s': %s", name, error->message);
+}
+
+void
+vb_qemu_domain_autostart_all (VbQemuBackend *self)
+{
+  g_autoptr(GPtrArray) doms = vb_backend_list (VB_BACKEND (self), VB_OBJ_DOMAIN);
+
+  for (guint i = 0; i < doms->len; i++) {
+    VbObj *dom = g_ptr_array_index (doms, i);
+    g_autoptr(GTask) task = NULL;
+
+    if (!dom->autostart || dom->active || vb_qemu_dom (dom)->starting)
+      continue;
+    task = g_task_new (self, NULL, on_autostarted, g_strdup (dom->name));
+    vb_qemu_process_start (self, dom, 0, task);
+  }
+}
+
+/* ---- Connect: define, create ---- */
+
+/* libvirt's name/uuid collision rules; @existing is the domain @def
+ * designates (same uuid and name), NULL for a new one. */
+static gboolean
+check_collision (VbBackend *backend, const VbDomainDef *def, VbObj **existing, GError **error)
+{
+  VbObj *by_uuid = vb_backend_lookup (backend, VB_OBJ_DOMAIN, def->uuid);
+  VbObj *by_name = vb_backend_lookup_by_name (backend, VB_OBJ_DOMAIN, def->name);
+
+  *existing = NULL;
+  if (by_uuid != NULL && g_strcmp0 (by_uuid->name, def->name) != 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_EXISTS, "domain '%s' is already defined with uuid %s",
+                 by_uuid->name, by_uuid->uuid);
+    return FALSE;
+  }
+  if (by_uuid == NULL && by_name != NULL) {
+    g_set_error (error, VB_ERROR, VB_ERROR_EXISTS, "domain '%s' already exists with uuid %s", by_name->name,
+                 by_name->uuid);
+    return FALSE;
+  }
+  *existing = by_uuid;
+  return TRUE;
+}
+
+/* Parses and checks @xml against what this QEMU can do, so a definition
+ * that could never start is refused now rather than at Create. */
+static VbDomainDef *
+parse_and_validate (VbQemuBackend *self, const char *xml, GError **error)
+{
+  g_autoptr(VbDomainDef) def = vb_domain_def_parse_full (xml, VB_DOMAIN_PARSE_INACTIVE, error);
+
+  if (def == NULL)
+    return NULL;
+  if (def->virt_type != VB_DOMAIN_VIRT_QEMU && def->virt_type != VB_DOMAIN_VIRT_KVM) {
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                 "domain type '%s' is not supported by the QEMU driver (use 'qemu' or 'kvm')",
+                 vb_domain_virt_type_to_string (def->virt_type));
+    return NULL;
+  }
+  {
+    g_autoptr(GError) caps_error = NULL;
+    const VbQemuCaps *caps;
+
+    while (!self->caps_done)
+      g_main_context_iteration (NULL, TRUE);
+    caps = self->caps;
+    if (caps == NULL) {
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "QEMU (%s) is not usable: %s", self->emulator,
+                   self->caps_error ? self->caps_error->message : "unknown error");
+      return NULL;
+    }
+    if (!vb_qemu_domain_validate (def, caps, error))
+      return NULL;
+  }
+  return g_steal_pointer (&def);
+}
+
+static void
+qemu_define_xml (VbBackend *backend, const char *xml, guint flags, GTask *task)
+{
+  VbQemuBackend *self = VB_QEMU_BACKEND (backend);
+  g_autoptr(VbDomainDef) def = NULL;
+  GError *error = NULL;
+  VbObj *dom;
+  gboolean had_config;
+
+  CHECK_FLAGS (task, flags, DEFINE_VALIDATE, "DomainDefineXML");
+  def = parse_and_validate (self, xml, &error);
+  if (def == NULL || !check_collision (backend, def, &dom, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+
+  if (dom == NULL) {
+    g_autoptr(VbObj) created = vb_qemu_domain_new_obj (self, g_steal_pointer (&def));
+    created->persistent = TRUE;
+    if (!save_config (self, created, &error)) {
+      g_task_return_error (task, error);
+      return;
+    }
+    vb_backend_add_object (backend, created);
+    vb_qemu_emit (self, created, VB_QEMU_EV_DEFINED, VB_QEMU_DEFINED_ADDED);
+    g_task_return_pointer (task, g_object_ref (created), g_object_unref);
+    return;
+  }
+
+  had_config = dom->persistent;
+  def->id = -1;
+  if (dom->active) {
+    vb_obj_set_newdef (dom, g_steal_pointer (&def));
+    vb_obj_set_updated (dom, TRUE);
+  } else {
+    vb_obj_set_def (dom, g_steal_pointer (&def));
+  }
+  vb_obj_set_persistent (dom, TRUE);
+  if (!save_config (self, dom, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  if (dom->active)
+    vb_qemu_process_save_state (dom, NULL);
+  vb_qemu_emit (self, dom, VB_QEMU_EV_DEFINED, had_config ? VB_QEMU_DEFINED_UPDATED : VB_QEMU_DEFINED_ADDED);
+  g_task_return_pointer (task, g_object_ref (dom), g_object_unref);
+}
+
+static void
+on_created_started (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  VbObj *dom = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error)) {
+    /* A transient domain that never ran never existed; a persistent one
+     * gets its own config back. */
+    if (!dom->persistent && !dom->active) {
+      vb_backend_remove_object (VB_BACKEND (source), dom);
+    } else if (!dom->active && dom->newdef != NULL) {
+      gpointer newdef = dom->newdef;
+      dom->newdef = NULL;
+      vb_obj_set_def (dom, newdef);
+    }
+    g_task_return_error (task, error);
+    return;
+  }
+  g_task_return_pointer (task, g_object_ref (dom), g_object_unref);
+}
+
+static void
+qemu_create_xml (VbBackend *backend, const char *xml, GUnixFDList *fds, guint flags, GTask *task)
+{
+  VbQemuBackend *self = VB_QEMU_BACKEND (backend);
+  g_autoptr(VbDomainDef) def = NULL;
+  g_autoptr(GTask) start = NULL;
+  GError *error = NULL;
+  VbObj *dom;
+
+  CHECK_FLAGS (task, flags,
+               VB_QEMU_START_PAUSED | VB_QEMU_START_AUTODESTROY | VB_QEMU_START_BYPASS_CACHE |
+                 VB_QEMU_START_FORCE_BOOT | VB_QEMU_START_VALIDATE,
+               "DomainCreateXML");
+  if (flags & VB_QEMU_START_AUTODESTROY)
+    FAIL (task, VB_ERROR_NOT_SUPPORTED, "auto-destroy domains are not supported by the QEMU driver yet");
+  def = parse_and_validate (self, xml, &error);
+  if (def == NULL || !check_collision (backend, def, &dom, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  if (dom != NULL) {
+    if (dom->active)
+      FAIL (task, VB_ERROR_OPERATION_INVALID, "domain '%s' is already running", dom->name);
+    /* Runs the given config once; the persistent one stays. */
+    def->id = -1;
+    vb_obj_set_newdef (dom, vb_domain_def_copy (dom->def));
+    vb_obj_set_def (dom, g_steal_pointer (&def));
+  } else {
+    g_autoptr(VbObj) created = vb_qemu_domain_new_obj (self, g_steal_pointer (&def));
+    vb_backend_add_object (backend, created);
+    dom = created;
+  }
+  g_task_set_task_data (task, g_object_ref (dom), g_object_unref);
+  start = g_task_new (backend, NULL, on_created_started, g_object_ref (task));
+  vb_qemu_process_start (self, dom, flags & VB_QEMU_START_PAUSED, start);
+}
+
+/* ---- lifecycle ---- */
+
+static gboolean
+qemu_set_autostart (VbBackend *backend, VbObj *dom, gboolean autostart, GError **error)
+{
+  if (!dom->persistent) {
+    g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "cannot set autostart for transient domain '%s'",
+                 dom->name);
+    return FALSE;
+  }
+  if (!write_autostart_link (VB_QEMU_BACKEND (backend), dom->name, autostart, error))
+    return FALSE;
+  vb_obj_set_autostart (dom, autostart);
+  return TRUE;
+}
+
+static void
+qemu_create (VbBackend *backend, VbObj *dom, guint flags, GTask *task)
+{
+  CHECK_FLAGS (task, flags,
+               VB_QEMU_START_PAUSED | VB_QEMU_START_AUTODESTROY | VB_QEMU_START_BYPASS_CACHE |
+                 VB_QEMU_START_FORCE_BOOT,
+               "Create");
+  if (flags & VB_QEMU_START_AUTODESTROY)
+    FAIL (task, VB_ERROR_NOT_SUPPORTED, "auto-destroy domains are not supported by the QEMU driver yet");
+  if (dom->active)
+    FAIL (task, VB_ERROR_OPERATION_INVALID, "domain '%s' is already active", dom->name);
+  vb_qemu_process_start (VB_QEMU_BACKEND (backend), dom, flags & VB_QEMU_START_PAUSED, task);
+}
+
+static void
+qemu_shutdown (VbBackend *backend, VbObj *dom, guint flags, GTask *task)
+{
+  CHECK_FLAGS (task, flags, SHUTDOWN_MODES, "Shutdown");
+  REQUIRE_ACTIVE (task, dom);
+  if (flags & VB_QEMU_SHUTDOWN_AGENT)
+    FAIL (task, VB_ERROR_NOT_SUPPORTED, "shutting down through the guest agent is not supported yet");
+  if (flags & ~VB_QEMU_SHUTDOWN_ACPI)
+    FAIL (task, VB_ERROR_NOT_SUPPORTED, "the QEMU driver shuts guests down only with the ACPI power button");
+  /* The guest decides; its power-off comes back as a SHUTDOWN event. */
+  vb_qemu_process_qmp_void (dom, "system_powerdown", NULL, task);
+}
+
+static void
+qemu_reboot (VbBackend *backend, VbObj *dom, guint flags, GTask *task)
+{
+  VbQemuDom *d = vb_qemu_dom (dom);
+
+  CHECK_FLAGS (task, flags, SHUTDOWN_MODES, "Reboot");
+  REQUIRE_ACTIVE (task, dom);
+  if (flags & VB_QEMU_SHUTDOWN_AGENT)
+    FAIL (task, VB_ERROR_NOT_SUPPORTED, "rebooting through the guest agent is not supported yet");
+  if (flags & ~VB_QEMU_SHUTDOWN_ACPI)
+    FAIL (task, VB_ERROR_NOT_SUPPORTED, "the QEMU driver reboots guests only with the ACPI power button");
+  if (((VbDomainDef *) dom->def)->on_reboot == VB_DOMAIN_LIFECYCLE_DESTROY) {
+    /* on_reboot=destroy: a reboot ends the domain, as a power-off does. */
+    vb_qemu_process_qmp_void (dom, "system_powerdown", NULL, task);
+    return;
+  }
+  /* The guest powers off cleanly, then we reset it instead of stopping. */
+  d->fake_reboot = TRUE;
+  vb_qemu_process_qmp_void (dom, "system_powerdown", NULL, task);
+}
+
+static void
+qemu_reset (VbBackend *backend, VbObj *dom, guint flags, GTask *task)
+{
+  CHECK_FLAGS (task, flags, 0, "Reset");
+  REQUIRE_ACTIVE (task, dom);
+  vb_qemu_process_qmp_void (dom, "system_reset", NULL, task);
+}
+
+static void
+qemu_destroy (VbBackend *backend, VbObj *dom, guint flags, GTask *task)
+{
+  CHECK_FLAGS (task, flags, VB_QEMU_DESTROY_GRACEFUL, "Destroy");
+  REQUIRE_ACTIVE (task, dom);
+  vb_qemu_process_destroy (VB_QEMU_BACKEND (backend), dom, VB_QEMU_STOP_DESTROY,
+                           (flags & VB_QEMU_DESTROY_GRACEFUL) != 0, task);
+}
+
+/* Suspend/Resume complete once QEMU answered. The state change and event
+ * normally come from QEMU's STOP/RESUME events, sent before its reply;
+ * noting them again here is harmless (the transitions are idempotent). */
+static void
+finish_state_op (GAsyncResult *result, GTask *task, void (*note) (VbObj *dom))
+{
+  VbObj *dom = g_task_get_task_data (G_TASK (result));
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  note (dom);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_suspend_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  finish_state_op (result, task, vb_qemu_process_note_paused);
+}
+
+static void
+on_resume_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  finish_state_op (result, task, vb_qemu_process_note_resumed);
+}
+
+static void
+qemu_suspend (VbBackend *backend, VbObj *dom, GTask *task)
+{
+  g_autoptr(GTask) inner = NULL;
+
+  REQUIRE_ACTIVE (task, dom);
+  if (dom->state != VB_DOMAIN_RUNNING)
+    FAIL (task, VB_ERROR_OPERATION_INVALID, "domain '%s' is not running", dom->name);
+  inner = g_task_new (backend, NULL, on_suspend_done, g_object_ref (task));
+  g_task_set_task_data (inner, g_object_ref (dom), g_object_unref);
+  vb_qemu_process_qmp_void (dom, "stop", NULL, inner);
+}
+
+static void
+qemu_resume (VbBackend *backend, VbObj *dom, GTask *task)
+{
+  g_autoptr(GTask) inner = NULL;
+
+  REQUIRE_ACTIVE (task, dom);
+  if (dom->state != VB_DOMAIN_PAUSED)
+    FAIL (task, VB_ERROR_OPERATION_INVALID, "domain '%s' is not paused", dom->name);
+  inner = g_task_new (backend, NULL, on_resume_done, g_object_ref (task));
+  g_task_set_task_data (inner, g_object_ref (dom), g_object_unref);
+  vb_qemu_process_qmp_void (dom, "cont", NULL, inner);
+}
+
+static void
+qemu_undefine (VbBackend *backend, VbObj *dom, guint flags, GTask *task)
+{
+  VbQemuBackend *self = VB_QEMU_BACKEND (backend);
+
+  CHECK_FLAGS (task, flags,
+               UNDEFINE_MANAGED_SAVE | UNDEFINE_SNAPSHOTS_METADATA | UNDEFINE_NVRAM | UNDEFINE_KEEP_NVRAM |
+                 UNDEFINE_CHECKPOINTS_METADATA,
+               "Undefine");
+  if ((flags & UNDEFINE_NVRAM) && (flags & UNDEFINE_KEEP_NVRAM))
+    FAIL (task, VB_ERROR_INVALID_ARG, "the nvram and keep-nvram flags are mutually exclusive");
+  if (!dom->persistent)
+    FAIL (task, VB_ERROR_OPERATION_INVALID, "cannot undefine transient domain '%s'", dom->name);
+  if (vb_qemu_dom (dom)->starting)
+    FAIL (task, VB_ERROR_OPERATION_INVALID, "domain '%s' is being started", dom->name);
+
+  remove_config (self, dom->name);
+  vb_obj_set_autostart (dom, FALSE);
+  vb_qemu_emit (self, dom, VB_QEMU_EV_UNDEFINED, VB_QEMU_UNDEFINED_REMOVED);
+  if (dom->active) {
+    /* Keeps running, without a persistent config. */
+    vb_obj_set_newdef (dom, NULL);
+    vb_obj_set_persistent (dom, FALSE);
+    vb_obj_set_updated (dom, FALSE);
+    vb_qemu_process_save_state (dom, NULL);
+  } else {
+    vb_obj_set_persistent (dom, FALSE);
+    vb_backend_remove_object (backend, dom);
+  }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+qemu_rename (VbBackend *backend, VbObj *dom, const char *name, guint flags, GTask *task)
+{
+  VbQemuBackend *self = VB_QEMU_BACKEND (backend);
+  g_autofree char *old_name = NULL;
+  gboolean autostart = dom->autostart;
+  GError *error = NULL;
+
+  CHECK_FLAGS (task, flags, 0, "Rename");
+  if (name == NULL || *name == '\0')
+    FAIL (task, VB_ERROR_INVALID_ARG, "a new domain name is required");
+  if (!vb_domain_def_validate_name (name, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  if (dom->active || vb_qemu_dom (dom)->starting)
+    FAIL (task, VB_ERROR_OPERATION_INVALID, "cannot rename active domain '%s'", dom->name);
+  if (!dom->persistent)
+    FAIL (task, VB_ERROR_OPERATION_INVALID, "cannot rename a transient domain");
+  if (strcmp (name, dom->name) == 0)
+    FAIL (task, VB_ERROR_INVALID_ARG, "domain '%s' already has that name", dom->name);
+  if (vb_backend_lookup_by_name (backend, VB_OBJ_DOMAIN, name) != NULL)
+    FAIL (task, VB_ERROR_EXISTS, "domain with name '%s' already exists", name);
+
+  old_name = g_strdup (dom->name);
+  vb_qemu_emit (self, dom, VB_QEMU_EV_UNDEFINED, VB_QEMU_UNDEFINED_RENAMED);
+  g_free (((VbDomainDef *) dom->def)->name);
+  ((VbDomainDef *) dom->def)->name = g_strdup (name);
+  vb_backend_rename_object (backend, dom, name);
+  /* New file first, then the old one goes: a crash leaves one or both. */
+  if (!save_config (self, dom, &error) || !write_autostart_link (self, name, autostart, &error))
+    g_warning ("renaming domain '%s': %s", old_name, error->message), g_clear_error (&error);
+  remove_config (self, old_name);
+  vb_qemu_emit (self, dom, VB_QEMU_EV_DEFINED, VB_QEMU_DEFINED_RENAMED);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* ---- description ---- */
+
+static void
+qemu_get_xml_desc (VbBackend *backend, VbObj *dom, guint flags, GTask *task)
+{
+  CHECK_FLAGS (task, flags, VB_DOMAIN_XML_ALL_FLAGS, "GetXMLDesc");
+  if (flags & VB_DOMAIN_XML_INACTIVE)
+    g_task_return_pointer (task, vb_domain_def_format (persistent_def (dom), flags), g_free);
+  else
+    g_task_return_pointer (task, vb_domain_def_format (dom->def, flags), g_free);
+}
+
+static void
+qemu_get_state (VbBackend *backend, VbObj *dom, guint flags, GTask *task)
+{
+  CHECK_FLAGS (task, flags, 0, "GetState");
+  g_task_return_pointer (task, g_variant_ref_sink (g_variant_new ("(ii)", dom->state, dom->reason)),
+                         (GDestroyNotify) g_variant_unref);
+}
+
+/* Applies libvirt's modification-impact rules to @flags. */
+static gboolean
+resolve_affect (VbObj *dom, guint flags, gboolean *live, gboolean *config, GError **error)
+{
+  *live = (flags & AFFECT_LIVE) != 0;
+  *config = (flags & AFFECT_CONFIG) != 0;
+  if (!*live && !*config) {
+    *live = dom->active;
+    *config = !dom->active;
+  }
+  if (*live && !dom->active) {
+    g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "domain '%s' is not running", dom->name);
+    return FALSE;
+  }
+  if (*config && !dom->persistent) {
+    g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "transient domains do not have any persistent config");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+qemu_get_metadata (VbBackend *backend, VbObj *dom, int type, const char *uri, guint flags, GTask *task)
+{
+  gboolean live, config;
+  GError *error = NULL;
+  char *value;
+
+  CHECK_FLAGS (task, flags, AFFECT_LIVE | AFFECT_CONFIG, "GetMetadata");
+  if ((flags & AFFECT_LIVE) && (flags & AFFECT_CONFIG))
+    FAIL (task, VB_ERROR_INVALID_ARG, "the live and config flags are mutually exclusive here");
+  if (!resolve_affect (dom, flags, &live, &config, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  value = vb_domain_def_get_metadata (live ? dom->def : persistent_def (dom), type, uri, &error);
+  if (value == NULL) {
+    g_task_return_error (task, error);
+    return;
+  }
+  g_task_return_pointer (task, value, g_free);
+}
+
+static void
+qemu_set_metadata (VbBackend *backend, VbObj *dom, int type, const char *metadata, const char *key,
+                   const char *uri, guint flags, GTask *task)
+{
+  VbQemuBackend *self = VB_QEMU_BACKEND (backend);
+  g_autoptr(VbDomainDef) new_live = NULL;
+  g_autoptr(VbDomainDef) new_config = NULL;
+  gboolean live, config;
+  GError *error = NULL;
+
+  CHECK_FLAGS (task, flags, AFFECT_LIVE | AFFECT_CONFIG, "SetMetadata");
+  if (!resolve_affect (dom, flags, &live, &config, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  /* Both copies change, or neither. */
+  if (live) {
+    new_live = vb_domain_def_copy (dom->def);
+    if (!vb_domain_def_set_metadata (new_live, type, key, uri, metadata, &error)) {
+      g_task_return_error (task, error);
+      return;
+    }
+  }
+  if (config) {
+    new_config = vb_domain_def_copy (persistent_def (dom));
+    if (!vb_domain_def_set_metadata (new_config, type, key, uri, metadata, &error)) {
+      g_task_return_error (task, error);
+      return;
+    }
+  }
+  if (live)
+    vb_obj_set_def (dom, g_steal_pointer (&new_live));
+  if (config) {
+    if (dom->active)
+      vb_obj_set_newdef (dom, g_steal_pointer (&new_config));
+    else
+      vb_obj_set_def (dom, g_steal_pointer (&new_config));
+    if (!save_config (self, dom, &error)) {
+      g_task_return_error (task, error);
+      return;
+    }
+  }
+  if (dom->active) {
+    vb_qemu_process_save_state (dom, NULL);
+    if (dom->persistent && live != config)
+      vb_obj_set_updated (dom, TRUE);
+  }
+  vb_backend_emit_domain_signal (backend, dom, "MetadataChange",
+                                 g_variant_new ("(is)", type, type == VB_DOMAIN_METADATA_ELEMENT && uri ? uri : ""));
+  g_task_return_boolean (task, TRUE);
+}
+
+/* ---- console ---- */
+
+static void
+qemu_open_console (VbBackend *backend, VbObj *dom, guint index, guint flags, GTask *task)
+{
+  g_autoptr(GUnixFDList) fds = g_unix_fd_list_new ();
+  GError *error = NULL;
+  int fd, handle;
+
+  CHECK_FLAGS (task, flags, 0, "OpenConsole");
+  fd = vb_qemu_process_open_console (dom, index, &error);
+  if (fd < 0) {
+    g_task_return_error (task, error);
+    return;
+  }
+  handle = g_unix_fd_list_append (fds, fd, &error);
+  close (fd);
+  if (handle < 0) {
+    g_task_return_error (task, error);
+    return;
+  }
+  g_object_set_data_full (G_OBJECT (task), "fd-list", g_steal_pointer (&fds), g_object_unref);
+  g_task_return_pointer (task, g_variant_ref_sink (g_variant_new_handle (handle)), (GDestroyNotify) g_variant_unref);
+}
+
+void
+vb_qemu_domain_ops_init (VbDomainOpsInterface *iface)
+{
+  iface->define_xml = qemu_define_xml;
+  iface->create_xml = qemu_create_xml;
+  iface->set_autostart = qemu_set_autostart;
+  iface->create = qemu_create;
+  iface->shutdown = qemu_shutdown;
+  iface->reboot = qemu_reboot;
+  iface->reset = qemu_reset;
+  iface->destroy = qemu_destroy;
+  iface->suspend = qemu_suspend;
+  iface->resume = qemu_resume;
+  iface->undefine = qemu_undefine;
+  iface->rename = qemu_rename;
+  iface->get_xml_desc = qemu_get_xml_desc;
+  iface->get_state = qemu_get_state;
+  iface->get_metadata = qemu_get_metadata;
+  iface->set_metadata = qemu_set_metadata;
+  iface->open_console = qemu_open_console;
+}

@@ -1,0 +1,144 @@
+/* Shared between the parts of the QEMU backend: vb-qemu-backend.c (the
+ * class, host queries, caps), vb-qemu-domain.c (VbDomainOps) and
+ * vb-qemu-process.c (QEMU processes, QMP events, reattach). */
+#pragma once
+
+#include <sys/types.h>
+
+#include "vb-domain-def.h"
+#include "vb-domain-ops.h"
+#include "vb-error.h"
+#include "vb-qemu-backend.h"
+#include "vb-qemu-caps.h"
+#include "vb-qmp.h"
+
+G_BEGIN_DECLS
+
+/* ---- libvirt's numeric codes ---- */
+
+/* virDomainEventType and its details. */
+enum {
+  VB_QEMU_EV_DEFINED = 0, VB_QEMU_EV_UNDEFINED = 1, VB_QEMU_EV_STARTED = 2, VB_QEMU_EV_SUSPENDED = 3,
+  VB_QEMU_EV_RESUMED = 4, VB_QEMU_EV_STOPPED = 5, VB_QEMU_EV_SHUTDOWN = 6, VB_QEMU_EV_PMSUSPENDED = 7,
+  VB_QEMU_EV_CRASHED = 8,
+};
+enum { VB_QEMU_DEFINED_ADDED = 0, VB_QEMU_DEFINED_UPDATED = 1, VB_QEMU_DEFINED_RENAMED = 2 };
+enum { VB_QEMU_UNDEFINED_REMOVED = 0, VB_QEMU_UNDEFINED_RENAMED = 1 };
+enum { VB_QEMU_STARTED_BOOTED = 0, VB_QEMU_STARTED_WAKEUP = 4 };
+enum { VB_QEMU_SUSPENDED_PAUSED = 0 };
+enum { VB_QEMU_RESUMED_UNPAUSED = 0 };
+enum {
+  VB_QEMU_STOPPED_SHUTDOWN = 0, VB_QEMU_STOPPED_DESTROYED = 1, VB_QEMU_STOPPED_CRASHED = 2,
+  VB_QEMU_STOPPED_FAILED = 5,
+};
+enum { VB_QEMU_SHUTDOWN_FINISHED = 0, VB_QEMU_SHUTDOWN_GUEST = 1, VB_QEMU_SHUTDOWN_HOST = 2 };
+enum { VB_QEMU_PMSUSPENDED_MEMORY = 0 };
+enum { VB_QEMU_CRASHED_PANICKED = 0 };
+
+/* Per-state reasons (virDomainRunningReason, …). */
+enum { VB_QEMU_RUNNING_UNKNOWN = 0, VB_QEMU_RUNNING_BOOTED = 1, VB_QEMU_RUNNING_UNPAUSED = 5,
+       VB_QEMU_RUNNING_WAKEUP = 8 };
+enum { VB_QEMU_PAUSED_UNKNOWN = 0, VB_QEMU_PAUSED_USER = 1, VB_QEMU_PAUSED_SHUTTING_DOWN = 8,
+       VB_QEMU_PAUSED_CRASHED = 10 };
+enum { VB_QEMU_SHUTDOWN_REASON_USER = 1 };
+enum {
+  VB_QEMU_SHUTOFF_UNKNOWN = 0, VB_QEMU_SHUTOFF_SHUTDOWN = 1, VB_QEMU_SHUTOFF_DESTROYED = 2,
+  VB_QEMU_SHUTOFF_CRASHED = 3, VB_QEMU_SHUTOFF_FAILED = 6,
+};
+enum { VB_QEMU_CRASHED_REASON_PANICKED = 1 };
+
+/* virDomainCreateFlags, virDomainShutdownFlagValues, virDomainDestroyFlags. */
+enum {
+  VB_QEMU_START_PAUSED = 1 << 0, VB_QEMU_START_AUTODESTROY = 1 << 1, VB_QEMU_START_BYPASS_CACHE = 1 << 2,
+  VB_QEMU_START_FORCE_BOOT = 1 << 3, VB_QEMU_START_VALIDATE = 1 << 4,
+};
+enum {
+  VB_QEMU_SHUTDOWN_ACPI = 1 << 0, VB_QEMU_SHUTDOWN_AGENT = 1 << 1, VB_QEMU_SHUTDOWN_INITCTL = 1 << 2,
+  VB_QEMU_SHUTDOWN_SIGNAL = 1 << 3, VB_QEMU_SHUTDOWN_PARAVIRT = 1 << 4,
+};
+enum { VB_QEMU_DESTROY_GRACEFUL = 1 << 0 };
+
+/* Why a running QEMU is going away (decides the STOPPED detail). */
+typedef enum {
+  VB_QEMU_STOP_NONE = 0,   /* not asked: an exit now is a failure */
+  VB_QEMU_STOP_SHUTDOWN,   /* the guest powered off and on_poweroff destroys it */
+  VB_QEMU_STOP_DESTROY,    /* Destroy */
+  VB_QEMU_STOP_CRASH,      /* the guest panicked and on_crash destroys it */
+} VbQemuStopCause;
+
+struct _VbQemuBackend {
+  VbBackend parent_instance;
+
+  char *emulator;        /* the QEMU binary domains run with */
+  char *qemu_user;       /* system mode: user QEMU runs as; NULL = stay root */
+  uid_t qemu_uid;
+  gid_t qemu_gid;
+  GError *user_error;    /* qemu_user could not be resolved */
+
+  VbQemuCaps *caps;      /* NULL until probed (or when the probe failed) */
+  GError *caps_error;
+  gboolean caps_done;
+  GPtrArray *caps_waiters; /* GTask: run once the probe finished */
+
+  int next_id;           /* ids of running domains, as libvirt hands them out */
+  GCancellable *cancellable;
+  gboolean closing;
+};
+
+/* Per-domain backend data (VbObj->backend_data). */
+typedef struct {
+  VbQemuBackend *backend; /* not owned: outlives its domains */
+  VbObj *dom;             /* not owned: the VbObj owns us */
+
+  GPid pid;               /* 0 when not running */
+  guint64 start_time;     /* /proc/<pid>/stat field 22, against pid reuse */
+  int pidfd;              /* -1 when not running */
+  guint pidfd_watch;
+  VbQmp *qmp;
+  guint kill_timer;
+  int kill_stage;
+
+  gboolean starting;      /* start in progress: QMP STOP/RESUME are ours */
+  gboolean silent_exit;   /* a failed start killed it: no STOPPED event */
+  gboolean fake_reboot;   /* Reboot by ACPI: reset at the guest's power-off */
+  VbQemuStopCause stop_cause;
+  gboolean guest_shutdown;
+  GPtrArray *exit_waiters; /* GTask completed (void) when the process is gone */
+} VbQemuDom;
+
+static inline VbQemuDom *
+vb_qemu_dom (VbObj *dom)
+{
+  return dom->backend_data;
+}
+
+/* ---- vb-qemu-backend.c ---- */
+/* Runs @func(backend, user_data) once the caps probe finished (at once if
+ * it has); the probe's failure is handed over as @error. */
+typedef void (*VbQemuCapsReadyFunc) (VbQemuBackend *self, const VbQemuCaps *caps, const GError *error,
+                                     gpointer user_data);
+void vb_qemu_backend_when_caps_ready (VbQemuBackend *self, VbQemuCapsReadyFunc func, gpointer user_data);
+/* Per-domain runtime directory and files. */
+char *vb_qemu_domain_run_dir (VbQemuBackend *self, const char *name);
+char *vb_qemu_domain_state_path (VbQemuBackend *self, const char *name);
+char *vb_qemu_domain_config_path (VbQemuBackend *self, const char *name);
+char *vb_qemu_domain_autostart_path (VbQemuBackend *self, const char *name);
+char *vb_qemu_domain_log_path (VbQemuBackend *self, const char *name);
+/* Reaps zombies the daemonizing QEMUs leave behind (we are their subreaper). */
+void vb_qemu_reap_orphans (void);
+/* The same, again a few times over the next seconds (after a failed start). */
+void vb_qemu_reap_orphans_soon (void);
+/* Fields of /proc/<pid>/stat: state letter, session id, start time (clock
+ * ticks since boot). FALSE when the process does not exist. */
+gboolean vb_qemu_proc_stat (GPid pid, char *state, int *session, guint64 *start_time);
+
+/* ---- vb-qemu-domain.c ---- */
+void vb_qemu_domain_ops_init (VbDomainOpsInterface *iface);
+/* Loads config_dir/\*.xml, reattaches run_dir/\*.state. */
+gboolean vb_qemu_domain_load_all (VbQemuBackend *self, GError **error);
+/* Starts the domains marked autostart (after the caps probe). */
+void vb_qemu_domain_autostart_all (VbQemuBackend *self);
+VbObj *vb_qemu_domain_new_obj (VbQemuBackend *self, VbDomainDef *def);
+void vb_qemu_emit (VbQemuBackend *self, VbObj *dom, int event, int detail);
+
+G_END_DECLS

@@ -1,0 +1,1046 @@
+/* QEMU processes: start, stop, exit detection, QMP events, state files,
+ * reattach. See README.md in this folder for the process model. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+
+#include "vb-qemu-command.h"
+#include "vb-qemu-process.h"
+#include "vb-state-dir.h"
+
+/* How long QEMU gets to leave after `quit`, and after SIGTERM. */
+#define QUIT_GRACE_MS 1000
+#define TERM_GRACE_MS 3000
+#define GRACEFUL_TIMEOUT_MS 10000
+
+static void on_qmp_event (VbQmp *qmp, const char *name, JsonObject *data, gint64 timestamp, VbObj *dom);
+static void on_qmp_closed (VbQmp *qmp, GError *error, VbObj *dom);
+static gboolean on_pidfd (int fd, GIOCondition condition, gpointer user_data);
+
+/* ---- paths ---- */
+
+static char *
+run_file (VbObj *dom, const char *file)
+{
+  VbQemuDom *d = vb_qemu_dom (dom);
+  g_autofree char *dir = vb_qemu_domain_run_dir (d->backend, dom->name);
+  return g_build_filename (dir, file, NULL);
+}
+
+/* Removes the per-domain runtime directory (sockets, pidfile) and the
+ * state file: nothing of a stopped QEMU stays behind. */
+static void
+remove_runtime_files (VbQemuBackend *self, const char *name)
+{
+  g_autofree char *dir = vb_qemu_domain_run_dir (self, name);
+  g_autofree char *state = vb_qemu_domain_state_path (self, name);
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *entry;
+
+  while (d != NULL && (entry = g_dir_read_name (d)) != NULL) {
+    g_autofree char *path = g_build_filename (dir, entry, NULL);
+    if (unlink (path) < 0 && errno != ENOENT)
+      g_warning ("cannot remove %s: %s", path, g_strerror (errno));
+  }
+  if (rmdir (dir) < 0 && errno != ENOENT)
+    g_warning ("cannot remove %s: %s", dir, g_strerror (errno));
+  vb_file_remove (state, NULL);
+}
+
+/* ---- per-domain data ---- */
+
+static void
+fail_exit_waiters (VbQemuDom *d, const char *message)
+{
+  g_autoptr(GPtrArray) waiters = g_steal_pointer (&d->exit_waiters);
+
+  d->exit_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; waiters && i < waiters->len; i++)
+    g_task_return_new_error (g_ptr_array_index (waiters, i), VB_ERROR, VB_ERROR_FAILED, "%s", message);
+}
+
+static void
+complete_exit_waiters (VbQemuDom *d)
+{
+  g_autoptr(GPtrArray) waiters = g_steal_pointer (&d->exit_waiters);
+
+  d->exit_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; waiters && i < waiters->len; i++)
+    g_task_return_boolean (g_ptr_array_index (waiters, i), TRUE);
+}
+
+/* Stops watching the process and talking to it (it may keep running). */
+static void
+release_process (VbQemuDom *d)
+{
+  g_clear_handle_id (&d->pidfd_watch, g_source_remove);
+  g_clear_handle_id (&d->kill_timer, g_source_remove);
+  if (d->pidfd >= 0)
+    close (d->pidfd);
+  d->pidfd = -1;
+  if (d->qmp != NULL) {
+    g_signal_handlers_disconnect_by_data (d->qmp, d->dom);
+    vb_qmp_close (d->qmp);
+    g_clear_object (&d->qmp);
+  }
+  d->kill_stage = 0;
+}
+
+void
+vb_qemu_dom_free (gpointer data)
+{
+  VbQemuDom *d = data;
+
+  release_process (d);
+  fail_exit_waiters (d, "the domain is gone");
+  g_clear_pointer (&d->exit_waiters, g_ptr_array_unref);
+  g_free (d);
+}
+
+void
+vb_qemu_process_detach (VbObj *dom)
+{
+  VbQemuDom *d = vb_qemu_dom (dom);
+
+  if (d == NULL)
+    return;
+  release_process (d);
+  fail_exit_waiters (d, "virtbusd is shutting down");
+}
+
+/* ---- state ---- */
+
+static VbDomainDef *
+live_def (VbObj *dom)
+{
+  return dom->def;
+}
+
+static void
+set_state (VbObj *dom, int state, int reason)
+{
+  vb_obj_set_state (dom, state, reason, dom->id);
+  if (vb_qemu_dom (dom)->pid > 0)
+    vb_qemu_process_save_state (dom, NULL);
+}
+
+gboolean
+vb_qemu_process_save_state (VbObj *dom, GError **error)
+{
+  VbQemuDom *d = vb_qemu_dom (dom);
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *xml = vb_domain_def_format (live_def (dom), 0);
+  g_autofree char *qmp = run_file (dom, "qmp.sock");
+  g_autofree char *path = vb_qemu_domain_state_path (d->backend, dom->name);
+  g_autofree char *text = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "pid");
+  json_builder_add_int_value (b, d->pid);
+  json_builder_set_member_name (b, "start-time");
+  json_builder_add_int_value (b, (gint64) d->start_time);
+  json_builder_set_member_name (b, "qmp");
+  json_builder_add_string_value (b, qmp);
+  json_builder_set_member_name (b, "id");
+  json_builder_add_int_value (b, dom->id);
+  json_builder_set_member_name (b, "state");
+  json_builder_add_int_value (b, dom->state);
+  json_builder_set_member_name (b, "reason");
+  json_builder_add_int_value (b, dom->reason);
+  json_builder_set_member_name (b, "persistent");
+  json_builder_add_boolean_value (b, dom->persistent);
+  json_builder_set_member_name (b, "guest-shutdown");
+  json_builder_add_boolean_value (b, d->guest_shutdown);
+  json_builder_set_member_name (b, "xml");
+  json_builder_add_string_value (b, xml);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  text = json_generator_to_data (gen, NULL);
+  if (!vb_file_write_atomic (path, text, -1, 0600, error)) {
+    g_warning ("cannot save the state of domain '%s'", dom->name);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* The domain's QEMU is gone: the run is over. The persistent config
+ * becomes current again and a transient domain disappears (after its
+ * event, so its path is still valid for clients). */
+static void
+stop_domain (VbObj *dom, int reason, int detail)
+{
+  VbQemuDom *d = vb_qemu_dom (dom);
+  VbQemuBackend *self = d->backend;
+  g_autoptr(VbObj) hold = g_object_ref (dom);
+
+  if (dom->newdef != NULL) {
+    gpointer newdef = dom->newdef;
+    dom->newdef = NULL;
+    vb_obj_set_def (dom, newdef);
+  }
+  live_def (dom)->id = -1;
+  d->pid = 0;
+  d->stop_cause = VB_QEMU_STOP_NONE;
+  d->guest_shutdown = FALSE;
+  d->fake_reboot = FALSE;
+  vb_obj_set_state (dom, VB_DOMAIN_SHUTOFF, reason, -1);
+  vb_obj_set_updated (dom, FALSE);
+  vb_qemu_emit (self, dom, VB_QEMU_EV_STOPPED, detail);
+  complete_exit_waiters (d);
+  if (!dom->persistent)
+    vb_backend_remove_object (VB_BACKEND (self), dom);
+}
+
+static void
+process_exited (VbObj *dom)
+{
+  VbQemuDom *d = vb_qemu_dom (dom);
+  siginfo_t info = { 0 };
+  int reason, detail;
+
+  /* Our child (we are its subreaper) unless it survived a daemon restart. */
+  if (d->pidfd >= 0 && waitid (P_PIDFD, d->pidfd, &info, WEXITED | WNOHANG) == 0 && info.si_pid != 0)
+    g_debug ("QEMU of domain '%s' (pid %d) exited: code %d status %d", dom->name, (int) d->pid, info.si_code,
+             info.si_status);
+  release_process (d);
+  remove_runtime_files (d->backend, dom->name);
+  vb_qemu_reap_orphans ();
+
+  if (d->starting || d->silent_exit) {
+    /* A start that failed: its task reports the error, no events. */
+    d->silent_exit = FALSE;
+    d->pid = 0;
+    return;
+  }
+  switch (d->stop_cause) {
+  case VB_QEMU_STOP_DESTROY:
+    reason = VB_QEMU_SHUTOFF_DESTROYED, detail = VB_QEMU_STOPPED_DESTROYED;
+    break;
+  case VB_QEMU_STOP_SHUTDOWN:
+    reason = VB_QEMU_SHUTOFF_SHUTDOWN, detail = VB_QEMU_STOPPED_SHUTDOWN;
+    break;
+  case VB_QEMU_STOP_CRASH:
+    reason = VB_QEMU_SHUTOFF_CRASHED, detail = VB_QEMU_STOPPED_CRASHED;
+    break;
+  case VB_QEMU_STOP_NONE:
+  default:
+    if (d->guest_shutdown) {
+      reason = VB_QEMU_SHUTOFF_SHUTDOWN, detail = VB_QEMU_STOPPED_SHUTDOWN;
+    } else {
+      g_warning ("QEMU of domain '%s' died unexpectedly", dom->name);
+      reason = VB_QEMU_SHUTOFF_CRASHED, detail = VB_QEMU_STOPPED_FAILED;
+    }
+    break;
+  }
+  stop_domain (dom, reason, detail);
+}
+
+static gboolean
+on_pidfd (int fd, GIOCondition condition, gpointer user_data)
+{
+  VbObj *dom = user_data;
+
+  vb_qemu_dom (dom)->pidfd_watch = 0;
+  process_exited (dom);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+watch_process (VbObj *dom, GPid pid, GError **error)
+{
+  VbQemuDom *d = vb_qemu_dom (dom);
+  int fd = pidfd_open (pid, 0);
+
+  if (fd < 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "cannot watch QEMU process %d: %s", (int) pid,
+                 g_strerror (errno));
+    return FALSE;
+  }
+  d->pid = pid;
+  d->pidfd = fd;
+  /* The pidfd turns readable when the process exits: no polling. */
+  d->pidfd_watch = g_unix_fd_add (fd, G_IO_IN, on_pidfd, dom);
+  return TRUE;
+}
+
+static void
+attach_qmp (VbObj *dom, VbQmp *qmp)
+{
+  VbQemuDom *d = vb_qemu_dom (dom);
+
+  d->qmp = qmp;
+  g_signal_connect (qmp, "event", G_CALLBACK (on_qmp_event), dom);
+  g_signal_connect (qmp, "closed", G_CALLBACK (on_qmp_closed), dom);
+}
+
+/* ---- QMP commands ---- */
+
+static void
+on_qmp_void_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  g_autoptr(JsonNode) ret = vb_qmp_execute_finish (VB_QMP (source), result, &error);
+
+  if (error != NULL) {
+    g_task_return_error (task, error);
+    return;
+  }
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+vb_qemu_process_qmp_void (VbObj *dom, const char *command, JsonObject *args, GTask *task)
+{
+  VbQemuDom *d = vb_qemu_dom (dom);
+
+  if (d->qmp == NULL || !vb_qmp_is_connected (d->qmp)) {
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                             "cannot talk to the QEMU of domain '%s': its monitor is not connected", dom->name);
+    return;
+  }
+  vb_qmp_execute_async (d->qmp, command, args, NULL, on_qmp_void_done, g_object_ref (task));
+}
+
+static void
+on_qmp_ignored (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) ret = vb_qmp_execute_finish (VB_QMP (source), result, &error);
+  g_autofree char *command = user_data;
+
+  if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_debug ("QMP %s: %s", command, error->message);
+}
+
+/* Sends @command and does not wait: what follows comes as events. */
+static void
+qmp_send (VbObj *dom, const char *command)
+{
+  VbQemuDom *d = vb_qemu_dom (dom);
+
+  if (d->qmp != NULL && vb_qmp_is_connected (d->qmp))
+    vb_qmp_execute_async (d->qmp, command, NULL, NULL, on_qmp_ignored, g_strdup (command));
+}
+
+/* ---- stopping ---- */
+
+static gboolean
+on_kill_timer (gpointer user_data)
+{
+  VbObj *dom = user_data;
+  VbQemuDom *d = vb_qemu_dom (dom);
+  gboolean graceful = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dom), "vb-qemu-graceful"));
+
+  d->kill_timer = 0;
+  if (d->pidfd < 0)
+    return G_SOURCE_REMOVE;
+  if (d->kill_stage == 1) {
+    g_debug ("QEMU of domain '%s' ignored quit: SIGTERM", dom->name);
+    pidfd_send_signal (d->pidfd, SIGTERM, NULL, 0);
+    d->kill_stage = 2;
+    d->kill_timer = g_timeout_add (graceful ? GRACEFUL_TIMEOUT_MS : TERM_GRACE_MS, on_kill_timer, dom);
+  } else if (d->kill_stage == 2 && graceful) {
+    d->kill_stage = 0;
+    fail_exit_waiters (d, "QEMU did not exit after SIGTERM; destroy without the graceful flag to kill it");
+  } else if (d->kill_stage == 2) {
+    g_warning ("QEMU of domain '%s' ignored SIGTERM: SIGKILL", dom->name);
+    pidfd_send_signal (d->pidfd, SIGKILL, NULL, 0);
+    d->kill_stage = 3;
+  }
+  return G_SOURCE_REMOVE;
+}
+
+void
+vb_qemu_process_destroy (VbQemuBackend *self, VbObj *dom, VbQemuStopCause cause, gboolean graceful, GTask *task)
+{
+  VbQemuDom *d = vb_qemu_dom (dom);
+
+  if (d->pidfd < 0) {
+    if (task)
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_OPERATION_INVALID, "domain '%s' is not running",
+                               dom->name);
+    return;
+  }
+  if (task)
+    g_ptr_array_add (d->exit_waiters, g_object_ref (task));
+  /* Destroy wins over whatever else was underway. */
+  if (d->stop_cause == VB_QEMU_STOP_NONE || cause == VB_QEMU_STOP_DESTROY)
+    d->stop_cause = cause;
+  if (d->kill_stage > 0 && d->kill_timer != 0)
+    return;
+  g_object_set_data (G_OBJECT (dom), "vb-qemu-graceful", GINT_TO_POINTER (graceful));
+  g_clear_handle_id (&d->kill_timer, g_source_remove);
+  if (d->qmp != NULL && vb_qmp_is_connected (d->qmp)) {
+    qmp_send (dom, "quit");
+    d->kill_stage = 1;
+    d->kill_timer = g_timeout_add (QUIT_GRACE_MS, on_kill_timer, dom);
+  } else {
+    pidfd_send_signal (d->pidfd, SIGTERM, NULL, 0);
+    d->kill_stage = 2;
+    d->kill_timer = g_timeout_add (graceful ? GRACEFUL_TIMEOUT_MS : TERM_GRACE_MS, on_kill_timer, dom);
+  }
+}
+
+/* ---- QMP events ---- */
+
+/* The guest went down (power-off, reboot, panic) and the lifecycle action
+ * says to start it again: reset and continue, as a reboot. */
+static void
+restart_guest (VbObj *dom)
+{
+  vb_qemu_dom (dom)->fake_reboot = FALSE;
+  qmp_send (dom, "system_reset");
+  qmp_send (dom, "cont");
+}
+
+static void
+apply_lifecycle_action (VbObj *dom, VbDomainLifecycleAction action, VbQemuStopCause cause)
+{
+  VbQemuDom *d = vb_qemu_dom (dom);
+
+  switch (action) {
+  case VB_DOMAIN_LIFECYCLE_RESTART:
+  case VB_DOMAIN_LIFECYCLE_RENAME_RESTART:
+  case VB_DOMAIN_LIFECYCLE_COREDUMP_RESTART:
+    restart_guest (dom);
+    break;
+  case VB_DOMAIN_LIFECYCLE_PRESERVE:
+    /* Left as it is, for inspection; Destroy ends it. */
+    break;
+  case VB_DOMAIN_LIFECYCLE_DESTROY:
+  case VB_DOMAIN_LIFECYCLE_COREDUMP_DESTROY:
+  default:
+    vb_qemu_process_destroy (d->backend, dom, cause, FALSE, NULL);
+    break;
+  }
+}
+
+static void
+handle_shutdown_event (VbObj *dom, JsonObject *data)
+{
+  VbQemuDom *d = vb_qemu_dom (dom);
+  const char *reason = data && json_object_has_member (data, "reason")
+                         ? json_object_get_string_member (data, "reason") : "";
+  gboolean guest = data && json_object_has_member (data, "guest") && json_object_get_boolean_member (data, "guest");
+
+  /* Our own quit/SIGTERM, and panics (GUEST_PANICKED handles those). */
+  if (d->stop_cause != VB_QEMU_STOP_NONE || g_strcmp0 (reason, "host-qmp-quit") == 0 ||
+      g_strcmp0 (reason, "host-signal") == 0 || g_strcmp0 (reason, "guest-panic") == 0)
+    return;
+  if (g_strcmp0 (reason, "guest-reset") == 0) {
+    /* A guest reboot QEMU was told not to do itself: on_reboot decides. */
+    vb_backend_emit_domain_signal (VB_BACKEND (d->backend), dom, "Reboot", g_variant_new ("()"));
+    if (live_def (dom)->on_reboot == VB_DOMAIN_LIFECYCLE_DESTROY) {
+      d->guest_shutdown = TRUE;
+      set_state (dom, VB_DOMAIN_SHUTDOWN, VB_QEMU_SHUTDOWN_REASON_USER);
+      vb_qemu_emit (d->backend, dom, VB_QEMU_EV_SHUTDOWN, VB_QEMU_SHUTDOWN_GUEST);
+      vb_qemu_process_destroy (d->backend, dom, VB_QEMU_STOP_SHUTDOWN, FALSE, NULL);
+    } else {
+      restart_guest (dom);
+    }
+    return;
+  }
+
+  d->guest_shutdown = TRUE;
+  set_state (dom, VB_DOMAIN_SHUTDOWN, VB_QEMU_SHUTDOWN_REASON_USER);
+  vb_qemu_emit (d->backend, dom, VB_QEMU_EV_SHUTDOWN, guest ? VB_QEMU_SHUTDOWN_GUEST : VB_QEMU_SHUTDOWN_HOST);
+  if (d->fake_reboot) {
+    /* Reboot by ACPI: the guest powered off, we power it on again. */
+    restart_guest (dom);
+    return;
+  }
+  apply_lifecycle_action (dom, live_def (dom)->on_poweroff, VB_QEMU_STOP_SHUTDOWN);
+}
+
+void
+vb_qemu_process_note_paused (VbObj *dom)
+{
+  VbQemuDom *d = vb_qemu_dom (dom);
+
+  /* A guest power-off also stops the CPUs (-no-shutdown): not a pause. */
+  if (d->starting || !dom->active || dom->state != VB_DOMAIN_RUNNING || d->guest_shutdown ||
+      d->stop_cause != VB_QEMU_STOP_NONE)
+    return;
+  set_state (dom, VB_DOMAIN_PAUSED, VB_QEMU_PAUSED_USER);
+  vb_qemu_emit (d->backend, dom, VB_QEMU_EV_SUSPENDED, VB_QEMU_SUSPENDED_PAUSED);
+}
+
+void
+vb_qemu_process_note_resumed (VbObj *dom)
+{
+  VbQemuDom *d = vb_qemu_dom (dom);
+  int reason;
+
+  if (d->starting || !dom->active || dom->state == VB_DOMAIN_RUNNING || d->stop_cause != VB_QEMU_STOP_NONE)
+    return;
+  /* Running again after a power cycle counts as a boot. */
+  reason = dom->state == VB_DOMAIN_PAUSED ? VB_QEMU_RUNNING_UNPAUSED : VB_QEMU_RUNNING_BOOTED;
+  d->guest_shutdown = FALSE;
+  set_state (dom, VB_DOMAIN_RUNNING, reason);
+  vb_qemu_emit (d->backend, dom, VB_QEMU_EV_RESUMED, VB_QEMU_RESUMED_UNPAUSED);
+}
+
+static void
+on_qmp_event (VbQmp *qmp, const char *name, JsonObject *data, gint64 timestamp, VbObj *dom)
+{
+  VbQemuDom *d = vb_qemu_dom (dom);
+  VbBackend *backend = VB_BACKEND (d->backend);
+  g_autoptr(VbObj) hold = g_object_ref (dom);
+
+  g_debug ("domain '%s': QMP event %s", dom->name, name);
+  /* While starting, STOP/RESUME are the start's own (-S, then cont). */
+  if (d->starting || !dom->active)
+    return;
+
+  if (g_strcmp0 (name, "STOP") == 0) {
+    vb_qemu_process_note_paused (dom);
+  } else if (g_strcmp0 (name, "RESUME") == 0) {
+    vb_qemu_process_note_resumed (dom);
+  } else if (g_strcmp0 (name, "SHUTDOWN") == 0) {
+    handle_shutdown_event (dom, data);
+  } else if (g_strcmp0 (name, "RESET") == 0) {
+    vb_backend_emit_domain_signal (backend, dom, "Reboot", g_variant_new ("()"));
+  } else if (g_strcmp0 (name, "GUEST_PANICKED") == 0) {
+    if (dom->state != VB_DOMAIN_CRASHED) {
+      set_state (dom, VB_DOMAIN_CRASHED, VB_QEMU_CRASHED_REASON_PANICKED);
+      vb_qemu_emit (d->backend, dom, VB_QEMU_EV_CRASHED, VB_QEMU_CRASHED_PANICKED);
+      apply_lifecycle_action (dom, live_def (dom)->on_crash, VB_QEMU_STOP_CRASH);
+    }
+  } else if (g_strcmp0 (name, "SUSPEND") == 0) {
+    set_state (dom, VB_DOMAIN_PMSUSPENDED, 0);
+    vb_qemu_emit (d->backend, dom, VB_QEMU_EV_PMSUSPENDED, VB_QEMU_PMSUSPENDED_MEMORY);
+    vb_backend_emit_domain_signal (backend, dom, "PMSuspend", g_variant_new ("(i)", 0));
+  } else if (g_strcmp0 (name, "WAKEUP") == 0) {
+    if (dom->state == VB_DOMAIN_PMSUSPENDED) {
+      set_state (dom, VB_DOMAIN_RUNNING, VB_QEMU_RUNNING_WAKEUP);
+      vb_qemu_emit (d->backend, dom, VB_QEMU_EV_STARTED, VB_QEMU_STARTED_WAKEUP);
+    }
+    vb_backend_emit_domain_signal (backend, dom, "PMWakeup", g_variant_new ("(i)", 0));
+  } else if (g_strcmp0 (name, "BALLOON_CHANGE") == 0 && data && json_object_has_member (data, "actual")) {
+    guint64 kib = (guint64) json_object_get_int_member (data, "actual") / 1024;
+    vb_backend_emit_domain_signal (backend, dom, "BalloonChange", g_variant_new ("(t)", kib));
+  } else if (g_strcmp0 (name, "DEVICE_DELETED") == 0 && data && json_object_has_member (data, "device")) {
+    vb_backend_emit_domain_signal (backend, dom, "DeviceRemoved",
+                                   g_variant_new ("(s)", json_object_get_string_member (data, "device")));
+  }
+}
+
+static void
+on_qmp_closed (VbQmp *qmp, GError *error, VbObj *dom)
+{
+  /* The exit itself is reported by the pidfd; a monitor that closes while
+   * QEMU lives on leaves the domain unmanageable until it exits. */
+  g_debug ("domain '%s': QMP connection closed%s%s", dom->name, error ? ": " : "", error ? error->message : "");
+}
+
+/* ---- starting ---- */
+
+typedef struct {
+  VbObj *dom;
+  guint flags;
+  char *log_path;
+  goffset log_start;
+} StartData;
+
+static void
+start_data_free (gpointer data)
+{
+  StartData *sd = data;
+
+  g_object_unref (sd->dom);
+  g_free (sd->log_path);
+  g_free (sd);
+}
+
+/* What QEMU said about why it did not start: its log since this start. */
+static char *
+read_log_tail (StartData *sd)
+{
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_auto(GStrv) lines = NULL;
+
+  if (!g_file_get_contents (sd->log_path, &contents, &len, NULL) || (goffset) len <= sd->log_start)
+    return g_strdup ("no error message (see the log)");
+  lines = g_strsplit (contents + sd->log_start, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++) {
+    const char *line = g_strstrip (lines[i]);
+    if (*line == '\0')
+      continue;
+    if (out->len > 0)
+      g_string_append (out, "; ");
+    g_string_append (out, line);
+  }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static void
+start_failed (GTask *task, GError *error)
+{
+  StartData *sd = g_task_get_task_data (task);
+  VbQemuDom *d = vb_qemu_dom (sd->dom);
+
+  d->starting = FALSE;
+  live_def (sd->dom)->id = -1;
+  if (d->pidfd >= 0) {
+    /* Half started: make sure it is gone; its exit stays silent. */
+    d->silent_exit = TRUE;
+    pidfd_send_signal (d->pidfd, SIGKILL, NULL, 0);
+  } else {
+    /* QEMU gave up on its own: what it created stays behind otherwise. */
+    remove_runtime_files (d->backend, sd->dom->name);
+    vb_qemu_reap_orphans_soon ();
+  }
+  g_task_return_error (task, error);
+}
+
+static void
+start_finished (GTask *task)
+{
+  StartData *sd = g_task_get_task_data (task);
+  VbObj *dom = sd->dom;
+  VbQemuDom *d = vb_qemu_dom (dom);
+  VbQemuBackend *self = d->backend;
+  gboolean paused = (sd->flags & VB_QEMU_START_PAUSED) != 0;
+  int id = self->next_id++;
+
+  d->starting = FALSE;
+  /* From now on live changes must not leak into the persistent config. */
+  if (dom->persistent && dom->newdef == NULL) {
+    VbDomainDef *newdef = vb_domain_def_copy (dom->def);
+    newdef->id = -1;
+    vb_obj_set_newdef (dom, newdef);
+  }
+  live_def (dom)->id = id;
+  if (paused)
+    vb_obj_set_state (dom, VB_DOMAIN_PAUSED, VB_QEMU_PAUSED_USER, id);
+  else
+    vb_obj_set_state (dom, VB_DOMAIN_RUNNING, VB_QEMU_RUNNING_BOOTED, id);
+  vb_qemu_process_save_state (dom, NULL);
+  vb_qemu_emit (self, dom, VB_QEMU_EV_STARTED, VB_QEMU_STARTED_BOOTED);
+  if (paused)
+    vb_qemu_emit (self, dom, VB_QEMU_EV_SUSPENDED, VB_QEMU_SUSPENDED_PAUSED);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_cont_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  g_autoptr(JsonNode) ret = vb_qmp_execute_finish (VB_QMP (source), result, &error);
+
+  if (error != NULL) {
+    g_prefix_error (&error, "cannot start the guest CPUs: ");
+    start_failed (task, error);
+    return;
+  }
+  start_finished (task);
+}
+
+static void
+on_qmp_connected (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  StartData *sd = g_task_get_task_data (task);
+  GError *error = NULL;
+  VbQmp *qmp = vb_qmp_connect_finish (result, &error);
+
+  if (qmp == NULL) {
+    g_prefix_error (&error, "cannot connect to the monitor of QEMU: ");
+    start_failed (task, error);
+    return;
+  }
+  attach_qmp (sd->dom, qmp);
+  if (sd->flags & VB_QEMU_START_PAUSED) {
+    start_finished (task);
+    return;
+  }
+  vb_qmp_execute_async (qmp, "cont", NULL, NULL, on_cont_done, g_steal_pointer (&task));
+}
+
+static void
+on_daemonized (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  StartData *sd = g_task_get_task_data (task);
+  GSubprocess *proc = G_SUBPROCESS (source);
+  GError *error = NULL;
+  g_autofree char *pidfile = run_file (sd->dom, "qemu.pid");
+  g_autofree char *qmp_path = run_file (sd->dom, "qmp.sock");
+  g_autofree char *pidtext = NULL;
+  GPid pid;
+
+  g_subprocess_wait_finish (proc, result, NULL);
+  vb_qemu_reap_orphans ();
+  if (!g_subprocess_get_successful (proc)) {
+    g_autofree char *why = read_log_tail (sd);
+    start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "QEMU failed to start domain '%s': %s",
+                                     sd->dom->name, why));
+    return;
+  }
+  if (!g_file_get_contents (pidfile, &pidtext, NULL, &error)) {
+    g_prefix_error (&error, "QEMU started but left no pidfile: ");
+    start_failed (task, error);
+    return;
+  }
+  pid = atoi (pidtext);
+  if (pid <= 0 || !watch_process (sd->dom, pid, &error)) {
+    if (error == NULL)
+      error = g_error_new (VB_ERROR, VB_ERROR_FAILED, "QEMU wrote an invalid pidfile %s", pidfile);
+    start_failed (task, error);
+    return;
+  }
+  vb_qemu_proc_stat (pid, NULL, NULL, &vb_qemu_dom (sd->dom)->start_time);
+  vb_qmp_connect_async (qmp_path, NULL, on_qmp_connected, g_steal_pointer (&task));
+}
+
+/* GSubprocessLauncher child setup (between fork and exec): system mode
+ * drops root for the unprivileged QEMU user. Only async-signal-safe calls. */
+static void
+drop_privileges (gpointer user_data)
+{
+  VbQemuBackend *self = user_data;
+
+  if (setgroups (0, NULL) < 0 || setgid (self->qemu_gid) < 0 || setuid (self->qemu_uid) < 0)
+    _exit (126);
+}
+
+static void
+start_with_caps (VbQemuBackend *self, const VbQemuCaps *caps, const GError *caps_error, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  StartData *sd = g_task_get_task_data (task);
+  VbObj *dom = sd->dom;
+  const VbStateDirs *dirs = vb_backend_get_state_dirs (VB_BACKEND (self));
+  g_autofree char *run_dir = vb_qemu_domain_run_dir (self, dom->name);
+  g_autofree char *log_dir = g_build_filename (dirs->log_dir, dom->name, NULL);
+  g_autofree char *pidfile = run_file (dom, "qemu.pid");
+  g_autofree char *qmp_path = run_file (dom, "qmp.sock");
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) proc = NULL;
+  g_auto(GStrv) argv = NULL;
+  g_autofree char *cmdline = NULL;
+  g_autofree char *header = NULL;
+  GError *error = NULL;
+  VbQemuCommandContext ctx = { 0 };
+  int logfd, nullfd;
+
+  if (caps == NULL) {
+    start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "QEMU (%s) is not usable: %s", self->emulator,
+                                     caps_error ? caps_error->message : "unknown error"));
+    return;
+  }
+  if (self->user_error != NULL) {
+    start_failed (task, g_error_copy (self->user_error));
+    return;
+  }
+  if (!vb_qemu_domain_validate (live_def (dom), caps, &error)) {
+    start_failed (task, error);
+    return;
+  }
+  /* Leftovers of an earlier run would confuse QEMU and us. */
+  remove_runtime_files (self, dom->name);
+  if (g_mkdir_with_parents (run_dir, 0700) < 0) {
+    start_failed (task, g_error_new (VB_ERROR, VB_ERROR_IO, "cannot create %s: %s", run_dir,
+                                     g_strerror (errno)));
+    return;
+  }
+  /* Serial logs go to a per-domain directory: file names stay unique and
+   * an unprivileged QEMU can write there. */
+  if (g_mkdir_with_parents (log_dir, 0750) < 0) {
+    start_failed (task, g_error_new (VB_ERROR, VB_ERROR_IO, "cannot create %s: %s", log_dir,
+                                     g_strerror (errno)));
+    return;
+  }
+  if (self->qemu_user != NULL &&
+      (chown (run_dir, self->qemu_uid, self->qemu_gid) < 0 || chown (log_dir, self->qemu_uid, self->qemu_gid) < 0)) {
+    start_failed (task, g_error_new (VB_ERROR, VB_ERROR_IO, "cannot hand %s and %s to user %s: %s", run_dir,
+                                     log_dir, self->qemu_user, g_strerror (errno)));
+    return;
+  }
+
+  ctx.emulator = caps->emulator ? caps->emulator : self->emulator;
+  ctx.run_dir = run_dir;
+  ctx.log_dir = log_dir;
+  ctx.qmp_socket = qmp_path;
+  ctx.pidfile = pidfile;
+  ctx.system = vb_backend_is_system (VB_BACKEND (self));
+  ctx.daemonize = TRUE;
+  argv = vb_qemu_build_command (live_def (dom), caps, &ctx, &error);
+  if (argv == NULL) {
+    start_failed (task, error);
+    return;
+  }
+
+  logfd = open (sd->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (logfd < 0) {
+    start_failed (task, g_error_new (VB_ERROR, VB_ERROR_IO, "cannot open %s: %s", sd->log_path,
+                                     g_strerror (errno)));
+    return;
+  }
+  cmdline = g_strjoinv (" ", argv);
+  {
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+    g_autofree char *stamp = g_date_time_format_iso8601 (now);
+    header = g_strdup_printf ("%s: starting up\n%s\n", stamp, cmdline);
+  }
+  if (write (logfd, header, strlen (header)) < 0)
+    g_debug ("cannot write to %s: %s", sd->log_path, g_strerror (errno));
+  sd->log_start = lseek (logfd, 0, SEEK_END);
+  g_debug ("starting domain '%s': %s", dom->name, cmdline);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  nullfd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (nullfd >= 0)
+    g_subprocess_launcher_take_stdin_fd (launcher, nullfd);
+  g_subprocess_launcher_take_stdout_fd (launcher, dup (logfd));
+  g_subprocess_launcher_take_stderr_fd (launcher, logfd);
+  g_subprocess_launcher_set_cwd (launcher, "/");
+  if (self->qemu_user != NULL)
+    g_subprocess_launcher_set_child_setup (launcher, drop_privileges, self, NULL);
+  proc = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv, &error);
+  if (proc == NULL) {
+    g_prefix_error (&error, "cannot run %s: ", ctx.emulator);
+    start_failed (task, error);
+    return;
+  }
+  /* With -daemonize the first process exits once QEMU is ready (monitor
+   * listening) or failed: that is our start signal. */
+  g_subprocess_wait_async (proc, NULL, on_daemonized, g_steal_pointer (&task));
+}
+
+void
+vb_qemu_process_start (VbQemuBackend *self, VbObj *dom, guint flags, GTask *task)
+{
+  VbQemuDom *d = vb_qemu_dom (dom);
+  StartData *sd;
+
+  if (dom->active) {
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_OPERATION_INVALID, "domain '%s' is already running",
+                             dom->name);
+    return;
+  }
+  if (d->starting || d->pid > 0) {
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_OPERATION_INVALID, "domain '%s' is already being started",
+                             dom->name);
+    return;
+  }
+  sd = g_new0 (StartData, 1);
+  sd->dom = g_object_ref (dom);
+  sd->flags = flags;
+  sd->log_path = vb_qemu_domain_log_path (self, dom->name);
+  g_task_set_task_data (task, sd, start_data_free);
+  d->starting = TRUE;
+  d->stop_cause = VB_QEMU_STOP_NONE;
+  d->guest_shutdown = FALSE;
+  d->fake_reboot = FALSE;
+  vb_qemu_backend_when_caps_ready (self, start_with_caps, g_object_ref (task));
+}
+
+/* ---- console ---- */
+
+int
+vb_qemu_process_open_console (VbObj *dom, guint index, GError **error)
+{
+  VbQemuDom *d = vb_qemu_dom (dom);
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  int fd;
+
+  if (!dom->active || d->pid <= 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "domain '%s' is not running", dom->name);
+    return -1;
+  }
+  dir = vb_qemu_domain_run_dir (d->backend, dom->name);
+  path = vb_qemu_console_socket_path (dir, index);
+  if (!g_file_test (path, G_FILE_TEST_EXISTS)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "domain '%s' has no serial console %u", dom->name, index);
+    return -1;
+  }
+  if (strlen (path) >= sizeof addr.sun_path) {
+    g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "console socket path %s is too long", path);
+    return -1;
+  }
+  strcpy (addr.sun_path, path);
+  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 || connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0) {
+    int saved = errno;
+    if (fd >= 0)
+      close (fd);
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot connect to console %u of domain '%s': %s", index,
+                 dom->name, g_strerror (saved));
+    return -1;
+  }
+  return fd;
+}
+
+/* ---- reattach ---- */
+
+static gboolean
+cmdline_has (GPid pid, const char *needle)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/cmdline", (int) pid);
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+
+  if (!g_file_get_contents (path, &contents, &len, NULL))
+    return FALSE;
+  /* Arguments are NUL-separated. */
+  for (gsize i = 0; i < len; i++)
+    if (contents[i] == '\0')
+      contents[i] = ' ';
+  return strstr (contents, needle) != NULL;
+}
+
+static void
+on_reattach_status (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(VbObj) dom = user_data;
+  VbQemuDom *d = vb_qemu_dom (dom);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) ret = vb_qmp_execute_finish (VB_QMP (source), result, &error);
+  JsonObject *status;
+  gboolean running;
+
+  if (ret == NULL || !JSON_NODE_HOLDS_OBJECT (ret) || !dom->active) {
+    if (error)
+      g_warning ("domain '%s': query-status failed: %s", dom->name, error->message);
+    return;
+  }
+  status = json_node_get_object (ret);
+  running = json_object_get_boolean_member_with_default (status, "running", FALSE);
+  /* What changed while nobody watched is reported now. */
+  if (running && dom->state != VB_DOMAIN_RUNNING) {
+    d->guest_shutdown = FALSE;
+    set_state (dom, VB_DOMAIN_RUNNING, VB_QEMU_RUNNING_UNPAUSED);
+    vb_qemu_emit (d->backend, dom, VB_QEMU_EV_RESUMED, VB_QEMU_RESUMED_UNPAUSED);
+  } else if (!running && dom->state == VB_DOMAIN_RUNNING) {
+    const char *st = json_object_get_string_member_with_default (status, "status", "");
+    if (g_strcmp0 (st, "shutdown") == 0) {
+      d->guest_shutdown = TRUE;
+      set_state (dom, VB_DOMAIN_SHUTDOWN, VB_QEMU_SHUTDOWN_REASON_USER);
+      vb_qemu_emit (d->backend, dom, VB_QEMU_EV_SHUTDOWN, VB_QEMU_SHUTDOWN_FINISHED);
+      apply_lifecycle_action (dom, live_def (dom)->on_poweroff, VB_QEMU_STOP_SHUTDOWN);
+    } else {
+      set_state (dom, VB_DOMAIN_PAUSED, VB_QEMU_PAUSED_UNKNOWN);
+      vb_qemu_emit (d->backend, dom, VB_QEMU_EV_SUSPENDED, VB_QEMU_SUSPENDED_PAUSED);
+    }
+  }
+}
+
+static void
+on_reattach_qmp (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(VbObj) dom = user_data;
+  VbQemuDom *d = vb_qemu_dom (dom);
+  g_autoptr(GError) error = NULL;
+  VbQmp *qmp = vb_qmp_connect_finish (result, &error);
+
+  if (d->pidfd < 0) {
+    g_clear_object (&qmp);
+    return;
+  }
+  if (qmp == NULL) {
+    /* A QEMU we cannot control is not left running behind our back. */
+    g_warning ("cannot reconnect to the monitor of domain '%s': %s; stopping it", dom->name, error->message);
+    vb_qemu_process_destroy (d->backend, dom, VB_QEMU_STOP_NONE, FALSE, NULL);
+    return;
+  }
+  attach_qmp (dom, qmp);
+  vb_qmp_execute_async (qmp, "query-status", NULL, NULL, on_reattach_status, g_object_ref (dom));
+}
+
+gboolean
+vb_qemu_process_reattach (VbQemuBackend *self, const char *path, GError **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(VbDomainDef) def = NULL;
+  g_autoptr(VbObj) created = NULL;
+  JsonObject *st;
+  const char *xml, *qmp_path;
+  GPid pid;
+  guint64 start_time, now_start = 0;
+  char pstate = 0;
+  VbObj *dom;
+  VbQemuDom *d;
+  int id;
+
+  if (!json_parser_load_from_file (parser, path, error))
+    return FALSE;
+  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))) {
+    g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "%s is not a state file", path);
+    return FALSE;
+  }
+  st = json_node_get_object (json_parser_get_root (parser));
+  xml = json_object_get_string_member_with_default (st, "xml", NULL);
+  qmp_path = json_object_get_string_member_with_default (st, "qmp", NULL);
+  pid = (GPid) json_object_get_int_member_with_default (st, "pid", 0);
+  start_time = (guint64) json_object_get_int_member_with_default (st, "start-time", 0);
+  id = (int) json_object_get_int_member_with_default (st, "id", -1);
+  if (xml == NULL || qmp_path == NULL || pid <= 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "%s is incomplete", path);
+    return FALSE;
+  }
+  def = vb_domain_def_parse (xml, error);
+  if (def == NULL)
+    return FALSE;
+
+  dom = vb_backend_lookup (VB_BACKEND (self), VB_OBJ_DOMAIN, def->uuid);
+  /* The same process, not another that got its pid since. */
+  if (!vb_qemu_proc_stat (pid, &pstate, NULL, &now_start) || pstate == 'Z' || now_start != start_time ||
+      !cmdline_has (pid, def->uuid)) {
+    g_info ("QEMU of domain '%s' is gone since the last run", def->name);
+    remove_runtime_files (self, def->name);
+    if (dom != NULL)
+      vb_obj_set_state (dom, VB_DOMAIN_SHUTOFF, VB_QEMU_SHUTOFF_CRASHED, -1);
+    return TRUE;
+  }
+
+  if (dom == NULL) {
+    created = vb_qemu_domain_new_obj (self, g_steal_pointer (&def));
+    dom = created;
+  } else {
+    VbDomainDef *live = g_steal_pointer (&def);
+    VbDomainDef *persistent = dom->def;
+    /* The loaded config is the persistent one; the state file has the live one. */
+    dom->def = NULL;
+    persistent->id = -1;
+    vb_obj_set_def (dom, live);
+    vb_obj_set_newdef (dom, persistent);
+  }
+  d = vb_qemu_dom (dom);
+  d->guest_shutdown = json_object_get_boolean_member_with_default (st, "guest-shutdown", FALSE);
+  live_def (dom)->id = id;
+  if (!watch_process (dom, pid, error))
+    return FALSE;
+  d->start_time = start_time;
+  vb_obj_set_state (dom, (int) json_object_get_int_member_with_default (st, "state", VB_DOMAIN_RUNNING),
+                    (int) json_object_get_int_member_with_default (st, "reason", 0), id);
+  if (id >= self->next_id)
+    self->next_id = id + 1;
+  if (created != NULL)
+    vb_backend_add_object (VB_BACKEND (self), created);
+  vb_qmp_connect_async (qmp_path, NULL, on_reattach_qmp, g_object_ref (dom));
+  g_info ("reattached to QEMU of domain '%s' (pid %d)", dom->name, (int) pid);
+  return TRUE;
+}

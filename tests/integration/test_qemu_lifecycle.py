@@ -1,0 +1,652 @@
+"""The QEMU backend (qemu:///session) with real QEMU processes: the tiny test
+guest (tests/guest/) boots under TCG.
+
+Every test runs its own virtbusd (--driver qemu) with all state under a
+temporary root prefix. Every QEMU a test starts is accounted for: the
+fixture kills leftovers by PID, waits until they are gone, and fails the
+test when any was left, or when runtime files (sockets, pidfiles, state
+files) or zombie processes stayed behind.
+"""
+import os
+import signal
+import time
+
+import pytest
+from gi.repository import Gio, GLib
+
+import guest
+from conftest import Virtbus
+
+QEMU_PATH = "/org/libvirt/QEMU"
+CONNECT = "org.libvirt.Connect"
+DOMAIN = "org.libvirt.Domain"
+VDOMAIN = "org.virtbus.Domain"
+
+# virDomainEventType and details
+EV_DEFINED, EV_UNDEFINED, EV_STARTED, EV_SUSPENDED, EV_RESUMED, EV_STOPPED, EV_SHUTDOWN = range(7)
+DEFINED_ADDED = 0
+UNDEFINED_REMOVED = 0
+STARTED_BOOTED = 0
+SUSPENDED_PAUSED = 0
+RESUMED_UNPAUSED = 0
+STOPPED_SHUTDOWN, STOPPED_DESTROYED, STOPPED_FAILED = 0, 1, 5
+SHUTDOWN_GUEST = 1
+# virDomainState and reasons
+RUNNING, PAUSED, SHUTOFF = 1, 3, 5
+RUNNING_BOOTED, RUNNING_UNPAUSED = 1, 5
+PAUSED_USER = 1
+SHUTOFF_SHUTDOWN, SHUTOFF_DESTROYED, SHUTOFF_CRASHED = 1, 2, 3
+
+BOOT_TIMEOUT = 120
+
+pytestmark = pytest.mark.skipif(guest.missing_requirements() is not None,
+                                reason=str(guest.missing_requirements()))
+
+
+def qemu_pids(root):
+    """PIDs of the QEMU processes whose command line mentions @root."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % entry, "rb") as f:
+                argv = f.read().split(b"\0")
+            with open("/proc/%s/stat" % entry) as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if argv and argv[0].endswith(b"qemu-system-x86_64") and root.encode() in b" ".join(argv) and state != "Z":
+            pids.append(int(entry))
+    return pids
+
+
+def zombie_children(pid):
+    zombies = []
+    try:
+        tasks = os.listdir("/proc/%d/task" % pid)
+    except OSError:
+        return zombies
+    for tid in tasks:
+        try:
+            with open("/proc/%d/task/%s/children" % (pid, tid)) as f:
+                children = f.read().split()
+        except OSError:
+            continue
+        for child in children:
+            try:
+                with open("/proc/%s/stat" % child) as f:
+                    if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                        zombies.append(int(child))
+            except OSError:
+                pass
+    return zombies
+
+
+def wait_gone(pids, timeout=15):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        alive = [p for p in pids if os.path.exists("/proc/%d" % p) and not is_zombie(p)]
+        if not alive:
+            return
+        time.sleep(0.02)
+    raise AssertionError("processes %r still alive" % pids)
+
+
+def is_zombie(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return False
+
+
+def drain(console, seconds=0.02):
+    try:
+        console._receive(seconds)
+    except EOFError:
+        time.sleep(seconds)
+
+
+class Qemu:
+    """Helpers around a virtbusd serving qemu:///session."""
+
+    def __init__(self, vb, root):
+        self.vb = vb
+        self.root = root
+        self.run_dir = os.path.join(root, "runtime", "virtbus", "qemu")
+        self.config_dir = os.path.join(root, "config", "virtbus", "qemu")
+
+    def connect(self, method, signature="", *args, **kw):
+        return self.vb.call1(QEMU_PATH, CONNECT, method, signature, *args, **kw)
+
+    def dom(self, path, method, signature="", *args, **kw):
+        return self.vb.call(path, DOMAIN, method, signature, *args, **kw)
+
+    def state(self, path):
+        return tuple(self.vb.call1(path, DOMAIN, "GetState", "u", 0))
+
+    def define(self, name, **kw):
+        return self.connect("DomainDefineXML", "s", guest.domain_xml(name, **kw))
+
+    def start(self, path):
+        self.dom(path, "Create", "u", 0, timeout=60000)
+
+    def console(self, path, index=0):
+        (handle,), fds = self.vb.call(path, VDOMAIN, "OpenConsole", "uu", index, 0, fd_list=Gio.UnixFDList())
+        return guest.Console(fds.get(handle))
+
+    def boot(self, name, **kw):
+        """Define, start and wait for the guest to answer on its console."""
+        path = self.define(name, **kw)
+        self.start(path)
+        con = self.console(path)
+        con.wait_ready(BOOT_TIMEOUT)
+        return path, con
+
+    def pid(self, name):
+        with open(os.path.join(self.run_dir, name, "qemu.pid")) as f:
+            return int(f.read())
+
+    def wait_event(self, path, event, detail, timeout=30, console=None):
+        if console is None:
+            return self.vb.wait_signal("DomainEvent", lambda s: s[3] == (path, event, detail), timeout=timeout)
+        # Keep reading the console meanwhile: a console nobody reads blocks
+        # the guest's UART (see tests/guest/README.md).
+        deadline = time.monotonic() + timeout
+        while (event, detail) not in self.events(path):
+            assert time.monotonic() < deadline, "no event %r; got %r" % ((event, detail), self.events(path))
+            drain(console)
+        return self.vb.wait_signal("DomainEvent", lambda s: s[3] == (path, event, detail), timeout=1)
+
+    def events(self, path):
+        """The (event, detail) pairs recorded for @path so far (in order)."""
+        self.vb.pump()
+        return [(s[3][1], s[3][2]) for s in self.vb.signals if s[2] == "DomainEvent" and s[3][0] == path]
+
+    def runtime_leftovers(self):
+        left = []
+        for dirpath, _, files in os.walk(self.run_dir):
+            left += [os.path.join(dirpath, f) for f in files]
+        return left
+
+
+@pytest.fixture
+def qemu(bus, tmp_root):
+    root = os.path.join(tmp_root, "root")
+    os.makedirs(root)
+    vb = Virtbus(bus, root, args=["--driver", "qemu"])
+    q = Qemu(vb, root)
+    yield q
+    # Whatever the test left running is killed by PID (while virtbusd, its
+    # subreaper, is still there to reap it), then accounted for.
+    leftovers = qemu_pids(root)
+    for pid in leftovers:
+        os.kill(pid, signal.SIGKILL)
+    wait_gone(leftovers)
+    daemon_pid = vb.proc.pid if vb.proc else None
+    if daemon_pid:
+        deadline = time.monotonic() + 5
+        while zombie_children(daemon_pid) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        zombies = zombie_children(daemon_pid)
+    else:
+        zombies = []
+    code = vb.stop()
+    vb.close()
+    assert code in (0, None), "virtbusd exited with %s; log:\n%s" % (code, vb.read_log())
+    assert leftovers == [], "the test left QEMU processes running: %r" % leftovers
+    assert zombies == [], "virtbusd left zombie children: %r" % zombies
+    assert q.runtime_leftovers() == [], "runtime files left behind: %r" % q.runtime_leftovers()
+
+
+def test_connect_is_exported(qemu):
+    objs = qemu.vb.managed_objects()
+    assert CONNECT in objs[QEMU_PATH]
+    assert qemu.connect("GetCapabilities").startswith("<capabilities")
+    # libvirt's version encoding of the probed QEMU (7.2 → 7002xxx)
+    assert qemu.vb.properties(QEMU_PATH, CONNECT)["Version"] >= 1000000
+
+
+def test_define_start_console_destroy(qemu):
+    vb = qemu.vb
+    path = qemu.define("vm1")
+    qemu.wait_event(path, EV_DEFINED, DEFINED_ADDED)
+    props = vb.properties(path, DOMAIN)
+    assert props["Persistent"] is True and props["Active"] is False
+    assert qemu.state(path) == (SHUTOFF, 0)
+    # The definition is stored, atomically, in the config dir.
+    assert os.path.exists(os.path.join(qemu.config_dir, "vm1.xml"))
+
+    t0 = time.monotonic()
+    qemu.start(path)
+    qemu.wait_event(path, EV_STARTED, STARTED_BOOTED)
+    assert qemu.state(path) == (RUNNING, RUNNING_BOOTED)
+    props = vb.properties(path, DOMAIN)
+    assert props["Active"] is True and props["Id"] >= 1
+    pid = qemu.pid("vm1")
+    assert pid in qemu_pids(qemu.root)
+    assert "<domain type='qemu' id='%d'>" % props["Id"] in qemu.dom(path, "GetXMLDesc", "u", 0)[0]
+
+    con = qemu.console(path)
+    con.wait_ready(BOOT_TIMEOUT)
+    con.echo("hello-from-the-host")
+    status, out = con.run("echo $((6 * 7))")
+    assert (status, out.strip().splitlines()[-1]) == (0, "42")
+    assert time.monotonic() - t0 < BOOT_TIMEOUT
+
+    t1 = time.monotonic()
+    qemu.dom(path, "Destroy", "u", 0)
+    # Destroy returns once the process is gone.
+    assert time.monotonic() - t1 < 3
+    assert not os.path.exists("/proc/%d" % pid) or is_zombie(pid) is False
+    qemu.wait_event(path, EV_STOPPED, STOPPED_DESTROYED)
+    assert qemu.state(path) == (SHUTOFF, SHUTOFF_DESTROYED)
+    assert vb.properties(path, DOMAIN)["Active"] is False
+    assert vb.properties(path, DOMAIN)["Id"] == 0xFFFFFFFF
+    con.close()
+    assert qemu.runtime_leftovers() == []
+    assert qemu_pids(qemu.root) == []
+
+
+def test_suspend_resume(qemu):
+    path, con = qemu.boot("vm1")
+    qemu.vb.clear_signals()
+
+    qemu.dom(path, "Suspend")
+    assert qemu.state(path) == (PAUSED, PAUSED_USER)
+    qemu.wait_event(path, EV_SUSPENDED, SUSPENDED_PAUSED, timeout=2)
+    # A paused guest does not answer.
+    con.send_line("echo while-paused")
+    with pytest.raises(TimeoutError):
+        con.read_line("while-paused", timeout=1.0)
+    name, msg = qemu.vb.error(path, DOMAIN, "Suspend")
+    assert name == "org.libvirt.Error" and "not running" in msg
+
+    qemu.dom(path, "Resume")
+    assert qemu.state(path) == (RUNNING, RUNNING_UNPAUSED)
+    qemu.wait_event(path, EV_RESUMED, RESUMED_UNPAUSED, timeout=2)
+    con.read_line("while-paused", timeout=30)
+    name, msg = qemu.vb.error(path, DOMAIN, "Resume")
+    assert name == "org.libvirt.Error" and "not paused" in msg
+    # Exactly one event each.
+    assert qemu.events(path) == []
+
+    qemu.dom(path, "Destroy", "u", 0)
+    con.close()
+
+
+def test_acpi_shutdown_events_in_order(qemu):
+    path, con = qemu.boot("vm1")
+    pid = qemu.pid("vm1")
+    qemu.vb.clear_signals()
+
+    qemu.dom(path, "Shutdown", "u", 0)
+    qemu.wait_event(path, EV_STOPPED, STOPPED_SHUTDOWN, timeout=60, console=con)
+    # Recorded before STOPPED and dropped by wait_signal: look at the order
+    # on the full record instead.
+    assert qemu.state(path) == (SHUTOFF, SHUTOFF_SHUTDOWN)
+    assert qemu.vb.properties(path, DOMAIN)["Active"] is False
+    wait_gone([pid])
+    con.close()
+
+
+def test_shutdown_event_sequence(qemu):
+    path, con = qemu.boot("vm1")
+    qemu.vb.clear_signals()
+    qemu.dom(path, "Shutdown", "u", 1)  # VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN
+    deadline = time.monotonic() + 60
+    while (EV_STOPPED, STOPPED_SHUTDOWN) not in qemu.events(path):
+        assert time.monotonic() < deadline, qemu.events(path)
+        drain(con)
+    assert qemu.events(path) == [(EV_SHUTDOWN, SHUTDOWN_GUEST), (EV_STOPPED, STOPPED_SHUTDOWN)]
+    con.close()
+
+
+def test_shutdown_by_agent_is_not_supported(qemu):
+    path, con = qemu.boot("vm1")
+    name, msg = qemu.vb.error(path, DOMAIN, "Shutdown", "u", 2)  # GUEST_AGENT
+    assert name == "org.libvirt.Error" and "not supported yet" in msg
+    assert qemu.state(path)[0] == RUNNING
+    qemu.dom(path, "Destroy", "u", 0)
+    con.close()
+
+
+def test_reboot_keeps_the_domain_running(qemu):
+    path, con = qemu.boot("vm1")
+    pid = qemu.pid("vm1")
+    _, first_boot = con.run("cat /proc/sys/kernel/random/boot_id")
+    qemu.vb.clear_signals()
+
+    qemu.dom(path, "Reboot", "u", 0)
+    deadline = time.monotonic() + 60
+    while not any(s[2] == "Reboot" and s[0] == path for s in qemu.vb.signals):
+        assert time.monotonic() < deadline, qemu.vb.signals
+        drain(con)
+        qemu.vb.pump()
+    # Same QEMU, guest booted afresh.
+    con.wait_ready(BOOT_TIMEOUT)
+    _, second_boot = con.run("cat /proc/sys/kernel/random/boot_id")
+    assert first_boot.strip() != second_boot.strip()
+    assert qemu.pid("vm1") == pid
+    assert qemu.state(path)[0] == RUNNING
+    assert (EV_STOPPED, STOPPED_SHUTDOWN) not in qemu.events(path)
+
+    qemu.dom(path, "Destroy", "u", 0)
+    con.close()
+
+
+def test_reset(qemu):
+    path, con = qemu.boot("vm1")
+    qemu.vb.clear_signals()
+    qemu.dom(path, "Reset", "u", 0)
+    qemu.vb.wait_signal("Reboot", lambda s: s[0] == path, timeout=10, interface=DOMAIN)
+    con.wait_ready(BOOT_TIMEOUT)
+    assert qemu.state(path)[0] == RUNNING
+    qemu.dom(path, "Destroy", "u", 0)
+    con.close()
+
+
+def test_qemu_killed_externally_is_reported(qemu):
+    path, con = qemu.boot("vm1")
+    pid = qemu.pid("vm1")
+    qemu.vb.clear_signals()
+
+    t0 = time.monotonic()
+    os.kill(pid, signal.SIGKILL)
+    qemu.wait_event(path, EV_STOPPED, STOPPED_FAILED, timeout=5)
+    # Noticed through the pidfd, not by polling.
+    assert time.monotonic() - t0 < 1.0
+    assert qemu.state(path) == (SHUTOFF, SHUTOFF_CRASHED)
+    assert qemu.vb.properties(path, DOMAIN)["Active"] is False
+    wait_gone([pid])
+    assert qemu.runtime_leftovers() == []
+    # And it can be started again.
+    qemu.start(path)
+    assert qemu.state(path)[0] == RUNNING
+    qemu.dom(path, "Destroy", "u", 0)
+    con.close()
+
+
+def test_transient_domain_vanishes(qemu):
+    vb = qemu.vb
+    path = qemu.connect("DomainCreateXML", "su", guest.domain_xml("tvm"), 0, timeout=60000)
+    props = vb.properties(path, DOMAIN)
+    assert props["Persistent"] is False and props["Active"] is True
+    assert not os.path.exists(os.path.join(qemu.config_dir, "tvm.xml"))
+    name, msg = vb.error(path, DOMAIN, "Undefine", "u", 0)
+    assert name == "org.libvirt.Error" and "transient" in msg
+    vb.clear_signals()
+
+    qemu.dom(path, "Destroy", "u", 0)
+    vb.wait_signal("InterfacesRemoved", lambda s: s[3][0] == path, timeout=5)
+    name, msg = vb.error(QEMU_PATH, CONNECT, "DomainLookupByName", "s", "tvm")
+    assert name == "org.libvirt.Error" and "tvm" in msg
+
+
+def test_bad_definitions_are_refused_with_clear_errors(qemu):
+    vb = qemu.vb
+    name, msg = vb.error(QEMU_PATH, CONNECT, "DomainDefineXML", "s", "<domain type='qemu'><name>x</name>")
+    assert name == "org.libvirt.Error" and msg
+
+    xml = guest.domain_xml("weird").replace("<devices>", "<devices>\n    <frobnicator/>")
+    name, msg = vb.error(QEMU_PATH, CONNECT, "DomainDefineXML", "s", xml)
+    assert name == "org.libvirt.Error" and "frobnicator" in msg
+
+    xml = guest.domain_xml("xen").replace("<domain type='qemu'>", "<domain type='xen'>")
+    name, msg = vb.error(QEMU_PATH, CONNECT, "DomainDefineXML", "s", xml)
+    assert name == "org.libvirt.Error" and ("xen" in msg or "not supported" in msg)
+
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        xml = guest.domain_xml("kvm").replace("<domain type='qemu'>", "<domain type='kvm'>")
+        name, msg = vb.error(QEMU_PATH, CONNECT, "DomainDefineXML", "s", xml)
+        assert name == "org.libvirt.Error" and "KVM is not available" in msg
+
+    # Nothing was defined by the failures.
+    assert vb.call1(QEMU_PATH, CONNECT, "ListDomains", "u", 0) == []
+    assert os.listdir(qemu.config_dir) == ["autostart"]
+
+    path = qemu.define("vm1")
+    name, msg = vb.error(path, DOMAIN, "Suspend")
+    assert name == "org.libvirt.Error" and "not running" in msg
+    name, msg = vb.error(path, DOMAIN, "Destroy", "u", 0)
+    assert name == "org.libvirt.Error" and "not running" in msg
+    name, msg = vb.error(path, VDOMAIN, "OpenConsole", "uu", 0, 0)
+    assert name == "org.libvirt.Error" and "not running" in msg
+    name, msg = vb.error(path, DOMAIN, "Create", "u", 1 << 20)
+    assert name == "org.libvirt.Error"
+
+
+def test_definitions_and_autostart_persist_across_restart(qemu):
+    vb = qemu.vb
+    p1 = qemu.define("keep1")
+    p2 = qemu.define("auto1")
+    vb.set_property(p2, DOMAIN, "Autostart", GLib.Variant("b", True))
+    assert vb.properties(p2, DOMAIN)["Autostart"] is True
+    qemu.dom(p1, "SetMetadata", "isssu", 0, "a description", "", "", 0)
+
+    assert vb.stop() == 0
+    vb.clear_signals()
+    vb.start()
+    names = sorted(vb.properties(p, DOMAIN)["Name"] for p in vb.call1(QEMU_PATH, CONNECT, "ListDomains", "u", 0))
+    assert names == ["auto1", "keep1"]
+    assert qemu.dom(p1, "GetMetadata", "isu", 0, "", 0)[0] == "a description"
+    # The autostarted one comes up by itself.
+    deadline = time.monotonic() + 30
+    while qemu.state(p2)[0] != RUNNING:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert qemu.state(p1) == (SHUTOFF, 0)
+    assert vb.properties(p2, DOMAIN)["Autostart"] is True
+    qemu.dom(p2, "Destroy", "u", 0)
+
+    qemu.dom(p1, "Undefine", "u", 0)
+    assert not os.path.exists(os.path.join(qemu.config_dir, "keep1.xml"))
+
+
+def test_daemon_killed_reattaches_running_guests(qemu):
+    vb = qemu.vb
+    names = ["ra1", "ra2", "ra3"]
+    paths = {}
+    for n in names[:2]:
+        paths[n] = qemu.define(n)
+        qemu.start(paths[n])
+    # One transient domain: it only exists in its runtime state file.
+    paths["ra3"] = qemu.connect("DomainCreateXML", "su", guest.domain_xml("ra3"), 0, timeout=60000)
+    consoles = {n: qemu.console(paths[n]) for n in names}
+    for n in names:
+        consoles[n].wait_ready(BOOT_TIMEOUT * 2)
+    ids = {n: vb.properties(paths[n], DOMAIN)["Id"] for n in names}
+    pids = {n: qemu.pid(n) for n in names}
+    for c in consoles.values():
+        c.close()
+
+    old = vb.proc.pid
+    vb.proc.send_signal(signal.SIGKILL)
+    vb.proc.wait()
+    vb.proc = None
+    vb.log.close()
+    # The guests outlive the daemon.
+    assert sorted(qemu_pids(qemu.root)) == sorted(pids.values())
+    vb.clear_signals()
+    vb.start()
+    assert vb.proc.pid != old
+
+    for n in names:
+        p = paths[n]
+        props = vb.properties(p, DOMAIN)
+        assert props["Active"] is True and props["Id"] == ids[n], n
+        assert props["Persistent"] is (n != "ra3"), n
+        assert qemu.state(p)[0] == RUNNING
+        con = qemu.console(p)
+        con.wait_ready(30)
+        con.close()
+    # Still manageable: events come from the reattached monitors.
+    p = paths["ra1"]
+    qemu.dom(p, "Suspend")
+    qemu.wait_event(p, EV_SUSPENDED, SUSPENDED_PAUSED, timeout=5)
+    assert qemu.state(p) == (PAUSED, PAUSED_USER)
+    qemu.dom(p, "Resume")
+    qemu.wait_event(p, EV_RESUMED, RESUMED_UNPAUSED, timeout=5)
+    # A new domain gets a fresh id.
+    p4 = qemu.define("ra4")
+    qemu.start(p4)
+    assert vb.properties(p4, DOMAIN)["Id"] > max(ids.values())
+    qemu.dom(p4, "Destroy", "u", 0)
+    for n in names:
+        qemu.dom(paths[n], "Destroy", "u", 0)
+        qemu.wait_event(paths[n], EV_STOPPED, STOPPED_DESTROYED, timeout=5)
+    wait_gone(list(pids.values()))
+    # The transient one is gone with its process.
+    name, _ = vb.error(QEMU_PATH, CONNECT, "DomainLookupByName", "s", "ra3")
+    assert name == "org.libvirt.Error"
+
+
+def test_stale_state_after_guest_died_while_daemon_was_down(qemu):
+    vb = qemu.vb
+    path = qemu.define("gone")
+    qemu.start(path)
+    pid = qemu.pid("gone")
+    assert vb.stop() == 0
+    # QEMU keeps running without the daemon; now it dies.
+    os.kill(pid, signal.SIGKILL)
+    wait_gone([pid])
+    vb.start()
+    assert qemu.state(path) == (SHUTOFF, SHUTOFF_CRASHED)
+    assert vb.properties(path, DOMAIN)["Active"] is False
+    assert qemu.runtime_leftovers() == []
+
+
+def test_start_failure_reports_qemu_error(qemu):
+    vb = qemu.vb
+    xml = guest.domain_xml("broken").replace(guest.build_guest().kernel, "/nonexistent/vmlinux")
+    path = vb.call1(QEMU_PATH, CONNECT, "DomainDefineXML", "s", xml)
+    vb.clear_signals()
+    name, msg = vb.error(path, DOMAIN, "Create", "u", 0)
+    assert name == "org.libvirt.Error"
+    assert "/nonexistent/vmlinux" in msg
+    assert qemu.state(path)[0] == SHUTOFF
+    assert vb.properties(path, DOMAIN)["Active"] is False
+    assert (EV_STARTED, STARTED_BOOTED) not in qemu.events(path)
+    assert qemu_pids(qemu.root) == []
+    # A transient domain that could not start does not stay behind.
+    name, msg = vb.error(QEMU_PATH, CONNECT, "DomainCreateXML", "su",
+                         guest.domain_xml("tbroken").replace(guest.build_guest().kernel, "/nonexistent/vmlinux"),
+                         0)
+    assert name == "org.libvirt.Error"
+    name, _ = vb.error(QEMU_PATH, CONNECT, "DomainLookupByName", "s", "tbroken")
+    assert name == "org.libvirt.Error"
+
+
+def test_undefine_running_domain_and_rename(qemu):
+    vb = qemu.vb
+    path = qemu.define("und")
+    qemu.start(path)
+    name, msg = vb.error(path, DOMAIN, "Rename", "su", "other", 0)
+    assert name == "org.libvirt.Error" and "active" in msg
+    vb.clear_signals()
+    qemu.dom(path, "Undefine", "u", 0)
+    qemu.wait_event(path, EV_UNDEFINED, UNDEFINED_REMOVED, timeout=2)
+    props = vb.properties(path, DOMAIN)
+    assert props["Persistent"] is False and props["Active"] is True
+    assert not os.path.exists(os.path.join(qemu.config_dir, "und.xml"))
+    qemu.dom(path, "Destroy", "u", 0)
+    vb.wait_signal("InterfacesRemoved", lambda s: s[3][0] == path, timeout=5)
+
+    path = qemu.define("before")
+    qemu.dom(path, "Rename", "su", "after", 0)
+    assert vb.properties(path, DOMAIN)["Name"] == "after"
+    assert os.path.exists(os.path.join(qemu.config_dir, "after.xml"))
+    assert not os.path.exists(os.path.join(qemu.config_dir, "before.xml"))
+    assert vb.stop() == 0
+    vb.start()
+    names = [vb.properties(p, DOMAIN)["Name"] for p in vb.call1(QEMU_PATH, CONNECT, "ListDomains", "u", 0)]
+    assert names == ["after"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="dropping privileges needs root")
+def test_system_mode_runs_qemu_unprivileged_and_sandboxed(tmp_root):
+    import subprocess
+    from conftest import Bus, virtbusd_path
+    os.chmod(tmp_root, 0o711)
+    root = os.path.join(tmp_root, "root")
+    # On a real host /run and /var/log are world-traversable.
+    for d in ("run", "var/log"):
+        os.makedirs(os.path.join(root, d), mode=0o755)
+    bus = Bus(tmp_root, kind="system")
+    env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=bus.address)
+    env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+    log = open(os.path.join(tmp_root, "virtbusd.log"), "wb")
+    daemon = subprocess.Popen([virtbusd_path(), "--system", "--root-prefix", root, "--driver", "qemu",
+                               "--qemu-user", "nobody", "--verbose"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    conn = bus.connection
+    pid = None
+
+    def call(path, iface, method, sig, *args):
+        return conn.call_sync("org.libvirt", path, iface, method, GLib.Variant("(%s)" % sig, args), None,
+                              Gio.DBusCallFlags.NONE, 60000, None).unpack()
+
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                path = call(QEMU_PATH, CONNECT, "DomainDefineXML", "s", guest.domain_xml("sysvm"))[0]
+                break
+            except GLib.Error:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+        call(path, DOMAIN, "Create", "u", 0)
+        pid = int(open(os.path.join(root, "run", "virtbus", "qemu", "sysvm", "qemu.pid")).read())
+        with open("/proc/%d/status" % pid) as f:
+            uids = [l for l in f if l.startswith("Uid:")][0].split()[1:]
+        assert set(uids) == {str(65534)}
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            argv = f.read().split(b"\0")
+        assert b"-sandbox" in argv
+        reply, fds = conn.call_with_unix_fd_list_sync(
+            "org.libvirt", path, VDOMAIN, "OpenConsole", GLib.Variant("(uu)", (0, 0)), None,
+            Gio.DBusCallFlags.NONE, 10000, None, None)
+        con = guest.Console(fds.get(reply.unpack()[0]))
+        con.wait_ready(BOOT_TIMEOUT)
+        con.close()
+        call(path, DOMAIN, "Destroy", "u", 0)
+        wait_gone([pid])
+        pid = None
+    finally:
+        if pid is not None and os.path.exists("/proc/%d" % pid):
+            os.kill(pid, signal.SIGKILL)
+            wait_gone([pid])
+        daemon.terminate()
+        assert daemon.wait(10) == 0
+        log.close()
+        bus.stop()
+
+
+def test_guest_panic_honours_on_crash_destroy(qemu):
+    path, con = qemu.boot("vm1", on_crash="destroy")
+    pid = qemu.pid("vm1")
+    qemu.vb.clear_signals()
+    con.send_line("panic")
+    deadline = time.monotonic() + 120
+    while (EV_STOPPED, 2) not in qemu.events(path):
+        assert time.monotonic() < deadline, qemu.events(path)
+        drain(con)
+    # CRASHED/PANICKED, then STOPPED/CRASHED (on_crash=destroy)
+    assert qemu.events(path) == [(8, 0), (EV_STOPPED, 2)]
+    assert qemu.state(path) == (SHUTOFF, SHUTOFF_CRASHED)
+    wait_gone([pid])
+    con.close()
+
+
+def test_guest_panic_honours_on_crash_preserve(qemu):
+    path, con = qemu.boot("vm1", on_crash="preserve")
+    qemu.vb.clear_signals()
+    con.send_line("panic")
+    qemu.wait_event(path, 8, 0, timeout=120, console=con)  # CRASHED/PANICKED
+    assert qemu.state(path) == (6, 1)        # crashed/panicked
+    qemu.vb.pump(0.5)
+    assert qemu.state(path) == (6, 1)
+    assert qemu.events(path) == []
+    qemu.dom(path, "Destroy", "u", 0)
+    qemu.wait_event(path, EV_STOPPED, STOPPED_DESTROYED, timeout=5)
+    con.close()
