@@ -1,0 +1,2301 @@
+/* virtbusctl: a virsh-like command-line client of virtbusd, built only on
+ * libvirtbus-1.0.
+ *
+ * Exit codes (also in virtbusctl(1)):
+ *   0 success
+ *   1 the daemon refused or failed the operation
+ *   2 usage error (unknown command, missing or bad argument)
+ *   3 no such object (domain, network, pool, volume, …)
+ *   4 cannot connect (bad URI, no daemon, ssh failed)
+ *   5 not authorized
+ *   6 not available on this connection (e.g. console, migrate)
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <glib-unix.h>
+#include <json-glib/json-glib.h>
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "virtbus.h"
+
+enum {
+  EXIT_OK = 0,
+  EXIT_FAILED = 1,
+  EXIT_USAGE = 2,
+  EXIT_NOT_FOUND = 3,
+  EXIT_CONNECT = 4,
+  EXIT_DENIED = 5,
+  EXIT_UNAVAILABLE = 6,
+};
+
+typedef struct {
+  const char *uri;
+  gboolean json;
+  VirtbusClient *client;
+} Ctx;
+
+typedef struct {
+  GStrv argv; /* the positional arguments left after options were taken */
+  GHashTable *opts; /* "--name" → value ("" for switches) */
+} Args;
+
+typedef int (*CmdFunc) (Ctx *ctx, Args *args);
+
+typedef struct {
+  const char *name;
+  CmdFunc func;
+  const char *usage;
+  const char *help;
+  const char *value_opts; /* options taking a value, space separated */
+} Cmd;
+
+/* ---- messages and exit codes ---- */
+
+static int
+exit_code_for (const GError *error)
+{
+  if (error->domain != VIRTBUS_ERROR)
+    return EXIT_FAILED;
+  switch (error->code) {
+  case VIRTBUS_ERROR_NOT_AUTHORIZED:
+  case VIRTBUS_ERROR_AUTH_CANCELLED:
+    return EXIT_DENIED;
+  case VIRTBUS_ERROR_NOT_SUPPORTED:
+    return EXIT_UNAVAILABLE;
+  case VIRTBUS_ERROR_NOT_FOUND:
+    return EXIT_NOT_FOUND;
+  case VIRTBUS_ERROR_NO_SERVICE:
+  case VIRTBUS_ERROR_INVALID_URI:
+  case VIRTBUS_ERROR_DISCONNECTED:
+    return EXIT_CONNECT;
+  default:
+    return EXIT_FAILED;
+  }
+}
+
+static int
+fail (GError *error)
+{
+  int code = exit_code_for (error);
+
+  g_printerr (_("error: %s\n"), error->message);
+  g_error_free (error);
+  return code;
+}
+
+G_GNUC_PRINTF (2, 3) static int
+failf (int code, const char *format, ...)
+{
+  va_list ap;
+  g_autofree char *msg = NULL;
+
+  va_start (ap, format);
+  msg = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  g_printerr (_("error: %s\n"), msg);
+  return code;
+}
+
+/* Lets queued D-Bus signals (InterfacesAdded, PropertiesChanged) reach the
+ * library's lists after a blocking call. */
+static void
+pump (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* ---- output: aligned tables, key/value blocks, or JSON ---- */
+
+typedef struct {
+  GPtrArray *headers; /* char* */
+  GPtrArray *keys;    /* char*, JSON member names */
+  GPtrArray *rows;    /* GPtrArray of char* */
+} Table;
+
+static Table *
+table_new (const char *first_header, ...)
+{
+  Table *t = g_new0 (Table, 1);
+  va_list ap;
+
+  t->headers = g_ptr_array_new_with_free_func (g_free);
+  t->keys = g_ptr_array_new_with_free_func (g_free);
+  t->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+  va_start (ap, first_header);
+  for (const char *h = first_header; h != NULL; h = va_arg (ap, const char *)) {
+    const char *key = va_arg (ap, const char *);
+    g_ptr_array_add (t->headers, g_strdup (h));
+    g_ptr_array_add (t->keys, g_strdup (key));
+  }
+  va_end (ap);
+  return t;
+}
+
+static void
+table_free (Table *t)
+{
+  g_ptr_array_unref (t->headers);
+  g_ptr_array_unref (t->keys);
+  g_ptr_array_unref (t->rows);
+  g_free (t);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Table, table_free)
+
+static void
+table_add (Table *t, ...)
+{
+  GPtrArray *row = g_ptr_array_new_with_free_func (g_free);
+  va_list ap;
+
+  va_start (ap, t);
+  for (guint i = 0; i < t->headers->len; i++) {
+    const char *cell = va_arg (ap, const char *);
+    g_ptr_array_add (row, g_strdup (cell != NULL ? cell : ""));
+  }
+  va_end (ap);
+  g_ptr_array_add (t->rows, row);
+}
+
+static void
+print_json (JsonNode *node)
+{
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autofree char *text = NULL;
+
+  json_generator_set_pretty (gen, TRUE);
+  json_generator_set_root (gen, node);
+  text = json_generator_to_data (gen, NULL);
+  g_print ("%s\n", text);
+}
+
+/* JSON values: numbers and booleans as such, the rest as strings. */
+static void
+add_json_value (JsonBuilder *b, const char *value)
+{
+  char *end = NULL;
+  gint64 n;
+
+  if (g_str_equal (value, "yes") || g_str_equal (value, "no")) {
+    json_builder_add_boolean_value (b, g_str_equal (value, "yes"));
+    return;
+  }
+  if (value[0] != '\0' && (g_ascii_isdigit (value[0]) || (value[0] == '-' && g_ascii_isdigit (value[1])))) {
+    n = g_ascii_strtoll (value, &end, 10);
+    if (end != NULL && *end == '\0') {
+      json_builder_add_int_value (b, n);
+      return;
+    }
+  }
+  if (g_str_equal (value, "-")) {
+    json_builder_add_null_value (b);
+    return;
+  }
+  json_builder_add_string_value (b, value);
+}
+
+static void
+table_print (Ctx *ctx, Table *t)
+{
+  g_autofree gsize *widths = NULL;
+
+  if (ctx->json) {
+    g_autoptr(JsonBuilder) b = json_builder_new ();
+    g_autoptr(JsonNode) root = NULL;
+
+    json_builder_begin_array (b);
+    for (guint r = 0; r < t->rows->len; r++) {
+      GPtrArray *row = g_ptr_array_index (t->rows, r);
+      json_builder_begin_object (b);
+      for (guint c = 0; c < t->keys->len; c++) {
+        json_builder_set_member_name (b, g_ptr_array_index (t->keys, c));
+        add_json_value (b, g_ptr_array_index (row, c));
+      }
+      json_builder_end_object (b);
+    }
+    json_builder_end_array (b);
+    root = json_builder_get_root (b);
+    print_json (root);
+    return;
+  }
+
+  widths = g_new0 (gsize, t->headers->len);
+  for (guint c = 0; c < t->headers->len; c++)
+    widths[c] = g_utf8_strlen (g_ptr_array_index (t->headers, c), -1);
+  for (guint r = 0; r < t->rows->len; r++) {
+    GPtrArray *row = g_ptr_array_index (t->rows, r);
+    for (guint c = 0; c < row->len; c++)
+      widths[c] = MAX (widths[c], (gsize) g_utf8_strlen (g_ptr_array_index (row, c), -1));
+  }
+  {
+    g_autoptr(GString) line = g_string_new (" ");
+    gsize total = 1;
+    for (guint c = 0; c < t->headers->len; c++) {
+      const char *h = g_ptr_array_index (t->headers, c);
+      g_string_append (line, h);
+      if (c + 1 < t->headers->len)
+        for (gsize i = g_utf8_strlen (h, -1); i < widths[c] + 3; i++)
+          g_string_append_c (line, ' ');
+      total += widths[c] + (c + 1 < t->headers->len ? 3 : 0);
+    }
+    g_print ("%s\n", line->str);
+    for (gsize i = 0; i < total + 1; i++)
+      g_print ("-");
+    g_print ("\n");
+  }
+  for (guint r = 0; r < t->rows->len; r++) {
+    GPtrArray *row = g_ptr_array_index (t->rows, r);
+    g_autoptr(GString) line = g_string_new (" ");
+    for (guint c = 0; c < row->len; c++) {
+      const char *cell = g_ptr_array_index (row, c);
+      g_string_append (line, cell);
+      if (c + 1 < row->len)
+        for (gsize i = g_utf8_strlen (cell, -1); i < widths[c] + 3; i++)
+          g_string_append_c (line, ' ');
+    }
+    g_print ("%s\n", line->str);
+  }
+  g_print ("\n");
+}
+
+/* A "Key:   value" block, or one JSON object. */
+typedef struct {
+  GPtrArray *labels, *keys, *values;
+} Info;
+
+static Info *
+info_new (void)
+{
+  Info *i = g_new0 (Info, 1);
+
+  i->labels = g_ptr_array_new_with_free_func (g_free);
+  i->keys = g_ptr_array_new_with_free_func (g_free);
+  i->values = g_ptr_array_new_with_free_func (g_free);
+  return i;
+}
+
+static void
+info_free (Info *i)
+{
+  g_ptr_array_unref (i->labels);
+  g_ptr_array_unref (i->keys);
+  g_ptr_array_unref (i->values);
+  g_free (i);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Info, info_free)
+
+static void
+info_add (Info *i, const char *label, const char *key, const char *value)
+{
+  g_ptr_array_add (i->labels, g_strdup (label));
+  g_ptr_array_add (i->keys, g_strdup (key));
+  g_ptr_array_add (i->values, g_strdup (value != NULL ? value : "-"));
+}
+
+static void
+info_print (Ctx *ctx, Info *info)
+{
+  gsize width = 0;
+
+  if (ctx->json) {
+    g_autoptr(JsonBuilder) b = json_builder_new ();
+    g_autoptr(JsonNode) root = NULL;
+
+    json_builder_begin_object (b);
+    for (guint n = 0; n < info->keys->len; n++) {
+      json_builder_set_member_name (b, g_ptr_array_index (info->keys, n));
+      add_json_value (b, g_ptr_array_index (info->values, n));
+    }
+    json_builder_end_object (b);
+    root = json_builder_get_root (b);
+    print_json (root);
+    return;
+  }
+  for (guint n = 0; n < info->labels->len; n++)
+    width = MAX (width, (gsize) g_utf8_strlen (g_ptr_array_index (info->labels, n), -1) + 1);
+  for (guint n = 0; n < info->labels->len; n++) {
+    g_autofree char *label = g_strconcat (g_ptr_array_index (info->labels, n), ":", NULL);
+    g_print ("%-*s %s\n", (int) width + 1, label, (const char *) g_ptr_array_index (info->values, n));
+  }
+}
+
+/* Success messages ("Domain 'x' started") are for people; --json prints
+ * {"result": "ok", …} instead so scripts can parse every command. */
+G_GNUC_PRINTF (2, 3) static void
+done (Ctx *ctx, const char *format, ...)
+{
+  g_autofree char *msg = NULL;
+  va_list ap;
+
+  va_start (ap, format);
+  msg = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  if (ctx->json) {
+    g_autoptr(JsonBuilder) b = json_builder_new ();
+    g_autoptr(JsonNode) root = NULL;
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "result");
+    json_builder_add_string_value (b, "ok");
+    json_builder_set_member_name (b, "message");
+    json_builder_add_string_value (b, msg);
+    json_builder_end_object (b);
+    root = json_builder_get_root (b);
+    print_json (root);
+  } else {
+    g_print ("%s\n\n", msg);
+  }
+}
+
+
+/* Fills the "%s" of a translated message template without printf, so
+ * templates passed around as data need no format checking. */
+static char *
+subst (const char *template, const char *first, const char *second)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  const char *values[] = { first, second };
+  guint used = 0;
+
+  for (const char *p = template; *p != '\0'; p++) {
+    if (p[0] == '%' && p[1] == 's' && used < G_N_ELEMENTS (values)) {
+      g_string_append (out, values[used] != NULL ? values[used] : "");
+      used++;
+      p++;
+    } else {
+      g_string_append_c (out, *p);
+    }
+  }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static void
+done_with (Ctx *ctx, const char *template, const char *first, const char *second)
+{
+  g_autofree char *msg = subst (template, first, second);
+
+  done (ctx, "%s", msg);
+}
+
+static void
+print_text (Ctx *ctx, const char *key, const char *text)
+{
+  if (ctx->json) {
+    g_autoptr(JsonBuilder) b = json_builder_new ();
+    g_autoptr(JsonNode) root = NULL;
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, key);
+    json_builder_add_string_value (b, text);
+    json_builder_end_object (b);
+    root = json_builder_get_root (b);
+    print_json (root);
+  } else {
+    g_print ("%s%s", text, g_str_has_suffix (text, "\n") ? "" : "\n");
+  }
+}
+
+/* ---- arguments ---- */
+
+static gboolean
+opt (Args *a, const char *name)
+{
+  return g_hash_table_contains (a->opts, name);
+}
+
+static const char *
+opt_value (Args *a, const char *name)
+{
+  return g_hash_table_lookup (a->opts, name);
+}
+
+static guint
+nargs (Args *a)
+{
+  return g_strv_length (a->argv);
+}
+
+static const char *
+arg (Args *a, guint n)
+{
+  return n < nargs (a) ? a->argv[n] : NULL;
+}
+
+static int
+need_args (const Cmd *cmd, Args *a, guint min, guint max)
+{
+  if (nargs (a) < min || nargs (a) > max) {
+    g_printerr (_("error: wrong number of arguments\nusage: virtbusctl %s %s\n"), cmd->name, cmd->usage);
+    return EXIT_USAGE;
+  }
+  return EXIT_OK;
+}
+
+static char *
+read_file (const char *path, GError **error)
+{
+  char *contents = NULL;
+
+  if (!g_file_get_contents (path, &contents, NULL, error))
+    return NULL;
+  return contents;
+}
+
+static const char *
+yesno (gboolean b)
+{
+  return b ? "yes" : "no";
+}
+
+/* ---- lookups ---- */
+
+static VirtbusObject *
+find_object (Ctx *ctx, GType kind, const char *id, const char *what, int *code)
+{
+  VirtbusObject *obj;
+
+  pump ();
+  obj = virtbus_client_find (ctx->client, kind, id);
+  if (obj == NULL && kind == VIRTBUS_TYPE_DOMAIN && id[0] != '\0' && strspn (id, "0123456789") == strlen (id)) {
+    /* A number is a running domain's ID, as in virsh. */
+    GListModel *m = virtbus_client_get_domains (ctx->client);
+    for (guint i = 0; i < g_list_model_get_n_items (m) && obj == NULL; i++) {
+      g_autoptr(VirtbusDomain) d = g_list_model_get_item (m, i);
+      if (virtbus_object_get_active (VIRTBUS_OBJECT (d)) &&
+          virtbus_domain_get_id (d) == (guint) g_ascii_strtoull (id, NULL, 10))
+        obj = VIRTBUS_OBJECT (d);
+    }
+  }
+  if (obj == NULL)
+    *code = failf (EXIT_NOT_FOUND, _("failed to get %s '%s': no such object on this connection"), what, id);
+  return obj;
+}
+
+#define FIND_OR_RETURN(var, type, kind, id, what)                                         \
+  int var##_code = EXIT_OK;                                                               \
+  type *var = (type *) find_object (ctx, kind, id, what, &var##_code);                    \
+  if (var == NULL)                                                                        \
+    return var##_code
+
+static char *
+name_of (gpointer obj)
+{
+  return virtbus_object_dup_name (VIRTBUS_OBJECT (obj));
+}
+
+/* Calls a method and reports failures; returns the reply or NULL with *code set. */
+static GVariant *
+call (VirtbusObject *obj, const char *method, GVariant *params, int *code)
+{
+  GError *error = NULL;
+  GVariant *reply = virtbus_object_call_sync (obj, method, params, NULL, &error);
+
+  if (reply == NULL)
+    *code = fail (error);
+  pump ();
+  return reply;
+}
+
+static GVariant *
+connect_call (Ctx *ctx, const char *method, GVariant *params, int *code)
+{
+  GError *error = NULL;
+  GVariant *reply = virtbus_client_call_sync (ctx->client, method, params, NULL, &error);
+
+  if (reply == NULL)
+    *code = fail (error);
+  pump ();
+  return reply;
+}
+
+static VirtbusObject *
+object_from_path_reply (Ctx *ctx, GVariant *reply)
+{
+  const char *path = NULL;
+
+  g_variant_get (reply, "(&o)", &path);
+  pump ();
+  return virtbus_client_lookup_object (ctx->client, path);
+}
+
+/* ---- domains ---- */
+
+static const char *
+domain_state_string (VirtbusDomain *d, GError **error)
+{
+  VirtbusDomainState st = virtbus_domain_get_state_sync (d, NULL, NULL, error);
+
+  return error != NULL && *error != NULL ? NULL : virtbus_domain_state_to_string (st);
+}
+
+static int
+cmd_list (Ctx *ctx, Args *a)
+{
+  GListModel *m = virtbus_client_get_domains (ctx->client);
+  gboolean all = opt (a, "--all"), inactive = opt (a, "--inactive");
+  g_autoptr(Table) t = table_new ("Id", "id", "Name", "name", "State", "state", NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (m); i++) {
+    g_autoptr(VirtbusDomain) d = g_list_model_get_item (m, i);
+    gboolean active = virtbus_object_get_active (VIRTBUS_OBJECT (d));
+    g_autofree char *name = name_of (d);
+    g_autofree char *id = active ? g_strdup_printf ("%u", virtbus_domain_get_id (d)) : g_strdup ("-");
+    GError *error = NULL;
+    const char *state;
+
+    if ((active && inactive) || (!active && !all && !inactive))
+      continue;
+    state = domain_state_string (d, &error);
+    if (state == NULL)
+      return fail (error);
+    table_add (t, id, name, state);
+  }
+  table_print (ctx, t);
+  return EXIT_OK;
+}
+
+/* Reads the first number in <element …>N</element> of an XML document. */
+static char *
+xml_number (const char *xml, const char *element)
+{
+  g_autofree char *pattern = g_strdup_printf ("<%s(\\s[^>]*)?>\\s*(\\d+)\\s*</%s>", element, element);
+  g_autoptr(GRegex) re = g_regex_new (pattern, 0, 0, NULL);
+  g_autoptr(GMatchInfo) m = NULL;
+
+  if (re == NULL || !g_regex_match (re, xml, 0, &m))
+    return NULL;
+  return g_match_info_fetch (m, 2);
+}
+
+static char *
+xml_text (const char *xml, const char *element)
+{
+  g_autofree char *pattern = g_strdup_printf ("<%s(\\s[^>]*)?>([^<]*)</%s>", element, element);
+  g_autoptr(GRegex) re = g_regex_new (pattern, 0, 0, NULL);
+  g_autoptr(GMatchInfo) m = NULL;
+
+  if (re == NULL || !g_regex_match (re, xml, 0, &m))
+    return NULL;
+  return g_match_info_fetch (m, 2);
+}
+
+static int
+cmd_dominfo (Ctx *ctx, Args *a)
+{
+  FIND_OR_RETURN (d, VirtbusDomain, VIRTBUS_TYPE_DOMAIN, arg (a, 0), "domain");
+  VirtbusObject *o = VIRTBUS_OBJECT (d);
+  g_autoptr(Info) info = info_new ();
+  g_autofree char *name = name_of (d), *uuid = virtbus_object_dup_uuid (o), *xml = NULL, *id = NULL;
+  g_autofree char *vcpus = NULL, *maxmem = NULL, *curmem = NULL;
+  g_autoptr(GVariant) ostype = virtbus_object_get_dbus_property (o, "OSType");
+  GError *error = NULL;
+  const char *state;
+
+  xml = virtbus_object_get_xml_desc_sync (o, 0, NULL, &error);
+  if (xml == NULL)
+    return fail (error);
+  state = domain_state_string (d, &error);
+  if (state == NULL)
+    return fail (error);
+  vcpus = xml_number (xml, "vcpu");
+  maxmem = xml_number (xml, "memory");
+  curmem = xml_number (xml, "currentMemory");
+  id = virtbus_object_get_active (o) ? g_strdup_printf ("%u", virtbus_domain_get_id (d)) : g_strdup ("-");
+  info_add (info, _("Id"), "id", id);
+  info_add (info, _("Name"), "name", name);
+  info_add (info, _("UUID"), "uuid", uuid);
+  info_add (info, _("OS Type"), "os_type", ostype != NULL ? g_variant_get_string (ostype, NULL) : NULL);
+  info_add (info, _("State"), "state", state);
+  info_add (info, _("CPU(s)"), "vcpus", vcpus);
+  info_add (info, _("Max memory (KiB)"), "max_memory_kib", maxmem);
+  info_add (info, _("Used memory (KiB)"), "used_memory_kib", curmem != NULL ? curmem : maxmem);
+  info_add (info, _("Persistent"), "persistent", yesno (virtbus_object_get_persistent (o)));
+  info_add (info, _("Autostart"), "autostart", yesno (virtbus_object_get_autostart (o)));
+  info_print (ctx, info);
+  return EXIT_OK;
+}
+
+static int
+cmd_domstate (Ctx *ctx, Args *a)
+{
+  FIND_OR_RETURN (d, VirtbusDomain, VIRTBUS_TYPE_DOMAIN, arg (a, 0), "domain");
+  GError *error = NULL;
+  int reason = 0;
+  VirtbusDomainState st = virtbus_domain_get_state_sync (d, &reason, NULL, &error);
+
+  if (error != NULL)
+    return fail (error);
+  if (ctx->json) {
+    g_autoptr(Info) info = info_new ();
+    g_autofree char *r = g_strdup_printf ("%d", reason);
+    info_add (info, "State", "state", virtbus_domain_state_to_string (st));
+    info_add (info, "Reason", "reason", r);
+    info_print (ctx, info);
+  } else if (opt (a, "--reason")) {
+    g_print ("%s (%d)\n\n", virtbus_domain_state_to_string (st), reason);
+  } else {
+    g_print ("%s\n\n", virtbus_domain_state_to_string (st));
+  }
+  return EXIT_OK;
+}
+
+/* start, shutdown, … : one method with a (u) or () signature. */
+static int
+domain_simple (Ctx *ctx, Args *a, const char *method, gboolean takes_flags, guint flags, const char *fmt)
+{
+  FIND_OR_RETURN (d, VirtbusDomain, VIRTBUS_TYPE_DOMAIN, arg (a, 0), "domain");
+  g_autofree char *name = name_of (d);
+  g_autoptr(GVariant) reply = NULL;
+  int code = EXIT_OK;
+
+  reply = call (VIRTBUS_OBJECT (d), method, takes_flags ? g_variant_new ("(u)", flags) : NULL, &code);
+  if (reply == NULL)
+    return code;
+  done_with (ctx, fmt, name, NULL);
+  return EXIT_OK;
+}
+
+static int
+cmd_start (Ctx *ctx, Args *a)
+{
+  return domain_simple (ctx, a, "Create", TRUE, 0, _("Domain '%s' started"));
+}
+
+static int
+cmd_shutdown (Ctx *ctx, Args *a)
+{
+  return domain_simple (ctx, a, "Shutdown", TRUE, 0, _("Domain '%s' is being shutdown"));
+}
+
+static int
+cmd_reboot (Ctx *ctx, Args *a)
+{
+  return domain_simple (ctx, a, "Reboot", TRUE, 0, _("Domain '%s' is being rebooted"));
+}
+
+static int
+cmd_reset (Ctx *ctx, Args *a)
+{
+  return domain_simple (ctx, a, "Reset", TRUE, 0, _("Domain '%s' was reset"));
+}
+
+static int
+cmd_destroy (Ctx *ctx, Args *a)
+{
+  return domain_simple (ctx, a, "Destroy", TRUE, 0, _("Domain '%s' destroyed"));
+}
+
+static int
+cmd_suspend (Ctx *ctx, Args *a)
+{
+  return domain_simple (ctx, a, "Suspend", FALSE, 0, _("Domain '%s' suspended"));
+}
+
+static int
+cmd_resume (Ctx *ctx, Args *a)
+{
+  return domain_simple (ctx, a, "Resume", FALSE, 0, _("Domain '%s' resumed"));
+}
+
+static int
+cmd_managedsave (Ctx *ctx, Args *a)
+{
+  return domain_simple (ctx, a, "ManagedSave", TRUE, 0, _("Domain '%s' state saved by libvirt"));
+}
+
+static int
+cmd_undefine (Ctx *ctx, Args *a)
+{
+  return domain_simple (ctx, a, "Undefine", TRUE, 0, _("Domain '%s' has been undefined"));
+}
+
+static int
+cmd_save (Ctx *ctx, Args *a)
+{
+  FIND_OR_RETURN (d, VirtbusDomain, VIRTBUS_TYPE_DOMAIN, arg (a, 0), "domain");
+  g_autofree char *name = name_of (d);
+  g_autoptr(GVariant) reply = NULL;
+  int code = EXIT_OK;
+
+  reply = call (VIRTBUS_OBJECT (d), "Save", g_variant_new ("(ssu)", arg (a, 1), "", 0), &code);
+  if (reply == NULL)
+    return code;
+  done (ctx, _("Domain '%s' saved to %s"), name, arg (a, 1));
+  return EXIT_OK;
+}
+
+static int
+cmd_restore (Ctx *ctx, Args *a)
+{
+  g_autoptr(GVariant) reply = NULL;
+  int code = EXIT_OK;
+
+  reply = connect_call (ctx, "DomainRestore", g_variant_new ("(ssu)", arg (a, 0), "", 0), &code);
+  if (reply == NULL)
+    return code;
+  done (ctx, _("Domain restored from %s"), arg (a, 0));
+  return EXIT_OK;
+}
+
+static int
+define_like (Ctx *ctx, Args *a, const char *method, GVariant *(*params) (const char *xml), const char *fmt)
+{
+  GError *error = NULL;
+  g_autofree char *xml = read_file (arg (a, 0), &error);
+  g_autoptr(GVariant) reply = NULL;
+  g_autofree char *name = NULL;
+  VirtbusObject *obj;
+  int code = EXIT_OK;
+
+  if (xml == NULL)
+    return fail (error);
+  reply = connect_call (ctx, method, params (xml), &code);
+  if (reply == NULL)
+    return code;
+  obj = object_from_path_reply (ctx, reply);
+  name = obj != NULL ? virtbus_object_dup_name (obj) : g_strdup ("?");
+  done_with (ctx, fmt, name, arg (a, 0));
+  return EXIT_OK;
+}
+
+static GVariant *
+params_s (const char *xml)
+{
+  return g_variant_new ("(s)", xml);
+}
+
+static GVariant *
+params_su (const char *xml)
+{
+  return g_variant_new ("(su)", xml, 0);
+}
+
+static int
+cmd_define (Ctx *ctx, Args *a)
+{
+  return define_like (ctx, a, "DomainDefineXML", params_s, _("Domain '%s' defined from %s"));
+}
+
+static int
+cmd_create (Ctx *ctx, Args *a)
+{
+  return define_like (ctx, a, "DomainCreateXML", params_su, _("Domain '%s' created from %s"));
+}
+
+enum {
+  XML_SECURE = 1 << 0,
+  XML_INACTIVE = 1 << 1,
+  XML_UPDATE_CPU = 1 << 2,
+  XML_MIGRATABLE = 1 << 3,
+};
+
+static int
+dumpxml (Ctx *ctx, GType kind, const char *id, const char *what, guint flags)
+{
+  int code = EXIT_OK;
+  VirtbusObject *obj = find_object (ctx, kind, id, what, &code);
+  g_autofree char *xml = NULL;
+  GError *error = NULL;
+
+  if (obj == NULL)
+    return code;
+  xml = virtbus_object_get_xml_desc_sync (obj, flags, NULL, &error);
+  if (xml == NULL)
+    return fail (error);
+  print_text (ctx, "xml", xml);
+  return EXIT_OK;
+}
+
+static int
+cmd_dumpxml (Ctx *ctx, Args *a)
+{
+  guint flags = (opt (a, "--security-info") ? XML_SECURE : 0) | (opt (a, "--inactive") ? XML_INACTIVE : 0) |
+                (opt (a, "--update-cpu") ? XML_UPDATE_CPU : 0) | (opt (a, "--migratable") ? XML_MIGRATABLE : 0);
+
+  return dumpxml (ctx, VIRTBUS_TYPE_DOMAIN, arg (a, 0), "domain", flags);
+}
+
+static int
+run_editor (const char *path, GError **error)
+{
+  const char *editor = g_getenv ("VISUAL");
+  g_autofree char *cmdline = NULL, *quoted = g_shell_quote (path);
+  int status = 0;
+
+  if (editor == NULL || editor[0] == '\0')
+    editor = g_getenv ("EDITOR");
+  if (editor == NULL || editor[0] == '\0')
+    editor = "vi";
+  /* Through the shell, since $EDITOR may carry arguments ("emacs -nw"). */
+  cmdline = g_strdup_printf ("%s %s", editor, quoted);
+  status = system (cmdline);
+  if (status == -1 || !WIFEXITED (status) || WEXITSTATUS (status) != 0) {
+    g_set_error (error, VIRTBUS_ERROR, VIRTBUS_ERROR_FAILED, _("the editor '%s' failed"), editor);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+ask_yes_no (const char *question)
+{
+  char line[64];
+
+  for (;;) {
+    g_print ("%s [y,n]: ", question);
+    fflush (stdout);
+    if (fgets (line, sizeof line, stdin) == NULL)
+      return FALSE;
+    if (line[0] == 'y' || line[0] == 'Y')
+      return TRUE;
+    if (line[0] == 'n' || line[0] == 'N')
+      return FALSE;
+  }
+}
+
+static int
+cmd_edit (Ctx *ctx, Args *a)
+{
+  FIND_OR_RETURN (d, VirtbusDomain, VIRTBUS_TYPE_DOMAIN, arg (a, 0), "domain");
+  g_autofree char *name = name_of (d), *orig = NULL, *tmp = NULL;
+  GError *error = NULL;
+  int fd;
+
+  orig = virtbus_object_get_xml_desc_sync (VIRTBUS_OBJECT (d), XML_SECURE | XML_INACTIVE, NULL, &error);
+  if (orig == NULL)
+    return fail (error);
+  fd = g_file_open_tmp ("virtbusctl-XXXXXX.xml", &tmp, &error);
+  if (fd < 0)
+    return fail (error);
+  close (fd);
+  if (!g_file_set_contents (tmp, orig, -1, &error)) {
+    g_unlink (tmp);
+    return fail (error);
+  }
+  for (;;) {
+    g_autofree char *edited = NULL;
+    g_autoptr(GVariant) reply = NULL;
+
+    if (!run_editor (tmp, &error) || !g_file_get_contents (tmp, &edited, NULL, &error)) {
+      g_unlink (tmp);
+      return fail (error);
+    }
+    if (g_str_equal (edited, orig)) {
+      g_unlink (tmp);
+      done (ctx, _("Domain '%s' XML configuration not changed."), name);
+      return EXIT_OK;
+    }
+    reply = virtbus_client_call_sync (ctx->client, "DomainDefineXML", g_variant_new ("(s)", edited), NULL, &error);
+    if (reply != NULL) {
+      g_unlink (tmp);
+      pump ();
+      done (ctx, _("Domain '%s' XML configuration edited."), name);
+      return EXIT_OK;
+    }
+    g_printerr (_("error: %s\n"), error->message);
+    if (exit_code_for (error) != EXIT_FAILED || !ask_yes_no (_("Failed. Try again?"))) {
+      int code = exit_code_for (error);
+      g_clear_error (&error);
+      g_printerr (_("Changes left in %s\n"), tmp);
+      return code;
+    }
+    g_clear_error (&error);
+  }
+}
+
+enum {
+  AFFECT_CURRENT = 0,
+  AFFECT_LIVE = 1 << 0,
+  AFFECT_CONFIG = 1 << 1,
+};
+
+static guint
+affect_flags (Args *a)
+{
+  guint flags = AFFECT_CURRENT;
+
+  if (opt (a, "--live"))
+    flags |= AFFECT_LIVE;
+  if (opt (a, "--config") || opt (a, "--persistent"))
+    flags |= AFFECT_CONFIG;
+  return flags;
+}
+
+/* "1024", "512M", "2G", "4096KiB" → KiB. */
+static gboolean
+parse_size_kib (const char *text, guint64 *kib)
+{
+  char *end = NULL;
+  guint64 n = g_ascii_strtoull (text, &end, 10);
+  guint64 mult = 1;
+
+  if (end == text)
+    return FALSE;
+  if (*end == '\0' || g_ascii_strcasecmp (end, "k") == 0 || g_ascii_strcasecmp (end, "kib") == 0)
+    mult = 1;
+  else if (g_ascii_strcasecmp (end, "m") == 0 || g_ascii_strcasecmp (end, "mib") == 0)
+    mult = 1024;
+  else if (g_ascii_strcasecmp (end, "g") == 0 || g_ascii_strcasecmp (end, "gib") == 0)
+    mult = 1024 * 1024;
+  else
+    return FALSE;
+  *kib = n * mult;
+  return TRUE;
+}
+
+static int
+cmd_setmem (Ctx *ctx, Args *a)
+{
+  FIND_OR_RETURN (d, VirtbusDomain, VIRTBUS_TYPE_DOMAIN, arg (a, 0), "domain");
+  g_autoptr(GVariant) reply = NULL;
+  guint64 kib = 0;
+  int code = EXIT_OK;
+
+  if (!parse_size_kib (arg (a, 1), &kib))
+    return failf (EXIT_USAGE, _("invalid memory size '%s'"), arg (a, 1));
+  reply = call (VIRTBUS_OBJECT (d), "SetMemory", g_variant_new ("(tu)", kib, affect_flags (a)), &code);
+  if (reply == NULL)
+    return code;
+  done (ctx, _("Memory of domain '%s' set to %" G_GUINT64_FORMAT " KiB"), arg (a, 0), kib);
+  return EXIT_OK;
+}
+
+static int
+cmd_setvcpus (Ctx *ctx, Args *a)
+{
+  FIND_OR_RETURN (d, VirtbusDomain, VIRTBUS_TYPE_DOMAIN, arg (a, 0), "domain");
+  g_autoptr(GVariant) reply = NULL;
+  char *end = NULL;
+  guint64 n = g_ascii_strtoull (arg (a, 1), &end, 10);
+  guint flags = affect_flags (a) | (opt (a, "--maximum") ? 1 << 2 : 0);
+  int code = EXIT_OK;
+
+  if (end == arg (a, 1) || *end != '\0' || n == 0 || n > G_MAXUINT32)
+    return failf (EXIT_USAGE, _("invalid vCPU count '%s'"), arg (a, 1));
+  reply = call (VIRTBUS_OBJECT (d), "SetVcpus", g_variant_new ("(uu)", (guint) n, flags), &code);
+  if (reply == NULL)
+    return code;
+  done (ctx, _("vCPUs of domain '%s' set to %u"), arg (a, 0), (guint) n);
+  return EXIT_OK;
+}
+
+static int
+device_op (Ctx *ctx, Args *a, const char *method, const char *fmt)
+{
+  FIND_OR_RETURN (d, VirtbusDomain, VIRTBUS_TYPE_DOMAIN, arg (a, 0), "domain");
+  GError *error = NULL;
+  g_autofree char *xml = read_file (arg (a, 1), &error);
+  g_autoptr(GVariant) reply = NULL;
+  int code = EXIT_OK;
+
+  if (xml == NULL)
+    return fail (error);
+  reply = call (VIRTBUS_OBJECT (d), method, g_variant_new ("(su)", xml, affect_flags (a)), &code);
+  if (reply == NULL)
+    return code;
+  done (ctx, "%s", fmt);
+  return EXIT_OK;
+}
+
+static int
+cmd_attach_device (Ctx *ctx, Args *a)
+{
+  return device_op (ctx, a, "AttachDevice", _("Device attached successfully"));
+}
+
+static int
+cmd_detach_device (Ctx *ctx, Args *a)
+{
+  return device_op (ctx, a, "DetachDevice", _("Device detached successfully"));
+}
+
+static int
+cmd_autostart (Ctx *ctx, Args *a);
+
+static char *
+variant_to_text (GVariant *v)
+{
+  if (g_variant_is_of_type (v, G_VARIANT_TYPE_STRING))
+    return g_variant_dup_string (v, NULL);
+  return g_variant_print (v, FALSE);
+}
+
+static void
+stats_to_json (JsonBuilder *b, GVariant *stats)
+{
+  GVariantIter iter;
+  const char *key;
+  GVariant *value;
+
+  json_builder_begin_object (b);
+  g_variant_iter_init (&iter, stats);
+  while (g_variant_iter_next (&iter, "{&sv}", &key, &value)) {
+    json_builder_set_member_name (b, key);
+    json_builder_add_value (b, json_gvariant_serialize (value));
+    g_variant_unref (value);
+  }
+  json_builder_end_object (b);
+}
+
+static void
+print_stats (const char *name, GVariant *stats)
+{
+  GVariantIter iter;
+  const char *key;
+  GVariant *value;
+
+  g_print ("Domain: '%s'\n", name);
+  g_variant_iter_init (&iter, stats);
+  while (g_variant_iter_next (&iter, "{&sv}", &key, &value)) {
+    g_autofree char *text = variant_to_text (value);
+    g_print ("  %s=%s\n", key, text);
+    g_variant_unref (value);
+  }
+  g_print ("\n");
+}
+
+static int
+cmd_domstats (Ctx *ctx, Args *a)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(GPtrArray) doms = g_ptr_array_new_with_free_func (g_object_unref);
+
+  if (nargs (a) == 0) {
+    GListModel *m = virtbus_client_get_domains (ctx->client);
+    for (guint i = 0; i < g_list_model_get_n_items (m); i++)
+      g_ptr_array_add (doms, g_list_model_get_item (m, i));
+  }
+  for (guint i = 0; i < nargs (a); i++) {
+    FIND_OR_RETURN (d, VirtbusDomain, VIRTBUS_TYPE_DOMAIN, arg (a, i), "domain");
+    g_ptr_array_add (doms, g_object_ref (d));
+  }
+  json_builder_begin_object (b);
+  for (guint i = 0; i < doms->len; i++) {
+    VirtbusObject *d = g_ptr_array_index (doms, i);
+    g_autofree char *name = name_of (d);
+    g_autoptr(GVariant) reply = NULL;
+    g_autoptr(GVariant) stats = NULL;
+    int code = EXIT_OK;
+
+    reply = call (d, "GetStats", g_variant_new ("(uu)", 0, 0), &code);
+    if (reply == NULL)
+      return code;
+    stats = g_variant_get_child_value (reply, 0);
+    if (ctx->json) {
+      json_builder_set_member_name (b, name);
+      stats_to_json (b, stats);
+    } else {
+      print_stats (name, stats);
+    }
+  }
+  json_builder_end_object (b);
+  if (ctx->json) {
+    g_autoptr(JsonNode) root = json_builder_get_root (b);
+    print_json (root);
+  }
+  return EXIT_OK;
+}
+
+static int
+cmd_domifaddr (Ctx *ctx, Args *a)
+{
+  FIND_OR_RETURN (d, VirtbusDomain, VIRTBUS_TYPE_DOMAIN, arg (a, 0), "domain");
+  g_autoptr(Table) t = table_new ("Name", "name", "MAC address", "mac", "Protocol", "protocol", "Address",
+                                  "address", NULL);
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariantIter) ifaces = NULL;
+  const char *source = opt_value (a, "--source");
+  guint src = 0;
+  const char *ifname, *mac;
+  GVariantIter *addrs;
+  int code = EXIT_OK;
+
+  if (source != NULL) {
+    if (g_str_equal (source, "lease"))
+      src = 0;
+    else if (g_str_equal (source, "agent"))
+      src = 1;
+    else if (g_str_equal (source, "arp"))
+      src = 2;
+    else
+      return failf (EXIT_USAGE, _("invalid --source '%s' (lease, agent or arp)"), source);
+  }
+  reply = call (VIRTBUS_OBJECT (d), "InterfaceAddresses", g_variant_new ("(uu)", src, 0), &code);
+  if (reply == NULL)
+    return code;
+  g_variant_get (reply, "(a(ssa(isu)))", &ifaces);
+  while (g_variant_iter_next (ifaces, "(&s&sa(isu))", &ifname, &mac, &addrs)) {
+    gint32 type;
+    const char *addr;
+    guint32 prefix;
+    while (g_variant_iter_next (addrs, "(i&su)", &type, &addr, &prefix)) {
+      g_autofree char *full = g_strdup_printf ("%s/%u", addr, prefix);
+      table_add (t, ifname, mac, type == 0 ? "ipv4" : "ipv6", full);
+    }
+    g_variant_iter_free (addrs);
+  }
+  table_print (ctx, t);
+  return EXIT_OK;
+}
+
+/* ---- console ---- */
+
+typedef struct {
+  GMainLoop *loop;
+  GIOStream *stream;
+  int result;
+} Console;
+
+static gboolean
+on_stdin (int fd, GIOCondition cond, gpointer user_data)
+{
+  Console *c = user_data;
+  char buf[4096];
+  gssize n = read (fd, buf, sizeof buf);
+
+  if (n <= 0) {
+    g_main_loop_quit (c->loop);
+    return G_SOURCE_REMOVE;
+  }
+  for (gssize i = 0; i < n; i++) {
+    if (buf[i] == 0x1d) { /* Ctrl+] */
+      if (i > 0)
+        g_output_stream_write_all (g_io_stream_get_output_stream (c->stream), buf, i, NULL, NULL, NULL);
+      g_main_loop_quit (c->loop);
+      return G_SOURCE_REMOVE;
+    }
+  }
+  if (!g_output_stream_write_all (g_io_stream_get_output_stream (c->stream), buf, n, NULL, NULL, NULL)) {
+    c->result = EXIT_FAILED;
+    g_main_loop_quit (c->loop);
+    return G_SOURCE_REMOVE;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_console (GObject *stream, gpointer user_data)
+{
+  Console *c = user_data;
+  char buf[4096];
+  gssize n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (stream), buf, sizeof buf, NULL,
+                                                       NULL);
+
+  if (n == 0) {
+    g_main_loop_quit (c->loop);
+    return G_SOURCE_REMOVE;
+  }
+  if (n > 0 && write (STDOUT_FILENO, buf, n) < 0) {
+    g_main_loop_quit (c->loop);
+    return G_SOURCE_REMOVE;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static int
+cmd_console (Ctx *ctx, Args *a)
+{
+  FIND_OR_RETURN (d, VirtbusDomain, VIRTBUS_TYPE_DOMAIN, arg (a, 0), "domain");
+  g_autofree char *name = name_of (d);
+  GError *error = NULL;
+  Console c = { 0 };
+  struct termios saved, raw;
+  gboolean tty = isatty (STDIN_FILENO);
+  g_autoptr(GSource) source = NULL;
+  guint stdin_id;
+
+  if (!virtbus_domain_has_console (d))
+    return failf (EXIT_UNAVAILABLE,
+                  _("the console of domain '%s' is not available on this connection "
+                    "(it does not offer org.virtbus.Domain.OpenConsole; use a qemu:// connection)"),
+                  name);
+  c.stream = virtbus_domain_open_console_sync (d, 0, NULL, &error);
+  if (c.stream == NULL)
+    return fail (error);
+  c.loop = g_main_loop_new (NULL, FALSE);
+  g_printerr (_("Connected to domain '%s'\nEscape character is ^] (Ctrl + ])\n"), name);
+  if (tty) {
+    tcgetattr (STDIN_FILENO, &saved);
+    raw = saved;
+    cfmakeraw (&raw);
+    tcsetattr (STDIN_FILENO, TCSAFLUSH, &raw);
+  }
+  stdin_id = g_unix_fd_add (STDIN_FILENO, G_IO_IN | G_IO_HUP, on_stdin, &c);
+  source = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (c.stream)),
+                                                  NULL);
+  g_source_set_callback (source, G_SOURCE_FUNC (on_console), &c, NULL);
+  g_source_attach (source, NULL);
+  g_main_loop_run (c.loop);
+  g_source_destroy (source);
+  g_clear_handle_id (&stdin_id, g_source_remove);
+  if (tty)
+    tcsetattr (STDIN_FILENO, TCSAFLUSH, &saved);
+  g_printerr ("\n");
+  g_io_stream_close (c.stream, NULL, NULL);
+  g_object_unref (c.stream);
+  g_main_loop_unref (c.loop);
+  return c.result;
+}
+
+static int
+cmd_migrate (Ctx *ctx, Args *a)
+{
+  return failf (EXIT_UNAVAILABLE, _("migration is not available yet: virtbusd does not implement it on any "
+                                    "connection"));
+}
+
+/* ---- snapshots ---- */
+
+static int
+cmd_snapshot_create_as (Ctx *ctx, Args *a)
+{
+  FIND_OR_RETURN (d, VirtbusDomain, VIRTBUS_TYPE_DOMAIN, arg (a, 0), "domain");
+  const char *name = arg (a, 1) != NULL ? arg (a, 1) : opt_value (a, "--name");
+  const char *desc = opt_value (a, "--description");
+  g_autoptr(GString) xml = g_string_new ("<domainsnapshot>");
+  g_autoptr(GVariant) reply = NULL;
+  g_autofree char *created = NULL;
+  VirtbusObject *snap;
+  int code = EXIT_OK;
+
+  if (name != NULL) {
+    g_autofree char *e = g_markup_escape_text (name, -1);
+    g_string_append_printf (xml, "<name>%s</name>", e);
+  }
+  if (desc != NULL) {
+    g_autofree char *e = g_markup_escape_text (desc, -1);
+    g_string_append_printf (xml, "<description>%s</description>", e);
+  }
+  g_string_append (xml, "</domainsnapshot>");
+  reply = call (VIRTBUS_OBJECT (d), "SnapshotCreateXML", g_variant_new ("(su)", xml->str, 0), &code);
+  if (reply == NULL)
+    return code;
+  snap = object_from_path_reply (ctx, reply);
+  created = snap != NULL ? virtbus_object_dup_name (snap) : g_strdup (name);
+  done (ctx, _("Domain snapshot %s created"), created);
+  return EXIT_OK;
+}
+
+static int
+cmd_snapshot_list (Ctx *ctx, Args *a)
+{
+  FIND_OR_RETURN (d, VirtbusDomain, VIRTBUS_TYPE_DOMAIN, arg (a, 0), "domain");
+  g_autoptr(Table) t = table_new ("Name", "name", "Creation Time", "creation_time", "State", "state", NULL);
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariantIter) iter = NULL;
+  const char *path;
+  int code = EXIT_OK;
+
+  reply = call (VIRTBUS_OBJECT (d), "ListDomainSnapshots", g_variant_new ("(u)", 0), &code);
+  if (reply == NULL)
+    return code;
+  g_variant_get (reply, "(ao)", &iter);
+  while (g_variant_iter_next (iter, "&o", &path)) {
+    VirtbusObject *snap = virtbus_client_lookup_object (ctx->client, path);
+    g_autofree char *name = NULL, *xml = NULL, *ctime_s = NULL, *state = NULL, *when = NULL;
+
+    if (snap == NULL)
+      continue;
+    name = virtbus_object_dup_name (snap);
+    xml = virtbus_object_get_xml_desc_sync (snap, 0, NULL, NULL);
+    if (xml != NULL) {
+      ctime_s = xml_number (xml, "creationTime");
+      state = xml_text (xml, "state");
+    }
+    if (ctime_s != NULL) {
+      g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (g_ascii_strtoll (ctime_s, NULL, 10));
+      when = dt != NULL ? g_date_time_format (dt, "%Y-%m-%d %H:%M:%S %z") : NULL;
+    }
+    table_add (t, name, when, state);
+  }
+  table_print (ctx, t);
+  return EXIT_OK;
+}
+
+static VirtbusObject *
+find_snapshot (Ctx *ctx, Args *a, int *code)
+{
+  int dcode = EXIT_OK;
+  VirtbusObject *d = find_object (ctx, VIRTBUS_TYPE_DOMAIN, arg (a, 0), "domain", &dcode);
+  g_autoptr(GVariant) reply = NULL;
+  VirtbusObject *snap;
+
+  if (d == NULL) {
+    *code = dcode;
+    return NULL;
+  }
+  reply = call (d, "SnapshotLookupByName", g_variant_new ("(su)", arg (a, 1), 0), code);
+  if (reply == NULL)
+    return NULL;
+  snap = object_from_path_reply (ctx, reply);
+  if (snap == NULL)
+    *code = failf (EXIT_NOT_FOUND, _("snapshot '%s' not found"), arg (a, 1));
+  return snap;
+}
+
+static int
+snapshot_op (Ctx *ctx, Args *a, const char *method, const char *fmt)
+{
+  int code = EXIT_OK;
+  VirtbusObject *snap = find_snapshot (ctx, a, &code);
+  g_autoptr(GVariant) reply = NULL;
+
+  if (snap == NULL)
+    return code;
+  reply = call (snap, method, g_variant_new ("(u)", 0), &code);
+  if (reply == NULL)
+    return code;
+  done_with (ctx, fmt, arg (a, 1), NULL);
+  return EXIT_OK;
+}
+
+static int
+cmd_snapshot_revert (Ctx *ctx, Args *a)
+{
+  return snapshot_op (ctx, a, "Revert", _("Domain snapshot %s reverted"));
+}
+
+static int
+cmd_snapshot_delete (Ctx *ctx, Args *a)
+{
+  return snapshot_op (ctx, a, "Delete", _("Domain snapshot %s deleted"));
+}
+
+/* ---- host ---- */
+
+static int
+cmd_capabilities (Ctx *ctx, Args *a)
+{
+  g_autoptr(GVariant) reply = NULL;
+  const char *xml;
+  int code = EXIT_OK;
+
+  reply = connect_call (ctx, "GetCapabilities", NULL, &code);
+  if (reply == NULL)
+    return code;
+  g_variant_get (reply, "(&s)", &xml);
+  print_text (ctx, "xml", xml);
+  return EXIT_OK;
+}
+
+static int
+cmd_nodeinfo (Ctx *ctx, Args *a)
+{
+  g_autoptr(GVariant) caps = NULL, mem = NULL;
+  g_autoptr(Info) info = info_new ();
+  g_autofree char *arch = NULL, *model = NULL, *total = NULL, *cpus = NULL, *cells = NULL;
+  const char *xml;
+  guint64 value;
+  const char *key;
+  GVariantIter iter;
+  int code = EXIT_OK;
+
+  caps = connect_call (ctx, "GetCapabilities", NULL, &code);
+  if (caps == NULL)
+    return code;
+  g_variant_get (caps, "(&s)", &xml);
+  arch = xml_text (xml, "arch");
+  model = xml_text (xml, "model");
+  {
+    g_autoptr(GRegex) re = g_regex_new ("<cpus num=['\"](\\d+)['\"]", 0, 0, NULL);
+    g_autoptr(GMatchInfo) m = NULL;
+    guint n = 0;
+    g_regex_match (re, xml, 0, &m);
+    while (g_match_info_matches (m)) {
+      g_autofree char *num = g_match_info_fetch (m, 1);
+      n += (guint) g_ascii_strtoull (num, NULL, 10);
+      g_match_info_next (m, NULL);
+    }
+    cpus = n > 0 ? g_strdup_printf ("%u", n) : NULL;
+  }
+  {
+    g_autoptr(GRegex) re = g_regex_new ("<cells num=['\"](\\d+)['\"]", 0, 0, NULL);
+    g_autoptr(GMatchInfo) m = NULL;
+    if (g_regex_match (re, xml, 0, &m))
+      cells = g_match_info_fetch (m, 1);
+  }
+  mem = virtbus_client_call_sync (ctx->client, "NodeGetMemoryStats", g_variant_new ("(iu)", -1, 0), NULL, NULL);
+  if (mem != NULL) {
+    g_autoptr(GVariant) dict = g_variant_get_child_value (mem, 0);
+    g_variant_iter_init (&iter, dict);
+    while (g_variant_iter_next (&iter, "{&st}", &key, &value))
+      if (g_str_equal (key, "total"))
+        total = g_strdup_printf ("%" G_GUINT64_FORMAT, value);
+  }
+  info_add (info, _("CPU model"), "cpu_model", arch);
+  info_add (info, _("CPU(s)"), "cpus", cpus);
+  info_add (info, _("CPU model name"), "cpu_model_name", model);
+  info_add (info, _("NUMA cell(s)"), "numa_cells", cells);
+  info_add (info, _("Memory size (KiB)"), "memory_kib", total);
+  info_print (ctx, info);
+  return EXIT_OK;
+}
+
+static int
+cmd_hostname (Ctx *ctx, Args *a)
+{
+  g_autofree char *host = virtbus_client_dup_hostname (ctx->client);
+
+  print_text (ctx, "hostname", host != NULL ? host : "");
+  return EXIT_OK;
+}
+
+static char *
+format_version (guint64 v)
+{
+  return g_strdup_printf ("%u.%u.%u", (guint) (v / 1000000), (guint) (v / 1000 % 1000), (guint) (v % 1000));
+}
+
+static int
+cmd_version (Ctx *ctx, Args *a)
+{
+  g_autoptr(Info) info = info_new ();
+  g_autofree char *api = format_version (virtbus_client_get_lib_version (ctx->client));
+  g_autofree char *hv = format_version (virtbus_client_get_version (ctx->client));
+  const char *driver = g_str_has_suffix (virtbus_client_get_connect_path (ctx->client), "/QEMU") ? "QEMU" : "Test";
+  g_autofree char *api_s = g_strdup_printf ("%s %s", driver, api);
+  g_autofree char *hv_s = g_strdup_printf ("%s %s", driver, hv);
+
+  info_add (info, _("Compiled against library"), "client_version", "virtbus " PACKAGE_VERSION);
+  info_add (info, _("Using API"), "api", api_s);
+  info_add (info, _("Running hypervisor"), "hypervisor", hv_s);
+  info_print (ctx, info);
+  return EXIT_OK;
+}
+
+/* ---- the simple-object families: net-, pool-, iface-, nodedev- ---- */
+
+static int
+list_objects (Ctx *ctx, Args *a, GListModel *m, gboolean has_autostart)
+{
+  gboolean all = opt (a, "--all"), inactive = opt (a, "--inactive");
+  g_autoptr(Table) t = NULL;
+
+  if (has_autostart)
+    t = table_new ("Name", "name", "State", "state", "Autostart", "autostart", "Persistent", "persistent", NULL);
+  else
+    t = table_new ("Name", "name", "State", "state", "MAC Address", "mac", NULL);
+  for (guint i = 0; i < g_list_model_get_n_items (m); i++) {
+    g_autoptr(VirtbusObject) o = g_list_model_get_item (m, i);
+    gboolean active = virtbus_object_get_active (o);
+    g_autofree char *name = virtbus_object_dup_name (o);
+
+    if ((active && inactive) || (!active && !all && !inactive))
+      continue;
+    if (has_autostart) {
+      table_add (t, name, active ? "active" : "inactive", yesno (virtbus_object_get_autostart (o)),
+                 yesno (virtbus_object_get_persistent (o)));
+    } else {
+      g_autoptr(GVariant) mac = virtbus_object_get_dbus_property (o, "MAC");
+      table_add (t, name, active ? "active" : "inactive", mac != NULL ? g_variant_get_string (mac, NULL) : "");
+    }
+  }
+  table_print (ctx, t);
+  return EXIT_OK;
+}
+
+static int
+object_simple (Ctx *ctx, GType kind, const char *what, const char *id, const char *method, GVariant *params,
+               const char *fmt)
+{
+  int code = EXIT_OK;
+  VirtbusObject *o = find_object (ctx, kind, id, what, &code);
+  g_autoptr(GVariant) reply = NULL;
+  g_autofree char *name = NULL;
+
+  if (o == NULL) {
+    if (params != NULL)
+      g_variant_unref (g_variant_ref_sink (params));
+    return code;
+  }
+  name = virtbus_object_dup_name (o);
+  reply = call (o, method, params, &code);
+  if (reply == NULL)
+    return code;
+  done_with (ctx, fmt, name, NULL);
+  return EXIT_OK;
+}
+
+static int
+object_autostart (Ctx *ctx, Args *a, GType kind, const char *what, const char *label)
+{
+  int code = EXIT_OK;
+  VirtbusObject *o = find_object (ctx, kind, arg (a, 0), what, &code);
+  gboolean enable = !opt (a, "--disable");
+  g_autofree char *name = NULL;
+  GError *error = NULL;
+
+  if (o == NULL)
+    return code;
+  name = virtbus_object_dup_name (o);
+  if (!virtbus_object_set_autostart_sync (o, enable, NULL, &error))
+    return fail (error);
+  pump ();
+  done_with (ctx, enable ? _("%s '%s' marked as autostarted") : _("%s '%s' unmarked as autostarted"), label, name);
+  return EXIT_OK;
+}
+
+static int
+cmd_autostart (Ctx *ctx, Args *a)
+{
+  return object_autostart (ctx, a, VIRTBUS_TYPE_DOMAIN, "domain", _("Domain"));
+}
+
+static int
+cmd_net_list (Ctx *ctx, Args *a)
+{
+  return list_objects (ctx, a, virtbus_client_get_networks (ctx->client), TRUE);
+}
+
+static int
+cmd_net_info (Ctx *ctx, Args *a)
+{
+  FIND_OR_RETURN (n, VirtbusObject, VIRTBUS_TYPE_NETWORK, arg (a, 0), "network");
+  g_autoptr(Info) info = info_new ();
+  g_autofree char *name = virtbus_object_dup_name (n), *uuid = virtbus_object_dup_uuid (n), *xml = NULL;
+  g_autofree char *bridge = NULL;
+
+  xml = virtbus_object_get_xml_desc_sync (n, 0, NULL, NULL);
+  if (xml != NULL) {
+    g_autoptr(GRegex) re = g_regex_new ("<bridge[^>]*\\sname=['\"]([^'\"]+)['\"]", 0, 0, NULL);
+    g_autoptr(GMatchInfo) m = NULL;
+    if (g_regex_match (re, xml, 0, &m))
+      bridge = g_match_info_fetch (m, 1);
+  }
+  info_add (info, _("Name"), "name", name);
+  info_add (info, _("UUID"), "uuid", uuid);
+  info_add (info, _("Active"), "active", yesno (virtbus_object_get_active (n)));
+  info_add (info, _("Persistent"), "persistent", yesno (virtbus_object_get_persistent (n)));
+  info_add (info, _("Autostart"), "autostart", yesno (virtbus_object_get_autostart (n)));
+  info_add (info, _("Bridge"), "bridge", bridge);
+  info_print (ctx, info);
+  return EXIT_OK;
+}
+
+static int
+cmd_net_dumpxml (Ctx *ctx, Args *a)
+{
+  return dumpxml (ctx, VIRTBUS_TYPE_NETWORK, arg (a, 0), "network", opt (a, "--inactive") ? 1 : 0);
+}
+
+static int
+cmd_net_define (Ctx *ctx, Args *a)
+{
+  return define_like (ctx, a, "NetworkDefineXML", params_s, _("Network %s defined from %s"));
+}
+
+static int
+cmd_net_create (Ctx *ctx, Args *a)
+{
+  return define_like (ctx, a, "NetworkCreateXML", params_s, _("Network %s created from %s"));
+}
+
+static int
+cmd_net_undefine (Ctx *ctx, Args *a)
+{
+  return object_simple (ctx, VIRTBUS_TYPE_NETWORK, "network", arg (a, 0), "Undefine", NULL,
+                        _("Network %s has been undefined"));
+}
+
+static int
+cmd_net_start (Ctx *ctx, Args *a)
+{
+  return object_simple (ctx, VIRTBUS_TYPE_NETWORK, "network", arg (a, 0), "Create", NULL, _("Network %s started"));
+}
+
+static int
+cmd_net_destroy (Ctx *ctx, Args *a)
+{
+  return object_simple (ctx, VIRTBUS_TYPE_NETWORK, "network", arg (a, 0), "Destroy", NULL,
+                        _("Network %s destroyed"));
+}
+
+static int
+cmd_net_autostart (Ctx *ctx, Args *a)
+{
+  return object_autostart (ctx, a, VIRTBUS_TYPE_NETWORK, "network", _("Network"));
+}
+
+static int
+cmd_pool_list (Ctx *ctx, Args *a)
+{
+  return list_objects (ctx, a, virtbus_client_get_storage_pools (ctx->client), TRUE);
+}
+
+static char *
+human_size (guint64 bytes)
+{
+  return g_format_size_full (bytes, G_FORMAT_SIZE_IEC_UNITS);
+}
+
+static const char *const pool_states[] = { "inactive", "building", "running", "degraded", "inaccessible" };
+
+static int
+cmd_pool_info (Ctx *ctx, Args *a)
+{
+  FIND_OR_RETURN (p, VirtbusObject, VIRTBUS_TYPE_STORAGE_POOL, arg (a, 0), "pool");
+  g_autoptr(Info) info = info_new ();
+  g_autofree char *name = virtbus_object_dup_name (p), *uuid = virtbus_object_dup_uuid (p);
+  g_autoptr(GVariant) reply = NULL;
+  gint32 state;
+  guint64 cap, alloc, avail;
+  int code = EXIT_OK;
+
+  reply = call (p, "GetInfo", NULL, &code);
+  if (reply == NULL)
+    return code;
+  g_variant_get (reply, "((ittt))", &state, &cap, &alloc, &avail);
+  info_add (info, _("Name"), "name", name);
+  info_add (info, _("UUID"), "uuid", uuid);
+  info_add (info, _("State"), "state",
+            state >= 0 && state < (int) G_N_ELEMENTS (pool_states) ? pool_states[state] : "unknown");
+  info_add (info, _("Persistent"), "persistent", yesno (virtbus_object_get_persistent (p)));
+  info_add (info, _("Autostart"), "autostart", yesno (virtbus_object_get_autostart (p)));
+  if (ctx->json) {
+    g_autofree char *c = g_strdup_printf ("%" G_GUINT64_FORMAT, cap);
+    g_autofree char *al = g_strdup_printf ("%" G_GUINT64_FORMAT, alloc);
+    g_autofree char *av = g_strdup_printf ("%" G_GUINT64_FORMAT, avail);
+    info_add (info, "Capacity", "capacity", c);
+    info_add (info, "Allocation", "allocation", al);
+    info_add (info, "Available", "available", av);
+  } else if (state == 2 || state == 3) {
+    g_autofree char *c = human_size (cap), *al = human_size (alloc), *av = human_size (avail);
+    info_add (info, _("Capacity"), "capacity", c);
+    info_add (info, _("Allocation"), "allocation", al);
+    info_add (info, _("Available"), "available", av);
+  }
+  info_print (ctx, info);
+  return EXIT_OK;
+}
+
+static int
+cmd_pool_dumpxml (Ctx *ctx, Args *a)
+{
+  return dumpxml (ctx, VIRTBUS_TYPE_STORAGE_POOL, arg (a, 0), "pool", opt (a, "--inactive") ? 1 : 0);
+}
+
+static int
+cmd_pool_define (Ctx *ctx, Args *a)
+{
+  return define_like (ctx, a, "StoragePoolDefineXML", params_su, _("Pool %s defined from %s"));
+}
+
+static int
+cmd_pool_create (Ctx *ctx, Args *a)
+{
+  return define_like (ctx, a, "StoragePoolCreateXML", params_su, _("Pool %s created from %s"));
+}
+
+static int
+cmd_pool_undefine (Ctx *ctx, Args *a)
+{
+  return object_simple (ctx, VIRTBUS_TYPE_STORAGE_POOL, "pool", arg (a, 0), "Undefine", NULL,
+                        _("Pool %s has been undefined"));
+}
+
+static int
+cmd_pool_start (Ctx *ctx, Args *a)
+{
+  return object_simple (ctx, VIRTBUS_TYPE_STORAGE_POOL, "pool", arg (a, 0), "Create", g_variant_new ("(u)", 0),
+                        _("Pool %s started"));
+}
+
+static int
+cmd_pool_destroy (Ctx *ctx, Args *a)
+{
+  return object_simple (ctx, VIRTBUS_TYPE_STORAGE_POOL, "pool", arg (a, 0), "Destroy", NULL,
+                        _("Pool %s destroyed"));
+}
+
+static int
+cmd_pool_refresh (Ctx *ctx, Args *a)
+{
+  return object_simple (ctx, VIRTBUS_TYPE_STORAGE_POOL, "pool", arg (a, 0), "Refresh", g_variant_new ("(u)", 0),
+                        _("Pool %s refreshed"));
+}
+
+static int
+cmd_pool_autostart (Ctx *ctx, Args *a)
+{
+  return object_autostart (ctx, a, VIRTBUS_TYPE_STORAGE_POOL, "pool", _("Pool"));
+}
+
+/* A volume by path or key, or by name with --pool (or a POOL argument). */
+static VirtbusObject *
+find_volume (Ctx *ctx, const char *vol, const char *pool_id, int *code)
+{
+  VirtbusObject *pool, *found;
+  g_autoptr(GVariant) reply = NULL;
+
+  if (pool_id == NULL)
+    return find_object (ctx, VIRTBUS_TYPE_STORAGE_VOL, vol, "vol", code);
+  pool = find_object (ctx, VIRTBUS_TYPE_STORAGE_POOL, pool_id, "pool", code);
+  if (pool == NULL)
+    return NULL;
+  reply = call (pool, "StorageVolLookupByName", g_variant_new ("(s)", vol), code);
+  if (reply == NULL)
+    return NULL;
+  found = object_from_path_reply (ctx, reply);
+  if (found == NULL)
+    *code = failf (EXIT_NOT_FOUND, _("failed to get vol '%s'"), vol);
+  return found;
+}
+
+static int
+cmd_vol_list (Ctx *ctx, Args *a)
+{
+  FIND_OR_RETURN (p, VirtbusObject, VIRTBUS_TYPE_STORAGE_POOL, arg (a, 0), "pool");
+  g_autoptr(Table) t = table_new ("Name", "name", "Path", "path", NULL);
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariantIter) iter = NULL;
+  const char *path;
+  int code = EXIT_OK;
+
+  reply = call (p, "ListStorageVolumes", g_variant_new ("(u)", 0), &code);
+  if (reply == NULL)
+    return code;
+  g_variant_get (reply, "(ao)", &iter);
+  while (g_variant_iter_next (iter, "&o", &path)) {
+    VirtbusObject *v = virtbus_client_lookup_object (ctx->client, path);
+    g_autofree char *name = NULL, *vpath = NULL;
+    if (v == NULL)
+      continue;
+    name = virtbus_object_dup_name (v);
+    vpath = virtbus_storage_vol_dup_path (VIRTBUS_STORAGE_VOL (v));
+    table_add (t, name, vpath);
+  }
+  table_print (ctx, t);
+  return EXIT_OK;
+}
+
+static const char *const vol_types[] = { "file", "block", "dir", "network", "netdir", "ploop" };
+
+static int
+cmd_vol_info (Ctx *ctx, Args *a)
+{
+  int code = EXIT_OK;
+  VirtbusObject *v = find_volume (ctx, arg (a, 0), opt_value (a, "--pool"), &code);
+  g_autoptr(Info) info = info_new ();
+  g_autoptr(GVariant) reply = NULL;
+  g_autofree char *name = NULL, *path = NULL;
+  gint32 type;
+  guint64 cap, alloc;
+
+  if (v == NULL)
+    return code;
+  reply = call (v, "GetInfo", g_variant_new ("(u)", 0), &code);
+  if (reply == NULL)
+    return code;
+  g_variant_get (reply, "((itt))", &type, &cap, &alloc);
+  name = virtbus_object_dup_name (v);
+  path = virtbus_storage_vol_dup_path (VIRTBUS_STORAGE_VOL (v));
+  info_add (info, _("Name"), "name", name);
+  info_add (info, _("Path"), "path", path);
+  info_add (info, _("Type"), "type", type >= 0 && type < (int) G_N_ELEMENTS (vol_types) ? vol_types[type] : "unknown");
+  if (ctx->json) {
+    g_autofree char *c = g_strdup_printf ("%" G_GUINT64_FORMAT, cap);
+    g_autofree char *al = g_strdup_printf ("%" G_GUINT64_FORMAT, alloc);
+    info_add (info, "Capacity", "capacity", c);
+    info_add (info, "Allocation", "allocation", al);
+  } else {
+    g_autofree char *c = human_size (cap), *al = human_size (alloc);
+    info_add (info, _("Capacity"), "capacity", c);
+    info_add (info, _("Allocation"), "allocation", al);
+  }
+  info_print (ctx, info);
+  return EXIT_OK;
+}
+
+static int
+cmd_vol_dumpxml (Ctx *ctx, Args *a)
+{
+  int code = EXIT_OK;
+  VirtbusObject *v = find_volume (ctx, arg (a, 0), opt_value (a, "--pool"), &code);
+  g_autofree char *xml = NULL;
+  GError *error = NULL;
+
+  if (v == NULL)
+    return code;
+  xml = virtbus_object_get_xml_desc_sync (v, 0, NULL, &error);
+  if (xml == NULL)
+    return fail (error);
+  print_text (ctx, "xml", xml);
+  return EXIT_OK;
+}
+
+static int
+cmd_vol_delete (Ctx *ctx, Args *a)
+{
+  int code = EXIT_OK;
+  VirtbusObject *v = find_volume (ctx, arg (a, 0), opt_value (a, "--pool"), &code);
+  g_autoptr(GVariant) reply = NULL;
+
+  if (v == NULL)
+    return code;
+  reply = call (v, "Delete", g_variant_new ("(u)", 0), &code);
+  if (reply == NULL)
+    return code;
+  done (ctx, _("Vol %s deleted"), arg (a, 0));
+  return EXIT_OK;
+}
+
+/* "10G", "512M", "4096" (bytes), "1T" → bytes. */
+static gboolean
+parse_size_bytes (const char *text, guint64 *bytes)
+{
+  char *end = NULL;
+  guint64 n = g_ascii_strtoull (text, &end, 10);
+  const char *units = "bkmgtpe";
+  const char *u;
+
+  if (end == text)
+    return FALSE;
+  if (*end == '\0') {
+    *bytes = n;
+    return TRUE;
+  }
+  u = strchr (units, g_ascii_tolower (*end));
+  if (u == NULL || (end[1] != '\0' && g_ascii_strcasecmp (end + 1, "ib") != 0 && g_ascii_strcasecmp (end + 1, "b") != 0))
+    return FALSE;
+  *bytes = n;
+  for (const char *p = units; p < u; p++)
+    *bytes *= 1024;
+  return TRUE;
+}
+
+static int
+cmd_vol_create_as (Ctx *ctx, Args *a)
+{
+  FIND_OR_RETURN (p, VirtbusObject, VIRTBUS_TYPE_STORAGE_POOL, arg (a, 0), "pool");
+  const char *format = opt_value (a, "--format");
+  const char *allocation = opt_value (a, "--allocation");
+  g_autofree char *ename = g_markup_escape_text (arg (a, 1), -1);
+  g_autoptr(GString) xml = g_string_new (NULL);
+  g_autoptr(GVariant) reply = NULL;
+  guint64 cap = 0, alloc = 0;
+  int code = EXIT_OK;
+
+  if (!parse_size_bytes (arg (a, 2), &cap))
+    return failf (EXIT_USAGE, _("invalid capacity '%s'"), arg (a, 2));
+  if (allocation != NULL && !parse_size_bytes (allocation, &alloc))
+    return failf (EXIT_USAGE, _("invalid allocation '%s'"), allocation);
+  g_string_append_printf (xml, "<volume><name>%s</name><capacity unit='bytes'>%" G_GUINT64_FORMAT "</capacity>",
+                          ename, cap);
+  if (allocation != NULL)
+    g_string_append_printf (xml, "<allocation unit='bytes'>%" G_GUINT64_FORMAT "</allocation>", alloc);
+  if (format != NULL) {
+    g_autofree char *ef = g_markup_escape_text (format, -1);
+    g_string_append_printf (xml, "<target><format type='%s'/></target>", ef);
+  }
+  g_string_append (xml, "</volume>");
+  reply = call (p, "StorageVolCreateXML", g_variant_new ("(su)", xml->str, 0), &code);
+  if (reply == NULL)
+    return code;
+  done (ctx, _("Vol %s created"), arg (a, 1));
+  return EXIT_OK;
+}
+
+static int
+cmd_iface_list (Ctx *ctx, Args *a)
+{
+  return list_objects (ctx, a, virtbus_client_get_interfaces (ctx->client), FALSE);
+}
+
+static int
+cmd_iface_dumpxml (Ctx *ctx, Args *a)
+{
+  return dumpxml (ctx, VIRTBUS_TYPE_INTERFACE, arg (a, 0), "interface", opt (a, "--inactive") ? 1 : 0);
+}
+
+static GVariant *
+params_iface_define (const char *xml)
+{
+  return g_variant_new ("(su)", xml, 0);
+}
+
+static int
+cmd_iface_define (Ctx *ctx, Args *a)
+{
+  return define_like (ctx, a, "InterfaceDefineXML", params_iface_define, _("Interface %s defined from %s"));
+}
+
+static int
+cmd_iface_undefine (Ctx *ctx, Args *a)
+{
+  return object_simple (ctx, VIRTBUS_TYPE_INTERFACE, "interface", arg (a, 0), "Undefine", NULL,
+                        _("Interface %s undefined"));
+}
+
+static int
+cmd_iface_start (Ctx *ctx, Args *a)
+{
+  return object_simple (ctx, VIRTBUS_TYPE_INTERFACE, "interface", arg (a, 0), "Create", g_variant_new ("(u)", 0),
+                        _("Interface %s started"));
+}
+
+static int
+cmd_iface_destroy (Ctx *ctx, Args *a)
+{
+  return object_simple (ctx, VIRTBUS_TYPE_INTERFACE, "interface", arg (a, 0), "Destroy", g_variant_new ("(u)", 0),
+                        _("Interface %s destroyed"));
+}
+
+static int
+cmd_nodedev_list (Ctx *ctx, Args *a)
+{
+  GListModel *m = virtbus_client_get_node_devices (ctx->client);
+  const char *cap = opt_value (a, "--cap");
+  g_autoptr(Table) t = table_new ("Name", "name", "Parent", "parent", NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (m); i++) {
+    g_autoptr(VirtbusObject) o = g_list_model_get_item (m, i);
+    g_autofree char *name = virtbus_object_dup_name (o);
+    g_autofree char *parent = virtbus_node_device_dup_parent (VIRTBUS_NODE_DEVICE (o));
+
+    if (cap != NULL) {
+      g_autoptr(GVariant) caps = virtbus_object_call_sync (o, "ListCaps", NULL, NULL, NULL);
+      g_autofree const char **list = NULL;
+      if (caps == NULL)
+        continue;
+      {
+        g_autoptr(GVariant) inner = g_variant_get_child_value (caps, 0);
+        list = g_variant_get_strv (inner, NULL);
+        if (!g_strv_contains (list, cap))
+          continue;
+      }
+    }
+    table_add (t, name, parent);
+  }
+  table_print (ctx, t);
+  return EXIT_OK;
+}
+
+static int
+cmd_nodedev_dumpxml (Ctx *ctx, Args *a)
+{
+  return dumpxml (ctx, VIRTBUS_TYPE_NODE_DEVICE, arg (a, 0), "node device", 0);
+}
+
+static int
+cmd_nodedev_info (Ctx *ctx, Args *a)
+{
+  FIND_OR_RETURN (n, VirtbusObject, VIRTBUS_TYPE_NODE_DEVICE, arg (a, 0), "node device");
+  g_autoptr(Info) info = info_new ();
+  g_autofree char *name = virtbus_object_dup_name (n);
+  g_autofree char *parent = virtbus_node_device_dup_parent (VIRTBUS_NODE_DEVICE (n));
+  g_autoptr(GVariant) caps = NULL;
+  g_autofree char *joined = NULL;
+  int code = EXIT_OK;
+
+  caps = call (n, "ListCaps", NULL, &code);
+  if (caps == NULL)
+    return code;
+  {
+    g_autoptr(GVariant) inner = g_variant_get_child_value (caps, 0);
+    g_autofree const char **list = g_variant_get_strv (inner, NULL);
+    joined = g_strjoinv (",", (char **) list);
+  }
+  info_add (info, _("Name"), "name", name);
+  info_add (info, _("Parent"), "parent", parent);
+  info_add (info, _("Capabilities"), "capabilities", joined);
+  info_print (ctx, info);
+  return EXIT_OK;
+}
+
+static int
+cmd_nodedev_create (Ctx *ctx, Args *a)
+{
+  return define_like (ctx, a, "NodeDeviceCreateXML", params_su, _("Node device %s created from %s"));
+}
+
+static int
+cmd_nodedev_destroy (Ctx *ctx, Args *a)
+{
+  return object_simple (ctx, VIRTBUS_TYPE_NODE_DEVICE, "node device", arg (a, 0), "Destroy", NULL,
+                        _("Destroyed node device '%s'"));
+}
+
+/* ---- the command table ---- */
+
+static const Cmd commands[] = {
+  { "list", cmd_list, "[--all] [--inactive]", N_("list domains"), NULL },
+  { "dominfo", cmd_dominfo, "DOMAIN", N_("domain information"), NULL },
+  { "domstate", cmd_domstate, "DOMAIN [--reason]", N_("domain state"), NULL },
+  { "start", cmd_start, "DOMAIN", N_("start a (previously defined) inactive domain"), NULL },
+  { "shutdown", cmd_shutdown, "DOMAIN", N_("gracefully shut down a domain"), NULL },
+  { "reboot", cmd_reboot, "DOMAIN", N_("reboot a domain"), NULL },
+  { "reset", cmd_reset, "DOMAIN", N_("reset a domain"), NULL },
+  { "destroy", cmd_destroy, "DOMAIN", N_("stop a domain at once"), NULL },
+  { "suspend", cmd_suspend, "DOMAIN", N_("suspend a domain"), NULL },
+  { "resume", cmd_resume, "DOMAIN", N_("resume a domain"), NULL },
+  { "save", cmd_save, "DOMAIN FILE", N_("save a domain's state to a file"), NULL },
+  { "restore", cmd_restore, "FILE", N_("restore a domain from a saved state file"), NULL },
+  { "managedsave", cmd_managedsave, "DOMAIN", N_("save a domain's state for the next start"), NULL },
+  { "define", cmd_define, "FILE", N_("define (but don't start) a domain from an XML file"), NULL },
+  { "undefine", cmd_undefine, "DOMAIN", N_("undefine a domain"), NULL },
+  { "create", cmd_create, "FILE", N_("create (start) a transient domain from an XML file"), NULL },
+  { "dumpxml", cmd_dumpxml, "DOMAIN [--inactive] [--security-info] [--update-cpu] [--migratable]",
+    N_("domain information in XML"), NULL },
+  { "edit", cmd_edit, "DOMAIN", N_("edit a domain's XML configuration in $EDITOR"), NULL },
+  { "autostart", cmd_autostart, "DOMAIN [--disable]", N_("autostart a domain"), NULL },
+  { "setmem", cmd_setmem, "DOMAIN SIZE [--config] [--live] [--current]", N_("change memory allocation (KiB, or with a M/G suffix)"), NULL },
+  { "setvcpus", cmd_setvcpus, "DOMAIN COUNT [--config] [--live] [--maximum]", N_("change the number of virtual CPUs"), NULL },
+  { "attach-device", cmd_attach_device, "DOMAIN FILE [--config] [--live] [--persistent]", N_("attach a device from an XML file"), NULL },
+  { "detach-device", cmd_detach_device, "DOMAIN FILE [--config] [--live] [--persistent]", N_("detach a device described by an XML file"), NULL },
+  { "domstats", cmd_domstats, "[DOMAIN...]", N_("domain statistics"), NULL },
+  { "domifaddr", cmd_domifaddr, "DOMAIN [--source lease|agent|arp]", N_("domain interface addresses"), "--source" },
+  { "console", cmd_console, "DOMAIN", N_("connect to the domain's serial console (Ctrl+] leaves)"), NULL },
+  { "migrate", cmd_migrate, "DOMAIN DESTURI", N_("migrate a domain (not available yet)"), NULL },
+  { "snapshot-create-as", cmd_snapshot_create_as, "DOMAIN [NAME] [--description TEXT]", N_("create a snapshot"), "--name --description" },
+  { "snapshot-list", cmd_snapshot_list, "DOMAIN", N_("list a domain's snapshots"), NULL },
+  { "snapshot-revert", cmd_snapshot_revert, "DOMAIN SNAPSHOT", N_("revert a domain to a snapshot"), NULL },
+  { "snapshot-delete", cmd_snapshot_delete, "DOMAIN SNAPSHOT", N_("delete a snapshot"), NULL },
+  { "capabilities", cmd_capabilities, "", N_("host capabilities in XML"), NULL },
+  { "nodeinfo", cmd_nodeinfo, "", N_("host information"), NULL },
+  { "hostname", cmd_hostname, "", N_("the host's name"), NULL },
+  { "version", cmd_version, "", N_("versions of the client and the hypervisor"), NULL },
+  { "net-list", cmd_net_list, "[--all] [--inactive]", N_("list networks"), NULL },
+  { "net-info", cmd_net_info, "NETWORK", N_("network information"), NULL },
+  { "net-dumpxml", cmd_net_dumpxml, "NETWORK [--inactive]", N_("network information in XML"), NULL },
+  { "net-define", cmd_net_define, "FILE", N_("define a network from an XML file"), NULL },
+  { "net-create", cmd_net_create, "FILE", N_("create (start) a transient network from an XML file"), NULL },
+  { "net-undefine", cmd_net_undefine, "NETWORK", N_("undefine a network"), NULL },
+  { "net-start", cmd_net_start, "NETWORK", N_("start an inactive network"), NULL },
+  { "net-destroy", cmd_net_destroy, "NETWORK", N_("stop a network"), NULL },
+  { "net-autostart", cmd_net_autostart, "NETWORK [--disable]", N_("autostart a network"), NULL },
+  { "pool-list", cmd_pool_list, "[--all] [--inactive]", N_("list storage pools"), NULL },
+  { "pool-info", cmd_pool_info, "POOL", N_("storage pool information"), NULL },
+  { "pool-dumpxml", cmd_pool_dumpxml, "POOL [--inactive]", N_("storage pool information in XML"), NULL },
+  { "pool-define", cmd_pool_define, "FILE", N_("define a storage pool from an XML file"), NULL },
+  { "pool-create", cmd_pool_create, "FILE", N_("create (start) a transient pool from an XML file"), NULL },
+  { "pool-undefine", cmd_pool_undefine, "POOL", N_("undefine a storage pool"), NULL },
+  { "pool-start", cmd_pool_start, "POOL", N_("start an inactive pool"), NULL },
+  { "pool-destroy", cmd_pool_destroy, "POOL", N_("stop a pool"), NULL },
+  { "pool-refresh", cmd_pool_refresh, "POOL", N_("refresh a pool's volumes"), NULL },
+  { "pool-autostart", cmd_pool_autostart, "POOL [--disable]", N_("autostart a pool"), NULL },
+  { "vol-list", cmd_vol_list, "POOL", N_("list the volumes of a pool"), NULL },
+  { "vol-info", cmd_vol_info, "VOL [--pool POOL]", N_("storage volume information"), "--pool" },
+  { "vol-dumpxml", cmd_vol_dumpxml, "VOL [--pool POOL]", N_("storage volume information in XML"), "--pool" },
+  { "vol-create-as", cmd_vol_create_as, "POOL NAME CAPACITY [--allocation SIZE] [--format FORMAT]",
+    N_("create a volume from a set of arguments"), "--allocation --format" },
+  { "vol-delete", cmd_vol_delete, "VOL [--pool POOL]", N_("delete a volume"), "--pool" },
+  { "iface-list", cmd_iface_list, "[--all] [--inactive]", N_("list host interfaces"), NULL },
+  { "iface-dumpxml", cmd_iface_dumpxml, "INTERFACE [--inactive]", N_("host interface information in XML"), NULL },
+  { "iface-define", cmd_iface_define, "FILE", N_("define a host interface from an XML file"), NULL },
+  { "iface-undefine", cmd_iface_undefine, "INTERFACE", N_("undefine a host interface"), NULL },
+  { "iface-start", cmd_iface_start, "INTERFACE", N_("start a host interface"), NULL },
+  { "iface-destroy", cmd_iface_destroy, "INTERFACE", N_("stop a host interface"), NULL },
+  { "nodedev-list", cmd_nodedev_list, "[--cap CAPABILITY]", N_("list host devices"), "--cap" },
+  { "nodedev-info", cmd_nodedev_info, "DEVICE", N_("host device information"), NULL },
+  { "nodedev-dumpxml", cmd_nodedev_dumpxml, "DEVICE", N_("host device information in XML"), NULL },
+  { "nodedev-create", cmd_nodedev_create, "FILE", N_("create a host device from an XML file"), NULL },
+  { "nodedev-destroy", cmd_nodedev_destroy, "DEVICE", N_("destroy a host device"), NULL },
+};
+
+/* How many positional arguments each command takes, from its usage line:
+ * upper-case words are arguments, "[X]" optional, "X..." any number. */
+static void
+arity (const Cmd *cmd, guint *min, guint *max)
+{
+  g_auto(GStrv) words = g_strsplit (cmd->usage, " ", -1);
+
+  *min = *max = 0;
+  for (guint i = 0; words[i] != NULL; i++) {
+    const char *w = words[i];
+    gboolean optional = w[0] == '[';
+    const char *name = optional ? w + 1 : w;
+    if (name[0] == '-' || !g_ascii_isupper (name[0]))
+      continue;
+    if (i > 0 && g_str_has_prefix (words[i - 1], "[--"))
+      continue; /* the value of an option */
+    if (strstr (w, "...") != NULL) {
+      *max = G_MAXUINT;
+      continue;
+    }
+    (*max)++;
+    if (!optional)
+      (*min)++;
+  }
+}
+
+static void
+usage (FILE *out)
+{
+  fprintf (out, _("Usage: virtbusctl [-c URI] [--json] COMMAND [ARGS...]\n\n"
+                  "Options:\n"
+                  "  -c, --connect URI   connection URI (default: $VIRTBUS_DEFAULT_URI or test:///default);\n"
+                  "                      qemu:///system, qemu:///session, test:///default,\n"
+                  "                      qemu+ssh://[user@]host[:port]/system[?keyfile=…&no_verify=1]\n"
+                  "  --json              machine-readable output\n"
+                  "  -i, --interactive   allow polkit to ask for a password\n"
+                  "  -h, --help          this help; 'virtbusctl help COMMAND' for one command\n\n"
+                  "Commands:\n"));
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-20s %s\n", commands[i].name, _(commands[i].help));
+  fprintf (out, _("\nExit codes: 0 ok, 1 operation failed, 2 usage error, 3 no such object,\n"
+                  "4 cannot connect, 5 not authorized, 6 not available on this connection.\n"));
+}
+
+static const Cmd *
+lookup_command (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (g_str_equal (commands[i].name, name))
+      return &commands[i];
+  return NULL;
+}
+
+/* Splits a command's arguments into options and positional arguments. */
+static gboolean
+parse_args (const Cmd *cmd, int argc, char **argv, Args *a)
+{
+  g_autoptr(GStrvBuilder) pos = g_strv_builder_new ();
+  g_auto(GStrv) value_opts = g_strsplit (cmd->value_opts != NULL ? cmd->value_opts : "", " ", -1);
+  gboolean only_positional = FALSE;
+
+  a->opts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  for (int i = 0; i < argc; i++) {
+    const char *w = argv[i];
+    if (only_positional || w[0] != '-' || w[1] != '-') {
+      g_strv_builder_add (pos, w);
+      continue;
+    }
+    if (g_str_equal (w, "--")) {
+      only_positional = TRUE;
+      continue;
+    }
+    {
+      const char *eq = strchr (w, '=');
+      g_autofree char *name = eq != NULL ? g_strndup (w, eq - w) : g_strdup (w);
+      if (g_strv_contains ((const char *const *) value_opts, name)) {
+        if (eq == NULL && i + 1 >= argc) {
+          g_printerr (_("error: option %s needs a value\n"), name);
+          return FALSE;
+        }
+        g_hash_table_insert (a->opts, g_strdup (name), g_strdup (eq != NULL ? eq + 1 : argv[++i]));
+      } else if (strstr (cmd->usage, name) != NULL && eq == NULL) {
+        g_hash_table_insert (a->opts, g_strdup (name), g_strdup (""));
+      } else {
+        g_printerr (_("error: command '%s' doesn't support option %s\n"), cmd->name, name);
+        return FALSE;
+      }
+    }
+  }
+  a->argv = g_strv_builder_end (pos);
+  return TRUE;
+}
+
+static int
+run (Ctx *ctx, const Cmd *cmd, Args *args, gboolean interactive)
+{
+  GError *error = NULL;
+  int code;
+
+  /* Nothing to ask the daemon: say so without connecting. */
+  if (cmd->func == cmd_migrate)
+    return cmd_migrate (ctx, args);
+  ctx->client = virtbus_client_new_for_uri_sync (ctx->uri, NULL, &error);
+  if (ctx->client == NULL) {
+    g_printerr (_("error: failed to connect to '%s'\n"), ctx->uri);
+    code = fail (error);
+    return code == EXIT_FAILED ? EXIT_CONNECT : code;
+  }
+  virtbus_client_set_interactive_authorization (ctx->client, interactive);
+  return cmd->func (ctx, args);
+}
+
+int
+main (int argc, char **argv)
+{
+  Ctx ctx = { 0 };
+  Args args = { 0 };
+  const Cmd *cmd;
+  gboolean interactive = FALSE;
+  guint min, max;
+  int i, code;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  ctx.uri = g_getenv ("VIRTBUS_DEFAULT_URI");
+  if (ctx.uri == NULL || ctx.uri[0] == '\0')
+    ctx.uri = "test:///default";
+
+  /* Global options come before the command, as with virsh. */
+  for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+    const char *w = argv[i];
+    if (g_str_equal (w, "-c") || g_str_equal (w, "--connect")) {
+      if (i + 1 >= argc) {
+        g_printerr (_("error: %s needs a URI\n"), w);
+        return EXIT_USAGE;
+      }
+      ctx.uri = argv[++i];
+    } else if (g_str_has_prefix (w, "--connect=")) {
+      ctx.uri = w + strlen ("--connect=");
+    } else if (g_str_equal (w, "--json")) {
+      ctx.json = TRUE;
+    } else if (g_str_equal (w, "-i") || g_str_equal (w, "--interactive")) {
+      interactive = TRUE;
+    } else if (g_str_equal (w, "-h") || g_str_equal (w, "--help")) {
+      usage (stdout);
+      return EXIT_OK;
+    } else if (g_str_equal (w, "-v") || g_str_equal (w, "--version")) {
+      g_print ("%s\n", PACKAGE_VERSION);
+      return EXIT_OK;
+    } else {
+      g_printerr (_("error: unknown option '%s'\n"), w);
+      usage (stderr);
+      return EXIT_USAGE;
+    }
+  }
+  if (i >= argc) {
+    usage (stderr);
+    return EXIT_USAGE;
+  }
+  if (g_str_equal (argv[i], "help")) {
+    if (i + 1 < argc && (cmd = lookup_command (argv[i + 1])) != NULL) {
+      g_print ("virtbusctl %s %s\n  %s\n", cmd->name, cmd->usage, _(cmd->help));
+      return EXIT_OK;
+    }
+    usage (stdout);
+    return EXIT_OK;
+  }
+  cmd = lookup_command (argv[i]);
+  if (cmd == NULL) {
+    g_printerr (_("error: unknown command: '%s'\n"), argv[i]);
+    return EXIT_USAGE;
+  }
+  /* --json and --help may follow the command too. */
+  {
+    g_autoptr(GPtrArray) rest = g_ptr_array_new ();
+    for (int j = i + 1; j < argc; j++) {
+      if (g_str_equal (argv[j], "--json"))
+        ctx.json = TRUE;
+      else if (g_str_equal (argv[j], "--help")) {
+        g_print ("virtbusctl %s %s\n  %s\n", cmd->name, cmd->usage, _(cmd->help));
+        return EXIT_OK;
+      } else
+        g_ptr_array_add (rest, argv[j]);
+    }
+    if (!parse_args (cmd, rest->len, (char **) rest->pdata, &args))
+      return EXIT_USAGE;
+  }
+  arity (cmd, &min, &max);
+  code = need_args (cmd, &args, min, max);
+  if (code == EXIT_OK)
+    code = run (&ctx, cmd, &args, interactive);
+  g_clear_object (&ctx.client);
+  g_strfreev (args.argv);
+  g_clear_pointer (&args.opts, g_hash_table_unref);
+  return code;
+}
