@@ -6,6 +6,7 @@
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdlib.h>
 
 #include "vb-gatekeeper.h"
@@ -86,6 +87,9 @@ main (int argc, char **argv)
   guint owner_id;
 
   setlocale (LC_ALL, "");
+  /* A client or child that goes away mid-write must not kill the daemon:
+   * writes fail with EPIPE instead. */
+  signal (SIGPIPE, SIG_IGN);
   bindtextdomain (GETTEXT_PACKAGE, VB_LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   context = g_option_context_new (NULL);

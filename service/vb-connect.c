@@ -4,6 +4,7 @@
 
 #include "vb-error.h"
 #include "vb-object-path.h"
+#include "vb-xml.h"
 #include "vb-skeleton.h"
 
 /* The libvirt API level whose D-Bus contract virtbus implements; clients
@@ -129,6 +130,51 @@ vb_connect_get_ops (VbConnect *self, GType iface_type, const char *what, GError 
     g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "the %s connection does not manage %s",
                  vb_backend_get_uri (self->backend), what);
   return ops;
+}
+
+void
+vb_connect_return_not_supported (VbConnect *self, GDBusMethodInvocation *invocation)
+{
+  vb_invocation_return_error (invocation, VB_ERROR_NOT_SUPPORTED, "%s is not supported by the %s connection",
+                              g_dbus_method_invocation_get_method_name (invocation),
+                              vb_backend_get_uri (self->backend));
+}
+
+gboolean
+vb_connect_reply_lookup (VbConnect *self, GDBusMethodInvocation *invocation, VbObjKind kind, VbObj *obj,
+                         const char *what)
+{
+  if (obj == NULL) {
+    GError *error = NULL;
+    vb_set_not_found (&error, kind, what);
+    vb_invocation_return_gerror (invocation, error);
+    return TRUE;
+  }
+  vb_invocation_return_object (self, invocation, obj);
+  return TRUE;
+}
+
+gboolean
+vb_connect_lookup_by_name (VbConnect *self, GDBusMethodInvocation *invocation, VbObjKind kind, const char *noun,
+                           const char *name)
+{
+  g_autofree char *what = g_strdup_printf ("no %s with matching name '%s'", noun, name);
+  return vb_connect_reply_lookup (self, invocation, kind, vb_backend_lookup_by_name (self->backend, kind, name),
+                                  what);
+}
+
+gboolean
+vb_connect_lookup_by_uuid (VbConnect *self, GDBusMethodInvocation *invocation, VbObjKind kind, const char *noun,
+                           const char *uuid)
+{
+  char canonical[37];
+  g_autofree char *what = g_strdup_printf ("no %s with matching uuid '%s'", noun, uuid);
+
+  if (!vb_uuid_parse (uuid, canonical)) {
+    vb_invocation_return_error (invocation, VB_ERROR_INVALID_ARG, "'%s' is not a valid UUID", uuid);
+    return TRUE;
+  }
+  return vb_connect_reply_lookup (self, invocation, kind, vb_backend_lookup (self->backend, kind, canonical), what);
 }
 
 /* ---- export ---- */
@@ -264,9 +310,7 @@ vb_connect_unexport (VbConnect *self)
 static gboolean
 not_supported (VbConnect *self, GDBusMethodInvocation *invocation)
 {
-  vb_invocation_return_error (invocation, VB_ERROR_NOT_SUPPORTED, "%s is not supported by the %s connection",
-                              g_dbus_method_invocation_get_method_name (invocation),
-                              vb_backend_get_uri (self->backend));
+  vb_connect_return_not_supported (self, invocation);
   return TRUE;
 }
 

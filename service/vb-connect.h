@@ -29,6 +29,44 @@ VbObj *vb_connect_obj_for_path (VbConnect *self, const char *path, VbObjKind kin
  * says this connection does not manage that kind of object. */
 gpointer vb_connect_get_ops (VbConnect *self, GType iface_type, const char *what, GError **error);
 
+/* Replies with @obj's path, or when @obj is NULL with "<Kind> not found:
+ * <what>" (what: "no domain with matching name 'x'"). */
+gboolean vb_connect_reply_lookup (VbConnect *self, GDBusMethodInvocation *invocation, VbObjKind kind, VbObj *obj,
+                                  const char *what);
+/* Connect.<Kind>LookupByName / ByUUID for top-level objects of @kind (the
+ * UUID is validated and canonicalised first). */
+gboolean vb_connect_lookup_by_name (VbConnect *self, GDBusMethodInvocation *invocation, VbObjKind kind,
+                                    const char *noun, const char *name);
+gboolean vb_connect_lookup_by_uuid (VbConnect *self, GDBusMethodInvocation *invocation, VbObjKind kind,
+                                    const char *noun, const char *uuid);
+/* Replies that the connection's backend lacks the invoked method. */
+void vb_connect_return_not_supported (VbConnect *self, GDBusMethodInvocation *invocation);
+
+/* The body of a method handler that runs operation @op of the backend's ops
+ * interface (@IfaceStruct, GType @iface_type, @what names the object kind in
+ * errors) with the argument list @args — which may use `backend`, `obj` (set
+ * to @obj_) and `task` — and replies as @kind. Expects `invocation` in scope. */
+#define VB_CONNECT_RUN_OP(connect_, IfaceStruct, iface_type, what, obj_, op, kind, args)                \
+  G_STMT_START {                                                                                       \
+    GError *ops_error_ = NULL;                                                                         \
+    IfaceStruct *ops = vb_connect_get_ops ((connect_), (iface_type), (what), &ops_error_);             \
+    if (ops == NULL) {                                                                                 \
+      vb_invocation_return_gerror (invocation, ops_error_);                                            \
+      return TRUE;                                                                                     \
+    }                                                                                                  \
+    if (ops->op == NULL) {                                                                             \
+      vb_connect_return_not_supported ((connect_), invocation);                                        \
+      return TRUE;                                                                                     \
+    }                                                                                                  \
+    VbBackend *backend = vb_connect_get_backend (connect_);                                            \
+    VbObj *obj = (obj_);                                                                               \
+    g_autoptr(GTask) task = vb_invocation_task_new ((connect_), invocation, (kind));                   \
+    (void) backend;                                                                                    \
+    (void) obj;                                                                                        \
+    ops->op args;                                                                                      \
+    return TRUE;                                                                                       \
+  } G_STMT_END
+
 /* Per-kind pieces, each in its own file. */
 GDBusInterfaceSkeleton *vb_domain_skeleton_new (VbConnect *connect, VbObj *obj);
 GDBusInterfaceSkeleton *vb_snapshot_skeleton_new (VbConnect *connect, VbObj *obj);

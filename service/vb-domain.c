@@ -51,10 +51,10 @@ vb_domain_finalize (GObject *object)
   G_OBJECT_CLASS (vb_domain_parent_class)->finalize (object);
 }
 
-/* Looks up the backend's domain operations for a call on @self; replies
- * with an error and returns NULL when the backend lacks @op. */
+/* Looks up the backend's domain operations; replies with an error and
+ * returns NULL when the backend manages no domains. */
 static VbDomainOpsInterface *
-get_ops (VbConnect *connect, GDBusMethodInvocation *invocation, gboolean has_op)
+get_ops (VbConnect *connect, GDBusMethodInvocation *invocation)
 {
   GError *error = NULL;
   VbDomainOpsInterface *ops = vb_connect_get_ops (connect, VB_TYPE_DOMAIN_OPS, "domains", &error);
@@ -68,26 +68,8 @@ get_ops (VbConnect *connect, GDBusMethodInvocation *invocation, gboolean has_op)
 
 /* Runs backend operation @op with the argument list @args (which may use
  * `backend`, `obj` and `task`) and replies as @kind. */
-#define RUN_OP(connect_, obj_, op, kind, args)                                                          \
-  G_STMT_START {                                                                                       \
-    VbDomainOpsInterface *ops = get_ops ((connect_), invocation, TRUE);                                \
-    if (ops == NULL)                                                                                   \
-      return TRUE;                                                                                     \
-    if (ops->op == NULL) {                                                                             \
-      vb_invocation_return_error (invocation, VB_ERROR_NOT_SUPPORTED,                                  \
-                                  "%s is not supported by the %s connection",                          \
-                                  g_dbus_method_invocation_get_method_name (invocation),               \
-                                  vb_backend_get_uri (vb_connect_get_backend (connect_)));             \
-      return TRUE;                                                                                     \
-    }                                                                                                  \
-    VbBackend *backend = vb_connect_get_backend (connect_);                                            \
-    VbObj *obj = (obj_);                                                                               \
-    g_autoptr(GTask) task = vb_invocation_task_new ((connect_), invocation, (kind));                   \
-    (void) backend;                                                                                    \
-    (void) obj;                                                                                        \
-    ops->op args;                                                                                      \
-    return TRUE;                                                                                       \
-  } G_STMT_END
+#define RUN_OP(connect_, obj_, op, kind, args) \
+  VB_CONNECT_RUN_OP (connect_, VbDomainOpsInterface, VB_TYPE_DOMAIN_OPS, "domains", obj_, op, kind, args)
 
 #define DOMAIN_OP(op, kind, args) RUN_OP (self->connect, self->obj, op, kind, args)
 
@@ -265,48 +247,26 @@ handle_list_domains (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocati
   return TRUE;
 }
 
-static gboolean
-reply_lookup (VbConnect *connect, GDBusMethodInvocation *invocation, VbObj *dom, const char *what)
-{
-  if (dom == NULL) {
-    GError *error = NULL;
-    vb_set_not_found (&error, VB_OBJ_DOMAIN, what);
-    vb_invocation_return_gerror (invocation, error);
-    return TRUE;
-  }
-  vb_invocation_return_object (connect, invocation, dom);
-  return TRUE;
-}
 
 static gboolean
 handle_lookup_by_name (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *name,
                        VbConnect *connect)
 {
-  g_autofree char *what = g_strdup_printf ("no domain with matching name '%s'", name);
-  return reply_lookup (connect, invocation,
-                       vb_backend_lookup_by_name (vb_connect_get_backend (connect), VB_OBJ_DOMAIN, name), what);
+  return vb_connect_lookup_by_name (connect, invocation, VB_OBJ_DOMAIN, "domain", name);
 }
 
 static gboolean
 handle_lookup_by_uuid (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *uuid,
                        VbConnect *connect)
 {
-  char canonical[37];
-  g_autofree char *what = g_strdup_printf ("no domain with matching uuid '%s'", uuid);
-
-  if (!vb_uuid_parse (uuid, canonical)) {
-    vb_invocation_return_error (invocation, VB_ERROR_INVALID_ARG, "'%s' is not a valid UUID", uuid);
-    return TRUE;
-  }
-  return reply_lookup (connect, invocation,
-                       vb_backend_lookup (vb_connect_get_backend (connect), VB_OBJ_DOMAIN, canonical), what);
+  return vb_connect_lookup_by_uuid (connect, invocation, VB_OBJ_DOMAIN, "domain", uuid);
 }
 
 static gboolean
 handle_lookup_by_id (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, int id, VbConnect *connect)
 {
   g_autofree char *what = g_strdup_printf ("no domain with matching id %d", id);
-  return reply_lookup (connect, invocation, vb_backend_lookup_domain_by_id (vb_connect_get_backend (connect), id),
+  return vb_connect_reply_lookup (connect, invocation, VB_OBJ_DOMAIN, vb_backend_lookup_domain_by_id (vb_connect_get_backend (connect), id),
                        what);
 }
 

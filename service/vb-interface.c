@@ -32,30 +32,8 @@ vb_interface_finalize (GObject *object)
 
 /* Runs backend operation @op with the argument list @args (which may use
  * `backend`, `obj` and `task`) and replies as @kind. */
-#define RUN_OP(connect_, obj_, op, kind, args)                                                          \
-  G_STMT_START {                                                                                       \
-    GError *ops_error = NULL;                                                                          \
-    VbInterfaceOpsInterface *ops =                                                                     \
-      vb_connect_get_ops ((connect_), VB_TYPE_INTERFACE_OPS, "host interfaces", &ops_error);          \
-    if (ops == NULL) {                                                                                 \
-      vb_invocation_return_gerror (invocation, ops_error);                                             \
-      return TRUE;                                                                                     \
-    }                                                                                                  \
-    if (ops->op == NULL) {                                                                             \
-      vb_invocation_return_error (invocation, VB_ERROR_NOT_SUPPORTED,                                  \
-                                  "%s is not supported by the %s connection",                          \
-                                  g_dbus_method_invocation_get_method_name (invocation),               \
-                                  vb_backend_get_uri (vb_connect_get_backend (connect_)));             \
-      return TRUE;                                                                                     \
-    }                                                                                                  \
-    VbBackend *backend = vb_connect_get_backend (connect_);                                            \
-    VbObj *obj = (obj_);                                                                               \
-    g_autoptr(GTask) task = vb_invocation_task_new ((connect_), invocation, (kind));                   \
-    (void) backend;                                                                                    \
-    (void) obj;                                                                                        \
-    ops->op args;                                                                                      \
-    return TRUE;                                                                                       \
-  } G_STMT_END
+#define RUN_OP(connect_, obj_, op, kind, args) \
+  VB_CONNECT_RUN_OP (connect_, VbInterfaceOpsInterface, VB_TYPE_INTERFACE_OPS, "host interfaces", obj_, op, kind, args)
 
 #define INTERFACE_OP(op, kind, args) RUN_OP (self->connect, self->obj, op, kind, args)
 
@@ -157,26 +135,12 @@ handle_list_interfaces (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invoc
   return TRUE;
 }
 
-static gboolean
-reply_lookup (VbConnect *connect, GDBusMethodInvocation *invocation, VbObj *obj, const char *what)
-{
-  if (obj == NULL) {
-    GError *error = NULL;
-    vb_set_not_found (&error, VB_OBJ_INTERFACE, what);
-    vb_invocation_return_gerror (invocation, error);
-    return TRUE;
-  }
-  vb_invocation_return_object (connect, invocation, obj);
-  return TRUE;
-}
 
 static gboolean
 handle_lookup_by_name (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *name,
                        VbConnect *connect)
 {
-  g_autofree char *what = g_strdup_printf ("no interface with matching name '%s'", name);
-  return reply_lookup (connect, invocation,
-                       vb_backend_lookup_by_name (vb_connect_get_backend (connect), VB_OBJ_INTERFACE, name), what);
+  return vb_connect_lookup_by_name (connect, invocation, VB_OBJ_INTERFACE, "interface", name);
 }
 
 static gboolean
@@ -195,7 +159,7 @@ handle_lookup_by_mac (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocat
     if (def != NULL && def->mac != NULL && g_ascii_strcasecmp (def->mac, mac) == 0)
       found = obj;
   }
-  return reply_lookup (connect, invocation, found, what);
+  return vb_connect_reply_lookup (connect, invocation, VB_OBJ_INTERFACE, found, what);
 }
 
 static gboolean

@@ -32,30 +32,8 @@ vb_network_finalize (GObject *object)
 /* Runs backend operation @op with the argument list @args (which may use
  * `backend`, `obj` and `task`) and replies as @kind; replies with an error
  * when the backend has no networks or lacks @op. */
-#define RUN_OP(connect_, obj_, op, kind, args)                                                          \
-  G_STMT_START {                                                                                       \
-    GError *ops_error = NULL;                                                                          \
-    VbNetworkOpsInterface *ops = vb_connect_get_ops ((connect_), VB_TYPE_NETWORK_OPS, "networks",      \
-                                                     &ops_error);                                      \
-    if (ops == NULL) {                                                                                 \
-      vb_invocation_return_gerror (invocation, ops_error);                                             \
-      return TRUE;                                                                                     \
-    }                                                                                                  \
-    if (ops->op == NULL) {                                                                             \
-      vb_invocation_return_error (invocation, VB_ERROR_NOT_SUPPORTED,                                  \
-                                  "%s is not supported by the %s connection",                          \
-                                  g_dbus_method_invocation_get_method_name (invocation),               \
-                                  vb_backend_get_uri (vb_connect_get_backend (connect_)));             \
-      return TRUE;                                                                                     \
-    }                                                                                                  \
-    VbBackend *backend = vb_connect_get_backend (connect_);                                            \
-    VbObj *obj = (obj_);                                                                               \
-    g_autoptr(GTask) task = vb_invocation_task_new ((connect_), invocation, (kind));                   \
-    (void) backend;                                                                                    \
-    (void) obj;                                                                                        \
-    ops->op args;                                                                                      \
-    return TRUE;                                                                                       \
-  } G_STMT_END
+#define RUN_OP(connect_, obj_, op, kind, args) \
+  VB_CONNECT_RUN_OP (connect_, VbNetworkOpsInterface, VB_TYPE_NETWORK_OPS, "networks", obj_, op, kind, args)
 
 #define NETWORK_OP(op, kind, args) RUN_OP (self->connect, self->obj, op, kind, args)
 
@@ -193,41 +171,19 @@ handle_list_networks (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocat
   return TRUE;
 }
 
-static gboolean
-reply_lookup (VbConnect *connect, GDBusMethodInvocation *invocation, VbObj *net, const char *what)
-{
-  if (net == NULL) {
-    GError *error = NULL;
-    vb_set_not_found (&error, VB_OBJ_NETWORK, what);
-    vb_invocation_return_gerror (invocation, error);
-    return TRUE;
-  }
-  vb_invocation_return_object (connect, invocation, net);
-  return TRUE;
-}
 
 static gboolean
 handle_lookup_by_name (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *name,
                        VbConnect *connect)
 {
-  g_autofree char *what = g_strdup_printf ("no network with matching name '%s'", name);
-  return reply_lookup (connect, invocation,
-                       vb_backend_lookup_by_name (vb_connect_get_backend (connect), VB_OBJ_NETWORK, name), what);
+  return vb_connect_lookup_by_name (connect, invocation, VB_OBJ_NETWORK, "network", name);
 }
 
 static gboolean
 handle_lookup_by_uuid (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *uuid,
                        VbConnect *connect)
 {
-  char canonical[37];
-  g_autofree char *what = g_strdup_printf ("no network with matching uuid '%s'", uuid);
-
-  if (!vb_uuid_parse (uuid, canonical)) {
-    vb_invocation_return_error (invocation, VB_ERROR_INVALID_ARG, "'%s' is not a valid UUID", uuid);
-    return TRUE;
-  }
-  return reply_lookup (connect, invocation,
-                       vb_backend_lookup (vb_connect_get_backend (connect), VB_OBJ_NETWORK, canonical), what);
+  return vb_connect_lookup_by_uuid (connect, invocation, VB_OBJ_NETWORK, "network", uuid);
 }
 
 static gboolean

@@ -33,30 +33,8 @@ vb_node_device_finalize (GObject *object)
 
 /* Runs backend operation @op with the argument list @args (which may use
  * `backend`, `obj` and `task`) and replies as @kind. */
-#define RUN_OP(connect_, obj_, op, kind, args)                                                          \
-  G_STMT_START {                                                                                       \
-    GError *ops_error = NULL;                                                                          \
-    VbNodeDevOpsInterface *ops =                                                                       \
-      vb_connect_get_ops ((connect_), VB_TYPE_NODE_DEV_OPS, "node devices", &ops_error);              \
-    if (ops == NULL) {                                                                                 \
-      vb_invocation_return_gerror (invocation, ops_error);                                             \
-      return TRUE;                                                                                     \
-    }                                                                                                  \
-    if (ops->op == NULL) {                                                                             \
-      vb_invocation_return_error (invocation, VB_ERROR_NOT_SUPPORTED,                                  \
-                                  "%s is not supported by the %s connection",                          \
-                                  g_dbus_method_invocation_get_method_name (invocation),               \
-                                  vb_backend_get_uri (vb_connect_get_backend (connect_)));             \
-      return TRUE;                                                                                     \
-    }                                                                                                  \
-    VbBackend *backend = vb_connect_get_backend (connect_);                                            \
-    VbObj *obj = (obj_);                                                                               \
-    g_autoptr(GTask) task = vb_invocation_task_new ((connect_), invocation, (kind));                   \
-    (void) backend;                                                                                    \
-    (void) obj;                                                                                        \
-    ops->op args;                                                                                      \
-    return TRUE;                                                                                       \
-  } G_STMT_END
+#define RUN_OP(connect_, obj_, op, kind, args) \
+  VB_CONNECT_RUN_OP (connect_, VbNodeDevOpsInterface, VB_TYPE_NODE_DEV_OPS, "node devices", obj_, op, kind, args)
 
 #define NODE_DEVICE_OP(op, kind, args) RUN_OP (self->connect, self->obj, op, kind, args)
 
@@ -199,27 +177,12 @@ handle_list_node_devices (VbGenLibvirtConnect *iface, GDBusMethodInvocation *inv
   return TRUE;
 }
 
-static gboolean
-reply_lookup (VbConnect *connect, GDBusMethodInvocation *invocation, VbObj *obj, const char *what)
-{
-  if (obj == NULL) {
-    GError *error = NULL;
-    vb_set_not_found (&error, VB_OBJ_NODE_DEVICE, what);
-    vb_invocation_return_gerror (invocation, error);
-    return TRUE;
-  }
-  vb_invocation_return_object (connect, invocation, obj);
-  return TRUE;
-}
 
 static gboolean
 handle_lookup_by_name (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *name,
                        VbConnect *connect)
 {
-  g_autofree char *what = g_strdup_printf ("no node device with matching name '%s'", name);
-  return reply_lookup (connect, invocation,
-                       vb_backend_lookup_by_name (vb_connect_get_backend (connect), VB_OBJ_NODE_DEVICE, name),
-                       what);
+  return vb_connect_lookup_by_name (connect, invocation, VB_OBJ_NODE_DEVICE, "node device", name);
 }
 
 static gboolean
@@ -241,7 +204,7 @@ handle_lookup_scsi_host_by_wwn (VbGenLibvirtConnect *iface, GDBusMethodInvocatio
     if (obj->def != NULL && vb_nodedev_def_matches_wwn (obj->def, wwnn, wwpn))
       found = obj;
   }
-  return reply_lookup (connect, invocation, found, what);
+  return vb_connect_reply_lookup (connect, invocation, VB_OBJ_NODE_DEVICE, found, what);
 }
 
 static gboolean

@@ -33,30 +33,8 @@ vb_nwfilter_finalize (GObject *object)
 /* Runs backend operation @op with the argument list @args (which may use
  * `backend`, `obj` and `task`) and replies as @kind; replies with an error
  * when the backend has no network filters or lacks @op. */
-#define RUN_OP(connect_, obj_, op, kind, args)                                                          \
-  G_STMT_START {                                                                                       \
-    GError *ops_error = NULL;                                                                          \
-    VbNWFilterOpsInterface *ops = vb_connect_get_ops ((connect_), VB_TYPE_NWFILTER_OPS,                \
-                                                      "network filters", &ops_error);                  \
-    if (ops == NULL) {                                                                                 \
-      vb_invocation_return_gerror (invocation, ops_error);                                             \
-      return TRUE;                                                                                     \
-    }                                                                                                  \
-    if (ops->op == NULL) {                                                                             \
-      vb_invocation_return_error (invocation, VB_ERROR_NOT_SUPPORTED,                                  \
-                                  "%s is not supported by the %s connection",                          \
-                                  g_dbus_method_invocation_get_method_name (invocation),               \
-                                  vb_backend_get_uri (vb_connect_get_backend (connect_)));             \
-      return TRUE;                                                                                     \
-    }                                                                                                  \
-    VbBackend *backend = vb_connect_get_backend (connect_);                                            \
-    VbObj *obj = (obj_);                                                                               \
-    g_autoptr(GTask) task = vb_invocation_task_new ((connect_), invocation, (kind));                   \
-    (void) backend;                                                                                    \
-    (void) obj;                                                                                        \
-    ops->op args;                                                                                      \
-    return TRUE;                                                                                       \
-  } G_STMT_END
+#define RUN_OP(connect_, obj_, op, kind, args) \
+  VB_CONNECT_RUN_OP (connect_, VbNWFilterOpsInterface, VB_TYPE_NWFILTER_OPS, "network filters", obj_, op, kind, args)
 
 #define NWFILTER_OP(op, kind, args) RUN_OP (self->connect, self->obj, op, kind, args)
 
@@ -122,41 +100,19 @@ handle_list_nwfilters (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invoca
   return TRUE;
 }
 
-static gboolean
-reply_lookup (VbConnect *connect, GDBusMethodInvocation *invocation, VbObj *filter, const char *what)
-{
-  if (filter == NULL) {
-    GError *error = NULL;
-    vb_set_not_found (&error, VB_OBJ_NWFILTER, what);
-    vb_invocation_return_gerror (invocation, error);
-    return TRUE;
-  }
-  vb_invocation_return_object (connect, invocation, filter);
-  return TRUE;
-}
 
 static gboolean
 handle_lookup_by_name (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *name,
                        VbConnect *connect)
 {
-  g_autofree char *what = g_strdup_printf ("no nwfilter with matching name '%s'", name);
-  return reply_lookup (connect, invocation,
-                       vb_backend_lookup_by_name (vb_connect_get_backend (connect), VB_OBJ_NWFILTER, name), what);
+  return vb_connect_lookup_by_name (connect, invocation, VB_OBJ_NWFILTER, "nwfilter", name);
 }
 
 static gboolean
 handle_lookup_by_uuid (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *uuid,
                        VbConnect *connect)
 {
-  char canonical[37];
-  g_autofree char *what = g_strdup_printf ("no nwfilter with matching uuid '%s'", uuid);
-
-  if (!vb_uuid_parse (uuid, canonical)) {
-    vb_invocation_return_error (invocation, VB_ERROR_INVALID_ARG, "'%s' is not a valid UUID", uuid);
-    return TRUE;
-  }
-  return reply_lookup (connect, invocation,
-                       vb_backend_lookup (vb_connect_get_backend (connect), VB_OBJ_NWFILTER, canonical), what);
+  return vb_connect_lookup_by_uuid (connect, invocation, VB_OBJ_NWFILTER, "nwfilter", uuid);
 }
 
 static gboolean

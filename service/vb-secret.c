@@ -33,30 +33,8 @@ vb_secret_finalize (GObject *object)
 /* Runs backend operation @op with the argument list @args (which may use
  * `backend`, `obj` and `task`) and replies as @kind; replies with an error
  * when the backend has no secrets or lacks @op. */
-#define RUN_OP(connect_, obj_, op, kind, args)                                                          \
-  G_STMT_START {                                                                                       \
-    GError *ops_error = NULL;                                                                          \
-    VbSecretOpsInterface *ops = vb_connect_get_ops ((connect_), VB_TYPE_SECRET_OPS, "secrets",         \
-                                                    &ops_error);                                       \
-    if (ops == NULL) {                                                                                 \
-      vb_invocation_return_gerror (invocation, ops_error);                                             \
-      return TRUE;                                                                                     \
-    }                                                                                                  \
-    if (ops->op == NULL) {                                                                             \
-      vb_invocation_return_error (invocation, VB_ERROR_NOT_SUPPORTED,                                  \
-                                  "%s is not supported by the %s connection",                          \
-                                  g_dbus_method_invocation_get_method_name (invocation),               \
-                                  vb_backend_get_uri (vb_connect_get_backend (connect_)));             \
-      return TRUE;                                                                                     \
-    }                                                                                                  \
-    VbBackend *backend = vb_connect_get_backend (connect_);                                            \
-    VbObj *obj = (obj_);                                                                               \
-    g_autoptr(GTask) task = vb_invocation_task_new ((connect_), invocation, (kind));                   \
-    (void) backend;                                                                                    \
-    (void) obj;                                                                                        \
-    ops->op args;                                                                                      \
-    return TRUE;                                                                                       \
-  } G_STMT_END
+#define RUN_OP(connect_, obj_, op, kind, args) \
+  VB_CONNECT_RUN_OP (connect_, VbSecretOpsInterface, VB_TYPE_SECRET_OPS, "secrets", obj_, op, kind, args)
 
 #define SECRET_OP(op, kind, args) RUN_OP (self->connect, self->obj, op, kind, args)
 
@@ -167,32 +145,12 @@ handle_list_secrets (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocati
   return TRUE;
 }
 
-static gboolean
-reply_lookup (VbConnect *connect, GDBusMethodInvocation *invocation, VbObj *secret, const char *what)
-{
-  if (secret == NULL) {
-    GError *error = NULL;
-    vb_set_not_found (&error, VB_OBJ_SECRET, what);
-    vb_invocation_return_gerror (invocation, error);
-    return TRUE;
-  }
-  vb_invocation_return_object (connect, invocation, secret);
-  return TRUE;
-}
 
 static gboolean
 handle_lookup_by_uuid (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *uuid,
                        VbConnect *connect)
 {
-  char canonical[37];
-  g_autofree char *what = g_strdup_printf ("no secret with matching uuid '%s'", uuid);
-
-  if (!vb_uuid_parse (uuid, canonical)) {
-    vb_invocation_return_error (invocation, VB_ERROR_INVALID_ARG, "'%s' is not a valid UUID", uuid);
-    return TRUE;
-  }
-  return reply_lookup (connect, invocation,
-                       vb_backend_lookup (vb_connect_get_backend (connect), VB_OBJ_SECRET, canonical), what);
+  return vb_connect_lookup_by_uuid (connect, invocation, VB_OBJ_SECRET, "secret", uuid);
 }
 
 static gboolean
@@ -215,7 +173,7 @@ handle_lookup_by_usage (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invoc
         g_strcmp0 (def->usage_id, usage_id) == 0)
       found = secret;
   }
-  return reply_lookup (connect, invocation, found, what);
+  return vb_connect_reply_lookup (connect, invocation, VB_OBJ_SECRET, found, what);
 }
 
 static gboolean

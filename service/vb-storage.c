@@ -36,57 +36,14 @@ struct _VbStorageVol {
 
 G_DEFINE_FINAL_TYPE (VbStorageVol, vb_storage_vol, VB_GEN_TYPE_LIBVIRT_STORAGE_VOL_SKELETON)
 
-/* Looks up the backend's storage operations; replies with an error and
- * returns NULL when the backend manages no storage. */
-static VbStorageOpsInterface *
-get_ops (VbConnect *connect, GDBusMethodInvocation *invocation)
-{
-  GError *error = NULL;
-  VbStorageOpsInterface *ops = vb_connect_get_ops (connect, VB_TYPE_STORAGE_OPS, "storage pools", &error);
-
-  if (ops == NULL)
-    vb_invocation_return_gerror (invocation, error);
-  return ops;
-}
-
 /* Runs backend operation @op with the argument list @args (which may use
  * `backend`, `obj` and `task`) and replies as @kind. */
-#define RUN_OP(connect_, obj_, op, kind, args)                                                          \
-  G_STMT_START {                                                                                       \
-    VbStorageOpsInterface *ops = get_ops ((connect_), invocation);                                     \
-    if (ops == NULL)                                                                                   \
-      return TRUE;                                                                                     \
-    if (ops->op == NULL) {                                                                             \
-      vb_invocation_return_error (invocation, VB_ERROR_NOT_SUPPORTED,                                  \
-                                  "%s is not supported by the %s connection",                          \
-                                  g_dbus_method_invocation_get_method_name (invocation),               \
-                                  vb_backend_get_uri (vb_connect_get_backend (connect_)));             \
-      return TRUE;                                                                                     \
-    }                                                                                                  \
-    VbBackend *backend = vb_connect_get_backend (connect_);                                            \
-    VbObj *obj = (obj_);                                                                               \
-    g_autoptr(GTask) task = vb_invocation_task_new ((connect_), invocation, (kind));                   \
-    (void) backend;                                                                                    \
-    (void) obj;                                                                                        \
-    ops->op args;                                                                                      \
-    return TRUE;                                                                                       \
-  } G_STMT_END
+#define RUN_OP(connect_, obj_, op, kind, args) \
+  VB_CONNECT_RUN_OP (connect_, VbStorageOpsInterface, VB_TYPE_STORAGE_OPS, "storage pools", obj_, op, kind, args)
 
 #define POOL_OP(op, kind, args) RUN_OP (self->connect, self->obj, op, kind, args)
 #define VOL_OP(op, kind, args) RUN_OP (self->connect, self->obj, op, kind, args)
 
-static gboolean
-reply_lookup (VbConnect *connect, GDBusMethodInvocation *invocation, VbObj *obj, VbObjKind kind, const char *what)
-{
-  if (obj == NULL) {
-    GError *error = NULL;
-    vb_set_not_found (&error, kind, what);
-    vb_invocation_return_gerror (invocation, error);
-    return TRUE;
-  }
-  vb_invocation_return_object (connect, invocation, obj);
-  return TRUE;
-}
 
 /* ==== org.libvirt.StoragePool ==== */
 
@@ -184,7 +141,7 @@ handle_pool_vol_create_xml_from (VbGenLibvirtStoragePool *iface, GDBusMethodInvo
 
   if (source == NULL) {
     g_autofree char *what = g_strdup_printf ("no storage vol with matching key '%s'", key);
-    return reply_lookup (self->connect, invocation, NULL, VB_OBJ_STORAGE_VOL, what);
+    return vb_connect_reply_lookup (self->connect, invocation, VB_OBJ_STORAGE_VOL, NULL, what);
   }
   POOL_OP (vol_create_xml_from, VB_REPLY_OBJECT, (backend, obj, xml, source, flags, task));
 }
@@ -388,26 +345,14 @@ static gboolean
 handle_pool_lookup_by_name (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *name,
                             VbConnect *connect)
 {
-  g_autofree char *what = g_strdup_printf ("no storage pool with matching name '%s'", name);
-  return reply_lookup (connect, invocation,
-                       vb_backend_lookup_by_name (vb_connect_get_backend (connect), VB_OBJ_STORAGE_POOL, name),
-                       VB_OBJ_STORAGE_POOL, what);
+  return vb_connect_lookup_by_name (connect, invocation, VB_OBJ_STORAGE_POOL, "storage pool", name);
 }
 
 static gboolean
 handle_pool_lookup_by_uuid (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *uuid,
                             VbConnect *connect)
 {
-  char canonical[37];
-  g_autofree char *what = g_strdup_printf ("no storage pool with matching uuid '%s'", uuid);
-
-  if (!vb_uuid_parse (uuid, canonical)) {
-    vb_invocation_return_error (invocation, VB_ERROR_INVALID_ARG, "'%s' is not a valid UUID", uuid);
-    return TRUE;
-  }
-  return reply_lookup (connect, invocation,
-                       vb_backend_lookup (vb_connect_get_backend (connect), VB_OBJ_STORAGE_POOL, canonical),
-                       VB_OBJ_STORAGE_POOL, what);
+  return vb_connect_lookup_by_uuid (connect, invocation, VB_OBJ_STORAGE_POOL, "storage pool", uuid);
 }
 
 static gboolean
@@ -415,9 +360,7 @@ handle_vol_lookup_by_key (VbGenLibvirtConnect *iface, GDBusMethodInvocation *inv
                           VbConnect *connect)
 {
   g_autofree char *what = g_strdup_printf ("no storage vol with matching key '%s'", key);
-  return reply_lookup (connect, invocation,
-                       vb_backend_lookup (vb_connect_get_backend (connect), VB_OBJ_STORAGE_VOL, key),
-                       VB_OBJ_STORAGE_VOL, what);
+  return vb_connect_reply_lookup (connect, invocation, VB_OBJ_STORAGE_VOL, vb_backend_lookup (vb_connect_get_backend (connect), VB_OBJ_STORAGE_VOL, key), what);
 }
 
 static gboolean
@@ -430,7 +373,7 @@ handle_vol_lookup_by_path (VbGenLibvirtConnect *iface, GDBusMethodInvocation *in
   /* The registry also finds keys; a path lookup must match the path. */
   if (vol != NULL && g_strcmp0 (vol->path, path) != 0)
     vol = NULL;
-  return reply_lookup (connect, invocation, vol, VB_OBJ_STORAGE_VOL, what);
+  return vb_connect_reply_lookup (connect, invocation, VB_OBJ_STORAGE_VOL, vol, what);
 }
 
 static gboolean
