@@ -6,61 +6,7 @@
 
 #include "vb-capabilities.h"
 #include "vb-xml.h"
-
-static char *
-data_dir (const char *kind)
-{
-  const char *base = g_getenv ("VB_TEST_DATA");
-  if (base == NULL)
-    base = "tests/data";
-  return g_build_filename (base, "xml", kind, NULL);
-}
-
-static char *
-read_sample (const char *kind, const char *file)
-{
-  g_autofree char *dir = data_dir (kind);
-  g_autofree char *path = g_build_filename (dir, file, NULL);
-  g_autoptr(GError) error = NULL;
-  char *contents = NULL;
-
-  g_file_get_contents (path, &contents, NULL, &error);
-  g_assert_no_error (error);
-  return contents;
-}
-
-/* Validates @xml against the libvirt RelaxNG schema @schema_name. Returns
- * FALSE (and marks the test skipped) when the schemas are not installed. */
-static gboolean
-schema_validate (const char *xml, const char *schema_name)
-{
-  const char *dir = g_getenv ("VB_SCHEMA_DIR");
-  g_autofree char *path = g_build_filename (dir ? dir : "/usr/share/libvirt/schemas", schema_name, NULL);
-  xmlRelaxNGParserCtxtPtr pctxt;
-  xmlRelaxNGPtr schema;
-  xmlRelaxNGValidCtxtPtr vctxt;
-  int ret;
-
-  if (!g_file_test (path, G_FILE_TEST_EXISTS)) {
-    g_autofree char *msg = g_strdup_printf ("%s missing: install the Debian package libvirt0", path);
-    g_test_skip (msg);
-    return FALSE;
-  }
-  g_autoptr(xmlDoc) doc = xmlReadMemory (xml, strlen (xml), "formatted.xml", NULL, XML_PARSE_NONET);
-  g_assert_nonnull (doc);
-  pctxt = xmlRelaxNGNewParserCtxt (path);
-  schema = xmlRelaxNGParse (pctxt);
-  g_assert_nonnull (schema);
-  vctxt = xmlRelaxNGNewValidCtxt (schema);
-  ret = xmlRelaxNGValidateDoc (vctxt, doc);
-  if (ret != 0)
-    g_printerr ("document failing %s:\n%s", schema_name, xml);
-  g_assert_cmpint (ret, ==, 0);
-  xmlRelaxNGFreeValidCtxt (vctxt);
-  xmlRelaxNGFree (schema);
-  xmlRelaxNGFreeParserCtxt (pctxt);
-  return TRUE;
-}
+#include "vb-test-util.h"
 
 
 /* The host capabilities test:///default reports, rebuilt with the builder. */
@@ -116,11 +62,11 @@ test_caps_test_driver (void)
    * separator lines. */
   g_autoptr(VbCapabilities) caps = build_test_driver_caps ();
   g_autofree char *out = vb_capabilities_format (caps);
-  g_autofree char *expected_raw = read_sample ("capabilities", "test-default.xml");
+  g_autofree char *expected_raw = vb_test_read_sample ("capabilities", "test-default.xml");
   g_autofree char *expected = drop_blank_lines (expected_raw);
 
   g_assert_cmpstr (out, ==, expected);
-  schema_validate (out, "capability.rng");
+  vb_test_schema_validate (out, "capability.rng");
   g_assert_nonnull (vb_capabilities_find_guest (caps, "xen", "i686", "test"));
   g_assert_null (vb_capabilities_find_guest (caps, "hvm", "x86_64", NULL));
   g_assert_null (vb_capabilities_find_guest (caps, "hvm", "i686", "kvm"));
@@ -187,7 +133,7 @@ test_caps_full (void)
   vb_caps_guest_add_feature_toggle (guest, "disksnapshot", FALSE, TRUE);
 
   g_autofree char *out = vb_capabilities_format (caps);
-  schema_validate (out, "capability.rng");
+  vb_test_schema_validate (out, "capability.rng");
   g_assert_nonnull (strstr (out, "<uuid>4c4c4544-004e-4810-805a-b5c04f4d5931</uuid>"));
   g_assert_nonnull (strstr (out, "<topology sockets='1' dies='1' cores='4' threads='2'/>"));
   g_assert_nonnull (strstr (out, "<machine canonical='pc-i440fx-7.2' maxCpus='255'>pc</machine>"));
@@ -214,7 +160,7 @@ test_caps_minimal (void)
                    "    </cpu>\n"
                    "  </host>\n"
                    "</capabilities>\n");
-  schema_validate (out, "capability.rng");
+  vb_test_schema_validate (out, "capability.rng");
 }
 
 static VbDomainCaps *
@@ -285,7 +231,7 @@ test_domain_caps_full (void)
   g_autoptr(VbDomainCaps) caps = build_qemu_domain_caps ();
   g_autofree char *out = vb_domain_caps_format (caps);
 
-  schema_validate (out, "domaincaps.rng");
+  vb_test_schema_validate (out, "domaincaps.rng");
   g_assert_nonnull (strstr (out, "<vcpu max='288'/>\n  <iothreads supported='yes'/>\n"));
   g_assert_nonnull (strstr (out, "<os supported='yes'>\n"
                                  "    <enum name='firmware'>\n"
@@ -322,7 +268,7 @@ test_domain_caps_minimal (void)
                    "    <mode name='custom' supported='no'/>\n"
                    "  </cpu>\n"
                    "</domainCapabilities>\n");
-  schema_validate (out, "domaincaps.rng");
+  vb_test_schema_validate (out, "domaincaps.rng");
 }
 
 int

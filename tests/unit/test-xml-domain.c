@@ -5,6 +5,7 @@
 #include "vb-domain-def.h"
 #include "vb-error.h"
 #include "vb-xml.h"
+#include "vb-test-util.h"
 
 /* ---- helpers ---- */
 
@@ -31,33 +32,7 @@ load (const char *name)
 static gboolean
 schema_validate (const char *schema_file, const char *xml)
 {
-  const char *dir = g_getenv ("VB_SCHEMA_DIR");
-  g_autofree char *path = g_build_filename (dir ? dir : "/usr/share/libvirt/schemas", schema_file, NULL);
-  xmlRelaxNGParserCtxtPtr pctxt;
-  xmlRelaxNGPtr schema;
-  xmlRelaxNGValidCtxtPtr vctxt;
-  xmlDocPtr doc;
-  int ret;
-
-  if (!g_file_test (path, G_FILE_TEST_EXISTS)) {
-    g_test_skip ("libvirt RelaxNG schemas missing: install the Debian package libvirt0");
-    return FALSE;
-  }
-  pctxt = xmlRelaxNGNewParserCtxt (path);
-  schema = xmlRelaxNGParse (pctxt);
-  g_assert_nonnull (schema);
-  vctxt = xmlRelaxNGNewValidCtxt (schema);
-  doc = xmlReadMemory (xml, (int) strlen (xml), "formatted.xml", NULL, XML_PARSE_NONET);
-  g_assert_nonnull (doc);
-  ret = xmlRelaxNGValidateDoc (vctxt, doc);
-  if (ret != 0)
-    g_printerr ("schema %s rejects:\n%s\n", schema_file, xml);
-  g_assert_cmpint (ret, ==, 0);
-  xmlFreeDoc (doc);
-  xmlRelaxNGFreeValidCtxt (vctxt);
-  xmlRelaxNGFree (schema);
-  xmlRelaxNGFreeParserCtxt (pctxt);
-  return TRUE;
+  return vb_test_schema_validate (xml, schema_file);
 }
 
 /* format(parse(format(def))) == format(def) for @flags; returns the output. */

@@ -3,104 +3,15 @@
 #include <libxml/relaxng.h>
 
 #include "vb-error.h"
+#include "vb-test-util.h"
 #include "vb-interface-def.h"
 #include "vb-xml.h"
-
-static char *
-data_dir (const char *kind)
-{
-  const char *base = g_getenv ("VB_TEST_DATA");
-  if (base == NULL)
-    base = "tests/data";
-  return g_build_filename (base, "xml", kind, NULL);
-}
-
-static int
-compare_paths (gconstpointer a, gconstpointer b)
-{
-  return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
-}
-
-/* Sorted paths of the sample documents of @kind. */
-static GPtrArray *
-list_samples (const char *kind)
-{
-  g_autofree char *dir = data_dir (kind);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDir) d = g_dir_open (dir, 0, &error);
-  GPtrArray *files = g_ptr_array_new_with_free_func (g_free);
-  const char *name;
-
-  g_assert_no_error (error);
-  while ((name = g_dir_read_name (d)) != NULL)
-    if (g_str_has_suffix (name, ".xml"))
-      g_ptr_array_add (files, g_build_filename (dir, name, NULL));
-  g_ptr_array_sort (files, compare_paths);
-  g_assert_cmpuint (files->len, >, 0);
-  return files;
-}
-
-static char *
-read_sample (const char *kind, const char *file)
-{
-  g_autofree char *dir = data_dir (kind);
-  g_autofree char *path = g_build_filename (dir, file, NULL);
-  g_autoptr(GError) error = NULL;
-  char *contents = NULL;
-
-  g_file_get_contents (path, &contents, NULL, &error);
-  g_assert_no_error (error);
-  return contents;
-}
-
-/* Validates @xml against the libvirt RelaxNG schema @schema_name. Returns
- * FALSE (and marks the test skipped) when the schemas are not installed. */
-static gboolean
-schema_validate (const char *xml, const char *schema_name)
-{
-  const char *dir = g_getenv ("VB_SCHEMA_DIR");
-  g_autofree char *path = g_build_filename (dir ? dir : "/usr/share/libvirt/schemas", schema_name, NULL);
-  xmlRelaxNGParserCtxtPtr pctxt;
-  xmlRelaxNGPtr schema;
-  xmlRelaxNGValidCtxtPtr vctxt;
-  int ret;
-
-  if (!g_file_test (path, G_FILE_TEST_EXISTS)) {
-    g_autofree char *msg = g_strdup_printf ("%s missing: install the Debian package libvirt0", path);
-    g_test_skip (msg);
-    return FALSE;
-  }
-  g_autoptr(xmlDoc) doc = xmlReadMemory (xml, strlen (xml), "formatted.xml", NULL, XML_PARSE_NONET);
-  g_assert_nonnull (doc);
-  pctxt = xmlRelaxNGNewParserCtxt (path);
-  schema = xmlRelaxNGParse (pctxt);
-  g_assert_nonnull (schema);
-  vctxt = xmlRelaxNGNewValidCtxt (schema);
-  ret = xmlRelaxNGValidateDoc (vctxt, doc);
-  if (ret != 0)
-    g_printerr ("document failing %s:\n%s", schema_name, xml);
-  g_assert_cmpint (ret, ==, 0);
-  xmlRelaxNGFreeValidCtxt (vctxt);
-  xmlRelaxNGFree (schema);
-  xmlRelaxNGFreeParserCtxt (pctxt);
-  return TRUE;
-}
-
-static void
-assert_error_contains (const GError *error, const char *needle)
-{
-  g_assert_nonnull (error);
-  g_assert_true (error->domain == VB_ERROR);
-  g_assert_cmpint (error->code, ==, VB_ERROR_XML);
-  if (strstr (error->message, needle) == NULL)
-    g_error ("error '%s' does not mention '%s'", error->message, needle);
-}
 
 
 static VbInterfaceDef *
 parse_sample (const char *file)
 {
-  g_autofree char *xml = read_sample ("interface", file);
+  g_autofree char *xml = vb_test_read_sample ("interface", file);
   g_autoptr(GError) error = NULL;
   VbInterfaceDef *def = vb_interface_def_parse (xml, &error);
   g_assert_no_error (error);
@@ -111,7 +22,7 @@ parse_sample (const char *file)
 static void
 test_samples (void)
 {
-  g_autoptr(GPtrArray) files = list_samples ("interface");
+  g_autoptr(GPtrArray) files = vb_test_list_samples ("interface");
 
   for (guint i = 0; i < files->len; i++) {
     const char *path = g_ptr_array_index (files, i);
@@ -129,7 +40,7 @@ test_samples (void)
       g_assert_no_error (error);
       g_autofree char *out2 = vb_interface_def_format (def2, flags);
       g_assert_cmpstr (out, ==, out2);
-      if (!schema_validate (out, "interface.rng"))
+      if (!vb_test_schema_validate (out, "interface.rng"))
         return;
     }
     g_autoptr(VbInterfaceDef) copy = vb_interface_def_copy (def);
@@ -143,7 +54,7 @@ static void
 test_test_driver (void)
 {
   /* `virsh -c test:///default iface-dumpxml eth1` comes back byte for byte. */
-  g_autofree char *expected = read_sample ("interface", "test-eth1.xml");
+  g_autofree char *expected = vb_test_read_sample ("interface", "test-eth1.xml");
   g_autoptr(VbInterfaceDef) def = parse_sample ("test-eth1.xml");
   g_autofree char *out = vb_interface_def_format (def, 0);
   VbInterfaceIp *ip;
@@ -291,7 +202,7 @@ test_negative (void)
     g_autoptr(VbInterfaceDef) def = vb_interface_def_parse (cases[i].xml, &error);
     g_test_message ("case %" G_GSIZE_FORMAT ": %s", i, cases[i].xml);
     g_assert_null (def);
-    assert_error_contains (error, cases[i].needle);
+    vb_test_assert_xml_error (error, cases[i].needle);
   }
   g_assert_null (vb_interface_def_parse ("<interface type='bond' name='b'><bond/></interface>", NULL));
 }

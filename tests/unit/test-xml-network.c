@@ -5,6 +5,7 @@
 #include "vb-error.h"
 #include "vb-network-def.h"
 #include "vb-xml.h"
+#include "vb-test-util.h"
 
 static char *
 data_path (const char *file)
@@ -41,30 +42,7 @@ parse_sample (const char *file)
 static void
 assert_schema_valid (const char *xml)
 {
-  static xmlRelaxNG *schema;
-  const char *dir = g_getenv ("VB_SCHEMA_DIR");
-  g_autofree char *path = g_build_filename (dir ? dir : "/usr/share/libvirt/schemas", "network.rng", NULL);
-
-  if (!g_file_test (path, G_FILE_TEST_EXISTS)) {
-    g_autofree char *msg = g_strdup_printf ("%s not found: install the Debian package libvirt0", path);
-    g_test_skip (msg);
-    return;
-  }
-  if (schema == NULL) {
-    xmlRelaxNGParserCtxt *pctx = xmlRelaxNGNewParserCtxt (path);
-    schema = xmlRelaxNGParse (pctx);
-    xmlRelaxNGFreeParserCtxt (pctx);
-    g_assert_nonnull (schema);
-  }
-  xmlDoc *doc = xmlReadMemory (xml, (int) strlen (xml), "formatted.xml", NULL, XML_PARSE_NONET);
-  g_assert_nonnull (doc);
-  xmlRelaxNGValidCtxt *vctx = xmlRelaxNGNewValidCtxt (schema);
-  int rc = xmlRelaxNGValidateDoc (vctx, doc);
-  xmlRelaxNGFreeValidCtxt (vctx);
-  xmlFreeDoc (doc);
-  if (rc != 0)
-    g_test_message ("not valid against %s:\n%s", path, xml);
-  g_assert_cmpint (rc, ==, 0);
+  vb_test_schema_validate (xml, "network.rng");
 }
 
 /* The schema shipped with libvirt 9.0 predates <title> and <description>

@@ -5,6 +5,7 @@
 #include "vb-error.h"
 #include "vb-snapshot-def.h"
 #include "vb-xml.h"
+#include "vb-test-util.h"
 
 static char *
 data_path (const char *name)
@@ -29,33 +30,7 @@ load (const char *name)
 static gboolean
 schema_validate (const char *xml)
 {
-  const char *dir = g_getenv ("VB_SCHEMA_DIR");
-  g_autofree char *path = g_build_filename (dir ? dir : "/usr/share/libvirt/schemas", "domainsnapshot.rng", NULL);
-  xmlRelaxNGParserCtxtPtr pctxt;
-  xmlRelaxNGPtr schema;
-  xmlRelaxNGValidCtxtPtr vctxt;
-  xmlDocPtr doc;
-  int ret;
-
-  if (!g_file_test (path, G_FILE_TEST_EXISTS)) {
-    g_test_skip ("libvirt RelaxNG schemas missing: install the Debian package libvirt0");
-    return FALSE;
-  }
-  pctxt = xmlRelaxNGNewParserCtxt (path);
-  schema = xmlRelaxNGParse (pctxt);
-  g_assert_nonnull (schema);
-  vctxt = xmlRelaxNGNewValidCtxt (schema);
-  doc = xmlReadMemory (xml, (int) strlen (xml), "formatted.xml", NULL, XML_PARSE_NONET);
-  g_assert_nonnull (doc);
-  ret = xmlRelaxNGValidateDoc (vctxt, doc);
-  if (ret != 0)
-    g_printerr ("schema rejects:\n%s\n", xml);
-  g_assert_cmpint (ret, ==, 0);
-  xmlFreeDoc (doc);
-  xmlRelaxNGFreeValidCtxt (vctxt);
-  xmlRelaxNGFree (schema);
-  xmlRelaxNGFreeParserCtxt (pctxt);
-  return TRUE;
+  return vb_test_schema_validate (xml, "domainsnapshot.rng");
 }
 
 static char *
