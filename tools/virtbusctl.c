@@ -18,6 +18,7 @@
 #include <glib-unix.h>
 #include <json-glib/json-glib.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -1148,55 +1149,219 @@ cmd_domifaddr (Ctx *ctx, Args *a)
 
 /* ---- console ---- */
 
+/* Console relay.  Both directions are non-blocking: the guest's UART stalls
+ * when nobody reads the console socket, and QEMU stops reading the socket
+ * when the guest does not read its tty, so a blocking write towards the
+ * guest could leave both sides waiting for each other.  Input waiting for
+ * the guest is queued; stdin is not read while the queue is full. */
+
+#define CONSOLE_ESCAPE 0x1d /* Ctrl+] */
+#define CONSOLE_QUEUE_MAX (64 * 1024)
+
 typedef struct {
   GMainLoop *loop;
   GIOStream *stream;
+  GByteArray *to_guest; /* read from stdin, not yet accepted by the console */
+  GSource *out_source; /* waits for the console to accept more, while to_guest is not empty */
+  guint stdin_id;
+  guint linger_id;
+  guint linger_ms;
+  gboolean tty;
+  gboolean stdin_done;
   int result;
 } Console;
+
+static gboolean on_stdin (int fd, GIOCondition cond, gpointer user_data);
+
+static void
+console_quit (Console *c, int result)
+{
+  if (c->result == EXIT_OK)
+    c->result = result;
+  g_main_loop_quit (c->loop);
+}
+
+static gboolean
+on_linger_over (gpointer user_data)
+{
+  Console *c = user_data;
+
+  c->linger_id = 0;
+  console_quit (c, EXIT_OK);
+  return G_SOURCE_REMOVE;
+}
+
+/* Once stdin (not a terminal) is exhausted and everything it gave was sent,
+ * the guest's answer is still relayed until the console has been quiet for
+ * linger_ms. */
+static void
+console_restart_linger (Console *c)
+{
+  if (!c->stdin_done || c->to_guest->len > 0)
+    return;
+  g_clear_handle_id (&c->linger_id, g_source_remove);
+  c->linger_id = g_timeout_add (c->linger_ms, on_linger_over, c);
+}
+
+static void
+console_watch_stdin (Console *c)
+{
+  if (c->stdin_id == 0 && !c->stdin_done)
+    c->stdin_id = g_unix_fd_add (STDIN_FILENO, G_IO_IN | G_IO_HUP | G_IO_ERR, on_stdin, c);
+}
+
+static gboolean on_console_writable (GObject *stream, gpointer user_data);
+
+static void
+console_flush (Console *c)
+{
+  GPollableOutputStream *out = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (c->stream));
+
+  while (c->to_guest->len > 0) {
+    g_autoptr(GError) error = NULL;
+    gssize n = g_pollable_output_stream_write_nonblocking (out, c->to_guest->data, c->to_guest->len, NULL, &error);
+
+    if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+      if (c->out_source == NULL) {
+        c->out_source = g_pollable_output_stream_create_source (out, NULL);
+        g_source_set_callback (c->out_source, G_SOURCE_FUNC (on_console_writable), c, NULL);
+        g_source_attach (c->out_source, NULL);
+      }
+      return;
+    }
+    if (n < 0) {
+      g_printerr (_("\nerror: cannot write to the console: %s\n"), error->message);
+      console_quit (c, EXIT_FAILED);
+      return;
+    }
+    g_byte_array_remove_range (c->to_guest, 0, n);
+  }
+  if (c->out_source != NULL) {
+    g_source_destroy (c->out_source);
+    g_clear_pointer (&c->out_source, g_source_unref);
+  }
+  console_watch_stdin (c);
+  console_restart_linger (c);
+}
+
+static gboolean
+on_console_writable (GObject *stream, gpointer user_data)
+{
+  /* console_flush destroys this source once the queue is empty (GLib keeps
+   * it alive until this dispatch returns). */
+  console_flush (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+console_stdin_done (Console *c)
+{
+  c->stdin_done = TRUE;
+  g_clear_handle_id (&c->stdin_id, g_source_remove);
+  /* A terminal that hangs up ends the session; a pipe or file only ends the
+   * input. */
+  if (c->tty)
+    console_quit (c, EXIT_OK);
+  else
+    console_restart_linger (c);
+}
 
 static gboolean
 on_stdin (int fd, GIOCondition cond, gpointer user_data)
 {
   Console *c = user_data;
   char buf[4096];
-  gssize n = read (fd, buf, sizeof buf);
+  gssize n;
+  char *esc;
 
+  n = read (fd, buf, sizeof buf);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return G_SOURCE_CONTINUE;
   if (n <= 0) {
-    g_main_loop_quit (c->loop);
+    c->stdin_id = 0;
+    console_stdin_done (c);
     return G_SOURCE_REMOVE;
   }
-  for (gssize i = 0; i < n; i++) {
-    if (buf[i] == 0x1d) { /* Ctrl+] */
-      if (i > 0)
-        g_output_stream_write_all (g_io_stream_get_output_stream (c->stream), buf, i, NULL, NULL, NULL);
-      g_main_loop_quit (c->loop);
-      return G_SOURCE_REMOVE;
-    }
+  esc = memchr (buf, CONSOLE_ESCAPE, n);
+  if (esc != NULL) {
+    /* What was typed before the escape still goes to the guest, but we do
+     * not wait for a stalled guest to take it. */
+    g_byte_array_append (c->to_guest, (guint8 *) buf, esc - buf);
+    console_flush (c);
+    c->stdin_id = 0;
+    console_quit (c, EXIT_OK);
+    return G_SOURCE_REMOVE;
   }
-  if (!g_output_stream_write_all (g_io_stream_get_output_stream (c->stream), buf, n, NULL, NULL, NULL)) {
-    c->result = EXIT_FAILED;
-    g_main_loop_quit (c->loop);
+  g_byte_array_append (c->to_guest, (guint8 *) buf, n);
+  console_flush (c);
+  if (c->to_guest->len >= CONSOLE_QUEUE_MAX) {
+    /* console_flush watches stdin again once the guest caught up. */
+    c->stdin_id = 0;
     return G_SOURCE_REMOVE;
   }
   return G_SOURCE_CONTINUE;
+}
+
+/* Writes everything, also to a non-blocking stdout. */
+static gboolean
+write_all_fd (int fd, const char *data, gsize len)
+{
+  while (len > 0) {
+    gssize n = write (fd, data, len);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0 && errno == EAGAIN) {
+      GPollFD pfd = { .fd = fd, .events = G_IO_OUT };
+      g_poll (&pfd, 1, -1);
+      continue;
+    }
+    if (n <= 0)
+      return FALSE;
+    data += n;
+    len -= n;
+  }
+  return TRUE;
 }
 
 static gboolean
 on_console (GObject *stream, gpointer user_data)
 {
   Console *c = user_data;
+  g_autoptr(GError) error = NULL;
   char buf[4096];
   gssize n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (stream), buf, sizeof buf, NULL,
-                                                       NULL);
+                                                       &error);
 
+  if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    return G_SOURCE_CONTINUE;
+  if (n < 0) {
+    g_printerr (_("\nerror: cannot read the console: %s\n"), error->message);
+    console_quit (c, EXIT_FAILED);
+    return G_SOURCE_REMOVE;
+  }
   if (n == 0) {
-    g_main_loop_quit (c->loop);
+    /* The domain stopped, or its console went away. */
+    g_printerr (_("\nThe console was closed by the domain.\n"));
+    console_quit (c, EXIT_OK);
     return G_SOURCE_REMOVE;
   }
-  if (n > 0 && write (STDOUT_FILENO, buf, n) < 0) {
-    g_main_loop_quit (c->loop);
+  if (!write_all_fd (STDOUT_FILENO, buf, n)) {
+    console_quit (c, EXIT_FAILED);
     return G_SOURCE_REMOVE;
   }
+  if (c->linger_id != 0)
+    console_restart_linger (c);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_console_signal (gpointer user_data)
+{
+  Console *c = user_data;
+
+  /* Leave through the normal path so the terminal is restored. */
+  console_quit (c, EXIT_FAILED);
   return G_SOURCE_CONTINUE;
 }
 
@@ -1208,10 +1373,15 @@ cmd_console (Ctx *ctx, Args *a)
   GError *error = NULL;
   Console c = { 0 };
   struct termios saved, raw;
-  gboolean tty = isatty (STDIN_FILENO);
+  gboolean raw_mode = FALSE;
   g_autoptr(GSource) source = NULL;
-  guint stdin_id;
+  const char *linger = opt_value (a, "--linger");
+  guint signal_ids[3];
+  const int signals[3] = { SIGHUP, SIGINT, SIGTERM };
+  guint64 linger_s = 2;
 
+  if (linger != NULL && !g_ascii_string_to_unsigned (linger, 10, 0, 3600, &linger_s, NULL))
+    return failf (EXIT_USAGE, _("invalid --linger '%s' (seconds, 0 to 3600)"), linger);
   if (!virtbus_domain_has_console (d))
     return failf (EXIT_UNAVAILABLE,
                   _("the console of domain '%s' is not available on this connection "
@@ -1221,26 +1391,39 @@ cmd_console (Ctx *ctx, Args *a)
   if (c.stream == NULL)
     return fail (error);
   c.loop = g_main_loop_new (NULL, FALSE);
+  c.to_guest = g_byte_array_new ();
+  c.linger_ms = (guint) linger_s * 1000;
+  c.tty = isatty (STDIN_FILENO);
   g_printerr (_("Connected to domain '%s'\nEscape character is ^] (Ctrl + ])\n"), name);
-  if (tty) {
-    tcgetattr (STDIN_FILENO, &saved);
+  if (c.tty && tcgetattr (STDIN_FILENO, &saved) == 0) {
     raw = saved;
     cfmakeraw (&raw);
-    tcsetattr (STDIN_FILENO, TCSAFLUSH, &raw);
+    raw_mode = tcsetattr (STDIN_FILENO, TCSAFLUSH, &raw) == 0;
   }
-  stdin_id = g_unix_fd_add (STDIN_FILENO, G_IO_IN | G_IO_HUP, on_stdin, &c);
+  /* A serial console has no window size, so SIGWINCH needs nothing. */
+  for (guint i = 0; i < G_N_ELEMENTS (signals); i++)
+    signal_ids[i] = g_unix_signal_add (signals[i], on_console_signal, &c);
+  console_watch_stdin (&c);
   source = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (c.stream)),
                                                   NULL);
   g_source_set_callback (source, G_SOURCE_FUNC (on_console), &c, NULL);
   g_source_attach (source, NULL);
   g_main_loop_run (c.loop);
   g_source_destroy (source);
-  g_clear_handle_id (&stdin_id, g_source_remove);
-  if (tty)
-    tcsetattr (STDIN_FILENO, TCSAFLUSH, &saved);
+  g_clear_handle_id (&c.stdin_id, g_source_remove);
+  g_clear_handle_id (&c.linger_id, g_source_remove);
+  if (c.out_source != NULL) {
+    g_source_destroy (c.out_source);
+    g_clear_pointer (&c.out_source, g_source_unref);
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (signals); i++)
+    g_source_remove (signal_ids[i]);
+  if (raw_mode)
+    tcsetattr (STDIN_FILENO, TCSADRAIN, &saved);
   g_printerr ("\n");
   g_io_stream_close (c.stream, NULL, NULL);
   g_object_unref (c.stream);
+  g_byte_array_unref (c.to_guest);
   g_main_loop_unref (c.loop);
   return c.result;
 }
@@ -2052,7 +2235,7 @@ static const Cmd commands[] = {
   { "detach-device", cmd_detach_device, "DOMAIN FILE [--config] [--live] [--persistent]", N_("detach a device described by an XML file"), NULL },
   { "domstats", cmd_domstats, "[DOMAIN...]", N_("domain statistics"), NULL },
   { "domifaddr", cmd_domifaddr, "DOMAIN [--source lease|agent|arp]", N_("domain interface addresses"), "--source" },
-  { "console", cmd_console, "DOMAIN", N_("connect to the domain's serial console (Ctrl+] leaves)"), NULL },
+  { "console", cmd_console, "DOMAIN [--linger SECONDS]", N_("connect to the domain's serial console (Ctrl+] leaves)"), "--linger" },
   { "migrate", cmd_migrate, "DOMAIN DESTURI", N_("migrate a domain (not available yet)"), NULL },
   { "snapshot-create-as", cmd_snapshot_create_as, "DOMAIN [NAME] [--description TEXT]", N_("create a snapshot"), "--name --description" },
   { "snapshot-list", cmd_snapshot_list, "DOMAIN", N_("list a domain's snapshots"), NULL },
