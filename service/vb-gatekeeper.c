@@ -28,16 +28,38 @@ typedef enum {
   T_LOOKUP_CHILD /* arg 0 names a child (volume, snapshot) of the object */
 } Target;
 
+/* libvirt's flag-dependent checks ("@acl: domain:save:!VIR_DOMAIN_AFFECT_LIVE|
+ * VIR_DOMAIN_AFFECT_CONFIG"): the extra permission is needed when the
+ * call's flags (its last argument, a uint32) have any bit of flag_set, or
+ * lack every bit of flag_unset. */
+typedef struct {
+  guint32 flag_set;
+  guint32 flag_unset;
+  const char *perm;
+} FlagCheck;
+
 typedef struct {
   const char *interface; /* without "org.libvirt." */
   const char *member;
   gboolean property;
   Target target;
   const char *perms[3];
+  FlagCheck flag_check; /* perm NULL: none */
+  const char *new_xml;  /* arg 0 is the XML of a new object with this root */
 } Rule;
 
-#define M(i, m, t, ...) { i, m, FALSE, t, { __VA_ARGS__ } }
-#define P(i, m, t, ...) { i, m, TRUE, t, { __VA_ARGS__ } }
+#define M(i, m, t, ...) { .interface = i, .member = m, .target = t, .perms = { __VA_ARGS__ } }
+#define P(i, m, t, ...) { .interface = i, .member = m, .property = TRUE, .target = t, .perms = { __VA_ARGS__ } }
+/* A method whose flags may change the persistent config (virDomainModificationImpact
+ * or virNetworkUpdateFlags: LIVE 1, CONFIG 2): save is needed with CONFIG, and
+ * with CURRENT (neither), which is the config of an inactive object. */
+#define AFFECT_SAVE(object) { .flag_set = 2, .flag_unset = 3, .perm = object ".save" }
+#define MF(i, m, t, check, ...) { .interface = i, .member = m, .target = t, .perms = { __VA_ARGS__ }, .flag_check = check }
+/* Defines and creates: the new object's identity goes to polkit. */
+#define MD(i, m, t, root, ...) { .interface = i, .member = m, .target = t, .perms = { __VA_ARGS__ }, .new_xml = root }
+#define SECURE_XML { .flag_set = 1, .perm = "domain.read-secure" }
+/* VIR_DOMAIN_SHUTDOWN_GUEST_AGENT / VIR_DOMAIN_REBOOT_GUEST_AGENT (2). */
+#define AGENT_WRITE { .flag_set = 2, .perm = "domain.write" }
 
 static const Rule rules[] = {
   /* org.libvirt.Connect: host queries */
@@ -68,34 +90,34 @@ static const Rule rules[] = {
   M ("Connect", "ListSecrets", T_CONNECT, "connect.search-secrets"),
   M ("Connect", "ListNWFilters", T_CONNECT, "connect.search-nwfilters"),
   /* Connect: domains */
-  M ("Connect", "DomainCreateXML", T_CONNECT, "domain.write", "domain.start"),
-  M ("Connect", "DomainCreateXMLWithFiles", T_CONNECT, "domain.write", "domain.start"),
-  M ("Connect", "DomainDefineXML", T_CONNECT, "domain.write", "domain.save"),
+  MD ("Connect", "DomainCreateXML", T_CONNECT, "domain", "domain.write", "domain.start"),
+  MD ("Connect", "DomainCreateXMLWithFiles", T_CONNECT, "domain", "domain.write", "domain.start"),
+  MD ("Connect", "DomainDefineXML", T_CONNECT, "domain", "domain.write", "domain.save"),
   M ("Connect", "DomainLookupByID", T_LOOKUP_ID, "domain.getattr"),
   M ("Connect", "DomainLookupByName", T_LOOKUP_NAME, "domain.getattr"),
   M ("Connect", "DomainLookupByUUID", T_LOOKUP_UUID, "domain.getattr"),
   M ("Connect", "DomainRestore", T_CONNECT, "domain.write", "domain.start"),
   M ("Connect", "DomainSaveImageDefineXML", T_CONNECT, "domain.write", "domain.hibernate"),
-  M ("Connect", "DomainSaveImageGetXMLDesc", T_CONNECT, "domain.read"),
+  MF ("Connect", "DomainSaveImageGetXMLDesc", T_CONNECT, SECURE_XML, "domain.read"),
   /* Connect: other kinds */
-  M ("Connect", "InterfaceDefineXML", T_CONNECT, "interface.write", "interface.save"),
+  MD ("Connect", "InterfaceDefineXML", T_CONNECT, "interface", "interface.write", "interface.save"),
   M ("Connect", "InterfaceLookupByMAC", T_LOOKUP_KEY, "interface.getattr"),
   M ("Connect", "InterfaceLookupByName", T_LOOKUP_NAME, "interface.getattr"),
-  M ("Connect", "NetworkCreateXML", T_CONNECT, "network.write", "network.start"),
-  M ("Connect", "NetworkDefineXML", T_CONNECT, "network.write", "network.save"),
+  MD ("Connect", "NetworkCreateXML", T_CONNECT, "network", "network.write", "network.start"),
+  MD ("Connect", "NetworkDefineXML", T_CONNECT, "network", "network.write", "network.save"),
   M ("Connect", "NetworkLookupByName", T_LOOKUP_NAME, "network.getattr"),
   M ("Connect", "NetworkLookupByUUID", T_LOOKUP_UUID, "network.getattr"),
-  M ("Connect", "NodeDeviceCreateXML", T_CONNECT, "node-device.write", "node-device.start"),
+  MD ("Connect", "NodeDeviceCreateXML", T_CONNECT, "device", "node-device.write", "node-device.start"),
   M ("Connect", "NodeDeviceLookupByName", T_LOOKUP_KEY, "node-device.getattr"),
   M ("Connect", "NodeDeviceLookupSCSIHostByWWN", T_CONNECT, "node-device.getattr"),
-  M ("Connect", "NWFilterDefineXML", T_CONNECT, "nwfilter.write", "nwfilter.save"),
+  MD ("Connect", "NWFilterDefineXML", T_CONNECT, "filter", "nwfilter.write", "nwfilter.save"),
   M ("Connect", "NWFilterLookupByName", T_LOOKUP_NAME, "nwfilter.getattr"),
   M ("Connect", "NWFilterLookupByUUID", T_LOOKUP_UUID, "nwfilter.getattr"),
-  M ("Connect", "SecretDefineXML", T_CONNECT, "secret.write", "secret.save"),
+  MD ("Connect", "SecretDefineXML", T_CONNECT, "secret", "secret.write", "secret.save"),
   M ("Connect", "SecretLookupByUUID", T_LOOKUP_UUID, "secret.getattr"),
   M ("Connect", "SecretLookupByUsage", T_CONNECT, "secret.getattr"),
-  M ("Connect", "StoragePoolCreateXML", T_CONNECT, "storage-pool.write", "storage-pool.start"),
-  M ("Connect", "StoragePoolDefineXML", T_CONNECT, "storage-pool.write", "storage-pool.save"),
+  MD ("Connect", "StoragePoolCreateXML", T_CONNECT, "pool", "storage-pool.write", "storage-pool.start"),
+  MD ("Connect", "StoragePoolDefineXML", T_CONNECT, "pool", "storage-pool.write", "storage-pool.save"),
   M ("Connect", "StoragePoolLookupByName", T_LOOKUP_NAME, "storage-pool.getattr"),
   M ("Connect", "StoragePoolLookupByUUID", T_LOOKUP_UUID, "storage-pool.getattr"),
   M ("Connect", "StorageVolLookupByKey", T_LOOKUP_VOL, "storage-vol.getattr"),
@@ -103,8 +125,8 @@ static const Rule rules[] = {
 
   /* org.libvirt.Domain */
   M ("Domain", "AbortJob", T_SELF, "domain.write"),
-  M ("Domain", "AddIOThread", T_SELF, "domain.write"),
-  M ("Domain", "AttachDevice", T_SELF, "domain.write"),
+  MF ("Domain", "AddIOThread", T_SELF, AFFECT_SAVE ("domain"), "domain.write"),
+  MF ("Domain", "AttachDevice", T_SELF, AFFECT_SAVE ("domain"), "domain.write"),
   M ("Domain", "BlockCommit", T_SELF, "domain.block-write"),
   M ("Domain", "BlockCopy", T_SELF, "domain.block-write"),
   M ("Domain", "BlockJobAbort", T_SELF, "domain.block-write"),
@@ -112,13 +134,13 @@ static const Rule rules[] = {
   M ("Domain", "BlockPeek", T_SELF, "domain.block-read"),
   M ("Domain", "BlockPull", T_SELF, "domain.block-write"),
   M ("Domain", "BlockRebase", T_SELF, "domain.block-write"),
-  M ("Domain", "BlockResize", T_SELF, "domain.write"),
+  M ("Domain", "BlockResize", T_SELF, "domain.block-write"),
   M ("Domain", "CoreDump", T_SELF, "domain.core-dump"),
   M ("Domain", "Create", T_SELF, "domain.start"),
   M ("Domain", "CreateWithFiles", T_SELF, "domain.start"),
-  M ("Domain", "DelIOThread", T_SELF, "domain.write"),
+  MF ("Domain", "DelIOThread", T_SELF, AFFECT_SAVE ("domain"), "domain.write"),
   M ("Domain", "Destroy", T_SELF, "domain.stop"),
-  M ("Domain", "DetachDevice", T_SELF, "domain.write"),
+  MF ("Domain", "DetachDevice", T_SELF, AFFECT_SAVE ("domain"), "domain.write"),
   M ("Domain", "FSFreeze", T_SELF, "domain.fs-freeze"),
   M ("Domain", "FSThaw", T_SELF, "domain.fs-freeze"),
   M ("Domain", "FSTrim", T_SELF, "domain.fs-trim"),
@@ -146,7 +168,7 @@ static const Rule rules[] = {
   M ("Domain", "GetTime", T_SELF, "domain.write"),
   M ("Domain", "GetVcpuPinInfo", T_SELF, "domain.read"),
   M ("Domain", "GetVcpus", T_SELF, "domain.read"),
-  M ("Domain", "GetXMLDesc", T_SELF, "domain.read"),
+  MF ("Domain", "GetXMLDesc", T_SELF, SECURE_XML, "domain.read"),
   M ("Domain", "HasManagedSaveImage", T_SELF, "domain.read"),
   M ("Domain", "InjectNMI", T_SELF, "domain.inject-nmi"),
   M ("Domain", "InterfaceAddresses", T_SELF, "domain.read"),
@@ -163,40 +185,41 @@ static const Rule rules[] = {
   M ("Domain", "MigrateStartPostCopy", T_SELF, "domain.migrate"),
   M ("Domain", "MigrateToURI3", T_SELF, "domain.migrate"),
   M ("Domain", "OpenGraphicsFD", T_SELF, "domain.open-graphics"),
-  /* QEMU backend: org.virtbus.Domain (libvirt's virDomainOpenConsole permission) */
-  M ("virtbus.Domain", "OpenConsole", T_SELF, "domain.open-device"),
-  M ("Domain", "PinEmulator", T_SELF, "domain.write"),
-  M ("Domain", "PinIOThread", T_SELF, "domain.write"),
-  M ("Domain", "PinVcpu", T_SELF, "domain.write"),
+  MF ("Domain", "PinEmulator", T_SELF, AFFECT_SAVE ("domain"), "domain.write"),
+  MF ("Domain", "PinIOThread", T_SELF, AFFECT_SAVE ("domain"), "domain.write"),
+  MF ("Domain", "PinVcpu", T_SELF, AFFECT_SAVE ("domain"), "domain.write"),
   M ("Domain", "PMWakeup", T_SELF, "domain.init-control"),
-  M ("Domain", "Reboot", T_SELF, "domain.init-control"),
+  MF ("Domain", "Reboot", T_SELF, AGENT_WRITE, "domain.init-control"),
   M ("Domain", "Rename", T_SELF, "domain.write", "domain.save"),
   M ("Domain", "Reset", T_SELF, "domain.reset"),
   M ("Domain", "Resume", T_SELF, "domain.suspend"),
   M ("Domain", "Save", T_SELF, "domain.hibernate"),
   M ("Domain", "SendKey", T_SELF, "domain.send-input"),
   M ("Domain", "SendProcessSignal", T_SELF, "domain.send-signal"),
-  M ("Domain", "SetBlockIOParameters", T_SELF, "domain.write"),
-  M ("Domain", "SetBlockIOTune", T_SELF, "domain.write"),
+  MF ("Domain", "SetBlockIOParameters", T_SELF, AFFECT_SAVE ("domain"), "domain.write"),
+  MF ("Domain", "SetBlockIOTune", T_SELF, AFFECT_SAVE ("domain"), "domain.write"),
   M ("Domain", "SetGuestVcpus", T_SELF, "domain.write"),
-  M ("Domain", "SetInterfaceParameters", T_SELF, "domain.write"),
-  M ("Domain", "SetMemory", T_SELF, "domain.write"),
-  M ("Domain", "SetMemoryParameters", T_SELF, "domain.write"),
-  M ("Domain", "SetMemoryStatsPeriod", T_SELF, "domain.write"),
-  M ("Domain", "SetMetadata", T_SELF, "domain.write"),
-  M ("Domain", "SetNumaParameters", T_SELF, "domain.write"),
-  M ("Domain", "SetPerfEvents", T_SELF, "domain.write"),
-  M ("Domain", "SetSchedulerParameters", T_SELF, "domain.write"),
+  MF ("Domain", "SetInterfaceParameters", T_SELF, AFFECT_SAVE ("domain"), "domain.write"),
+  MF ("Domain", "SetMemory", T_SELF, AFFECT_SAVE ("domain"), "domain.write"),
+  MF ("Domain", "SetMemoryParameters", T_SELF, AFFECT_SAVE ("domain"), "domain.write"),
+  MF ("Domain", "SetMemoryStatsPeriod", T_SELF, AFFECT_SAVE ("domain"), "domain.write"),
+  MF ("Domain", "SetMetadata", T_SELF, AFFECT_SAVE ("domain"), "domain.write"),
+  MF ("Domain", "SetNumaParameters", T_SELF, AFFECT_SAVE ("domain"), "domain.write"),
+  MF ("Domain", "SetPerfEvents", T_SELF, AFFECT_SAVE ("domain"), "domain.write"),
+  MF ("Domain", "SetSchedulerParameters", T_SELF, AFFECT_SAVE ("domain"), "domain.write"),
   M ("Domain", "SetTime", T_SELF, "domain.set-time"),
   M ("Domain", "SetUserPassword", T_SELF, "domain.set-password"),
-  M ("Domain", "SetVcpus", T_SELF, "domain.write"),
-  M ("Domain", "Shutdown", T_SELF, "domain.init-control"),
-  M ("Domain", "SnapshotCreateXML", T_SELF, "domain.snapshot"),
+  MF ("Domain", "SetVcpus", T_SELF, AFFECT_SAVE ("domain"), "domain.write"),
+  /* The guest agent way (VIR_DOMAIN_SHUTDOWN_GUEST_AGENT) also takes write. */
+  MF ("Domain", "Shutdown", T_SELF, AGENT_WRITE, "domain.init-control"),
+  /* VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE (64) freezes the guest's filesystems. */
+  { .interface = "Domain", .member = "SnapshotCreateXML", .target = T_SELF, .perms = { "domain.snapshot" },
+    .new_xml = "domainsnapshot", .flag_check = { .flag_set = 64, .perm = "domain.fs-freeze" } },
   M ("Domain", "SnapshotCurrent", T_SELF, "domain.snapshot"),
   M ("Domain", "SnapshotLookupByName", T_SELF, "domain.snapshot"),
   M ("Domain", "Suspend", T_SELF, "domain.suspend"),
   M ("Domain", "Undefine", T_SELF, "domain.delete"),
-  M ("Domain", "UpdateDevice", T_SELF, "domain.write"),
+  MF ("Domain", "UpdateDevice", T_SELF, AFFECT_SAVE ("domain"), "domain.write"),
   P ("Domain", "Autostart", T_SELF, "domain.write"),
 
   /* org.virtbus.Domain: our additions (libvirt's virDomainOpenConsole) */
@@ -205,7 +228,7 @@ static const Rule rules[] = {
   /* org.libvirt.DomainSnapshot: libvirt checks the domain's permissions */
   M ("DomainSnapshot", "Delete", T_SELF, "domain.snapshot"),
   M ("DomainSnapshot", "GetParent", T_SELF, "domain.read"),
-  M ("DomainSnapshot", "GetXMLDesc", T_SELF, "domain.read"),
+  MF ("DomainSnapshot", "GetXMLDesc", T_SELF, SECURE_XML, "domain.read"),
   M ("DomainSnapshot", "IsCurrent", T_SELF, "domain.read"),
   M ("DomainSnapshot", "ListChildren", T_SELF, "domain.read"),
   M ("DomainSnapshot", "Revert", T_SELF, "domain.snapshot"),
@@ -223,7 +246,7 @@ static const Rule rules[] = {
   M ("Network", "GetDHCPLeases", T_SELF, "network.read"),
   M ("Network", "GetXMLDesc", T_SELF, "network.read"),
   M ("Network", "Undefine", T_SELF, "network.delete"),
-  M ("Network", "Update", T_SELF, "network.write"),
+  MF ("Network", "Update", T_SELF, AFFECT_SAVE ("network"), "network.write"),
   P ("Network", "Autostart", T_SELF, "network.write"),
 
   M ("NodeDevice", "Destroy", T_SELF, "node-device.stop"),
@@ -246,8 +269,8 @@ static const Rule rules[] = {
   M ("StoragePool", "GetXMLDesc", T_SELF, "storage-pool.read"),
   M ("StoragePool", "ListStorageVolumes", T_SELF, "storage-pool.search-storage-vols"),
   M ("StoragePool", "Refresh", T_SELF, "storage-pool.refresh"),
-  M ("StoragePool", "StorageVolCreateXML", T_SELF, "storage-vol.create"),
-  M ("StoragePool", "StorageVolCreateXMLFrom", T_SELF, "storage-vol.create"),
+  MD ("StoragePool", "StorageVolCreateXML", T_SELF, "volume", "storage-vol.create"),
+  MD ("StoragePool", "StorageVolCreateXMLFrom", T_SELF, "volume", "storage-vol.create"),
   M ("StoragePool", "StorageVolLookupByName", T_LOOKUP_CHILD, "storage-vol.getattr"),
   M ("StoragePool", "Undefine", T_SELF, "storage-pool.delete"),
   P ("StoragePool", "Autostart", T_SELF, "storage-pool.write"),
@@ -261,6 +284,11 @@ static const Rule rules[] = {
 
 #undef M
 #undef P
+#undef MF
+#undef MD
+#undef AFFECT_SAVE
+#undef SECURE_XML
+#undef AGENT_WRITE
 
 /* The object kinds of the permission vocabulary, with libvirt's polkit
  * detail keys for each. */
@@ -315,6 +343,49 @@ vb_gatekeeper_lookup_permissions (const char *interface, const char *member, gbo
   return rule ? (const char *const *) rule->perms : NULL;
 }
 
+/* The flags argument of a call: its last argument, when that is a uint32. */
+static gboolean
+call_flags (GVariant *params, guint32 *flags)
+{
+  gsize n = params ? g_variant_n_children (params) : 0;
+  g_autoptr(GVariant) last = n ? g_variant_get_child_value (params, n - 1) : NULL;
+
+  if (last == NULL || !g_variant_is_of_type (last, G_VARIANT_TYPE_UINT32))
+    return FALSE;
+  *flags = g_variant_get_uint32 (last);
+  return TRUE;
+}
+
+/* The rule's permissions, plus its flag-dependent one when @params' flags
+ * call for it. Fills @perms (room for 4 + NULL); returns how many. */
+static guint
+rule_permissions (const Rule *rule, GVariant *params, const char **perms)
+{
+  guint n = 0;
+  guint32 flags;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (rule->perms) && rule->perms[i]; i++)
+    perms[n++] = rule->perms[i];
+  if (rule->flag_check.perm != NULL && call_flags (params, &flags) &&
+      ((flags & rule->flag_check.flag_set) != 0 ||
+       (rule->flag_check.flag_unset != 0 && (flags & rule->flag_check.flag_unset) == 0)))
+    perms[n++] = rule->flag_check.perm;
+  perms[n] = NULL;
+  return n;
+}
+
+GStrv
+vb_gatekeeper_permissions_for_call (const char *interface, const char *member, GVariant *params)
+{
+  const Rule *rule = lookup_rule (interface, member, FALSE);
+  const char *perms[5];
+
+  if (rule == NULL)
+    return NULL;
+  rule_permissions (rule, params, perms);
+  return g_strdupv ((char **) perms);
+}
+
 GStrv
 vb_gatekeeper_list_permissions (void)
 {
@@ -326,6 +397,9 @@ vb_gatekeeper_list_permissions (void)
   for (gsize i = 0; i < G_N_ELEMENTS (rules); i++)
     for (gsize j = 0; j < G_N_ELEMENTS (rules[i].perms) && rules[i].perms[j]; j++)
       g_hash_table_add (set, (gpointer) rules[i].perms[j]);
+  for (gsize i = 0; i < G_N_ELEMENTS (rules); i++)
+    if (rules[i].flag_check.perm != NULL)
+      g_hash_table_add (set, (gpointer) rules[i].flag_check.perm);
   /* Get/GetAll and object visibility use getattr. */
   g_hash_table_add (set, "connect.getattr");
   g_hash_table_add (set, "domain.getattr");
@@ -538,7 +612,7 @@ add_detail (GVariantBuilder *builder, const char *key, const char *value)
  * authentication dialog shows. polkit translates polkit.message in the
  * subject's locale through polkit.gettext_domain and fills in $(key). */
 static GVariant *
-build_details (VbConnect *connect, VbObj *obj, const char *permission)
+build_details (VbConnect *connect, VbObj *obj, const char *permission, GPtrArray *extra)
 {
   GVariantBuilder builder;
   const char *message = N_("Authentication is required to use $(connect_driver) virtualization ($(permission))");
@@ -599,8 +673,135 @@ build_details (VbConnect *connect, VbObj *obj, const char *permission)
       break;
     }
   }
+  /* A new object (define, create): its identity from the XML. */
+  for (guint i = 0; extra != NULL && i + 1 < extra->len; i += 2) {
+    const char *key = g_ptr_array_index (extra, i);
+    add_detail (&builder, key, g_ptr_array_index (extra, i + 1));
+    if (strcmp (key, "domain_name") == 0)
+      message = N_("Authentication is required for $(permission) on the virtual machine '$(domain_name)'");
+    else if (strcmp (key, "network_name") == 0)
+      message = N_("Authentication is required for $(permission) on the virtual network '$(network_name)'");
+    else if (strcmp (key, "pool_name") == 0 && obj == NULL)
+      message = N_("Authentication is required for $(permission) on the storage pool '$(pool_name)'");
+    else if (strcmp (key, "vol_name") == 0)
+      message = N_("Authentication is required for $(permission) on the storage volume '$(vol_name)'");
+  }
   add_detail (&builder, "polkit.message", message);
   add_detail (&builder, "polkit.gettext_domain", GETTEXT_PACKAGE);
+  return g_variant_ref_sink (g_variant_builder_end (&builder));
+}
+
+/* ---- the new object of a define or create ----
+ *
+ * libvirt checks defines against the new definition, so a rule can allow
+ * defining only a domain named X. The XML is read here with the safe parser
+ * for its name and UUID only; the backend parses it in full. Malformed XML
+ * gives no details (the check is then the connection-level one, and the
+ * backend reports the error). */
+
+static void
+add_pair (GPtrArray *pairs, const char *key, char *value)
+{
+  if (value == NULL || value[0] == '\0') {
+    g_free (value);
+    return;
+  }
+  g_ptr_array_add (pairs, g_strdup (key));
+  g_ptr_array_add (pairs, value);
+}
+
+static char *
+canonical_uuid (char *text)
+{
+  char uuid[37];
+  g_autofree char *owned = text;
+
+  return text && vb_uuid_parse (g_strstrip (text), uuid) ? g_strdup (uuid) : NULL;
+}
+
+static char *
+stripped (char *text)
+{
+  return text ? g_strstrip (text) : NULL;
+}
+
+/* key, value, key, value … (owned strings), or NULL when @xml is not a
+ * well-formed document with root @root. */
+static GPtrArray *
+new_object_pairs (const char *root_name, const char *xml)
+{
+  g_autoptr(xmlDoc) doc = NULL;
+  g_autoptr(GPtrArray) pairs = g_ptr_array_new_with_free_func (g_free);
+  xmlNode *root;
+
+  doc = vb_xml_parse (xml, -1, root_name, NULL);
+  if (doc == NULL || (root = xmlDocGetRootElement (doc)) == NULL)
+    return NULL;
+  if (strcmp (root_name, "domain") == 0) {
+    add_pair (pairs, "domain_name", stripped (vb_xml_child_text (root, "name")));
+    add_pair (pairs, "domain_uuid", canonical_uuid (vb_xml_child_text (root, "uuid")));
+  } else if (strcmp (root_name, "network") == 0) {
+    add_pair (pairs, "network_name", stripped (vb_xml_child_text (root, "name")));
+    add_pair (pairs, "network_uuid", canonical_uuid (vb_xml_child_text (root, "uuid")));
+  } else if (strcmp (root_name, "pool") == 0) {
+    add_pair (pairs, "pool_name", stripped (vb_xml_child_text (root, "name")));
+    add_pair (pairs, "pool_uuid", canonical_uuid (vb_xml_child_text (root, "uuid")));
+  } else if (strcmp (root_name, "volume") == 0) {
+    add_pair (pairs, "vol_name", stripped (vb_xml_child_text (root, "name")));
+  } else if (strcmp (root_name, "interface") == 0) {
+    xmlNode *mac = vb_xml_child (root, "mac");
+    add_pair (pairs, "interface_name", vb_xml_prop (root, "name"));
+    if (mac != NULL)
+      add_pair (pairs, "interface_macaddr", vb_xml_prop (mac, "address"));
+  } else if (strcmp (root_name, "secret") == 0) {
+    /* libvirt's keys: the usage's volume path, ceph/tls/vtpm name or iSCSI target. */
+    xmlNode *usage = vb_xml_child (root, "usage");
+    g_autofree char *type = usage ? vb_xml_prop (usage, "type") : NULL;
+    add_pair (pairs, "secret_uuid", canonical_uuid (vb_xml_child_text (root, "uuid")));
+    if (g_strcmp0 (type, "volume") == 0)
+      add_pair (pairs, "secret_usage_volume", stripped (vb_xml_child_text (usage, "volume")));
+    else if (g_strcmp0 (type, "ceph") == 0)
+      add_pair (pairs, "secret_usage_ceph", stripped (vb_xml_child_text (usage, "name")));
+    else if (g_strcmp0 (type, "iscsi") == 0)
+      add_pair (pairs, "secret_usage_target", stripped (vb_xml_child_text (usage, "target")));
+    else if (g_strcmp0 (type, "tls") == 0 || g_strcmp0 (type, "vtpm") == 0)
+      add_pair (pairs, "secret_usage_name", stripped (vb_xml_child_text (usage, "name")));
+  } else if (strcmp (root_name, "filter") == 0) {
+    add_pair (pairs, "nwfilter_name", vb_xml_prop (root, "name"));
+    add_pair (pairs, "nwfilter_uuid", canonical_uuid (vb_xml_child_text (root, "uuid")));
+  } else if (strcmp (root_name, "device") == 0) {
+    add_pair (pairs, "node_device_name", stripped (vb_xml_child_text (root, "name")));
+  } else if (strcmp (root_name, "domainsnapshot") == 0) {
+    add_pair (pairs, "snapshot_name", stripped (vb_xml_child_text (root, "name")));
+  }
+  return g_steal_pointer (&pairs);
+}
+
+static GPtrArray *
+rule_new_object_pairs (const Rule *rule, GVariant *params)
+{
+  g_autoptr(GVariant) first = NULL;
+
+  if (rule->new_xml == NULL || params == NULL || g_variant_n_children (params) < 1)
+    return NULL;
+  first = g_variant_get_child_value (params, 0);
+  if (!g_variant_is_of_type (first, G_VARIANT_TYPE_STRING))
+    return NULL;
+  return new_object_pairs (rule->new_xml, g_variant_get_string (first, NULL));
+}
+
+GVariant *
+vb_gatekeeper_new_object_details (const char *interface, const char *member, GVariant *params)
+{
+  const Rule *rule = lookup_rule (interface, member, FALSE);
+  g_autoptr(GPtrArray) pairs = rule ? rule_new_object_pairs (rule, params) : NULL;
+  GVariantBuilder builder;
+
+  if (pairs == NULL)
+    return NULL;
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{ss}"));
+  for (guint i = 0; i + 1 < pairs->len; i += 2)
+    g_variant_builder_add (&builder, "{ss}", g_ptr_array_index (pairs, i), g_ptr_array_index (pairs, i + 1));
   return g_variant_ref_sink (g_variant_builder_end (&builder));
 }
 
@@ -801,9 +1002,10 @@ typedef struct {
   GDBusMethodInvocation *invocation;
   VbConnect *connect;
   VbObj *obj; /* the target, or NULL */
-  const char *perms[4];
+  const char *perms[5];
   guint next;
   gboolean interactive;
+  GPtrArray *extra; /* details of a new object (define, create), or NULL */
 } AuthData;
 
 static void
@@ -811,6 +1013,7 @@ auth_data_free (AuthData *data)
 {
   g_object_unref (data->invocation);
   g_clear_object (&data->obj);
+  g_clear_pointer (&data->extra, g_ptr_array_unref);
   g_free (data);
 }
 
@@ -844,7 +1047,7 @@ auth_next (GTask *task)
     return;
   }
   data->next++;
-  details = build_details (data->connect, data->obj, perm);
+  details = build_details (data->connect, data->obj, perm, data->extra);
   polkit_check_async (self, g_dbus_method_invocation_get_sender (data->invocation), perm, details,
                       data->interactive, on_auth_polkit, task);
 }
@@ -881,9 +1084,11 @@ on_auth_uid (GObject *source, GAsyncResult *result, gpointer user_data)
     /* A restricted caller: its credentials go with the call, for the
      * checks of host paths in its XML (vb-path-policy.h). */
     VbCallerCreds *creds = g_hash_table_lookup (self->uids, g_dbus_method_invocation_get_sender (data->invocation));
-    if (creds != NULL)
-      g_object_set_qdata_full (G_OBJECT (data->invocation), creds_quark (), vb_caller_creds_copy (creds),
-                               (GDestroyNotify) vb_caller_creds_free);
+    /* Never unmarked (NULL reads as unrestricted): without the cached
+     * entry (the caller just left), the uid alone, with no groups. */
+    g_object_set_qdata_full (G_OBJECT (data->invocation), creds_quark (),
+                             creds ? vb_caller_creds_copy (creds) : vb_caller_creds_new (uid, (gid_t) -1, NULL, 0),
+                             (GDestroyNotify) vb_caller_creds_free);
   }
   if (decided >= 0) {
     if (decided)
@@ -957,16 +1162,9 @@ vb_gatekeeper_authorize (VbGatekeeper *self, GDBusMethodInvocation *invocation, 
       g_object_unref (task);
       return;
     }
-    for (gsize i = 0; i < G_N_ELEMENTS (rule->perms) && rule->perms[i]; i++)
-      data->perms[n++] = rule->perms[i];
-    /* XML with secrets (VIR_DOMAIN_XML_SECURE) needs read-secure too. */
-    if (g_strcmp0 (member, "GetXMLDesc") == 0 && g_str_has_prefix (rule->perms[0], "domain.") &&
-        g_variant_is_of_type (params, G_VARIANT_TYPE ("(u)"))) {
-      guint32 flags;
-      g_variant_get (params, "(u)", &flags);
-      if (flags & 1)
-        data->perms[n++] = "domain.read-secure";
-    }
+    /* With the flag-dependent one (SECURE XML, AFFECT_CONFIG, …). */
+    n = rule_permissions (rule, params, data->perms);
+    data->extra = rule_new_object_pairs (rule, params);
     target = resolve_target (data->connect, self_obj, rule, params);
     data->obj = target ? g_object_ref (target) : NULL;
   }
@@ -983,6 +1181,7 @@ vb_gatekeeper_authorize_finish (VbGatekeeper *self, GAsyncResult *result, GError
 
 typedef struct {
   char *sender;
+  const char *permission; /* static; NULL: each object's getattr */
   GPtrArray *objs;  /* VbObj */
   GPtrArray *conns; /* VbConnect of each object */
   gboolean *allowed;
@@ -1060,8 +1259,8 @@ on_filter_uid (GObject *source, GAsyncResult *result, gpointer user_data)
       data->allowed[i] = TRUE;
       data->pending--;
     } else {
-      const char *perm = getattr_permission (obj->kind);
-      g_autoptr(GVariant) details = build_details (g_ptr_array_index (data->conns, i), obj, perm);
+      const char *perm = data->permission ? data->permission : getattr_permission (obj->kind);
+      g_autoptr(GVariant) details = build_details (g_ptr_array_index (data->conns, i), obj, perm, NULL);
       FilterItem *item = g_new0 (FilterItem, 1);
       item->task = task;
       item->index = i;
@@ -1072,13 +1271,14 @@ on_filter_uid (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
-filter_start (VbGatekeeper *self, const char *sender, GPtrArray *objs, GPtrArray *conns,
+filter_start (VbGatekeeper *self, const char *sender, GPtrArray *objs, GPtrArray *conns, const char *permission,
               GAsyncReadyCallback callback, gpointer user_data)
 {
   GTask *task = g_task_new (self, NULL, callback, user_data);
   FilterData *data = g_new0 (FilterData, 1);
 
   data->sender = g_strdup (sender);
+  data->permission = permission;
   data->objs = g_ptr_array_ref (objs);
   data->conns = g_ptr_array_ref (conns);
   data->allowed = g_new0 (gboolean, objs->len + 1);
@@ -1090,12 +1290,20 @@ void
 vb_gatekeeper_filter_objects (VbGatekeeper *self, GDBusMethodInvocation *invocation, GPtrArray *objs,
                               GAsyncReadyCallback callback, gpointer user_data)
 {
+  vb_gatekeeper_filter_objects_for (self, invocation, objs, NULL, callback, user_data);
+}
+
+void
+vb_gatekeeper_filter_objects_for (VbGatekeeper *self, GDBusMethodInvocation *invocation, GPtrArray *objs,
+                                  const char *permission, GAsyncReadyCallback callback, gpointer user_data)
+{
   g_autoptr(GPtrArray) conns = g_ptr_array_new ();
   VbConnect *connect = connect_for_path (self, g_dbus_method_invocation_get_object_path (invocation));
 
   for (guint i = 0; i < objs->len; i++)
     g_ptr_array_add (conns, connect);
-  filter_start (self, g_dbus_method_invocation_get_sender (invocation), objs, conns, callback, user_data);
+  filter_start (self, g_dbus_method_invocation_get_sender (invocation), objs, conns, permission, callback,
+                user_data);
 }
 
 GPtrArray *
@@ -1203,7 +1411,7 @@ handle_gmo (gpointer user_data)
     }
     /* Anything else (an object of no connection) is not shown. */
   }
-  filter_start (self, g_dbus_message_get_sender (data->message), objs, conns, on_gmo_filtered, data);
+  filter_start (self, g_dbus_message_get_sender (data->message), objs, conns, NULL, on_gmo_filtered, data);
   return G_SOURCE_REMOVE;
 }
 

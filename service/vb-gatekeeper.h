@@ -11,6 +11,10 @@
  * while an authentication dialog is open). On the session bus only the
  * daemon's own uid may call.
  *
+ * Defines and creates pass the new object's name/UUID (read from their XML
+ * with the safe parser) to polkit, and libvirt's flag-dependent checks
+ * (AFFECT_CONFIG → save, SECURE → read-secure, …) are part of the table.
+ *
  * Every skeleton reaches this through vb-skeleton.c (method calls,
  * Properties.Get/GetAll/Set); list replies are filtered through
  * vb_gatekeeper_filter_objects, and ObjectManager.GetManagedObjects is
@@ -69,6 +73,11 @@ const VbCallerCreds *vb_gatekeeper_get_caller_creds (GDBusMethodInvocation *invo
 void vb_gatekeeper_filter_objects (VbGatekeeper *self, GDBusMethodInvocation *invocation, GPtrArray *objs,
                                    GAsyncReadyCallback callback, gpointer user_data);
 GPtrArray *vb_gatekeeper_filter_objects_finish (VbGatekeeper *self, GAsyncResult *result, GError **error);
+/* Same, keeping the objects the caller may @permission (e.g. "domain.read":
+ * GetAllDomainStats shows only the domains the caller may read); finish
+ * with vb_gatekeeper_filter_objects_finish. */
+void vb_gatekeeper_filter_objects_for (VbGatekeeper *self, GDBusMethodInvocation *invocation, GPtrArray *objs,
+                                       const char *permission, GAsyncReadyCallback callback, gpointer user_data);
 
 /* ---- the table (exposed for its unit test and the policy file) ---- */
 
@@ -77,6 +86,14 @@ GPtrArray *vb_gatekeeper_filter_objects_finish (VbGatekeeper *self, GAsyncResult
  * @is_property: @member is a writable property being set. */
 const char *const *vb_gatekeeper_lookup_permissions (const char *interface, const char *member,
                                                      gboolean is_property);
+/* The permissions a call of method @member with @params needs, including
+ * libvirt's flag-dependent ones (AFFECT_CONFIG → save, SECURE →
+ * read-secure, …); NULL when unmapped. */
+GStrv vb_gatekeeper_permissions_for_call (const char *interface, const char *member, GVariant *params);
+/* For defines and creates: the polkit details naming the new object, read
+ * from the XML argument (a{ss}: domain_name, domain_uuid, …), or NULL when
+ * @member creates nothing or the XML is malformed. */
+GVariant *vb_gatekeeper_new_object_details (const char *interface, const char *member, GVariant *params);
 /* Every permission the table uses, plus the getattr ones, sorted, unique. */
 GStrv vb_gatekeeper_list_permissions (void);
 

@@ -95,6 +95,72 @@ typedef struct {
   VbReplyKind kind;
 } ReplyData;
 
+/* GetAllDomainStats for a restricted caller: the records of the domains it
+ * may read (one polkit check per domain, as for lists). */
+typedef struct {
+  GDBusMethodInvocation *invocation;
+  GVariant *records; /* a(sa{sv}) */
+} StatsData;
+
+static void
+on_stats_filtered (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  StatsData *data = user_data;
+  g_autoptr(GDBusMethodInvocation) invocation = data->invocation;
+  g_autoptr(GVariant) records = data->records;
+  GError *error = NULL;
+  g_autoptr(GPtrArray) readable = vb_gatekeeper_filter_objects_finish (VB_GATEKEEPER (source), result, &error);
+  g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
+  GVariantBuilder builder;
+  GVariantIter iter;
+  const char *name;
+  GVariant *stats;
+
+  g_free (data);
+  if (readable == NULL) {
+    vb_invocation_return_gerror (g_steal_pointer (&invocation), error);
+    return;
+  }
+  for (guint i = 0; i < readable->len; i++)
+    g_hash_table_add (names, ((VbObj *) g_ptr_array_index (readable, i))->name);
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(sa{sv})"));
+  g_variant_iter_init (&iter, records);
+  while (g_variant_iter_next (&iter, "(&s@a{sv})", &name, &stats)) {
+    if (g_hash_table_contains (names, name))
+      g_variant_builder_add (&builder, "(s@a{sv})", name, stats);
+    g_variant_unref (stats);
+  }
+  vb_invocation_return_value (g_steal_pointer (&invocation), g_variant_builder_end (&builder));
+}
+
+static void
+return_domain_stats (VbConnect *connect, GDBusMethodInvocation *invocation, GVariant *records)
+{
+  VbBackend *backend = vb_connect_get_backend (connect);
+  g_autoptr(GPtrArray) doms = g_ptr_array_new_with_free_func (g_object_unref);
+  GVariantIter iter;
+  const char *name;
+  StatsData *data;
+
+  if (vb_gatekeeper_get_caller_creds (invocation) == NULL ||
+      !g_variant_is_of_type (records, G_VARIANT_TYPE ("a(sa{sv})"))) {
+    vb_invocation_return_value (invocation, records);
+    return;
+  }
+  g_variant_iter_init (&iter, records);
+  while (g_variant_iter_next (&iter, "(&s@a{sv})", &name, NULL)) {
+    /* A domain gone since the stats were taken is not shown. */
+    VbObj *dom = vb_backend_lookup_by_name (backend, VB_OBJ_DOMAIN, name);
+    if (dom != NULL)
+      g_ptr_array_add (doms, g_object_ref (dom));
+  }
+  data = g_new0 (StatsData, 1);
+  data->invocation = invocation;
+  data->records = g_variant_ref (records);
+  vb_gatekeeper_filter_objects_for (vb_gatekeeper_get_default (g_dbus_method_invocation_get_connection (invocation)),
+                                    invocation, doms, "domain.read", on_stats_filtered, data);
+}
+
 static void
 on_task_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -137,18 +203,41 @@ on_task_done (GObject *source, GAsyncResult *result, gpointer user_data)
     vb_invocation_return_value (g_steal_pointer (&invocation), value);
     g_variant_unref (value);
     break;
+  case VB_REPLY_DOMAIN_STATS:
+    return_domain_stats (connect, g_steal_pointer (&invocation), value);
+    g_variant_unref (value);
+    break;
   }
+}
+
+static GQuark
+caller_creds_quark (void)
+{
+  return g_quark_from_static_string ("vb-caller-creds");
 }
 
 GTask *
 vb_invocation_task_new (VbConnect *connect, GDBusMethodInvocation *invocation, VbReplyKind kind)
 {
   ReplyData *data = g_slice_new (ReplyData);
+  const VbCallerCreds *creds;
   GTask *task;
 
   data->invocation = invocation; /* the reply consumes the handler's reference */
   data->kind = kind;
   task = g_task_new (connect, NULL, on_task_done, data);
   g_task_set_source_tag (task, vb_invocation_task_new);
+  /* The gatekeeper left restricted callers' credentials on the invocation;
+   * the backend gets them with the task (its task data is the backend's). */
+  creds = vb_gatekeeper_get_caller_creds (invocation);
+  if (creds != NULL)
+    g_object_set_qdata_full (G_OBJECT (task), caller_creds_quark (), vb_caller_creds_copy (creds),
+                             (GDestroyNotify) vb_caller_creds_free);
   return task;
+}
+
+const VbCallerCreds *
+vb_task_get_caller_creds (GTask *task)
+{
+  return g_object_get_qdata (G_OBJECT (task), caller_creds_quark ());
 }

@@ -297,3 +297,132 @@ def test_interactive_flag_and_dismissed_dialog(system):
     reply = client.call(TEST_DOM, DOM, "Destroy", "u", [0])
     assert reply["error"] == NOT_AUTHORIZED and "interactive" in reply["message"], reply
     assert vb.get_property(TEST_DOM, DOM, "Active") is True
+
+
+def polkit_rule(polkit, expression):
+    """Make the mock polkit decide like a rules file: @expression (Python)
+    sees `action` (the id without our prefix) and `details` (the dict the
+    daemon sent) and says whether the call is allowed."""
+    code = ("action = args[1][len('%s'):] if args[1].startswith('%s') else ''\n"
+            "details = dict(args[2])\n"
+            "ret = (bool(%s), False, {})") % (PREFIX, PREFIX, expression)
+    polkit.mock("AddMethod", "sssss", "org.freedesktop.PolicyKit1.Authority", "CheckAuthorization",
+                "(sa{sv})sa{ss}us", "(bba{ss})", code)
+
+
+def test_get_all_domain_stats_shows_only_readable_domains(system):
+    vb, polkit, client = system
+    vb.connect_call("DomainDefineXML", "s",
+                    "<domain type='test'><name>other</name><memory>1024</memory><os><type>hvm</type></os></domain>")
+    assert sorted(r[0] for r in vb.connect_call("GetAllDomainStats", "uu", 0, 0)) == ["other", "test"]
+    # libvirt: connect.search-domains for the call, domain.read per record.
+    polkit_rule(polkit, "action == 'connect.search-domains' or "
+                        "(action == 'domain.read' and details.get('domain_name') == 'test')")
+    records = client.call(TEST_PATH, CONN, "GetAllDomainStats", "uu", [0, 0])["ok"][0]
+    assert [r[0] for r in records] == ["test"]
+    root_records = dict(vb.connect_call("GetAllDomainStats", "uu", 0, 0))
+    # The record is the full one (counters move on between the two calls).
+    assert set(records[0][1]) == set(root_records["test"]) and records[0][1]["state.state"] == 1
+    # Without search-domains the call itself is refused.
+    polkit_rule(polkit, "action == 'domain.read'")
+    reply = client.call(TEST_PATH, CONN, "GetAllDomainStats", "uu", [0, 0])
+    assert reply["error"] == NOT_AUTHORIZED and "connect.search-domains" in reply["message"]
+    # Root still gets every record.
+    assert sorted(r[0] for r in vb.connect_call("GetAllDomainStats", "uu", 0, 0)) == ["other", "test"]
+
+
+def test_define_checks_the_new_objects_identity(system):
+    vb, polkit, client = system
+    # A rule that lets the caller define only a domain named allowed-vm.
+    # Without a name in the details (malformed XML) the rule lets the call
+    # through, to show the gate falls back and the backend reports the XML.
+    polkit_rule(polkit, "action in ('domain.write', 'domain.save') and "
+                        "details.get('domain_name', 'allowed-vm') == 'allowed-vm' and "
+                        "details.get('connect_driver') == 'Test'")
+    xml = "<domain type='test'><name>%s</name><memory>1024</memory><os><type>hvm</type></os></domain>"
+    path = client.call(TEST_PATH, CONN, "DomainDefineXML", "s", [xml % "allowed-vm"])["ok"][0]
+    assert vb.get_property(path, DOM, "Name") == "allowed-vm"
+    reply = client.call(TEST_PATH, CONN, "DomainDefineXML", "s", [xml % "other-vm"])
+    assert reply["error"] == NOT_AUTHORIZED and "domain.write" in reply["message"], reply
+    names = [vb.get_property(p, DOM, "Name") for p in vb.connect_call("ListDomains", "u", 0)]
+    assert "other-vm" not in names and "allowed-vm" in names
+    reply = client.call(TEST_PATH, CONN, "DomainDefineXML", "s", ["<domain><name>allowed-vm</name>"])
+    assert reply.get("error") not in (None, NOT_AUTHORIZED), reply
+    # The UUID goes along too: a rule on domain_uuid.
+    uuid = "0b1e4f1c-7a4d-4e0e-9b64-8f5a3f6c2d11"
+    polkit_rule(polkit, "action in ('domain.write', 'domain.save') and details.get('domain_uuid') == '%s'" % uuid)
+    uxml = ("<domain type='test'><name>by-uuid</name><uuid>%s</uuid><memory>1024</memory>"
+            "<os><type>hvm</type></os></domain>")
+    assert client.call(TEST_PATH, CONN, "DomainDefineXML", "s", [uxml % uuid.upper()])["ok"]
+    reply = client.call(TEST_PATH, CONN, "DomainDefineXML", "s", [uxml.replace("by-uuid", "by-uuid2") %
+                                                                   "0b1e4f1c-7a4d-4e0e-9b64-8f5a3f6c2d12"])
+    assert reply["error"] == NOT_AUTHORIZED
+    # Other kinds: a network named only-this.
+    polkit_rule(polkit, "action in ('network.write', 'network.save') and "
+                        "details.get('network_name') == 'only-this'")
+    nxml = "<network><name>%s</name><bridge name='virbr9'/></network>"
+    assert client.call(TEST_PATH, CONN, "NetworkDefineXML", "s", [nxml % "only-this"])["ok"]
+    assert client.call(TEST_PATH, CONN, "NetworkDefineXML", "s", [nxml % "not-this"])["error"] == NOT_AUTHORIZED
+
+
+def test_affect_config_needs_save(system):
+    vb, polkit, client = system
+    polkit.allow("domain.write")
+    # LIVE only: write is enough.
+    assert client.call(TEST_DOM, DOM, "SetMemory", "tu", [1000000, 1]) == {"ok": []}
+    # CONFIG: the persistent definition changes, which takes save.
+    reply = client.call(TEST_DOM, DOM, "SetMemory", "tu", [900000, 2])
+    assert reply["error"] == NOT_AUTHORIZED and "domain.save" in reply["message"], reply
+    polkit.allow("domain.write", "domain.save")
+    assert client.call(TEST_DOM, DOM, "SetMemory", "tu", [900000, 2]) == {"ok": []}
+
+
+@pytest.fixture
+def system_qemu(tmp_root):
+    if not os.path.exists("/usr/bin/qemu-system-x86_64"):
+        pytest.skip("needs qemu-system-x86_64")
+    bus = open_bus(tmp_root, "system")
+    polkit = Polkit(bus)
+    root = os.path.join(tmp_root, "root")
+    os.makedirs(root)
+    vb = SystemVirtbus(bus, root, args=("--driver", "qemu"))
+    client = Client(bus.address)
+    yield vb, polkit, client
+    client.close()
+    code = vb.stop()
+    vb.close()
+    polkit.stop()
+    bus.stop()
+    assert code == 0, vb.read_log()
+
+
+def test_qemu_define_checks_the_callers_host_paths(system_qemu, tmp_root):
+    vb, polkit, client = system_qemu
+    qemu = "/org/libvirt/QEMU"
+    # A disk image only root may read, and one anybody may use.
+    private = os.path.join(tmp_root, "private")
+    os.makedirs(private, mode=0o700)
+    os.chmod(private, 0o700)
+    secret = os.path.join(private, "secret.img")
+    public = os.path.join(tmp_root, "public.img")
+    for path, mode in ((secret, 0o600), (public, 0o666)):
+        with open(path, "wb") as f:
+            f.truncate(1 << 20)
+        os.chmod(path, mode)
+    os.chmod(tmp_root, 0o755)
+    xml = ("<domain type='qemu'><name>%s</name><memory unit='MiB'>64</memory>"
+           "<os><type arch='x86_64' machine='pc'>hvm</type></os><devices>"
+           "<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='%s'/>"
+           "<target dev='vda' bus='virtio'/></disk></devices></domain>")
+    polkit.allow("domain.write", "domain.save", "domain.start", "domain.getattr")
+    for method, sig, extra in (("DomainDefineXML", "s", []), ("DomainCreateXML", "su", [0])):
+        reply = client.call(qemu, CONN, method, sig, [xml % ("stolen", secret)] + extra)
+        assert reply.get("error") == NOT_AUTHORIZED, (method, reply)
+        assert secret in reply["message"] and "disk 'vda'" in reply["message"], reply
+    assert vb.connect_call("ListDomains", "u", 0, path=qemu) == []
+    # A path the caller may open itself is accepted.
+    path = client.call(qemu, CONN, "DomainDefineXML", "s", [xml % ("mine", public)])["ok"][0]
+    assert vb.get_property(path, DOM, "Name") == "mine"
+    # Root is not restricted.
+    path = vb.connect_call("DomainDefineXML", "s", xml % ("roots", secret), path=qemu)
+    assert vb.get_property(path, DOM, "Name") == "roots"
