@@ -19,6 +19,10 @@
 typedef struct {
   GMainLoop *loop;
   int exit_code;
+  GDBusConnection *connection;
+  guint pending_opens; /* backends still opening: the name waits for them */
+  gboolean replace;
+  guint owner_id;
 } Daemon;
 
 static gboolean
@@ -57,6 +61,30 @@ on_connection_closed (GDBusConnection *connection, gboolean remote_peer_vanished
   g_main_loop_quit (daemon->loop);
 }
 
+static void
+on_backend_added (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Daemon *daemon = user_data;
+  g_autoptr(GError) error = NULL;
+  GTask *task = G_TASK (result);
+  VbBackend *backend = g_task_get_task_data (task);
+
+  daemon->pending_opens--;
+  if (!vb_service_add_backend_finish (VB_SERVICE (source), result, &error)) {
+    g_printerr ("virtbusd: cannot start the %s driver: %s\n",
+                (const char *) g_object_get_data (G_OBJECT (backend), "vb-driver-option"), error->message);
+    daemon->exit_code = EXIT_FAILURE;
+    g_main_loop_quit (daemon->loop);
+    return;
+  }
+  if (daemon->pending_opens > 0 || daemon->exit_code != EXIT_SUCCESS)
+    return;
+  daemon->owner_id = g_bus_own_name_on_connection (daemon->connection, VB_BUS_NAME,
+                                                   G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT |
+                                                     (daemon->replace ? G_BUS_NAME_OWNER_FLAGS_REPLACE : 0),
+                                                   on_name_acquired, on_name_lost, daemon, NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -84,7 +112,6 @@ main (int argc, char **argv)
   g_autoptr(GDBusConnection) connection = NULL;
   g_autoptr(VbService) service = NULL;
   Daemon daemon = { NULL, EXIT_SUCCESS };
-  guint owner_id;
 
   setlocale (LC_ALL, "");
   /* A client or child that goes away mid-write must not kill the daemon:
@@ -134,12 +161,19 @@ main (int argc, char **argv)
   service = vb_service_new (connection);
 
   /* Objects are exported before the name is owned, so a client activated by
-   * its first call finds them all. */
+   * its first call finds them all. Backends open asynchronously (QEMU probes
+   * its binary first); the name is owned once the last one is exported. */
+  daemon.connection = connection;
+  daemon.replace = opt_replace;
+  g_signal_connect (connection, "closed", G_CALLBACK (on_connection_closed), &daemon);
+  g_unix_signal_add (SIGTERM, on_quit_signal, &daemon);
+  g_unix_signal_add (SIGINT, on_quit_signal, &daemon);
   {
     const char *const all[] = { "test", "qemu", NULL };
     const char *const *drivers = opt_drivers ? (const char *const *) opt_drivers : all;
+    g_autoptr(GPtrArray) backends = g_ptr_array_new_with_free_func (g_object_unref);
     for (guint i = 0; drivers[i] != NULL; i++) {
-      g_autoptr(VbBackend) backend = NULL;
+      VbBackend *backend = NULL;
       if (g_strcmp0 (drivers[i], "test") == 0) {
         backend = vb_test_backend_new (opt_system, opt_root_prefix);
       } else if (g_strcmp0 (drivers[i], "qemu") == 0) {
@@ -148,24 +182,18 @@ main (int argc, char **argv)
         g_printerr ("virtbusd: unknown driver '%s' (available: test, qemu)\n", drivers[i]);
         return EXIT_FAILURE;
       }
-      if (!vb_service_add_backend (service, backend, &error)) {
-        g_printerr ("virtbusd: cannot start the %s driver: %s\n", drivers[i], error->message);
-        return EXIT_FAILURE;
-      }
+      g_object_set_data_full (G_OBJECT (backend), "vb-driver-option", g_strdup (drivers[i]), g_free);
+      g_ptr_array_add (backends, backend);
     }
+    daemon.pending_opens = backends->len;
+    for (guint i = 0; i < backends->len; i++)
+      vb_service_add_backend_async (service, g_ptr_array_index (backends, i), on_backend_added, &daemon);
   }
-
-  g_signal_connect (connection, "closed", G_CALLBACK (on_connection_closed), &daemon);
-  g_unix_signal_add (SIGTERM, on_quit_signal, &daemon);
-  g_unix_signal_add (SIGINT, on_quit_signal, &daemon);
-  owner_id = g_bus_own_name_on_connection (connection, VB_BUS_NAME,
-                                           G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT |
-                                             (opt_replace ? G_BUS_NAME_OWNER_FLAGS_REPLACE : 0),
-                                           on_name_acquired, on_name_lost, &daemon, NULL);
 
   g_main_loop_run (daemon.loop);
 
-  g_bus_unown_name (owner_id);
+  if (daemon.owner_id != 0)
+    g_bus_unown_name (daemon.owner_id);
   vb_service_shutdown (service);
   g_dbus_connection_flush_sync (connection, NULL, NULL);
   g_main_loop_unref (daemon.loop);

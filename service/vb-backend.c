@@ -163,7 +163,41 @@ gboolean
 vb_backend_open (VbBackend *self, GError **error)
 {
   VbBackendClass *klass = VB_BACKEND_GET_CLASS (self);
+  if (klass->open == NULL && klass->open_async != NULL) {
+    g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "the %s driver can only be opened asynchronously",
+                 vb_backend_get_driver (self));
+    return FALSE;
+  }
   return klass->open ? klass->open (self, error) : TRUE;
+}
+
+void
+vb_backend_open_async (VbBackend *self, GAsyncReadyCallback callback, gpointer user_data)
+{
+  VbBackendClass *klass = VB_BACKEND_GET_CLASS (self);
+  g_autoptr(GTask) task = NULL;
+  GError *error = NULL;
+
+  if (klass->open_async != NULL) {
+    klass->open_async (self, callback, user_data);
+    return;
+  }
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, vb_backend_open_async);
+  if (!vb_backend_open (self, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+gboolean
+vb_backend_open_finish (VbBackend *self, GAsyncResult *result, GError **error)
+{
+  VbBackendClass *klass = VB_BACKEND_GET_CLASS (self);
+
+  if (klass->open_async != NULL)
+    return klass->open_finish (self, result, error);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 void

@@ -49,6 +49,13 @@ struct _VbBackendClass {
   GVariant *(*node_get_security_model) (VbBackend *self, GError **error);                 /* (ss) */
   gboolean (*node_get_free_memory) (VbBackend *self, guint64 *bytes, GError **error);
   gboolean (*node_get_info) (VbBackend *self, GVariant **info, GError **error);
+
+  /* Optional asynchronous open, used instead of open when set: the
+   * backend is exported (and the bus name owned) only once it completed,
+   * so a backend that must learn something slow first (QEMU's capabilities)
+   * never sees a query before it knows the answer. */
+  void (*open_async) (VbBackend *self, GAsyncReadyCallback callback, gpointer user_data);
+  gboolean (*open_finish) (VbBackend *self, GAsyncResult *result, GError **error);
 };
 
 /* Properties: "driver" (path component: "Test", "QEMU"), "uri"
@@ -62,6 +69,9 @@ const char *vb_backend_get_root_prefix (VbBackend *self);
 const VbStateDirs *vb_backend_get_state_dirs (VbBackend *self);
 
 gboolean vb_backend_open (VbBackend *self, GError **error);
+/* Opens with open_async when the backend has it, else with open. */
+void vb_backend_open_async (VbBackend *self, GAsyncReadyCallback callback, gpointer user_data);
+gboolean vb_backend_open_finish (VbBackend *self, GAsyncResult *result, GError **error);
 void vb_backend_close (VbBackend *self);
 
 /* ---- Object registry ----

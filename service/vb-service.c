@@ -65,13 +65,11 @@ vb_service_new (GDBusConnection *connection)
   return self;
 }
 
-gboolean
-vb_service_add_backend (VbService *self, VbBackend *backend, GError **error)
+static gboolean
+export_backend (VbService *self, VbBackend *backend, GError **error)
 {
   VbConnect *connect;
 
-  if (!vb_backend_open (backend, error))
-    return FALSE;
   connect = vb_connect_new (backend, self->manager, error);
   if (connect == NULL) {
     vb_backend_close (backend);
@@ -82,6 +80,45 @@ vb_service_add_backend (VbService *self, VbBackend *backend, GError **error)
   vb_gatekeeper_add_connect (vb_gatekeeper_get_default (self->connection), connect); /* authorization */
   g_info ("exported %s at %s", vb_backend_get_uri (backend), vb_connect_get_path (connect));
   return TRUE;
+}
+
+gboolean
+vb_service_add_backend (VbService *self, VbBackend *backend, GError **error)
+{
+  if (!vb_backend_open (backend, error))
+    return FALSE;
+  return export_backend (self, backend, error);
+}
+
+static void
+on_backend_opened (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  VbService *self = g_task_get_source_object (task);
+  VbBackend *backend = VB_BACKEND (source);
+  GError *error = NULL;
+
+  if (!vb_backend_open_finish (backend, result, &error) || !export_backend (self, backend, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+vb_service_add_backend_async (VbService *self, VbBackend *backend, GAsyncReadyCallback callback,
+                              gpointer user_data)
+{
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+
+  g_task_set_source_tag (task, vb_service_add_backend_async);
+  g_task_set_task_data (task, g_object_ref (backend), g_object_unref);
+  vb_backend_open_async (backend, on_backend_opened, task);
+}
+
+gboolean
+vb_service_add_backend_finish (VbService *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 void

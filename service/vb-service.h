@@ -12,6 +12,11 @@ G_DECLARE_FINAL_TYPE (VbService, vb_service, VB, SERVICE, GObject)
 VbService *vb_service_new (GDBusConnection *connection);
 /* Opens @backend and exports its connection and objects. */
 gboolean vb_service_add_backend (VbService *self, VbBackend *backend, GError **error);
+/* The same with the backend's asynchronous open (vb_backend_open_async):
+ * the connection is exported when it completes. */
+void vb_service_add_backend_async (VbService *self, VbBackend *backend, GAsyncReadyCallback callback,
+                                   gpointer user_data);
+gboolean vb_service_add_backend_finish (VbService *self, GAsyncResult *result, GError **error);
 /* Unexports everything and closes the backends (guests keep running). */
 void vb_service_shutdown (VbService *self);
 

@@ -204,6 +204,13 @@ on_caps_probed (GObject *source, GAsyncResult *result, gpointer user_data)
   else
     g_debug ("probed %s: version %" G_GUINT64_FORMAT, self->emulator, self->caps->version);
   vb_qemu_reap_orphans ();
+  /* A failed probe is not fatal: the definitions stay usable and each
+   * start or query says why QEMU cannot be used. */
+  if (self->open_task != NULL) {
+    g_autoptr(GTask) open_task = g_steal_pointer (&self->open_task);
+    g_debug ("opened after %.0f ms (capabilities probe)", (g_get_monotonic_time () - self->open_started) / 1000.0);
+    g_task_return_boolean (open_task, TRUE);
+  }
   if (self->closing)
     return;
   waiters = g_steal_pointer (&self->caps_waiters);
@@ -216,13 +223,16 @@ on_caps_probed (GObject *source, GAsyncResult *result, gpointer user_data)
   vb_qemu_domain_autostart_all (self);
 }
 
-/* Host queries are synchronous: the first one may have to wait for the
- * probe started at open (it takes a fraction of a second, once). */
+/* Host queries are synchronous: they rely on the probe having finished,
+ * which open_async waits for before the backend is exported. */
 static const VbQemuCaps *
 caps_sync (VbQemuBackend *self, GError **error)
 {
-  while (!self->caps_done)
-    g_main_context_iteration (NULL, TRUE);
+  if (!self->caps_done) {
+    g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "the capabilities of QEMU (%s) are not known yet",
+                 self->emulator);
+    return NULL;
+  }
   if (self->caps == NULL) {
     g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "QEMU (%s) is not usable: %s", self->emulator,
                  self->caps_error ? self->caps_error->message : "unknown error");
@@ -387,9 +397,9 @@ make_traversable (const char *dir)
 }
 
 static gboolean
-vb_qemu_backend_open (VbBackend *backend, GError **error)
+open_now (VbQemuBackend *self, GError **error)
 {
-  VbQemuBackend *self = VB_QEMU_BACKEND (backend);
+  VbBackend *backend = VB_BACKEND (self);
   const VbStateDirs *dirs = vb_backend_get_state_dirs (backend);
   g_autofree char *autostart_dir = g_build_filename (dirs->config_dir, "autostart", NULL);
 
@@ -413,10 +423,33 @@ vb_qemu_backend_open (VbBackend *backend, GError **error)
   if (prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
     g_warning ("cannot become a child subreaper: %s", g_strerror (errno));
 
-  /* Probing runs QEMU once; domains that need the result wait for it. */
-  vb_qemu_caps_probe_async (self->emulator, self->cancellable, on_caps_probed, g_object_ref (self));
-
   return vb_qemu_domain_load_all (self, error);
+}
+
+/* Opening completes once QEMU is probed (runs it once, a fraction of a
+ * second, without blocking the main loop): the backend is exported only
+ * then, so no host query or definition ever has to wait for it. */
+static void
+vb_qemu_backend_open_async (VbBackend *backend, GAsyncReadyCallback callback, gpointer user_data)
+{
+  VbQemuBackend *self = VB_QEMU_BACKEND (backend);
+  g_autoptr(GTask) task = g_task_new (self, self->cancellable, callback, user_data);
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, vb_qemu_backend_open_async);
+  self->open_started = g_get_monotonic_time ();
+  if (!open_now (self, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  self->open_task = g_steal_pointer (&task);
+  vb_qemu_caps_probe_async (self->emulator, self->cancellable, on_caps_probed, g_object_ref (self));
+}
+
+static gboolean
+vb_qemu_backend_open_finish (VbBackend *backend, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 static void
@@ -442,6 +475,7 @@ vb_qemu_backend_finalize (GObject *object)
   g_clear_error (&self->caps_error);
   g_clear_error (&self->user_error);
   g_clear_pointer (&self->caps_waiters, g_ptr_array_unref);
+  g_clear_object (&self->open_task);
   g_clear_object (&self->cancellable);
   G_OBJECT_CLASS (vb_qemu_backend_parent_class)->finalize (object);
 }
@@ -452,7 +486,8 @@ vb_qemu_backend_class_init (VbQemuBackendClass *klass)
   VbBackendClass *backend_class = VB_BACKEND_CLASS (klass);
 
   G_OBJECT_CLASS (klass)->finalize = vb_qemu_backend_finalize;
-  backend_class->open = vb_qemu_backend_open;
+  backend_class->open_async = vb_qemu_backend_open_async;
+  backend_class->open_finish = vb_qemu_backend_open_finish;
   backend_class->close = vb_qemu_backend_close;
   backend_class->get_hostname = qemu_get_hostname;
   backend_class->get_version = qemu_get_version;

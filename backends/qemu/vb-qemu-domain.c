@@ -8,6 +8,7 @@
 
 #include <gio/gunixfdlist.h>
 
+#include "vb-invocation.h" /* vb_task_get_caller_creds */
 #include "vb-qemu-command.h"
 #include "vb-qemu-process.h"
 #include "vb-state-dir.h"
@@ -214,12 +215,118 @@ check_collision (VbBackend *backend, const VbDomainDef *def, VbObj **existing, G
 
 /* Parses and checks @xml against what this QEMU can do, so a definition
  * that could never start is refused now rather than at Create. */
+/* ---- host paths (authorization) ---- */
+
+static void
+add_host_path (GArray *paths, const char *path, int access, guint flags, char *what)
+{
+  VbQemuHostPath entry = { path, access, flags, what };
+
+  if (path == NULL || path[0] == '\0') {
+    g_free (what);
+    return;
+  }
+  g_array_append_val (paths, entry);
+}
+
+static void
+clear_host_path (gpointer data)
+{
+  g_free (((VbQemuHostPath *) data)->what);
+}
+
+static void
+add_chr_paths (GArray *paths, GPtrArray *chrs, const char *kind)
+{
+  for (guint i = 0; chrs != NULL && i < chrs->len; i++) {
+    const VbDomainChrDef *chr = g_ptr_array_index (chrs, i);
+    switch (chr->type) {
+    case VB_DOMAIN_CHR_TYPE_FILE:
+      /* QEMU (as root) writes it, creating it if need be. */
+      add_host_path (paths, chr->src_path, W_OK, VB_PATH_POLICY_MAY_CREATE, g_strdup_printf ("%s %u source", kind, i));
+      break;
+    case VB_DOMAIN_CHR_TYPE_DEV:
+    case VB_DOMAIN_CHR_TYPE_PIPE:
+      add_host_path (paths, chr->src_path, R_OK | W_OK, 0, g_strdup_printf ("%s %u source", kind, i));
+      break;
+    case VB_DOMAIN_CHR_TYPE_UNIX:
+      add_host_path (paths, chr->src_path, R_OK | W_OK, VB_PATH_POLICY_MAY_CREATE,
+                     g_strdup_printf ("%s %u socket", kind, i));
+      break;
+    default:
+      break;
+    }
+    add_host_path (paths, chr->log_file, W_OK, VB_PATH_POLICY_MAY_CREATE, g_strdup_printf ("%s %u log", kind, i));
+  }
+}
+
+GArray *
+vb_qemu_domain_host_paths (const VbDomainDef *def)
+{
+  GArray *paths = g_array_new (FALSE, FALSE, sizeof (VbQemuHostPath));
+
+  g_array_set_clear_func (paths, clear_host_path);
+  /* Run as root: a caller must not pick the binary. */
+  add_host_path (paths, def->emulator, R_OK, 0, g_strdup ("emulator"));
+  add_host_path (paths, def->os.kernel, R_OK, 0, g_strdup ("kernel"));
+  add_host_path (paths, def->os.initrd, R_OK, 0, g_strdup ("initrd"));
+  add_host_path (paths, def->os.dtb, R_OK, 0, g_strdup ("dtb"));
+  add_host_path (paths, def->os.loader_path, R_OK, 0, g_strdup ("loader"));
+  add_host_path (paths, def->os.nvram_template, R_OK, 0, g_strdup ("nvram template"));
+  add_host_path (paths, def->os.nvram_path, R_OK | W_OK, VB_PATH_POLICY_MAY_CREATE, g_strdup ("nvram"));
+  for (guint i = 0; def->disks != NULL && i < def->disks->len; i++) {
+    const VbDomainDiskDef *disk = g_ptr_array_index (def->disks, i);
+    gboolean ro = disk->readonly || disk->device == VB_DOMAIN_DISK_DEVICE_CDROM;
+    add_host_path (paths, disk->src_path, ro ? R_OK : R_OK | W_OK, 0, g_strdup_printf ("disk '%s'", disk->dst));
+    /* Backing images are only read. */
+    for (guint j = 0; disk->backing != NULL && j < disk->backing->len; j++) {
+      const VbDomainDiskBacking *backing = g_ptr_array_index (disk->backing, j);
+      add_host_path (paths, backing->path, R_OK, 0, g_strdup_printf ("backing store %u of disk '%s'", j + 1,
+                                                                     disk->dst));
+    }
+  }
+  for (guint i = 0; def->filesystems != NULL && i < def->filesystems->len; i++) {
+    const VbDomainFsDef *fs = g_ptr_array_index (def->filesystems, i);
+    add_host_path (paths, fs->src_dir, fs->readonly ? R_OK : R_OK | W_OK, 0,
+                   g_strdup_printf ("filesystem '%s'", fs->dst));
+  }
+  for (guint i = 0; def->tpms != NULL && i < def->tpms->len; i++) {
+    const VbDomainTpmDef *tpm = g_ptr_array_index (def->tpms, i);
+    add_host_path (paths, tpm->device_path, R_OK | W_OK, 0, g_strdup ("TPM device"));
+  }
+  add_chr_paths (paths, def->serials, "serial");
+  add_chr_paths (paths, def->parallels, "parallel");
+  add_chr_paths (paths, def->consoles, "console");
+  add_chr_paths (paths, def->channels, "channel");
+  return paths;
+}
+
+gboolean
+vb_qemu_domain_check_host_paths (const VbDomainDef *def, const VbCallerCreds *creds, GError **error)
+{
+  g_autoptr(GArray) paths = NULL;
+
+  if (creds == NULL || creds->uid == 0)
+    return TRUE;
+  paths = vb_qemu_domain_host_paths (def);
+  for (guint i = 0; i < paths->len; i++) {
+    const VbQemuHostPath *entry = &g_array_index (paths, VbQemuHostPath, i);
+    if (!vb_path_policy_check (creds, entry->path, entry->access, entry->flags, error)) {
+      g_prefix_error (error, "%s of domain '%s': ", entry->what, def->name);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* gatekeeper: @creds are those of a restricted caller (NULL: anyone may be
+ * named); its host paths are checked before anything else of the def. */
 static VbDomainDef *
-parse_and_validate (VbQemuBackend *self, const char *xml, GError **error)
+parse_and_validate (VbQemuBackend *self, const char *xml, const VbCallerCreds *creds, GError **error)
 {
   g_autoptr(VbDomainDef) def = vb_domain_def_parse_full (xml, VB_DOMAIN_PARSE_INACTIVE, error);
 
-  if (def == NULL)
+  if (def == NULL || !vb_qemu_domain_check_host_paths (def, creds, error))
     return NULL;
   if (def->virt_type != VB_DOMAIN_VIRT_QEMU && def->virt_type != VB_DOMAIN_VIRT_KVM) {
     g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
@@ -231,8 +338,8 @@ parse_and_validate (VbQemuBackend *self, const char *xml, GError **error)
     g_autoptr(GError) caps_error = NULL;
     const VbQemuCaps *caps;
 
-    while (!self->caps_done)
-      g_main_context_iteration (NULL, TRUE);
+    /* Only called once the probe finished (see defer_until_caps). */
+    g_assert (self->caps_done);
     caps = self->caps;
     if (caps == NULL) {
       g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "QEMU (%s) is not usable: %s", self->emulator,
@@ -246,7 +353,7 @@ parse_and_validate (VbQemuBackend *self, const char *xml, GError **error)
 }
 
 static void
-qemu_define_xml (VbBackend *backend, const char *xml, guint flags, GTask *task)
+define_xml_now (VbBackend *backend, const char *xml, guint flags, GTask *task)
 {
   VbQemuBackend *self = VB_QEMU_BACKEND (backend);
   g_autoptr(VbDomainDef) def = NULL;
@@ -255,7 +362,7 @@ qemu_define_xml (VbBackend *backend, const char *xml, guint flags, GTask *task)
   gboolean had_config;
 
   CHECK_FLAGS (task, flags, DEFINE_VALIDATE, "DomainDefineXML");
-  def = parse_and_validate (self, xml, &error);
+  def = parse_and_validate (self, xml, vb_task_get_caller_creds (task), &error);
   if (def == NULL || !check_collision (backend, def, &dom, &error)) {
     g_task_return_error (task, error);
     return;
@@ -317,7 +424,7 @@ on_created_started (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
-qemu_create_xml (VbBackend *backend, const char *xml, GUnixFDList *fds, guint flags, GTask *task)
+create_xml_now (VbBackend *backend, const char *xml, guint flags, GTask *task)
 {
   VbQemuBackend *self = VB_QEMU_BACKEND (backend);
   g_autoptr(VbDomainDef) def = NULL;
@@ -331,7 +438,7 @@ qemu_create_xml (VbBackend *backend, const char *xml, GUnixFDList *fds, guint fl
                "DomainCreateXML");
   if (flags & VB_QEMU_START_AUTODESTROY)
     FAIL (task, VB_ERROR_NOT_SUPPORTED, "auto-destroy domains are not supported by the QEMU driver yet");
-  def = parse_and_validate (self, xml, &error);
+  def = parse_and_validate (self, xml, vb_task_get_caller_creds (task), &error);
   if (def == NULL || !check_collision (backend, def, &dom, &error)) {
     g_task_return_error (task, error);
     return;
@@ -351,6 +458,55 @@ qemu_create_xml (VbBackend *backend, const char *xml, GUnixFDList *fds, guint fl
   g_task_set_task_data (task, g_object_ref (dom), g_object_unref);
   start = g_task_new (backend, NULL, on_created_started, g_object_ref (task));
   vb_qemu_process_start (self, dom, flags & VB_QEMU_START_PAUSED, start);
+}
+
+/* Definitions are validated against the capabilities: a call that comes
+ * before the probe finished (it cannot while the backend opens
+ * asynchronously, but a later re-probe could) waits for it, without
+ * blocking the main loop. */
+typedef struct {
+  gboolean create;
+  char *xml;
+  guint flags;
+  GTask *task;
+} PendingXml;
+
+static void
+on_caps_for_xml (VbQemuBackend *self, const VbQemuCaps *caps, const GError *caps_error, gpointer user_data)
+{
+  PendingXml *p = user_data;
+
+  if (p->create)
+    create_xml_now (VB_BACKEND (self), p->xml, p->flags, p->task);
+  else
+    define_xml_now (VB_BACKEND (self), p->xml, p->flags, p->task);
+  g_object_unref (p->task);
+  g_free (p->xml);
+  g_free (p);
+}
+
+static void
+defer_until_caps (VbBackend *backend, gboolean create, const char *xml, guint flags, GTask *task)
+{
+  PendingXml *p = g_new0 (PendingXml, 1);
+
+  p->create = create;
+  p->xml = g_strdup (xml);
+  p->flags = flags;
+  p->task = g_object_ref (task);
+  vb_qemu_backend_when_caps_ready (VB_QEMU_BACKEND (backend), on_caps_for_xml, p);
+}
+
+static void
+qemu_define_xml (VbBackend *backend, const char *xml, guint flags, GTask *task)
+{
+  defer_until_caps (backend, FALSE, xml, flags, task);
+}
+
+static void
+qemu_create_xml (VbBackend *backend, const char *xml, GUnixFDList *fds, guint flags, GTask *task)
+{
+  defer_until_caps (backend, TRUE, xml, flags, task);
 }
 
 /* ---- lifecycle ---- */

@@ -8,6 +8,7 @@
 #include "vb-domain-def.h"
 #include "vb-domain-ops.h"
 #include "vb-error.h"
+#include "vb-path-policy.h"
 #include "vb-qemu-backend.h"
 #include "vb-qemu-caps.h"
 #include "vb-qmp.h"
@@ -79,6 +80,8 @@ struct _VbQemuBackend {
   GError *caps_error;
   gboolean caps_done;
   GPtrArray *caps_waiters; /* GTask: run once the probe finished */
+  GTask *open_task;      /* open_async, completed when the probe finished */
+  gint64 open_started;   /* monotonic µs, to log how long opening took */
 
   int next_id;           /* ids of running domains, as libvirt hands them out */
   GCancellable *cancellable;
@@ -104,6 +107,7 @@ typedef struct {
   VbQemuStopCause stop_cause;
   gboolean guest_shutdown;
   GPtrArray *exit_waiters; /* GTask completed (void) when the process is gone */
+  GPtrArray *grants;      /* VbQemuGrant: image access given to the QEMU user */
 } VbQemuDom;
 
 static inline VbQemuDom *
@@ -132,6 +136,20 @@ void vb_qemu_reap_orphans_soon (void);
  * ticks since boot). FALSE when the process does not exist. */
 gboolean vb_qemu_proc_stat (GPid pid, char *state, int *session, guint64 *start_time);
 
+/* ---- vb-qemu-access.c ---- */
+/* System mode: access for the QEMU user to a domain's images, kernels,
+ * loader and nvram (an ACL entry each; read-only where QEMU only reads),
+ * and what they looked like before. */
+typedef struct _VbQemuGrant VbQemuGrant;
+void vb_qemu_grant_free (gpointer grant);
+/* The grants made, or NULL and @error (then nothing is changed). */
+GPtrArray *vb_qemu_access_grant (const VbDomainDef *def, uid_t uid, GError **error);
+/* Puts back what vb_qemu_access_grant changed. */
+void vb_qemu_access_restore (GPtrArray *grants);
+/* For the runtime state file. */
+JsonNode *vb_qemu_access_to_json (GPtrArray *grants);
+GPtrArray *vb_qemu_access_from_json (JsonNode *node);
+
 /* ---- vb-qemu-domain.c ---- */
 void vb_qemu_domain_ops_init (VbDomainOpsInterface *iface);
 /* Loads config_dir/\*.xml, reattaches run_dir/\*.state. */
@@ -140,5 +158,24 @@ gboolean vb_qemu_domain_load_all (VbQemuBackend *self, GError **error);
 void vb_qemu_domain_autostart_all (VbQemuBackend *self);
 VbObj *vb_qemu_domain_new_obj (VbQemuBackend *self, VbDomainDef *def);
 void vb_qemu_emit (VbQemuBackend *self, VbObj *dom, int event, int detail);
+
+/* ---- host paths of a definition (authorization) ----
+ *
+ * Every host file a definition makes the (root) daemon or QEMU open, with
+ * the access it needs. For callers that are not root, each is checked with
+ * vb_path_policy_check against the caller's credentials before the
+ * definition is accepted (vb-path-policy.h). */
+typedef struct {
+  const char *path; /* borrowed from the def */
+  int access;       /* R_OK, W_OK */
+  guint flags;      /* VbPathPolicyFlags */
+  char *what;       /* "disk 'vda'", "kernel", … */
+} VbQemuHostPath;
+
+/* GArray of VbQemuHostPath (clears its `what`s when freed). */
+GArray *vb_qemu_domain_host_paths (const VbDomainDef *def);
+/* Fails with VB_ERROR_NOT_AUTHORIZED naming the first path the caller may
+ * not use; @creds NULL (root, the session's user) passes everything. */
+gboolean vb_qemu_domain_check_host_paths (const VbDomainDef *def, const VbCallerCreds *creds, GError **error);
 
 G_END_DECLS

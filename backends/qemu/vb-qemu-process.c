@@ -61,6 +61,16 @@ remove_runtime_files (VbQemuBackend *self, const char *name)
 
 /* ---- per-domain data ---- */
 
+/* Gives the images back their own mode and ACL (system mode). */
+static void
+restore_access (VbQemuDom *d)
+{
+  if (d->grants == NULL)
+    return;
+  vb_qemu_access_restore (d->grants);
+  g_clear_pointer (&d->grants, g_ptr_array_unref);
+}
+
 static void
 fail_exit_waiters (VbQemuDom *d, const char *message)
 {
@@ -106,6 +116,8 @@ vb_qemu_dom_free (gpointer data)
   release_process (d);
   fail_exit_waiters (d, "the domain is gone");
   g_clear_pointer (&d->exit_waiters, g_ptr_array_unref);
+  /* Not restored: the guest may keep running (daemon shutdown). */
+  g_clear_pointer (&d->grants, g_ptr_array_unref);
   g_free (d);
 }
 
@@ -167,6 +179,9 @@ vb_qemu_process_save_state (VbObj *dom, GError **error)
   json_builder_add_boolean_value (b, d->guest_shutdown);
   json_builder_set_member_name (b, "xml");
   json_builder_add_string_value (b, xml);
+  /* What to give back when it stops, even after a daemon restart. */
+  json_builder_set_member_name (b, "grants");
+  json_builder_add_value (b, vb_qemu_access_to_json (d->grants));
   json_builder_end_object (b);
   root = json_builder_get_root (b);
   json_generator_set_root (gen, root);
@@ -220,6 +235,7 @@ process_exited (VbObj *dom)
              info.si_status);
   release_process (d);
   remove_runtime_files (d->backend, dom->name);
+  restore_access (d);
   vb_qemu_reap_orphans ();
 
   if (d->starting || d->silent_exit) {
@@ -607,6 +623,7 @@ start_failed (GTask *task, GError *error)
   } else {
     /* QEMU gave up on its own: what it created stays behind otherwise. */
     remove_runtime_files (d->backend, sd->dom->name);
+    restore_access (d);
     vb_qemu_reap_orphans_soon ();
   }
   g_task_return_error (task, error);
@@ -656,6 +673,24 @@ on_cont_done (GObject *source, GAsyncResult *result, gpointer user_data)
   start_finished (task);
 }
 
+/* QEMU boots with <memory>; with a balloon the guest is asked to give
+ * back what exceeds <currentMemory> (before its CPUs run; the guest
+ * driver applies it once loaded, and QEMU reports BALLOON_CHANGE). */
+static void
+set_initial_balloon (VbObj *dom)
+{
+  VbQemuDom *d = vb_qemu_dom (dom);
+  const VbDomainDef *def = live_def (dom);
+  g_autoptr(JsonObject) args = NULL;
+
+  if (def->memballoon == NULL || def->memballoon->model == VB_DOMAIN_MEMBALLOON_NONE ||
+      def->current_memory_kib == 0 || def->current_memory_kib >= def->memory_kib)
+    return;
+  args = json_object_new ();
+  json_object_set_int_member (args, "value", (gint64) def->current_memory_kib * 1024);
+  vb_qmp_execute_async (d->qmp, "balloon", args, NULL, on_qmp_ignored, g_strdup ("balloon"));
+}
+
 static void
 on_qmp_connected (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -670,6 +705,7 @@ on_qmp_connected (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   attach_qmp (sd->dom, qmp);
+  set_initial_balloon (sd->dom);
   if (sd->flags & VB_QEMU_START_PAUSED) {
     start_finished (task);
     return;
@@ -776,6 +812,15 @@ start_with_caps (VbQemuBackend *self, const VbQemuCaps *caps, const GError *caps
     start_failed (task, g_error_new (VB_ERROR, VB_ERROR_IO, "cannot hand %s and %s to user %s: %s", run_dir,
                                      log_dir, self->qemu_user, g_strerror (errno)));
     return;
+  }
+  if (self->qemu_user != NULL) {
+    VbQemuDom *d = vb_qemu_dom (dom);
+    restore_access (d);
+    d->grants = vb_qemu_access_grant (live_def (dom), self->qemu_uid, &error);
+    if (d->grants == NULL) {
+      start_failed (task, error);
+      return;
+    }
   }
 
   ctx.emulator = caps->emulator ? caps->emulator : self->emulator;
@@ -1009,8 +1054,10 @@ vb_qemu_process_reattach (VbQemuBackend *self, const char *path, GError **error)
   /* The same process, not another that got its pid since. */
   if (!vb_qemu_proc_stat (pid, &pstate, NULL, &now_start) || pstate == 'Z' || now_start != start_time ||
       !cmdline_has (pid, def->uuid)) {
+    g_autoptr(GPtrArray) grants = vb_qemu_access_from_json (json_object_get_member (st, "grants"));
     g_info ("QEMU of domain '%s' is gone since the last run", def->name);
     remove_runtime_files (self, def->name);
+    vb_qemu_access_restore (grants);
     if (dom != NULL)
       vb_obj_set_state (dom, VB_DOMAIN_SHUTOFF, VB_QEMU_SHUTOFF_CRASHED, -1);
     return TRUE;
@@ -1030,6 +1077,8 @@ vb_qemu_process_reattach (VbQemuBackend *self, const char *path, GError **error)
   }
   d = vb_qemu_dom (dom);
   d->guest_shutdown = json_object_get_boolean_member_with_default (st, "guest-shutdown", FALSE);
+  g_clear_pointer (&d->grants, g_ptr_array_unref);
+  d->grants = vb_qemu_access_from_json (json_object_get_member (st, "grants"));
   live_def (dom)->id = id;
   if (!watch_process (dom, pid, error))
     return FALSE;

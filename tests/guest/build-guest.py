@@ -48,7 +48,7 @@ CMDLINE = ("console=ttyS0 panic=-1 quiet loglevel=3 8250.nr_uarts=1 tsc=reliable
 DEFAULT_MODULES = [
     "button", "evdev",
     "pvpanic", "pvpanic-mmio", "pvpanic-pci",
-    "virtio_pci", "virtio_net", "virtio_blk", "virtio_console",
+    "virtio_pci", "virtio_net", "virtio_blk", "virtio_console", "virtio_balloon",
 ]
 
 # --------------------------------------------------------------------------

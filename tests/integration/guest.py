@@ -70,7 +70,7 @@ def build_guest(outdir=None):
 def domain_xml(name, uuid=None, memory_mib=128, vcpus=1, extra_devices="",
                pvpanic=True, cmdline_extra="", on_poweroff="destroy",
                on_reboot="restart", on_crash="destroy", guest=None,
-               emulator=QEMU):
+               emulator=QEMU, current_memory_mib=None, balloon=False):
     """A libvirt domain XML (type='qemu', i.e. TCG) that boots the test guest
     directly from its kernel and initramfs, with a pty serial console."""
     g = guest or build_guest()
@@ -81,7 +81,7 @@ def domain_xml(name, uuid=None, memory_mib=128, vcpus=1, extra_devices="",
   <name>{escape(name)}</name>
   <uuid>{uuid}</uuid>
   <memory unit='MiB'>{memory_mib}</memory>
-  <currentMemory unit='MiB'>{memory_mib}</currentMemory>
+  <currentMemory unit='MiB'>{current_memory_mib or memory_mib}</currentMemory>
   <vcpu>{vcpus}</vcpu>
   <os>
     <type arch='x86_64' machine='pc'>hvm</type>
@@ -103,7 +103,7 @@ def domain_xml(name, uuid=None, memory_mib=128, vcpus=1, extra_devices="",
     <console type='pty'>
       <target type='serial' port='0'/>
     </console>
-{panic}    <memballoon model='none'/>
+{panic}    <memballoon model='{"virtio" if balloon else "none"}'/>
 {extra_devices}  </devices>
 </domain>
 """
