@@ -3,6 +3,7 @@
 #
 #   build-aux/setup.sh run    install deps, build, run virtbusd on a private bus with a tour of calls
 #   build-aux/setup.sh test   install deps, build, run every test (unit, integration, fuzz)
+#   build-aux/setup.sh bench  install deps, build, run bench/run.py against libvirt-dbus + libvirtd (see bench/README.md)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,6 +24,8 @@ build_deps+=(gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0 bash-c
 # policy/ translated through po/ (msgfmt, polkit.its from polkitd)
 build_deps+=(gettext polkitd)
 test_deps+=(gjs openssh-server openssh-client)
+# bench/ only: the anchor stack (libvirtd + libvirt-dbus on qemu:///session) measured side by side with virtbus
+bench_deps=(python3 python3-gi gir1.2-glib-2.0 dbus libvirt-daemon libvirt-daemon-driver-qemu libvirt-dbus)
 
 install_missing() {
   local missing=()
@@ -57,8 +60,14 @@ case "${1:-}" in
     configure -Dwerror=true
     exec "$here/run-tests.sh" "$build"
     ;;
+  bench)
+    shift
+    install_missing "${build_deps[@]}" "${bench_deps[@]}"
+    configure
+    exec /usr/bin/python3 "$top/bench/run.py" --build "$build" "$@"
+    ;;
   *)
-    echo "usage: $0 run|test" >&2
+    echo "usage: $0 run|test|bench [--quick]" >&2
     exit 2
     ;;
 esac
