@@ -141,6 +141,26 @@ vb_connect_return_not_supported (VbConnect *self, GDBusMethodInvocation *invocat
 }
 
 gboolean
+vb_connect_reply_list (VbConnect *self, GDBusMethodInvocation *invocation, VbObjKind kind, guint flags,
+                       guint allowed_flags, VbObjMatchFunc matches)
+{
+  GError *error = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GPtrArray) matching = g_ptr_array_new ();
+
+  if (!vb_check_flags (flags, allowed_flags, g_dbus_method_invocation_get_method_name (invocation), &error)) {
+    vb_invocation_return_gerror (invocation, error);
+    return TRUE;
+  }
+  all = vb_backend_list (self->backend, kind);
+  for (guint i = 0; i < all->len; i++)
+    if (matches (g_ptr_array_index (all, i), flags))
+      g_ptr_array_add (matching, g_ptr_array_index (all, i));
+  vb_invocation_return_object_list (self, invocation, matching);
+  return TRUE;
+}
+
+gboolean
 vb_connect_reply_lookup (VbConnect *self, GDBusMethodInvocation *invocation, VbObjKind kind, VbObj *obj,
                          const char *what)
 {

@@ -39,6 +39,13 @@ gboolean vb_connect_lookup_by_name (VbConnect *self, GDBusMethodInvocation *invo
                                     const char *noun, const char *name);
 gboolean vb_connect_lookup_by_uuid (VbConnect *self, GDBusMethodInvocation *invocation, VbObjKind kind,
                                     const char *noun, const char *uuid);
+/* Connect.List<Kind>s: rejects flags outside @allowed_flags (naming the
+ * invoked method), then replies with the top-level objects of @kind for
+ * which @matches (obj, flags) is TRUE. */
+typedef gboolean (*VbObjMatchFunc) (VbObj *obj, guint flags);
+gboolean vb_connect_reply_list (VbConnect *self, GDBusMethodInvocation *invocation, VbObjKind kind, guint flags,
+                                guint allowed_flags, VbObjMatchFunc matches);
+
 /* Replies that the connection's backend lacks the invoked method. */
 void vb_connect_return_not_supported (VbConnect *self, GDBusMethodInvocation *invocation);
 

@@ -231,20 +231,7 @@ static gboolean
 handle_list_domains (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, guint flags,
                      VbConnect *connect)
 {
-  GError *error = NULL;
-  g_autoptr(GPtrArray) all = NULL;
-  g_autoptr(GPtrArray) matching = g_ptr_array_new ();
-
-  if (!vb_check_flags (flags, LIST_ALL_FLAGS, "ListDomains", &error)) {
-    vb_invocation_return_gerror (invocation, error);
-    return TRUE;
-  }
-  all = vb_backend_list (vb_connect_get_backend (connect), VB_OBJ_DOMAIN);
-  for (guint i = 0; i < all->len; i++)
-    if (domain_matches (g_ptr_array_index (all, i), flags))
-      g_ptr_array_add (matching, g_ptr_array_index (all, i));
-  vb_invocation_return_object_list (connect, invocation, matching);
-  return TRUE;
+  return vb_connect_reply_list (connect, invocation, VB_OBJ_DOMAIN, flags, LIST_ALL_FLAGS, domain_matches);
 }
 
 

@@ -161,20 +161,7 @@ static gboolean
 handle_list_node_devices (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, guint flags,
                           VbConnect *connect)
 {
-  GError *error = NULL;
-  g_autoptr(GPtrArray) all = NULL;
-  g_autoptr(GPtrArray) matching = g_ptr_array_new ();
-
-  if (!vb_check_flags (flags, VB_LIST_NODE_DEVICES_ALL_FLAGS, "ListNodeDevices", &error)) {
-    vb_invocation_return_gerror (invocation, error);
-    return TRUE;
-  }
-  all = vb_backend_list (vb_connect_get_backend (connect), VB_OBJ_NODE_DEVICE);
-  for (guint i = 0; i < all->len; i++)
-    if (node_device_matches (g_ptr_array_index (all, i), flags))
-      g_ptr_array_add (matching, g_ptr_array_index (all, i));
-  vb_invocation_return_object_list (connect, invocation, matching);
-  return TRUE;
+  return vb_connect_reply_list (connect, invocation, VB_OBJ_NODE_DEVICE, flags, VB_LIST_NODE_DEVICES_ALL_FLAGS, node_device_matches);
 }
 
 
