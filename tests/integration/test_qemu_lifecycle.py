@@ -282,6 +282,16 @@ def test_acpi_shutdown_events_in_order(qemu):
     qemu.vb.clear_signals()
 
     qemu.dom(path, "Shutdown", "u", 0)
+    # An ACPI power-button press is a request the guest may miss while it is
+    # starved of CPU (seen once in a loaded CI run): press again, as a user
+    # would, at most twice more; the guest must still end SHUTDOWN/STOPPED.
+    for _ in range(2):
+        deadline = time.monotonic() + 20
+        while (EV_SHUTDOWN, SHUTDOWN_GUEST) not in qemu.events(path) and time.monotonic() < deadline:
+            drain(con)
+        if (EV_SHUTDOWN, SHUTDOWN_GUEST) in qemu.events(path):
+            break
+        qemu.dom(path, "Shutdown", "u", 0)
     qemu.wait_event(path, EV_STOPPED, STOPPED_SHUTDOWN, timeout=60, console=con)
     # Recorded before STOPPED and dropped by wait_signal: look at the order
     # on the full record instead.
