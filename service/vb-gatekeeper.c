@@ -13,9 +13,14 @@
 
 /* ---- the table ---------------------------------------------------------
  *
- * Permissions follow libvirt's per-API ACL checks (libvirt.org/acl.html):
- * object.permission, with libvirt's underscores as hyphens. Where libvirt
- * checks more than one, all are checked, in order. */
+ * Permissions follow libvirt's per-API ACL checks (libvirt.org/acl.html),
+ * i.e. the "@acl:" annotations of the REMOTE_PROC_* that the libvirt-dbus
+ * method calls (src/remote/remote_protocol.x, current libvirt):
+ * object.permission, with libvirt's underscores as hyphens (domain:
+ * read_secure is "domain.read-secure"). Where libvirt checks more than
+ * one, all are checked, in order; list filters ("@aclfilter:") are
+ * getattr, except GetAllDomainStats' domain.read. Deliberate deviations:
+ * policy/README.md. */
 
 typedef enum {
   T_SELF,        /* the object the call is made on (Connect: the connection) */
@@ -38,6 +43,15 @@ typedef struct {
   const char *perm;
 } FlagCheck;
 
+/* libvirt's checks on a parameter's value ("@acl: domain:write::source:
+ * VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT"): the extra permission is
+ * needed when argument @arg (a uint32) equals @value. */
+typedef struct {
+  guint arg;
+  guint32 value;
+  const char *perm;
+} ArgCheck;
+
 typedef struct {
   const char *interface; /* without "org.libvirt." */
   const char *member;
@@ -45,6 +59,7 @@ typedef struct {
   Target target;
   const char *perms[3];
   FlagCheck flag_check; /* perm NULL: none */
+  ArgCheck arg_check;   /* perm NULL: none */
   const char *new_xml;  /* arg 0 is the XML of a new object with this root */
 } Rule;
 
@@ -57,14 +72,20 @@ typedef struct {
 #define MF(i, m, t, check, ...) { .interface = i, .member = m, .target = t, .perms = { __VA_ARGS__ }, .flag_check = check }
 /* Defines and creates: the new object's identity goes to polkit. */
 #define MD(i, m, t, root, ...) { .interface = i, .member = m, .target = t, .perms = { __VA_ARGS__ }, .new_xml = root }
-#define SECURE_XML { .flag_set = 1, .perm = "domain.read-secure" }
+/* VIR_DOMAIN_XML_SECURE (1) or VIR_DOMAIN_XML_MIGRATABLE (8): libvirt's
+ * virDomainGetXMLDesc checks read_secure for either. */
+#define SECURE_XML { .flag_set = 1 | 8, .perm = "domain.read-secure" }
+/* VIR_DOMAIN_SNAPSHOT_XML_SECURE (1). */
+#define SNAPSHOT_SECURE_XML { .flag_set = 1, .perm = "domain.read-secure" }
+/* VIR_DOMAIN_VCPU_GUEST (8): the guest agent's view. */
+#define VCPU_GUEST_WRITE { .flag_set = 8, .perm = "domain.write" }
 /* VIR_DOMAIN_SHUTDOWN_GUEST_AGENT / VIR_DOMAIN_REBOOT_GUEST_AGENT (2). */
 #define AGENT_WRITE { .flag_set = 2, .perm = "domain.write" }
 
 static const Rule rules[] = {
   /* org.libvirt.Connect: host queries */
-  M ("Connect", "BaselineCPU", T_CONNECT, "connect.write"),
-  M ("Connect", "CompareCPU", T_CONNECT, "connect.write"),
+  M ("Connect", "BaselineCPU", T_CONNECT, "connect.read"),
+  M ("Connect", "CompareCPU", T_CONNECT, "connect.read"),
   M ("Connect", "GetCapabilities", T_CONNECT, "connect.read"),
   M ("Connect", "GetCPUModelNames", T_CONNECT, "connect.read"),
   M ("Connect", "GetDomainCapabilities", T_CONNECT, "connect.write"),
@@ -98,7 +119,8 @@ static const Rule rules[] = {
   M ("Connect", "DomainLookupByUUID", T_LOOKUP_UUID, "domain.getattr"),
   M ("Connect", "DomainRestore", T_CONNECT, "domain.write", "domain.start"),
   M ("Connect", "DomainSaveImageDefineXML", T_CONNECT, "domain.write", "domain.hibernate"),
-  MF ("Connect", "DomainSaveImageGetXMLDesc", T_CONNECT, SECURE_XML, "domain.read"),
+  /* write, whatever the flags: the image is any host path (CVE-2019-10161). */
+  M ("Connect", "DomainSaveImageGetXMLDesc", T_CONNECT, "domain.write"),
   /* Connect: other kinds */
   MD ("Connect", "InterfaceDefineXML", T_CONNECT, "interface", "interface.write", "interface.save"),
   M ("Connect", "InterfaceLookupByMAC", T_LOOKUP_KEY, "interface.getattr"),
@@ -129,8 +151,8 @@ static const Rule rules[] = {
   MF ("Domain", "AttachDevice", T_SELF, AFFECT_SAVE ("domain"), "domain.write"),
   M ("Domain", "BlockCommit", T_SELF, "domain.block-write"),
   M ("Domain", "BlockCopy", T_SELF, "domain.block-write"),
-  M ("Domain", "BlockJobAbort", T_SELF, "domain.block-write"),
-  M ("Domain", "BlockJobSetSpeed", T_SELF, "domain.block-write"),
+  M ("Domain", "BlockJobAbort", T_SELF, "domain.write"),
+  M ("Domain", "BlockJobSetSpeed", T_SELF, "domain.write"),
   M ("Domain", "BlockPeek", T_SELF, "domain.block-read"),
   M ("Domain", "BlockPull", T_SELF, "domain.block-write"),
   M ("Domain", "BlockRebase", T_SELF, "domain.block-write"),
@@ -149,12 +171,14 @@ static const Rule rules[] = {
   M ("Domain", "GetBlockJobInfo", T_SELF, "domain.read"),
   M ("Domain", "GetControlInfo", T_SELF, "domain.read"),
   M ("Domain", "GetDiskErrors", T_SELF, "domain.read"),
-  M ("Domain", "GetEmulatorPinInfo", T_SELF, "domain.read"),
+  /* The *PinInfo/IOThreadInfo calls also read the host's CPU map
+   * (virNodeGetCPUMap: connect:read). */
+  M ("Domain", "GetEmulatorPinInfo", T_SELF, "domain.read", "connect.read"),
   M ("Domain", "GetFSInfo", T_SELF, "domain.fs-freeze"),
   M ("Domain", "GetGuestVcpus", T_SELF, "domain.write"),
-  M ("Domain", "GetHostname", T_SELF, "domain.read"),
+  M ("Domain", "GetHostname", T_SELF, "domain.write"),
   M ("Domain", "GetInterfaceParameters", T_SELF, "domain.read"),
-  M ("Domain", "GetIOThreadInfo", T_SELF, "domain.read"),
+  M ("Domain", "GetIOThreadInfo", T_SELF, "domain.read", "connect.read"),
   M ("Domain", "GetJobInfo", T_SELF, "domain.read"),
   M ("Domain", "GetJobStats", T_SELF, "domain.read"),
   M ("Domain", "GetMemoryParameters", T_SELF, "domain.read"),
@@ -164,14 +188,18 @@ static const Rule rules[] = {
   M ("Domain", "GetSchedulerParameters", T_SELF, "domain.read"),
   M ("Domain", "GetSecurityLabelList", T_SELF, "domain.read"),
   M ("Domain", "GetState", T_SELF, "domain.read"),
-  M ("Domain", "GetStats", T_SELF, "domain.read"),
+  /* virDomainListGetStats: connect:search_domains, and domain:read as
+   * the filter (here: of the one domain asked for). */
+  M ("Domain", "GetStats", T_SELF, "connect.search-domains", "domain.read"),
   M ("Domain", "GetTime", T_SELF, "domain.write"),
-  M ("Domain", "GetVcpuPinInfo", T_SELF, "domain.read"),
-  M ("Domain", "GetVcpus", T_SELF, "domain.read"),
+  M ("Domain", "GetVcpuPinInfo", T_SELF, "domain.read", "connect.read"),
+  MF ("Domain", "GetVcpus", T_SELF, VCPU_GUEST_WRITE, "domain.read"),
   MF ("Domain", "GetXMLDesc", T_SELF, SECURE_XML, "domain.read"),
   M ("Domain", "HasManagedSaveImage", T_SELF, "domain.read"),
   M ("Domain", "InjectNMI", T_SELF, "domain.inject-nmi"),
-  M ("Domain", "InterfaceAddresses", T_SELF, "domain.read"),
+  /* source VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT (1) asks the guest agent. */
+  { .interface = "Domain", .member = "InterfaceAddresses", .target = T_SELF, .perms = { "domain.read" },
+    .arg_check = { .arg = 0, .value = 1, .perm = "domain.write" } },
   M ("Domain", "ListDomainSnapshots", T_SELF, "domain.read"),
   M ("Domain", "ManagedSave", T_SELF, "domain.hibernate"),
   M ("Domain", "ManagedSaveRemove", T_SELF, "domain.hibernate"),
@@ -188,7 +216,7 @@ static const Rule rules[] = {
   MF ("Domain", "PinEmulator", T_SELF, AFFECT_SAVE ("domain"), "domain.write"),
   MF ("Domain", "PinIOThread", T_SELF, AFFECT_SAVE ("domain"), "domain.write"),
   MF ("Domain", "PinVcpu", T_SELF, AFFECT_SAVE ("domain"), "domain.write"),
-  M ("Domain", "PMWakeup", T_SELF, "domain.init-control"),
+  M ("Domain", "PMWakeup", T_SELF, "domain.pm-control"),
   MF ("Domain", "Reboot", T_SELF, AGENT_WRITE, "domain.init-control"),
   M ("Domain", "Rename", T_SELF, "domain.write", "domain.save"),
   M ("Domain", "Reset", T_SELF, "domain.reset"),
@@ -205,7 +233,8 @@ static const Rule rules[] = {
   MF ("Domain", "SetMemoryStatsPeriod", T_SELF, AFFECT_SAVE ("domain"), "domain.write"),
   MF ("Domain", "SetMetadata", T_SELF, AFFECT_SAVE ("domain"), "domain.write"),
   MF ("Domain", "SetNumaParameters", T_SELF, AFFECT_SAVE ("domain"), "domain.write"),
-  MF ("Domain", "SetPerfEvents", T_SELF, AFFECT_SAVE ("domain"), "domain.write"),
+  /* libvirt checks write only here, whatever the flags. */
+  M ("Domain", "SetPerfEvents", T_SELF, "domain.write"),
   MF ("Domain", "SetSchedulerParameters", T_SELF, AFFECT_SAVE ("domain"), "domain.write"),
   M ("Domain", "SetTime", T_SELF, "domain.set-time"),
   M ("Domain", "SetUserPassword", T_SELF, "domain.set-password"),
@@ -215,8 +244,8 @@ static const Rule rules[] = {
   /* VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE (64) freezes the guest's filesystems. */
   { .interface = "Domain", .member = "SnapshotCreateXML", .target = T_SELF, .perms = { "domain.snapshot" },
     .new_xml = "domainsnapshot", .flag_check = { .flag_set = 64, .perm = "domain.fs-freeze" } },
-  M ("Domain", "SnapshotCurrent", T_SELF, "domain.snapshot"),
-  M ("Domain", "SnapshotLookupByName", T_SELF, "domain.snapshot"),
+  M ("Domain", "SnapshotCurrent", T_SELF, "domain.read"),
+  M ("Domain", "SnapshotLookupByName", T_SELF, "domain.read"),
   M ("Domain", "Suspend", T_SELF, "domain.suspend"),
   M ("Domain", "Undefine", T_SELF, "domain.delete"),
   MF ("Domain", "UpdateDevice", T_SELF, AFFECT_SAVE ("domain"), "domain.write"),
@@ -228,7 +257,7 @@ static const Rule rules[] = {
   /* org.libvirt.DomainSnapshot: libvirt checks the domain's permissions */
   M ("DomainSnapshot", "Delete", T_SELF, "domain.snapshot"),
   M ("DomainSnapshot", "GetParent", T_SELF, "domain.read"),
-  MF ("DomainSnapshot", "GetXMLDesc", T_SELF, SECURE_XML, "domain.read"),
+  MF ("DomainSnapshot", "GetXMLDesc", T_SELF, SNAPSHOT_SECURE_XML, "domain.read"),
   M ("DomainSnapshot", "IsCurrent", T_SELF, "domain.read"),
   M ("DomainSnapshot", "ListChildren", T_SELF, "domain.read"),
   M ("DomainSnapshot", "Revert", T_SELF, "domain.snapshot"),
@@ -279,7 +308,8 @@ static const Rule rules[] = {
   M ("StorageVol", "GetInfo", T_SELF, "storage-vol.read"),
   M ("StorageVol", "GetXMLDesc", T_SELF, "storage-vol.read"),
   M ("StorageVol", "Resize", T_SELF, "storage-vol.resize"),
-  M ("StorageVol", "Wipe", T_SELF, "storage-vol.data-write"),
+  /* virStorageVolWipePattern */
+  M ("StorageVol", "Wipe", T_SELF, "storage-vol.format"),
 };
 
 #undef M
@@ -288,6 +318,8 @@ static const Rule rules[] = {
 #undef MD
 #undef AFFECT_SAVE
 #undef SECURE_XML
+#undef SNAPSHOT_SECURE_XML
+#undef VCPU_GUEST_WRITE
 #undef AGENT_WRITE
 
 /* The object kinds of the permission vocabulary, with libvirt's polkit
@@ -356,8 +388,8 @@ call_flags (GVariant *params, guint32 *flags)
   return TRUE;
 }
 
-/* The rule's permissions, plus its flag-dependent one when @params' flags
- * call for it. Fills @perms (room for 4 + NULL); returns how many. */
+/* The rule's permissions, plus its flag- and argument-dependent ones when
+ * @params call for them. Fills @perms (room for 5 + NULL); returns how many. */
 static guint
 rule_permissions (const Rule *rule, GVariant *params, const char **perms)
 {
@@ -370,6 +402,11 @@ rule_permissions (const Rule *rule, GVariant *params, const char **perms)
       ((flags & rule->flag_check.flag_set) != 0 ||
        (rule->flag_check.flag_unset != 0 && (flags & rule->flag_check.flag_unset) == 0)))
     perms[n++] = rule->flag_check.perm;
+  if (rule->arg_check.perm != NULL && params != NULL && rule->arg_check.arg < g_variant_n_children (params)) {
+    g_autoptr(GVariant) arg = g_variant_get_child_value (params, rule->arg_check.arg);
+    if (g_variant_is_of_type (arg, G_VARIANT_TYPE_UINT32) && g_variant_get_uint32 (arg) == rule->arg_check.value)
+      perms[n++] = rule->arg_check.perm;
+  }
   perms[n] = NULL;
   return n;
 }
@@ -378,7 +415,7 @@ GStrv
 vb_gatekeeper_permissions_for_call (const char *interface, const char *member, GVariant *params)
 {
   const Rule *rule = lookup_rule (interface, member, FALSE);
-  const char *perms[5];
+  const char *perms[6];
 
   if (rule == NULL)
     return NULL;
@@ -400,6 +437,9 @@ vb_gatekeeper_list_permissions (void)
   for (gsize i = 0; i < G_N_ELEMENTS (rules); i++)
     if (rules[i].flag_check.perm != NULL)
       g_hash_table_add (set, (gpointer) rules[i].flag_check.perm);
+  for (gsize i = 0; i < G_N_ELEMENTS (rules); i++)
+    if (rules[i].arg_check.perm != NULL)
+      g_hash_table_add (set, (gpointer) rules[i].arg_check.perm);
   /* Get/GetAll and object visibility use getattr. */
   g_hash_table_add (set, "connect.getattr");
   g_hash_table_add (set, "domain.getattr");
@@ -621,6 +661,10 @@ build_details (VbConnect *connect, VbObj *obj, const char *permission, GPtrArray
   if (connect != NULL)
     add_detail (&builder, "connect_driver", vb_backend_get_driver (vb_connect_get_backend (connect)));
   add_detail (&builder, "permission", permission);
+  /* A connection permission is about the connection, as in libvirt, even
+   * when a call on an object checks it too (Domain.GetStats). */
+  if (g_str_has_prefix (permission, "connect."))
+    obj = NULL;
   if (obj != NULL && obj->kind == VB_OBJ_SNAPSHOT && obj->parent != NULL) {
     add_detail (&builder, "snapshot_name", obj->name);
     obj = obj->parent;
@@ -1002,7 +1046,7 @@ typedef struct {
   GDBusMethodInvocation *invocation;
   VbConnect *connect;
   VbObj *obj; /* the target, or NULL */
-  const char *perms[5];
+  const char *perms[6];
   guint next;
   gboolean interactive;
   GPtrArray *extra; /* details of a new object (define, create), or NULL */
@@ -1345,9 +1389,10 @@ add_object_entry (GVariantBuilder *builder, GDBusObject *object)
   g_variant_builder_init (&ifaces, G_VARIANT_TYPE ("a{sa{sv}}"));
   for (GList *l = interfaces; l != NULL; l = l->next) {
     GDBusInterfaceSkeleton *skeleton = G_DBUS_INTERFACE_SKELETON (l->data);
+    /* get_properties returns a full (non-floating) reference. */
+    g_autoptr(GVariant) props = g_dbus_interface_skeleton_get_properties (skeleton);
     g_variant_builder_add_value (&ifaces,
-                                 g_variant_new ("{s@a{sv}}", g_dbus_interface_skeleton_get_info (skeleton)->name,
-                                                g_dbus_interface_skeleton_get_properties (skeleton)));
+                                 g_variant_new ("{s@a{sv}}", g_dbus_interface_skeleton_get_info (skeleton)->name, props));
   }
   g_variant_builder_add (builder, "{oa{sa{sv}}}", g_dbus_object_get_object_path (object), &ifaces);
 }

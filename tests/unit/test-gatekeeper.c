@@ -99,6 +99,40 @@ test_libvirt_vocabulary (void)
   g_assert_cmpstr (perms[0], ==, "connect.search-storage-pools");
 }
 
+/* Entries checked against libvirt's remote_protocol.x "@acl:" lines, where
+ * an earlier table differed. */
+static void
+test_libvirt_acl_corrections (void)
+{
+  static const struct {
+    const char *interface, *member;
+    const char *perms; /* space-separated, in order */
+  } cases[] = {
+    { "org.libvirt.Domain", "PMWakeup", "domain.pm-control" },           /* not init_control */
+    { "org.libvirt.Domain", "BlockJobAbort", "domain.write" },           /* not block_write */
+    { "org.libvirt.Domain", "BlockJobSetSpeed", "domain.write" },
+    { "org.libvirt.Domain", "GetHostname", "domain.write" },             /* guest agent */
+    { "org.libvirt.Domain", "GetTime", "domain.write" },
+    { "org.libvirt.Domain", "SnapshotCurrent", "domain.read" },          /* not snapshot */
+    { "org.libvirt.Domain", "SnapshotLookupByName", "domain.read" },
+    { "org.libvirt.Domain", "GetStats", "connect.search-domains domain.read" },
+    { "org.libvirt.Domain", "GetVcpuPinInfo", "domain.read connect.read" }, /* + virNodeGetCPUMap */
+    { "org.libvirt.StorageVol", "Wipe", "storage-vol.format" },          /* not data_write */
+    { "org.libvirt.Connect", "BaselineCPU", "connect.read" },            /* not write */
+    { "org.libvirt.Connect", "CompareCPU", "connect.read" },
+    { "org.libvirt.Connect", "GetDomainCapabilities", "connect.write" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+    const char *const *perms = vb_gatekeeper_lookup_permissions (cases[i].interface, cases[i].member, FALSE);
+    g_autofree char *joined = NULL;
+    g_assert_nonnull (perms);
+    joined = g_strjoinv (" ", (char **) perms);
+    g_test_message ("%s.%s", cases[i].interface, cases[i].member);
+    g_assert_cmpstr (joined, ==, cases[i].perms);
+  }
+}
+
 static void
 test_policy_declares_every_permission (void)
 {
@@ -135,6 +169,27 @@ test_policy_declares_every_permission (void)
   }
   if (missing->len > 0)
     g_error ("policy/org.virtbus.policy.in lacks actions for:%s", missing->str);
+
+  /* ... and declares nothing else, each once. */
+  {
+    g_autoptr(GRegex) regex = g_regex_new ("<action id=\"" VB_POLKIT_ACTION_PREFIX "([a-z.-]+)\">", 0, 0, NULL);
+    g_autoptr(GMatchInfo) match = NULL;
+    g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr(GString) unused = g_string_new (NULL);
+
+    g_regex_match (regex, contents, 0, &match);
+    while (g_match_info_matches (match)) {
+      char *perm = g_match_info_fetch (match, 1);
+      if (!g_strv_contains ((const char *const *) perms, perm))
+        g_string_append_printf (unused, " %s", perm);
+      if (!g_hash_table_add (seen, perm))
+        g_error ("policy/org.virtbus.policy.in declares %s twice", perm);
+      g_match_info_next (match, NULL);
+    }
+    if (unused->len > 0)
+      g_error ("policy/org.virtbus.policy.in declares unused actions:%s", unused->str);
+    g_assert_cmpuint (g_hash_table_size (seen), ==, g_strv_length (perms));
+  }
 }
 
 /* ---- flag-dependent permissions ---- */
@@ -223,7 +278,7 @@ test_affect_config_needs_save (void)
   static const char *const methods[] = {
     "SetMemory", "SetVcpus", "AttachDevice", "DetachDevice", "UpdateDevice", "SetMetadata",
     "SetBlockIOParameters", "SetMemoryParameters", "SetNumaParameters", "SetSchedulerParameters",
-    "SetPerfEvents", "SetMemoryStatsPeriod", "SetBlockIOTune", "PinVcpu", "PinEmulator", "AddIOThread",
+    "SetMemoryStatsPeriod", "SetBlockIOTune", "PinVcpu", "PinEmulator", "AddIOThread",
     "DelIOThread", "PinIOThread", "SetInterfaceParameters",
   };
 
@@ -252,8 +307,15 @@ test_other_flag_checks (void)
     { "org.libvirt.Domain", "GetXMLDesc", 0, "domain.read" },
     { "org.libvirt.Domain", "GetXMLDesc", 1, "domain.read domain.read-secure" },
     { "org.libvirt.Domain", "GetXMLDesc", 2, "domain.read" }, /* INACTIVE */
+    { "org.libvirt.Domain", "GetXMLDesc", 8, "domain.read domain.read-secure" }, /* MIGRATABLE */
     { "org.libvirt.DomainSnapshot", "GetXMLDesc", 1, "domain.read domain.read-secure" },
-    { "org.libvirt.Connect", "DomainSaveImageGetXMLDesc", 1, "domain.read domain.read-secure" },
+    { "org.libvirt.DomainSnapshot", "GetXMLDesc", 8, "domain.read" },
+    /* libvirt: write, whatever the flags (CVE-2019-10161) */
+    { "org.libvirt.Connect", "DomainSaveImageGetXMLDesc", 0, "domain.write" },
+    { "org.libvirt.Connect", "DomainSaveImageGetXMLDesc", 1, "domain.write" },
+    { "org.libvirt.Domain", "GetVcpus", 1, "domain.read" },
+    { "org.libvirt.Domain", "GetVcpus", 8, "domain.read domain.write" }, /* VCPU_GUEST */
+    { "org.libvirt.Domain", "SetPerfEvents", 2, "domain.write" },       /* no save in libvirt */
     { "org.libvirt.Network", "Update", 1, "network.write" },
     { "org.libvirt.Network", "Update", 2, "network.write network.save" },
     { "org.libvirt.Network", "Update", 0, "network.write network.save" },
@@ -265,7 +327,7 @@ test_other_flag_checks (void)
     { "org.libvirt.Domain", "Create", 1, "domain.start" }, /* START_PAUSED: nothing more */
     { "org.libvirt.Domain", "Undefine", 0, "domain.delete" },
     { "org.libvirt.Domain", "Undefine", 0xff, "domain.delete" },
-    { "org.libvirt.Domain", "SetVcpus", 1 | 4, "domain.write" }, /* VCPU_GUEST: write, already */
+    { "org.libvirt.Domain", "SetVcpus", 1 | 8, "domain.write" }, /* VCPU_GUEST: write, already */
     { "org.libvirt.Domain", "Destroy", 0xffffffff, "domain.stop" },
   };
 
@@ -273,6 +335,19 @@ test_other_flag_checks (void)
     g_autofree char *perms = perms_for (cases[i].interface, cases[i].method, cases[i].flags);
     g_test_message ("%s.%s 0x%x", cases[i].interface, cases[i].method, cases[i].flags);
     g_assert_cmpstr (perms, ==, cases[i].perms);
+  }
+  /* InterfaceAddresses: write only when the source (arg 0) is the agent. */
+  {
+    static const struct {
+      guint32 source;
+      const char *perms;
+    } sources[] = { { 0, "domain.read" }, { 1, "domain.read domain.write" }, { 2, "domain.read" } };
+    for (gsize i = 0; i < G_N_ELEMENTS (sources); i++) {
+      g_autoptr(GVariant) params = g_variant_ref_sink (g_variant_new ("(uu)", sources[i].source, 0));
+      g_auto(GStrv) perms = vb_gatekeeper_permissions_for_call ("org.libvirt.Domain", "InterfaceAddresses", params);
+      g_autofree char *joined = g_strjoinv (" ", perms);
+      g_assert_cmpstr (joined, ==, sources[i].perms);
+    }
   }
   /* No flags argument at all: only the fixed permissions. */
   {
@@ -366,6 +441,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gatekeeper/every-member-mapped", test_every_member_mapped);
   g_test_add_func ("/gatekeeper/unmapped-denied", test_unmapped_denied);
   g_test_add_func ("/gatekeeper/libvirt-vocabulary", test_libvirt_vocabulary);
+  g_test_add_func ("/gatekeeper/libvirt-acl-corrections", test_libvirt_acl_corrections);
   g_test_add_func ("/gatekeeper/policy-declares-every-permission", test_policy_declares_every_permission);
   g_test_add_func ("/gatekeeper/affect-config-needs-save", test_affect_config_needs_save);
   g_test_add_func ("/gatekeeper/other-flag-checks", test_other_flag_checks);
