@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import pwd
+import re
 import shutil
 import signal
 import statistics
@@ -28,6 +29,9 @@ import uuid as uuidlib
 import gi
 gi.require_version("Gio", "2.0")
 from gi.repository import Gio, GLib  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "integration"))
+import guest as tinyguest  # noqa: E402  (tests/integration/guest.py: the tiny TCG guest)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
@@ -42,6 +46,9 @@ ANCHOR_USER = "nobody"
 
 CLIENT_CPU = 0
 SERVICE_CPU = 1
+
+# virDomainEventType
+EVENT_STARTED, EVENT_SUSPENDED, EVENT_RESUMED, EVENT_STOPPED = 2, 3, 4, 5
 
 
 def pin_services():
@@ -217,6 +224,9 @@ class Virtbus(Service):
         self.root = os.path.join(state, "root")
         os.makedirs(self.root, exist_ok=True)
 
+    def domain_config_dir(self):
+        return os.path.join(self.root, "config", "virtbus", "qemu")
+
     def spawn(self):
         log = open(os.path.join(self.state, "virtbusd.log"), "ab")
         self.procs.append(subprocess.Popen(
@@ -260,6 +270,9 @@ class Anchor(Service):
         env.update(self.xdg)
         env.update(HOME=self.home, USER=ANCHOR_USER, LOGNAME=ANCHOR_USER, LIBVIRT_AUTOSTART="0")
         return env
+
+    def domain_config_dir(self):
+        return os.path.join(self.xdg["XDG_CONFIG_HOME"], "libvirt", "qemu")
 
     def preexec(self):
         pin_services()
@@ -332,6 +345,8 @@ def round_of(svc, cfg, res):
     add("DomainDefineXML rate [1/s]", len(defines) / sum(defines))
     add("ListDomains, %d domains [ms]" % cfg.domains,
         [t * 1e3 for t in timed(lambda: svc.connect("ListDomains", "u", 0), cfg.n_list)])
+    add("ListDomains, %d domains, %d concurrent clients [calls/s]" % (cfg.domains, cfg.clients),
+        concurrent_list(svc, cfg))
     one = paths[len(paths) // 2]
     add("Properties.GetAll(Domain) [us]",
         [t * 1e6 for t in timed(lambda: svc.call(one, "org.freedesktop.DBus.Properties", "GetAll",
@@ -356,7 +371,254 @@ def round_of(svc, cfg, res):
     paths = svc.connect("ListDomains", "u", 0)[0]
     undef = timed(lambda: svc.call(paths.pop(), DOMAIN, "Undefine", GLib.Variant("(u)", (0,))), len(paths))
     add("Domain.Undefine rate [1/s]", len(undef) / sum(undef))
+    if cfg.guest is not None:
+        lifecycle(svc, cfg, res, cfg.guest)
     svc.stop()
+    # The floor in the virtbus rounds, with the command line virtbus used.
+    if cfg.guest is not None and svc.name == "virtbus" and cfg.qemu_argv is not None:
+        raw_floor(cfg, res, os.path.join(svc.state, "floor"))
+
+
+# ---- 10000 domains: cold start and RSS -------------------------------------
+
+def populate(svc, n):
+    """Give @svc n defined domains on disk, fast: define one through D-Bus
+    (so the file is the service's own output), then copy that file n-1 times
+    with other names and uuids.  Both services read these at start-up."""
+    svc.start()
+    svc.connect("DomainDefineXML", "s", domain_xml("seed"))
+    svc.stop()
+    cfgdir = svc.domain_config_dir()
+    seed = os.path.join(cfgdir, "seed.xml")
+    with open(seed) as f:
+        text = f.read()
+    st = os.stat(seed)
+    for i in range(1, n):
+        name = "big%05d" % i
+        x = text.replace("<name>seed</name>", "<name>%s</name>" % name)
+        x = re.sub(r"<uuid>[^<]*</uuid>", "<uuid>%s</uuid>" % uuidlib.uuid4(), x)
+        path = os.path.join(cfgdir, name + ".xml")
+        with open(path, "w") as f:
+            f.write(x)
+        os.chown(path, st.st_uid, st.st_gid)
+
+
+def big_round(svc, cfg, res):
+    def add(fig, val):
+        res.setdefault(fig, []).append(val)
+    owned, first = svc.start()
+    add("cold start, name owned (%d domains) [ms]" % cfg.big, owned * 1e3)
+    add("cold start, first reply (%d domains) [ms]" % cfg.big, first * 1e3)
+    time.sleep(cfg.settle)
+    add("RSS after cold start, %d domains, service total [KiB]" % cfg.big, sum(svc.rss().values()))
+    svc.stop()
+
+
+# ---- 8 concurrent clients ------------------------------------------------------
+
+def worker(address, seconds):
+    """--worker mode: ListDomains in a loop on a connection of its own, from
+    the start time the parent sends once every worker is connected."""
+    conn = Gio.DBusConnection.new_for_address_sync(
+        address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,
+        None, None)
+    print("ready", flush=True)
+    start_at = float(sys.stdin.readline())
+    while time.time() < start_at:
+        time.sleep(0.001)
+    n = 0
+    end = start_at + seconds
+    while time.time() < end:
+        conn.call_sync(BUS_NAME, QEMU_PATH, CONNECT, "ListDomains", GLib.Variant("(u)", (0,)), None,
+                       Gio.DBusCallFlags.NONE, 60000, None)
+        n += 1
+    print(n / (time.time() - start_at))
+
+
+def concurrent_list(svc, cfg):
+    """Total ListDomains/s of cfg.clients clients calling back to back."""
+    procs = [subprocess.Popen([sys.executable, os.path.abspath(__file__), "--worker", svc.bus.address,
+                               repr(cfg.concurrent_seconds)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+             for _ in range(cfg.clients)]
+    for p in procs:
+        if p.stdout.readline().strip() != "ready":
+            raise RuntimeError("a ListDomains client failed to connect")
+    start_at = time.time() + 0.1
+    for p in procs:
+        p.stdin.write("%r\n" % start_at)
+        p.stdin.flush()
+    return sum(float(p.communicate()[0]) for p in procs)
+
+
+# ---- lifecycle of a real guest, and the raw QEMU floor ---------------------------
+
+def guest_files(tmp, build):
+    """The tiny test guest (tests/guest/), copied where the anchor's
+    unprivileged user can read it."""
+    os.environ.setdefault("VB_BUILD_ROOT", build)
+    g = tinyguest.build_guest()
+    d = os.path.join(tmp, "guest")
+    os.makedirs(d, exist_ok=True)
+    for n in ("vmlinux", "initramfs.cpio.gz", "cmdline"):
+        shutil.copy(os.path.join(g.dir, n), d)
+        os.chmod(os.path.join(d, n), 0o644)
+    os.chmod(d, 0o755)
+    return tinyguest.Guest(d)
+
+
+def call_and_event(svc, path, iface, method, args, event, timeout=60):
+    """Seconds from sending @method to its reply, and to the DomainEvent
+    @event for @path."""
+    loop = GLib.MainLoop()
+    got = {}
+
+    def on_event(conn, sender, opath, ifc, sig, params):
+        if params[0] == path and params[1] == event and "event" not in got:
+            got["event"] = time.perf_counter()
+            if "reply" in got:
+                loop.quit()
+
+    def on_reply(conn, result):
+        got["reply"] = time.perf_counter()
+        try:
+            conn.call_finish(result)
+        except GLib.Error as e:
+            got["error"] = e
+            loop.quit()
+        if "event" in got:
+            loop.quit()
+
+    def on_timeout():
+        got["timeout"] = True
+        loop.quit()
+        return False
+
+    conn = svc.bus.conn
+    sub = conn.signal_subscribe(None, CONNECT, "DomainEvent", QEMU_PATH, None, Gio.DBusSignalFlags.NONE, on_event)
+    tid = GLib.timeout_add_seconds(timeout, on_timeout)
+    try:
+        t0 = time.perf_counter()
+        conn.call(BUS_NAME, path, iface, method, args, None, Gio.DBusCallFlags.NONE, timeout * 1000, None, on_reply)
+        loop.run()
+    finally:
+        if "timeout" not in got:
+            GLib.source_remove(tid)
+        conn.signal_unsubscribe(sub)
+    if "error" in got:
+        raise RuntimeError("%s %s: %s" % (svc.name, method, got["error"].message))
+    if "reply" not in got or "event" not in got:
+        raise RuntimeError("%s %s: no reply or no DomainEvent %d within %ds" % (svc.name, method, event, timeout))
+    return got["reply"] - t0, got["event"] - t0
+
+
+def qemu_argv_of(uuid):
+    """argv of the running QEMU whose command line names @uuid."""
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                argv = f.read().split(b"\0")[:-1]
+        except OSError:
+            continue
+        args = [a.decode() for a in argv]
+        if args and "qemu-system" in args[0] and any(uuid in a for a in args):
+            return args
+    return None
+
+
+def lifecycle(svc, cfg, res, g):
+    def add(fig, val):
+        res.setdefault(fig, []).append(val * 1e3)
+    uuid = str(uuidlib.uuid4())
+    xml = tinyguest.domain_xml("benchguest", uuid=uuid, guest=g)
+    path = svc.connect("DomainDefineXML", "s", xml)[0]
+    try:
+        for i in range(cfg.n_life):
+            reply, event = call_and_event(svc, path, DOMAIN, "Create", GLib.Variant("(u)", (0,)), EVENT_STARTED)
+            add("Domain.Create → reply [ms]", reply)
+            add("Domain.Create → DomainEvent Started [ms]", event)
+            if svc.name == "virtbus" and cfg.qemu_argv is None:
+                cfg.qemu_argv = qemu_argv_of(uuid)
+                cfg.qemu_root = svc.root
+            time.sleep(0.3)
+            for method, ev in (("Suspend", EVENT_SUSPENDED), ("Resume", EVENT_RESUMED)):
+                reply, event = call_and_event(svc, path, DOMAIN, method, None, ev)
+                add("Domain.%s → reply [ms]" % method, reply)
+                add("Domain.%s → DomainEvent [ms]" % method, event)
+            reply, event = call_and_event(svc, path, DOMAIN, "Destroy", GLib.Variant("(u)", (0,)), EVENT_STOPPED)
+            add("Domain.Destroy → reply [ms]", reply)
+            add("Domain.Destroy → DomainEvent Stopped [ms]", event)
+            time.sleep(0.2)
+    finally:
+        try:
+            svc.call(path, DOMAIN, "Destroy", GLib.Variant("(u)", (0,)))
+        except GLib.Error:
+            pass
+        svc.call(path, DOMAIN, "Undefine", GLib.Variant("(u)", (0,)))
+
+
+def raw_floor(cfg, res, workdir):
+    """The same QEMU command line virtbus ran, without virtbus: spawn →
+    qmp_capabilities → cont; QMP stop and cont round trips; quit → process
+    gone."""
+    def add(fig, val):
+        res.setdefault(fig, []).append(val * 1e3)
+    shutil.rmtree(workdir, ignore_errors=True)
+    os.makedirs(workdir)
+    qmp_path = os.path.join(workdir, "qmp.sock")
+    argv, skip = [], False
+    for i, a in enumerate(cfg.qemu_argv):
+        if skip:
+            skip = False
+        elif a == "-daemonize":
+            pass
+        elif a == "-pidfile":
+            skip = True
+        elif a == "-qmp":
+            argv += ["-qmp", "unix:%s,server=on,wait=off" % qmp_path]
+            skip = True
+        else:
+            if cfg.qemu_root in a:
+                a = a.replace(cfg.qemu_root, workdir)
+            argv.append(a)
+    for a in argv:
+        for piece in re.split("[,=]", a):
+            if piece.startswith(workdir):
+                os.makedirs(os.path.dirname(piece), exist_ok=True)
+    if "-S" not in argv:
+        argv.append("-S")
+    with open(os.path.join(workdir, "argv"), "w") as f:
+        f.write("\0".join(argv))
+    for i in range(cfg.n_life):
+        if os.path.exists(qmp_path):
+            os.unlink(qmp_path)
+        with open(os.path.join(workdir, "qemu.log"), "ab") as log:
+            t0 = time.perf_counter()
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                    preexec_fn=pin_services)
+            while not os.path.exists(qmp_path):
+                if proc.poll() is not None:
+                    raise RuntimeError("raw QEMU exited: see %s/qemu.log" % workdir)
+                time.sleep(0.0005)
+            qmp = tinyguest.Qmp(qmp_path)  # greeting + qmp_capabilities
+            qmp.execute("cont")
+            add("raw QEMU floor: spawn → qmp_capabilities → cont [ms]", time.perf_counter() - t0)
+        time.sleep(0.3)
+        for cmd in ("stop", "cont"):
+            t = time.perf_counter()
+            qmp.execute(cmd)
+            add("raw QEMU floor: QMP %s round trip [ms]" % cmd, time.perf_counter() - t)
+        t = time.perf_counter()
+        try:
+            qmp.execute("quit")
+        except (EOFError, OSError):
+            pass
+        proc.wait()
+        add("raw QEMU floor: quit → process gone [ms]", time.perf_counter() - t)
+        qmp.close()
+        time.sleep(0.2)
 
 
 def summary(vals):
@@ -374,12 +636,18 @@ def fmt(v):
 
 
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "--worker":
+        worker(sys.argv[2], float(sys.argv[3]))
+        return
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="about 1 minute instead of about 3-4")
+    ap.add_argument("--quick", action="store_true", help="about 3 minutes instead of about 10 (2 rounds, fewer samples)")
     ap.add_argument("--build", default=os.environ.get("VB_BUILD_ROOT", os.path.join(TOP, "build")),
                     help="meson build directory holding virtbusd")
     ap.add_argument("--rounds", type=int, help="rounds per service (alternating)")
     ap.add_argument("--domains", type=int, default=1000, help="domains defined for the large figures")
+    ap.add_argument("--big", type=int, default=10000,
+                    help="domains on disk for the large cold-start figures (0: skip them)")
+    ap.add_argument("--no-guest", action="store_true", help="skip the figures that boot the tiny guest")
     ap.add_argument("--json", help="also write the raw samples here")
     ap.add_argument("--keep", action="store_true", help="keep the temporary state directory")
     cfg = ap.parse_args()
@@ -387,6 +655,12 @@ def main():
     cfg.n = 200 if cfg.quick else 1000
     cfg.n_list = 10 if cfg.quick else 30
     cfg.settle = 1.0
+    cfg.clients = 8
+    cfg.concurrent_seconds = 1.0 if cfg.quick else 3.0
+    cfg.n_life = 2 if cfg.quick else 5
+    cfg.qemu_argv = None
+    cfg.qemu_root = None
+    cfg.guest = None
 
     if os.geteuid() != 0:
         sys.exit("run as root: the anchor's libvirtd is started as the unprivileged user %r" % ANCHOR_USER)
@@ -398,9 +672,26 @@ def main():
     os.makedirs(os.path.join(tmp, "virtbus"))
     os.makedirs(os.path.join(tmp, "anchor"))
     services = [Virtbus(os.path.join(tmp, "virtbus"), cfg.build), Anchor(os.path.join(tmp, "anchor"))]
+    big = {}
+    if cfg.big:
+        os.makedirs(os.path.join(tmp, "virtbus-big"))
+        os.makedirs(os.path.join(tmp, "anchor-big"))
+        big = {"virtbus": Virtbus(os.path.join(tmp, "virtbus-big"), cfg.build),
+               "anchor": Anchor(os.path.join(tmp, "anchor-big"))}
     results = {s.name: {} for s in services}
     t_start = time.monotonic()
     try:
+        if not cfg.no_guest:
+            why = tinyguest.missing_requirements()
+            if why:
+                print("skipping the guest figures: %s" % why, file=sys.stderr)
+            else:
+                cfg.guest = guest_files(tmp, cfg.build)
+        for s in big.values():
+            print("populating %s with %d domains" % (s.name, cfg.big), file=sys.stderr, flush=True)
+            populate(s, cfg.big)
+            s.start()  # warm-up, as below
+            s.stop()
         # Warm-up (not recorded): libvirtd probes QEMU's capabilities once
         # and caches them under its XDG cache dir; virtbus' own caches too.
         for s in services:
@@ -411,8 +702,10 @@ def main():
             for s in order:
                 print("round %d/%d: %s" % (r + 1, cfg.rounds, s.name), file=sys.stderr, flush=True)
                 round_of(s, cfg, results[s.name])
+                if s.name in big:
+                    big_round(big[s.name], cfg, results[s.name])
     finally:
-        for s in services:
+        for s in services + list(big.values()):
             s.stop()
         if cfg.keep:
             print("state kept in", tmp, file=sys.stderr)
@@ -426,13 +719,38 @@ def main():
     print("|---|---|---|---|")
     for fig in results["virtbus"]:
         v = summary(results["virtbus"][fig])
-        a = summary(results["anchor"].get(fig, [float("nan")]))
+        if fig not in results["anchor"]:
+            print("| %s | %s (%s) | – | – |" % (fig, fmt(v[0]), fmt(v[1])))
+            continue
+        a = summary(results["anchor"][fig])
         ratio = v[0] / a[0] if a[0] else float("nan")
         print("| %s | %s (%s) | %s (%s) | %.3f |" % (fig, fmt(v[0]), fmt(v[1]), fmt(a[0]), fmt(a[1]), ratio))
     for fig in results["anchor"]:
         if fig not in results["virtbus"]:
             a = summary(results["anchor"][fig])
             print("| %s | – | %s (%s) | – |" % (fig, fmt(a[0]), fmt(a[1])))
+    floor = results["virtbus"]
+
+    def med(res, fig):
+        return summary(res[fig])[0] if fig in res else float("nan")
+    if "raw QEMU floor: quit → process gone [ms]" in floor:
+        print()
+        print("| lifecycle target | virtbus | anchor |")
+        print("|---|---|---|")
+        spawn = med(floor, "raw QEMU floor: spawn → qmp_capabilities → cont [ms]")
+        rows = (("Create → DomainEvent Started / floor (target ≤ 1.3)",
+                 lambda r: "%.2f" % (med(r, "Domain.Create → DomainEvent Started [ms]") / spawn)),
+                ("Destroy → reply − floor quit → gone [ms] (target ≤ 10)",
+                 lambda r: "%.1f" % (med(r, "Domain.Destroy → reply [ms]")
+                                     - med(floor, "raw QEMU floor: quit → process gone [ms]"))),
+                ("Suspend → reply − QMP stop [ms] (target ≤ 2)",
+                 lambda r: "%.2f" % (med(r, "Domain.Suspend → reply [ms]")
+                                     - med(floor, "raw QEMU floor: QMP stop round trip [ms]"))),
+                ("Resume → reply − QMP cont [ms] (target ≤ 2)",
+                 lambda r: "%.2f" % (med(r, "Domain.Resume → reply [ms]")
+                                     - med(floor, "raw QEMU floor: QMP cont round trip [ms]"))))
+        for label, fn in rows:
+            print("| %s | %s | %s |" % (label, fn(results["virtbus"]), fn(results["anchor"])))
     if cfg.json:
         with open(cfg.json, "w") as f:
             json.dump({"date": time.strftime("%Y-%m-%d"), "rounds": cfg.rounds, "results": results}, f, indent=1)

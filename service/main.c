@@ -20,6 +20,7 @@ typedef struct {
   GMainLoop *loop;
   int exit_code;
   GDBusConnection *connection;
+  VbService *service;
   guint pending_opens; /* backends still opening: the name waits for them */
   gboolean replace;
   guint owner_id;
@@ -79,6 +80,7 @@ on_backend_added (GObject *source, GAsyncResult *result, gpointer user_data)
   }
   if (daemon->pending_opens > 0 || daemon->exit_code != EXIT_SUCCESS)
     return;
+  vb_service_publish (daemon->service);
   daemon->owner_id = g_bus_own_name_on_connection (daemon->connection, VB_BUS_NAME,
                                                    G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT |
                                                      (daemon->replace ? G_BUS_NAME_OWNER_FLAGS_REPLACE : 0),
@@ -159,11 +161,13 @@ main (int argc, char **argv)
   /* Authorization of every call, before anything is exported. */
   vb_gatekeeper_install (connection, opt_system ? VB_GATEKEEPER_SYSTEM : VB_GATEKEEPER_SESSION);
   service = vb_service_new (connection);
+  vb_service_defer_publication (service);
 
   /* Objects are exported before the name is owned, so a client activated by
    * its first call finds them all. Backends open asynchronously (QEMU probes
    * its binary first); the name is owned once the last one is exported. */
   daemon.connection = connection;
+  daemon.service = service;
   daemon.replace = opt_replace;
   g_signal_connect (connection, "closed", G_CALLBACK (on_connection_closed), &daemon);
   g_unix_signal_add (SIGTERM, on_quit_signal, &daemon);
@@ -180,6 +184,7 @@ main (int argc, char **argv)
         backend = vb_qemu_backend_new (opt_system, opt_root_prefix, opt_qemu_user, NULL);
       } else {
         g_printerr ("virtbusd: unknown driver '%s' (available: test, qemu)\n", drivers[i]);
+        g_main_loop_unref (daemon.loop);
         return EXIT_FAILURE;
       }
       g_object_set_data_full (G_OBJECT (backend), "vb-driver-option", g_strdup (drivers[i]), g_free);

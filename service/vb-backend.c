@@ -9,6 +9,9 @@
 typedef struct {
   GHashTable *by_id;   /* uuid or key → VbObj (ref) */
   GHashTable *by_name; /* name → VbObj (borrowed) */
+  GPtrArray *sorted;   /* by_id's objects sorted by name, or NULL when stale:
+                        * lists of thousands of objects are not re-sorted on
+                        * every call (perf) */
 } Index;
 
 typedef struct {
@@ -37,6 +40,7 @@ vb_backend_finalize (GObject *object)
 
   for (guint k = 0; k < N_KINDS; k++) {
     g_clear_pointer (&priv->index[k].by_name, g_hash_table_unref);
+    g_clear_pointer (&priv->index[k].sorted, g_ptr_array_unref);
     g_clear_pointer (&priv->index[k].by_id, g_hash_table_unref);
   }
   g_clear_pointer (&priv->vol_paths, g_hash_table_unref);
@@ -221,6 +225,7 @@ vb_backend_add_object (VbBackend *self, VbObj *obj)
   Index *idx = &priv->index[obj->kind];
 
   g_return_if_fail (obj_id (obj) != NULL && obj->name != NULL);
+  g_clear_pointer (&idx->sorted, g_ptr_array_unref);
 
   if (obj->kind == VB_OBJ_SNAPSHOT) {
     g_return_if_fail (obj->parent != NULL);
@@ -244,6 +249,8 @@ vb_backend_remove_object (VbBackend *self, VbObj *obj)
   VbBackendPrivate *priv = vb_backend_get_instance_private (self);
   Index *idx = &priv->index[obj->kind];
   g_autoptr(VbObj) keep = g_object_ref (obj);
+
+  g_clear_pointer (&idx->sorted, g_ptr_array_unref);
 
   /* Children go first so clients never see an orphaned volume/snapshot. */
   if (obj->children != NULL) {
@@ -276,6 +283,7 @@ vb_backend_rename_object (VbBackend *self, VbObj *obj, const char *new_name)
   VbBackendPrivate *priv = vb_backend_get_instance_private (self);
   Index *idx = &priv->index[obj->kind];
 
+  g_clear_pointer (&idx->sorted, g_ptr_array_unref);
   if (g_hash_table_lookup (idx->by_name, obj->name) == obj)
     g_hash_table_remove (idx->by_name, obj->name);
   vb_obj_set_name (obj, new_name);
@@ -332,15 +340,19 @@ GPtrArray *
 vb_backend_list (VbBackend *self, VbObjKind kind)
 {
   VbBackendPrivate *priv = vb_backend_get_instance_private (self);
-  GPtrArray *list = g_ptr_array_new ();
-  GHashTableIter iter;
-  gpointer value;
+  Index *idx = &priv->index[kind];
 
-  g_hash_table_iter_init (&iter, priv->index[kind].by_id);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    g_ptr_array_add (list, value);
-  g_ptr_array_sort (list, compare_by_name);
-  return list;
+  if (idx->sorted == NULL) {
+    GHashTableIter iter;
+    gpointer value;
+
+    idx->sorted = g_ptr_array_sized_new (g_hash_table_size (idx->by_id));
+    g_hash_table_iter_init (&iter, idx->by_id);
+    while (g_hash_table_iter_next (&iter, NULL, &value))
+      g_ptr_array_add (idx->sorted, value);
+    g_ptr_array_sort (idx->sorted, compare_by_name);
+  }
+  return g_ptr_array_copy (idx->sorted, NULL, NULL);
 }
 
 guint

@@ -20,7 +20,10 @@ struct _VbConnect {
   GHashTable *exported; /* VbObj* → VbGenObjectSkeleton* (ref) */
 };
 
-G_DEFINE_FINAL_TYPE (VbConnect, vb_connect, VB_GEN_TYPE_LIBVIRT_CONNECT_SKELETON)
+static void vb_connect_iface_init (VbGenLibvirtConnectIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (VbConnect, vb_connect, VB_GEN_TYPE_LIBVIRT_CONNECT_SKELETON,
+                               G_IMPLEMENT_INTERFACE (VB_GEN_TYPE_LIBVIRT_CONNECT, vb_connect_iface_init))
 
 static GQuark path_quark;
 
@@ -81,21 +84,30 @@ path_kind (VbObjKind kind)
   g_return_val_if_reached (VB_PATH_DOMAIN);
 }
 
-char *
-vb_connect_path_for_obj (VbConnect *self, VbObj *obj)
+GVariant *
+vb_connect_path_value_for_obj (VbConnect *self, VbObj *obj)
 {
-  const char *cached = g_object_get_qdata (G_OBJECT (obj), path_quark);
-  char *path;
+  GVariant *cached = g_object_get_qdata (G_OBJECT (obj), path_quark);
+  g_autofree char *path = NULL;
 
   if (cached != NULL)
-    return g_strdup (cached);
+    return cached;
   if (obj->kind == VB_OBJ_SNAPSHOT)
     path = vb_object_path_for (self->path, VB_PATH_SNAPSHOT, obj->parent->uuid, obj->name);
   else
     path = vb_object_path_for (self->path, path_kind (obj->kind), obj->uuid ? obj->uuid : obj->key, NULL);
-  /* Paths never change: uuids, keys, MACs and snapshot names are fixed. */
-  g_object_set_qdata_full (G_OBJECT (obj), path_quark, g_strdup (path), g_free);
-  return path;
+  /* Paths never change: uuids, keys, MACs and snapshot names are fixed.
+   * Kept as a ready "o" value so that lists of thousands of objects are
+   * built without re-validating every path (perf). */
+  cached = g_variant_ref_sink (g_variant_new_object_path (path));
+  g_object_set_qdata_full (G_OBJECT (obj), path_quark, cached, (GDestroyNotify) g_variant_unref);
+  return cached;
+}
+
+char *
+vb_connect_path_for_obj (VbConnect *self, VbObj *obj)
+{
+  return g_strdup (g_variant_get_string (vb_connect_path_value_for_obj (self, obj), NULL));
 }
 
 VbObj *
@@ -362,8 +374,9 @@ reply_variant (GDBusMethodInvocation *invocation, GVariant *value, GError **erro
 }
 
 static gboolean
-handle_get_capabilities (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, VbConnect *self)
+handle_get_capabilities (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation)
 {
+  VbConnect *self = VB_CONNECT (iface);
   GError *error = NULL;
   if (!BACKEND_CLASS (self)->get_capabilities)
     return not_supported (self, invocation);
@@ -379,8 +392,9 @@ empty_to_null (const char *s)
 static gboolean
 handle_get_domain_capabilities (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation,
                                 const char *emulator, const char *arch, const char *machine,
-                                const char *virttype, guint flags, VbConnect *self)
+                                const char *virttype, guint flags)
 {
+  VbConnect *self = VB_CONNECT (iface);
   GError *error = NULL;
   if (!BACKEND_CLASS (self)->get_domain_capabilities)
     return not_supported (self, invocation);
@@ -392,8 +406,9 @@ handle_get_domain_capabilities (VbGenLibvirtConnect *iface, GDBusMethodInvocatio
 }
 
 static gboolean
-handle_get_sysinfo (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, guint flags, VbConnect *self)
+handle_get_sysinfo (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbConnect *self = VB_CONNECT (iface);
   GError *error = NULL;
   if (!BACKEND_CLASS (self)->get_sysinfo)
     return not_supported (self, invocation);
@@ -402,8 +417,9 @@ handle_get_sysinfo (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocatio
 
 static gboolean
 handle_get_cpu_model_names (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *arch,
-                            guint flags, VbConnect *self)
+                            guint flags)
 {
+  VbConnect *self = VB_CONNECT (iface);
   GError *error = NULL;
   g_auto(GStrv) names = NULL;
   if (!BACKEND_CLASS (self)->get_cpu_model_names)
@@ -419,8 +435,9 @@ handle_get_cpu_model_names (VbGenLibvirtConnect *iface, GDBusMethodInvocation *i
 
 static gboolean
 handle_baseline_cpu (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *const *xml_cpus,
-                     guint flags, VbConnect *self)
+                     guint flags)
 {
+  VbConnect *self = VB_CONNECT (iface);
   GError *error = NULL;
   if (!BACKEND_CLASS (self)->baseline_cpu)
     return not_supported (self, invocation);
@@ -429,9 +446,9 @@ handle_baseline_cpu (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocati
 }
 
 static gboolean
-handle_compare_cpu (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *xml, guint flags,
-                    VbConnect *self)
+handle_compare_cpu (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *xml, guint flags)
 {
+  VbConnect *self = VB_CONNECT (iface);
   GError *error = NULL;
   int result;
   if (!BACKEND_CLASS (self)->compare_cpu)
@@ -446,9 +463,9 @@ handle_compare_cpu (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocatio
 }
 
 static gboolean
-handle_node_get_cpu_map (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, guint flags,
-                         VbConnect *self)
+handle_node_get_cpu_map (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbConnect *self = VB_CONNECT (iface);
   GError *error = NULL;
   if (!BACKEND_CLASS (self)->node_get_cpu_map)
     return not_supported (self, invocation);
@@ -456,9 +473,9 @@ handle_node_get_cpu_map (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invo
 }
 
 static gboolean
-handle_node_get_cpu_stats (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, int cpu, guint flags,
-                           VbConnect *self)
+handle_node_get_cpu_stats (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, int cpu, guint flags)
 {
+  VbConnect *self = VB_CONNECT (iface);
   GError *error = NULL;
   if (!BACKEND_CLASS (self)->node_get_cpu_stats)
     return not_supported (self, invocation);
@@ -468,8 +485,9 @@ handle_node_get_cpu_stats (VbGenLibvirtConnect *iface, GDBusMethodInvocation *in
 
 static gboolean
 handle_node_get_memory_stats (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, int cell,
-                              guint flags, VbConnect *self)
+                              guint flags)
 {
+  VbConnect *self = VB_CONNECT (iface);
   GError *error = NULL;
   if (!BACKEND_CLASS (self)->node_get_memory_stats)
     return not_supported (self, invocation);
@@ -478,9 +496,9 @@ handle_node_get_memory_stats (VbGenLibvirtConnect *iface, GDBusMethodInvocation 
 }
 
 static gboolean
-handle_node_get_memory_parameters (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, guint flags,
-                                   VbConnect *self)
+handle_node_get_memory_parameters (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbConnect *self = VB_CONNECT (iface);
   GError *error = NULL;
   if (!BACKEND_CLASS (self)->node_get_memory_parameters)
     return not_supported (self, invocation);
@@ -490,8 +508,9 @@ handle_node_get_memory_parameters (VbGenLibvirtConnect *iface, GDBusMethodInvoca
 
 static gboolean
 handle_node_set_memory_parameters (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation,
-                                   GVariant *params, guint flags, VbConnect *self)
+                                   GVariant *params, guint flags)
 {
+  VbConnect *self = VB_CONNECT (iface);
   GError *error = NULL;
   if (!BACKEND_CLASS (self)->node_set_memory_parameters)
     return not_supported (self, invocation);
@@ -503,8 +522,9 @@ handle_node_set_memory_parameters (VbGenLibvirtConnect *iface, GDBusMethodInvoca
 }
 
 static gboolean
-handle_node_get_security_model (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, VbConnect *self)
+handle_node_get_security_model (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation)
 {
+  VbConnect *self = VB_CONNECT (iface);
   GError *error = NULL;
   if (!BACKEND_CLASS (self)->node_get_security_model)
     return not_supported (self, invocation);
@@ -512,8 +532,9 @@ handle_node_get_security_model (VbGenLibvirtConnect *iface, GDBusMethodInvocatio
 }
 
 static gboolean
-handle_node_get_free_memory (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, VbConnect *self)
+handle_node_get_free_memory (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation)
 {
+  VbConnect *self = VB_CONNECT (iface);
   GError *error = NULL;
   guint64 bytes = 0;
   if (!BACKEND_CLASS (self)->node_get_free_memory)
@@ -523,6 +544,46 @@ handle_node_get_free_memory (VbGenLibvirtConnect *iface, GDBusMethodInvocation *
   else
     vb_gen_libvirt_connect_complete_node_get_free_memory (iface, invocation, bytes);
   return TRUE;
+}
+
+/* The handlers of every part of org.libvirt.Connect, filled once for the
+ * class (see vb_domain_iface_init). */
+static void
+vb_connect_iface_init (VbGenLibvirtConnectIface *iface)
+{
+  iface->handle_get_capabilities = handle_get_capabilities;
+  iface->handle_get_domain_capabilities = handle_get_domain_capabilities;
+  iface->handle_get_sysinfo = handle_get_sysinfo;
+  iface->handle_get_cpumodel_names = handle_get_cpu_model_names;
+  iface->handle_baseline_cpu = handle_baseline_cpu;
+  iface->handle_compare_cpu = handle_compare_cpu;
+  iface->handle_node_get_cpumap = handle_node_get_cpu_map;
+  iface->handle_node_get_cpustats = handle_node_get_cpu_stats;
+  iface->handle_node_get_memory_stats = handle_node_get_memory_stats;
+  iface->handle_node_get_memory_parameters = handle_node_get_memory_parameters;
+  iface->handle_node_set_memory_parameters = handle_node_set_memory_parameters;
+  iface->handle_node_get_security_model = handle_node_get_security_model;
+  iface->handle_node_get_free_memory = handle_node_get_free_memory;
+
+  vb_domain_connect_iface_init (iface);
+#ifdef VB_HAVE_NETWORK
+  vb_network_connect_iface_init (iface);
+#endif
+#ifdef VB_HAVE_STORAGE
+  vb_storage_connect_iface_init (iface);
+#endif
+#ifdef VB_HAVE_NODE_DEVICE
+  vb_node_device_connect_iface_init (iface);
+#endif
+#ifdef VB_HAVE_INTERFACE
+  vb_interface_connect_iface_init (iface);
+#endif
+#ifdef VB_HAVE_SECRET
+  vb_secret_connect_iface_init (iface);
+#endif
+#ifdef VB_HAVE_NWFILTER
+  vb_nwfilter_connect_iface_init (iface);
+#endif
 }
 
 VbConnect *
@@ -546,40 +607,6 @@ vb_connect_new (VbBackend *backend, GDBusObjectManagerServer *manager, GError **
                 "lib-version", (guint64) VB_LIBVIRT_API_VERSION,
                 "version", klass->get_version ? klass->get_version (backend) : (guint64) 0,
                 NULL);
-
-  g_signal_connect (self, "handle-get-capabilities", G_CALLBACK (handle_get_capabilities), self);
-  g_signal_connect (self, "handle-get-domain-capabilities", G_CALLBACK (handle_get_domain_capabilities), self);
-  g_signal_connect (self, "handle-get-sysinfo", G_CALLBACK (handle_get_sysinfo), self);
-  g_signal_connect (self, "handle-get-cpumodel-names", G_CALLBACK (handle_get_cpu_model_names), self);
-  g_signal_connect (self, "handle-baseline-cpu", G_CALLBACK (handle_baseline_cpu), self);
-  g_signal_connect (self, "handle-compare-cpu", G_CALLBACK (handle_compare_cpu), self);
-  g_signal_connect (self, "handle-node-get-cpumap", G_CALLBACK (handle_node_get_cpu_map), self);
-  g_signal_connect (self, "handle-node-get-cpustats", G_CALLBACK (handle_node_get_cpu_stats), self);
-  g_signal_connect (self, "handle-node-get-memory-stats", G_CALLBACK (handle_node_get_memory_stats), self);
-  g_signal_connect (self, "handle-node-get-memory-parameters", G_CALLBACK (handle_node_get_memory_parameters), self);
-  g_signal_connect (self, "handle-node-set-memory-parameters", G_CALLBACK (handle_node_set_memory_parameters), self);
-  g_signal_connect (self, "handle-node-get-security-model", G_CALLBACK (handle_node_get_security_model), self);
-  g_signal_connect (self, "handle-node-get-free-memory", G_CALLBACK (handle_node_get_free_memory), self);
-
-  vb_domain_connect_init (self);
-#ifdef VB_HAVE_NETWORK
-  vb_network_connect_init (self);
-#endif
-#ifdef VB_HAVE_STORAGE
-  vb_storage_connect_init (self);
-#endif
-#ifdef VB_HAVE_NODE_DEVICE
-  vb_node_device_connect_init (self);
-#endif
-#ifdef VB_HAVE_INTERFACE
-  vb_interface_connect_init (self);
-#endif
-#ifdef VB_HAVE_SECRET
-  vb_secret_connect_init (self);
-#endif
-#ifdef VB_HAVE_NWFILTER
-  vb_nwfilter_connect_init (self);
-#endif
 
   /* The Connect object itself. */
   {

@@ -22,6 +22,8 @@ void vb_connect_unexport (VbConnect *self);
 
 /* The D-Bus path of @obj (cached on the object). */
 char *vb_connect_path_for_obj (VbConnect *self, VbObj *obj);
+/* The same as an "o" value, owned by @obj (take a reference to keep it). */
+GVariant *vb_connect_path_value_for_obj (VbConnect *self, VbObj *obj);
 /* The object at @path, or NULL with a not-found error. */
 VbObj *vb_connect_obj_for_path (VbConnect *self, const char *path, VbObjKind kind, GError **error);
 
@@ -87,12 +89,12 @@ GDBusInterfaceSkeleton *vb_nwfilter_skeleton_new (VbConnect *connect, VbObj *obj
 /* org.virtbus.Domain (vb-virtbus-domain.c): NULL when the backend offers
  * none of its methods. */
 GDBusInterfaceSkeleton *vb_virtbus_domain_skeleton_new (VbConnect *connect, VbObj *obj);
-void vb_domain_connect_init (VbConnect *connect);
-void vb_network_connect_init (VbConnect *connect);
-void vb_storage_connect_init (VbConnect *connect);
-void vb_node_device_connect_init (VbConnect *connect);
-void vb_interface_connect_init (VbConnect *connect);
-void vb_secret_connect_init (VbConnect *connect);
-void vb_nwfilter_connect_init (VbConnect *connect);
+void vb_domain_connect_iface_init (VbGenLibvirtConnectIface *iface);
+void vb_network_connect_iface_init (VbGenLibvirtConnectIface *iface);
+void vb_storage_connect_iface_init (VbGenLibvirtConnectIface *iface);
+void vb_node_device_connect_iface_init (VbGenLibvirtConnectIface *iface);
+void vb_interface_connect_iface_init (VbGenLibvirtConnectIface *iface);
+void vb_secret_connect_iface_init (VbGenLibvirtConnectIface *iface);
+void vb_nwfilter_connect_iface_init (VbGenLibvirtConnectIface *iface);
 
 G_END_DECLS

@@ -19,7 +19,13 @@ struct _VbDomain {
   VbObj *obj;
 };
 
-G_DEFINE_FINAL_TYPE (VbDomain, vb_domain, VB_GEN_TYPE_LIBVIRT_DOMAIN_SKELETON)
+static void vb_domain_iface_init (VbGenLibvirtDomainIface *iface);
+
+/* The method handlers are the interface's vfuncs, filled once for the class
+ * (the generated handle-* signals run them as their class closure): no
+ * per-instance signal handlers. */
+G_DEFINE_FINAL_TYPE_WITH_CODE (VbDomain, vb_domain, VB_GEN_TYPE_LIBVIRT_DOMAIN_SKELETON,
+                               G_IMPLEMENT_INTERFACE (VB_GEN_TYPE_LIBVIRT_DOMAIN, vb_domain_iface_init))
 
 /* libvirt's virConnectListAllDomainsFlags. */
 enum {
@@ -47,6 +53,7 @@ vb_domain_finalize (GObject *object)
 {
   VbDomain *self = VB_DOMAIN (object);
 
+  vb_skeleton_unfollow_obj (G_DBUS_INTERFACE_SKELETON (self), self->obj);
   g_clear_object (&self->obj);
   G_OBJECT_CLASS (vb_domain_parent_class)->finalize (object);
 }
@@ -75,21 +82,11 @@ get_ops (VbConnect *connect, GDBusMethodInvocation *invocation)
 
 /* ---- properties ---- */
 
-static gboolean
-id_to_dbus (GBinding *binding, const GValue *from, GValue *to, gpointer user_data)
+static void
+push_id (GDBusInterfaceSkeleton *skeleton, VbObj *obj)
 {
-  int id = g_value_get_int (from);
   /* libvirt-dbus reports virDomainGetID(), (unsigned) -1 when not running. */
-  g_value_set_uint (to, id < 0 ? G_MAXUINT : (guint) id);
-  return TRUE;
-}
-
-static gboolean
-def_to_os_type (GBinding *binding, const GValue *from, GValue *to, gpointer user_data)
-{
-  const VbDomainDef *def = g_value_get_pointer (from);
-  g_value_set_string (to, def && def->os.type == VB_DOMAIN_OS_LINUX ? "linux" : "hvm");
-  return TRUE;
+  vb_gen_libvirt_domain_set_id (VB_GEN_LIBVIRT_DOMAIN (skeleton), obj->id < 0 ? G_MAXUINT : (guint) obj->id);
 }
 
 static void
@@ -104,6 +101,27 @@ update_scheduler_type (VbDomain *self)
   vb_gen_libvirt_domain_set_scheduler_type (VB_GEN_LIBVIRT_DOMAIN (self),
                                             g_variant_new ("(si)", type ? type : "", nparams));
 }
+
+static void
+push_def (GDBusInterfaceSkeleton *skeleton, VbObj *obj)
+{
+  const VbDomainDef *def = obj->def;
+
+  vb_gen_libvirt_domain_set_ostype (VB_GEN_LIBVIRT_DOMAIN (skeleton),
+                                    def && def->os.type == VB_DOMAIN_OS_LINUX ? "linux" : "hvm");
+  update_scheduler_type (VB_DOMAIN (skeleton));
+}
+
+static const VbSkeletonProperty properties[] = {
+  { "name", "name", NULL },
+  { "uuid", "uuid", NULL },
+  { "active", "active", NULL },
+  { "persistent", "persistent", NULL },
+  { "autostart", "autostart", NULL },
+  { "updated", "updated", NULL },
+  { "id", NULL, push_id },
+  { "def", NULL, push_def },
+};
 
 static gboolean
 set_property (GDBusInterfaceSkeleton *skeleton, const char *property, GVariant *value, GError **error)
@@ -123,26 +141,34 @@ set_property (GDBusInterfaceSkeleton *skeleton, const char *property, GVariant *
 /* ---- org.libvirt.Domain methods ---- */
 
 static gboolean
-handle_create (VbGenLibvirtDomain *iface, GDBusMethodInvocation *invocation, guint flags, VbDomain *self)
+handle_create (VbGenLibvirtDomain *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbDomain *self = VB_DOMAIN (iface);
+
   DOMAIN_OP (create, VB_REPLY_VOID, (backend, obj, flags, task));
 }
 
 static gboolean
-handle_suspend (VbGenLibvirtDomain *iface, GDBusMethodInvocation *invocation, VbDomain *self)
+handle_suspend (VbGenLibvirtDomain *iface, GDBusMethodInvocation *invocation)
 {
+  VbDomain *self = VB_DOMAIN (iface);
+
   DOMAIN_OP (suspend, VB_REPLY_VOID, (backend, obj, task));
 }
 
 static gboolean
-handle_get_xml_desc (VbGenLibvirtDomain *iface, GDBusMethodInvocation *invocation, guint flags, VbDomain *self)
+handle_get_xml_desc (VbGenLibvirtDomain *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbDomain *self = VB_DOMAIN (iface);
+
   DOMAIN_OP (get_xml_desc, VB_REPLY_STRING, (backend, obj, flags, task));
 }
 
 static gboolean
-handle_get_state (VbGenLibvirtDomain *iface, GDBusMethodInvocation *invocation, guint flags, VbDomain *self)
+handle_get_state (VbGenLibvirtDomain *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbDomain *self = VB_DOMAIN (iface);
+
   DOMAIN_OP (get_state, VB_REPLY_VALUE, (backend, obj, flags, task));
 }
 
@@ -150,10 +176,21 @@ handle_get_state (VbGenLibvirtDomain *iface, GDBusMethodInvocation *invocation, 
 #include "vb-domain-methods.inc"
 
 static void
+vb_domain_iface_init (VbGenLibvirtDomainIface *iface)
+{
+  iface->handle_create = handle_create;
+  iface->handle_suspend = handle_suspend;
+  iface->handle_get_xmldesc = handle_get_xml_desc;
+  iface->handle_get_state = handle_get_state;
+  domain_methods_iface_init (iface);
+}
+
+static void
 vb_domain_class_init (VbDomainClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = vb_domain_finalize;
   vb_skeleton_class_install (G_DBUS_INTERFACE_SKELETON_CLASS (klass), set_property);
+  vb_skeleton_class_follow_obj (G_DBUS_INTERFACE_SKELETON_CLASS (klass), properties, G_N_ELEMENTS (properties));
 }
 
 static void
@@ -169,23 +206,7 @@ vb_domain_skeleton_new (VbConnect *connect, VbObj *obj)
   self->connect = connect;
   self->obj = g_object_ref (obj);
 
-  g_object_bind_property (obj, "name", self, "name", G_BINDING_SYNC_CREATE);
-  g_object_bind_property (obj, "uuid", self, "uuid", G_BINDING_SYNC_CREATE);
-  g_object_bind_property (obj, "active", self, "active", G_BINDING_SYNC_CREATE);
-  g_object_bind_property (obj, "persistent", self, "persistent", G_BINDING_SYNC_CREATE);
-  g_object_bind_property (obj, "autostart", self, "autostart", G_BINDING_SYNC_CREATE);
-  g_object_bind_property (obj, "updated", self, "updated", G_BINDING_SYNC_CREATE);
-  g_object_bind_property_full (obj, "id", self, "id", G_BINDING_SYNC_CREATE, id_to_dbus, NULL, NULL, NULL);
-  g_object_bind_property_full (obj, "def", self, "ostype", G_BINDING_SYNC_CREATE, def_to_os_type, NULL, NULL,
-                               NULL);
-  update_scheduler_type (self);
-  g_signal_connect_object (obj, "notify::def", G_CALLBACK (update_scheduler_type), self, G_CONNECT_SWAPPED);
-
-  g_signal_connect (self, "handle-create", G_CALLBACK (handle_create), self);
-  g_signal_connect (self, "handle-suspend", G_CALLBACK (handle_suspend), self);
-  g_signal_connect (self, "handle-get-xmldesc", G_CALLBACK (handle_get_xml_desc), self);
-  g_signal_connect (self, "handle-get-state", G_CALLBACK (handle_get_state), self);
-  connect_domain_methods (self);
+  vb_skeleton_follow_obj (G_DBUS_INTERFACE_SKELETON (self), obj);
   return G_DBUS_INTERFACE_SKELETON (self);
 }
 
@@ -228,46 +249,52 @@ domain_matches (VbObj *dom, guint flags)
 }
 
 static gboolean
-handle_list_domains (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, guint flags,
-                     VbConnect *connect)
+handle_list_domains (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbConnect *connect = VB_CONNECT (iface);
+
   return vb_connect_reply_list (connect, invocation, VB_OBJ_DOMAIN, flags, LIST_ALL_FLAGS, domain_matches);
 }
 
 
 static gboolean
-handle_lookup_by_name (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *name,
-                       VbConnect *connect)
+handle_lookup_by_name (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *name)
 {
+  VbConnect *connect = VB_CONNECT (iface);
+
   return vb_connect_lookup_by_name (connect, invocation, VB_OBJ_DOMAIN, "domain", name);
 }
 
 static gboolean
-handle_lookup_by_uuid (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *uuid,
-                       VbConnect *connect)
+handle_lookup_by_uuid (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *uuid)
 {
+  VbConnect *connect = VB_CONNECT (iface);
+
   return vb_connect_lookup_by_uuid (connect, invocation, VB_OBJ_DOMAIN, "domain", uuid);
 }
 
 static gboolean
-handle_lookup_by_id (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, int id, VbConnect *connect)
+handle_lookup_by_id (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, int id)
 {
+  VbConnect *connect = VB_CONNECT (iface);
   g_autofree char *what = g_strdup_printf ("no domain with matching id %d", id);
   return vb_connect_reply_lookup (connect, invocation, VB_OBJ_DOMAIN, vb_backend_lookup_domain_by_id (vb_connect_get_backend (connect), id),
                        what);
 }
 
 static gboolean
-handle_define_xml (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *xml,
-                   VbConnect *connect)
+handle_define_xml (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *xml)
 {
+  VbConnect *connect = VB_CONNECT (iface);
+
   RUN_OP (connect, NULL, define_xml, VB_REPLY_OBJECT, (backend, xml, 0, task));
 }
 
 static gboolean
-handle_create_xml (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *xml, guint flags,
-                   VbConnect *connect)
+handle_create_xml (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *xml, guint flags)
 {
+  VbConnect *connect = VB_CONNECT (iface);
+
   RUN_OP (connect, NULL, create_xml, VB_REPLY_OBJECT, (backend, xml, NULL, flags, task));
 }
 
@@ -275,13 +302,13 @@ handle_create_xml (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation
 #include "vb-domain-connect-methods.inc"
 
 void
-vb_domain_connect_init (VbConnect *connect)
+vb_domain_connect_iface_init (VbGenLibvirtConnectIface *iface)
 {
-  g_signal_connect (connect, "handle-list-domains", G_CALLBACK (handle_list_domains), connect);
-  g_signal_connect (connect, "handle-domain-lookup-by-name", G_CALLBACK (handle_lookup_by_name), connect);
-  g_signal_connect (connect, "handle-domain-lookup-by-uuid", G_CALLBACK (handle_lookup_by_uuid), connect);
-  g_signal_connect (connect, "handle-domain-lookup-by-id", G_CALLBACK (handle_lookup_by_id), connect);
-  g_signal_connect (connect, "handle-domain-define-xml", G_CALLBACK (handle_define_xml), connect);
-  g_signal_connect (connect, "handle-domain-create-xml", G_CALLBACK (handle_create_xml), connect);
-  connect_domain_connect_methods (connect);
+  iface->handle_list_domains = handle_list_domains;
+  iface->handle_domain_lookup_by_name = handle_lookup_by_name;
+  iface->handle_domain_lookup_by_uuid = handle_lookup_by_uuid;
+  iface->handle_domain_lookup_by_id = handle_lookup_by_id;
+  iface->handle_domain_define_xml = handle_define_xml;
+  iface->handle_domain_create_xml = handle_create_xml;
+  domain_connect_methods_iface_init (iface);
 }

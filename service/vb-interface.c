@@ -19,13 +19,17 @@ struct _VbInterface {
   VbObj *obj;
 };
 
-G_DEFINE_FINAL_TYPE (VbInterface, vb_interface, VB_GEN_TYPE_LIBVIRT_INTERFACE_SKELETON)
+static void vb_interface_iface_init (VbGenLibvirtInterfaceIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (VbInterface, vb_interface, VB_GEN_TYPE_LIBVIRT_INTERFACE_SKELETON,
+                               G_IMPLEMENT_INTERFACE (VB_GEN_TYPE_LIBVIRT_INTERFACE, vb_interface_iface_init))
 
 static void
 vb_interface_finalize (GObject *object)
 {
   VbInterface *self = VB_INTERFACE (object);
 
+  vb_skeleton_unfollow_obj (G_DBUS_INTERFACE_SKELETON (self), self->obj);
   g_clear_object (&self->obj);
   G_OBJECT_CLASS (vb_interface_parent_class)->finalize (object);
 }
@@ -39,46 +43,69 @@ vb_interface_finalize (GObject *object)
 
 /* ---- properties ---- */
 
-static gboolean
-def_to_mac (GBinding *binding, const GValue *from, GValue *to, gpointer user_data)
+static void
+push_mac (GDBusInterfaceSkeleton *skeleton, VbObj *obj)
 {
-  const VbInterfaceDef *def = g_value_get_pointer (from);
+  const VbInterfaceDef *def = obj->def;
   /* Bridges and bonds have no MAC of their own: libvirt-dbus then shows "". */
-  g_value_set_string (to, def && def->mac ? def->mac : "");
-  return TRUE;
+  vb_gen_libvirt_interface_set_mac (VB_GEN_LIBVIRT_INTERFACE (skeleton), def && def->mac ? def->mac : "");
 }
 
 /* ---- org.libvirt.Interface methods ---- */
 
 static gboolean
-handle_create (VbGenLibvirtInterface *iface, GDBusMethodInvocation *invocation, guint flags, VbInterface *self)
+handle_create (VbGenLibvirtInterface *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbInterface *self = VB_INTERFACE (iface);
+
   INTERFACE_OP (create, VB_REPLY_VOID, (backend, obj, flags, task));
 }
 
 static gboolean
-handle_destroy (VbGenLibvirtInterface *iface, GDBusMethodInvocation *invocation, guint flags, VbInterface *self)
+handle_destroy (VbGenLibvirtInterface *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbInterface *self = VB_INTERFACE (iface);
+
   INTERFACE_OP (destroy, VB_REPLY_VOID, (backend, obj, flags, task));
 }
 
 static gboolean
-handle_get_xml_desc (VbGenLibvirtInterface *iface, GDBusMethodInvocation *invocation, guint flags,
-                     VbInterface *self)
+handle_get_xml_desc (VbGenLibvirtInterface *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbInterface *self = VB_INTERFACE (iface);
+
   INTERFACE_OP (get_xml_desc, VB_REPLY_STRING, (backend, obj, flags, task));
 }
 
 static gboolean
-handle_undefine (VbGenLibvirtInterface *iface, GDBusMethodInvocation *invocation, VbInterface *self)
+handle_undefine (VbGenLibvirtInterface *iface, GDBusMethodInvocation *invocation)
 {
+  VbInterface *self = VB_INTERFACE (iface);
+
   INTERFACE_OP (undefine, VB_REPLY_VOID, (backend, obj, task));
+}
+
+static const VbSkeletonProperty interface_properties[] = {
+  { "name", "name", NULL },
+  { "active", "active", NULL },
+  { "def", NULL, push_mac },
+};
+
+static void
+vb_interface_iface_init (VbGenLibvirtInterfaceIface *iface)
+{
+  iface->handle_create = handle_create;
+  iface->handle_destroy = handle_destroy;
+  iface->handle_get_xmldesc = handle_get_xml_desc;
+  iface->handle_undefine = handle_undefine;
 }
 
 static void
 vb_interface_class_init (VbInterfaceClass *klass)
 {
   vb_skeleton_class_install (G_DBUS_INTERFACE_SKELETON_CLASS (klass), NULL);
+  vb_skeleton_class_follow_obj (G_DBUS_INTERFACE_SKELETON_CLASS (klass), interface_properties,
+                                G_N_ELEMENTS (interface_properties));
   G_OBJECT_CLASS (klass)->finalize = vb_interface_finalize;
 }
 
@@ -95,23 +122,16 @@ vb_interface_skeleton_new (VbConnect *connect, VbObj *obj)
   self->connect = connect;
   self->obj = g_object_ref (obj);
 
-  g_object_bind_property (obj, "name", self, "name", G_BINDING_SYNC_CREATE);
-  g_object_bind_property (obj, "active", self, "active", G_BINDING_SYNC_CREATE);
-  g_object_bind_property_full (obj, "def", self, "mac", G_BINDING_SYNC_CREATE, def_to_mac, NULL, NULL, NULL);
-
-  g_signal_connect (self, "handle-create", G_CALLBACK (handle_create), self);
-  g_signal_connect (self, "handle-destroy", G_CALLBACK (handle_destroy), self);
-  g_signal_connect (self, "handle-get-xmldesc", G_CALLBACK (handle_get_xml_desc), self);
-  g_signal_connect (self, "handle-undefine", G_CALLBACK (handle_undefine), self);
+  vb_skeleton_follow_obj (G_DBUS_INTERFACE_SKELETON (self), obj);
   return G_DBUS_INTERFACE_SKELETON (self);
 }
 
 /* ---- org.libvirt.Connect: host interfaces ---- */
 
 static gboolean
-handle_list_interfaces (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, guint flags,
-                        VbConnect *connect)
+handle_list_interfaces (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbConnect *connect = VB_CONNECT (iface);
   GError *error = NULL;
   g_autoptr(GPtrArray) all = NULL;
   g_autoptr(GPtrArray) matching = g_ptr_array_new ();
@@ -137,16 +157,17 @@ handle_list_interfaces (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invoc
 
 
 static gboolean
-handle_lookup_by_name (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *name,
-                       VbConnect *connect)
+handle_lookup_by_name (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *name)
 {
+  VbConnect *connect = VB_CONNECT (iface);
+
   return vb_connect_lookup_by_name (connect, invocation, VB_OBJ_INTERFACE, "interface", name);
 }
 
 static gboolean
-handle_lookup_by_mac (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *mac,
-                      VbConnect *connect)
+handle_lookup_by_mac (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *mac)
 {
+  VbConnect *connect = VB_CONNECT (iface);
   g_autofree char *what = g_strdup_printf ("no interface with matching mac '%s'", mac);
   g_autoptr(GPtrArray) all = vb_backend_list (vb_connect_get_backend (connect), VB_OBJ_INTERFACE);
   VbObj *found = NULL;
@@ -163,41 +184,45 @@ handle_lookup_by_mac (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocat
 }
 
 static gboolean
-handle_define_xml (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *xml, guint flags,
-                   VbConnect *connect)
+handle_define_xml (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *xml, guint flags)
 {
+  VbConnect *connect = VB_CONNECT (iface);
+
   RUN_OP (connect, NULL, define_xml, VB_REPLY_OBJECT, (backend, xml, flags, task));
 }
 
 static gboolean
-handle_change_begin (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, guint flags,
-                     VbConnect *connect)
+handle_change_begin (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbConnect *connect = VB_CONNECT (iface);
+
   RUN_OP (connect, NULL, change_begin, VB_REPLY_VOID, (backend, flags, task));
 }
 
 static gboolean
-handle_change_commit (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, guint flags,
-                      VbConnect *connect)
+handle_change_commit (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbConnect *connect = VB_CONNECT (iface);
+
   RUN_OP (connect, NULL, change_commit, VB_REPLY_VOID, (backend, flags, task));
 }
 
 static gboolean
-handle_change_rollback (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, guint flags,
-                        VbConnect *connect)
+handle_change_rollback (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbConnect *connect = VB_CONNECT (iface);
+
   RUN_OP (connect, NULL, change_rollback, VB_REPLY_VOID, (backend, flags, task));
 }
 
 void
-vb_interface_connect_init (VbConnect *connect)
+vb_interface_connect_iface_init (VbGenLibvirtConnectIface *iface)
 {
-  g_signal_connect (connect, "handle-list-interfaces", G_CALLBACK (handle_list_interfaces), connect);
-  g_signal_connect (connect, "handle-interface-lookup-by-name", G_CALLBACK (handle_lookup_by_name), connect);
-  g_signal_connect (connect, "handle-interface-lookup-by-mac", G_CALLBACK (handle_lookup_by_mac), connect);
-  g_signal_connect (connect, "handle-interface-define-xml", G_CALLBACK (handle_define_xml), connect);
-  g_signal_connect (connect, "handle-interface-change-begin", G_CALLBACK (handle_change_begin), connect);
-  g_signal_connect (connect, "handle-interface-change-commit", G_CALLBACK (handle_change_commit), connect);
-  g_signal_connect (connect, "handle-interface-change-rollback", G_CALLBACK (handle_change_rollback), connect);
+  iface->handle_list_interfaces = handle_list_interfaces;
+  iface->handle_interface_lookup_by_name = handle_lookup_by_name;
+  iface->handle_interface_lookup_by_mac = handle_lookup_by_mac;
+  iface->handle_interface_define_xml = handle_define_xml;
+  iface->handle_interface_change_begin = handle_change_begin;
+  iface->handle_interface_change_commit = handle_change_commit;
+  iface->handle_interface_change_rollback = handle_change_rollback;
 }

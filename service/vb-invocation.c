@@ -44,10 +44,8 @@ reply_object_list (VbConnect *connect, GDBusMethodInvocation *invocation, GPtrAr
   GVariantBuilder builder;
 
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("ao"));
-  for (guint i = 0; i < objs->len; i++) {
-    g_autofree char *path = vb_connect_path_for_obj (connect, g_ptr_array_index (objs, i));
-    g_variant_builder_add (&builder, "o", path);
-  }
+  for (guint i = 0; i < objs->len; i++)
+    g_variant_builder_add_value (&builder, vb_connect_path_value_for_obj (connect, g_ptr_array_index (objs, i)));
   g_dbus_method_invocation_return_value (invocation, g_variant_new ("(ao)", &builder));
 }
 

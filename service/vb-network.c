@@ -18,13 +18,17 @@ struct _VbNetwork {
   VbObj *obj;
 };
 
-G_DEFINE_FINAL_TYPE (VbNetwork, vb_network, VB_GEN_TYPE_LIBVIRT_NETWORK_SKELETON)
+static void vb_network_iface_init (VbGenLibvirtNetworkIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (VbNetwork, vb_network, VB_GEN_TYPE_LIBVIRT_NETWORK_SKELETON,
+                               G_IMPLEMENT_INTERFACE (VB_GEN_TYPE_LIBVIRT_NETWORK, vb_network_iface_init))
 
 static void
 vb_network_finalize (GObject *object)
 {
   VbNetwork *self = VB_NETWORK (object);
 
+  vb_skeleton_unfollow_obj (G_DBUS_INTERFACE_SKELETON (self), self->obj);
   g_clear_object (&self->obj);
   G_OBJECT_CLASS (vb_network_parent_class)->finalize (object);
 }
@@ -57,33 +61,43 @@ set_property (GDBusInterfaceSkeleton *skeleton, const char *property, GVariant *
 /* ---- org.libvirt.Network methods ---- */
 
 static gboolean
-handle_create (VbGenLibvirtNetwork *iface, GDBusMethodInvocation *invocation, VbNetwork *self)
+handle_create (VbGenLibvirtNetwork *iface, GDBusMethodInvocation *invocation)
 {
+  VbNetwork *self = VB_NETWORK (iface);
+
   NETWORK_OP (create, VB_REPLY_VOID, (backend, obj, task));
 }
 
 static gboolean
-handle_destroy (VbGenLibvirtNetwork *iface, GDBusMethodInvocation *invocation, VbNetwork *self)
+handle_destroy (VbGenLibvirtNetwork *iface, GDBusMethodInvocation *invocation)
 {
+  VbNetwork *self = VB_NETWORK (iface);
+
   NETWORK_OP (destroy, VB_REPLY_VOID, (backend, obj, task));
 }
 
 static gboolean
-handle_undefine (VbGenLibvirtNetwork *iface, GDBusMethodInvocation *invocation, VbNetwork *self)
+handle_undefine (VbGenLibvirtNetwork *iface, GDBusMethodInvocation *invocation)
 {
+  VbNetwork *self = VB_NETWORK (iface);
+
   NETWORK_OP (undefine, VB_REPLY_VOID, (backend, obj, task));
 }
 
 static gboolean
-handle_get_xml_desc (VbGenLibvirtNetwork *iface, GDBusMethodInvocation *invocation, guint flags, VbNetwork *self)
+handle_get_xml_desc (VbGenLibvirtNetwork *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbNetwork *self = VB_NETWORK (iface);
+
   NETWORK_OP (get_xml_desc, VB_REPLY_STRING, (backend, obj, flags, task));
 }
 
 static gboolean
 handle_get_dhcp_leases (VbGenLibvirtNetwork *iface, GDBusMethodInvocation *invocation, const char *mac,
-                        guint flags, VbNetwork *self)
+                        guint flags)
 {
+  VbNetwork *self = VB_NETWORK (iface);
+
   /* libvirt-dbus: an empty @mac means all leases. */
   const char *filter = mac[0] != '\0' ? mac : NULL;
 
@@ -92,9 +106,30 @@ handle_get_dhcp_leases (VbGenLibvirtNetwork *iface, GDBusMethodInvocation *invoc
 
 static gboolean
 handle_update (VbGenLibvirtNetwork *iface, GDBusMethodInvocation *invocation, guint command, guint section,
-               int parent_index, const char *xml, guint flags, VbNetwork *self)
+               int parent_index, const char *xml, guint flags)
 {
+  VbNetwork *self = VB_NETWORK (iface);
+
   NETWORK_OP (update, VB_REPLY_VOID, (backend, obj, command, section, parent_index, xml, flags, task));
+}
+
+static const VbSkeletonProperty network_properties[] = {
+  { "name", "name", NULL },
+  { "uuid", "uuid", NULL },
+  { "active", "active", NULL },
+  { "persistent", "persistent", NULL },
+  { "autostart", "autostart", NULL },
+};
+
+static void
+vb_network_iface_init (VbGenLibvirtNetworkIface *iface)
+{
+  iface->handle_create = handle_create;
+  iface->handle_destroy = handle_destroy;
+  iface->handle_undefine = handle_undefine;
+  iface->handle_get_xmldesc = handle_get_xml_desc;
+  iface->handle_get_dhcpleases = handle_get_dhcp_leases;
+  iface->handle_update = handle_update;
 }
 
 static void
@@ -102,6 +137,8 @@ vb_network_class_init (VbNetworkClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = vb_network_finalize;
   vb_skeleton_class_install (G_DBUS_INTERFACE_SKELETON_CLASS (klass), set_property);
+  vb_skeleton_class_follow_obj (G_DBUS_INTERFACE_SKELETON_CLASS (klass), network_properties,
+                                G_N_ELEMENTS (network_properties));
 }
 
 static void
@@ -117,18 +154,7 @@ vb_network_skeleton_new (VbConnect *connect, VbObj *obj)
   self->connect = connect;
   self->obj = g_object_ref (obj);
 
-  g_object_bind_property (obj, "name", self, "name", G_BINDING_SYNC_CREATE);
-  g_object_bind_property (obj, "uuid", self, "uuid", G_BINDING_SYNC_CREATE);
-  g_object_bind_property (obj, "active", self, "active", G_BINDING_SYNC_CREATE);
-  g_object_bind_property (obj, "persistent", self, "persistent", G_BINDING_SYNC_CREATE);
-  g_object_bind_property (obj, "autostart", self, "autostart", G_BINDING_SYNC_CREATE);
-
-  g_signal_connect (self, "handle-create", G_CALLBACK (handle_create), self);
-  g_signal_connect (self, "handle-destroy", G_CALLBACK (handle_destroy), self);
-  g_signal_connect (self, "handle-undefine", G_CALLBACK (handle_undefine), self);
-  g_signal_connect (self, "handle-get-xmldesc", G_CALLBACK (handle_get_xml_desc), self);
-  g_signal_connect (self, "handle-get-dhcpleases", G_CALLBACK (handle_get_dhcp_leases), self);
-  g_signal_connect (self, "handle-update", G_CALLBACK (handle_update), self);
+  vb_skeleton_follow_obj (G_DBUS_INTERFACE_SKELETON (self), obj);
   return G_DBUS_INTERFACE_SKELETON (self);
 }
 
@@ -152,47 +178,52 @@ network_matches (VbObj *net, guint flags)
 }
 
 static gboolean
-handle_list_networks (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, guint flags,
-                      VbConnect *connect)
+handle_list_networks (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbConnect *connect = VB_CONNECT (iface);
+
   return vb_connect_reply_list (connect, invocation, VB_OBJ_NETWORK, flags, VB_LIST_NETWORKS_ALL_FLAGS, network_matches);
 }
 
 
 static gboolean
-handle_lookup_by_name (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *name,
-                       VbConnect *connect)
+handle_lookup_by_name (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *name)
 {
+  VbConnect *connect = VB_CONNECT (iface);
+
   return vb_connect_lookup_by_name (connect, invocation, VB_OBJ_NETWORK, "network", name);
 }
 
 static gboolean
-handle_lookup_by_uuid (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *uuid,
-                       VbConnect *connect)
+handle_lookup_by_uuid (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *uuid)
 {
+  VbConnect *connect = VB_CONNECT (iface);
+
   return vb_connect_lookup_by_uuid (connect, invocation, VB_OBJ_NETWORK, "network", uuid);
 }
 
 static gboolean
-handle_define_xml (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *xml,
-                   VbConnect *connect)
+handle_define_xml (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *xml)
 {
+  VbConnect *connect = VB_CONNECT (iface);
+
   RUN_OP (connect, NULL, define_xml, VB_REPLY_OBJECT, (backend, xml, task));
 }
 
 static gboolean
-handle_create_xml (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *xml,
-                   VbConnect *connect)
+handle_create_xml (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *xml)
 {
+  VbConnect *connect = VB_CONNECT (iface);
+
   RUN_OP (connect, NULL, create_xml, VB_REPLY_OBJECT, (backend, xml, task));
 }
 
 void
-vb_network_connect_init (VbConnect *connect)
+vb_network_connect_iface_init (VbGenLibvirtConnectIface *iface)
 {
-  g_signal_connect (connect, "handle-list-networks", G_CALLBACK (handle_list_networks), connect);
-  g_signal_connect (connect, "handle-network-lookup-by-name", G_CALLBACK (handle_lookup_by_name), connect);
-  g_signal_connect (connect, "handle-network-lookup-by-uuid", G_CALLBACK (handle_lookup_by_uuid), connect);
-  g_signal_connect (connect, "handle-network-define-xml", G_CALLBACK (handle_define_xml), connect);
-  g_signal_connect (connect, "handle-network-create-xml", G_CALLBACK (handle_create_xml), connect);
+  iface->handle_list_networks = handle_list_networks;
+  iface->handle_network_lookup_by_name = handle_lookup_by_name;
+  iface->handle_network_lookup_by_uuid = handle_lookup_by_uuid;
+  iface->handle_network_define_xml = handle_define_xml;
+  iface->handle_network_create_xml = handle_create_xml;
 }

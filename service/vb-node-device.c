@@ -20,13 +20,17 @@ struct _VbNodeDevice {
   VbObj *obj;
 };
 
-G_DEFINE_FINAL_TYPE (VbNodeDevice, vb_node_device, VB_GEN_TYPE_LIBVIRT_NODE_DEVICE_SKELETON)
+static void vb_node_device_iface_init (VbGenLibvirtNodeDeviceIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (VbNodeDevice, vb_node_device, VB_GEN_TYPE_LIBVIRT_NODE_DEVICE_SKELETON,
+                               G_IMPLEMENT_INTERFACE (VB_GEN_TYPE_LIBVIRT_NODE_DEVICE, vb_node_device_iface_init))
 
 static void
 vb_node_device_finalize (GObject *object)
 {
   VbNodeDevice *self = VB_NODE_DEVICE (object);
 
+  vb_skeleton_unfollow_obj (G_DBUS_INTERFACE_SKELETON (self), self->obj);
   g_clear_object (&self->obj);
   G_OBJECT_CLASS (vb_node_device_parent_class)->finalize (object);
 }
@@ -40,27 +44,31 @@ vb_node_device_finalize (GObject *object)
 
 /* ---- properties ---- */
 
-static gboolean
-def_to_parent (GBinding *binding, const GValue *from, GValue *to, gpointer user_data)
+static void
+push_parent (GDBusInterfaceSkeleton *skeleton, VbObj *obj)
 {
-  const VbNodeDevDef *def = g_value_get_pointer (from);
+  const VbNodeDevDef *def = obj->def;
   /* The root device has no parent: libvirt-dbus then shows "". */
-  g_value_set_string (to, def && def->parent ? def->parent : "");
-  return TRUE;
+  vb_gen_libvirt_node_device_set_parent (VB_GEN_LIBVIRT_NODE_DEVICE (skeleton),
+                                         def && def->parent ? def->parent : "");
 }
 
 /* ---- org.libvirt.NodeDevice methods ---- */
 
 static gboolean
-handle_destroy (VbGenLibvirtNodeDevice *iface, GDBusMethodInvocation *invocation, VbNodeDevice *self)
+handle_destroy (VbGenLibvirtNodeDevice *iface, GDBusMethodInvocation *invocation)
 {
+  VbNodeDevice *self = VB_NODE_DEVICE (iface);
+
   NODE_DEVICE_OP (destroy, VB_REPLY_VOID, (backend, obj, task));
 }
 
 static gboolean
 handle_detach (VbGenLibvirtNodeDevice *iface, GDBusMethodInvocation *invocation, const char *driver_name,
-               guint flags, VbNodeDevice *self)
+               guint flags)
 {
+  VbNodeDevice *self = VB_NODE_DEVICE (iface);
+
   /* libvirt-dbus passes the string through; "" cannot name a driver, so it
    * means "the default one". */
   const char *driver = driver_name && *driver_name ? driver_name : NULL;
@@ -68,34 +76,59 @@ handle_detach (VbGenLibvirtNodeDevice *iface, GDBusMethodInvocation *invocation,
 }
 
 static gboolean
-handle_get_xml_desc (VbGenLibvirtNodeDevice *iface, GDBusMethodInvocation *invocation, guint flags,
-                     VbNodeDevice *self)
+handle_get_xml_desc (VbGenLibvirtNodeDevice *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbNodeDevice *self = VB_NODE_DEVICE (iface);
+
   NODE_DEVICE_OP (get_xml_desc, VB_REPLY_STRING, (backend, obj, flags, task));
 }
 
 static gboolean
-handle_list_caps (VbGenLibvirtNodeDevice *iface, GDBusMethodInvocation *invocation, VbNodeDevice *self)
+handle_list_caps (VbGenLibvirtNodeDevice *iface, GDBusMethodInvocation *invocation)
 {
+  VbNodeDevice *self = VB_NODE_DEVICE (iface);
+
   NODE_DEVICE_OP (list_caps, VB_REPLY_VALUE, (backend, obj, task));
 }
 
 static gboolean
-handle_reattach (VbGenLibvirtNodeDevice *iface, GDBusMethodInvocation *invocation, VbNodeDevice *self)
+handle_reattach (VbGenLibvirtNodeDevice *iface, GDBusMethodInvocation *invocation)
 {
+  VbNodeDevice *self = VB_NODE_DEVICE (iface);
+
   NODE_DEVICE_OP (reattach, VB_REPLY_VOID, (backend, obj, task));
 }
 
 static gboolean
-handle_reset (VbGenLibvirtNodeDevice *iface, GDBusMethodInvocation *invocation, VbNodeDevice *self)
+handle_reset (VbGenLibvirtNodeDevice *iface, GDBusMethodInvocation *invocation)
 {
+  VbNodeDevice *self = VB_NODE_DEVICE (iface);
+
   NODE_DEVICE_OP (reset, VB_REPLY_VOID, (backend, obj, task));
+}
+
+static const VbSkeletonProperty node_device_properties[] = {
+  { "name", "name", NULL },
+  { "def", NULL, push_parent },
+};
+
+static void
+vb_node_device_iface_init (VbGenLibvirtNodeDeviceIface *iface)
+{
+  iface->handle_destroy = handle_destroy;
+  iface->handle_detach = handle_detach;
+  iface->handle_get_xmldesc = handle_get_xml_desc;
+  iface->handle_list_caps = handle_list_caps;
+  iface->handle_re_attach = handle_reattach;
+  iface->handle_reset = handle_reset;
 }
 
 static void
 vb_node_device_class_init (VbNodeDeviceClass *klass)
 {
   vb_skeleton_class_install (G_DBUS_INTERFACE_SKELETON_CLASS (klass), NULL);
+  vb_skeleton_class_follow_obj (G_DBUS_INTERFACE_SKELETON_CLASS (klass), node_device_properties,
+                                G_N_ELEMENTS (node_device_properties));
   G_OBJECT_CLASS (klass)->finalize = vb_node_device_finalize;
 }
 
@@ -112,16 +145,7 @@ vb_node_device_skeleton_new (VbConnect *connect, VbObj *obj)
   self->connect = connect;
   self->obj = g_object_ref (obj);
 
-  g_object_bind_property (obj, "name", self, "name", G_BINDING_SYNC_CREATE);
-  g_object_bind_property_full (obj, "def", self, "parent", G_BINDING_SYNC_CREATE, def_to_parent, NULL, NULL,
-                               NULL);
-
-  g_signal_connect (self, "handle-destroy", G_CALLBACK (handle_destroy), self);
-  g_signal_connect (self, "handle-detach", G_CALLBACK (handle_detach), self);
-  g_signal_connect (self, "handle-get-xmldesc", G_CALLBACK (handle_get_xml_desc), self);
-  g_signal_connect (self, "handle-list-caps", G_CALLBACK (handle_list_caps), self);
-  g_signal_connect (self, "handle-re-attach", G_CALLBACK (handle_reattach), self);
-  g_signal_connect (self, "handle-reset", G_CALLBACK (handle_reset), self);
+  vb_skeleton_follow_obj (G_DBUS_INTERFACE_SKELETON (self), obj);
   return G_DBUS_INTERFACE_SKELETON (self);
 }
 
@@ -158,24 +182,27 @@ node_device_matches (VbObj *dev, guint flags)
 }
 
 static gboolean
-handle_list_node_devices (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, guint flags,
-                          VbConnect *connect)
+handle_list_node_devices (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbConnect *connect = VB_CONNECT (iface);
+
   return vb_connect_reply_list (connect, invocation, VB_OBJ_NODE_DEVICE, flags, VB_LIST_NODE_DEVICES_ALL_FLAGS, node_device_matches);
 }
 
 
 static gboolean
-handle_lookup_by_name (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *name,
-                       VbConnect *connect)
+handle_lookup_by_name (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *name)
 {
+  VbConnect *connect = VB_CONNECT (iface);
+
   return vb_connect_lookup_by_name (connect, invocation, VB_OBJ_NODE_DEVICE, "node device", name);
 }
 
 static gboolean
 handle_lookup_scsi_host_by_wwn (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *wwnn,
-                                const char *wwpn, guint flags, VbConnect *connect)
+                                const char *wwpn, guint flags)
 {
+  VbConnect *connect = VB_CONNECT (iface);
   GError *error = NULL;
   g_autofree char *what = g_strdup_printf ("no node device with matching wwnn '%s' and wwpn '%s'", wwnn, wwpn);
   g_autoptr(GPtrArray) all = NULL;
@@ -195,18 +222,18 @@ handle_lookup_scsi_host_by_wwn (VbGenLibvirtConnect *iface, GDBusMethodInvocatio
 }
 
 static gboolean
-handle_create_xml (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *xml, guint flags,
-                   VbConnect *connect)
+handle_create_xml (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *xml, guint flags)
 {
+  VbConnect *connect = VB_CONNECT (iface);
+
   RUN_OP (connect, NULL, create_xml, VB_REPLY_OBJECT, (backend, xml, flags, task));
 }
 
 void
-vb_node_device_connect_init (VbConnect *connect)
+vb_node_device_connect_iface_init (VbGenLibvirtConnectIface *iface)
 {
-  g_signal_connect (connect, "handle-list-node-devices", G_CALLBACK (handle_list_node_devices), connect);
-  g_signal_connect (connect, "handle-node-device-lookup-by-name", G_CALLBACK (handle_lookup_by_name), connect);
-  g_signal_connect (connect, "handle-node-device-lookup-scsihost-by-wwn",
-                    G_CALLBACK (handle_lookup_scsi_host_by_wwn), connect);
-  g_signal_connect (connect, "handle-node-device-create-xml", G_CALLBACK (handle_create_xml), connect);
+  iface->handle_list_node_devices = handle_list_node_devices;
+  iface->handle_node_device_lookup_by_name = handle_lookup_by_name;
+  iface->handle_node_device_lookup_scsihost_by_wwn = handle_lookup_scsi_host_by_wwn;
+  iface->handle_node_device_create_xml = handle_create_xml;
 }

@@ -19,13 +19,17 @@ struct _VbNWFilter {
   VbObj *obj;
 };
 
-G_DEFINE_FINAL_TYPE (VbNWFilter, vb_nwfilter, VB_GEN_TYPE_LIBVIRT_NWFILTER_SKELETON)
+static void vb_nwfilter_iface_init (VbGenLibvirtNWFilterIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (VbNWFilter, vb_nwfilter, VB_GEN_TYPE_LIBVIRT_NWFILTER_SKELETON,
+                               G_IMPLEMENT_INTERFACE (VB_GEN_TYPE_LIBVIRT_NWFILTER, vb_nwfilter_iface_init))
 
 static void
 vb_nwfilter_finalize (GObject *object)
 {
   VbNWFilter *self = VB_NWFILTER (object);
 
+  vb_skeleton_unfollow_obj (G_DBUS_INTERFACE_SKELETON (self), self->obj);
   g_clear_object (&self->obj);
   G_OBJECT_CLASS (vb_nwfilter_parent_class)->finalize (object);
 }
@@ -41,22 +45,39 @@ vb_nwfilter_finalize (GObject *object)
 /* ---- org.libvirt.NWFilter methods ---- */
 
 static gboolean
-handle_get_xml_desc (VbGenLibvirtNWFilter *iface, GDBusMethodInvocation *invocation, guint flags,
-                     VbNWFilter *self)
+handle_get_xml_desc (VbGenLibvirtNWFilter *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbNWFilter *self = VB_NWFILTER (iface);
+
   NWFILTER_OP (get_xml_desc, VB_REPLY_STRING, (backend, obj, flags, task));
 }
 
 static gboolean
-handle_undefine (VbGenLibvirtNWFilter *iface, GDBusMethodInvocation *invocation, VbNWFilter *self)
+handle_undefine (VbGenLibvirtNWFilter *iface, GDBusMethodInvocation *invocation)
 {
+  VbNWFilter *self = VB_NWFILTER (iface);
+
   NWFILTER_OP (undefine, VB_REPLY_VOID, (backend, obj, task));
+}
+
+static const VbSkeletonProperty nwfilter_properties[] = {
+  { "name", "name", NULL },
+  { "uuid", "uuid", NULL },
+};
+
+static void
+vb_nwfilter_iface_init (VbGenLibvirtNWFilterIface *iface)
+{
+  iface->handle_get_xmldesc = handle_get_xml_desc;
+  iface->handle_undefine = handle_undefine;
 }
 
 static void
 vb_nwfilter_class_init (VbNWFilterClass *klass)
 {
   vb_skeleton_class_install (G_DBUS_INTERFACE_SKELETON_CLASS (klass), NULL);
+  vb_skeleton_class_follow_obj (G_DBUS_INTERFACE_SKELETON_CLASS (klass), nwfilter_properties,
+                                G_N_ELEMENTS (nwfilter_properties));
   G_OBJECT_CLASS (klass)->finalize = vb_nwfilter_finalize;
 }
 
@@ -73,20 +94,16 @@ vb_nwfilter_skeleton_new (VbConnect *connect, VbObj *obj)
   self->connect = connect;
   self->obj = g_object_ref (obj);
 
-  g_object_bind_property (obj, "name", self, "name", G_BINDING_SYNC_CREATE);
-  g_object_bind_property (obj, "uuid", self, "uuid", G_BINDING_SYNC_CREATE);
-
-  g_signal_connect (self, "handle-get-xmldesc", G_CALLBACK (handle_get_xml_desc), self);
-  g_signal_connect (self, "handle-undefine", G_CALLBACK (handle_undefine), self);
+  vb_skeleton_follow_obj (G_DBUS_INTERFACE_SKELETON (self), obj);
   return G_DBUS_INTERFACE_SKELETON (self);
 }
 
 /* ---- org.libvirt.Connect: network filters ---- */
 
 static gboolean
-handle_list_nwfilters (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, guint flags,
-                       VbConnect *connect)
+handle_list_nwfilters (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbConnect *connect = VB_CONNECT (iface);
   GError *error = NULL;
   g_autoptr(GPtrArray) all = NULL;
 
@@ -102,31 +119,34 @@ handle_list_nwfilters (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invoca
 
 
 static gboolean
-handle_lookup_by_name (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *name,
-                       VbConnect *connect)
+handle_lookup_by_name (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *name)
 {
+  VbConnect *connect = VB_CONNECT (iface);
+
   return vb_connect_lookup_by_name (connect, invocation, VB_OBJ_NWFILTER, "nwfilter", name);
 }
 
 static gboolean
-handle_lookup_by_uuid (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *uuid,
-                       VbConnect *connect)
+handle_lookup_by_uuid (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *uuid)
 {
+  VbConnect *connect = VB_CONNECT (iface);
+
   return vb_connect_lookup_by_uuid (connect, invocation, VB_OBJ_NWFILTER, "nwfilter", uuid);
 }
 
 static gboolean
-handle_define_xml (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *xml,
-                   VbConnect *connect)
+handle_define_xml (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *xml)
 {
+  VbConnect *connect = VB_CONNECT (iface);
+
   RUN_OP (connect, NULL, define_xml, VB_REPLY_OBJECT, (backend, xml, task));
 }
 
 void
-vb_nwfilter_connect_init (VbConnect *connect)
+vb_nwfilter_connect_iface_init (VbGenLibvirtConnectIface *iface)
 {
-  g_signal_connect (connect, "handle-list-nwfilters", G_CALLBACK (handle_list_nwfilters), connect);
-  g_signal_connect (connect, "handle-nwfilter-lookup-by-name", G_CALLBACK (handle_lookup_by_name), connect);
-  g_signal_connect (connect, "handle-nwfilter-lookup-by-uuid", G_CALLBACK (handle_lookup_by_uuid), connect);
-  g_signal_connect (connect, "handle-nwfilter-define-xml", G_CALLBACK (handle_define_xml), connect);
+  iface->handle_list_nwfilters = handle_list_nwfilters;
+  iface->handle_nwfilter_lookup_by_name = handle_lookup_by_name;
+  iface->handle_nwfilter_lookup_by_uuid = handle_lookup_by_uuid;
+  iface->handle_nwfilter_define_xml = handle_define_xml;
 }

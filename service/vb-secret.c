@@ -19,13 +19,17 @@ struct _VbSecret {
   VbObj *obj;
 };
 
-G_DEFINE_FINAL_TYPE (VbSecret, vb_secret, VB_GEN_TYPE_LIBVIRT_SECRET_SKELETON)
+static void vb_secret_iface_init (VbGenLibvirtSecretIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (VbSecret, vb_secret, VB_GEN_TYPE_LIBVIRT_SECRET_SKELETON,
+                               G_IMPLEMENT_INTERFACE (VB_GEN_TYPE_LIBVIRT_SECRET, vb_secret_iface_init))
 
 static void
 vb_secret_finalize (GObject *object)
 {
   VbSecret *self = VB_SECRET (object);
 
+  vb_skeleton_unfollow_obj (G_DBUS_INTERFACE_SKELETON (self), self->obj);
   g_clear_object (&self->obj);
   G_OBJECT_CLASS (vb_secret_parent_class)->finalize (object);
 }
@@ -41,15 +45,19 @@ vb_secret_finalize (GObject *object)
 /* ---- org.libvirt.Secret methods ---- */
 
 static gboolean
-handle_get_value (VbGenLibvirtSecret *iface, GDBusMethodInvocation *invocation, guint flags, VbSecret *self)
+handle_get_value (VbGenLibvirtSecret *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbSecret *self = VB_SECRET (iface);
+
   SECRET_OP (get_value, VB_REPLY_VALUE, (backend, obj, flags, task));
 }
 
 static gboolean
 handle_set_value (VbGenLibvirtSecret *iface, GDBusMethodInvocation *invocation, const char *value_as_string,
-                  guint flags, VbSecret *self)
+                  guint flags)
 {
+  VbSecret *self = VB_SECRET (iface);
+
   /* gdbus-codegen hands "ay" over as a NUL-terminated string, which would
    * cut a binary value at its first zero byte: take the bytes from the
    * message itself. */
@@ -61,21 +69,40 @@ handle_set_value (VbGenLibvirtSecret *iface, GDBusMethodInvocation *invocation, 
 }
 
 static gboolean
-handle_get_xml_desc (VbGenLibvirtSecret *iface, GDBusMethodInvocation *invocation, guint flags, VbSecret *self)
+handle_get_xml_desc (VbGenLibvirtSecret *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbSecret *self = VB_SECRET (iface);
+
   SECRET_OP (get_xml_desc, VB_REPLY_STRING, (backend, obj, flags, task));
 }
 
 static gboolean
-handle_undefine (VbGenLibvirtSecret *iface, GDBusMethodInvocation *invocation, VbSecret *self)
+handle_undefine (VbGenLibvirtSecret *iface, GDBusMethodInvocation *invocation)
 {
+  VbSecret *self = VB_SECRET (iface);
+
   SECRET_OP (undefine, VB_REPLY_VOID, (backend, obj, task));
+}
+
+static const VbSkeletonProperty secret_properties[] = {
+  { "uuid", "uuid", NULL },
+};
+
+static void
+vb_secret_iface_init (VbGenLibvirtSecretIface *iface)
+{
+  iface->handle_get_value = handle_get_value;
+  iface->handle_set_value = handle_set_value;
+  iface->handle_get_xmldesc = handle_get_xml_desc;
+  iface->handle_undefine = handle_undefine;
 }
 
 static void
 vb_secret_class_init (VbSecretClass *klass)
 {
   vb_skeleton_class_install (G_DBUS_INTERFACE_SKELETON_CLASS (klass), NULL);
+  vb_skeleton_class_follow_obj (G_DBUS_INTERFACE_SKELETON_CLASS (klass), secret_properties,
+                                G_N_ELEMENTS (secret_properties));
   G_OBJECT_CLASS (klass)->finalize = vb_secret_finalize;
 }
 
@@ -93,18 +120,13 @@ vb_secret_skeleton_new (VbConnect *connect, VbObj *obj)
   self->connect = connect;
   self->obj = g_object_ref (obj);
 
-  g_object_bind_property (obj, "uuid", self, "uuid", G_BINDING_SYNC_CREATE);
+  vb_skeleton_follow_obj (G_DBUS_INTERFACE_SKELETON (self), obj);
   /* A secret's usage can never change (redefinition refuses it), so these
    * are constant, as the interface declares. libvirt has no usage id for
    * usage type none; the property reads "" then. */
   vb_gen_libvirt_secret_set_usage_type (VB_GEN_LIBVIRT_SECRET (self), def != NULL ? (int) def->usage_type : 0);
   vb_gen_libvirt_secret_set_usage_id (VB_GEN_LIBVIRT_SECRET (self),
                                       def != NULL && def->usage_id != NULL ? def->usage_id : "");
-
-  g_signal_connect (self, "handle-get-value", G_CALLBACK (handle_get_value), self);
-  g_signal_connect (self, "handle-set-value", G_CALLBACK (handle_set_value), self);
-  g_signal_connect (self, "handle-get-xmldesc", G_CALLBACK (handle_get_xml_desc), self);
-  g_signal_connect (self, "handle-undefine", G_CALLBACK (handle_undefine), self);
   return G_DBUS_INTERFACE_SKELETON (self);
 }
 
@@ -126,24 +148,27 @@ secret_matches (VbObj *secret, guint flags)
 }
 
 static gboolean
-handle_list_secrets (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, guint flags,
-                     VbConnect *connect)
+handle_list_secrets (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbConnect *connect = VB_CONNECT (iface);
+
   return vb_connect_reply_list (connect, invocation, VB_OBJ_SECRET, flags, VB_LIST_SECRETS_ALL_FLAGS, secret_matches);
 }
 
 
 static gboolean
-handle_lookup_by_uuid (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *uuid,
-                       VbConnect *connect)
+handle_lookup_by_uuid (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *uuid)
 {
+  VbConnect *connect = VB_CONNECT (iface);
+
   return vb_connect_lookup_by_uuid (connect, invocation, VB_OBJ_SECRET, "secret", uuid);
 }
 
 static gboolean
 handle_lookup_by_usage (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, int usage_type,
-                        const char *usage_id, VbConnect *connect)
+                        const char *usage_id)
 {
+  VbConnect *connect = VB_CONNECT (iface);
   g_autoptr(GPtrArray) all = vb_backend_list (vb_connect_get_backend (connect), VB_OBJ_SECRET);
   g_autofree char *what = g_strdup_printf ("no secret with matching usage '%s'", usage_id);
   VbObj *found = NULL;
@@ -164,17 +189,18 @@ handle_lookup_by_usage (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invoc
 }
 
 static gboolean
-handle_define_xml (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *xml, guint flags,
-                   VbConnect *connect)
+handle_define_xml (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *xml, guint flags)
 {
+  VbConnect *connect = VB_CONNECT (iface);
+
   RUN_OP (connect, NULL, define_xml, VB_REPLY_OBJECT, (backend, xml, flags, task));
 }
 
 void
-vb_secret_connect_init (VbConnect *connect)
+vb_secret_connect_iface_init (VbGenLibvirtConnectIface *iface)
 {
-  g_signal_connect (connect, "handle-list-secrets", G_CALLBACK (handle_list_secrets), connect);
-  g_signal_connect (connect, "handle-secret-lookup-by-uuid", G_CALLBACK (handle_lookup_by_uuid), connect);
-  g_signal_connect (connect, "handle-secret-lookup-by-usage", G_CALLBACK (handle_lookup_by_usage), connect);
-  g_signal_connect (connect, "handle-secret-define-xml", G_CALLBACK (handle_define_xml), connect);
+  iface->handle_list_secrets = handle_list_secrets;
+  iface->handle_secret_lookup_by_uuid = handle_lookup_by_uuid;
+  iface->handle_secret_lookup_by_usage = handle_lookup_by_usage;
+  iface->handle_secret_define_xml = handle_define_xml;
 }

@@ -65,6 +65,19 @@ vb_service_new (GDBusConnection *connection)
   return self;
 }
 
+void
+vb_service_defer_publication (VbService *self)
+{
+  g_dbus_object_manager_server_set_connection (self->manager, NULL);
+}
+
+void
+vb_service_publish (VbService *self)
+{
+  if (g_dbus_object_manager_server_get_connection (self->manager) == NULL)
+    g_dbus_object_manager_server_set_connection (self->manager, self->connection);
+}
+
 static gboolean
 export_backend (VbService *self, VbBackend *backend, GError **error)
 {

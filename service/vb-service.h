@@ -20,4 +20,11 @@ gboolean vb_service_add_backend_finish (VbService *self, GAsyncResult *result, G
 /* Unexports everything and closes the backends (guests keep running). */
 void vb_service_shutdown (VbService *self);
 
+/* perf: objects exported while publication is deferred reach the bus only
+ * at vb_service_publish, all at once and without one InterfacesAdded
+ * signal each: for the start-up export, before the bus name is owned, when
+ * no client can see them anyway. */
+void vb_service_defer_publication (VbService *self);
+void vb_service_publish (VbService *self);
+
 G_END_DECLS

@@ -12,6 +12,8 @@ typedef struct {
   GDBusInterfaceVTable parent;
   GDBusInterfaceVTable vtable;
   gsize initialized;
+  const VbSkeletonProperty *props; /* vb_skeleton_class_follow_obj */
+  guint n_props;
 } Hooks;
 
 static GQuark
@@ -38,9 +40,10 @@ dispatch_properties (GDBusInterfaceSkeleton *skeleton, Hooks *hooks, GDBusMethod
 
   g_variant_get_child (params, 0, "&s", &iface);
   if (g_strcmp0 (member, "GetAll") == 0) {
-    g_dbus_method_invocation_return_value (invocation,
-                                           g_variant_new ("(@a{sv})",
-                                                          g_dbus_interface_skeleton_get_properties (skeleton)));
+    /* get_properties returns a full (non-floating) reference. */
+    g_autoptr(GVariant) all = g_dbus_interface_skeleton_get_properties (skeleton);
+
+    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(@a{sv})", all));
     return;
   }
   g_variant_get_child (params, 1, "&s", &property);
@@ -171,4 +174,60 @@ gboolean
 vb_skeleton_is_gated (GDBusInterfaceSkeleton *skeleton)
 {
   return G_DBUS_INTERFACE_SKELETON_GET_CLASS (skeleton)->get_vtable == hooked_get_vtable;
+}
+
+/* ---- properties that follow the VbObj ---- */
+
+void
+vb_skeleton_class_follow_obj (GDBusInterfaceSkeletonClass *klass, const VbSkeletonProperty *props, guint n_props)
+{
+  Hooks *hooks = g_type_get_qdata (G_TYPE_FROM_CLASS (klass), hooks_quark ());
+
+  g_return_if_fail (hooks != NULL);
+  hooks->props = props;
+  hooks->n_props = n_props;
+}
+
+static void
+push_property (GDBusInterfaceSkeleton *skeleton, VbObj *obj, const VbSkeletonProperty *prop, GParamSpec *pspec)
+{
+  g_auto(GValue) value = G_VALUE_INIT;
+
+  if (prop->push != NULL) {
+    prop->push (skeleton, obj);
+    return;
+  }
+  if (pspec == NULL)
+    pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (obj), prop->obj_property);
+  g_value_init (&value, G_PARAM_SPEC_VALUE_TYPE (pspec));
+  g_object_get_property (G_OBJECT (obj), prop->obj_property, &value);
+  g_object_set_property (G_OBJECT (skeleton), prop->property, &value);
+}
+
+static void
+on_obj_notify (VbObj *obj, GParamSpec *pspec, GDBusInterfaceSkeleton *skeleton)
+{
+  Hooks *hooks = get_hooks (skeleton);
+
+  for (guint i = 0; i < hooks->n_props; i++)
+    if (g_str_equal (hooks->props[i].obj_property, pspec->name))
+      push_property (skeleton, obj, &hooks->props[i], pspec);
+}
+
+void
+vb_skeleton_follow_obj (GDBusInterfaceSkeleton *skeleton, VbObj *obj)
+{
+  Hooks *hooks = get_hooks (skeleton);
+
+  g_return_if_fail (hooks != NULL);
+  for (guint i = 0; i < hooks->n_props; i++)
+    push_property (skeleton, obj, &hooks->props[i], NULL);
+  g_signal_connect (obj, "notify", G_CALLBACK (on_obj_notify), skeleton);
+}
+
+void
+vb_skeleton_unfollow_obj (GDBusInterfaceSkeleton *skeleton, VbObj *obj)
+{
+  if (obj != NULL)
+    g_signal_handlers_disconnect_by_func (obj, on_obj_notify, skeleton);
 }

@@ -3,6 +3,8 @@
 
 #include <gio/gio.h>
 
+#include "vb-obj.h"
+
 G_BEGIN_DECLS
 
 /* Applies a D-Bus Properties.Set of @property to @skeleton's object, or
@@ -24,5 +26,28 @@ void vb_skeleton_class_route_set_property (GDBusInterfaceSkeletonClass *klass, V
 /* Whether @skeleton's class went through vb_skeleton_class_install: the
  * daemon exports no skeleton that bypasses the gatekeeper. */
 gboolean vb_skeleton_is_gated (GDBusInterfaceSkeleton *skeleton);
+
+/* A D-Bus property of a skeleton that mirrors a property of its VbObj. When
+ * @obj_property changes, @push (when set) updates the skeleton from the
+ * object; otherwise the value is copied as is to the skeleton's GObject
+ * property @property. */
+typedef void (*VbSkeletonPushFunc) (GDBusInterfaceSkeleton *skeleton, VbObj *obj);
+typedef struct {
+  const char *obj_property;
+  const char *property;
+  VbSkeletonPushFunc push;
+} VbSkeletonProperty;
+
+/* From class_init, after vb_skeleton_class_install: the properties of the
+ * class that follow the object (@props is kept, so static). */
+void vb_skeleton_class_follow_obj (GDBusInterfaceSkeletonClass *klass, const VbSkeletonProperty *props,
+                                   guint n_props);
+
+/* Sets every property of the class' table from @obj now and whenever @obj
+ * notifies a change, until vb_skeleton_unfollow_obj (from finalize, while
+ * the skeleton still holds @obj). One signal handler per skeleton rather
+ * than a GBinding per property: start-up cost and memory per object. */
+void vb_skeleton_follow_obj (GDBusInterfaceSkeleton *skeleton, VbObj *obj);
+void vb_skeleton_unfollow_obj (GDBusInterfaceSkeleton *skeleton, VbObj *obj);
 
 G_END_DECLS

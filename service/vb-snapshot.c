@@ -19,7 +19,10 @@ struct _VbSnapshot {
   VbObj *obj;
 };
 
-G_DEFINE_FINAL_TYPE (VbSnapshot, vb_snapshot, VB_GEN_TYPE_LIBVIRT_DOMAIN_SNAPSHOT_SKELETON)
+static void vb_snapshot_iface_init (VbGenLibvirtDomainSnapshotIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (VbSnapshot, vb_snapshot, VB_GEN_TYPE_LIBVIRT_DOMAIN_SNAPSHOT_SKELETON,
+                               G_IMPLEMENT_INTERFACE (VB_GEN_TYPE_LIBVIRT_DOMAIN_SNAPSHOT, vb_snapshot_iface_init))
 
 static void
 vb_snapshot_finalize (GObject *object)
@@ -54,45 +57,62 @@ vb_snapshot_finalize (GObject *object)
   } G_STMT_END
 
 static gboolean
-handle_delete (VbGenLibvirtDomainSnapshot *iface, GDBusMethodInvocation *invocation, guint flags,
-               VbSnapshot *self)
+handle_delete (VbGenLibvirtDomainSnapshot *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbSnapshot *self = VB_SNAPSHOT (iface);
+
   SNAPSHOT_OP (snapshot_delete, VB_REPLY_VOID);
 }
 
 static gboolean
-handle_get_parent (VbGenLibvirtDomainSnapshot *iface, GDBusMethodInvocation *invocation, guint flags,
-                   VbSnapshot *self)
+handle_get_parent (VbGenLibvirtDomainSnapshot *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbSnapshot *self = VB_SNAPSHOT (iface);
+
   SNAPSHOT_OP (snapshot_get_parent, VB_REPLY_OBJECT);
 }
 
 static gboolean
-handle_get_xml_desc (VbGenLibvirtDomainSnapshot *iface, GDBusMethodInvocation *invocation, guint flags,
-                     VbSnapshot *self)
+handle_get_xml_desc (VbGenLibvirtDomainSnapshot *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbSnapshot *self = VB_SNAPSHOT (iface);
+
   SNAPSHOT_OP (snapshot_get_xml_desc, VB_REPLY_STRING);
 }
 
 static gboolean
-handle_is_current (VbGenLibvirtDomainSnapshot *iface, GDBusMethodInvocation *invocation, guint flags,
-                   VbSnapshot *self)
+handle_is_current (VbGenLibvirtDomainSnapshot *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbSnapshot *self = VB_SNAPSHOT (iface);
+
   SNAPSHOT_OP (snapshot_is_current, VB_REPLY_VALUE);
 }
 
 static gboolean
-handle_list_children (VbGenLibvirtDomainSnapshot *iface, GDBusMethodInvocation *invocation, guint flags,
-                      VbSnapshot *self)
+handle_list_children (VbGenLibvirtDomainSnapshot *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbSnapshot *self = VB_SNAPSHOT (iface);
+
   SNAPSHOT_OP (snapshot_list_children, VB_REPLY_OBJECT_LIST);
 }
 
 static gboolean
-handle_revert (VbGenLibvirtDomainSnapshot *iface, GDBusMethodInvocation *invocation, guint flags,
-               VbSnapshot *self)
+handle_revert (VbGenLibvirtDomainSnapshot *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbSnapshot *self = VB_SNAPSHOT (iface);
+
   SNAPSHOT_OP (snapshot_revert, VB_REPLY_VOID);
+}
+
+static void
+vb_snapshot_iface_init (VbGenLibvirtDomainSnapshotIface *iface)
+{
+  iface->handle_delete = handle_delete;
+  iface->handle_get_parent = handle_get_parent;
+  iface->handle_get_xmldesc = handle_get_xml_desc;
+  iface->handle_is_current = handle_is_current;
+  iface->handle_list_children = handle_list_children;
+  iface->handle_revert = handle_revert;
 }
 
 static void
@@ -116,12 +136,5 @@ vb_snapshot_skeleton_new (VbConnect *connect, VbObj *obj)
   self = g_object_new (VB_TYPE_SNAPSHOT, NULL);
   self->connect = connect;
   self->obj = g_object_ref (obj);
-
-  g_signal_connect (self, "handle-delete", G_CALLBACK (handle_delete), self);
-  g_signal_connect (self, "handle-get-parent", G_CALLBACK (handle_get_parent), self);
-  g_signal_connect (self, "handle-get-xmldesc", G_CALLBACK (handle_get_xml_desc), self);
-  g_signal_connect (self, "handle-is-current", G_CALLBACK (handle_is_current), self);
-  g_signal_connect (self, "handle-list-children", G_CALLBACK (handle_list_children), self);
-  g_signal_connect (self, "handle-revert", G_CALLBACK (handle_revert), self);
   return G_DBUS_INTERFACE_SKELETON (self);
 }

@@ -22,7 +22,10 @@ struct _VbStoragePool {
   VbObj *obj;
 };
 
-G_DEFINE_FINAL_TYPE (VbStoragePool, vb_storage_pool, VB_GEN_TYPE_LIBVIRT_STORAGE_POOL_SKELETON)
+static void vb_storage_pool_iface_init (VbGenLibvirtStoragePoolIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (VbStoragePool, vb_storage_pool, VB_GEN_TYPE_LIBVIRT_STORAGE_POOL_SKELETON,
+                               G_IMPLEMENT_INTERFACE (VB_GEN_TYPE_LIBVIRT_STORAGE_POOL, vb_storage_pool_iface_init))
 
 #define VB_TYPE_STORAGE_VOL (vb_storage_vol_get_type ())
 G_DECLARE_FINAL_TYPE (VbStorageVol, vb_storage_vol, VB, STORAGE_VOL, VbGenLibvirtStorageVolSkeleton)
@@ -34,7 +37,10 @@ struct _VbStorageVol {
   VbObj *obj;
 };
 
-G_DEFINE_FINAL_TYPE (VbStorageVol, vb_storage_vol, VB_GEN_TYPE_LIBVIRT_STORAGE_VOL_SKELETON)
+static void vb_storage_vol_iface_init (VbGenLibvirtStorageVolIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (VbStorageVol, vb_storage_vol, VB_GEN_TYPE_LIBVIRT_STORAGE_VOL_SKELETON,
+                               G_IMPLEMENT_INTERFACE (VB_GEN_TYPE_LIBVIRT_STORAGE_VOL, vb_storage_vol_iface_init))
 
 /* Runs backend operation @op with the argument list @args (which may use
  * `backend`, `obj` and `task`) and replies as @kind. */
@@ -52,6 +58,7 @@ vb_storage_pool_finalize (GObject *object)
 {
   VbStoragePool *self = VB_STORAGE_POOL (object);
 
+  vb_skeleton_unfollow_obj (G_DBUS_INTERFACE_SKELETON (self), self->obj);
   g_clear_object (&self->obj);
   G_OBJECT_CLASS (vb_storage_pool_parent_class)->finalize (object);
 }
@@ -72,70 +79,84 @@ pool_set_property (GDBusInterfaceSkeleton *skeleton, const char *property, GVari
 }
 
 static gboolean
-handle_pool_build (VbGenLibvirtStoragePool *iface, GDBusMethodInvocation *invocation, guint flags,
-                   VbStoragePool *self)
+handle_pool_build (VbGenLibvirtStoragePool *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbStoragePool *self = VB_STORAGE_POOL (iface);
+
   POOL_OP (build, VB_REPLY_VOID, (backend, obj, flags, task));
 }
 
 static gboolean
-handle_pool_create (VbGenLibvirtStoragePool *iface, GDBusMethodInvocation *invocation, guint flags,
-                    VbStoragePool *self)
+handle_pool_create (VbGenLibvirtStoragePool *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbStoragePool *self = VB_STORAGE_POOL (iface);
+
   POOL_OP (create, VB_REPLY_VOID, (backend, obj, flags, task));
 }
 
 static gboolean
-handle_pool_delete (VbGenLibvirtStoragePool *iface, GDBusMethodInvocation *invocation, guint flags,
-                    VbStoragePool *self)
+handle_pool_delete (VbGenLibvirtStoragePool *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbStoragePool *self = VB_STORAGE_POOL (iface);
+
   POOL_OP (delete, VB_REPLY_VOID, (backend, obj, flags, task));
 }
 
 static gboolean
-handle_pool_destroy (VbGenLibvirtStoragePool *iface, GDBusMethodInvocation *invocation, VbStoragePool *self)
+handle_pool_destroy (VbGenLibvirtStoragePool *iface, GDBusMethodInvocation *invocation)
 {
+  VbStoragePool *self = VB_STORAGE_POOL (iface);
+
   POOL_OP (destroy, VB_REPLY_VOID, (backend, obj, task));
 }
 
 static gboolean
-handle_pool_get_info (VbGenLibvirtStoragePool *iface, GDBusMethodInvocation *invocation, VbStoragePool *self)
+handle_pool_get_info (VbGenLibvirtStoragePool *iface, GDBusMethodInvocation *invocation)
 {
+  VbStoragePool *self = VB_STORAGE_POOL (iface);
+
   POOL_OP (get_info, VB_REPLY_VALUE, (backend, obj, task));
 }
 
 static gboolean
-handle_pool_get_xml_desc (VbGenLibvirtStoragePool *iface, GDBusMethodInvocation *invocation, guint flags,
-                          VbStoragePool *self)
+handle_pool_get_xml_desc (VbGenLibvirtStoragePool *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbStoragePool *self = VB_STORAGE_POOL (iface);
+
   POOL_OP (get_xml_desc, VB_REPLY_STRING, (backend, obj, flags, task));
 }
 
 static gboolean
-handle_pool_list_volumes (VbGenLibvirtStoragePool *iface, GDBusMethodInvocation *invocation, guint flags,
-                          VbStoragePool *self)
+handle_pool_list_volumes (VbGenLibvirtStoragePool *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbStoragePool *self = VB_STORAGE_POOL (iface);
+
   POOL_OP (list_volumes, VB_REPLY_OBJECT_LIST, (backend, obj, flags, task));
 }
 
 static gboolean
-handle_pool_refresh (VbGenLibvirtStoragePool *iface, GDBusMethodInvocation *invocation, guint flags,
-                     VbStoragePool *self)
+handle_pool_refresh (VbGenLibvirtStoragePool *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbStoragePool *self = VB_STORAGE_POOL (iface);
+
   POOL_OP (refresh, VB_REPLY_VOID, (backend, obj, flags, task));
 }
 
 static gboolean
 handle_pool_vol_create_xml (VbGenLibvirtStoragePool *iface, GDBusMethodInvocation *invocation, const char *xml,
-                            guint flags, VbStoragePool *self)
+                            guint flags)
 {
+  VbStoragePool *self = VB_STORAGE_POOL (iface);
+
   POOL_OP (vol_create_xml, VB_REPLY_OBJECT, (backend, obj, xml, flags, task));
 }
 
 static gboolean
 handle_pool_vol_create_xml_from (VbGenLibvirtStoragePool *iface, GDBusMethodInvocation *invocation,
-                                 const char *xml, const char *key, guint flags, VbStoragePool *self)
+                                 const char *xml, const char *key, guint flags)
 {
+  VbStoragePool *self = VB_STORAGE_POOL (iface);
+
   /* libvirt-dbus resolves the source with virStorageVolLookupByKey. */
   VbObj *source = vb_backend_lookup (vb_connect_get_backend (self->connect), VB_OBJ_STORAGE_VOL, key);
 
@@ -148,15 +169,44 @@ handle_pool_vol_create_xml_from (VbGenLibvirtStoragePool *iface, GDBusMethodInvo
 
 static gboolean
 handle_pool_vol_lookup_by_name (VbGenLibvirtStoragePool *iface, GDBusMethodInvocation *invocation,
-                                const char *name, VbStoragePool *self)
+                                const char *name)
 {
+  VbStoragePool *self = VB_STORAGE_POOL (iface);
+
   POOL_OP (vol_lookup_by_name, VB_REPLY_OBJECT, (backend, obj, name, task));
 }
 
 static gboolean
-handle_pool_undefine (VbGenLibvirtStoragePool *iface, GDBusMethodInvocation *invocation, VbStoragePool *self)
+handle_pool_undefine (VbGenLibvirtStoragePool *iface, GDBusMethodInvocation *invocation)
 {
+  VbStoragePool *self = VB_STORAGE_POOL (iface);
+
   POOL_OP (undefine, VB_REPLY_VOID, (backend, obj, task));
+}
+
+static const VbSkeletonProperty storage_pool_properties[] = {
+  { "name", "name", NULL },
+  { "uuid", "uuid", NULL },
+  { "active", "active", NULL },
+  { "persistent", "persistent", NULL },
+  { "autostart", "autostart", NULL },
+};
+
+static void
+vb_storage_pool_iface_init (VbGenLibvirtStoragePoolIface *iface)
+{
+  iface->handle_build = handle_pool_build;
+  iface->handle_create = handle_pool_create;
+  iface->handle_delete = handle_pool_delete;
+  iface->handle_destroy = handle_pool_destroy;
+  iface->handle_get_info = handle_pool_get_info;
+  iface->handle_get_xmldesc = handle_pool_get_xml_desc;
+  iface->handle_list_storage_volumes = handle_pool_list_volumes;
+  iface->handle_refresh = handle_pool_refresh;
+  iface->handle_storage_vol_create_xml = handle_pool_vol_create_xml;
+  iface->handle_storage_vol_create_xmlfrom = handle_pool_vol_create_xml_from;
+  iface->handle_storage_vol_lookup_by_name = handle_pool_vol_lookup_by_name;
+  iface->handle_undefine = handle_pool_undefine;
 }
 
 static void
@@ -164,6 +214,8 @@ vb_storage_pool_class_init (VbStoragePoolClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = vb_storage_pool_finalize;
   vb_skeleton_class_install (G_DBUS_INTERFACE_SKELETON_CLASS (klass), pool_set_property);
+  vb_skeleton_class_follow_obj (G_DBUS_INTERFACE_SKELETON_CLASS (klass), storage_pool_properties,
+                                G_N_ELEMENTS (storage_pool_properties));
 }
 
 static void
@@ -179,24 +231,7 @@ vb_storage_pool_skeleton_new (VbConnect *connect, VbObj *obj)
   self->connect = connect;
   self->obj = g_object_ref (obj);
 
-  g_object_bind_property (obj, "name", self, "name", G_BINDING_SYNC_CREATE);
-  g_object_bind_property (obj, "uuid", self, "uuid", G_BINDING_SYNC_CREATE);
-  g_object_bind_property (obj, "active", self, "active", G_BINDING_SYNC_CREATE);
-  g_object_bind_property (obj, "persistent", self, "persistent", G_BINDING_SYNC_CREATE);
-  g_object_bind_property (obj, "autostart", self, "autostart", G_BINDING_SYNC_CREATE);
-
-  g_signal_connect (self, "handle-build", G_CALLBACK (handle_pool_build), self);
-  g_signal_connect (self, "handle-create", G_CALLBACK (handle_pool_create), self);
-  g_signal_connect (self, "handle-delete", G_CALLBACK (handle_pool_delete), self);
-  g_signal_connect (self, "handle-destroy", G_CALLBACK (handle_pool_destroy), self);
-  g_signal_connect (self, "handle-get-info", G_CALLBACK (handle_pool_get_info), self);
-  g_signal_connect (self, "handle-get-xmldesc", G_CALLBACK (handle_pool_get_xml_desc), self);
-  g_signal_connect (self, "handle-list-storage-volumes", G_CALLBACK (handle_pool_list_volumes), self);
-  g_signal_connect (self, "handle-refresh", G_CALLBACK (handle_pool_refresh), self);
-  g_signal_connect (self, "handle-storage-vol-create-xml", G_CALLBACK (handle_pool_vol_create_xml), self);
-  g_signal_connect (self, "handle-storage-vol-create-xmlfrom", G_CALLBACK (handle_pool_vol_create_xml_from), self);
-  g_signal_connect (self, "handle-storage-vol-lookup-by-name", G_CALLBACK (handle_pool_vol_lookup_by_name), self);
-  g_signal_connect (self, "handle-undefine", G_CALLBACK (handle_pool_undefine), self);
+  vb_skeleton_follow_obj (G_DBUS_INTERFACE_SKELETON (self), obj);
   return G_DBUS_INTERFACE_SKELETON (self);
 }
 
@@ -207,43 +242,66 @@ vb_storage_vol_finalize (GObject *object)
 {
   VbStorageVol *self = VB_STORAGE_VOL (object);
 
+  vb_skeleton_unfollow_obj (G_DBUS_INTERFACE_SKELETON (self), self->obj);
   g_clear_object (&self->obj);
   G_OBJECT_CLASS (vb_storage_vol_parent_class)->finalize (object);
 }
 
 static gboolean
-handle_vol_delete (VbGenLibvirtStorageVol *iface, GDBusMethodInvocation *invocation, guint flags,
-                   VbStorageVol *self)
+handle_vol_delete (VbGenLibvirtStorageVol *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbStorageVol *self = VB_STORAGE_VOL (iface);
+
   VOL_OP (vol_delete, VB_REPLY_VOID, (backend, obj, flags, task));
 }
 
 static gboolean
-handle_vol_get_info (VbGenLibvirtStorageVol *iface, GDBusMethodInvocation *invocation, guint flags,
-                     VbStorageVol *self)
+handle_vol_get_info (VbGenLibvirtStorageVol *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbStorageVol *self = VB_STORAGE_VOL (iface);
+
   VOL_OP (vol_get_info, VB_REPLY_VALUE, (backend, obj, flags, task));
 }
 
 static gboolean
-handle_vol_get_xml_desc (VbGenLibvirtStorageVol *iface, GDBusMethodInvocation *invocation, guint flags,
-                         VbStorageVol *self)
+handle_vol_get_xml_desc (VbGenLibvirtStorageVol *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbStorageVol *self = VB_STORAGE_VOL (iface);
+
   VOL_OP (vol_get_xml_desc, VB_REPLY_STRING, (backend, obj, flags, task));
 }
 
 static gboolean
 handle_vol_resize (VbGenLibvirtStorageVol *iface, GDBusMethodInvocation *invocation, guint64 capacity,
-                   guint flags, VbStorageVol *self)
+                   guint flags)
 {
+  VbStorageVol *self = VB_STORAGE_VOL (iface);
+
   VOL_OP (vol_resize, VB_REPLY_VOID, (backend, obj, capacity, flags, task));
 }
 
 static gboolean
-handle_vol_wipe (VbGenLibvirtStorageVol *iface, GDBusMethodInvocation *invocation, guint pattern, guint flags,
-                 VbStorageVol *self)
+handle_vol_wipe (VbGenLibvirtStorageVol *iface, GDBusMethodInvocation *invocation, guint pattern, guint flags)
 {
+  VbStorageVol *self = VB_STORAGE_VOL (iface);
+
   VOL_OP (vol_wipe, VB_REPLY_VOID, (backend, obj, pattern, flags, task));
+}
+
+static const VbSkeletonProperty storage_vol_properties[] = {
+  { "name", "name", NULL },
+  { "key", "key", NULL },
+  { "path", "path", NULL },
+};
+
+static void
+vb_storage_vol_iface_init (VbGenLibvirtStorageVolIface *iface)
+{
+  iface->handle_delete = handle_vol_delete;
+  iface->handle_get_info = handle_vol_get_info;
+  iface->handle_get_xmldesc = handle_vol_get_xml_desc;
+  iface->handle_resize = handle_vol_resize;
+  iface->handle_wipe = handle_vol_wipe;
 }
 
 static void
@@ -251,6 +309,8 @@ vb_storage_vol_class_init (VbStorageVolClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = vb_storage_vol_finalize;
   vb_skeleton_class_install (G_DBUS_INTERFACE_SKELETON_CLASS (klass), NULL);
+  vb_skeleton_class_follow_obj (G_DBUS_INTERFACE_SKELETON_CLASS (klass), storage_vol_properties,
+                                G_N_ELEMENTS (storage_vol_properties));
 }
 
 static void
@@ -266,15 +326,7 @@ vb_storage_vol_skeleton_new (VbConnect *connect, VbObj *obj)
   self->connect = connect;
   self->obj = g_object_ref (obj);
 
-  g_object_bind_property (obj, "name", self, "name", G_BINDING_SYNC_CREATE);
-  g_object_bind_property (obj, "key", self, "key", G_BINDING_SYNC_CREATE);
-  g_object_bind_property (obj, "path", self, "path", G_BINDING_SYNC_CREATE);
-
-  g_signal_connect (self, "handle-delete", G_CALLBACK (handle_vol_delete), self);
-  g_signal_connect (self, "handle-get-info", G_CALLBACK (handle_vol_get_info), self);
-  g_signal_connect (self, "handle-get-xmldesc", G_CALLBACK (handle_vol_get_xml_desc), self);
-  g_signal_connect (self, "handle-resize", G_CALLBACK (handle_vol_resize), self);
-  g_signal_connect (self, "handle-wipe", G_CALLBACK (handle_vol_wipe), self);
+  vb_skeleton_follow_obj (G_DBUS_INTERFACE_SKELETON (self), obj);
   return G_DBUS_INTERFACE_SKELETON (self);
 }
 
@@ -322,38 +374,41 @@ pool_matches (VbObj *pool, guint flags)
 }
 
 static gboolean
-handle_list_pools (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, guint flags,
-                   VbConnect *connect)
+handle_list_pools (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  VbConnect *connect = VB_CONNECT (iface);
+
   return vb_connect_reply_list (connect, invocation, VB_OBJ_STORAGE_POOL, flags, VB_STORAGE_POOL_LIST_ALL_FLAGS, pool_matches);
 }
 
 static gboolean
-handle_pool_lookup_by_name (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *name,
-                            VbConnect *connect)
+handle_pool_lookup_by_name (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *name)
 {
+  VbConnect *connect = VB_CONNECT (iface);
+
   return vb_connect_lookup_by_name (connect, invocation, VB_OBJ_STORAGE_POOL, "storage pool", name);
 }
 
 static gboolean
-handle_pool_lookup_by_uuid (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *uuid,
-                            VbConnect *connect)
+handle_pool_lookup_by_uuid (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *uuid)
 {
+  VbConnect *connect = VB_CONNECT (iface);
+
   return vb_connect_lookup_by_uuid (connect, invocation, VB_OBJ_STORAGE_POOL, "storage pool", uuid);
 }
 
 static gboolean
-handle_vol_lookup_by_key (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *key,
-                          VbConnect *connect)
+handle_vol_lookup_by_key (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *key)
 {
+  VbConnect *connect = VB_CONNECT (iface);
   g_autofree char *what = g_strdup_printf ("no storage vol with matching key '%s'", key);
   return vb_connect_reply_lookup (connect, invocation, VB_OBJ_STORAGE_VOL, vb_backend_lookup (vb_connect_get_backend (connect), VB_OBJ_STORAGE_VOL, key), what);
 }
 
 static gboolean
-handle_vol_lookup_by_path (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *path,
-                           VbConnect *connect)
+handle_vol_lookup_by_path (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *path)
 {
+  VbConnect *connect = VB_CONNECT (iface);
   VbObj *vol = vb_backend_lookup_volume (vb_connect_get_backend (connect), path);
   g_autofree char *what = g_strdup_printf ("no storage vol with matching path '%s'", path);
 
@@ -365,36 +420,42 @@ handle_vol_lookup_by_path (VbGenLibvirtConnect *iface, GDBusMethodInvocation *in
 
 static gboolean
 handle_pool_create_xml (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *xml,
-                        guint flags, VbConnect *connect)
+                        guint flags)
 {
+  VbConnect *connect = VB_CONNECT (iface);
+
   RUN_OP (connect, NULL, pool_create_xml, VB_REPLY_OBJECT, (backend, xml, flags, task));
 }
 
 static gboolean
 handle_pool_define_xml (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *xml,
-                        guint flags, VbConnect *connect)
+                        guint flags)
 {
+  VbConnect *connect = VB_CONNECT (iface);
+
   RUN_OP (connect, NULL, pool_define_xml, VB_REPLY_OBJECT, (backend, xml, flags, task));
 }
 
 static gboolean
 handle_find_pool_sources (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocation, const char *type,
-                          const char *src_spec, guint flags, VbConnect *connect)
+                          const char *src_spec, guint flags)
 {
+  VbConnect *connect = VB_CONNECT (iface);
+
   /* libvirt-dbus: an empty srcSpec means NULL. */
   const char *spec = src_spec[0] != '\0' ? src_spec : NULL;
   RUN_OP (connect, NULL, find_pool_sources, VB_REPLY_STRING, (backend, type, spec, flags, task));
 }
 
 void
-vb_storage_connect_init (VbConnect *connect)
+vb_storage_connect_iface_init (VbGenLibvirtConnectIface *iface)
 {
-  g_signal_connect (connect, "handle-list-storage-pools", G_CALLBACK (handle_list_pools), connect);
-  g_signal_connect (connect, "handle-storage-pool-lookup-by-name", G_CALLBACK (handle_pool_lookup_by_name), connect);
-  g_signal_connect (connect, "handle-storage-pool-lookup-by-uuid", G_CALLBACK (handle_pool_lookup_by_uuid), connect);
-  g_signal_connect (connect, "handle-storage-vol-lookup-by-key", G_CALLBACK (handle_vol_lookup_by_key), connect);
-  g_signal_connect (connect, "handle-storage-vol-lookup-by-path", G_CALLBACK (handle_vol_lookup_by_path), connect);
-  g_signal_connect (connect, "handle-storage-pool-create-xml", G_CALLBACK (handle_pool_create_xml), connect);
-  g_signal_connect (connect, "handle-storage-pool-define-xml", G_CALLBACK (handle_pool_define_xml), connect);
-  g_signal_connect (connect, "handle-find-storage-pool-sources", G_CALLBACK (handle_find_pool_sources), connect);
+  iface->handle_list_storage_pools = handle_list_pools;
+  iface->handle_storage_pool_lookup_by_name = handle_pool_lookup_by_name;
+  iface->handle_storage_pool_lookup_by_uuid = handle_pool_lookup_by_uuid;
+  iface->handle_storage_vol_lookup_by_key = handle_vol_lookup_by_key;
+  iface->handle_storage_vol_lookup_by_path = handle_vol_lookup_by_path;
+  iface->handle_storage_pool_create_xml = handle_pool_create_xml;
+  iface->handle_storage_pool_define_xml = handle_pool_define_xml;
+  iface->handle_find_storage_pool_sources = handle_find_pool_sources;
 }

@@ -18,7 +18,10 @@ struct _VbVirtbusDomain {
   VbObj *obj;
 };
 
-G_DEFINE_FINAL_TYPE (VbVirtbusDomain, vb_virtbus_domain, VB_GEN_TYPE_VIRTBUS_DOMAIN_SKELETON)
+static void vb_virtbus_domain_iface_init (VbGenVirtbusDomainIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (VbVirtbusDomain, vb_virtbus_domain, VB_GEN_TYPE_VIRTBUS_DOMAIN_SKELETON,
+                               G_IMPLEMENT_INTERFACE (VB_GEN_TYPE_VIRTBUS_DOMAIN, vb_virtbus_domain_iface_init))
 
 static void
 vb_virtbus_domain_finalize (GObject *object)
@@ -51,9 +54,9 @@ on_console_done (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static gboolean
-handle_open_console (VbGenVirtbusDomain *iface, GDBusMethodInvocation *invocation, guint index, guint flags,
-                     VbVirtbusDomain *self)
+handle_open_console (VbGenVirtbusDomain *iface, GDBusMethodInvocation *invocation, guint index, guint flags)
 {
+  VbVirtbusDomain *self = VB_VIRTBUS_DOMAIN (iface);
   GError *error = NULL;
   VbDomainOpsInterface *ops = vb_connect_get_ops (self->connect, VB_TYPE_DOMAIN_OPS, "domains", &error);
   g_autoptr(GTask) task = NULL;
@@ -72,6 +75,12 @@ handle_open_console (VbGenVirtbusDomain *iface, GDBusMethodInvocation *invocatio
   g_task_set_source_tag (task, handle_open_console);
   ops->open_console (vb_connect_get_backend (self->connect), self->obj, index, flags, task);
   return TRUE;
+}
+
+static void
+vb_virtbus_domain_iface_init (VbGenVirtbusDomainIface *iface)
+{
+  iface->handle_open_console = handle_open_console;
 }
 
 static void
@@ -98,6 +107,5 @@ vb_virtbus_domain_skeleton_new (VbConnect *connect, VbObj *obj)
   self = g_object_new (VB_TYPE_VIRTBUS_DOMAIN, NULL);
   self->connect = connect;
   self->obj = g_object_ref (obj);
-  g_signal_connect (self, "handle-open-console", G_CALLBACK (handle_open_console), self);
   return G_DBUS_INTERFACE_SKELETON (self);
 }

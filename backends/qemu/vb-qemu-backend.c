@@ -443,6 +443,12 @@ vb_qemu_backend_open_async (VbBackend *backend, GAsyncReadyCallback callback, gp
     return;
   }
   self->open_task = g_steal_pointer (&task);
+  /* perf: a warm start reads the last probe from disk instead of running
+   * QEMU before the backend can be exported. */
+  {
+    g_autofree char *cache_dir = g_build_filename (vb_backend_get_state_dirs (backend)->lib_dir, "cache", NULL);
+    vb_qemu_caps_set_cache_dir (cache_dir);
+  }
   vb_qemu_caps_probe_async (self->emulator, self->cancellable, on_caps_probed, g_object_ref (self));
 }
 

@@ -2,7 +2,7 @@
  * answering a fixed script of QMP commands (written to its stdin up front,
  * ending with "quit"), so a probe is a single child process and needs no
  * socket. Results are cached per emulator path and mtime for the life of
- * the daemon. */
+ * the daemon, and on disk (see "the disk cache" below). */
 #define _GNU_SOURCE /* memfd_create */
 #include "vb-qemu-caps.h"
 
@@ -15,6 +15,7 @@
 
 #include "vb-capabilities.h"
 #include "vb-error.h"
+#include "vb-state-dir.h"
 
 /* ---- the cache ---- */
 
@@ -307,6 +308,8 @@ parse_transcript (const char *emulator, const char *out, GError **error)
 typedef struct {
   char *emulator;
   gint64 mtime;
+  char *disk_key;  /* first line of the disk cache file, see disk_cache_key */
+  char *disk_path; /* NULL: no disk cache */
 } ProbeData;
 
 static void
@@ -315,7 +318,93 @@ probe_data_free (gpointer data)
   ProbeData *pd = data;
 
   g_free (pd->emulator);
+  g_free (pd->disk_key);
+  g_free (pd->disk_path);
   g_free (pd);
+}
+
+/* ---- the disk cache ----
+ *
+ * Probing spawns QEMU (100+ ms) before the backend can be exported, on every
+ * start. The probe's raw QMP transcript is kept on disk instead, behind a
+ * key line naming everything it depends on: this probe script, the emulator's
+ * path, size, mtime and ctime (a rebuilt or reinstalled binary changes
+ * them) and whether /dev/kvm exists. A key that differs means a new probe;
+ * the host facts derived besides the transcript (KVM usability, firmware
+ * paths) are re-checked on every load by parse_transcript. */
+
+static char *caps_cache_dir;
+
+void
+vb_qemu_caps_set_cache_dir (const char *dir)
+{
+  g_free (caps_cache_dir);
+  caps_cache_dir = g_strdup (dir);
+}
+
+static char *
+disk_cache_key (const char *emulator, const struct stat *st)
+{
+  g_autofree char *script_sum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, probe_script, -1);
+
+  return g_strdup_printf ("virtbus-qemu-caps 1 %s size=%" G_GINT64_FORMAT " mtime=%" G_GINT64_FORMAT ".%09ld"
+                          " ctime=%" G_GINT64_FORMAT ".%09ld kvm=%d %s",
+                          script_sum, (gint64) st->st_size, (gint64) st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
+                          (gint64) st->st_ctim.tv_sec, st->st_ctim.tv_nsec,
+                          g_file_test ("/dev/kvm", G_FILE_TEST_EXISTS), emulator);
+}
+
+static char *
+disk_cache_path (const char *emulator)
+{
+  g_autofree char *sum = NULL;
+  g_autofree char *name = NULL;
+
+  if (caps_cache_dir == NULL)
+    return NULL;
+  sum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, emulator, -1);
+  name = g_strdup_printf ("qemu-caps-%.16s.txt", sum);
+  return g_build_filename (caps_cache_dir, name, NULL);
+}
+
+/* The cached transcript when @path holds one under @key, else NULL. */
+static char *
+disk_cache_load (const char *path, const char *key)
+{
+  g_autofree char *contents = NULL;
+  const char *eol;
+
+  if (path == NULL || !g_file_get_contents (path, &contents, NULL, NULL))
+    return NULL;
+  eol = strchr (contents, '\n');
+  if (eol == NULL || (gsize) (eol - contents) != strlen (key) || strncmp (contents, key, eol - contents) != 0)
+    return NULL;
+  return g_strdup (eol + 1);
+}
+
+static void
+disk_cache_store (const char *path, const char *key, const char *transcript)
+{
+  g_autofree char *contents = g_strconcat (key, "\n", transcript, NULL);
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr(GError) error = NULL;
+
+  /* Only an optimisation: a failure costs the next start a probe. */
+  if (g_mkdir_with_parents (dir, 0700) < 0 || !vb_file_write_atomic (path, contents, -1, 0600, &error))
+    g_debug ("cannot cache QEMU capabilities in %s: %s", path, error ? error->message : g_strerror (errno));
+}
+
+static void
+cache_in_memory (ProbeData *pd, VbQemuCaps *caps)
+{
+  CacheEntry *entry;
+
+  if (caps_cache == NULL)
+    caps_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, cache_entry_free);
+  entry = g_new0 (CacheEntry, 1);
+  entry->mtime = pd->mtime;
+  entry->caps = caps;
+  g_hash_table_replace (caps_cache, g_strdup (pd->emulator), entry);
 }
 
 static void
@@ -328,7 +417,6 @@ probe_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autofree char *err = NULL;
   g_autoptr(GError) error = NULL;
   VbQemuCaps *caps;
-  CacheEntry *entry;
 
   if (!g_subprocess_communicate_utf8_finish (proc, result, &out, &err, &error)) {
     g_task_return_error (task, g_steal_pointer (&error));
@@ -341,12 +429,9 @@ probe_done (GObject *source, GAsyncResult *result, gpointer user_data)
     g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
-  if (caps_cache == NULL)
-    caps_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, cache_entry_free);
-  entry = g_new0 (CacheEntry, 1);
-  entry->mtime = pd->mtime;
-  entry->caps = caps;
-  g_hash_table_replace (caps_cache, g_strdup (pd->emulator), entry);
+  if (pd->disk_path != NULL)
+    disk_cache_store (pd->disk_path, pd->disk_key, out);
+  cache_in_memory (pd, caps);
   g_task_return_pointer (task, caps_copy (caps), (GDestroyNotify) vb_qemu_caps_free);
 }
 
@@ -378,6 +463,22 @@ vb_qemu_caps_probe_async (const char *emulator, GCancellable *cancellable, GAsyn
   if (entry != NULL && entry->mtime == pd->mtime) {
     g_task_return_pointer (task, caps_copy (entry->caps), (GDestroyNotify) vb_qemu_caps_free);
     return;
+  }
+  pd->disk_path = disk_cache_path (emulator);
+  if (pd->disk_path != NULL) {
+    g_autofree char *transcript = NULL;
+
+    pd->disk_key = disk_cache_key (emulator, &st);
+    transcript = disk_cache_load (pd->disk_path, pd->disk_key);
+    if (transcript != NULL) {
+      VbQemuCaps *caps = parse_transcript (emulator, transcript, NULL);
+
+      if (caps != NULL) {
+        cache_in_memory (pd, caps);
+        g_task_return_pointer (task, caps_copy (caps), (GDestroyNotify) vb_qemu_caps_free);
+        return;
+      }
+    }
   }
 
   /* The script goes in as a file, not a pipe: a QEMU exiting early would

@@ -31,6 +31,9 @@ typedef struct {
 void vb_qemu_caps_probe_async (const char *emulator, GCancellable *cancellable, GAsyncReadyCallback callback,
                                gpointer user_data);
 VbQemuCaps *vb_qemu_caps_probe_finish (GAsyncResult *result, GError **error);
+/* Where probes are kept across restarts (the backend's data directory); NULL,
+ * the default, keeps them in memory only. */
+void vb_qemu_caps_set_cache_dir (const char *dir);
 void vb_qemu_caps_free (VbQemuCaps *caps);
 
 const VbQemuMachine *vb_qemu_caps_find_machine (const VbQemuCaps *caps, const char *name);

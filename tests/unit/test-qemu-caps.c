@@ -2,6 +2,7 @@
  * qemu-system-x86_64 of the host (Debian 12's QEMU 7.2). */
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <unistd.h>
 #include <libxml/parser.h>
 #include <libxml/relaxng.h>
 
@@ -253,6 +254,113 @@ test_domain_capabilities_xml (void)
   g_assert_cmpstr (error->message, ==, "KVM is not available: /dev/kvm missing or unusable");
 }
 
+/* The probe kept on disk (vb_qemu_caps_set_cache_dir): written after a
+ * probe, used instead of running QEMU while its key matches, ignored and
+ * rewritten when it does not. Each step probes through a symlink of its
+ * own, so the in-memory cache (per path) never answers. */
+static char *
+disk_cache_file (const char *dir, const char *emulator)
+{
+  g_autofree char *sum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, emulator, -1);
+  g_autofree char *name = g_strdup_printf ("qemu-caps-%.16s.txt", sum);
+
+  return g_build_filename (dir, name, NULL);
+}
+
+static void
+test_disk_cache (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tmp = NULL;
+  g_autofree char *cache = NULL;
+  g_autofree char *qemu1 = NULL, *qemu2 = NULL, *qemu3 = NULL;
+  g_autofree char *file1 = NULL, *file2 = NULL, *file3 = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *forged = NULL;
+  g_autofree char *stale = NULL;
+  g_autoptr(VbQemuCaps) a = NULL;
+  g_autoptr(VbQemuCaps) b = NULL;
+  g_autoptr(VbQemuCaps) c = NULL;
+  g_autofree char *transcript = NULL;
+  g_autofree char *key_prefix = NULL;
+  char *eol;
+
+  if (!have_qemu ())
+    return;
+  tmp = g_dir_make_tmp ("vb-caps-XXXXXX", &error);
+  g_assert_no_error (error);
+  cache = g_build_filename (tmp, "cache", NULL);
+  qemu1 = g_build_filename (tmp, "qemu-system-x86_64", NULL);
+  qemu2 = g_build_filename (tmp, "qemu2", NULL);
+  qemu3 = g_build_filename (tmp, "qemu3", NULL);
+  g_assert_cmpint (symlink (EMULATOR, qemu1), ==, 0);
+  g_assert_cmpint (symlink (EMULATOR, qemu2), ==, 0);
+  g_assert_cmpint (symlink (EMULATOR, qemu3), ==, 0);
+  vb_qemu_caps_set_cache_dir (cache);
+
+  /* A real probe leaves its transcript behind its key line. */
+  a = probe (qemu1, &error);
+  g_assert_no_error (error);
+  file1 = disk_cache_file (cache, qemu1);
+  g_assert_true (g_file_get_contents (file1, &contents, NULL, NULL));
+  eol = strchr (contents, '\n');
+  g_assert_nonnull (eol);
+  *eol = '\0';
+  g_assert_true (g_str_has_prefix (contents, "virtbus-qemu-caps 1 "));
+  g_assert_true (g_str_has_suffix (contents, qemu1));
+  g_assert_nonnull (strstr (eol + 1, "\"machines\""));
+  {
+    GRegex *re = g_regex_new ("\"major\": *[0-9]+", 0, 0, NULL);
+
+    transcript = g_regex_replace_literal (re, eol + 1, -1, 0, "\"major\": 97", 0, NULL);
+    g_regex_unref (re);
+  }
+  key_prefix = g_strndup (contents, strlen (contents) - strlen (qemu1));
+
+  /* A file with the right key is believed: a forged QEMU version proves
+   * that no QEMU ran. The key names the path, so forge qemu2's. */
+  forged = g_strconcat (key_prefix, qemu2, "\n", transcript, NULL);
+  file2 = disk_cache_file (cache, qemu2);
+  g_assert_true (g_file_set_contents (file2, forged, -1, NULL));
+  b = probe (qemu2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (b->version / 1000000, ==, 97);
+  g_assert_cmpuint (b->machines->len, ==, a->machines->len);
+
+  /* A key that does not match (another size) means a new probe, whose
+   * result replaces the file. */
+  {
+    g_autofree char *key3 = g_strconcat (key_prefix, qemu3, NULL);
+    g_autofree char *bad_key = NULL;
+    GRegex *re = g_regex_new ("size=[0-9]+", 0, 0, NULL);
+
+    bad_key = g_regex_replace_literal (re, key3, -1, 0, "size=1", 0, NULL);
+    g_regex_unref (re);
+    stale = g_strconcat (bad_key, "\n", transcript, NULL);
+  }
+  file3 = disk_cache_file (cache, qemu3);
+  g_assert_true (g_file_set_contents (file3, stale, -1, NULL));
+  c = probe (qemu3, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (c->version, ==, a->version);
+  {
+    g_autofree char *rewritten = NULL;
+
+    g_assert_true (g_file_get_contents (file3, &rewritten, NULL, NULL));
+    g_assert_null (strstr (rewritten, "size=1 "));
+  }
+
+  vb_qemu_caps_set_cache_dir (NULL);
+  g_unlink (file1);
+  g_unlink (file2);
+  g_unlink (file3);
+  g_unlink (qemu1);
+  g_unlink (qemu2);
+  g_unlink (qemu3);
+  g_rmdir (cache);
+  g_rmdir (tmp);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -261,6 +369,7 @@ main (int argc, char **argv)
   signal (SIGPIPE, SIG_IGN);
   g_test_add_func ("/qemu-caps/probe", test_probe);
   g_test_add_func ("/qemu-caps/cache", test_cache);
+  g_test_add_func ("/qemu-caps/disk-cache", test_disk_cache);
   g_test_add_func ("/qemu-caps/probe-errors", test_probe_errors);
   g_test_add_func ("/qemu-caps/capabilities-xml", test_capabilities_xml);
   g_test_add_func ("/qemu-caps/domain-capabilities-xml", test_domain_capabilities_xml);
