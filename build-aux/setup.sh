@@ -17,7 +17,7 @@ build_deps=(meson ninja-build pkg-config gcc libglib2.0-dev libxml2-dev libjson-
             qemu-system-x86 qemu-utils)
 test_deps=(clang libclang-rt-14-dev python3 python3-pytest python3-gi gir1.2-glib-2.0 python3-dbus
            python3-dbusmock libxml2-utils libvirt0 libvirt-dbus libvirt-clients
-           linux-image-amd64 busybox-static
+           linux-image-amd64 busybox-static qemu-guest-agent
            polkitd gettext util-linux passwd)
 # client library (GIR/typelib, gi-docgen optional) and virtbusctl; GJS and a throwaway sshd for their tests
 build_deps+=(gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0 bash-completion)

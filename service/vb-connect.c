@@ -3,6 +3,7 @@
 #include "vb-connect.h"
 
 #include "vb-error.h"
+#include "vb-migration.h" /* migration */
 #include "vb-object-path.h"
 #include "vb-xml.h"
 #include "vb-skeleton.h"
@@ -612,6 +613,12 @@ vb_connect_new (VbBackend *backend, GDBusObjectManagerServer *manager, GError **
   {
     g_autoptr(VbGenObjectSkeleton) object = vb_gen_object_skeleton_new (self->path);
     g_dbus_object_skeleton_add_interface (G_DBUS_OBJECT_SKELETON (object), G_DBUS_INTERFACE_SKELETON (self));
+    /* migration: org.virtbus.Migration (incoming side) where the backend has it. */
+    {
+      g_autoptr(GDBusInterfaceSkeleton) migration = vb_migration_skeleton_new (self);
+      if (migration != NULL && vb_skeleton_is_gated (migration))
+        g_dbus_object_skeleton_add_interface (G_DBUS_OBJECT_SKELETON (object), migration);
+    }
     g_dbus_object_manager_server_export (manager, G_DBUS_OBJECT_SKELETON (object));
   }
 

@@ -165,6 +165,29 @@ struct _VbDomainOpsInterface {
   void (*migrate_set_max_speed) (VbBackend *backend, VbObj *dom, guint64 bandwidth, guint flags, GTask *task); /* [void] */
   void (*migrate_set_max_downtime) (VbBackend *backend, VbObj *dom, guint64 downtime, guint flags, GTask *task); /* [void] */
   VbDomainFlagsOp migrate_start_post_copy; /* [void] */
+  /* migration: org.virtbus.Domain.Migrate / org.virtbus.Migration. The
+   * service runs the protocol between the two daemons (D-Bus); the backend
+   * does each side's half. @flags are virDomainMigrateFlags, @params the
+   * Migrate a{sv} (VIR_MIGRATE_PARAM_* names).
+   * Source: checks flags and state and begins the outgoing job; returns
+   * the definition the destination gets (dest_xml or the live XML). */
+  void (*migrate_begin) (VbBackend *backend, VbObj *dom, GVariant *params, guint flags, GTask *task); /* [s] */
+  /* Source: sends the guest to @uri; completes once QEMU sent everything
+   * (the guest is then paused here). */
+  void (*migrate_perform) (VbBackend *backend, VbObj *dom, const char *uri, GVariant *params, guint flags,
+                           GTask *task); /* [void] */
+  /* Source, last step (also after a failed begin/prepare/perform): on
+   * @success the source QEMU stops (STOPPED/MIGRATED) and UNDEFINE_SOURCE
+   * applies; otherwise the guest keeps (or goes back to) running here. */
+  void (*migrate_confirm) (VbBackend *backend, VbObj *dom, gboolean success, guint flags, GTask *task); /* [void] */
+  /* Destination: starts QEMU waiting for the stream; [a{sv}] with "uri"
+   * and "cookie" (empty dict for OFFLINE, which only defines). */
+  void (*migrate_prepare) (VbBackend *backend, const char *xml, GVariant *params, guint flags, GTask *task);
+  /* Destination: the stream is complete: run the guest → [o]. */
+  void (*migrate_finish) (VbBackend *backend, const char *cookie, guint flags, GTask *task);
+  /* Destination: the migration failed: drop what prepare made → [void]. */
+  void (*migrate_cancel) (VbBackend *backend, const char *cookie, guint flags, GTask *task);
+  /* end migration */
 
   /* ---- snapshots (org.libvirt.Domain + org.libvirt.DomainSnapshot) ---- */
   void (*snapshot_create_xml) (VbBackend *backend, VbObj *dom, const char *xml, guint flags, GTask *task); /* [o] */

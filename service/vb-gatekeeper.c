@@ -253,6 +253,18 @@ static const Rule rules[] = {
 
   /* org.virtbus.Domain: our additions (libvirt's virDomainOpenConsole) */
   M ("virtbus.Domain", "OpenConsole", T_SELF, "domain.open-device"),
+  /* migration: libvirt's virDomainMigrate* checks (migrate; PERSIST_DEST 8
+   * also saves at the destination) */
+  M ("virtbus.Domain", "Migrate", T_SELF, "domain.migrate"),
+  /* org.virtbus.Migration (destination side, on the connection object):
+   * as libvirt's MigratePrepare3 (migrate + start + write on the new
+   * domain; PERSIST_DEST also saves it) and Finish3/Confirm3 (migrate). */
+  { .interface = "virtbus.Migration", .member = "Prepare", .target = T_CONNECT,
+    .perms = { "domain.migrate", "domain.start", "domain.write" }, .new_xml = "domain",
+    .flag_check = { .flag_set = 8, .perm = "domain.save" } },
+  M ("virtbus.Migration", "Finish", T_CONNECT, "domain.migrate"),
+  M ("virtbus.Migration", "Cancel", T_CONNECT, "domain.migrate"),
+  /* end migration */
 
   /* org.libvirt.DomainSnapshot: libvirt checks the domain's permissions */
   M ("DomainSnapshot", "Delete", T_SELF, "domain.snapshot"),

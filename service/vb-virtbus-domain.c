@@ -6,6 +6,7 @@
 #include "vb-connect.h"
 #include "vb-domain-ops.h"
 #include "vb-error.h"
+#include "vb-migration.h" /* migration */
 #include "vb-skeleton.h"
 
 #define VB_TYPE_VIRTBUS_DOMAIN (vb_virtbus_domain_get_type ())
@@ -77,10 +78,22 @@ handle_open_console (VbGenVirtbusDomain *iface, GDBusMethodInvocation *invocatio
   return TRUE;
 }
 
+/* migration: the protocol between the daemons is vb-migration.c's. */
+static gboolean
+handle_migrate (VbGenVirtbusDomain *iface, GDBusMethodInvocation *invocation, const char *destination,
+                GVariant *params, guint flags)
+{
+  VbVirtbusDomain *self = VB_VIRTBUS_DOMAIN (iface);
+
+  vb_migration_run (self->connect, self->obj, invocation, destination, params, flags);
+  return TRUE;
+}
+
 static void
 vb_virtbus_domain_iface_init (VbGenVirtbusDomainIface *iface)
 {
   iface->handle_open_console = handle_open_console;
+  iface->handle_migrate = handle_migrate; /* migration */
 }
 
 static void

@@ -517,6 +517,136 @@ connect_call (Ctx *ctx, const char *method, GVariant *params, int *code)
   return reply;
 }
 
+/* ---- long jobs: a progress bar on a terminal, Ctrl+C aborts ---- */
+
+typedef struct {
+  GMainLoop *loop;
+  VirtbusObject *dom;      /* asked for GetJobInfo / AbortJob */
+  const char *label;
+  GVariant *reply;
+  GError *error;
+  gboolean asking;         /* a GetJobInfo is on its way */
+  gboolean drawn;
+  gboolean aborting;
+} JobRun;
+
+static void
+job_bar_clear (JobRun *j)
+{
+  if (j->drawn)
+    g_printerr ("\r\033[K");
+  j->drawn = FALSE;
+}
+
+static void
+on_job_info (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  JobRun *j = user_data;
+  g_autoptr(GVariant) info = virtbus_object_call_finish (VIRTBUS_OBJECT (source), result, NULL);
+  int type = 0;
+  guint64 elapsed, remaining_time, total, processed, remaining, mem_total, mem_processed, mem_remaining;
+  guint64 file_total, file_processed, file_remaining;
+  g_autofree char *done_s = NULL;
+  g_autofree char *total_s = NULL;
+  char bar[31];
+  int percent, filled;
+
+  j->asking = FALSE;
+  /* Finished meanwhile, or the daemon cannot tell: no bar. */
+  if (info == NULL || j->reply != NULL || j->error != NULL)
+    return;
+  g_variant_get (info, "((ittttttttttt))", &type, &elapsed, &remaining_time, &total, &processed, &remaining,
+                 &mem_total, &mem_processed, &mem_remaining, &file_total, &file_processed, &file_remaining);
+  /* Type 0: no job (yet) — the call has not reached the point of moving data. */
+  if (type == 0 || total == 0)
+    return;
+  percent = (int) MIN (100, processed * 100 / total);
+  filled = percent * 30 / 100;
+  memset (bar, '#', filled);
+  memset (bar + filled, ' ', 30 - filled);
+  bar[30] = '\0';
+  done_s = g_format_size_full (processed, G_FORMAT_SIZE_IEC_UNITS);
+  total_s = g_format_size_full (total, G_FORMAT_SIZE_IEC_UNITS);
+  g_printerr ("\r\033[K%s: [%s] %3d%% %s/%s", j->label, bar, percent, done_s, total_s);
+  j->drawn = TRUE;
+}
+
+static gboolean
+on_job_tick (gpointer user_data)
+{
+  JobRun *j = user_data;
+
+  if (!j->asking) {
+    j->asking = TRUE;
+    virtbus_object_call_async (j->dom, "GetJobInfo", NULL, NULL, on_job_info, j);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_job_interrupt (gpointer user_data)
+{
+  JobRun *j = user_data;
+
+  /* Like virsh: the first Ctrl+C aborts the job, the call then fails. */
+  if (!j->aborting) {
+    j->aborting = TRUE;
+    job_bar_clear (j);
+    g_printerr (_("Aborting the job…\n"));
+    virtbus_object_call_async (j->dom, "AbortJob", NULL, NULL, NULL, NULL);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_job_call_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  JobRun *j = user_data;
+
+  if (VIRTBUS_IS_CLIENT (source))
+    j->reply = virtbus_client_call_finish (VIRTBUS_CLIENT (source), result, &j->error);
+  else
+    j->reply = virtbus_object_call_finish (VIRTBUS_OBJECT (source), result, &j->error);
+  g_main_loop_quit (j->loop);
+}
+
+/* Calls @method on @target (a VirtbusObject, or the client for Connect
+ * methods) and waits for the reply; meanwhile, on a terminal, shows the
+ * progress of @dom's job (GetJobInfo, 4 times a second) and turns Ctrl+C
+ * into AbortJob. */
+static GVariant *
+call_job (Ctx *ctx, gpointer target, VirtbusObject *dom, const char *label, const char *method, GVariant *params,
+          int *code)
+{
+  JobRun j = { 0 };
+  guint tick = 0, sigint = 0;
+
+  j.loop = g_main_loop_new (NULL, FALSE);
+  j.dom = dom;
+  j.label = label;
+  if (VIRTBUS_IS_CLIENT (target))
+    virtbus_client_call_async (VIRTBUS_CLIENT (target), method, params, NULL, on_job_call_done, &j);
+  else
+    virtbus_object_call_async (VIRTBUS_OBJECT (target), method, params, NULL, on_job_call_done, &j);
+  if (dom != NULL) {
+    sigint = g_unix_signal_add (SIGINT, on_job_interrupt, &j);
+    if (!ctx->json && isatty (STDERR_FILENO))
+      tick = g_timeout_add (250, on_job_tick, &j);
+  }
+  g_main_loop_run (j.loop);
+  g_clear_handle_id (&tick, g_source_remove);
+  g_clear_handle_id (&sigint, g_source_remove);
+  /* A GetJobInfo still on its way refers to j: let it land. */
+  while (j.asking)
+    g_main_context_iteration (NULL, TRUE);
+  job_bar_clear (&j);
+  g_main_loop_unref (j.loop);
+  if (j.reply == NULL)
+    *code = fail (j.error);
+  pump ();
+  return j.reply;
+}
+
 static VirtbusObject *
 object_from_path_reply (Ctx *ctx, GVariant *reply)
 {
@@ -709,7 +839,16 @@ cmd_resume (Ctx *ctx, Args *a)
 static int
 cmd_managedsave (Ctx *ctx, Args *a)
 {
-  return domain_simple (ctx, a, "ManagedSave", TRUE, 0, _("Domain '%s' state saved by libvirt"));
+  FIND_OR_RETURN (d, VirtbusDomain, VIRTBUS_TYPE_DOMAIN, arg (a, 0), "domain");
+  g_autofree char *name = name_of (d);
+  g_autoptr(GVariant) reply = NULL;
+  int code = EXIT_OK;
+
+  reply = call_job (ctx, d, VIRTBUS_OBJECT (d), _("Managed save"), "ManagedSave", g_variant_new ("(u)", 0), &code);
+  if (reply == NULL)
+    return code;
+  done (ctx, _("Domain '%s' state saved by virtbus"), name);
+  return EXIT_OK;
 }
 
 static int
@@ -726,7 +865,8 @@ cmd_save (Ctx *ctx, Args *a)
   g_autoptr(GVariant) reply = NULL;
   int code = EXIT_OK;
 
-  reply = call (VIRTBUS_OBJECT (d), "Save", g_variant_new ("(ssu)", arg (a, 1), "", 0), &code);
+  reply = call_job (ctx, d, VIRTBUS_OBJECT (d), _("Save"), "Save", g_variant_new ("(ssu)", arg (a, 1), "", 0),
+                    &code);
   if (reply == NULL)
     return code;
   done (ctx, _("Domain '%s' saved to %s"), name, arg (a, 1));
@@ -1428,11 +1568,72 @@ cmd_console (Ctx *ctx, Args *a)
   return c.result;
 }
 
+/* migrate: org.virtbus.Domain.Migrate (virDomainMigrateFlags, VIR_MIGRATE_PARAM_* names). */
 static int
 cmd_migrate (Ctx *ctx, Args *a)
 {
-  return failf (EXIT_UNAVAILABLE, _("migration is not available yet: virtbusd does not implement it on any "
-                                    "connection"));
+  FIND_OR_RETURN (d, VirtbusDomain, VIRTBUS_TYPE_DOMAIN, arg (a, 0), "domain");
+  static const struct {
+    const char *opt;
+    guint flag;
+  } flag_opts[] = {
+    { "--live", 1 << 0 }, { "--persistent", 1 << 3 }, { "--undefinesource", 1 << 4 },
+    { "--suspend", 1 << 5 }, { "--offline", 1 << 10 }, { "--postcopy", 1 << 15 },
+  };
+  static const struct {
+    const char *opt;
+    const char *param;
+  } string_opts[] = {
+    { "--migrateuri", "migrate_uri" }, { "--dname", "dest_name" },
+  };
+  g_autofree char *name = name_of (d);
+  g_autoptr(GDBusInterface) proxy = g_dbus_object_get_interface (virtbus_object_get_dbus_object (VIRTBUS_OBJECT (d)),
+                                                                 "org.virtbus.Domain");
+  g_autoptr(GVariant) reply = NULL;
+  GVariantBuilder params;
+  GError *error = NULL;
+  guint flags = 0;
+  const char *value;
+
+  if (proxy == NULL)
+    return failf (EXIT_UNAVAILABLE,
+                  _("migration of domain '%s' is not available on this connection "
+                    "(it does not offer org.virtbus.Domain.Migrate; use a qemu:// connection)"),
+                  name);
+  for (guint i = 0; i < G_N_ELEMENTS (flag_opts); i++)
+    if (opt (a, flag_opts[i].opt))
+      flags |= flag_opts[i].flag;
+  g_variant_builder_init (&params, G_VARIANT_TYPE ("a{sv}"));
+  for (guint i = 0; i < G_N_ELEMENTS (string_opts); i++)
+    if ((value = opt_value (a, string_opts[i].opt)) != NULL)
+      g_variant_builder_add (&params, "{sv}", string_opts[i].param, g_variant_new_string (value));
+  if ((value = opt_value (a, "--xml")) != NULL) {
+    g_autofree char *xml = read_file (value, &error);
+    if (xml == NULL) {
+      g_variant_builder_clear (&params);
+      return fail (error);
+    }
+    g_variant_builder_add (&params, "{sv}", "dest_xml", g_variant_new_string (xml));
+  }
+  if ((value = opt_value (a, "--bandwidth")) != NULL) {
+    guint64 mib;
+    if (!g_ascii_string_to_unsigned (value, 10, 1, G_MAXUINT64, &mib, NULL)) {
+      g_variant_builder_clear (&params);
+      return failf (EXIT_USAGE, _("invalid --bandwidth '%s' (MiB/s, above 0)"), value);
+    }
+    g_variant_builder_add (&params, "{sv}", "bandwidth", g_variant_new_uint64 (mib));
+  }
+  /* Migrations take as long as they take: no D-Bus timeout. */
+  reply = g_dbus_proxy_call_sync (G_DBUS_PROXY (proxy), "Migrate",
+                                  g_variant_new ("(sa{sv}u)", arg (a, 1), &params, flags), G_DBUS_CALL_FLAGS_NONE,
+                                  G_MAXINT, NULL, &error);
+  if (reply == NULL) {
+    g_dbus_error_strip_remote_error (error);
+    return fail (error);
+  }
+  pump ();
+  done (ctx, _("Domain '%s' migrated to %s"), name, arg (a, 1));
+  return EXIT_OK;
 }
 
 /* ---- snapshots ---- */
@@ -2236,7 +2437,11 @@ static const Cmd commands[] = {
   { "domstats", cmd_domstats, "[DOMAIN...]", N_("domain statistics"), NULL },
   { "domifaddr", cmd_domifaddr, "DOMAIN [--source lease|agent|arp]", N_("domain interface addresses"), "--source" },
   { "console", cmd_console, "DOMAIN [--linger SECONDS]", N_("connect to the domain's serial console (Ctrl+] leaves)"), "--linger" },
-  { "migrate", cmd_migrate, "DOMAIN DESTURI", N_("migrate a domain (not available yet)"), NULL },
+  { "migrate", cmd_migrate,
+    "DOMAIN DEST [--live] [--persistent] [--undefinesource] [--suspend] [--offline] [--postcopy] "
+    "[--migrateuri tcp:HOST[:PORT]] [--dname NAME] [--xml FILE] [--bandwidth MIB]",
+    N_("migrate a domain to the virtbusd at DEST (a D-Bus address or ssh://[user@]host[/system])"),
+    "--migrateuri --dname --xml --bandwidth" },
   { "snapshot-create-as", cmd_snapshot_create_as, "DOMAIN [NAME] [--description TEXT]", N_("create a snapshot"), "--name --description" },
   { "snapshot-list", cmd_snapshot_list, "DOMAIN", N_("list a domain's snapshots"), NULL },
   { "snapshot-revert", cmd_snapshot_revert, "DOMAIN SNAPSHOT", N_("revert a domain to a snapshot"), NULL },
@@ -2382,9 +2587,6 @@ run (Ctx *ctx, const Cmd *cmd, Args *args, gboolean interactive)
   GError *error = NULL;
   int code;
 
-  /* Nothing to ask the daemon: say so without connecting. */
-  if (cmd->func == cmd_migrate)
-    return cmd_migrate (ctx, args);
   ctx->client = virtbus_client_new_for_uri_sync (ctx->uri, NULL, &error);
   if (ctx->client == NULL) {
     g_printerr (_("error: failed to connect to '%s'\n"), ctx->uri);
@@ -2470,8 +2672,10 @@ main (int argc, char **argv)
       } else
         g_ptr_array_add (rest, argv[j]);
     }
-    if (!parse_args (cmd, rest->len, (char **) rest->pdata, &args))
+    if (!parse_args (cmd, rest->len, (char **) rest->pdata, &args)) {
+      g_clear_pointer (&args.opts, g_hash_table_unref); /* LeakSanitizer */
       return EXIT_USAGE;
+    }
   }
   arity (cmd, &min, &max);
   code = need_args (cmd, &args, min, max);

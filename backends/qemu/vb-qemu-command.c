@@ -297,8 +297,7 @@ validate_disk (const VbDomainDiskDef *disk, gboolean q35, const VbQemuCaps *caps
     return NOT_SUPPORTED (error, "<shareable/> (%s) is not supported by the QEMU driver yet", disk->dst);
   if (disk->transient)
     return NOT_SUPPORTED (error, "<transient/> (%s) is not supported by the QEMU driver yet", disk->dst);
-  if (disk->has_iotune)
-    return NOT_SUPPORTED (error, "<iotune> (%s) is not supported by the QEMU driver yet", disk->dst);
+  /* <iotune> is applied over QMP once QEMU runs (hotplug part, block_set_io_throttle). */
   if (disk->readonly && disk->device == VB_DOMAIN_DISK_DEVICE_DISK
       && (bus == VB_DOMAIN_DISK_BUS_IDE || bus == VB_DOMAIN_DISK_BUS_SATA))
     return NOT_SUPPORTED (error, "read-only IDE/SATA disks (%s) are not supported by QEMU; use virtio or scsi",
@@ -789,12 +788,12 @@ build_machine (Cmd *cmd)
   arg2 (cmd, "-accel", def->virt_type == VB_DOMAIN_VIRT_KVM ? "kvm" : "tcg");
 }
 
-static void
-blockdev (Cmd *cmd, const char *driver, const char *node, const char *filename, const char *file_node,
-          gboolean readonly, const VbDomainDiskDef *disk)
+/* hotplug: the -blockdev JSON is shared with QMP blockdev-add (vb-qemu-hotplug.c). */
+JsonNode *
+vb_qemu_blockdev_json (const char *driver, const char *node, const char *filename, const char *file_node,
+                       gboolean readonly, const VbDomainDiskDef *disk)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "driver");
@@ -838,9 +837,30 @@ blockdev (Cmd *cmd, const char *driver, const char *node, const char *filename, 
                                         : disk->detect_zeroes == VB_DOMAIN_DISK_DETECT_ZEROES_ON ? "on" : "unmap");
   }
   json_builder_end_object (b);
-  root = json_builder_get_root (b);
+  return json_builder_get_root (b);
+}
+
+static void
+blockdev (Cmd *cmd, const char *driver, const char *node, const char *filename, const char *file_node,
+          gboolean readonly, const VbDomainDiskDef *disk)
+{
+  g_autoptr(JsonNode) root = vb_qemu_blockdev_json (driver, node, filename, file_node, readonly, disk);
+
   arg (cmd, "-blockdev");
   g_ptr_array_add (cmd->argv, json_to_string (root, FALSE));
+}
+
+/* hotplug: the bus rules of the command line, for devices plugged later. */
+VbDomainDiskBus
+vb_qemu_disk_bus (const VbDomainDiskDef *disk, const char *machine)
+{
+  return disk_bus (disk, machine_is_q35 (machine));
+}
+
+gboolean
+vb_qemu_machine_is_q35 (const char *machine)
+{
+  return machine_is_q35 (machine);
 }
 
 static void
@@ -1062,6 +1082,13 @@ build_controllers (Cmd *cmd)
     arg2 (cmd, "-device", "virtio-serial-pci,id=virtio-serial0");
   if (cmd->need_sata && !have_sata && !cmd->q35)
     arg2 (cmd, "-device", "ahci,id=sata0");
+}
+
+/* Added by the snapshot part: the node names build_disks() gives. */
+char *
+vb_qemu_disk_format_node (const VbDomainDiskDef *disk)
+{
+  return g_strdup_printf ("%s-fmt", disk->info.alias);
 }
 
 static void
@@ -1689,6 +1716,9 @@ vb_qemu_build_command (const VbDomainDef *orig, const VbQemuCaps *caps, const Vb
     arg2 (&cmd, "-pidfile", ctx->pidfile);
   if (ctx->daemonize)
     arg (&cmd, "-daemonize");
+  /* Restore and incoming migration: QEMU waits for migrate-incoming. */
+  if (ctx->incoming)
+    arg2 (&cmd, "-incoming", "defer");
 
   build_controllers (&cmd);
   build_disks (&cmd);

@@ -3,6 +3,8 @@
  * that everything in the definition is something this backend can do. */
 #pragma once
 
+#include <json-glib/json-glib.h>
+
 #include "vb-domain-def.h"
 #include "vb-qemu-caps.h"
 
@@ -17,6 +19,7 @@ typedef struct {
   const char *nvram_path;   /* writable OVMF vars for this domain, or NULL */
   gboolean system;          /* system instance: -sandbox on, -runas is NOT used (we drop privileges ourselves) */
   gboolean daemonize;       /* add -daemonize so QEMU outlives virtbusd */
+  gboolean incoming;        /* add -incoming defer (restore, incoming migration) */
 } VbQemuCommandContext;
 
 /* The console socket path of serial/console @index in @run_dir (what
@@ -30,6 +33,11 @@ char *vb_qemu_console_socket_path (const char *run_dir, guint index);
  * applies it to its own copy), so both agree. Added by the command slice. */
 void vb_qemu_domain_assign_aliases (VbDomainDef *def);
 
+/* The -blockdev node name of @disk's format layer ("<alias>-fmt"), which
+ * QMP block commands address; @disk must have its alias assigned
+ * (vb_qemu_domain_assign_aliases). Added by the snapshot part. */
+char *vb_qemu_disk_format_node (const VbDomainDiskDef *disk);
+
 /* Fails with VB_ERROR_XML/VB_ERROR_NOT_SUPPORTED naming the first element or
  * value the QEMU backend does not support, or a clear error when the
  * definition needs what the host lacks (type='kvm' without /dev/kvm, a
@@ -39,5 +47,14 @@ gboolean vb_qemu_domain_validate (const VbDomainDef *def, const VbQemuCaps *caps
 /* The full argv (argv[0] = emulator), or NULL with an error. */
 GStrv vb_qemu_build_command (const VbDomainDef *def, const VbQemuCaps *caps, const VbQemuCommandContext *ctx,
                              GError **error);
+
+/* For hotplug (vb-qemu-hotplug.c), so the command line and QMP agree:
+ * the -blockdev / blockdev-add object of one block node (@filename for a
+ * protocol node, @file_node for a format node on top of one); the bus a
+ * disk ends up on; whether @machine is a q35 one. */
+JsonNode *vb_qemu_blockdev_json (const char *driver, const char *node, const char *filename, const char *file_node,
+                                 gboolean readonly, const VbDomainDiskDef *disk);
+VbDomainDiskBus vb_qemu_disk_bus (const VbDomainDiskDef *disk, const char *machine);
+gboolean vb_qemu_machine_is_q35 (const char *machine);
 
 G_END_DECLS

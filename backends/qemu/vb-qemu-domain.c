@@ -9,7 +9,9 @@
 #include <gio/gunixfdlist.h>
 
 #include "vb-invocation.h" /* vb_task_get_caller_creds */
+#include "vb-qemu-agent.h"   /* agent part: Shutdown/Reboot with the guest agent */
 #include "vb-qemu-command.h"
+#include "vb-qemu-hotplug.h"
 #include "vb-qemu-process.h"
 #include "vb-state-dir.h"
 
@@ -49,6 +51,21 @@ vb_qemu_emit (VbQemuBackend *self, VbObj *dom, int event, int detail)
   vb_backend_emit_event (VB_BACKEND (self), dom, event, detail);
 }
 
+const VbQemuPart *const vb_qemu_parts[] = {
+  &vb_qemu_part_job, &vb_qemu_part_agent, &vb_qemu_part_hotplug, &vb_qemu_part_snapshot, &vb_qemu_part_stats,
+  &vb_qemu_part_migrate,
+  &vb_qemu_part_save, /* save/restore part */
+  NULL,
+};
+
+static void
+parts_loaded (VbQemuBackend *self, VbObj *dom)
+{
+  for (guint i = 0; vb_qemu_parts[i] != NULL; i++)
+    if (vb_qemu_parts[i]->loaded != NULL)
+      vb_qemu_parts[i]->loaded (self, dom);
+}
+
 static VbDomainDef *
 persistent_def (VbObj *dom)
 {
@@ -64,6 +81,8 @@ vb_qemu_domain_new_obj (VbQemuBackend *self, VbDomainDef *def)
   d->backend = self;
   d->dom = dom;
   d->pidfd = -1;
+  d->pause_reason = -1;
+  d->pause_detail = -1;
   d->exit_waiters = g_ptr_array_new_with_free_func (g_object_unref);
   dom->state = VB_DOMAIN_SHUTOFF;
   dom->id = -1;
@@ -82,6 +101,13 @@ save_config (VbQemuBackend *self, VbObj *dom, GError **error)
   g_autofree char *xml = vb_domain_def_format (persistent_def (dom), VB_DOMAIN_XML_INACTIVE | VB_DOMAIN_XML_SECURE);
 
   return vb_file_write_atomic (path, xml, -1, 0600, error);
+}
+
+/* hotplug: AttachDevice & co. with the config flag save through this. */
+gboolean
+vb_qemu_domain_save_config (VbQemuBackend *self, VbObj *dom, GError **error)
+{
+  return save_config (self, dom, error);
 }
 
 static gboolean
@@ -145,6 +171,7 @@ vb_qemu_domain_load_all (VbQemuBackend *self, GError **error)
     dom->persistent = TRUE;
     dom->autostart = g_file_test (link, G_FILE_TEST_EXISTS);
     vb_backend_add_object (VB_BACKEND (self), dom);
+    parts_loaded (self, dom);
   }
 
   states = vb_dir_list_files (dirs->run_dir, ".state", error);
@@ -184,7 +211,8 @@ vb_qemu_domain_autostart_all (VbQemuBackend *self)
     if (!dom->autostart || dom->active || vb_qemu_dom (dom)->starting)
       continue;
     task = g_task_new (self, NULL, on_autostarted, g_strdup (dom->name));
-    vb_qemu_process_start (self, dom, 0, task);
+    /* save/restore part: through Create, so a managed save image is restored (as libvirt). */
+    VB_DOMAIN_OPS_GET_IFACE (self)->create (VB_BACKEND (self), dom, 0, task);
   }
 }
 
@@ -346,6 +374,8 @@ parse_and_validate (VbQemuBackend *self, const char *xml, const VbCallerCreds *c
                    self->caps_error ? self->caps_error->message : "unknown error");
       return NULL;
     }
+    /* hotplug: q35 gets spare pcie-root-ports to hot-plug into, as libvirt does. */
+    vb_qemu_hotplug_add_root_ports (def);
     if (!vb_qemu_domain_validate (def, caps, error))
       return NULL;
   }
@@ -376,6 +406,7 @@ define_xml_now (VbBackend *backend, const char *xml, guint flags, GTask *task)
       return;
     }
     vb_backend_add_object (backend, created);
+    parts_loaded (self, created);
     vb_qemu_emit (self, created, VB_QEMU_EV_DEFINED, VB_QEMU_DEFINED_ADDED);
     g_task_return_pointer (task, g_object_ref (created), g_object_unref);
     return;
@@ -453,6 +484,7 @@ create_xml_now (VbBackend *backend, const char *xml, guint flags, GTask *task)
   } else {
     g_autoptr(VbObj) created = vb_qemu_domain_new_obj (self, g_steal_pointer (&def));
     vb_backend_add_object (backend, created);
+    parts_loaded (self, created);
     dom = created;
   }
   g_task_set_task_data (task, g_object_ref (dom), g_object_unref);
@@ -539,30 +571,58 @@ qemu_create (VbBackend *backend, VbObj *dom, guint flags, GTask *task)
   vb_qemu_process_start (VB_QEMU_BACKEND (backend), dom, flags & VB_QEMU_START_PAUSED, task);
 }
 
+/* agent part: the ACPI halves of Shutdown/Reboot, also the fallback when
+ * the guest agent fails and the flags allow the power button. */
+static void
+shutdown_acpi (VbObj *dom, GTask *task)
+{
+  /* The guest decides; its power-off comes back as a SHUTDOWN event. */
+  vb_qemu_process_qmp_void (dom, "system_powerdown", NULL, task);
+}
+
+static void reboot_acpi (VbObj *dom, GTask *task);
+
 static void
 qemu_shutdown (VbBackend *backend, VbObj *dom, guint flags, GTask *task)
 {
   CHECK_FLAGS (task, flags, SHUTDOWN_MODES, "Shutdown");
   REQUIRE_ACTIVE (task, dom);
-  if (flags & VB_QEMU_SHUTDOWN_AGENT)
-    FAIL (task, VB_ERROR_NOT_SUPPORTED, "shutting down through the guest agent is not supported yet");
-  if (flags & ~VB_QEMU_SHUTDOWN_ACPI)
-    FAIL (task, VB_ERROR_NOT_SUPPORTED, "the QEMU driver shuts guests down only with the ACPI power button");
-  /* The guest decides; its power-off comes back as a SHUTDOWN event. */
-  vb_qemu_process_qmp_void (dom, "system_powerdown", NULL, task);
+  if (flags & ~(VB_QEMU_SHUTDOWN_ACPI | VB_QEMU_SHUTDOWN_AGENT))
+    FAIL (task, VB_ERROR_NOT_SUPPORTED,
+          "the QEMU driver shuts guests down only with the ACPI power button or the guest agent");
+  /* agent part: the agent when asked (or, with no flag, when one is
+   * connected, as libvirt prefers); the power button if it fails and the
+   * flags allow it. */
+  if ((flags & VB_QEMU_SHUTDOWN_AGENT) || (flags == 0 && vb_qemu_agent_is_connected (dom))) {
+    vb_qemu_agent_shutdown (dom, FALSE, (flags & VB_QEMU_SHUTDOWN_AGENT) && !(flags & VB_QEMU_SHUTDOWN_ACPI)
+                                          ? NULL : shutdown_acpi, task);
+    return;
+  }
+  shutdown_acpi (dom, task);
 }
 
 static void
 qemu_reboot (VbBackend *backend, VbObj *dom, guint flags, GTask *task)
 {
-  VbQemuDom *d = vb_qemu_dom (dom);
-
   CHECK_FLAGS (task, flags, SHUTDOWN_MODES, "Reboot");
   REQUIRE_ACTIVE (task, dom);
-  if (flags & VB_QEMU_SHUTDOWN_AGENT)
-    FAIL (task, VB_ERROR_NOT_SUPPORTED, "rebooting through the guest agent is not supported yet");
-  if (flags & ~VB_QEMU_SHUTDOWN_ACPI)
-    FAIL (task, VB_ERROR_NOT_SUPPORTED, "the QEMU driver reboots guests only with the ACPI power button");
+  if (flags & ~(VB_QEMU_SHUTDOWN_ACPI | VB_QEMU_SHUTDOWN_AGENT))
+    FAIL (task, VB_ERROR_NOT_SUPPORTED,
+          "the QEMU driver reboots guests only with the ACPI power button or the guest agent");
+  /* agent part: as in qemu_shutdown. */
+  if ((flags & VB_QEMU_SHUTDOWN_AGENT) || (flags == 0 && vb_qemu_agent_is_connected (dom))) {
+    vb_qemu_agent_shutdown (dom, TRUE, (flags & VB_QEMU_SHUTDOWN_AGENT) && !(flags & VB_QEMU_SHUTDOWN_ACPI)
+                                         ? NULL : reboot_acpi, task);
+    return;
+  }
+  reboot_acpi (dom, task);
+}
+
+static void
+reboot_acpi (VbObj *dom, GTask *task)
+{
+  VbQemuDom *d = vb_qemu_dom (dom);
+
   if (((VbDomainDef *) dom->def)->on_reboot == VB_DOMAIN_LIFECYCLE_DESTROY) {
     /* on_reboot=destroy: a reboot ends the domain, as a power-off does. */
     vb_qemu_process_qmp_void (dom, "system_powerdown", NULL, task);
@@ -662,6 +722,13 @@ qemu_undefine (VbBackend *backend, VbObj *dom, guint flags, GTask *task)
     FAIL (task, VB_ERROR_OPERATION_INVALID, "cannot undefine transient domain '%s'", dom->name);
   if (vb_qemu_dom (dom)->starting)
     FAIL (task, VB_ERROR_OPERATION_INVALID, "domain '%s' is being started", dom->name);
+  for (guint i = 0; vb_qemu_parts[i] != NULL; i++) {
+    GError *error = NULL;
+    if (vb_qemu_parts[i]->undefine != NULL && !vb_qemu_parts[i]->undefine (dom, flags, &error)) {
+      g_task_return_error (task, error);
+      return;
+    }
+  }
 
   remove_config (self, dom->name);
   vb_obj_set_autostart (dom, FALSE);
@@ -702,6 +769,12 @@ qemu_rename (VbBackend *backend, VbObj *dom, const char *name, guint flags, GTas
     FAIL (task, VB_ERROR_INVALID_ARG, "domain '%s' already has that name", dom->name);
   if (vb_backend_lookup_by_name (backend, VB_OBJ_DOMAIN, name) != NULL)
     FAIL (task, VB_ERROR_EXISTS, "domain with name '%s' already exists", name);
+  for (guint i = 0; vb_qemu_parts[i] != NULL; i++) {
+    if (vb_qemu_parts[i]->rename != NULL && !vb_qemu_parts[i]->rename (dom, name, &error)) {
+      g_task_return_error (task, error);
+      return;
+    }
+  }
 
   old_name = g_strdup (dom->name);
   vb_qemu_emit (self, dom, VB_QEMU_EV_UNDEFINED, VB_QEMU_UNDEFINED_RENAMED);
@@ -876,4 +949,7 @@ vb_qemu_domain_ops_init (VbDomainOpsInterface *iface)
   iface->get_metadata = qemu_get_metadata;
   iface->set_metadata = qemu_set_metadata;
   iface->open_console = qemu_open_console;
+  for (guint i = 0; vb_qemu_parts[i] != NULL; i++)
+    if (vb_qemu_parts[i]->ops_init != NULL)
+      vb_qemu_parts[i]->ops_init (iface);
 }

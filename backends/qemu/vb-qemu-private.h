@@ -23,28 +23,39 @@ enum {
   VB_QEMU_EV_RESUMED = 4, VB_QEMU_EV_STOPPED = 5, VB_QEMU_EV_SHUTDOWN = 6, VB_QEMU_EV_PMSUSPENDED = 7,
   VB_QEMU_EV_CRASHED = 8,
 };
-enum { VB_QEMU_DEFINED_ADDED = 0, VB_QEMU_DEFINED_UPDATED = 1, VB_QEMU_DEFINED_RENAMED = 2 };
+enum { VB_QEMU_DEFINED_ADDED = 0, VB_QEMU_DEFINED_UPDATED = 1, VB_QEMU_DEFINED_RENAMED = 2,
+       VB_QEMU_DEFINED_FROM_SNAPSHOT = 3 };
 enum { VB_QEMU_UNDEFINED_REMOVED = 0, VB_QEMU_UNDEFINED_RENAMED = 1 };
-enum { VB_QEMU_STARTED_BOOTED = 0, VB_QEMU_STARTED_WAKEUP = 4 };
-enum { VB_QEMU_SUSPENDED_PAUSED = 0 };
-enum { VB_QEMU_RESUMED_UNPAUSED = 0 };
+enum { VB_QEMU_STARTED_BOOTED = 0, VB_QEMU_STARTED_MIGRATED = 1, VB_QEMU_STARTED_RESTORED = 2,
+       VB_QEMU_STARTED_FROM_SNAPSHOT = 3, VB_QEMU_STARTED_WAKEUP = 4 };
+enum { VB_QEMU_SUSPENDED_PAUSED = 0, VB_QEMU_SUSPENDED_MIGRATED = 1, VB_QEMU_SUSPENDED_IOERROR = 2,
+       VB_QEMU_SUSPENDED_RESTORED = 4, VB_QEMU_SUSPENDED_FROM_SNAPSHOT = 5, VB_QEMU_SUSPENDED_API_ERROR = 6,
+       VB_QEMU_SUSPENDED_POSTCOPY = 7 };
+enum { VB_QEMU_RESUMED_UNPAUSED = 0, VB_QEMU_RESUMED_MIGRATED = 1, VB_QEMU_RESUMED_FROM_SNAPSHOT = 2,
+       VB_QEMU_RESUMED_POSTCOPY = 3 };
 enum {
   VB_QEMU_STOPPED_SHUTDOWN = 0, VB_QEMU_STOPPED_DESTROYED = 1, VB_QEMU_STOPPED_CRASHED = 2,
-  VB_QEMU_STOPPED_FAILED = 5,
+  VB_QEMU_STOPPED_MIGRATED = 3, VB_QEMU_STOPPED_SAVED = 4, VB_QEMU_STOPPED_FAILED = 5,
+  VB_QEMU_STOPPED_FROM_SNAPSHOT = 6,
 };
 enum { VB_QEMU_SHUTDOWN_FINISHED = 0, VB_QEMU_SHUTDOWN_GUEST = 1, VB_QEMU_SHUTDOWN_HOST = 2 };
 enum { VB_QEMU_PMSUSPENDED_MEMORY = 0 };
 enum { VB_QEMU_CRASHED_PANICKED = 0 };
 
 /* Per-state reasons (virDomainRunningReason, …). */
-enum { VB_QEMU_RUNNING_UNKNOWN = 0, VB_QEMU_RUNNING_BOOTED = 1, VB_QEMU_RUNNING_UNPAUSED = 5,
-       VB_QEMU_RUNNING_WAKEUP = 8 };
-enum { VB_QEMU_PAUSED_UNKNOWN = 0, VB_QEMU_PAUSED_USER = 1, VB_QEMU_PAUSED_SHUTTING_DOWN = 8,
-       VB_QEMU_PAUSED_CRASHED = 10 };
+enum { VB_QEMU_RUNNING_UNKNOWN = 0, VB_QEMU_RUNNING_BOOTED = 1, VB_QEMU_RUNNING_MIGRATED = 2,
+       VB_QEMU_RUNNING_RESTORED = 3, VB_QEMU_RUNNING_FROM_SNAPSHOT = 4, VB_QEMU_RUNNING_UNPAUSED = 5,
+       VB_QEMU_RUNNING_MIGRATION_CANCELED = 6, VB_QEMU_RUNNING_SAVE_CANCELED = 7, VB_QEMU_RUNNING_WAKEUP = 8,
+       VB_QEMU_RUNNING_POSTCOPY = 10 };
+enum { VB_QEMU_PAUSED_UNKNOWN = 0, VB_QEMU_PAUSED_USER = 1, VB_QEMU_PAUSED_MIGRATION = 2, VB_QEMU_PAUSED_SAVE = 3,
+       VB_QEMU_PAUSED_DUMP = 4, VB_QEMU_PAUSED_IOERROR = 5, VB_QEMU_PAUSED_FROM_SNAPSHOT = 7,
+       VB_QEMU_PAUSED_SHUTTING_DOWN = 8, VB_QEMU_PAUSED_SNAPSHOT = 9, VB_QEMU_PAUSED_CRASHED = 10,
+       VB_QEMU_PAUSED_STARTING_UP = 11, VB_QEMU_PAUSED_POSTCOPY = 12 };
 enum { VB_QEMU_SHUTDOWN_REASON_USER = 1 };
 enum {
   VB_QEMU_SHUTOFF_UNKNOWN = 0, VB_QEMU_SHUTOFF_SHUTDOWN = 1, VB_QEMU_SHUTOFF_DESTROYED = 2,
-  VB_QEMU_SHUTOFF_CRASHED = 3, VB_QEMU_SHUTOFF_FAILED = 6,
+  VB_QEMU_SHUTOFF_CRASHED = 3, VB_QEMU_SHUTOFF_MIGRATED = 4, VB_QEMU_SHUTOFF_SAVED = 5, VB_QEMU_SHUTOFF_FAILED = 6,
+  VB_QEMU_SHUTOFF_FROM_SNAPSHOT = 7,
 };
 enum { VB_QEMU_CRASHED_REASON_PANICKED = 1 };
 
@@ -65,7 +76,19 @@ typedef enum {
   VB_QEMU_STOP_SHUTDOWN,   /* the guest powered off and on_poweroff destroys it */
   VB_QEMU_STOP_DESTROY,    /* Destroy */
   VB_QEMU_STOP_CRASH,      /* the guest panicked and on_crash destroys it */
+  VB_QEMU_STOP_SAVED,      /* Save/ManagedSave wrote its state: STOPPED SAVED */
+  VB_QEMU_STOP_MIGRATED,   /* migrated away: STOPPED MIGRATED */
+  VB_QEMU_STOP_SNAPSHOT,   /* reverted to a snapshot of the shut-off domain */
 } VbQemuStopCause;
+
+/* Per-domain state of the parts in their own files (each defines its
+ * struct; NULL while unused). */
+typedef struct _VbQemuAgent VbQemuAgent;       /* vb-qemu-agent.c */
+typedef struct _VbQemuJob VbQemuJob;           /* vb-qemu-job.c */
+typedef struct _VbQemuHotplug VbQemuHotplug;   /* vb-qemu-hotplug.c */
+typedef struct _VbQemuSnapshots VbQemuSnapshots; /* vb-qemu-snapshot.c */
+typedef struct _VbQemuStats VbQemuStats;       /* vb-qemu-stats.c */
+typedef struct _VbQemuMigration VbQemuMigration; /* vb-qemu-migrate.c */
 
 struct _VbQemuBackend {
   VbBackend parent_instance;
@@ -108,6 +131,19 @@ typedef struct {
   gboolean guest_shutdown;
   GPtrArray *exit_waiters; /* GTask completed (void) when the process is gone */
   GPtrArray *grants;      /* VbQemuGrant: image access given to the QEMU user */
+
+  /* A job that stops the CPUs itself (save, migration, snapshot) sets
+   * these first, so the QMP STOP it causes is reported with its reason
+   * and SUSPENDED detail instead of as a user pause; -1 = not expected. */
+  int pause_reason;
+  int pause_detail;
+
+  VbQemuAgent *agent;
+  VbQemuJob *job;
+  VbQemuHotplug *hotplug;
+  VbQemuSnapshots *snapshots;
+  VbQemuStats *stats;
+  VbQemuMigration *migration;
 } VbQemuDom;
 
 static inline VbQemuDom *
@@ -115,6 +151,47 @@ vb_qemu_dom (VbObj *dom)
 {
   return dom->backend_data;
 }
+
+/* ---- parts ----
+ *
+ * Besides the core lifecycle (vb-qemu-domain.c, vb-qemu-process.c) the
+ * backend is made of parts, one file each (guest agent, hotplug, jobs and
+ * save/restore, snapshots, stats, migration). A part plugs its VbDomainOps
+ * vfuncs in and hears about the life of each domain through these hooks
+ * (every member may be NULL). */
+typedef struct {
+  const char *name;
+  /* Sets the part's VbDomainOps vfuncs. */
+  void (*ops_init) (VbDomainOpsInterface *iface);
+  /* A domain was loaded from its config at daemon start, or defined. */
+  void (*loaded) (VbQemuBackend *self, VbObj *dom);
+  /* @dom's QEMU runs and its QMP is connected: after a start (before the
+   * STARTED event) and after a reattach. */
+  void (*running) (VbObj *dom);
+  /* @dom's QEMU process is gone, or no longer watched (daemon shutdown,
+   * @detached TRUE): drop per-process state (sockets, pending requests). */
+  void (*stopped) (VbObj *dom, gboolean detached);
+  /* A QMP event of a running domain; TRUE when the part consumed it (the
+   * core then ignores it). */
+  gboolean (*event) (VbObj *dom, const char *name, JsonObject *data);
+  /* Undefine (with its flags) and Rename of an inactive domain: refuse
+   * with @error, or move/remove what the part keeps on disk. Called before
+   * the core acts; the first refusal stops the operation. */
+  gboolean (*undefine) (VbObj *dom, guint flags, GError **error);
+  gboolean (*rename) (VbObj *dom, const char *new_name, GError **error);
+  /* The VbObj goes away: free the part's per-domain state. */
+  void (*dom_free) (VbQemuDom *d);
+} VbQemuPart;
+
+extern const VbQemuPart vb_qemu_part_agent;
+extern const VbQemuPart vb_qemu_part_hotplug;
+extern const VbQemuPart vb_qemu_part_job;
+extern const VbQemuPart vb_qemu_part_snapshot;
+extern const VbQemuPart vb_qemu_part_stats;
+extern const VbQemuPart vb_qemu_part_migrate;
+extern const VbQemuPart vb_qemu_part_save; /* vb-qemu-save.c (save/restore part) */
+/* NULL-terminated. */
+extern const VbQemuPart *const vb_qemu_parts[];
 
 /* ---- vb-qemu-backend.c ---- */
 /* Runs @func(backend, user_data) once the caps probe finished (at once if
@@ -158,6 +235,8 @@ gboolean vb_qemu_domain_load_all (VbQemuBackend *self, GError **error);
 void vb_qemu_domain_autostart_all (VbQemuBackend *self);
 VbObj *vb_qemu_domain_new_obj (VbQemuBackend *self, VbDomainDef *def);
 void vb_qemu_emit (VbQemuBackend *self, VbObj *dom, int event, int detail);
+/* Writes @dom's persistent definition to its config file (atomically). */
+gboolean vb_qemu_domain_save_config (VbQemuBackend *self, VbObj *dom, GError **error);
 
 /* ---- host paths of a definition (authorization) ----
  *

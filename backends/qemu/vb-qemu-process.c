@@ -108,11 +108,31 @@ release_process (VbQemuDom *d)
   d->kill_stage = 0;
 }
 
+/* Tells every part the process is gone (or no longer watched). */
+static void
+parts_stopped (VbObj *dom, gboolean detached)
+{
+  for (guint i = 0; vb_qemu_parts[i] != NULL; i++)
+    if (vb_qemu_parts[i]->stopped != NULL)
+      vb_qemu_parts[i]->stopped (dom, detached);
+}
+
+static void
+parts_running (VbObj *dom)
+{
+  for (guint i = 0; vb_qemu_parts[i] != NULL; i++)
+    if (vb_qemu_parts[i]->running != NULL)
+      vb_qemu_parts[i]->running (dom);
+}
+
 void
 vb_qemu_dom_free (gpointer data)
 {
   VbQemuDom *d = data;
 
+  for (guint i = 0; vb_qemu_parts[i] != NULL; i++)
+    if (vb_qemu_parts[i]->dom_free != NULL)
+      vb_qemu_parts[i]->dom_free (d);
   release_process (d);
   fail_exit_waiters (d, "the domain is gone");
   g_clear_pointer (&d->exit_waiters, g_ptr_array_unref);
@@ -128,6 +148,8 @@ vb_qemu_process_detach (VbObj *dom)
 
   if (d == NULL)
     return;
+  if (d->pid > 0)
+    parts_stopped (dom, TRUE);
   release_process (d);
   fail_exit_waiters (d, "virtbusd is shutting down");
 }
@@ -233,6 +255,7 @@ process_exited (VbObj *dom)
   if (d->pidfd >= 0 && waitid (P_PIDFD, d->pidfd, &info, WEXITED | WNOHANG) == 0 && info.si_pid != 0)
     g_debug ("QEMU of domain '%s' (pid %d) exited: code %d status %d", dom->name, (int) d->pid, info.si_code,
              info.si_status);
+  parts_stopped (dom, FALSE);
   release_process (d);
   remove_runtime_files (d->backend, dom->name);
   restore_access (d);
@@ -242,6 +265,7 @@ process_exited (VbObj *dom)
     /* A start that failed: its task reports the error, no events. */
     d->silent_exit = FALSE;
     d->pid = 0;
+    complete_exit_waiters (d);
     return;
   }
   switch (d->stop_cause) {
@@ -253,6 +277,15 @@ process_exited (VbObj *dom)
     break;
   case VB_QEMU_STOP_CRASH:
     reason = VB_QEMU_SHUTOFF_CRASHED, detail = VB_QEMU_STOPPED_CRASHED;
+    break;
+  case VB_QEMU_STOP_SAVED:
+    reason = VB_QEMU_SHUTOFF_SAVED, detail = VB_QEMU_STOPPED_SAVED;
+    break;
+  case VB_QEMU_STOP_MIGRATED:
+    reason = VB_QEMU_SHUTOFF_MIGRATED, detail = VB_QEMU_STOPPED_MIGRATED;
+    break;
+  case VB_QEMU_STOP_SNAPSHOT:
+    reason = VB_QEMU_SHUTOFF_FROM_SNAPSHOT, detail = VB_QEMU_STOPPED_FROM_SNAPSHOT;
     break;
   case VB_QEMU_STOP_NONE:
   default:
@@ -307,31 +340,99 @@ attach_qmp (VbObj *dom, VbQmp *qmp)
 
 /* ---- QMP commands ---- */
 
-static void
-on_qmp_void_done (GObject *source, GAsyncResult *result, gpointer user_data)
+/* Whether @dom's QEMU is on its way out: asked to stop, powered off, or
+ * its monitor closed (the pidfd reports the exit a moment later). */
+static gboolean
+going_away (VbObj *dom)
 {
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-  g_autoptr(JsonNode) ret = vb_qmp_execute_finish (VB_QMP (source), result, &error);
+  VbQemuDom *d = vb_qemu_dom (dom);
 
-  if (error != NULL) {
-    g_task_return_error (task, error);
+  return !dom->active || d->pid <= 0 || d->stop_cause != VB_QEMU_STOP_NONE || d->guest_shutdown ||
+         (d->qmp != NULL && !vb_qmp_is_connected (d->qmp));
+}
+
+/* The error for a QMP command that could not be sent or answered: a
+ * domain that is stopping is simply not running any more (what a caller
+ * racing with Destroy or a guest power-off should see, as with libvirt). */
+static GError *
+monitor_error (VbObj *dom, GError *error)
+{
+  if (going_away (dom)) {
+    GError *stopped = g_error_new (VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                                   "domain '%s' is not running (it is shutting down)", dom->name);
+    g_clear_error (&error);
+    return stopped;
+  }
+  if (error == NULL)
+    error = g_error_new (VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                         "cannot talk to the QEMU of domain '%s': its monitor is not connected yet", dom->name);
+  return error;
+}
+
+typedef struct {
+  VbObj *dom;
+  GTask *task;
+  gboolean value;
+} QmpCall;
+
+static void
+on_qmp_call_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  QmpCall *c = user_data;
+  GError *error = NULL;
+  JsonNode *ret = vb_qmp_execute_finish (VB_QMP (source), result, &error);
+
+  /* A closed monitor is QEMU going away; QEMU's own errors stay as they are. */
+  if (error != NULL && error->domain == VB_ERROR && error->code == VB_ERROR_IO)
+    error = monitor_error (c->dom, error);
+  if (error != NULL)
+    g_task_return_error (c->task, error);
+  else if (c->value)
+    g_task_return_pointer (c->task, ret ? ret : json_node_new (JSON_NODE_NULL), (GDestroyNotify) json_node_unref);
+  else
+    g_task_return_boolean (c->task, TRUE);
+  if (error != NULL || !c->value)
+    g_clear_pointer (&ret, json_node_unref);
+  g_object_unref (c->dom);
+  g_object_unref (c->task);
+  g_free (c);
+}
+
+static void
+qmp_call (VbObj *dom, const char *command, JsonObject *args, GTask *task, gboolean value)
+{
+  VbQemuDom *d = vb_qemu_dom (dom);
+  QmpCall *c;
+
+  if (d == NULL || d->qmp == NULL || !vb_qmp_is_connected (d->qmp)) {
+    g_task_return_error (task, monitor_error (dom, NULL));
     return;
   }
-  g_task_return_boolean (task, TRUE);
+  c = g_new0 (QmpCall, 1);
+  c->dom = g_object_ref (dom);
+  c->task = g_object_ref (task);
+  c->value = value;
+  vb_qmp_execute_async (d->qmp, command, args, NULL, on_qmp_call_done, c);
 }
 
 void
 vb_qemu_process_qmp_void (VbObj *dom, const char *command, JsonObject *args, GTask *task)
 {
+  qmp_call (dom, command, args, task, FALSE);
+}
+
+VbQmp *
+vb_qemu_process_get_qmp (VbObj *dom)
+{
   VbQemuDom *d = vb_qemu_dom (dom);
 
-  if (d->qmp == NULL || !vb_qmp_is_connected (d->qmp)) {
-    g_task_return_new_error (task, VB_ERROR, VB_ERROR_OPERATION_INVALID,
-                             "cannot talk to the QEMU of domain '%s': its monitor is not connected", dom->name);
-    return;
-  }
-  vb_qmp_execute_async (d->qmp, command, args, NULL, on_qmp_void_done, g_object_ref (task));
+  return d != NULL && d->qmp != NULL && vb_qmp_is_connected (d->qmp) ? d->qmp : NULL;
+}
+
+void
+vb_qemu_process_qmp (VbObj *dom, const char *command, JsonObject *args, GTask *task)
+{
+  qmp_call (dom, command, args, task, TRUE);
 }
 
 static void
@@ -494,6 +595,12 @@ vb_qemu_process_note_paused (VbObj *dom)
   if (d->starting || !dom->active || dom->state != VB_DOMAIN_RUNNING || d->guest_shutdown ||
       d->stop_cause != VB_QEMU_STOP_NONE)
     return;
+  /* A job stopping the CPUs itself said why beforehand. */
+  if (d->pause_reason >= 0) {
+    set_state (dom, VB_DOMAIN_PAUSED, d->pause_reason);
+    vb_qemu_emit (d->backend, dom, VB_QEMU_EV_SUSPENDED, d->pause_detail);
+    return;
+  }
   set_state (dom, VB_DOMAIN_PAUSED, VB_QEMU_PAUSED_USER);
   vb_qemu_emit (d->backend, dom, VB_QEMU_EV_SUSPENDED, VB_QEMU_SUSPENDED_PAUSED);
 }
@@ -521,6 +628,10 @@ on_qmp_event (VbQmp *qmp, const char *name, JsonObject *data, gint64 timestamp, 
   g_autoptr(VbObj) hold = g_object_ref (dom);
 
   g_debug ("domain '%s': QMP event %s", dom->name, name);
+  /* Parts see every event, also while starting (a restore's migration). */
+  for (guint i = 0; vb_qemu_parts[i] != NULL; i++)
+    if (vb_qemu_parts[i]->event != NULL && vb_qemu_parts[i]->event (dom, name, data))
+      return;
   /* While starting, STOP/RESUME are the start's own (-S, then cont). */
   if (d->starting || !dom->active)
     return;
@@ -573,6 +684,7 @@ typedef struct {
   guint flags;
   char *log_path;
   goffset log_start;
+  VbQemuStartOptions opts;
 } StartData;
 
 static void
@@ -582,6 +694,8 @@ start_data_free (gpointer data)
 
   g_object_unref (sd->dom);
   g_free (sd->log_path);
+  if (sd->opts.user_data_free != NULL)
+    sd->opts.user_data_free (sd->opts.user_data);
   g_free (sd);
 }
 
@@ -609,6 +723,15 @@ read_log_tail (StartData *sd)
 }
 
 static void
+on_failed_start_gone (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  const GError *error = g_task_get_task_data (G_TASK (result));
+
+  g_task_return_error (task, g_error_copy (error));
+}
+
+static void
 start_failed (GTask *task, GError *error)
 {
   StartData *sd = g_task_get_task_data (task);
@@ -617,9 +740,15 @@ start_failed (GTask *task, GError *error)
   d->starting = FALSE;
   live_def (sd->dom)->id = -1;
   if (d->pidfd >= 0) {
-    /* Half started: make sure it is gone; its exit stays silent. */
+    /* Half started: make sure it is gone; its exit stays silent. The
+     * error is reported once it is gone, so that a new start right after
+     * does not find it still there. */
+    GTask *waiter = g_task_new (NULL, NULL, on_failed_start_gone, g_object_ref (task));
+    g_task_set_task_data (waiter, error, (GDestroyNotify) g_error_free);
+    g_ptr_array_add (d->exit_waiters, waiter);
     d->silent_exit = TRUE;
     pidfd_send_signal (d->pidfd, SIGKILL, NULL, 0);
+    return;
   } else {
     /* QEMU gave up on its own: what it created stays behind otherwise. */
     remove_runtime_files (d->backend, sd->dom->name);
@@ -648,13 +777,16 @@ start_finished (GTask *task)
   }
   live_def (dom)->id = id;
   if (paused)
-    vb_obj_set_state (dom, VB_DOMAIN_PAUSED, VB_QEMU_PAUSED_USER, id);
+    vb_obj_set_state (dom, VB_DOMAIN_PAUSED, sd->opts.paused_reason ? sd->opts.paused_reason : VB_QEMU_PAUSED_USER,
+                      id);
   else
-    vb_obj_set_state (dom, VB_DOMAIN_RUNNING, VB_QEMU_RUNNING_BOOTED, id);
+    vb_obj_set_state (dom, VB_DOMAIN_RUNNING,
+                      sd->opts.running_reason ? sd->opts.running_reason : VB_QEMU_RUNNING_BOOTED, id);
   vb_qemu_process_save_state (dom, NULL);
-  vb_qemu_emit (self, dom, VB_QEMU_EV_STARTED, VB_QEMU_STARTED_BOOTED);
+  parts_running (dom);
+  vb_qemu_emit (self, dom, VB_QEMU_EV_STARTED, sd->opts.started_detail);
   if (paused)
-    vb_qemu_emit (self, dom, VB_QEMU_EV_SUSPENDED, VB_QEMU_SUSPENDED_PAUSED);
+    vb_qemu_emit (self, dom, VB_QEMU_EV_SUSPENDED, sd->opts.suspended_detail);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -691,6 +823,43 @@ set_initial_balloon (VbObj *dom)
   vb_qmp_execute_async (d->qmp, "balloon", args, NULL, on_qmp_ignored, g_strdup ("balloon"));
 }
 
+/* The guest is set up: run its CPUs unless asked to start paused. */
+static void
+start_cpus (GTask *task)
+{
+  StartData *sd = g_task_get_task_data (task);
+  VbQemuDom *d = vb_qemu_dom (sd->dom);
+
+  set_initial_balloon (sd->dom);
+  if (sd->flags & VB_QEMU_START_PAUSED) {
+    start_finished (task);
+    g_object_unref (task);
+    return;
+  }
+  vb_qmp_execute_async (d->qmp, "cont", NULL, NULL, on_cont_done, task);
+}
+
+static void
+on_prepared (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  StartData *sd = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error)) {
+    start_failed (task, error);
+    g_object_unref (task);
+    return;
+  }
+  if (vb_qemu_dom (sd->dom)->qmp == NULL) {
+    start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "QEMU of domain '%s' exited while starting",
+                                     sd->dom->name));
+    g_object_unref (task);
+    return;
+  }
+  start_cpus (task);
+}
+
 static void
 on_qmp_connected (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -705,12 +874,16 @@ on_qmp_connected (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   attach_qmp (sd->dom, qmp);
-  set_initial_balloon (sd->dom);
-  if (sd->flags & VB_QEMU_START_PAUSED) {
-    start_finished (task);
+  if (sd->opts.prepare != NULL) {
+    /* snapshot part: the source is read before the steal (argument order
+     * is unspecified; stolen first, it was NULL and GLib complained). */
+    gpointer source_object = g_task_get_source_object (task);
+    GTask *inner = g_task_new (source_object, NULL, on_prepared, g_steal_pointer (&task));
+    sd->opts.prepare (sd->dom, qmp, inner, sd->opts.user_data);
+    g_object_unref (inner);
     return;
   }
-  vb_qmp_execute_async (qmp, "cont", NULL, NULL, on_cont_done, g_steal_pointer (&task));
+  start_cpus (g_steal_pointer (&task));
 }
 
 static void
@@ -830,6 +1003,10 @@ start_with_caps (VbQemuBackend *self, const VbQemuCaps *caps, const GError *caps
   ctx.pidfile = pidfile;
   ctx.system = vb_backend_is_system (VB_BACKEND (self));
   ctx.daemonize = TRUE;
+  ctx.incoming = sd->opts.incoming;
+  /* The live definition carries the ids the command line uses (<alias>):
+   * hotplug, the agent and stats find devices by them. */
+  vb_qemu_domain_assign_aliases (live_def (dom));
   argv = vb_qemu_build_command (live_def (dom), caps, &ctx, &error);
   if (argv == NULL) {
     start_failed (task, error);
@@ -876,16 +1053,21 @@ start_with_caps (VbQemuBackend *self, const VbQemuCaps *caps, const GError *caps
 void
 vb_qemu_process_start (VbQemuBackend *self, VbObj *dom, guint flags, GTask *task)
 {
+  vb_qemu_process_start_full (self, dom, flags, NULL, task);
+}
+
+void
+vb_qemu_process_start_full (VbQemuBackend *self, VbObj *dom, guint flags, const VbQemuStartOptions *opts,
+                            GTask *task)
+{
   VbQemuDom *d = vb_qemu_dom (dom);
   StartData *sd;
 
-  if (dom->active) {
-    g_task_return_new_error (task, VB_ERROR, VB_ERROR_OPERATION_INVALID, "domain '%s' is already running",
-                             dom->name);
-    return;
-  }
-  if (d->starting || d->pid > 0) {
-    g_task_return_new_error (task, VB_ERROR, VB_ERROR_OPERATION_INVALID, "domain '%s' is already being started",
+  if (dom->active || d->starting || d->pid > 0) {
+    if (opts != NULL && opts->user_data_free != NULL)
+      opts->user_data_free (opts->user_data);
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                             dom->active ? "domain '%s' is already running" : "domain '%s' is already being started",
                              dom->name);
     return;
   }
@@ -893,6 +1075,8 @@ vb_qemu_process_start (VbQemuBackend *self, VbObj *dom, guint flags, GTask *task
   sd->dom = g_object_ref (dom);
   sd->flags = flags;
   sd->log_path = vb_qemu_domain_log_path (self, dom->name);
+  if (opts != NULL)
+    sd->opts = *opts;
   g_task_set_task_data (task, sd, start_data_free);
   d->starting = TRUE;
   d->stop_cause = VB_QEMU_STOP_NONE;
@@ -1012,6 +1196,7 @@ on_reattach_qmp (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   attach_qmp (dom, qmp);
+  parts_running (dom);
   vb_qmp_execute_async (qmp, "query-status", NULL, NULL, on_reattach_status, g_object_ref (dom));
 }
 

@@ -7,6 +7,30 @@
 
 G_BEGIN_DECLS
 
+/* How a start differs from a plain boot: restore from a saved state,
+ * reverting to a snapshot, an incoming migration. */
+typedef struct {
+  /* Start QEMU with -incoming defer (the prepare hook then feeds it). */
+  gboolean incoming;
+  /* Runs once QMP is connected, before the CPUs run and before any event:
+   * sets the guest up (migrate-incoming and its completion, snapshot-load)
+   * and completes @task [void]. An error fails the start: QEMU is killed
+   * without events and the start's task returns that error. */
+  void (*prepare) (VbObj *dom, VbQmp *qmp, GTask *task, gpointer user_data);
+  gpointer user_data;
+  GDestroyNotify user_data_free;
+  /* STARTED detail and RUNNING reason (0 for both = a boot); with
+   * VB_QEMU_START_PAUSED, the SUSPENDED detail and PAUSED reason. */
+  int started_detail;
+  int running_reason;
+  int suspended_detail;
+  int paused_reason;
+} VbQemuStartOptions;
+
+/* vb_qemu_process_start() with @opts (copied; NULL = a boot). */
+void vb_qemu_process_start_full (VbQemuBackend *self, VbObj *dom, guint flags, const VbQemuStartOptions *opts,
+                                 GTask *task);
+
 /* Starts @dom (inactive). Completes @task [void] once the guest runs (or is
  * paused, with VB_QEMU_START_PAUSED), after the STARTED event; fails with a
  * message taken from QEMU's log when QEMU refuses to start. */
@@ -34,6 +58,13 @@ gboolean vb_qemu_process_reattach (VbQemuBackend *self, const char *path, GError
  * our stop/cont): state and SUSPENDED/RESUMED event, once. */
 void vb_qemu_process_note_paused (VbObj *dom);
 void vb_qemu_process_note_resumed (VbObj *dom);
+
+/* The domain's QMP connection while it runs (NULL otherwise). */
+VbQmp *vb_qemu_process_get_qmp (VbObj *dom);
+
+/* Runs a QMP command, completing @task with its JsonNode return value
+ * (a JsonNode *, free with json_node_unref) or QEMU's error. */
+void vb_qemu_process_qmp (VbObj *dom, const char *command, JsonObject *args, GTask *task);
 
 /* Writes the runtime state file of running @dom. */
 gboolean vb_qemu_process_save_state (VbObj *dom, GError **error);

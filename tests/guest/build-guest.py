@@ -2,7 +2,7 @@
 """Build the tiny virtbus test guest: an uncompressed vmlinux and a busybox initramfs.
 
     tests/guest/build-guest.py OUTDIR [--kernel /boot/vmlinuz-X] [--busybox /bin/busybox]
-                               [--module NAME ...] [--extra-binary PATH ...]
+                               [--module NAME ...] [--extra-binary PATH ...] [--with-agent]
 
 Writes OUTDIR/vmlinux, OUTDIR/initramfs.cpio.gz and OUTDIR/cmdline (the kernel
 command line to boot them with).  A stamp file (OUTDIR/inputs.json) records
@@ -50,6 +50,87 @@ DEFAULT_MODULES = [
     "pvpanic", "pvpanic-mmio", "pvpanic-pci",
     "virtio_pci", "virtio_net", "virtio_blk", "virtio_console", "virtio_balloon",
 ]
+
+# --with-agent: Debian's qemu-ga (package qemu-guest-agent) and what its
+# commands need to give real answers.  Only in this variant, so the plain
+# guest stays as small and quick to boot as before.
+QEMU_GA = "/usr/sbin/qemu-ga"
+# ext4 (also serving ext2) for the disk the agent freezes, trims and lists.
+AGENT_MODULES = ["crc32c_generic", "ext4"]
+
+# /etc/init.d/qga, run by /init before the ready marker: loopback and the
+# user-mode NIC get fixed addresses, a virtio disk (if any) is formatted
+# once and mounted on /mnt/data, the virtio-serial port named
+# org.qemu.guest_agent.0 gets its udev-style name, then qemu-ga runs on it.
+QGA_START = r"""#!/bin/sh
+ifconfig lo 127.0.0.1 netmask 255.0.0.0 up
+if [ -e /sys/class/net/eth0 ]; then
+  ifconfig eth0 10.0.2.15 netmask 255.255.255.0 up
+  ip -6 addr add fd00:76:62::15/64 dev eth0
+fi
+if [ -b /dev/vda ]; then
+  mkdir -p /mnt/data
+  mount -t ext4 /dev/vda /mnt/data 2>/dev/null ||
+    { mke2fs -q /dev/vda && mount -t ext4 /dev/vda /mnt/data; } ||
+    echo "guest: cannot mount /dev/vda" >&2
+fi
+port=
+mkdir -p /dev/virtio-ports
+for p in /sys/class/virtio-ports/*; do
+  [ -r "$p/name" ] || continue
+  read -r name < "$p/name"
+  ln -sf "/dev/${p##*/}" "/dev/virtio-ports/$name"
+  [ "$name" = org.qemu.guest_agent.0 ] && port="/dev/virtio-ports/$name"
+done
+[ -n "$port" ] || exit 0
+mkdir -p /run/qga
+/usr/sbin/qemu-ga -d -m virtio-serial -p "$port" -f /run/qemu-ga.pid -t /run/qga -l /var/log/qemu-ga.log
+# Ready only once the agent holds its port open.
+i=0
+while [ $i -lt 500 ]; do
+  pid=
+  [ -r /run/qemu-ga.pid ] && read -r pid < /run/qemu-ga.pid
+  if [ -n "$pid" ] && ls -l "/proc/$pid/fd/" 2>/dev/null | grep -q " -> /dev/vport"; then
+    exit 0
+  fi
+  i=$((i + 1))
+  usleep 10000
+done
+echo "guest: qemu-ga did not open its port" >&2
+"""
+
+# qemu-ga's guest-set-user-password runs `chpasswd [-e]` with "user:password"
+# on stdin.  Debian's chpasswd needs PAM; this one does the same to
+# /etc/shadow with busybox's mkpasswd (SHA-512).
+CHPASSWD = r"""#!/bin/sh
+crypted=0
+[ "$1" = -e ] && crypted=1
+while IFS= read -r line; do
+  user=${line%%:*}
+  pw=${line#*:}
+  grep -q "^$user:" /etc/shadow || { echo "chpasswd: unknown user $user" >&2; exit 1; }
+  if [ $crypted = 0 ]; then
+    pw=$(mkpasswd -m sha512 "$pw") || exit 1
+  fi
+  U="$user" P="$pw" awk -F: 'BEGIN { OFS = ":" } $1 == ENVIRON["U"] { $2 = ENVIRON["P"] } { print }' \
+    /etc/shadow > /etc/shadow.new && mv /etc/shadow.new /etc/shadow || exit 1
+done
+"""
+
+# guest-shutdown runs `/sbin/shutdown -h -P|-H|-r +0 MESSAGE` (/sbin is /bin here).
+SHUTDOWN = r"""#!/bin/sh
+for arg; do
+  case "$arg" in
+    -r) exec reboot -f ;;
+    -H) exec halt -f ;;
+  esac
+done
+exec poweroff -f
+"""
+
+PASSWD = "root:x:0:0:root:/root:/bin/sh\nvirtbus:x:1000:1000:virtbus:/home/virtbus:/bin/sh\n"
+SHADOW = "root:*:19000:0:99999:7:::\nvirtbus:!:19000:0:99999:7:::\n"
+GROUP = "root:x:0:\nvirtbus:x:1000:\n"
 
 # --------------------------------------------------------------------------
 # vmlinuz -> vmlinux
@@ -342,7 +423,7 @@ ACPI_MAP = ("EV_KEY 01 KEY_POWER 116 1 button/power PWRF 00000080\n"
 ACPID_CONF = "PWRF PWRF/00000080\n"
 
 
-def build_initramfs(busybox, modules, extra, moddir, extra_files=()):
+def build_initramfs(busybox, modules, extra, moddir, extra_files=(), agent=False):
     c = Cpio()
     for d in ("bin", "dev", "etc", "etc/acpi", "etc/acpi/PWRF", "etc/init.d", "lib",
               "lib/modules", "lib64", "proc", "sys", "run", "tmp", "var", "var/log", "root"):
@@ -384,6 +465,16 @@ def build_initramfs(busybox, modules, extra, moddir, extra_files=()):
     for host_path, guest_path in extra_files:
         with open(host_path, "rb") as f:
             c.file(guest_path.strip("/"), f.read(), os.stat(host_path).st_mode & 0o777)
+    if agent:
+        c.file("etc/init.d/qga", QGA_START.encode(), 0o755)
+        c.file("bin/chpasswd", CHPASSWD.encode(), 0o755)
+        c.file("bin/shutdown", SHUTDOWN.encode(), 0o755)
+        c.file("etc/passwd", PASSWD.encode())
+        c.file("etc/shadow", SHADOW.encode(), 0o600)
+        c.file("etc/group", GROUP.encode())
+        c.symlink("var/run", "../run")
+        c.dir("home")
+        c.dir("home/virtbus")
     return gzip.compress(c.finish(), compresslevel=1, mtime=0)
 
 
@@ -414,12 +505,21 @@ def main(argv):
     ap.add_argument("--extra-file", action="append", default=[], metavar="HOST=GUEST",
                     help="copy a host file to a guest path (same mode); executables "
                     "put in /etc/init.d/ are run by /init before the ready marker")
+    ap.add_argument("--with-agent", action="store_true",
+                    help="add qemu-ga (Debian's qemu-guest-agent), started on the "
+                    "org.qemu.guest_agent.0 port, and what its commands need")
     args = ap.parse_args(argv)
+    if args.with_agent:
+        if not os.access(QEMU_GA, os.X_OK):
+            raise SystemExit(f"--with-agent: no {QEMU_GA} (install Debian's qemu-guest-agent)")
+        args.extra_binary.append(QEMU_GA)
 
     kernel = args.kernel or newest_kernel()
     version = os.path.basename(kernel).split("vmlinuz-", 1)[-1]
     moddir = args.modules_dir or os.path.join("/lib/modules", version)
     module_names = args.module if args.module is not None else DEFAULT_MODULES
+    if args.with_agent:
+        module_names = module_names + AGENT_MODULES
     with open(os.path.abspath(__file__), "rb") as f:
         script_hash = hashlib.sha256(f.read()).hexdigest()
 
@@ -438,6 +538,7 @@ def main(argv):
         "modules": module_names,
         "extra": [file_id(p) for p in args.extra_binary],
         "extra_files": [file_id(h) + [g] for h, g in extra_files],
+        "agent": args.with_agent,
     }
     os.makedirs(args.outdir, exist_ok=True)
     # Test runners build in parallel (meson runs pytest files concurrently):
@@ -458,7 +559,8 @@ def main(argv):
         print(f"warning: {kernel} has no PVH entry point; QEMU cannot boot its vmlinux, "
               "use the bzImage with -kernel instead", file=sys.stderr)
     modules = module_files(moddir, module_names)
-    initrd = build_initramfs(args.busybox, modules, args.extra_binary, moddir, extra_files)
+    initrd = build_initramfs(args.busybox, modules, args.extra_binary, moddir, extra_files,
+                             args.with_agent)
 
     def write(name, data):
         tmp = os.path.join(args.outdir, name + ".tmp")

@@ -30,10 +30,59 @@ def virtbusd_path():
     return os.path.join(build_root(), "virtbusd")
 
 
+# ---- sanitizer pass (build-aux/run-tests.sh, ASan+UBSan build) ----
+# There the sanitizers write each report to <VB_SANITIZER_LOG>.<pid> (their
+# log_path) instead of stderr, so a report by any process is found whether or
+# not the test looked at that process' output or exit status. run-tests.sh
+# counts and prints every report file; the fixtures below also fail the test
+# whose virtbusd wrote one.
+def sanitizer_report(pid):
+    """The sanitizer report written by process @pid, or None."""
+    prefix = os.environ.get("VB_SANITIZER_LOG")
+    if not prefix or pid is None:
+        return None
+    try:
+        with open("%s.%d" % (prefix, pid), errors="replace") as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+
+
+def sanitizer_client_env(env):
+    """Lets an uninstrumented interpreter (python3, gjs) load the ASan-built
+    libvirtbus: clang's ASan runtime (VB_ASAN_RUNTIME) must be preloaded.
+    LeakSanitizer is off for those interpreters: their own one-time
+    allocations are not ours (the C client test covers libvirtbus' leaks)."""
+    runtime = os.environ.get("VB_ASAN_RUNTIME")
+    if runtime:
+        env["LD_PRELOAD"] = runtime
+        env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":detect_leaks=0"
+        # Meson's generate_gir lists GCC's sanitizer runtimes (libasan.so.8,
+        # libubsan.so.1) in the typelib even for a clang build; GI would
+        # dlopen them next to clang's runtime, and two ASan runtimes abort.
+        # Those names resolve to the clang runtime already loaded instead.
+        shim = os.path.join(build_root(), "asan-gi-libs")
+        os.makedirs(shim, exist_ok=True)
+        for name in ("libasan.so.8", "libubsan.so.1"):
+            link = os.path.join(shim, name)
+            try:
+                os.symlink(runtime, link)
+            except FileExistsError:
+                pass
+        env["LD_LIBRARY_PATH"] = shim + os.pathsep + env.get("LD_LIBRARY_PATH", "")
+    return env
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "soak: bounded concurrency soak test (runs in CI)")
+# ---- end sanitizer pass ----
+
+
 class Bus:
     """A private dbus-daemon, killed by PID when the test ends."""
 
-    def __init__(self, tmpdir, kind="session"):
+    def __init__(self, tmpdir, kind="session", prefix=()):
+        # prefix: a command to run dbus-daemon under, e.g. ("ip", "netns", "exec", NS)
         self.tmpdir = tmpdir
         self.socket = os.path.join(tmpdir, "bus")
         self.address = "unix:path=" + self.socket
@@ -54,7 +103,7 @@ class Bus:
 </busconfig>
 """)
         self.proc = subprocess.Popen(
-            ["dbus-daemon", "--nofork", "--nopidfile", "--config-file=" + config],
+            list(prefix) + ["dbus-daemon", "--nofork", "--nopidfile", "--config-file=" + config],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         # The socket file appears before dbus-daemon listens on it: retry.
         deadline = time.monotonic() + 10
@@ -85,10 +134,12 @@ class Bus:
 class Virtbus:
     """A virtbusd on a private bus, with helpers to call it and watch signals."""
 
-    def __init__(self, bus, root_prefix, args=()):
+    def __init__(self, bus, root_prefix, args=(), prefix=()):
+        # prefix: a command to run virtbusd under (see Bus)
         self.bus = bus
         self.root_prefix = root_prefix
         self.args = list(args)
+        self.prefix = list(prefix)
         self.proc = None
         self.signals = []
         self.connection = bus.connection
@@ -105,7 +156,7 @@ class Virtbus:
         env.pop("DBUS_SYSTEM_BUS_ADDRESS", None)
         self.log = open(os.path.join(self.root_prefix, "virtbusd.log"), "ab")
         self.proc = subprocess.Popen(
-            [virtbusd_path(), "--session", "--root-prefix", self.root_prefix, "--verbose"]
+            self.prefix + [virtbusd_path(), "--session", "--root-prefix", self.root_prefix, "--verbose"]
             + self.args + list(extra_args),
             env=env, stdout=self.log, stderr=subprocess.STDOUT)
         self.wait_for_name()
@@ -114,7 +165,8 @@ class Virtbus:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError("virtbusd exited with %s; log:\n%s" % (self.proc.returncode, self.read_log()))
+                raise RuntimeError("virtbusd exited with %s; log:\n%s%s" % (
+                    self.proc.returncode, self.read_log(), sanitizer_report(self.proc.pid) or ""))
             owner = self.connection.call_sync(
                 "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
                 "NameHasOwner", GLib.Variant("(s)", (BUS_NAME,)), GLib.VariantType("(b)"),
@@ -133,9 +185,13 @@ class Virtbus:
             return None
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
-        code = self.proc.wait(timeout=10)
+        pid = self.proc.pid
+        # LeakSanitizer's exit-time scan makes an ASan build slower to stop.
+        code = self.proc.wait(timeout=60 if os.environ.get("VB_SANITIZER_LOG") else 10)
         self.proc = None
         self.log.close()
+        report = sanitizer_report(pid)  # sanitizer pass
+        assert report is None, "virtbusd (pid %d) sanitizer report:\n%s" % (pid, report)
         return code
 
     def close(self):

@@ -60,20 +60,32 @@ def missing_requirements():
 
 
 @functools.lru_cache(maxsize=None)
-def build_guest(outdir=None):
-    """Build (or reuse: build-guest.py keeps a stamp) the guest; return a Guest."""
-    outdir = outdir or os.path.join(_build_root(), "guest")
-    subprocess.run([sys.executable, BUILD_SCRIPT, outdir], check=True)
+def build_guest(outdir=None, agent=False):
+    """Build (or reuse: build-guest.py keeps a stamp) the guest; return a Guest.
+    agent=True: the variant with qemu-ga (build-guest.py --with-agent), in
+    <build>/guest-agent/."""
+    outdir = outdir or os.path.join(_build_root(), "guest-agent" if agent else "guest")
+    subprocess.run([sys.executable, BUILD_SCRIPT, outdir] + (["--with-agent"] if agent else []), check=True)
     return Guest(outdir)
+
+
+# The guest agent's channel (qemu-ga in the guest opens its port).
+AGENT_CHANNEL = """    <channel type='unix'>
+      <target type='virtio' name='org.qemu.guest_agent.0'/>
+    </channel>
+"""
 
 
 def domain_xml(name, uuid=None, memory_mib=128, vcpus=1, extra_devices="",
                pvpanic=True, cmdline_extra="", on_poweroff="destroy",
                on_reboot="restart", on_crash="destroy", guest=None,
-               emulator=QEMU, current_memory_mib=None, balloon=False):
+               emulator=QEMU, current_memory_mib=None, balloon=False, agent=False):
     """A libvirt domain XML (type='qemu', i.e. TCG) that boots the test guest
-    directly from its kernel and initramfs, with a pty serial console."""
-    g = guest or build_guest()
+    directly from its kernel and initramfs, with a pty serial console.
+    agent=True: the guest with qemu-ga and the agent's channel."""
+    g = guest or build_guest(agent=agent)
+    if agent:
+        extra_devices = AGENT_CHANNEL + extra_devices
     uuid = uuid or str(uuidlib.uuid4())
     cmdline = g.cmdline + (" " + cmdline_extra if cmdline_extra else "")
     panic = "    <panic model='isa'/>\n" if pvpanic else ""
@@ -372,6 +384,6 @@ def kill_qemu(proc, timeout=10):
     proc.wait(timeout)
 
 
-__all__ = ["READY_MARKER", "QEMU", "Guest", "missing_requirements", "build_guest",
+__all__ = ["READY_MARKER", "QEMU", "Guest", "missing_requirements", "build_guest", "AGENT_CHANNEL",
            "domain_xml", "Console", "connect_unix", "Qmp", "raw_argv", "boot_raw",
            "kill_qemu"]

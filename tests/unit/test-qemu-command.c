@@ -11,6 +11,7 @@
 
 #include "vb-error.h"
 #include "vb-qemu-command.h"
+#include "vb-qemu-hotplug.h"
 
 #define EMULATOR "/usr/bin/qemu-system-x86_64"
 
@@ -544,6 +545,90 @@ test_daemonize (void)
   rm_rf (dir);
 }
 
+/* hotplug: the JSON shared by -blockdev and QMP blockdev-add, the bus
+ * rules, and q35's spare root ports. */
+static void
+test_blockdev_json (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VbDomainDeviceDef) dev = vb_domain_device_def_parse (
+    "<disk type='file' device='disk'><driver name='qemu' type='qcow2' cache='none' discard='unmap'/>"
+    "<source file='/img/a.qcow2'/><target dev='vdb' bus='virtio'/></disk>", &error);
+  g_autoptr(JsonNode) file = NULL;
+  g_autoptr(JsonNode) fmt = NULL;
+  g_autofree char *file_text = NULL;
+  g_autofree char *fmt_text = NULL;
+
+  g_assert_no_error (error);
+  file = vb_qemu_blockdev_json ("file", "virtio-disk1-file", "/img/a.qcow2", NULL, FALSE, dev->data.disk);
+  fmt = vb_qemu_blockdev_json ("qcow2", "virtio-disk1-fmt", NULL, "virtio-disk1-file", TRUE, dev->data.disk);
+  file_text = json_to_string (file, FALSE);
+  fmt_text = json_to_string (fmt, FALSE);
+  g_assert_cmpstr (file_text, ==,
+                   "{\"driver\":\"file\",\"filename\":\"/img/a.qcow2\",\"node-name\":\"virtio-disk1-file\","
+                   "\"read-only\":false,\"cache\":{\"direct\":true,\"no-flush\":false},\"discard\":\"unmap\"}");
+  g_assert_cmpstr (fmt_text, ==,
+                   "{\"driver\":\"qcow2\",\"node-name\":\"virtio-disk1-fmt\",\"file\":\"virtio-disk1-file\","
+                   "\"read-only\":true,\"discard\":\"unmap\"}");
+}
+
+static void
+test_disk_bus_rules (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VbDomainDeviceDef) hd = vb_domain_device_def_parse (
+    "<disk type='file' device='cdrom'><target dev='hdc'/></disk>", &error);
+  g_autoptr(VbDomainDeviceDef) sd = vb_domain_device_def_parse (
+    "<disk type='file' device='disk'><source file='/x'/><target dev='sdb'/></disk>", &error);
+
+  g_assert_no_error (error);
+  /* The parser already gives "hd*" targets bus='ide'. */
+  g_assert_cmpint (vb_qemu_disk_bus (hd->data.disk, "pc"), ==, VB_DOMAIN_DISK_BUS_IDE);
+  g_assert_cmpint (vb_qemu_disk_bus (sd->data.disk, "q35"), ==, VB_DOMAIN_DISK_BUS_SCSI);
+  g_assert_true (vb_qemu_machine_is_q35 ("q35"));
+  g_assert_false (vb_qemu_machine_is_q35 ("pc-i440fx-7.2"));
+  g_assert_false (vb_qemu_machine_is_q35 (NULL));
+}
+
+static void
+test_root_ports (void)
+{
+  g_autoptr(GError) error = NULL;
+#define ROOT_PORTS_XML(machine, devices)                                             \
+  "<domain type='qemu'><name>r</name><memory>65536</memory><os><type arch='x86_64' " \
+  "machine='" machine "'>hvm</type></os><devices>" devices "</devices></domain>"
+  const char *q35_xml = ROOT_PORTS_XML ("q35", "");
+  const char *pc_xml = ROOT_PORTS_XML ("pc", "");
+  const char *own_xml = ROOT_PORTS_XML ("q35", "<controller type='pci' index='1' model='pcie-root-port'/>");
+#undef ROOT_PORTS_XML
+  g_autoptr(VbDomainDef) q35 = vb_domain_def_parse (q35_xml, &error);
+  g_autoptr(VbDomainDef) pc = vb_domain_def_parse (pc_xml, &error);
+  g_autoptr(VbDomainDef) own = vb_domain_def_parse (own_xml, &error);
+  guint ports = 0, n_pc, n_own;
+
+  g_assert_no_error (error);
+  n_pc = pc->controllers->len;
+  n_own = own->controllers->len;
+  vb_qemu_hotplug_add_root_ports (q35);
+  vb_qemu_hotplug_add_root_ports (pc);
+  vb_qemu_hotplug_add_root_ports (own);
+  for (guint i = 0; i < q35->controllers->len; i++) {
+    VbDomainControllerDef *c = g_ptr_array_index (q35->controllers, i);
+    if (c->type == VB_DOMAIN_CONTROLLER_PCI && g_strcmp0 (c->model, "pcie-root-port") == 0) {
+      g_assert_cmpuint (c->index, ==, ports + 1);
+      ports++;
+    }
+  }
+  g_assert_cmpuint (ports, ==, 4);
+  /* Not on pc, and not when the definition has root ports of its own. */
+  g_assert_cmpuint (pc->controllers->len, ==, n_pc);
+  g_assert_cmpuint (own->controllers->len, ==, n_own);
+  g_assert_true (vb_domain_def_validate (q35, &error));
+  if (have_qemu ())
+    g_assert_true (vb_qemu_domain_validate (q35, host_caps, &error));
+  g_assert_no_error (error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -564,5 +649,8 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-command/console-path", test_console_path);
   g_test_add_func ("/qemu-command/socket-too-long", test_socket_too_long);
   g_test_add_func ("/qemu-command/daemonize", test_daemonize);
+  g_test_add_func ("/qemu-command/blockdev-json", test_blockdev_json);
+  g_test_add_func ("/qemu-command/disk-bus-rules", test_disk_bus_rules);
+  g_test_add_func ("/qemu-command/root-ports", test_root_ports);
   return g_test_run ();
 }

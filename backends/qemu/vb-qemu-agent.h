@@ -1,0 +1,23 @@
+/* The QEMU guest agent (qemu-ga) part of the QEMU backend: what the core
+ * (Shutdown/Reboot with the guest agent flag) needs from it. */
+#pragma once
+
+#include "vb-qemu-private.h"
+
+G_BEGIN_DECLS
+
+/* What to do when the agent cannot shut the guest down (flags asked for
+ * the ACPI power button too): completes @task [void] itself. */
+typedef void (*VbQemuAgentFallback) (VbObj *dom, GTask *task);
+
+/* TRUE when running @dom has a guest agent channel whose agent (in the
+ * guest) has it open. */
+gboolean vb_qemu_agent_is_connected (VbObj *dom);
+
+/* guest-shutdown (mode powerdown, or reboot): completes @task [void] once
+ * the guest acts on it (QEMU reports its power-off/reset, or the agent
+ * goes away), or fails — or, with @fallback, hands @task over to it when
+ * the agent is missing, unconnected, refuses or does not answer. */
+void vb_qemu_agent_shutdown (VbObj *dom, gboolean reboot, VbQemuAgentFallback fallback, GTask *task);
+
+G_END_DECLS

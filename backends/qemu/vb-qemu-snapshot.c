@@ -1,0 +1,1441 @@
+/* Internal (qcow2) snapshots of QEMU domains.
+ *
+ * A running or paused domain is snapshotted with QMP snapshot-save (disks
+ * and RAM, in the qcow2 images themselves), reverted with snapshot-load and
+ * its snapshots deleted with snapshot-delete: QEMU runs each as a job,
+ * which ends with a JOB_STATUS_CHANGE "concluded" event; query-jobs then
+ * tells whether it failed and job-dismiss clears it. A shut-off domain's
+ * images are handled with `qemu-img snapshot` (-c, -a, -d).
+ *
+ * The metadata (libvirt's <domainsnapshot> document, with the domain's
+ * definition of the time) is kept one file per snapshot under
+ * <lib_dir>/snapshot/<domain uuid>/, with the current snapshot's name in
+ * the file "current" there, so the tree survives daemon restarts. The
+ * tree itself (objects, walks, listing filters, the current snapshot's
+ * name in memory, re-parenting, the operations that only read it) is
+ * service/vb-snapshot-tree.c's. */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vb-qemu-command.h"
+#include "vb-qemu-job.h"
+#include "vb-qemu-process.h"
+#include "vb-snapshot-def.h"
+#include "vb-snapshot-tree.h"
+#include "vb-state-dir.h"
+
+/* ---- libvirt's numeric codes ---- */
+
+/* virDomainUndefineFlagsValues */
+enum { UNDEFINE_SNAPSHOTS_METADATA = 1 << 1 };
+
+#define FAIL(task, code, ...)                                        \
+  G_STMT_START {                                                     \
+    g_task_return_new_error ((task), VB_ERROR, (code), __VA_ARGS__); \
+    return;                                                          \
+  } G_STMT_END
+
+#define CHECK_FLAGS(task, flags, allowed, method)                        \
+  G_STMT_START {                                                         \
+    GError *flags_error_ = NULL;                                         \
+    if (!vb_check_flags ((flags), (allowed), (method), &flags_error_)) { \
+      g_task_return_error ((task), flags_error_);                        \
+      return;                                                            \
+    }                                                                    \
+  } G_STMT_END
+
+struct _VbQemuSnapshots {
+  GHashTable *jobs;     /* QMP job id → GTask waiting for its end */
+  gboolean reverting;   /* our own stop/cont around snapshot-load: STOP/RESUME are ours */
+};
+
+static guint next_job = 1;
+
+static VbQemuSnapshots *
+snaps (VbObj *dom)
+{
+  VbQemuDom *d = vb_qemu_dom (dom);
+
+  if (d->snapshots == NULL) {
+    d->snapshots = g_new0 (VbQemuSnapshots, 1);
+    d->snapshots->jobs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  }
+  return d->snapshots;
+}
+
+static VbSnapshotDef *
+snap_def (VbObj *snap)
+{
+  return snap->def;
+}
+
+/* ---- metadata on disk ---- */
+
+static char *
+meta_dir (VbObj *dom)
+{
+  VbQemuDom *d = vb_qemu_dom (dom);
+  const VbStateDirs *dirs = vb_backend_get_state_dirs (VB_BACKEND (d->backend));
+
+  return g_build_filename (dirs->lib_dir, "snapshot", dom->uuid, NULL);
+}
+
+/* One file per snapshot; names may start with '.', which the directory
+ * listing would take for a temp file, so that is escaped too. */
+static char *
+meta_path (VbObj *dom, const char *name)
+{
+  g_autofree char *dir = meta_dir (dom);
+  g_autofree char *escaped = g_uri_escape_string (name, NULL, FALSE);
+  g_autofree char *file = NULL;
+
+  if (escaped[0] == '.')
+    file = g_strconcat ("%2E", escaped + 1, ".xml", NULL);
+  else
+    file = g_strconcat (escaped, ".xml", NULL);
+  return g_build_filename (dir, file, NULL);
+}
+
+static gboolean
+meta_save (VbObj *dom, VbObj *snap, GError **error)
+{
+  g_autofree char *dir = meta_dir (dom);
+  g_autofree char *path = meta_path (dom, snap->name);
+  g_autofree char *xml = vb_snapshot_def_format (snap_def (snap), VB_SNAPSHOT_XML_SECURE);
+
+  if (g_mkdir_with_parents (dir, 0700) < 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot create %s: %s", dir, g_strerror (errno));
+    return FALSE;
+  }
+  return vb_file_write_atomic (path, xml, -1, 0600, error);
+}
+
+static void
+meta_remove (VbObj *dom, const char *name)
+{
+  g_autofree char *path = meta_path (dom, name);
+  g_autoptr(GError) error = NULL;
+
+  if (!vb_file_remove (path, &error))
+    g_warning ("%s", error->message);
+}
+
+static void
+set_current (VbObj *dom, const char *name)
+{
+  g_autofree char *dir = meta_dir (dom);
+  g_autofree char *path = g_build_filename (dir, "current", NULL);
+  g_autoptr(GError) error = NULL;
+
+  if (g_strcmp0 (vb_snapshot_tree_get_current (dom), name) == 0)
+    return;
+  vb_snapshot_tree_set_current (dom, name);
+  if (name == NULL) {
+    vb_file_remove (path, NULL);
+    return;
+  }
+  if (g_mkdir_with_parents (dir, 0700) < 0 || !vb_file_write_atomic (path, name, -1, 0600, &error))
+    g_warning ("cannot remember the current snapshot of domain '%s': %s", dom->name,
+               error ? error->message : g_strerror (errno));
+}
+
+/* Removes the metadata directory (every snapshot file and "current"). */
+static void
+meta_remove_all (VbObj *dom)
+{
+  g_autofree char *dir = meta_dir (dom);
+  g_autoptr(GDir) gdir = g_dir_open (dir, 0, NULL);
+  const char *entry;
+
+  while (gdir != NULL && (entry = g_dir_read_name (gdir)) != NULL) {
+    g_autofree char *path = g_build_filename (dir, entry, NULL);
+    if (unlink (path) < 0 && errno != ENOENT)
+      g_warning ("cannot remove %s: %s", path, g_strerror (errno));
+  }
+  if (rmdir (dir) < 0 && errno != ENOENT)
+    g_warning ("cannot remove %s: %s", dir, g_strerror (errno));
+  vb_snapshot_tree_set_current (dom, NULL);
+}
+
+/* ---- the tree ---- */
+
+/* Exports a snapshot of @dom (taking @def); returns it, borrowed. */
+static VbObj *
+add_snapshot (VbObj *dom, VbSnapshotDef *def)
+{
+  g_autoptr(VbObj) snap = vb_snapshot_tree_new_obj (dom, def);
+
+  vb_backend_add_object (VB_BACKEND (vb_qemu_dom (dom)->backend), snap);
+  return snap; /* the domain's children table holds it */
+}
+
+static gboolean
+has_snapshots (VbObj *dom)
+{
+  g_autoptr(GPtrArray) all = vb_snapshot_tree_all (dom);
+  return all->len > 0;
+}
+
+/* ---- disks ---- */
+
+typedef struct {
+  char *dst;
+  char *path;
+  char *node; /* format node of the running QEMU */
+} SnapDisk;
+
+static void
+snap_disk_free (gpointer p)
+{
+  SnapDisk *disk = p;
+
+  g_free (disk->dst);
+  g_free (disk->path);
+  g_free (disk->node);
+  g_free (disk);
+}
+
+static gboolean
+disk_is_writable (const VbDomainDiskDef *disk)
+{
+  return disk->device == VB_DOMAIN_DISK_DEVICE_DISK && !disk->readonly;
+}
+
+/* The writable disks of @def an internal snapshot lives in (read-only
+ * disks and media are skipped, as libvirt does). Each must be a qcow2
+ * image; @only: names of the disks to take (NULL = all). */
+static GPtrArray *
+internal_disks (VbObj *dom, const VbDomainDef *def, GHashTable *only, GError **error)
+{
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func (snap_disk_free);
+  g_autoptr(VbDomainDef) aliased = vb_domain_def_copy (def);
+
+  /* The node names follow the aliases the command line was built with. */
+  vb_qemu_domain_assign_aliases (aliased);
+  for (guint i = 0; i < aliased->disks->len; i++) {
+    const VbDomainDiskDef *disk = g_ptr_array_index (aliased->disks, i);
+    SnapDisk *sd;
+
+    if (!disk_is_writable (disk) || (only != NULL && !g_hash_table_contains (only, disk->dst)))
+      continue;
+    if (disk->src_path == NULL || (disk->type != VB_DOMAIN_DISK_TYPE_FILE && disk->type != VB_DOMAIN_DISK_TYPE_BLOCK)) {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                   "internal snapshots need a local image for disk '%s' of domain '%s'", disk->dst, dom->name);
+      return NULL;
+    }
+    if (g_strcmp0 (disk->driver_format, "qcow2") != 0) {
+      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                   "internal snapshot of domain '%s' needs qcow2 images, but disk '%s' (%s) is %s", dom->name,
+                   disk->dst, disk->src_path, disk->driver_format ? disk->driver_format : "raw");
+      return NULL;
+    }
+    sd = g_new0 (SnapDisk, 1);
+    sd->dst = g_strdup (disk->dst);
+    sd->path = g_strdup (disk->src_path);
+    sd->node = vb_qemu_disk_format_node (disk);
+    g_ptr_array_add (out, sd);
+  }
+  return g_steal_pointer (&out);
+}
+
+/* The disks @snap has data in, as found in the domain's definition @def. */
+static GPtrArray *
+snapshot_disks (VbObj *dom, VbObj *snap, const VbDomainDef *def, GError **error)
+{
+  g_autoptr(GHashTable) only = g_hash_table_new (g_str_hash, g_str_equal);
+  const VbSnapshotDef *sdef = snap_def (snap);
+
+  for (guint i = 0; sdef->disks != NULL && i < sdef->disks->len; i++) {
+    const VbSnapshotDiskDef *disk = g_ptr_array_index (sdef->disks, i);
+    if (disk->snapshot == VB_SNAPSHOT_LOCATION_INTERNAL)
+      g_hash_table_add (only, disk->name);
+  }
+  return internal_disks (dom, def, only, error);
+}
+
+/* ---- QMP jobs ---- */
+
+static void
+on_job_dismissed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) ret = vb_qmp_execute_finish (VB_QMP (source), result, &error);
+  const char *failure = g_object_get_data (G_OBJECT (task), "job-error");
+
+  if (failure != NULL)
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "%s", failure);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_job_queried (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  const char *id = g_object_get_data (G_OBJECT (task), "job-id");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) ret = vb_qmp_execute_finish (VB_QMP (source), result, &error);
+  g_autoptr(JsonObject) args = json_object_new ();
+
+  if (ret != NULL && JSON_NODE_HOLDS_ARRAY (ret)) {
+    JsonArray *jobs = json_node_get_array (ret);
+    for (guint i = 0; i < json_array_get_length (jobs); i++) {
+      JsonObject *job = json_array_get_object_element (jobs, i);
+      if (job != NULL && g_strcmp0 (json_object_get_string_member_with_default (job, "id", NULL), id) == 0 &&
+          json_object_has_member (job, "error"))
+        g_object_set_data_full (G_OBJECT (task), "job-error",
+                                g_strdup (json_object_get_string_member (job, "error")), g_free);
+    }
+  }
+  json_object_set_string_member (args, "id", id);
+  vb_qmp_execute_async (VB_QMP (source), "job-dismiss", args, NULL, on_job_dismissed, g_steal_pointer (&task));
+}
+
+static void
+on_job_started (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  VbObj *dom = g_task_get_task_data (task);
+  const char *id = g_object_get_data (G_OBJECT (task), "job-id");
+  GError *error = NULL;
+  g_autoptr(JsonNode) ret = vb_qmp_execute_finish (VB_QMP (source), result, &error);
+  VbQemuSnapshots *s = vb_qemu_dom (dom)->snapshots;
+
+  if (error == NULL)
+    return; /* its end comes as an event */
+  /* QEMU refused the command: no job, no event. */
+  if (s != NULL && g_hash_table_remove (s->jobs, id))
+    g_task_return_error (task, error);
+  else
+    g_error_free (error);
+}
+
+/* Runs QMP job @command (its "job-id" is added to @args) on @dom's QEMU and
+ * completes @task [void] when the job ended, with the job's error. */
+static void
+run_qmp_job (VbObj *dom, const char *command, JsonObject *args, GTask *task)
+{
+  VbQmp *qmp = vb_qemu_process_get_qmp (dom);
+  g_autofree char *id = NULL;
+
+  if (qmp == NULL)
+    FAIL (task, VB_ERROR_OPERATION_INVALID, "cannot talk to the QEMU of domain '%s': its monitor is not connected",
+          dom->name);
+  id = g_strdup_printf ("vb-snapshot-%u", next_job++);
+  json_object_set_string_member (args, "job-id", id);
+  g_task_set_task_data (task, g_object_ref (dom), g_object_unref);
+  g_object_set_data_full (G_OBJECT (task), "job-id", g_strdup (id), g_free);
+  g_hash_table_insert (snaps (dom)->jobs, g_strdup (id), g_object_ref (task));
+  /* Saving RAM of a big guest takes long; the job's events say when. */
+  vb_qmp_execute_async (qmp, command, args, NULL, on_job_started, g_object_ref (task));
+}
+
+static JsonArray *
+node_array (GPtrArray *disks)
+{
+  JsonArray *arr = json_array_new ();
+
+  for (guint i = 0; i < disks->len; i++)
+    json_array_add_string_element (arr, ((SnapDisk *) g_ptr_array_index (disks, i))->node);
+  return arr;
+}
+
+/* snapshot-save / snapshot-load: RAM goes with the first disk. */
+static void
+run_vm_snapshot_job (VbObj *dom, const char *command, const char *tag, GPtrArray *disks, GTask *task)
+{
+  g_autoptr(JsonObject) args = json_object_new ();
+
+  json_object_set_string_member (args, "tag", tag);
+  json_object_set_string_member (args, "vmstate", ((SnapDisk *) g_ptr_array_index (disks, 0))->node);
+  json_object_set_array_member (args, "devices", node_array (disks));
+  run_qmp_job (dom, command, args, task);
+}
+
+/* ---- qemu-img ---- */
+
+typedef struct {
+  GPtrArray *argvs; /* GStrv */
+  guint next;
+} ImgRun;
+
+static void
+img_run_free (gpointer p)
+{
+  ImgRun *run = p;
+
+  g_ptr_array_unref (run->argvs);
+  g_free (run);
+}
+
+static char *
+qemu_img_path (VbObj *dom)
+{
+  const char *emulator = vb_qemu_dom (dom)->backend->emulator;
+  g_autofree char *dir = emulator ? g_path_get_dirname (emulator) : NULL;
+  g_autofree char *beside = dir ? g_build_filename (dir, "qemu-img", NULL) : NULL;
+
+  if (beside != NULL && g_file_test (beside, G_FILE_TEST_IS_EXECUTABLE))
+    return g_steal_pointer (&beside);
+  return g_strdup ("qemu-img");
+}
+
+static void img_run_next (GTask *task);
+
+static void
+on_img_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ImgRun *run = g_task_get_task_data (task);
+  GSubprocess *proc = G_SUBPROCESS (source);
+  g_autofree char *err = NULL;
+  GError *error = NULL;
+
+  if (!g_subprocess_communicate_utf8_finish (proc, result, NULL, &err, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  if (!g_subprocess_get_successful (proc)) {
+    GStrv argv = g_ptr_array_index (run->argvs, run->next - 1);
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "qemu-img snapshot %s failed on %s: %s", argv[2],
+                             argv[4], err && *err ? g_strstrip (err) : "no error message");
+    return;
+  }
+  img_run_next (g_steal_pointer (&task));
+}
+
+static void
+img_run_next (GTask *task)
+{
+  ImgRun *run = g_task_get_task_data (task);
+  g_autoptr(GSubprocess) proc = NULL;
+  GError *error = NULL;
+
+  if (run->next >= run->argvs->len) {
+    g_task_return_boolean (task, TRUE);
+    g_object_unref (task);
+    return;
+  }
+  proc = g_subprocess_newv ((const char *const *) g_ptr_array_index (run->argvs, run->next++),
+                            G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  if (proc == NULL) {
+    g_prefix_error (&error, "cannot run qemu-img: ");
+    g_task_return_error (task, error);
+    g_object_unref (task);
+    return;
+  }
+  g_subprocess_communicate_utf8_async (proc, NULL, NULL, on_img_done, task);
+}
+
+/* `qemu-img snapshot @op @tag IMAGE` on each disk, one after the other;
+ * completes @task [void] (an error names the image and has the tool's
+ * stderr). */
+static void
+run_qemu_img (VbObj *dom, const char *op, const char *tag, GPtrArray *disks, GTask *task)
+{
+  ImgRun *run = g_new0 (ImgRun, 1);
+  g_autofree char *tool = qemu_img_path (dom);
+
+  run->argvs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  for (guint i = 0; i < disks->len; i++) {
+    const SnapDisk *disk = g_ptr_array_index (disks, i);
+    GStrv argv = g_new0 (char *, 6);
+    argv[0] = g_strdup (tool);
+    argv[1] = g_strdup ("snapshot");
+    argv[2] = g_strdup (op);
+    argv[3] = g_strdup (tag);
+    argv[4] = g_strdup (disk->path);
+    g_ptr_array_add (run->argvs, argv);
+  }
+  g_task_set_task_data (task, run, img_run_free);
+  img_run_next (g_object_ref (task));
+}
+
+/* ---- domain definitions ---- */
+
+static char *
+format_config (const VbDomainDef *def)
+{
+  return def ? vb_domain_def_format (def, VB_DOMAIN_XML_INACTIVE | VB_DOMAIN_XML_SECURE) : NULL;
+}
+
+static gboolean
+defs_equal (const VbDomainDef *a, const VbDomainDef *b)
+{
+  g_autofree char *xa = format_config (a);
+  g_autofree char *xb = format_config (b);
+
+  return g_strcmp0 (xa, xb) == 0;
+}
+
+static gboolean
+save_config (VbObj *dom, GError **error)
+{
+  VbQemuDom *d = vb_qemu_dom (dom);
+  g_autofree char *path = vb_qemu_domain_config_path (d->backend, dom->name);
+  g_autofree char *xml = format_config (vb_obj_get_persistent_def (dom));
+
+  return vb_file_write_atomic (path, xml, -1, 0600, error);
+}
+
+/* Makes a copy of @def the definition of shut-off @dom (persistent: also
+ * on disk, with DEFINED FROM_SNAPSHOT when it changed). */
+static void
+assign_inactive_def (VbObj *dom, const VbDomainDef *def)
+{
+  gboolean changed = !defs_equal (dom->def, def);
+  VbDomainDef *copy = vb_domain_def_copy (def);
+  g_autoptr(GError) error = NULL;
+
+  copy->id = -1;
+  vb_obj_set_newdef (dom, NULL);
+  vb_obj_set_def (dom, copy);
+  if (!dom->persistent || !changed)
+    return;
+  if (!save_config (dom, &error))
+    g_warning ("cannot save the reverted definition of domain '%s': %s", dom->name, error->message);
+  vb_qemu_emit (vb_qemu_dom (dom)->backend, dom, VB_QEMU_EV_DEFINED, VB_QEMU_DEFINED_FROM_SNAPSHOT);
+}
+
+/* ---- SnapshotCreateXML ---- */
+
+/* Fills a SnapshotCreateXML request in from @dom: state, memory, disks and
+ * the domain's definitions; returns the disks to snapshot. */
+static GPtrArray *
+align_def (VbSnapshotDef *def, VbObj *dom, GError **error)
+{
+  VbDomainDef *ddef = dom->def;
+  g_autoptr(GPtrArray) disks = NULL;
+  gboolean active = dom->active;
+
+  switch (dom->state) {
+  case VB_DOMAIN_RUNNING: def->state = VB_SNAPSHOT_STATE_RUNNING; break;
+  case VB_DOMAIN_PAUSED: def->state = VB_SNAPSHOT_STATE_PAUSED; break;
+  case VB_DOMAIN_SHUTOFF: def->state = VB_SNAPSHOT_STATE_SHUTOFF; break;
+  default:
+    g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                 "cannot take a snapshot of domain '%s' in its current state", dom->name);
+    return NULL;
+  }
+  if (def->memory == VB_SNAPSHOT_LOCATION_EXTERNAL) {
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                 "external memory snapshots are not supported by the QEMU driver; use snapshot='internal'");
+    return NULL;
+  }
+  if (def->memory == VB_SNAPSHOT_LOCATION_INTERNAL && !active) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG,
+                 "memory state cannot be saved with an offline snapshot of domain '%s'", dom->name);
+    return NULL;
+  }
+  if (def->memory == VB_SNAPSHOT_LOCATION_NO && active) {
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                 "an internal snapshot of running domain '%s' always includes its memory", dom->name);
+    return NULL;
+  }
+  def->memory = active ? VB_SNAPSHOT_LOCATION_INTERNAL : VB_SNAPSHOT_LOCATION_NO;
+
+  for (guint i = 0; def->disks != NULL && i < def->disks->len; i++) {
+    const VbSnapshotDiskDef *want = g_ptr_array_index (def->disks, i);
+    const VbDomainDiskDef *disk = vb_domain_def_find_disk (ddef, want->name);
+    if (disk == NULL) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "no disk named '%s' in domain '%s'", want->name,
+                   dom->name);
+      return NULL;
+    }
+    if (want->snapshot == VB_SNAPSHOT_LOCATION_EXTERNAL || want->snapshot == VB_SNAPSHOT_LOCATION_MANUAL) {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                   "disk '%s': %s disk snapshots are not supported by the QEMU driver", want->name,
+                   vb_snapshot_location_to_string (want->snapshot));
+      return NULL;
+    }
+    if (disk_is_writable (disk) && want->snapshot == VB_SNAPSHOT_LOCATION_NO) {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                   "an internal snapshot covers every writable disk: disk '%s' cannot use snapshot='no'",
+                   want->name);
+      return NULL;
+    }
+  }
+
+  disks = internal_disks (dom, ddef, NULL, error);
+  if (disks == NULL)
+    return NULL;
+  if (disks->len == 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                 "domain '%s' has no writable qcow2 disk to keep an internal snapshot in", dom->name);
+    return NULL;
+  }
+
+  /* One entry per domain disk, in the domain's order. */
+  if (def->disks != NULL)
+    g_ptr_array_unref (def->disks);
+  def->disks = vb_snapshot_tree_internal_disks (ddef);
+
+  def->domain = vb_domain_def_copy (ddef);
+  def->domain->id = -1;
+  if (active && dom->newdef != NULL && !defs_equal (dom->def, dom->newdef)) {
+    def->inactive_domain = vb_domain_def_copy (dom->newdef);
+    def->inactive_domain->id = -1;
+  }
+  return g_steal_pointer (&disks);
+}
+
+typedef struct {
+  VbObj *dom;
+  VbSnapshotDef *def;
+  GPtrArray *disks;
+  guint flags;
+  gboolean job;      /* a job of ours was begun */
+  gboolean live;     /* taken with QMP */
+} CreateData;
+
+static void
+create_data_free (gpointer p)
+{
+  CreateData *cd = p;
+
+  g_object_unref (cd->dom);
+  g_clear_pointer (&cd->def, vb_snapshot_def_free);
+  g_clear_pointer (&cd->disks, g_ptr_array_unref);
+  g_free (cd);
+}
+
+static void
+on_halted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  VbObj *snap = g_object_get_data (G_OBJECT (task), "snapshot");
+
+  /* The snapshot exists either way. */
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    g_warning ("cannot halt the domain after snapshot '%s': %s", snap->name, error->message);
+  g_task_return_pointer (task, g_object_ref (snap), g_object_unref);
+}
+
+static void
+on_created (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CreateData *cd = g_task_get_task_data (task);
+  VbObj *dom = cd->dom;
+  VbQemuDom *d = vb_qemu_dom (dom);
+  GError *error = NULL;
+  VbObj *snap;
+
+  if (cd->live) {
+    d->pause_reason = -1;
+    d->pause_detail = -1;
+  }
+  if (!g_task_propagate_boolean (G_TASK (result), &error)) {
+    if (cd->job)
+      vb_qemu_job_end (dom, error);
+    g_prefix_error (&error, "cannot create snapshot '%s' of domain '%s': ", cd->def->name, dom->name);
+    g_task_return_error (task, error);
+    return;
+  }
+  if (cd->job)
+    vb_qemu_job_end (dom, NULL);
+
+  if (cd->flags & VB_SNAPSHOT_CREATE_NO_METADATA) {
+    /* The data is in the images; no object to look up later. */
+    g_autoptr(VbObj) loose = vb_snapshot_tree_new_obj (dom, g_steal_pointer (&cd->def));
+    g_task_return_pointer (task, g_object_ref (loose), g_object_unref);
+    return;
+  }
+  cd->def->parent = g_strdup (vb_snapshot_tree_get_current (dom));
+  snap = add_snapshot (dom, g_steal_pointer (&cd->def));
+  if (!meta_save (dom, snap, &error)) {
+    g_warning ("snapshot '%s' of domain '%s' will not survive a restart: %s", snap->name, dom->name,
+               error->message);
+    g_clear_error (&error);
+  }
+  set_current (dom, snap->name);
+
+  if ((cd->flags & VB_SNAPSHOT_CREATE_HALT) && dom->active) {
+    GTask *halt = g_task_new (NULL, NULL, on_halted, g_object_ref (task));
+    g_object_set_data_full (G_OBJECT (task), "snapshot", g_object_ref (snap), g_object_unref);
+    vb_qemu_process_destroy (d->backend, dom, VB_QEMU_STOP_SNAPSHOT, FALSE, halt);
+    g_object_unref (halt);
+    return;
+  }
+  g_task_return_pointer (task, g_object_ref (snap), g_object_unref);
+}
+
+/* REDEFINE: metadata only (the data is assumed to be in the images). */
+static void
+redefine (VbObj *dom, VbSnapshotDef *def_in, guint flags, GTask *task)
+{
+  g_autoptr(VbSnapshotDef) def = def_in;
+  VbObj *existing = vb_obj_lookup_child (dom, def->name);
+  GError *error = NULL;
+  VbObj *snap;
+
+  if (!vb_snapshot_tree_check_redefine (dom, def, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  if (def->memory == VB_SNAPSHOT_LOCATION_EXTERNAL || def->state == VB_SNAPSHOT_STATE_DISK_SNAPSHOT)
+    FAIL (task, VB_ERROR_NOT_SUPPORTED, "external snapshots are not supported by the QEMU driver");
+  if (!vb_snapshot_tree_check_parent (dom, existing, def, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  def->active = -1;
+  if (existing != NULL) {
+    vb_obj_set_def (existing, g_steal_pointer (&def));
+    snap = existing;
+  } else {
+    if (!vb_snapshot_tree_check_room (dom, &error)) {
+      g_task_return_error (task, error);
+      return;
+    }
+    snap = add_snapshot (dom, g_steal_pointer (&def));
+  }
+  if (!meta_save (dom, snap, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  if (flags & VB_SNAPSHOT_CREATE_CURRENT)
+    set_current (dom, snap->name);
+  g_task_return_pointer (task, g_object_ref (snap), g_object_unref);
+}
+
+static void
+qemu_snapshot_create_xml (VbBackend *backend, VbObj *dom, const char *xml, guint flags, GTask *task)
+{
+  VbQemuDom *d = vb_qemu_dom (dom);
+  g_autoptr(VbSnapshotDef) def = NULL;
+  g_autoptr(GTask) inner = NULL;
+  GError *error = NULL;
+  CreateData *cd;
+
+  CHECK_FLAGS (task, flags, VB_SNAPSHOT_CREATE_ALL, "SnapshotCreateXML");
+  if (flags & (VB_SNAPSHOT_CREATE_DISK_ONLY | VB_SNAPSHOT_CREATE_REUSE_EXT))
+    FAIL (task, VB_ERROR_NOT_SUPPORTED,
+          "external (disk-only) snapshots are not supported by the QEMU driver; it takes internal snapshots only");
+  if (flags & VB_SNAPSHOT_CREATE_QUIESCE)
+    FAIL (task, VB_ERROR_NOT_SUPPORTED, "quiescing the guest's file systems for a snapshot is not supported");
+  if (flags & VB_SNAPSHOT_CREATE_LIVE)
+    FAIL (task, VB_ERROR_NOT_SUPPORTED, "live snapshot creation is supported only with external memory snapshots");
+  if ((flags & VB_SNAPSHOT_CREATE_CURRENT) && !(flags & VB_SNAPSHOT_CREATE_REDEFINE))
+    FAIL (task, VB_ERROR_INVALID_ARG, "the CURRENT flag of SnapshotCreateXML requires the REDEFINE flag");
+  if ((flags & VB_SNAPSHOT_CREATE_REDEFINE) && (flags & (VB_SNAPSHOT_CREATE_HALT | VB_SNAPSHOT_CREATE_NO_METADATA)))
+    FAIL (task, VB_ERROR_INVALID_ARG, "the REDEFINE flag of SnapshotCreateXML excludes HALT and NO_METADATA");
+  if ((flags & VB_SNAPSHOT_CREATE_HALT) && !dom->persistent)
+    FAIL (task, VB_ERROR_OPERATION_INVALID, "cannot halt transient domain '%s' after a snapshot", dom->name);
+  if (d->starting)
+    FAIL (task, VB_ERROR_OPERATION_INVALID, "domain '%s' is being started", dom->name);
+
+  def = vb_snapshot_def_parse_full (xml, (flags & VB_SNAPSHOT_CREATE_REDEFINE) ? 0 : VB_SNAPSHOT_PARSE_USER, &error);
+  if (def == NULL) {
+    g_task_return_error (task, error);
+    return;
+  }
+  if (flags & VB_SNAPSHOT_CREATE_REDEFINE) {
+    redefine (dom, g_steal_pointer (&def), flags, task);
+    return;
+  }
+  if (vb_obj_lookup_child (dom, def->name) != NULL)
+    FAIL (task, VB_ERROR_EXISTS, "domain snapshot '%s' already exists", def->name);
+  if (!vb_snapshot_tree_check_room (dom, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+
+  cd = g_new0 (CreateData, 1);
+  cd->dom = g_object_ref (dom);
+  cd->flags = flags;
+  g_task_set_task_data (task, cd, create_data_free);
+  cd->disks = align_def (def, dom, &error);
+  if (cd->disks == NULL) {
+    g_task_return_error (task, error);
+    return;
+  }
+  cd->def = g_steal_pointer (&def);
+  if (vb_qemu_job_begin (dom, VB_QEMU_JOB_SNAPSHOT, FALSE, &error) == NULL) {
+    g_task_return_error (task, error);
+    return;
+  }
+  cd->job = TRUE;
+
+  inner = g_task_new (NULL, NULL, on_created, g_object_ref (task));
+  if (dom->active) {
+    /* QEMU stops the CPUs while it writes: that pause is the snapshot's. */
+    cd->live = TRUE;
+    d->pause_reason = VB_QEMU_PAUSED_SNAPSHOT;
+    d->pause_detail = VB_QEMU_SUSPENDED_PAUSED;
+    run_vm_snapshot_job (dom, "snapshot-save", cd->def->name, cd->disks, inner);
+  } else {
+    run_qemu_img (dom, "-c", cd->def->name, cd->disks, inner);
+  }
+}
+
+/* ---- Delete ---- */
+
+typedef struct {
+  VbObj *dom;
+  GPtrArray *doomed;   /* VbObj (owned), parents before children */
+  guint flags;
+  char *top;           /* the snapshot Delete was called on */
+  char *top_parent;    /* its parent's name */
+} DeleteData;
+
+static void
+delete_data_free (gpointer p)
+{
+  DeleteData *dd = p;
+
+  g_object_unref (dd->dom);
+  g_ptr_array_unref (dd->doomed);
+  g_free (dd->top);
+  g_free (dd->top_parent);
+  g_free (dd);
+}
+
+/* Drops one snapshot's metadata and object; its children (when it keeps
+ * any) move up to its parent. */
+static void
+forget_snapshot (VbObj *dom, VbObj *snap)
+{
+  g_autoptr(GPtrArray) kids = vb_snapshot_tree_reparent_children (snap);
+  const char *parent = snap_def (snap)->parent;
+
+  for (guint i = 0; i < kids->len; i++) {
+    g_autoptr(GError) error = NULL;
+    if (!meta_save (dom, g_ptr_array_index (kids, i), &error))
+      g_warning ("%s", error->message);
+  }
+  if (g_strcmp0 (vb_snapshot_tree_get_current (dom), snap->name) == 0)
+    set_current (dom, parent);
+  meta_remove (dom, snap->name);
+  vb_backend_remove_object (VB_BACKEND (vb_qemu_dom (dom)->backend), snap);
+}
+
+static void delete_next (GTask *task);
+
+static void
+on_data_deleted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  DeleteData *dd = g_task_get_task_data (task);
+  g_autoptr(VbObj) snap = g_ptr_array_steal_index (dd->doomed, dd->doomed->len - 1);
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error)) {
+    vb_qemu_job_end (dd->dom, error);
+    g_prefix_error (&error, "cannot delete snapshot '%s' of domain '%s': ", snap->name, dd->dom->name);
+    g_task_return_error (task, error);
+    return;
+  }
+  if (vb_obj_lookup_child (dd->dom, snap->name) == snap)
+    forget_snapshot (dd->dom, snap);
+  delete_next (g_steal_pointer (&task));
+}
+
+/* Deletes the last of the doomed (children go before their parents). */
+static void
+delete_next (GTask *task)
+{
+  DeleteData *dd = g_task_get_task_data (task);
+  VbObj *dom = dd->dom;
+  g_autoptr(GPtrArray) disks = NULL;
+  GError *error = NULL;
+  GTask *inner;
+  VbObj *snap;
+
+  if (dd->doomed->len == 0) {
+    vb_qemu_job_end (dom, NULL);
+    /* CHILDREN_ONLY keeps the snapshot, which becomes current when the
+     * current one was below it. */
+    if ((dd->flags & VB_SNAPSHOT_DELETE_CHILDREN_ONLY) && vb_snapshot_tree_get_current (dom) != NULL &&
+        vb_obj_lookup_child (dom, vb_snapshot_tree_get_current (dom)) == NULL)
+      set_current (dom, dd->top);
+    g_task_return_boolean (task, TRUE);
+    g_object_unref (task);
+    return;
+  }
+  snap = g_ptr_array_index (dd->doomed, dd->doomed->len - 1);
+  inner = g_task_new (NULL, NULL, on_data_deleted, task);
+  if (dd->flags & VB_SNAPSHOT_DELETE_METADATA_ONLY) {
+    g_task_return_boolean (inner, TRUE);
+  } else {
+    const VbDomainDef *def = dom->active ? dom->def : vb_obj_get_persistent_def (dom);
+    disks = snapshot_disks (dom, snap, def, &error);
+    if (disks == NULL) {
+      g_task_return_error (inner, error);
+    } else if (disks->len == 0) {
+      g_task_return_boolean (inner, TRUE);
+    } else if (dom->active) {
+      g_autoptr(JsonObject) args = json_object_new ();
+      json_object_set_string_member (args, "tag", snap->name);
+      json_object_set_array_member (args, "devices", node_array (disks));
+      run_qmp_job (dom, "snapshot-delete", args, inner);
+    } else {
+      run_qemu_img (dom, "-d", snap->name, disks, inner);
+    }
+  }
+  g_object_unref (inner);
+}
+
+static void
+qemu_snapshot_delete (VbBackend *backend, VbObj *snap, guint flags, GTask *task)
+{
+  VbObj *dom = snap->parent;
+  GError *error = NULL;
+  DeleteData *dd;
+
+  CHECK_FLAGS (task, flags, VB_SNAPSHOT_DELETE_ALL, "Delete");
+  VB_SNAPSHOT_TREE_REQUIRE_LIVE (task, snap);
+  if (!vb_snapshot_tree_check_delete (flags, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  if (vb_qemu_dom (dom)->starting)
+    FAIL (task, VB_ERROR_OPERATION_INVALID, "domain '%s' is being started", dom->name);
+  if (vb_qemu_job_begin (dom, VB_QEMU_JOB_SNAPSHOT, FALSE, &error) == NULL) {
+    g_task_return_error (task, error);
+    return;
+  }
+  dd = g_new0 (DeleteData, 1);
+  dd->dom = g_object_ref (dom);
+  dd->flags = flags;
+  dd->top = g_strdup (snap->name);
+  dd->top_parent = g_strdup (snap_def (snap)->parent);
+  dd->doomed = vb_snapshot_tree_doomed (snap, flags);
+  g_task_set_task_data (task, dd, delete_data_free);
+  delete_next (g_object_ref (task));
+}
+
+/* ---- Revert ---- */
+
+typedef struct {
+  VbObj *dom;
+  VbObj *snap;
+  guint flags;
+  gboolean want_paused;
+  gboolean job;
+} RevertData;
+
+static void
+revert_data_free (gpointer p)
+{
+  RevertData *rd = p;
+
+  g_object_unref (rd->dom);
+  g_object_unref (rd->snap);
+  g_free (rd);
+}
+
+static void
+revert_fail (GTask *task, GError *error)
+{
+  RevertData *rd = g_task_get_task_data (task);
+
+  if (rd->job) {
+    vb_qemu_job_end (rd->dom, error);
+    rd->job = FALSE;
+  }
+  g_prefix_error (&error, "cannot revert domain '%s' to snapshot '%s': ", rd->dom->name, rd->snap->name);
+  g_task_return_error (task, error);
+}
+
+static void
+revert_done (GTask *task)
+{
+  RevertData *rd = g_task_get_task_data (task);
+
+  if (rd->job) {
+    vb_qemu_job_end (rd->dom, NULL);
+    rd->job = FALSE;
+  }
+  set_current (rd->dom, rd->snap->name);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_started_from_snapshot (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error)) {
+    revert_fail (task, error);
+    return;
+  }
+  revert_done (task);
+}
+
+/* The start's prepare hook: the guest's state from the snapshot, before
+ * its CPUs ever run. */
+static void
+prepare_load (VbObj *dom, VbQmp *qmp, GTask *task, gpointer user_data)
+{
+  VbObj *snap = user_data;
+  g_autoptr(GPtrArray) disks = NULL;
+  GError *error = NULL;
+
+  disks = snapshot_disks (dom, snap, dom->def, &error);
+  if (disks == NULL) {
+    g_task_return_error (task, error);
+    return;
+  }
+  if (disks->len == 0)
+    FAIL (task, VB_ERROR_OPERATION_INVALID, "snapshot '%s' has no disk holding its memory state", snap->name);
+  run_vm_snapshot_job (dom, "snapshot-load", snap->name, disks, task);
+}
+
+/* Starts shut-off @dom from the snapshot (@load: with its memory state)
+ * or, without @load, boots it (a shut-off snapshot with RUNNING/PAUSED). */
+static void
+revert_start (GTask *task, gboolean load)
+{
+  RevertData *rd = g_task_get_task_data (task);
+  VbQemuStartOptions opts = { 0 };
+  GTask *start;
+
+  if (rd->job) {
+    /* The start is a job of its own kind as far as others can see. */
+    vb_qemu_job_end (rd->dom, NULL);
+    rd->job = FALSE;
+  }
+  opts.started_detail = VB_QEMU_STARTED_FROM_SNAPSHOT;
+  opts.running_reason = VB_QEMU_RUNNING_FROM_SNAPSHOT;
+  opts.suspended_detail = VB_QEMU_SUSPENDED_FROM_SNAPSHOT;
+  opts.paused_reason = VB_QEMU_PAUSED_FROM_SNAPSHOT;
+  if (load) {
+    opts.prepare = prepare_load;
+    opts.user_data = g_object_ref (rd->snap);
+    opts.user_data_free = g_object_unref;
+  }
+  start = g_task_new (vb_qemu_dom (rd->dom)->backend, NULL, on_started_from_snapshot, g_object_ref (task));
+  vb_qemu_process_start_full (vb_qemu_dom (rd->dom)->backend, rd->dom, rd->want_paused ? VB_QEMU_START_PAUSED : 0,
+                              &opts, start);
+  g_object_unref (start);
+}
+
+/* Leaves running @dom paused by the revert (state, event). */
+static void
+note_reverted_paused (VbObj *dom)
+{
+  vb_obj_set_state (dom, VB_DOMAIN_PAUSED, VB_QEMU_PAUSED_FROM_SNAPSHOT, dom->id);
+  vb_qemu_process_save_state (dom, NULL);
+  vb_qemu_emit (vb_qemu_dom (dom)->backend, dom, VB_QEMU_EV_SUSPENDED, VB_QEMU_SUSPENDED_FROM_SNAPSHOT);
+}
+
+/* The persistent config of running @dom goes back to the snapshot's. */
+static void
+revert_persistent_def (VbObj *dom, const VbSnapshotDef *sdef)
+{
+  const VbDomainDef *want = sdef->inactive_domain ? sdef->inactive_domain : sdef->domain;
+  VbDomainDef *copy;
+  g_autoptr(GError) error = NULL;
+
+  if (!dom->persistent || defs_equal (vb_obj_get_persistent_def (dom), want))
+    return;
+  copy = vb_domain_def_copy (want);
+  copy->id = -1;
+  vb_obj_set_newdef (dom, copy);
+  vb_obj_set_updated (dom, !defs_equal (dom->def, copy));
+  if (!save_config (dom, &error))
+    g_warning ("cannot save the reverted definition of domain '%s': %s", dom->name, error->message);
+  vb_qemu_emit (vb_qemu_dom (dom)->backend, dom, VB_QEMU_EV_DEFINED, VB_QEMU_DEFINED_FROM_SNAPSHOT);
+}
+
+static void
+on_revert_cont (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  RevertData *rd = g_task_get_task_data (task);
+  VbObj *dom = rd->dom;
+  GError *error = NULL;
+
+  snaps (dom)->reverting = FALSE;
+  if (!g_task_propagate_boolean (G_TASK (result), &error)) {
+    note_reverted_paused (dom);
+    revert_fail (task, error);
+    return;
+  }
+  vb_obj_set_state (dom, VB_DOMAIN_RUNNING, VB_QEMU_RUNNING_FROM_SNAPSHOT, dom->id);
+  vb_qemu_process_save_state (dom, NULL);
+  vb_qemu_emit (vb_qemu_dom (dom)->backend, dom, VB_QEMU_EV_RESUMED, VB_QEMU_RESUMED_FROM_SNAPSHOT);
+  revert_done (task);
+}
+
+static void
+on_revert_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  RevertData *rd = g_task_get_task_data (task);
+  VbObj *dom = rd->dom;
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error)) {
+    /* Whatever the guest's state now, it is paused: say so. */
+    snaps (dom)->reverting = FALSE;
+    if (dom->active)
+      note_reverted_paused (dom);
+    revert_fail (task, error);
+    return;
+  }
+  revert_persistent_def (dom, snap_def (rd->snap));
+  if (rd->want_paused) {
+    snaps (dom)->reverting = FALSE;
+    note_reverted_paused (dom);
+    revert_done (task);
+    return;
+  }
+  {
+    GTask *cont = g_task_new (NULL, NULL, on_revert_cont, g_object_ref (task));
+    vb_qemu_process_qmp_void (dom, "cont", NULL, cont);
+    g_object_unref (cont);
+  }
+}
+
+static void
+on_revert_stopped_cpus (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  RevertData *rd = g_task_get_task_data (task);
+  g_autoptr(GPtrArray) disks = NULL;
+  GError *error = NULL;
+  GTask *load;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error)) {
+    snaps (rd->dom)->reverting = FALSE;
+    revert_fail (task, error);
+    return;
+  }
+  disks = snapshot_disks (rd->dom, rd->snap, rd->dom->def, &error);
+  if (disks != NULL && disks->len == 0)
+    error = g_error_new (VB_ERROR, VB_ERROR_OPERATION_INVALID, "snapshot '%s' has no disk holding its memory state",
+                         rd->snap->name);
+  load = g_task_new (NULL, NULL, on_revert_loaded, g_object_ref (task));
+  if (error != NULL)
+    g_task_return_error (load, error);
+  else
+    run_vm_snapshot_job (rd->dom, "snapshot-load", rd->snap->name, disks, load);
+  g_object_unref (load);
+}
+
+static void
+on_images_reverted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  RevertData *rd = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error)) {
+    revert_fail (task, error);
+    return;
+  }
+  assign_inactive_def (rd->dom, snap_def (rd->snap)->domain);
+  if (rd->flags & (VB_SNAPSHOT_REVERT_RUNNING | VB_SNAPSHOT_REVERT_PAUSED)) {
+    revert_start (task, FALSE);
+    return;
+  }
+  revert_done (task);
+}
+
+/* Shut-off @dom, shut-off snapshot: the images go back with qemu-img. */
+static void
+revert_images (GTask *task)
+{
+  RevertData *rd = g_task_get_task_data (task);
+  g_autoptr(GPtrArray) disks = NULL;
+  GError *error = NULL;
+  GTask *img;
+
+  disks = snapshot_disks (rd->dom, rd->snap, snap_def (rd->snap)->domain, &error);
+  if (disks == NULL) {
+    revert_fail (task, error);
+    return;
+  }
+  img = g_task_new (NULL, NULL, on_images_reverted, g_object_ref (task));
+  run_qemu_img (rd->dom, "-a", rd->snap->name, disks, img);
+  g_object_unref (img);
+}
+
+static void
+on_revert_destroyed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  RevertData *rd = g_task_get_task_data (task);
+  const VbSnapshotDef *sdef = snap_def (rd->snap);
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error)) {
+    revert_fail (task, error);
+    return;
+  }
+  if (sdef->state == VB_SNAPSHOT_STATE_SHUTOFF) {
+    revert_images (task);
+    return;
+  }
+  assign_inactive_def (rd->dom, sdef->domain);
+  revert_start (task, TRUE);
+}
+
+static void
+qemu_snapshot_revert (VbBackend *backend, VbObj *snap, guint flags, GTask *task)
+{
+  VbObj *dom = snap->parent;
+  VbQemuDom *d = vb_qemu_dom (dom);
+  const VbSnapshotDef *def = snap_def (snap);
+  gboolean with_memory;
+  GError *error = NULL;
+  RevertData *rd;
+
+  CHECK_FLAGS (task, flags, VB_SNAPSHOT_REVERT_ALL, "Revert");
+  VB_SNAPSHOT_TREE_REQUIRE_LIVE (task, snap);
+  if (!vb_snapshot_tree_check_revert (snap, flags, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  if (def->state == VB_SNAPSHOT_STATE_DISK_SNAPSHOT || def->memory == VB_SNAPSHOT_LOCATION_EXTERNAL)
+    FAIL (task, VB_ERROR_NOT_SUPPORTED, "reverting to an external snapshot is not supported");
+  with_memory = def->state == VB_SNAPSHOT_STATE_RUNNING || def->state == VB_SNAPSHOT_STATE_PAUSED;
+  if (!with_memory && def->state != VB_SNAPSHOT_STATE_SHUTOFF)
+    FAIL (task, VB_ERROR_OPERATION_INVALID, "cannot revert to snapshot '%s' taken in state %s", snap->name,
+          vb_snapshot_state_to_string (def->state));
+  if (!dom->persistent && !with_memory)
+    FAIL (task, VB_ERROR_OPERATION_INVALID,
+          "transient domain '%s' cannot be reverted to shut-off snapshot '%s'", dom->name, snap->name);
+  if (d->starting)
+    FAIL (task, VB_ERROR_OPERATION_INVALID, "domain '%s' is being started", dom->name);
+  if (dom->active && with_memory && !defs_equal (dom->def, def->domain) && !(flags & VB_SNAPSHOT_REVERT_FORCE))
+    FAIL (task, VB_ERROR_OPERATION_INVALID,
+          "the definition of snapshot '%s' differs from running domain '%s': reverting restarts it; use the FORCE "
+          "flag", snap->name, dom->name);
+  if (!dom->persistent && dom->active && with_memory && !defs_equal (dom->def, def->domain))
+    FAIL (task, VB_ERROR_OPERATION_INVALID,
+          "transient domain '%s' cannot be restarted with the definition of snapshot '%s'", dom->name, snap->name);
+  if (vb_qemu_job_begin (dom, VB_QEMU_JOB_SNAPSHOT_REVERT, FALSE, &error) == NULL) {
+    g_task_return_error (task, error);
+    return;
+  }
+
+  rd = g_new0 (RevertData, 1);
+  rd->dom = g_object_ref (dom);
+  rd->snap = g_object_ref (snap);
+  rd->flags = flags;
+  rd->job = TRUE;
+  rd->want_paused =
+    !(flags & VB_SNAPSHOT_REVERT_RUNNING) &&
+    (def->state == VB_SNAPSHOT_STATE_PAUSED || (flags & VB_SNAPSHOT_REVERT_PAUSED));
+  g_task_set_task_data (task, rd, revert_data_free);
+
+  if (dom->active && (!with_memory || !defs_equal (dom->def, def->domain))) {
+    /* Another machine, or none at all: this QEMU goes. */
+    GTask *stop = g_task_new (NULL, NULL, on_revert_destroyed, g_object_ref (task));
+    vb_qemu_process_destroy (d->backend, dom, VB_QEMU_STOP_SNAPSHOT, FALSE, stop);
+    g_object_unref (stop);
+    return;
+  }
+  if (dom->active) {
+    /* Our stop, load, cont: their STOP/RESUME are the revert's. */
+    GTask *stop = g_task_new (NULL, NULL, on_revert_stopped_cpus, g_object_ref (task));
+    snaps (dom)->reverting = TRUE;
+    vb_qemu_process_qmp_void (dom, "stop", NULL, stop);
+    g_object_unref (stop);
+    return;
+  }
+  if (!with_memory) {
+    revert_images (task);
+    return;
+  }
+  assign_inactive_def (dom, def->domain);
+  revert_start (task, TRUE);
+}
+
+/* ---- the part's hooks ---- */
+
+static void
+snapshot_ops_init (VbDomainOpsInterface *iface)
+{
+  vb_snapshot_tree_ops_init (iface);
+  iface->snapshot_create_xml = qemu_snapshot_create_xml;
+  iface->snapshot_delete = qemu_snapshot_delete;
+  iface->snapshot_revert = qemu_snapshot_revert;
+}
+
+static gint
+by_creation (gconstpointer a, gconstpointer b)
+{
+  const VbSnapshotDef *da = *(VbSnapshotDef **) a;
+  const VbSnapshotDef *db = *(VbSnapshotDef **) b;
+
+  if (da->creation_time != db->creation_time)
+    return da->creation_time < db->creation_time ? -1 : 1;
+  return strcmp (da->name, db->name);
+}
+
+/* Loads the metadata kept for @dom. Parents are added before their
+ * children, so listings keep parents first. */
+static void
+snapshot_loaded (VbQemuBackend *self, VbObj *dom)
+{
+  g_autofree char *dir = meta_dir (dom);
+  g_autofree char *current_path = g_build_filename (dir, "current", NULL);
+  g_autofree char *current = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) files = vb_dir_list_files (dir, ".xml", &error);
+  g_autoptr(GPtrArray) defs = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_snapshot_def_free);
+  g_autoptr(GHashTable) added = g_hash_table_new (g_str_hash, g_str_equal);
+
+  if (files == NULL) {
+    g_warning ("cannot read the snapshots of domain '%s': %s", dom->name, error->message);
+    return;
+  }
+  for (guint i = 0; i < files->len; i++) {
+    const char *path = g_ptr_array_index (files, i);
+    g_autoptr(GError) local = NULL;
+    g_autofree char *xml = NULL;
+    VbSnapshotDef *def;
+
+    if (!g_file_get_contents (path, &xml, NULL, &local) || (def = vb_snapshot_def_parse (xml, &local)) == NULL) {
+      g_warning ("ignoring snapshot metadata %s: %s", path, local->message);
+      continue;
+    }
+    g_ptr_array_add (defs, def);
+  }
+  g_ptr_array_sort (defs, by_creation);
+  /* Parents first; a snapshot whose parent is missing becomes a root. */
+  while (defs->len > 0) {
+    gboolean progress = FALSE;
+
+    for (guint i = 0; i < defs->len;) {
+      VbSnapshotDef *def = g_ptr_array_index (defs, i);
+      if (vb_obj_lookup_child (dom, def->name) != NULL) {
+        g_ptr_array_remove_index (defs, i);
+      } else if (def->parent == NULL || g_hash_table_contains (added, def->parent)) {
+        VbObj *snap = add_snapshot (dom, g_ptr_array_steal_index (defs, i));
+        g_hash_table_add (added, snap->name);
+        progress = TRUE;
+      } else {
+        i++;
+      }
+    }
+    if (!progress && defs->len > 0) {
+      VbSnapshotDef *def = g_ptr_array_index (defs, 0);
+      g_warning ("snapshot '%s' of domain '%s' lost its parent '%s'", def->name, dom->name, def->parent);
+      g_clear_pointer (&def->parent, g_free);
+    }
+  }
+  if (g_file_get_contents (current_path, &current, NULL, NULL) && vb_obj_lookup_child (dom, current) != NULL) {
+    vb_snapshot_tree_set_current (dom, current);
+  }
+}
+
+static void
+snapshot_stopped (VbObj *dom, gboolean detached)
+{
+  VbQemuSnapshots *s = vb_qemu_dom (dom)->snapshots;
+  g_autoptr(GList) tasks = NULL;
+
+  if (s == NULL)
+    return;
+  s->reverting = FALSE;
+  if (!detached && !dom->persistent)
+    /* A transient domain's snapshots end with it, as in libvirt. */
+    meta_remove_all (dom);
+  tasks = g_hash_table_get_values (s->jobs);
+  for (GList *l = tasks; l != NULL; l = l->next)
+    g_object_ref (l->data);
+  g_hash_table_remove_all (s->jobs);
+  for (GList *l = tasks; l != NULL; l = l->next) {
+    g_task_return_new_error (l->data, VB_ERROR, VB_ERROR_FAILED, "QEMU of domain '%s' %s during the snapshot job",
+                             dom->name, detached ? "was detached" : "exited");
+    g_object_unref (l->data);
+  }
+}
+
+static gboolean
+snapshot_event (VbObj *dom, const char *name, JsonObject *data)
+{
+  VbQemuSnapshots *s = vb_qemu_dom (dom)->snapshots;
+  const char *id, *status;
+  g_autoptr(GTask) task = NULL;
+  VbQmp *qmp;
+
+  if (s == NULL)
+    return FALSE;
+  if (s->reverting && (g_strcmp0 (name, "STOP") == 0 || g_strcmp0 (name, "RESUME") == 0))
+    return TRUE;
+  if (g_strcmp0 (name, "JOB_STATUS_CHANGE") != 0 || data == NULL)
+    return FALSE;
+  id = json_object_get_string_member_with_default (data, "id", NULL);
+  status = json_object_get_string_member_with_default (data, "status", NULL);
+  if (id == NULL || !g_hash_table_contains (s->jobs, id))
+    return FALSE;
+  if (g_strcmp0 (status, "concluded") != 0)
+    return TRUE;
+  {
+    gpointer key = NULL, value = NULL;
+    g_hash_table_steal_extended (s->jobs, id, &key, &value);
+    g_free (key);
+    task = value;
+  }
+  qmp = vb_qemu_process_get_qmp (dom);
+  if (qmp == NULL) {
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "the monitor of domain '%s' went away", dom->name);
+    return TRUE;
+  }
+  vb_qmp_execute_async (qmp, "query-jobs", NULL, NULL, on_job_queried, g_steal_pointer (&task));
+  return TRUE;
+}
+
+static gboolean
+snapshot_undefine (VbObj *dom, guint flags, GError **error)
+{
+  g_autoptr(GPtrArray) all = vb_snapshot_tree_all (dom);
+
+  /* A running domain keeps its snapshots (it becomes transient). */
+  if (dom->active || all->len == 0)
+    return TRUE;
+  if (!(flags & UNDEFINE_SNAPSHOTS_METADATA)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                 "cannot undefine domain '%s' with %u snapshots; use the SNAPSHOTS_METADATA flag to drop their "
+                 "metadata (the data stays in the images)", dom->name, all->len);
+    return FALSE;
+  }
+  meta_remove_all (dom);
+  for (guint i = all->len; i > 0; i--)
+    vb_backend_remove_object (VB_BACKEND (vb_qemu_dom (dom)->backend), g_ptr_array_index (all, i - 1));
+  return TRUE;
+}
+
+static gboolean
+snapshot_rename (VbObj *dom, const char *new_name, GError **error)
+{
+  if (!has_snapshots (dom))
+    return TRUE;
+  g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "cannot rename domain '%s' with snapshots", dom->name);
+  return FALSE;
+}
+
+static void
+snapshot_dom_free (VbQemuDom *d)
+{
+  VbQemuSnapshots *s = d->snapshots;
+
+  if (s == NULL)
+    return;
+  d->snapshots = NULL;
+  g_hash_table_unref (s->jobs);
+  g_free (s);
+}
+
+const VbQemuPart vb_qemu_part_snapshot = {
+  .name = "snapshot",
+  .ops_init = snapshot_ops_init,
+  .loaded = snapshot_loaded,
+  .stopped = snapshot_stopped,
+  .event = snapshot_event,
+  .undefine = snapshot_undefine,
+  .rename = snapshot_rename,
+  .dom_free = snapshot_dom_free,
+};

@@ -1,0 +1,307 @@
+"""The QEMU backend's guest agent part with a real qemu-ga: the test guest
+built with --with-agent (tests/guest/README.md) runs Debian's qemu-ga on the
+org.qemu.guest_agent.0 port; the domain has the matching <channel>, a
+virtio disk (the guest formats and mounts it on /mnt/data) and a user-mode
+NIC (the guest gives it 10.0.2.15/24 and fd00:76:62::15/64).
+"""
+import os
+import subprocess
+import time
+
+import pytest
+from gi.repository import GLib
+
+import guest
+from test_qemu_lifecycle import (  # noqa: F401  (qemu is a fixture)
+    BOOT_TIMEOUT, DOMAIN, EV_SHUTDOWN, EV_STOPPED, RUNNING, SHUTDOWN_GUEST, SHUTOFF, SHUTOFF_SHUTDOWN,
+    STOPPED_SHUTDOWN, drain, qemu)
+
+pytestmark = pytest.mark.skipif(
+    guest.missing_requirements() is not None or not os.access("/usr/sbin/qemu-ga", os.X_OK),
+    reason=str(guest.missing_requirements() or "no /usr/sbin/qemu-ga (Debian package qemu-guest-agent)"))
+
+ERROR = "org.libvirt.Error"
+# virConnectDomainEventAgentLifecycleState / Reason
+AGENT_CONNECTED, AGENT_DISCONNECTED = 1, 2
+REASON_CHANNEL = 2
+# flags and sources
+SHUTDOWN_ACPI, SHUTDOWN_AGENT = 1, 2
+HOSTNAME_LEASE, HOSTNAME_AGENT = 1, 2
+TIME_SYNC = 1
+PASSWORD_ENCRYPTED = 1
+SRC_LEASE, SRC_AGENT, SRC_ARP = 0, 1, 2
+IPV4, IPV6 = 0, 1
+
+MAC = "52:54:00:76:62:01"
+# SHA-512 crypt of "s3cret" with salt "abcdefgh".
+S3CRET_HASH = ("$6$abcdefgh$Z7KfoKnKTSZrzo5VZ0YubGLQOj9ov6sHo9TmE3zIU/LHKhpE30zCnZ0mcIXYf9r9rQ4DYaXoxAF"
+               "SPFlcWdxjB.")
+
+
+def agent_domain(qemu, name):
+    """Defines a domain running the agent guest, with a disk and a NIC."""
+    disk = os.path.join(qemu.root, name + "-data.img")
+    subprocess.run(["truncate", "-s", "16M", disk], check=True)
+    devices = f"""    <disk type='file' device='disk'>
+      <driver name='qemu' type='raw'/>
+      <source file='{disk}'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <interface type='user'>
+      <mac address='{MAC}'/>
+      <model type='virtio'/>
+    </interface>
+"""
+    return qemu.define(name, agent=True, extra_devices=devices)
+
+
+def wait_agent_event(qemu, path, state, con, timeout=BOOT_TIMEOUT):
+    """Waits for AgentEvent(state, CHANNEL) of @path, reading the console meanwhile."""
+    deadline = time.monotonic() + timeout
+    while True:
+        qemu.vb.pump()
+        for i, s in enumerate(qemu.vb.signals):
+            if s[0] == path and s[2] == "AgentEvent" and s[3] == (state, REASON_CHANNEL):
+                del qemu.vb.signals[:i + 1]
+                return
+        assert time.monotonic() < deadline, "no AgentEvent %d; got %r\nconsole:\n%s\nlog:\n%s" % (
+            state, qemu.vb.signals, con.transcript[-3000:], qemu.vb.read_log()[-3000:])
+        drain(con, 0.05)
+
+
+def boot_agent(qemu, name):
+    path = agent_domain(qemu, name)
+    qemu.vb.clear_signals()
+    qemu.start(path)
+    con = qemu.console(path)
+    wait_agent_event(qemu, path, AGENT_CONNECTED, con)
+    con.wait_ready(BOOT_TIMEOUT)
+    return path, con
+
+
+def call(qemu, path, method, signature="", *args):
+    return qemu.vb.call(path, DOMAIN, method, signature, *args, timeout=90000)
+
+
+def error(qemu, path, method, signature="", *args):
+    return qemu.vb.error(path, DOMAIN, method, signature, *args)
+
+
+def guest_file(con, path):
+    rc, out = con.run("cat " + path)
+    assert rc == 0, out
+    return out
+
+
+def live_xml(qemu, path):
+    return qemu.vb.call1(path, DOMAIN, "GetXMLDesc", "u", 0)
+
+
+def test_agent_reports_the_guest(qemu):
+    path, con = boot_agent(qemu, "ga1")
+    assert "state='connected'" in live_xml(qemu, path)
+
+    # GetHostname: the agent by default and with its flag; no lease database.
+    assert call(qemu, path, "GetHostname", "u", 0) == ("virtbus-guest",)
+    assert call(qemu, path, "GetHostname", "u", HOSTNAME_AGENT) == ("virtbus-guest",)
+    name, msg = error(qemu, path, "GetHostname", "u", HOSTNAME_LEASE)
+    assert name == ERROR and "lease" in msg
+    name, msg = error(qemu, path, "GetHostname", "u", HOSTNAME_LEASE | HOSTNAME_AGENT)
+    assert name == ERROR and "mutually exclusive" in msg
+
+    # InterfaceAddresses from the agent: what the guest configured.
+    (ifaces,) = call(qemu, path, "InterfaceAddresses", "uu", SRC_AGENT, 0)
+    by_name = {n: (hw, addrs) for n, hw, addrs in ifaces}
+    assert set(by_name) == {"lo", "eth0"}, ifaces
+    assert (IPV4, "127.0.0.1", 8) in by_name["lo"][1]
+    assert (IPV6, "::1", 128) in by_name["lo"][1]
+    assert by_name["eth0"][0] == MAC
+    assert (IPV4, "10.0.2.15", 24) in by_name["eth0"][1]
+    assert (IPV6, "fd00:76:62::15", 64) in by_name["eth0"][1]
+    # User-mode networking: no DHCP lease database, nothing in the host's ARP table.
+    assert call(qemu, path, "InterfaceAddresses", "uu", SRC_LEASE, 0) == ([],)
+    assert call(qemu, path, "InterfaceAddresses", "uu", SRC_ARP, 0) == ([],)
+    name, msg = error(qemu, path, "InterfaceAddresses", "uu", 7, 0)
+    assert name == ERROR and "source" in msg
+
+    # GetTime / SetTime: the guest clock follows.
+    (secs, nsecs), = call(qemu, path, "GetTime", "u", 0)
+    assert abs(secs - time.time()) < 30 and 0 <= nsecs < 10**9
+    past = int(time.time()) - 86400
+    call(qemu, path, "SetTime", "tuu", past, 500000000, 0)
+    (secs, _), = call(qemu, path, "GetTime", "u", 0)
+    assert abs(secs - past) < 30, (secs, past)
+    rc, out = con.run("date +%s")
+    assert rc == 0 and abs(int(out.strip()) - past) < 30
+    call(qemu, path, "SetTime", "tuu", int(time.time()), 0, 0)
+    call(qemu, path, "SetTime", "tuu", 0, 0, TIME_SYNC)  # from the guest's RTC
+    (secs, _), = call(qemu, path, "GetTime", "u", 0)
+    assert abs(secs - time.time()) < 30
+    name, msg = error(qemu, path, "SetTime", "tuu", 0, 2 * 10**9, 0)
+    assert name == ERROR and "nseconds" in msg
+    name, msg = error(qemu, path, "GetTime", "u", 1)
+    assert name == ERROR
+
+    # GetFSInfo: the mounted disk, by its target in the definition.
+    (fsinfo,) = call(qemu, path, "GetFSInfo", "u", 0)
+    assert ("/mnt/data", "vda", "ext4", ["vda"]) in fsinfo, fsinfo
+
+    # FSFreeze holds writes back until FSThaw.
+    assert call(qemu, path, "FSFreeze", "asu", [], 0) == (1,)
+    rc, _ = con.run("(echo data > /mnt/data/file && touch /tmp/written) >/dev/null 2>&1 &")
+    assert rc == 0
+    rc, _ = con.run("sleep 1; test -e /tmp/written")
+    assert rc != 0, "a write to the frozen filesystem went through"
+    assert call(qemu, path, "FSThaw", "asu", [], 0) == (1,)
+    rc, out = con.run("i=0; while [ ! -e /tmp/written ] && [ $i -lt 50 ]; do usleep 100000; i=$((i+1)); done;"
+                      " cat /mnt/data/file")
+    assert rc == 0 and out.strip() == "data"
+    assert call(qemu, path, "FSFreeze", "asu", ["/mnt/data"], 0) == (1,)
+    name, msg = error(qemu, path, "FSThaw", "asu", ["/mnt/data"], 0)
+    assert name == ERROR and "thaws all" in msg
+    assert call(qemu, path, "FSThaw", "asu", [], 0) == (1,)
+    # Mountpoints the guest does not have freeze nothing.
+    assert call(qemu, path, "FSFreeze", "asu", ["/nowhere"], 0) == (0,)
+    assert call(qemu, path, "FSThaw", "asu", [], 0) == (0,)
+
+    # FSTrim: all filesystems only.
+    call(qemu, path, "FSTrim", "stu", "", 0, 0)
+    name, msg = error(qemu, path, "FSTrim", "stu", "/mnt/data", 0, 0)
+    assert name == ERROR and "trims all" in msg
+
+    # SetUserPassword: /etc/shadow changes (through the guest's chpasswd).
+    call(qemu, path, "SetUserPassword", "ssu", "virtbus", "s3cret pass", 0)
+    shadow = guest_file(con, "/etc/shadow")
+    hashed = [line.split(":")[1] for line in shadow.splitlines() if line.startswith("virtbus:")][0]
+    assert hashed.startswith("$6$")
+    rc, out = con.run("mkpasswd -m sha512 's3cret pass' '%s'" % hashed.split("$")[2])
+    assert rc == 0 and out.strip() == hashed
+    call(qemu, path, "SetUserPassword", "ssu", "virtbus", S3CRET_HASH, PASSWORD_ENCRYPTED)
+    assert "virtbus:%s:" % S3CRET_HASH in guest_file(con, "/etc/shadow")
+    name, msg = error(qemu, path, "SetUserPassword", "ssu", "nobody-here", "x", 0)
+    assert name == ERROR and "guest-set-user-password failed" in msg
+
+    # A stuck agent: a clear error within seconds, then it is usable again
+    # (the handshake drops its late answers).
+    rc, _ = con.run("kill -STOP $(cat /run/qemu-ga.pid)")
+    assert rc == 0
+    start = time.monotonic()
+    name, msg = error(qemu, path, "GetHostname", "u", 0)
+    assert name == ERROR and "not responding" in msg, msg
+    assert time.monotonic() - start < 12
+    rc, _ = con.run("kill -CONT $(cat /run/qemu-ga.pid)")
+    assert rc == 0
+    assert call(qemu, path, "GetHostname", "u", 0) == ("virtbus-guest",)
+    assert call(qemu, path, "GetHostname", "u", 0) == ("virtbus-guest",)
+
+    # The agent goes away: AgentEvent disconnected, calls fail at once.
+    qemu.vb.clear_signals()
+    rc, _ = con.run("kill $(cat /run/qemu-ga.pid)")
+    assert rc == 0
+    wait_agent_event(qemu, path, AGENT_DISCONNECTED, con, timeout=30)
+    assert "state='disconnected'" in live_xml(qemu, path)
+    start = time.monotonic()
+    name, msg = error(qemu, path, "GetHostname", "u", 0)
+    assert name == ERROR and "guest agent of domain 'ga1' is not connected" in msg
+    assert time.monotonic() - start < 2
+    # ... and comes back.
+    rc, _ = con.run("/usr/sbin/qemu-ga -d -m virtio-serial -p /dev/virtio-ports/org.qemu.guest_agent.0"
+                    " -f /run/qemu-ga.pid -t /run/qga")
+    assert rc == 0
+    wait_agent_event(qemu, path, AGENT_CONNECTED, con, timeout=30)
+    assert call(qemu, path, "GetHostname", "u", 0) == ("virtbus-guest",)
+
+    # A restarted daemon reconnects to the agent of the running guest.
+    con.close()
+    assert qemu.vb.stop() == 0
+    qemu.vb.start()
+    # Until the monitor is reconnected and has told the port's state, the
+    # agent counts as not connected.
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            assert call(qemu, path, "GetHostname", "u", 0) == ("virtbus-guest",)
+            break
+        except GLib.Error as e:
+            assert "is not connected" in e.message and time.monotonic() < deadline, e.message
+            time.sleep(0.1)
+
+    # Agent or power button, and the agent is stuck: the power button does it.
+    con = qemu.console(path)
+    rc, _ = con.run("kill -STOP $(cat /run/qemu-ga.pid)")
+    assert rc == 0
+    qemu.vb.clear_signals()
+    call(qemu, path, "Shutdown", "u", SHUTDOWN_AGENT | SHUTDOWN_ACPI)
+    deadline = time.monotonic() + 60
+    while (EV_STOPPED, STOPPED_SHUTDOWN) not in qemu.events(path):
+        assert time.monotonic() < deadline, qemu.events(path)
+        drain(con)
+    assert qemu.state(path) == (SHUTOFF, SHUTOFF_SHUTDOWN)
+    con.close()
+
+
+def test_agent_reboot_and_shutdown(qemu):
+    path, con = boot_agent(qemu, "ga2")
+    # Without acpid the power button does nothing: only the agent can act.
+    rc, _ = con.run("kill $(cat /run/acpid.pid)")
+    assert rc == 0
+
+    qemu.vb.clear_signals()
+    call(qemu, path, "Reboot", "u", SHUTDOWN_AGENT)
+    qemu.vb.wait_signal("Reboot", lambda s: s[0] == path, timeout=60)
+    # The guest boots again and its agent comes back.
+    wait_agent_event(qemu, path, AGENT_CONNECTED, con)
+    con.wait_ready(BOOT_TIMEOUT)
+    assert qemu.state(path)[0] == RUNNING
+    rc, _ = con.run("kill $(cat /run/acpid.pid)")
+    assert rc == 0
+
+    # No flag: with an agent connected, libvirt's choice is the agent.
+    qemu.vb.clear_signals()
+    call(qemu, path, "Reboot", "u", 0)
+    qemu.vb.wait_signal("Reboot", lambda s: s[0] == path, timeout=60)
+    wait_agent_event(qemu, path, AGENT_CONNECTED, con)
+    con.wait_ready(BOOT_TIMEOUT)
+    rc, _ = con.run("kill $(cat /run/acpid.pid)")
+    assert rc == 0
+
+    qemu.vb.clear_signals()
+    call(qemu, path, "Shutdown", "u", SHUTDOWN_AGENT)
+    deadline = time.monotonic() + 60
+    while (EV_STOPPED, STOPPED_SHUTDOWN) not in qemu.events(path):
+        assert time.monotonic() < deadline, qemu.events(path)
+        drain(con)
+    assert qemu.events(path) == [(EV_SHUTDOWN, SHUTDOWN_GUEST), (EV_STOPPED, STOPPED_SHUTDOWN)]
+    assert qemu.state(path) == (SHUTOFF, SHUTOFF_SHUTDOWN)
+    con.close()
+
+    # Not running: clear errors.
+    for method, sig, args in [("GetHostname", "u", (0,)), ("GetTime", "u", (0,)), ("GetFSInfo", "u", (0,)),
+                              ("FSFreeze", "asu", ([], 0)), ("InterfaceAddresses", "uu", (SRC_AGENT, 0)),
+                              ("SetUserPassword", "ssu", ("root", "x", 0))]:
+        name, msg = error(qemu, path, method, sig, *args)
+        assert name == ERROR and "domain 'ga2' is not running" in msg, (method, msg)
+    name, msg = error(qemu, path, "Shutdown", "u", SHUTDOWN_AGENT)
+    assert name == ERROR and "not running" in msg
+
+
+def test_domain_without_agent_channel(qemu):
+    path, con = qemu.boot("noga")
+    for method, sig, args in [("GetHostname", "u", (0,)), ("GetTime", "u", (0,)),
+                              ("SetTime", "tuu", (0, 0, TIME_SYNC)), ("GetFSInfo", "u", (0,)),
+                              ("FSFreeze", "asu", ([], 0)), ("FSThaw", "asu", ([], 0)),
+                              ("FSTrim", "stu", ("", 0, 0)), ("InterfaceAddresses", "uu", (SRC_AGENT, 0)),
+                              ("SetUserPassword", "ssu", ("root", "x", 0)),
+                              ("Shutdown", "u", (SHUTDOWN_AGENT,)), ("Reboot", "u", (SHUTDOWN_AGENT,))]:
+        name, msg = error(qemu, path, method, sig, *args)
+        assert name == ERROR and "domain 'noga' has no guest agent channel" in msg, (method, msg)
+    assert qemu.state(path)[0] == RUNNING
+    # Agent or power button: the power button does it.
+    qemu.vb.clear_signals()
+    call(qemu, path, "Shutdown", "u", SHUTDOWN_AGENT | SHUTDOWN_ACPI)
+    deadline = time.monotonic() + 60
+    while (EV_STOPPED, STOPPED_SHUTDOWN) not in qemu.events(path):
+        assert time.monotonic() < deadline, qemu.events(path)
+        drain(con)
+    con.close()
+    assert not any(s[2] == "AgentEvent" for s in qemu.vb.signals)

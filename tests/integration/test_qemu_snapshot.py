@@ -1,0 +1,362 @@
+"""Internal (qcow2) snapshots of the QEMU backend with real QEMU: the tiny
+test guest (tests/guest/) boots under TCG with a qcow2 disk made by qemu-img
+in the test's temporary root.
+
+Running guests are snapshotted with QMP snapshot-save (disks and RAM) and
+reverted with snapshot-load: a marker written into the guest's RAM (its
+initramfs root) before the snapshot is back after the revert. Shut-off
+domains use qemu-img; the image contents are checked with qemu-io.
+"""
+import os
+import subprocess
+import time
+
+import pytest
+
+import guest
+from test_qemu_lifecycle import (QEMU_PATH, CONNECT, DOMAIN, BOOT_TIMEOUT, qemu,  # noqa: F401 (fixture)
+                                 qemu_pids)
+
+SNAP = "org.libvirt.DomainSnapshot"
+
+# virDomainEventType and details
+EV_DEFINED, EV_UNDEFINED, EV_STARTED, EV_SUSPENDED, EV_RESUMED, EV_STOPPED = range(6)
+DEFINED_UPDATED, DEFINED_FROM_SNAPSHOT = 1, 3
+STARTED_FROM_SNAPSHOT = 3
+SUSPENDED_PAUSED, SUSPENDED_FROM_SNAPSHOT = 0, 5
+RESUMED_UNPAUSED, RESUMED_FROM_SNAPSHOT = 0, 2
+STOPPED_DESTROYED, STOPPED_FROM_SNAPSHOT = 1, 6
+# virDomainState and reasons
+RUNNING, PAUSED, SHUTOFF = 1, 3, 5
+RUNNING_FROM_SNAPSHOT = 4
+PAUSED_FROM_SNAPSHOT = 7
+SHUTOFF_FROM_SNAPSHOT = 7
+# virDomainSnapshotCreateFlags
+CREATE_REDEFINE, CREATE_CURRENT, CREATE_NO_METADATA, CREATE_HALT, CREATE_DISK_ONLY = 1, 2, 4, 8, 16
+# virDomainSnapshotListFlags
+LIST_ROOTS = LIST_DESCENDANTS = 1
+LIST_LEAVES, LIST_NO_LEAVES, LIST_INACTIVE, LIST_ACTIVE, LIST_TOPOLOGICAL = 4, 8, 32, 64, 1024
+# virDomainSnapshotDeleteFlags, virDomainSnapshotRevertFlags
+DELETE_CHILDREN, DELETE_METADATA_ONLY, DELETE_CHILDREN_ONLY = 1, 2, 4
+REVERT_RUNNING, REVERT_PAUSED, REVERT_FORCE = 1, 2, 4
+UNDEFINE_SNAPSHOTS_METADATA = 2
+
+LONG = 120000  # ms: snapshot jobs of a TCG guest on a loaded machine
+
+pytestmark = pytest.mark.skipif(guest.missing_requirements() is not None,
+                                reason=str(guest.missing_requirements()))
+
+
+def make_image(q, name, fmt="qcow2"):
+    path = os.path.join(q.root, name + "." + fmt)
+    subprocess.run(["qemu-img", "create", "-q", "-f", fmt, path, "16M"], check=True)
+    return path
+
+
+def disk_xml(path, fmt="qcow2", dev="vda"):
+    return f"""    <disk type='file' device='disk'>
+      <driver name='qemu' type='{fmt}'/>
+      <source file='{path}'/>
+      <target dev='{dev}' bus='virtio'/>
+    </disk>
+"""
+
+
+def image_tags(path):
+    """Internal snapshot tags of a qcow2 image (-U: also while QEMU has it open)."""
+    out = subprocess.run(["qemu-img", "snapshot", "-l", "-U", path], check=True, capture_output=True,
+                         text=True).stdout
+    tags = []
+    for line in out.splitlines()[2:]:
+        fields = line.split()
+        if len(fields) >= 2:
+            tags.append(fields[1])
+    return sorted(tags)
+
+
+def qemu_io(path, command):
+    return subprocess.run(["qemu-io", "-f", "qcow2", "-c", command, path], capture_output=True, text=True)
+
+
+def snap_xml(name, description=None):
+    desc = "<description>%s</description>" % description if description else ""
+    return "<domainsnapshot><name>%s</name>%s</domainsnapshot>" % (name, desc)
+
+
+def create(q, dom, name, flags=0):
+    return q.vb.call1(dom, DOMAIN, "SnapshotCreateXML", "su", snap_xml(name), flags, timeout=LONG)
+
+
+def snap_name(q, path):
+    xml = q.vb.call1(path, SNAP, "GetXMLDesc", "u", 0)
+    return xml.split("<name>", 1)[1].split("</name>", 1)[0]
+
+
+def names(q, paths):
+    return sorted(snap_name(q, p) for p in paths)
+
+
+def listed(q, dom, flags=0):
+    return names(q, q.vb.call1(dom, DOMAIN, "ListDomainSnapshots", "u", flags))
+
+
+def lookup(q, dom, name):
+    return q.vb.call1(dom, DOMAIN, "SnapshotLookupByName", "su", name, 0)
+
+
+def current(q, dom):
+    return snap_name(q, q.vb.call1(dom, DOMAIN, "SnapshotCurrent", "u", 0))
+
+
+def marker(con):
+    status, out = con.run("cat /tmp/marker")
+    assert status == 0, out
+    return out.strip().splitlines()[-1]
+
+
+def test_running_snapshot_restores_guest_ram(qemu):
+    q, vb = qemu, qemu.vb
+    img = make_image(q, "run")
+    dom, con = q.boot("snaprun", extra_devices=disk_xml(img))
+    assert con.run("echo before-snapshot > /tmp/marker")[0] == 0
+
+    vb.clear_signals()
+    s1 = create(q, dom, "s1")
+    assert lookup(q, dom, "s1") == s1
+    # QEMU paused the guest while it wrote; it runs again.
+    q.wait_event(dom, EV_SUSPENDED, SUSPENDED_PAUSED, console=con)
+    q.wait_event(dom, EV_RESUMED, RESUMED_UNPAUSED, console=con)
+    assert q.state(dom)[0] == RUNNING
+    assert image_tags(img) == ["s1"]
+    xml = vb.call1(s1, SNAP, "GetXMLDesc", "u", 0)
+    assert "<state>running</state>" in xml
+    assert "<memory snapshot='internal'/>" in xml
+    assert "<disk name='vda' snapshot='internal'/>" in xml
+    assert "<domain" in xml and "<name>snaprun</name>" in xml
+    assert "<creationTime>" in xml
+    assert vb.call1(s1, SNAP, "IsCurrent", "u", 0) is True
+    assert current(q, dom) == "s1"
+
+    # The guest moves on, then goes back in time.
+    assert con.run("echo after-snapshot > /tmp/marker")[0] == 0
+    assert marker(con) == "after-snapshot"
+    vb.clear_signals()
+    vb.call(s1, SNAP, "Revert", "u", 0, timeout=LONG)
+    assert q.state(dom) == (RUNNING, RUNNING_FROM_SNAPSHOT)
+    assert (EV_RESUMED, RESUMED_FROM_SNAPSHOT) in q.events(dom)
+    assert (EV_SUSPENDED, SUSPENDED_PAUSED) not in q.events(dom)
+    assert marker(con) == "before-snapshot"
+
+    # Revert with PAUSED: the guest stays stopped at the snapshot.
+    vb.clear_signals()
+    vb.call(s1, SNAP, "Revert", "u", REVERT_PAUSED, timeout=LONG)
+    assert q.state(dom) == (PAUSED, PAUSED_FROM_SNAPSHOT)
+    assert (EV_SUSPENDED, SUSPENDED_FROM_SNAPSHOT) in q.events(dom)
+    q.dom(dom, "Resume")
+    assert marker(con) == "before-snapshot"
+
+    # A second snapshot of the running guest, deleted again while it runs.
+    tmp = create(q, dom, "tmp")
+    assert image_tags(img) == ["s1", "tmp"]
+    assert vb.properties(tmp, SNAP) is not None
+    vb.call(tmp, SNAP, "Delete", "u", 0, timeout=LONG)
+    assert image_tags(img) == ["s1"]
+    assert current(q, dom) == "s1"
+    con.close()
+
+    # Reverting the shut-off domain to a running snapshot starts it there.
+    q.dom(dom, "Destroy", "u", 0)
+    q.wait_event(dom, EV_STOPPED, STOPPED_DESTROYED, timeout=30)
+    vb.clear_signals()
+    vb.call(s1, SNAP, "Revert", "u", 0, timeout=LONG)
+    q.wait_event(dom, EV_STARTED, STARTED_FROM_SNAPSHOT, timeout=5)
+    assert q.state(dom) == (RUNNING, RUNNING_FROM_SNAPSHOT)
+    con = q.console(dom)
+    con.wait_ready(60)
+    assert marker(con) == "before-snapshot"
+
+    # HALT: the snapshot is taken, then the domain stops.
+    vb.clear_signals()
+    s2 = create(q, dom, "s2", CREATE_HALT)
+    q.wait_event(dom, EV_STOPPED, STOPPED_FROM_SNAPSHOT, timeout=30, console=con)
+    con.close()
+    assert q.state(dom) == (SHUTOFF, SHUTOFF_FROM_SNAPSHOT)
+    assert snap_name(q, vb.call1(s2, SNAP, "GetParent", "u", 0)) == "s1"
+    assert image_tags(img) == ["s1", "s2"]
+    # Deleting from the shut-off domain uses qemu-img.
+    vb.call(s2, SNAP, "Delete", "u", 0, timeout=LONG)
+    assert image_tags(img) == ["s1"]
+    assert listed(q, dom) == ["s1"]
+    assert "CRITICAL" not in vb.read_log()
+
+
+def test_shutoff_snapshot_and_revert(qemu):
+    q, vb = qemu, qemu.vb
+    img = make_image(q, "off")
+    dom = q.define("snapoff", memory_mib=128, extra_devices=disk_xml(img))
+    assert qemu_io(img, "write -P 0x11 0 64k").returncode == 0
+
+    s1 = create(q, dom, "s1")
+    xml = vb.call1(s1, SNAP, "GetXMLDesc", "u", 0)
+    assert "<state>shutoff</state>" in xml
+    assert "<memory snapshot='no'/>" in xml
+    assert image_tags(img) == ["s1"]
+    assert qemu_pids(q.root) == []
+
+    # New contents and a new definition, then back.
+    assert qemu_io(img, "write -P 0x22 0 64k").returncode == 0
+    q.connect("DomainDefineXML", "s", guest.domain_xml(
+        "snapoff", uuid=vb.properties(dom, DOMAIN)["UUID"], memory_mib=96, extra_devices=disk_xml(img)))
+    assert "<memory unit='KiB'>98304</memory>" in q.dom(dom, "GetXMLDesc", "u", 0)[0]
+    vb.clear_signals()
+    vb.call(s1, SNAP, "Revert", "u", 0, timeout=LONG)
+    assert qemu_io(img, "read -P 0x11 0 64k").returncode == 0
+    assert qemu_io(img, "read -P 0x22 0 64k").returncode != 0
+    assert "<memory unit='KiB'>131072</memory>" in q.dom(dom, "GetXMLDesc", "u", 0)[0]
+    assert (EV_DEFINED, DEFINED_FROM_SNAPSHOT) in q.events(dom)
+    assert q.state(dom)[0] == SHUTOFF
+    with open(os.path.join(q.config_dir, "snapoff.xml")) as f:
+        assert "<memory unit='KiB'>131072</memory>" in f.read()
+
+    # RUNNING: reverted, then booted.
+    vb.clear_signals()
+    vb.call(s1, SNAP, "Revert", "u", REVERT_RUNNING, timeout=LONG)
+    q.wait_event(dom, EV_STARTED, STARTED_FROM_SNAPSHOT, timeout=5)
+    assert q.state(dom) == (RUNNING, RUNNING_FROM_SNAPSHOT)
+    # Reverting the running domain to the shut-off snapshot stops it.
+    vb.clear_signals()
+    vb.call(s1, SNAP, "Revert", "u", 0, timeout=LONG)
+    q.wait_event(dom, EV_STOPPED, STOPPED_FROM_SNAPSHOT, timeout=5)
+    assert q.state(dom) == (SHUTOFF, SHUTOFF_FROM_SNAPSHOT)
+    assert qemu_pids(q.root) == []
+
+
+def test_tree_current_and_delete(qemu):
+    q, vb = qemu, qemu.vb
+    img = make_image(q, "tree")
+    dom = q.define("snaptree", extra_devices=disk_xml(img))
+
+    name, msg = vb.error(dom, DOMAIN, "SnapshotCurrent", "u", 0)
+    assert name == "org.libvirt.Error" and "no current snapshot" in msg
+    s1 = create(q, dom, "s1")
+    s2 = create(q, dom, "s2")
+    assert snap_name(q, vb.call1(s2, SNAP, "GetParent", "u", 0)) == "s1"
+    vb.call(s1, SNAP, "Revert", "u", 0, timeout=LONG)
+    assert current(q, dom) == "s1"
+    s3 = create(q, dom, "s3")
+    assert current(q, dom) == "s3"
+    assert vb.call1(s1, SNAP, "IsCurrent", "u", 0) is False
+    assert vb.call1(s3, SNAP, "IsCurrent", "u", 0) is True
+
+    assert snap_name(q, vb.call1(s3, SNAP, "GetParent", "u", 0)) == "s1"
+    name, msg = vb.error(s1, SNAP, "GetParent", "u", 0)
+    assert name == "org.libvirt.Error" and "does not have a parent" in msg
+    assert listed(q, dom) == ["s1", "s2", "s3"]
+    assert listed(q, dom, LIST_ROOTS) == ["s1"]
+    assert listed(q, dom, LIST_LEAVES) == ["s2", "s3"]
+    assert listed(q, dom, LIST_NO_LEAVES) == ["s1"]
+    assert listed(q, dom, LIST_INACTIVE) == ["s1", "s2", "s3"]
+    assert listed(q, dom, LIST_ACTIVE) == []
+    topo = [snap_name(q, p) for p in vb.call1(dom, DOMAIN, "ListDomainSnapshots", "u", LIST_TOPOLOGICAL)]
+    assert topo[0] == "s1" and sorted(topo) == ["s1", "s2", "s3"]
+    assert names(q, vb.call1(s1, SNAP, "ListChildren", "u", 0)) == ["s2", "s3"]
+    s4 = create(q, dom, "s4")
+    assert names(q, vb.call1(s1, SNAP, "ListChildren", "u", 0)) == ["s2", "s3"]
+    assert names(q, vb.call1(s1, SNAP, "ListChildren", "u", LIST_DESCENDANTS)) == ["s2", "s3", "s4"]
+    assert image_tags(img) == ["s1", "s2", "s3", "s4"]
+
+    # Without flags the children move up to the deleted snapshot's parent.
+    vb.call(s1, SNAP, "Delete", "u", 0, timeout=LONG)
+    assert listed(q, dom, LIST_ROOTS) == ["s2", "s3"]
+    assert image_tags(img) == ["s2", "s3", "s4"]
+    name, msg = vb.error(s2, SNAP, "GetParent", "u", 0)
+    assert name == "org.libvirt.Error"
+    # The old path is stale now.
+    name, msg = vb.error(s1, SNAP, "Revert", "u", 0)
+    assert name == "org.freedesktop.DBus.Error.UnknownMethod", (name, msg)
+    assert "does not exist" in msg and s1 in msg, msg
+    # CHILDREN: the subtree goes, current (s4) moves up past it.
+    assert current(q, dom) == "s4"
+    vb.call(s3, SNAP, "Delete", "u", DELETE_CHILDREN, timeout=LONG)
+    assert listed(q, dom) == ["s2"]
+    assert image_tags(img) == ["s2"]
+    name, msg = vb.error(dom, DOMAIN, "SnapshotCurrent", "u", 0)
+    assert name == "org.libvirt.Error"
+    assert s4 not in vb.managed_objects()
+    name, _ = vb.error(s4, SNAP, "GetXMLDesc", "u", 0)
+    assert name == "org.freedesktop.DBus.Error.UnknownMethod"
+    # NO_METADATA: data in the image, no object to find later.
+    loose = create(q, dom, "loose", CREATE_NO_METADATA)
+    assert loose.endswith("_loose") and loose not in vb.managed_objects()
+    assert image_tags(img) == ["loose", "s2"]
+    assert listed(q, dom) == ["s2"]
+    subprocess.run(["qemu-img", "snapshot", "-d", "loose", img], check=True)
+    # METADATA_ONLY keeps the data in the image.
+    vb.call(s2, SNAP, "Delete", "u", DELETE_METADATA_ONLY)
+    assert listed(q, dom) == []
+    assert image_tags(img) == ["s2"]
+
+
+def test_metadata_survives_daemon_restart(qemu):
+    q, vb = qemu, qemu.vb
+    img = make_image(q, "keep")
+    dom = q.define("snapkeep", extra_devices=disk_xml(img))
+    s1 = create(q, dom, "s1")
+    s2 = create(q, dom, ".hidden two")
+    xml2 = vb.call1(s2, SNAP, "GetXMLDesc", "u", 0)
+
+    assert vb.stop() == 0
+    vb.clear_signals()
+    vb.start()
+    assert listed(q, dom) == [".hidden two", "s1"]
+    assert lookup(q, dom, "s1") == s1
+    assert current(q, dom) == ".hidden two"
+    assert vb.call1(s2, SNAP, "GetXMLDesc", "u", 0) == xml2
+    assert snap_name(q, vb.call1(s2, SNAP, "GetParent", "u", 0)) == "s1"
+    objs = vb.managed_objects()
+    assert SNAP in objs[s1] and SNAP in objs[s2]
+
+
+def test_failures_and_undefine(qemu):
+    q, vb = qemu, qemu.vb
+    raw = make_image(q, "plain", fmt="raw")
+    bad = q.define("snapraw", extra_devices=disk_xml(raw, fmt="raw"))
+    name, msg = vb.error(bad, DOMAIN, "SnapshotCreateXML", "su", snap_xml("x"), 0)
+    assert name == "org.libvirt.Error"
+    assert "vda" in msg and "qcow2" in msg and "raw" in msg
+    assert listed(q, bad) == []
+
+    img = make_image(q, "good")
+    dom = q.define("snapfail", extra_devices=disk_xml(img))
+    name, msg = vb.error(dom, DOMAIN, "SnapshotCreateXML", "su", snap_xml("x"), CREATE_DISK_ONLY)
+    assert name == "org.libvirt.Error" and "not supported" in msg
+    name, msg = vb.error(dom, DOMAIN, "SnapshotCreateXML", "su", snap_xml("x"), CREATE_CURRENT)
+    assert name == "org.libvirt.Error" and "REDEFINE" in msg
+    name, msg = vb.error(dom, DOMAIN, "SnapshotCreateXML", "su", snap_xml("x"), 1 << 20)
+    assert name == "org.libvirt.Error"
+    name, msg = vb.error(dom, DOMAIN, "SnapshotLookupByName", "su", "nope", 0)
+    assert name == "org.libvirt.Error" and "nope" in msg
+
+    s1 = create(q, dom, "s1")
+    name, msg = vb.error(dom, DOMAIN, "SnapshotCreateXML", "su", snap_xml("s1"), 0)
+    assert name == "org.libvirt.Error" and "already exists" in msg
+    # A snapshot whose data is gone from the image: qemu-img's error.
+    subprocess.run(["qemu-img", "snapshot", "-d", "s1", img], check=True)
+    name, msg = vb.error(s1, SNAP, "Revert", "u", 0)
+    assert name == "org.libvirt.Error" and "s1" in msg and "qemu-img" in msg
+
+    name, msg = vb.error(dom, DOMAIN, "Rename", "su", "other", 0)
+    assert name == "org.libvirt.Error" and "snapshots" in msg
+    name, msg = vb.error(dom, DOMAIN, "Undefine", "u", 0)
+    assert name == "org.libvirt.Error" and "snapshots" in msg
+    assert vb.properties(dom, DOMAIN)["Name"] == "snapfail"
+    vb.clear_signals()
+    q.dom(dom, "Undefine", "u", UNDEFINE_SNAPSHOTS_METADATA)
+    q.wait_event(dom, EV_UNDEFINED, 0, timeout=5)
+    assert s1 not in vb.managed_objects()
+    # The metadata is gone with it: a new domain with the same uuid has none.
+    snapdir = os.path.join(q.root, "data", "virtbus", "qemu", "snapshot")
+    leftovers = []
+    for dirpath, _, files in os.walk(snapdir) if os.path.isdir(snapdir) else []:
+        leftovers += files
+    assert leftovers == []
