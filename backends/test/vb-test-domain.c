@@ -2323,7 +2323,7 @@ param_table_set (GHashTable *table, GVariant *params, const char *what, GError *
   }
   g_variant_iter_init (&iter, params);
   while (g_variant_iter_loop (&iter, "{&sv}", &key, &value))
-    param_put (table, key, g_variant_ref (value));
+    param_put (table, key, value); /* param_put takes its own reference */
   return TRUE;
 }
 
@@ -2480,7 +2480,7 @@ test_get_job_stats (VbBackend *backend, VbObj *dom, guint flags, GTask *task)
       return_value (task, g_variant_new ("(i@a{sv})", 0, g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0)));
       return;
     }
-    return_value (task, g_variant_ref (job));
+    return_value (task, job); /* return_value takes its own reference */
     if (!(flags & 0x2))
       g_clear_pointer (&d->completed_job, g_variant_unref);
     return;

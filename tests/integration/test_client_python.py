@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 
-from conftest import TEST_PATH, build_root
+from conftest import TEST_PATH, build_root, sanitizer_client_env
 
 DOM_PATH = TEST_PATH + "/domain/_6695eb01_f6a4_8304_79aa_97f2502e193f"
 
@@ -17,7 +17,7 @@ def gi_env(virtbus):
     env["GI_TYPELIB_PATH"] = lib + os.pathsep + env.get("GI_TYPELIB_PATH", "")
     env["LD_LIBRARY_PATH"] = lib + os.pathsep + env.get("LD_LIBRARY_PATH", "")
     env["DBUS_SESSION_BUS_ADDRESS"] = virtbus.bus.address
-    return env
+    return sanitizer_client_env(env)  # ASan pass: preload clang's ASan runtime
 
 
 def run_script(virtbus, cmd):

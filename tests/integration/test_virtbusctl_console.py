@@ -17,7 +17,7 @@ import time
 import pytest
 
 import guest
-from conftest import Virtbus, build_root
+from conftest import Virtbus, build_root, sanitizer_client_env
 from test_qemu_lifecycle import BOOT_TIMEOUT, QEMU_PATH, Qemu, qemu_pids, wait_gone, zombie_children
 
 URI = "qemu:///session"
@@ -282,6 +282,7 @@ def test_library_open_console(qemu):
     env = ctl_env(qemu.vb)
     env["GI_TYPELIB_PATH"] = lib + os.pathsep + env.get("GI_TYPELIB_PATH", "")
     env["LD_LIBRARY_PATH"] = lib + os.pathsep + env.get("LD_LIBRARY_PATH", "")
+    sanitizer_client_env(env)  # ASan pass: preload clang's ASan runtime
     r = subprocess.run(["/usr/bin/python3", "-c", LIB_SCRIPT, URI, "vm1", "hello-library", "off1"],
                        capture_output=True, text=True, env=env, timeout=90)
     assert r.returncode == 0, r.stderr
