@@ -108,6 +108,54 @@ vb_file_remove (const char *path, GError **error)
   return TRUE;
 }
 
+gboolean
+vb_file_write_runtime (const char *path, const char *contents, gssize len, int mode, GError **error)
+{
+  g_autofree char *tmp = g_strconcat (path, ".XXXXXX", NULL);
+  gsize done = 0;
+  int fd;
+
+  if (len < 0)
+    len = strlen (contents);
+  fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, mode);
+  if (fd < 0) {
+    int saved = errno;
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot write %s: %s", path, g_strerror (saved));
+    return FALSE;
+  }
+  while (done < (gsize) len) {
+    gssize n = write (fd, contents + done, len - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      int saved = n < 0 ? errno : ENOSPC;
+      close (fd);
+      g_unlink (tmp);
+      g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot write %s: %s", path, g_strerror (saved));
+      return FALSE;
+    }
+    done += n;
+  }
+  if (close (fd) < 0 || g_rename (tmp, path) < 0) {
+    int saved = errno;
+    g_unlink (tmp);
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot write %s: %s", path, g_strerror (saved));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+vb_file_remove_runtime (const char *path, GError **error)
+{
+  if (g_unlink (path) < 0 && errno != ENOENT) {
+    int saved = errno;
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot remove %s: %s", path, g_strerror (saved));
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static int
 compare_strings (gconstpointer a, gconstpointer b)
 {

@@ -28,6 +28,12 @@ gboolean vb_state_dirs_ensure (const VbStateDirs *dirs, GError **error);
 gboolean vb_file_write_atomic (const char *path, const char *contents, gssize len, int mode, GError **error);
 /* Removes @path durably; a missing file is not an error. */
 gboolean vb_file_remove (const char *path, GError **error);
+/* The same for runtime files (the run dir: tmpfs, gone at reboot): still
+ * atomic against a daemon crash (temp file + rename), but without the
+ * fsyncs, which only matter across a power loss that no running guest
+ * survives either, and which cost milliseconds on every state change. */
+gboolean vb_file_write_runtime (const char *path, const char *contents, gssize len, int mode, GError **error);
+gboolean vb_file_remove_runtime (const char *path, GError **error);
 /* Full paths of the regular files in @dir ending in @suffix, sorted; an
  * absent directory is an empty list. Leftover temp files are ignored. */
 GPtrArray *vb_dir_list_files (const char *dir, const char *suffix, GError **error);

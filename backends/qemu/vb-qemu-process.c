@@ -56,7 +56,7 @@ remove_runtime_files (VbQemuBackend *self, const char *name)
   }
   if (rmdir (dir) < 0 && errno != ENOENT)
     g_warning ("cannot remove %s: %s", dir, g_strerror (errno));
-  vb_file_remove (state, NULL);
+  vb_file_remove_runtime (state, NULL);
 }
 
 /* ---- per-domain data ---- */
@@ -209,7 +209,8 @@ vb_qemu_process_save_state (VbObj *dom, GError **error)
   json_generator_set_root (gen, root);
   json_generator_set_pretty (gen, TRUE);
   text = json_generator_to_data (gen, NULL);
-  if (!vb_file_write_atomic (path, text, -1, 0600, error)) {
+  /* Written on every state change: atomic, but not fsync'd (run dir). */
+  if (!vb_file_write_runtime (path, text, -1, 0600, error)) {
     g_warning ("cannot save the state of domain '%s'", dom->name);
     return FALSE;
   }

@@ -80,11 +80,51 @@ test_atomic_write (void)
   g_assert_cmpint (system (cmd), ==, 0);
 }
 
+/* Runtime files: the same atomic replacement (no temp file left, mode
+ * kept, readers see old or new), without the fsyncs. */
+static void
+test_runtime_write (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("vb-state-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "dom.state", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(GDir) d = NULL;
+  struct stat st;
+  guint entries = 0;
+
+  g_assert_no_error (error);
+  g_assert_true (vb_file_write_runtime (path, "{\"state\": 1}", -1, 0600, &error));
+  g_assert_true (vb_file_write_runtime (path, "{\"state\": 3}", -1, 0600, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, "{\"state\": 3}");
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  d = g_dir_open (dir, 0, NULL);
+  while (g_dir_read_name (d) != NULL)
+    entries++;
+  g_assert_cmpuint (entries, ==, 1);
+
+  g_assert_true (vb_file_remove_runtime (path, &error));
+  g_assert_true (vb_file_remove_runtime (path, &error));
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  /* A missing directory: an error naming the path, nothing created. */
+  g_autofree char *bad = g_build_filename (dir, "missing", "x.state", NULL);
+  g_assert_false (vb_file_write_runtime (bad, "x", -1, 0600, &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_IO);
+  g_assert_nonnull (strstr (error->message, bad));
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/state-dir/layout", test_layout);
   g_test_add_func ("/state-dir/atomic-write", test_atomic_write);
+  g_test_add_func ("/state-dir/runtime-write", test_runtime_write);
   return g_test_run ();
 }
