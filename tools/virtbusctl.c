@@ -557,6 +557,11 @@ on_job_info (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   g_variant_get (info, "((ittttttttttt))", &type, &elapsed, &remaining_time, &total, &processed, &remaining,
                  &mem_total, &mem_processed, &mem_remaining, &file_total, &file_processed, &file_remaining);
+  /* Jobs that only know their memory figures (a save into a pipe). */
+  if (total == 0) {
+    total = mem_total;
+    processed = mem_processed;
+  }
   /* Type 0: no job (yet) — the call has not reached the point of moving data. */
   if (type == 0 || total == 0)
     return;
@@ -605,13 +610,17 @@ on_job_call_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (VIRTBUS_IS_CLIENT (source))
     j->reply = virtbus_client_call_finish (VIRTBUS_CLIENT (source), result, &j->error);
-  else
+  else if (G_IS_DBUS_PROXY (source)) {
+    j->reply = g_dbus_proxy_call_finish (G_DBUS_PROXY (source), result, &j->error);
+    if (j->error != NULL)
+      g_dbus_error_strip_remote_error (j->error);
+  } else
     j->reply = virtbus_object_call_finish (VIRTBUS_OBJECT (source), result, &j->error);
   g_main_loop_quit (j->loop);
 }
 
-/* Calls @method on @target (a VirtbusObject, or the client for Connect
- * methods) and waits for the reply; meanwhile, on a terminal, shows the
+/* Calls @method on @target (a VirtbusObject, the client for Connect
+ * methods, or a GDBusProxy for our own interfaces) and waits for the reply; meanwhile, on a terminal, shows the
  * progress of @dom's job (GetJobInfo, 4 times a second) and turns Ctrl+C
  * into AbortJob. */
 static GVariant *
@@ -626,6 +635,9 @@ call_job (Ctx *ctx, gpointer target, VirtbusObject *dom, const char *label, cons
   j.label = label;
   if (VIRTBUS_IS_CLIENT (target))
     virtbus_client_call_async (VIRTBUS_CLIENT (target), method, params, NULL, on_job_call_done, &j);
+  else if (G_IS_DBUS_PROXY (target))
+    g_dbus_proxy_call (G_DBUS_PROXY (target), method, params, G_DBUS_CALL_FLAGS_NONE, G_MAXINT, NULL,
+                       on_job_call_done, &j);
   else
     virtbus_object_call_async (VIRTBUS_OBJECT (target), method, params, NULL, on_job_call_done, &j);
   if (dom != NULL) {
@@ -1593,6 +1605,7 @@ cmd_migrate (Ctx *ctx, Args *a)
   GVariantBuilder params;
   GError *error = NULL;
   guint flags = 0;
+  int code = EXIT_OK;
   const char *value;
 
   if (proxy == NULL)
@@ -1623,15 +1636,12 @@ cmd_migrate (Ctx *ctx, Args *a)
     }
     g_variant_builder_add (&params, "{sv}", "bandwidth", g_variant_new_uint64 (mib));
   }
-  /* Migrations take as long as they take: no D-Bus timeout. */
-  reply = g_dbus_proxy_call_sync (G_DBUS_PROXY (proxy), "Migrate",
-                                  g_variant_new ("(sa{sv}u)", arg (a, 1), &params, flags), G_DBUS_CALL_FLAGS_NONE,
-                                  G_MAXINT, NULL, &error);
-  if (reply == NULL) {
-    g_dbus_error_strip_remote_error (error);
-    return fail (error);
-  }
-  pump ();
+  /* Migrations take as long as they take: no D-Bus timeout; progress
+   * and Ctrl+C as for save. */
+  reply = call_job (ctx, proxy, VIRTBUS_OBJECT (d), _("Migration"), "Migrate",
+                    g_variant_new ("(sa{sv}u)", arg (a, 1), &params, flags), &code);
+  if (reply == NULL)
+    return code;
   done (ctx, _("Domain '%s' migrated to %s"), name, arg (a, 1));
   return EXIT_OK;
 }

@@ -290,3 +290,84 @@ def test_library_open_console(qemu):
     assert "has_console True" in out
     assert "answer True" in out, r.stdout
     assert "off-error virtbus-error-quark domain 'off1' is not running" in out, r.stdout
+
+
+def test_save_progress_bar_and_ctrl_c_aborts(qemu, tmp_root):
+    """`virtbusctl save` on a terminal draws the job's progress (from
+    GetJobInfo) on stderr, and Ctrl+C aborts the job (AbortJob): the save
+    fails as cancelled and the guest runs on."""
+    path = booted(qemu, "vm1")
+    # A fifo nobody reads yet: QEMU's write blocks, the save stays underway.
+    fifo = os.path.join(tmp_root, "slow.fifo")
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    master, slave = os.openpty()
+    proc = subprocess.Popen(ctl_argv("save", "vm1", fifo), stdin=slave, stdout=slave, stderr=slave,
+                            env=ctl_env(qemu.vb), start_new_session=True)
+    os.close(slave)
+    out = b""
+
+    def read_until(pred, timeout, what):
+        nonlocal out
+        deadline = time.monotonic() + timeout
+        while not pred(out.decode(errors="replace")):
+            assert time.monotonic() < deadline, "no %s; terminal: %r" % (what, out)
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    out += os.read(master, 4096)
+                except OSError:
+                    pass
+            assert proc.poll() is None or ready, "virtbusctl exited: %r" % out
+
+    try:
+        read_until(lambda t: "Save: [" in t and "%" in t, 90, "progress bar")
+        assert "MiB" in out.decode(errors="replace") or "KiB" in out.decode(errors="replace")
+        proc.send_signal(signal.SIGINT)
+        read_until(lambda t: "Aborting the job" in t, 30, "abort message")
+        # QEMU's blocked write goes on (into the void) until the save gives up.
+        deadline = time.monotonic() + 90
+        while proc.poll() is None:
+            assert time.monotonic() < deadline, out
+            try:
+                os.read(reader, 1 << 20)
+            except BlockingIOError:
+                pass
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if ready:
+                try:
+                    out += os.read(master, 4096)
+                except OSError:
+                    pass
+        try:
+            out += os.read(master, 65536)
+        except OSError:
+            pass
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(reader)
+        os.close(master)
+    text = out.decode(errors="replace")
+    assert proc.returncode == FAILED, text
+    assert "error:" in text and "cancel" in text, text
+    # The guest was not saved away: it runs (again) under virtbusd.
+    deadline = time.monotonic() + 30
+    while qemu.state(path)[0] != 1:
+        assert time.monotonic() < deadline, qemu.state(path)
+        qemu.vb.pump(0.1)
+
+
+def test_save_without_a_terminal_prints_no_bar(qemu, tmp_root):
+    booted(qemu, "vm1")
+    image = os.path.join(tmp_root, "vm1.save")
+    r = subprocess.run(ctl_argv("save", "vm1", image), capture_output=True, text=True, env=ctl_env(qemu.vb),
+                       stdin=subprocess.DEVNULL, timeout=120)
+    assert r.returncode == OK, r.stderr
+    assert "Domain 'vm1' saved to " + image in r.stdout
+    assert "[" not in r.stderr and "\r" not in r.stderr, r.stderr
+    assert os.path.getsize(image) > 1 << 20
+    r = subprocess.run(ctl_argv("restore", image), capture_output=True, text=True, env=ctl_env(qemu.vb),
+                       stdin=subprocess.DEVNULL, timeout=120)
+    assert r.returncode == OK, r.stderr
