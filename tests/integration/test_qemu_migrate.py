@@ -27,7 +27,7 @@ VDOMAIN = "org.virtbus.Domain"
 MIGRATION = "org.virtbus.Migration"
 
 # virDomainMigrateFlags
-LIVE, PERSIST_DEST, UNDEFINE_SOURCE, PAUSED, OFFLINE = 1, 8, 16, 32, 1024
+LIVE, PERSIST_DEST, UNDEFINE_SOURCE, PAUSED, OFFLINE, POSTCOPY = 1, 8, 16, 32, 1024, 32768
 # virDomainEventType and details
 EV_DEFINED, EV_UNDEFINED, EV_STARTED, EV_SUSPENDED, EV_RESUMED, EV_STOPPED = range(6)
 DEFINED_ADDED, UNDEFINED_REMOVED = 0, 0
@@ -452,3 +452,87 @@ def test_virtbusctl_migrate_and_tunables(pair):
                         "migrate", "vm3", dst.address],
                        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
     assert r.returncode == 3 and "no such object" in r.stderr
+
+
+def migrate_async(site, path, destination, params, flags):
+    """Starts Migrate; returns a dict that gets 'result' or 'error'."""
+    from gi.repository import Gio
+    values = {k: GLib.Variant("t" if isinstance(v, int) else "s", v) for k, v in params.items()}
+    out = {}
+
+    def done(conn, res):
+        try:
+            out["result"] = conn.call_finish(res).unpack()
+        except GLib.Error as e:
+            out["error"] = e
+
+    site.vb.connection.call("org.libvirt", path, VDOMAIN, "Migrate",
+                            GLib.Variant("(sa{sv}u)", (destination, values, flags)), None,
+                            Gio.DBusCallFlags.NONE, MIGRATE_TIMEOUT, None, done)
+    return out
+
+
+def wait_migrating(site, path, pending, timeout=60):
+    """Until the source's job has sent some of the guest's memory."""
+    deadline = time.monotonic() + timeout
+    while True:
+        site.vb.pump(0.05)
+        assert "error" not in pending and "result" not in pending, pending
+        info = site.q.dom(path, "GetJobInfo")[0]
+        if info[0] in (1, 2) and info[7] > 0:  # BOUNDED/UNBOUNDED, memory processed
+            return info
+        assert time.monotonic() < deadline, info
+
+
+def wait_done(site, pending, timeout=180):
+    deadline = time.monotonic() + timeout
+    while "error" not in pending and "result" not in pending:
+        assert time.monotonic() < deadline
+        site.vb.pump(0.05)
+    assert "error" not in pending, pending["error"].message
+
+
+def test_speed_raised_and_post_copy_during_a_migration(pair):
+    """MigrateSetMaxSpeed and MigrateStartPostCopy act on a migration that
+    is underway (throttled to 1 MiB/s so it is still running)."""
+    src, dst = pair.src, pair.dst
+    path, con = src.q.boot("vm5")
+    status, out = con.run("mkdir -p /mnt/m && mount -t tmpfs tmpfs /mnt/m && "
+                          "dd if=/dev/urandom of=/mnt/m/fill bs=1M count=24 2>/dev/null && "
+                          "echo SPEED-MARKER > /mnt/m/marker && echo ok", timeout=120)
+    assert status == 0, out
+    con.close()
+
+    # 1: raise the speed of a crawling migration; it then completes.
+    pending = migrate_async(src, path, dst.address, {"migrate_uri": "tcp:" + DST_IP, "bandwidth": 1}, LIVE)
+    wait_migrating(src, path, pending)
+    # Throttled: still underway seconds later.
+    src.vb.pump(2)
+    assert pending == {}, pending
+    assert src.q.dom(path, "MigrateGetMaxSpeed", "u", 0) == (1,)
+    t0 = time.monotonic()
+    src.q.dom(path, "MigrateSetMaxSpeed", "tu", 8192, 0)
+    assert src.q.dom(path, "MigrateGetMaxSpeed", "u", 0) == (8192,)
+    wait_done(src, pending)
+    # 24 MiB of random data at 1 MiB/s would take far longer.
+    assert time.monotonic() - t0 < 20
+    dpath = lookup(dst, "vm5")
+    assert dst.q.state(dpath) == (RUNNING, RUNNING_MIGRATED)
+
+    # 2: back again, in post-copy: the guest switches to the destination
+    # while its memory still follows.
+    src.vb.clear_signals()
+    dst.q.dom(dpath, "MigrateSetMaxSpeed", "tu", 1, 0)
+    pending = migrate_async(dst, dpath, src.address, {"migrate_uri": "tcp:" + SRC_IP}, LIVE | POSTCOPY)
+    wait_migrating(dst, dpath, pending)
+    dst.vb.pump(2)
+    assert pending == {}, pending
+    dst.q.dom(dpath, "MigrateStartPostCopy", "u", 0)
+    wait_done(dst, pending)
+    assert src.q.state(path)[0] == RUNNING
+    scon = src.q.console(path)
+    scon.wait_ready(BOOT_TIMEOUT)
+    status, out = scon.run("cat /mnt/m/marker")
+    assert (status, out.strip().splitlines()[-1]) == (0, "SPEED-MARKER")
+    src.q.dom(path, "Destroy", "u", 0)
+    scon.close()
