@@ -1682,6 +1682,7 @@ set_block_iotune (VbObj *dom, const char *name, GVariant *params, guint flags, G
   VbDomainDiskDef *disk;
   Throttle *t;
   g_autoptr(GTask) inner = NULL;
+  g_autoptr(JsonObject) args = NULL; /* the call takes its own reference */
 
   CHECK_FLAGS (task, flags, AFFECT_LIVE | AFFECT_CONFIG, "SetBlockIOTune");
   if (!resolve_affect (dom, flags, &live, &config_flag, &error))
@@ -1713,7 +1714,8 @@ set_block_iotune (VbObj *dom, const char *name, GVariant *params, guint flags, G
   t->dst = g_strdup (disk->dst);
   t->config = g_steal_pointer (&config);
   inner = g_task_new (dom, NULL, on_throttled, t);
-  vb_qemu_process_qmp_void (dom, "block_set_io_throttle", throttle_args (live_def (dom), disk, &t->tune), inner);
+  args = throttle_args (live_def (dom), disk, &t->tune);
+  vb_qemu_process_qmp_void (dom, "block_set_io_throttle", args, inner);
 }
 
 static void

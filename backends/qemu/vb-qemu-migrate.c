@@ -978,13 +978,15 @@ static void
 apply_parameters (VbObj *dom, GTask *task)
 {
   VbQemuMigration *m = mig_get (dom);
+  g_autoptr(JsonObject) args = NULL; /* the call takes its own reference */
 
   /* Only a running migration needs QEMU told now; the next one sets them. */
   if (!m->out_active || !dom->active) {
     g_task_return_boolean (task, TRUE);
     return;
   }
-  vb_qemu_process_qmp_void (dom, "migrate-set-parameters", parameters_args (m), task);
+  args = parameters_args (m);
+  vb_qemu_process_qmp_void (dom, "migrate-set-parameters", args, task);
 }
 
 static void

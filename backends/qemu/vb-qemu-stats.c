@@ -774,6 +774,8 @@ all_stats_release (AllStats *all)
   }
   return_value (all->task, g_variant_builder_end (&b));
   g_object_unref (all->task);
+  for (guint i = 0; i < all->doms->len; i++)
+    g_variant_unref (all->records[i]); /* the builder took its own reference */
   g_ptr_array_unref (all->doms);
   g_free (all->records);
   g_free (all);
