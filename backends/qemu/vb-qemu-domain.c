@@ -14,33 +14,12 @@
 #include "vb-qemu-hotplug.h"
 #include "vb-qemu-process.h"
 #include "vb-state-dir.h"
-
-#define FAIL(task, code, ...)                                        \
-  G_STMT_START {                                                     \
-    g_task_return_new_error ((task), VB_ERROR, (code), __VA_ARGS__); \
-    return;                                                          \
-  } G_STMT_END
-
-#define CHECK_FLAGS(task, flags, allowed, method)                     \
-  G_STMT_START {                                                      \
-    GError *flags_error_ = NULL;                                      \
-    if (!vb_check_flags ((flags), (allowed), (method), &flags_error_)) { \
-      g_task_return_error ((task), flags_error_);                     \
-      return;                                                         \
-    }                                                                 \
-  } G_STMT_END
-
-#define REQUIRE_ACTIVE(task, dom)                                                          \
-  G_STMT_START {                                                                           \
-    if (!(dom)->active)                                                                    \
-      FAIL ((task), VB_ERROR_OPERATION_INVALID, "domain '%s' is not running", (dom)->name); \
-  } G_STMT_END
+#include "vb-task.h"
 
 #define SHUTDOWN_MODES \
   (VB_QEMU_SHUTDOWN_ACPI | VB_QEMU_SHUTDOWN_AGENT | VB_QEMU_SHUTDOWN_INITCTL | VB_QEMU_SHUTDOWN_SIGNAL | \
    VB_QEMU_SHUTDOWN_PARAVIRT)
 
-enum { AFFECT_LIVE = 1 << 0, AFFECT_CONFIG = 1 << 1 };
 enum { UNDEFINE_MANAGED_SAVE = 1 << 0, UNDEFINE_SNAPSHOTS_METADATA = 1 << 1, UNDEFINE_NVRAM = 1 << 2,
        UNDEFINE_KEEP_NVRAM = 1 << 3, UNDEFINE_CHECKPOINTS_METADATA = 1 << 4 };
 enum { DEFINE_VALIDATE = 1 << 0 };
@@ -809,27 +788,6 @@ qemu_get_state (VbBackend *backend, VbObj *dom, guint flags, GTask *task)
                          (GDestroyNotify) g_variant_unref);
 }
 
-/* Applies libvirt's modification-impact rules to @flags. */
-static gboolean
-resolve_affect (VbObj *dom, guint flags, gboolean *live, gboolean *config, GError **error)
-{
-  *live = (flags & AFFECT_LIVE) != 0;
-  *config = (flags & AFFECT_CONFIG) != 0;
-  if (!*live && !*config) {
-    *live = dom->active;
-    *config = !dom->active;
-  }
-  if (*live && !dom->active) {
-    g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "domain '%s' is not running", dom->name);
-    return FALSE;
-  }
-  if (*config && !dom->persistent) {
-    g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "transient domains do not have any persistent config");
-    return FALSE;
-  }
-  return TRUE;
-}
-
 static void
 qemu_get_metadata (VbBackend *backend, VbObj *dom, int type, const char *uri, guint flags, GTask *task)
 {
@@ -840,7 +798,7 @@ qemu_get_metadata (VbBackend *backend, VbObj *dom, int type, const char *uri, gu
   CHECK_FLAGS (task, flags, AFFECT_LIVE | AFFECT_CONFIG, "GetMetadata");
   if ((flags & AFFECT_LIVE) && (flags & AFFECT_CONFIG))
     FAIL (task, VB_ERROR_INVALID_ARG, "the live and config flags are mutually exclusive here");
-  if (!resolve_affect (dom, flags, &live, &config, &error)) {
+  if (!vb_resolve_affect (dom, flags, &live, &config, &error)) {
     g_task_return_error (task, error);
     return;
   }
@@ -863,7 +821,7 @@ qemu_set_metadata (VbBackend *backend, VbObj *dom, int type, const char *metadat
   GError *error = NULL;
 
   CHECK_FLAGS (task, flags, AFFECT_LIVE | AFFECT_CONFIG, "SetMetadata");
-  if (!resolve_affect (dom, flags, &live, &config, &error)) {
+  if (!vb_resolve_affect (dom, flags, &live, &config, &error)) {
     g_task_return_error (task, error);
     return;
   }

@@ -16,12 +16,7 @@
 #include "vb-qemu-command.h"
 #include "vb-qemu-hotplug.h"
 #include "vb-qemu-process.h"
-
-#define FAIL(task, code, ...)                                        \
-  G_STMT_START {                                                     \
-    g_task_return_new_error ((task), VB_ERROR, (code), __VA_ARGS__); \
-    return;                                                          \
-  } G_STMT_END
+#include "vb-task.h"
 
 #define RETURN_ERROR(task, error)        \
   G_STMT_START {                         \
@@ -29,15 +24,7 @@
     return;                              \
   } G_STMT_END
 
-#define CHECK_FLAGS(task, flags, allowed, method)                        \
-  G_STMT_START {                                                         \
-    GError *flags_error_ = NULL;                                         \
-    if (!vb_check_flags ((flags), (allowed), (method), &flags_error_))   \
-      RETURN_ERROR ((task), flags_error_);                               \
-  } G_STMT_END
-
-/* virDomainModificationImpact and friends. */
-enum { AFFECT_LIVE = 1 << 0, AFFECT_CONFIG = 1 << 1 };
+/* Flag bits beyond virDomainModificationImpact (AFFECT_*, vb-task.h). */
 enum { DEVICE_MODIFY_FORCE = 1 << 2 };
 enum { VCPU_MAXIMUM = 1 << 2, VCPU_GUEST = 1 << 3, VCPU_HOTPLUGGABLE = 1 << 4 };
 enum { MEM_MAXIMUM = 1 << 2 };
@@ -146,27 +133,6 @@ static VbDomainDef *
 persistent_def (VbObj *dom)
 {
   return vb_obj_get_persistent_def (dom);
-}
-
-/* libvirt's modification-impact rules. */
-static gboolean
-resolve_affect (VbObj *dom, guint flags, gboolean *live, gboolean *config, GError **error)
-{
-  *live = (flags & AFFECT_LIVE) != 0;
-  *config = (flags & AFFECT_CONFIG) != 0;
-  if (!*live && !*config) {
-    *live = dom->active;
-    *config = !dom->active;
-  }
-  if (*live && !dom->active) {
-    g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "domain '%s' is not running", dom->name);
-    return FALSE;
-  }
-  if (*config && !dom->persistent) {
-    g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "transient domains do not have any persistent config");
-    return FALSE;
-  }
-  return TRUE;
 }
 
 /* Makes @config (owned) the persistent definition and writes it. */
@@ -858,7 +824,7 @@ hotplug_attach_device (VbBackend *backend, VbObj *dom, const char *xml, guint fl
   const VbQemuCaps *caps = caps_of (dom);
 
   CHECK_FLAGS (task, flags, AFFECT_LIVE | AFFECT_CONFIG, "AttachDevice");
-  if (!resolve_affect (dom, flags, &live, &config_flag, &error) ||
+  if (!vb_resolve_affect (dom, flags, &live, &config_flag, &error) ||
       (dev = vb_domain_device_def_parse (xml, &error)) == NULL || !check_device_paths (dom, dev, task, &error))
     RETURN_ERROR (task, error);
 
@@ -1023,7 +989,7 @@ hotplug_detach_device (VbBackend *backend, VbObj *dom, const char *xml, guint fl
   Detach *dt;
 
   CHECK_FLAGS (task, flags, AFFECT_LIVE | AFFECT_CONFIG, "DetachDevice");
-  if (!resolve_affect (dom, flags, &live, &config_flag, &error) ||
+  if (!vb_resolve_affect (dom, flags, &live, &config_flag, &error) ||
       (dev = vb_domain_device_def_parse (xml, &error)) == NULL)
     RETURN_ERROR (task, error);
   if (config_flag) {
@@ -1105,7 +1071,7 @@ hotplug_update_device (VbBackend *backend, VbObj *dom, const char *xml, guint fl
   JsonObject *open;
 
   CHECK_FLAGS (task, flags, AFFECT_LIVE | AFFECT_CONFIG | DEVICE_MODIFY_FORCE, "UpdateDevice");
-  if (!resolve_affect (dom, flags, &live, &config_flag, &error) ||
+  if (!vb_resolve_affect (dom, flags, &live, &config_flag, &error) ||
       (dev = vb_domain_device_def_parse (xml, &error)) == NULL || !check_device_paths (dom, dev, task, &error))
     RETURN_ERROR (task, error);
   if (config_flag) {
@@ -1339,7 +1305,7 @@ hotplug_set_vcpus (VbBackend *backend, VbObj *dom, guint vcpus, guint flags, GTa
     FAIL (task, VB_ERROR_INVALID_ARG, "the number of vCPUs must be at least 1");
   if (flags & VCPU_GUEST)
     FAIL (task, VB_ERROR_NOT_SUPPORTED, "setting the guest's vCPUs needs the guest agent, which is not supported yet");
-  if (!resolve_affect (dom, flags, &live, &config_flag, &error))
+  if (!vb_resolve_affect (dom, flags, &live, &config_flag, &error))
     RETURN_ERROR (task, error);
   if ((flags & VCPU_MAXIMUM) && live)
     FAIL (task, VB_ERROR_INVALID_ARG, "cannot change the maximum vCPUs of a running domain (use the config flag)");
@@ -1421,7 +1387,7 @@ hotplug_set_memory (VbBackend *backend, VbObj *dom, guint64 kib, guint flags, GT
   Memory *m;
 
   CHECK_FLAGS (task, flags, AFFECT_LIVE | AFFECT_CONFIG | MEM_MAXIMUM, "SetMemory");
-  if (!resolve_affect (dom, flags, &live, &config_flag, &error))
+  if (!vb_resolve_affect (dom, flags, &live, &config_flag, &error))
     RETURN_ERROR (task, error);
   if (kib == 0)
     FAIL (task, VB_ERROR_INVALID_ARG, "memory must be greater than 0");
@@ -1685,7 +1651,7 @@ set_block_iotune (VbObj *dom, const char *name, GVariant *params, guint flags, G
   g_autoptr(JsonObject) args = NULL; /* the call takes its own reference */
 
   CHECK_FLAGS (task, flags, AFFECT_LIVE | AFFECT_CONFIG, "SetBlockIOTune");
-  if (!resolve_affect (dom, flags, &live, &config_flag, &error))
+  if (!vb_resolve_affect (dom, flags, &live, &config_flag, &error))
     RETURN_ERROR (task, error);
   if (config_flag) {
     config = vb_domain_def_copy (persistent_def (dom));
@@ -1730,7 +1696,7 @@ hotplug_get_device_parameters (VbBackend *backend, VbObj *dom, const char *group
                                                                                            : "GetInterfaceParameters");
   if ((flags & AFFECT_LIVE) && (flags & AFFECT_CONFIG))
     FAIL (task, VB_ERROR_INVALID_ARG, "the live and config flags are mutually exclusive here");
-  if (!resolve_affect (dom, flags, &live, &config_flag, &error))
+  if (!vb_resolve_affect (dom, flags, &live, &config_flag, &error))
     RETURN_ERROR (task, error);
   g_variant_builder_init (&b, G_VARIANT_TYPE ("a{sv}"));
   if (g_str_equal (group, "blkiotune")) {

@@ -21,6 +21,7 @@
 #include "vb-qemu-command.h"
 #include "vb-qemu-job.h"
 #include "vb-qemu-process.h"
+#include "vb-task.h"
 
 /* virDomainMigrateFlags */
 enum {
@@ -43,12 +44,6 @@ enum { MAX_SPEED_POSTCOPY = 1 << 0 };
 #define PREPARE_TIMEOUT_S 120
 /* QEMU's upper limit for downtime-limit (ms). */
 #define DOWNTIME_MAX 2000000
-
-#define FAIL(task, code, ...)                                        \
-  G_STMT_START {                                                     \
-    g_task_return_new_error ((task), VB_ERROR, (code), __VA_ARGS__); \
-    return;                                                          \
-  } G_STMT_END
 
 struct _VbQemuMigration {
   /* Tunables, kept for the next migration (0 = not set). */

@@ -27,6 +27,7 @@
 #include "vb-qemu-job.h"
 #include "vb-qemu-process.h"
 #include "vb-state-dir.h"
+#include "vb-task.h"
 
 #define IMAGE_MAGIC "VirtbusSaveImage"
 #define IMAGE_MAGIC_LEN 16
@@ -44,12 +45,6 @@ enum { SAVE_BYPASS_CACHE = 1 << 0, SAVE_RUNNING = 1 << 1, SAVE_PAUSED = 1 << 2 }
 enum { UNDEFINE_MANAGED_SAVE = 1 << 0 };
 
 #define RESUMING_KEY "vb-qemu-save-resuming"
-
-#define FAIL(task, code, ...)                                        \
-  G_STMT_START {                                                     \
-    g_task_return_new_error ((task), VB_ERROR, (code), __VA_ARGS__); \
-    return;                                                          \
-  } G_STMT_END
 
 #define RETURN_ERROR(task, error)       \
   G_STMT_START {                        \

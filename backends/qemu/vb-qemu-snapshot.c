@@ -26,26 +26,12 @@
 #include "vb-snapshot-def.h"
 #include "vb-snapshot-tree.h"
 #include "vb-state-dir.h"
+#include "vb-task.h"
 
 /* ---- libvirt's numeric codes ---- */
 
 /* virDomainUndefineFlagsValues */
 enum { UNDEFINE_SNAPSHOTS_METADATA = 1 << 1 };
-
-#define FAIL(task, code, ...)                                        \
-  G_STMT_START {                                                     \
-    g_task_return_new_error ((task), VB_ERROR, (code), __VA_ARGS__); \
-    return;                                                          \
-  } G_STMT_END
-
-#define CHECK_FLAGS(task, flags, allowed, method)                        \
-  G_STMT_START {                                                         \
-    GError *flags_error_ = NULL;                                         \
-    if (!vb_check_flags ((flags), (allowed), (method), &flags_error_)) { \
-      g_task_return_error ((task), flags_error_);                        \
-      return;                                                            \
-    }                                                                    \
-  } G_STMT_END
 
 struct _VbQemuSnapshots {
   GHashTable *jobs;     /* QMP job id → GTask waiting for its end */

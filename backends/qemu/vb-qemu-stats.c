@@ -21,27 +21,7 @@
 #include "vb-qemu-job.h"
 #include "vb-qemu-process.h"
 #include "vb-state-dir.h"
-
-#define FAIL(task, code, ...)                                        \
-  G_STMT_START {                                                     \
-    g_task_return_new_error ((task), VB_ERROR, (code), __VA_ARGS__); \
-    return;                                                          \
-  } G_STMT_END
-
-#define CHECK_FLAGS(task, flags, allowed, method)                        \
-  G_STMT_START {                                                         \
-    GError *flags_error_ = NULL;                                         \
-    if (!vb_check_flags ((flags), (allowed), (method), &flags_error_)) { \
-      g_task_return_error ((task), flags_error_);                        \
-      return;                                                            \
-    }                                                                    \
-  } G_STMT_END
-
-#define REQUIRE_ACTIVE(task, dom)                                                          \
-  G_STMT_START {                                                                           \
-    if (!(dom)->active)                                                                    \
-      FAIL ((task), VB_ERROR_OPERATION_INVALID, "domain '%s' is not running", (dom)->name); \
-  } G_STMT_END
+#include "vb-task.h"
 
 /* virDomainStatsTypes */
 enum {
@@ -64,7 +44,6 @@ enum {
 };
 #define GETSTATS_FILTERS 0xffu
 
-enum { AFFECT_LIVE = 1 << 0, AFFECT_CONFIG = 1 << 1 };
 /* virDomainVcpuFlags beyond the AFFECT ones */
 enum { VCPU_MAXIMUM = 1 << 2, VCPU_GUEST = 1 << 3, VCPU_HOTPLUGGABLE = 1 << 4 };
 /* virDomainControlState, virDomainControlErrorReason */
@@ -121,27 +100,6 @@ static gboolean
 has_balloon (const VbDomainDef *def)
 {
   return def->memballoon != NULL && def->memballoon->model != VB_DOMAIN_MEMBALLOON_NONE;
-}
-
-/* Applies libvirt's modification-impact rules to @flags. */
-static gboolean
-resolve_affect (VbObj *dom, guint flags, gboolean *live, gboolean *config, GError **error)
-{
-  *live = (flags & AFFECT_LIVE) != 0;
-  *config = (flags & AFFECT_CONFIG) != 0;
-  if (!*live && !*config) {
-    *live = dom->active;
-    *config = !dom->active;
-  }
-  if (*live && !dom->active) {
-    g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "domain '%s' is not running", dom->name);
-    return FALSE;
-  }
-  if (*config && !dom->persistent) {
-    g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "transient domains do not have any persistent config");
-    return FALSE;
-  }
-  return TRUE;
 }
 
 /* ---- /proc ---- */
@@ -955,7 +913,7 @@ qemu_set_memory_stats_period (VbBackend *backend, VbObj *dom, int period, guint 
   CHECK_FLAGS (task, flags, AFFECT_LIVE | AFFECT_CONFIG, "SetMemoryStatsPeriod");
   if (period < 0)
     FAIL (task, VB_ERROR_INVALID_ARG, "the memory statistics period must not be negative (%d)", period);
-  if (!resolve_affect (dom, flags, &live, &config, &error)) {
+  if (!vb_resolve_affect (dom, flags, &live, &config, &error)) {
     g_task_return_error (task, error);
     return;
   }
@@ -992,7 +950,7 @@ qemu_get_vcpus (VbBackend *backend, VbObj *dom, guint flags, GTask *task)
   CHECK_FLAGS (task, flags, AFFECT_LIVE | AFFECT_CONFIG | VCPU_MAXIMUM | VCPU_GUEST, "GetVcpus");
   if ((flags & AFFECT_LIVE) && (flags & AFFECT_CONFIG))
     FAIL (task, VB_ERROR_INVALID_ARG, "the live and config flags are mutually exclusive here");
-  if (!resolve_affect (dom, flags, &live, &config, &error)) {
+  if (!vb_resolve_affect (dom, flags, &live, &config, &error)) {
     g_task_return_error (task, error);
     return;
   }
@@ -1125,7 +1083,7 @@ check_pin_live (VbObj *dom, guint flags, GError **error)
 {
   gboolean live, config;
 
-  if (!resolve_affect (dom, flags, &live, &config, error))
+  if (!vb_resolve_affect (dom, flags, &live, &config, error))
     return FALSE;
   if (config) {
     g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
@@ -1271,7 +1229,7 @@ qemu_get_vcpu_pin_info (VbBackend *backend, VbObj *dom, guint flags, GTask *task
   CHECK_FLAGS (task, flags, AFFECT_LIVE | AFFECT_CONFIG, "GetVcpuPinInfo");
   if ((flags & AFFECT_LIVE) && (flags & AFFECT_CONFIG))
     FAIL (task, VB_ERROR_INVALID_ARG, "the live and config flags are mutually exclusive here");
-  if (!resolve_affect (dom, flags, &live, &config, &error)) {
+  if (!vb_resolve_affect (dom, flags, &live, &config, &error)) {
     g_task_return_error (task, error);
     return;
   }
@@ -1318,7 +1276,7 @@ qemu_get_emulator_pin_info (VbBackend *backend, VbObj *dom, guint flags, GTask *
   CHECK_FLAGS (task, flags, AFFECT_LIVE | AFFECT_CONFIG, "GetEmulatorPinInfo");
   if ((flags & AFFECT_LIVE) && (flags & AFFECT_CONFIG))
     FAIL (task, VB_ERROR_INVALID_ARG, "the live and config flags are mutually exclusive here");
-  if (!resolve_affect (dom, flags, &live, &config, &error)) {
+  if (!vb_resolve_affect (dom, flags, &live, &config, &error)) {
     g_task_return_error (task, error);
     return;
   }

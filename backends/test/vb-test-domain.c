@@ -13,6 +13,7 @@
 #include "vb-domain-def.h"
 #include "vb-error.h"
 #include "vb-xml.h"
+#include "vb-task.h"
 
 /* ---- libvirt's numeric codes ---- */
 
@@ -34,8 +35,7 @@ enum { RUNNING_UNKNOWN = 0, RUNNING_BOOTED = 1, RUNNING_RESTORED = 3, RUNNING_UN
 enum { PAUSED_USER = 1, PAUSED_SAVE = 3 };
 enum { SHUTOFF_UNKNOWN = 0, SHUTOFF_SHUTDOWN = 1, SHUTOFF_DESTROYED = 2, SHUTOFF_CRASHED = 3, SHUTOFF_SAVED = 5 };
 
-/* virDomainModificationImpact, and the extra bits of SetMemory/SetVcpus. */
-enum { AFFECT_LIVE = 1 << 0, AFFECT_CONFIG = 1 << 1 };
+/* The extra bits of SetMemory/SetVcpus (AFFECT_* come from vb-task.h). */
 enum { MEM_MAXIMUM = 1 << 2 };
 enum { VCPU_MAXIMUM = 1 << 2, VCPU_GUEST = 1 << 3, VCPU_HOTPLUGGABLE = 1 << 4 };
 
@@ -284,27 +284,6 @@ return_string (GTask *task, char *str)
   g_task_return_pointer (task, str, g_free);
 }
 
-#define FAIL(task, code, ...)                                          \
-  G_STMT_START {                                                       \
-    g_task_return_new_error ((task), VB_ERROR, (code), __VA_ARGS__);   \
-    return;                                                            \
-  } G_STMT_END
-
-#define CHECK_FLAGS(task, flags, allowed, method)                      \
-  G_STMT_START {                                                       \
-    GError *flags_error_ = NULL;                                       \
-    if (!vb_check_flags ((flags), (allowed), (method), &flags_error_)) { \
-      g_task_return_error ((task), flags_error_);                      \
-      return;                                                          \
-    }                                                                  \
-  } G_STMT_END
-
-#define REQUIRE_ACTIVE(task, dom)                                                        \
-  G_STMT_START {                                                                         \
-    if (!(dom)->active)                                                                  \
-      FAIL ((task), VB_ERROR_OPERATION_INVALID, "domain '%s' is not running", (dom)->name); \
-  } G_STMT_END
-
 /* ---- events and state ---- */
 
 static void
@@ -398,28 +377,6 @@ config_def_for_edit (VbObj *dom)
   if (dom->active && dom->newdef == NULL)
     vb_obj_set_newdef (dom, vb_domain_def_copy (dom->def));
   return persistent_def (dom);
-}
-
-/* Applies libvirt's modification-impact rules to @flags. */
-static gboolean
-resolve_affect (VbObj *dom, guint flags, gboolean *live, gboolean *config, GError **error)
-{
-  *live = (flags & AFFECT_LIVE) != 0;
-  *config = (flags & AFFECT_CONFIG) != 0;
-  if (!*live && !*config) {
-    *live = dom->active;
-    *config = !dom->active;
-  }
-  if (*live && !dom->active) {
-    g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "domain '%s' is not running", dom->name);
-    return FALSE;
-  }
-  if (*config && !dom->persistent) {
-    g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
-                 "transient domains do not have any persistent config");
-    return FALSE;
-  }
-  return TRUE;
 }
 
 /* After a change to only one side of a running persistent domain the live
@@ -1356,7 +1313,7 @@ test_get_metadata (VbBackend *backend, VbObj *dom, int type, const char *uri, gu
   CHECK_FLAGS (task, flags, AFFECT_LIVE | AFFECT_CONFIG, "GetMetadata");
   if ((flags & AFFECT_LIVE) && (flags & AFFECT_CONFIG))
     FAIL (task, VB_ERROR_INVALID_ARG, "metadata can be read from the live or the persistent config, not both");
-  if (!resolve_affect (dom, flags, &live, &config, &error)) {
+  if (!vb_resolve_affect (dom, flags, &live, &config, &error)) {
     g_task_return_error (task, error);
     return;
   }
@@ -1378,7 +1335,7 @@ test_set_metadata (VbBackend *backend, VbObj *dom, int type, const char *metadat
   GError *error = NULL;
 
   CHECK_FLAGS (task, flags, AFFECT_LIVE | AFFECT_CONFIG, "SetMetadata");
-  if (!resolve_affect (dom, flags, &live, &config, &error)) {
+  if (!vb_resolve_affect (dom, flags, &live, &config, &error)) {
     g_task_return_error (task, error);
     return;
   }
@@ -1681,7 +1638,7 @@ device_op (VbBackend *backend, VbObj *dom, const char *xml, guint flags, DevOp o
 
   /* UpdateDevice also takes VIR_DOMAIN_DEVICE_MODIFY_FORCE (4). */
   CHECK_FLAGS (task, flags, AFFECT_LIVE | AFFECT_CONFIG | (op == DEV_UPDATE ? 4 : 0), method);
-  if (!resolve_affect (dom, flags, &live, &config, &error) ||
+  if (!vb_resolve_affect (dom, flags, &live, &config, &error) ||
       (dev = vb_domain_device_def_parse (xml, &error)) == NULL) {
     g_task_return_error (task, error);
     return;
@@ -1776,7 +1733,7 @@ test_set_memory (VbBackend *backend, VbObj *dom, guint64 memory_kib, guint flags
   VbDomainDef *cdef = NULL;
 
   CHECK_FLAGS (task, flags, AFFECT_LIVE | AFFECT_CONFIG | MEM_MAXIMUM, "SetMemory");
-  if (!resolve_affect (dom, flags, &live, &config, &error)) {
+  if (!vb_resolve_affect (dom, flags, &live, &config, &error)) {
     g_task_return_error (task, error);
     return;
   }
@@ -1818,7 +1775,7 @@ test_set_memory_stats_period (VbBackend *backend, VbObj *dom, int period, guint 
   CHECK_FLAGS (task, flags, AFFECT_LIVE | AFFECT_CONFIG, "SetMemoryStatsPeriod");
   if (period < 0)
     FAIL (task, VB_ERROR_INVALID_ARG, "the statistics period must not be negative, not %d", period);
-  if (!resolve_affect (dom, flags, &live, &config, &error)) {
+  if (!vb_resolve_affect (dom, flags, &live, &config, &error)) {
     g_task_return_error (task, error);
     return;
   }
@@ -1899,7 +1856,7 @@ test_set_vcpus (VbBackend *backend, VbObj *dom, guint vcpus, guint flags, GTask 
 
   CHECK_FLAGS (task, flags, AFFECT_LIVE | AFFECT_CONFIG | VCPU_MAXIMUM | VCPU_GUEST | VCPU_HOTPLUGGABLE,
                "SetVcpus");
-  if (!resolve_affect (dom, flags, &live, &config, &error)) {
+  if (!vb_resolve_affect (dom, flags, &live, &config, &error)) {
     g_task_return_error (task, error);
     return;
   }
@@ -1958,7 +1915,7 @@ test_get_vcpus (VbBackend *backend, VbObj *dom, guint flags, GTask *task)
   CHECK_FLAGS (task, flags, AFFECT_LIVE | AFFECT_CONFIG | VCPU_MAXIMUM | VCPU_GUEST, "GetVcpus");
   if ((flags & AFFECT_LIVE) && (flags & AFFECT_CONFIG))
     FAIL (task, VB_ERROR_INVALID_ARG, "the live and config flags are mutually exclusive here");
-  if (!resolve_affect (dom, flags, &live, &config, &error)) {
+  if (!vb_resolve_affect (dom, flags, &live, &config, &error)) {
     g_task_return_error (task, error);
     return;
   }
@@ -2016,7 +1973,7 @@ check_pin_flags (VbObj *dom, guint flags, VbDomainDef **def, GError **error)
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "the live and config flags are mutually exclusive here");
     return FALSE;
   }
-  if (!resolve_affect (dom, flags, &live, &config, error))
+  if (!vb_resolve_affect (dom, flags, &live, &config, error))
     return FALSE;
   if (def)
     *def = live ? live_def (dom) : persistent_def (dom);
@@ -2052,7 +2009,7 @@ test_pin_vcpu (VbBackend *backend, VbObj *dom, guint vcpu, GVariant *cpumap, gui
   guint32 mask;
 
   CHECK_FLAGS (task, flags, AFFECT_LIVE | AFFECT_CONFIG, "PinVcpu");
-  if (!resolve_affect (dom, flags, &live, &config, &error) || !cpumap_from_variant (cpumap, &mask, &error)) {
+  if (!vb_resolve_affect (dom, flags, &live, &config, &error) || !cpumap_from_variant (cpumap, &mask, &error)) {
     g_task_return_error (task, error);
     return;
   }
@@ -2193,7 +2150,7 @@ iothread_prepare (VbObj *dom, guint id, guint flags, const char *method, gboolea
                   GError **error)
 {
   if (!vb_check_flags (flags, AFFECT_LIVE | AFFECT_CONFIG, method, error) ||
-      !resolve_affect (dom, flags, live, config, error))
+      !vb_resolve_affect (dom, flags, live, config, error))
     return FALSE;
   if (id == 0) {
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "iothread id must be greater than 0");
@@ -2337,7 +2294,7 @@ test_get_parameters (VbBackend *backend, VbObj *dom, const char *group, guint fl
   CHECK_FLAGS (task, flags, AFFECT_LIVE | AFFECT_CONFIG, group);
   if (table == NULL)
     FAIL (task, VB_ERROR_NOT_SUPPORTED, "%s parameters are not supported by this connection", group);
-  if (!resolve_affect (dom, flags, &live, &config, &error)) {
+  if (!vb_resolve_affect (dom, flags, &live, &config, &error)) {
     g_task_return_error (task, error);
     return;
   }
@@ -2355,7 +2312,7 @@ test_set_parameters (VbBackend *backend, VbObj *dom, const char *group, GVariant
   CHECK_FLAGS (task, flags, AFFECT_LIVE | AFFECT_CONFIG, group);
   if (table == NULL)
     FAIL (task, VB_ERROR_NOT_SUPPORTED, "%s parameters are not supported by this connection", group);
-  if (!resolve_affect (dom, flags, &live, &config, &error) || !param_table_set (table, params, group, &error)) {
+  if (!vb_resolve_affect (dom, flags, &live, &config, &error) || !param_table_set (table, params, group, &error)) {
     g_task_return_error (task, error);
     return;
   }
@@ -2430,7 +2387,7 @@ test_get_device_parameters (VbBackend *backend, VbObj *dom, const char *group, c
   GHashTable *table;
 
   CHECK_FLAGS (task, flags, AFFECT_LIVE | AFFECT_CONFIG, group);
-  if (!resolve_affect (dom, flags, &live, &config, &error) ||
+  if (!vb_resolve_affect (dom, flags, &live, &config, &error) ||
       (table = device_params (dom, group, device, &error)) == NULL) {
     g_task_return_error (task, error);
     return;
@@ -2447,7 +2404,7 @@ test_set_device_parameters (VbBackend *backend, VbObj *dom, const char *group, c
   GHashTable *table;
 
   CHECK_FLAGS (task, flags, AFFECT_LIVE | AFFECT_CONFIG, group);
-  if (!resolve_affect (dom, flags, &live, &config, &error) ||
+  if (!vb_resolve_affect (dom, flags, &live, &config, &error) ||
       (table = device_params (dom, group, device, &error)) == NULL ||
       !param_table_set (table, params, group, &error)) {
     g_task_return_error (task, error);

@@ -12,6 +12,7 @@
 #include "vb-error.h"
 #include "vb-snapshot-def.h"
 #include "vb-snapshot-tree.h"
+#include "vb-task.h"
 
 /* ---- libvirt's numeric codes ---- */
 
@@ -162,21 +163,6 @@ dom_assign_def (VbObj *dom, const VbDomainDef *def)
 }
 
 /* ---- operations ---- */
-
-#define FAIL(task, code, ...)                                          \
-  G_STMT_START {                                                       \
-    g_task_return_new_error ((task), VB_ERROR, (code), __VA_ARGS__);   \
-    return;                                                            \
-  } G_STMT_END
-
-#define CHECK_FLAGS(task, flags, allowed, method)                      \
-  G_STMT_START {                                                       \
-    GError *flags_error_ = NULL;                                       \
-    if (!vb_check_flags ((flags), (allowed), (method), &flags_error_)) { \
-      g_task_return_error ((task), flags_error_);                      \
-      return;                                                          \
-    }                                                                  \
-  } G_STMT_END
 
 static void
 return_object (GTask *task, VbObj *obj)
