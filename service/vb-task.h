@@ -60,4 +60,34 @@ vb_resolve_affect (VbObj *dom, guint flags, gboolean *live, gboolean *config, GE
   return TRUE;
 }
 
+/* virConnectGetAllDomainStatsFlags */
+enum {
+  GETSTATS_ACTIVE = 1 << 0, GETSTATS_INACTIVE = 1 << 1, GETSTATS_PERSISTENT = 1 << 2,
+  GETSTATS_TRANSIENT = 1 << 3, GETSTATS_RUNNING = 1 << 4, GETSTATS_PAUSED = 1 << 5,
+  GETSTATS_SHUTOFF = 1 << 6, GETSTATS_OTHER = 1 << 7,
+  GETSTATS_NOWAIT = 1 << 29, GETSTATS_BACKING = 1 << 30, GETSTATS_ENFORCE = 1u << 31,
+};
+
+/* Whether @dom passes GetAllDomainStats' state filters in @flags: within
+ * each group (active/inactive, persistent/transient, run state) a domain
+ * must match one of the flags given; a group without flags passes all. */
+static inline gboolean
+vb_domain_stats_filter (VbObj *dom, guint flags)
+{
+  if ((flags & (GETSTATS_ACTIVE | GETSTATS_INACTIVE)) &&
+      !((flags & GETSTATS_ACTIVE && dom->active) || (flags & GETSTATS_INACTIVE && !dom->active)))
+    return FALSE;
+  if ((flags & (GETSTATS_PERSISTENT | GETSTATS_TRANSIENT)) &&
+      !((flags & GETSTATS_PERSISTENT && dom->persistent) || (flags & GETSTATS_TRANSIENT && !dom->persistent)))
+    return FALSE;
+  if (flags & (GETSTATS_RUNNING | GETSTATS_PAUSED | GETSTATS_SHUTOFF | GETSTATS_OTHER)) {
+    gboolean running = dom->state == VB_DOMAIN_RUNNING, paused = dom->state == VB_DOMAIN_PAUSED;
+    gboolean shutoff = dom->state == VB_DOMAIN_SHUTOFF;
+    if (!((flags & GETSTATS_RUNNING && running) || (flags & GETSTATS_PAUSED && paused) ||
+          (flags & GETSTATS_SHUTOFF && shutoff) || (flags & GETSTATS_OTHER && !running && !paused && !shutoff)))
+      return FALSE;
+  }
+  return TRUE;
+}
+
 G_END_DECLS

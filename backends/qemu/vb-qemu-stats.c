@@ -35,13 +35,6 @@ enum {
   (STATS_STATE | STATS_CPU_TOTAL | STATS_BALLOON | STATS_VCPU | STATS_INTERFACE | STATS_BLOCK | STATS_IOTHREAD | \
    STATS_DIRTYRATE)
 
-/* virConnectGetAllDomainStatsFlags */
-enum {
-  GETSTATS_ACTIVE = 1 << 0, GETSTATS_INACTIVE = 1 << 1, GETSTATS_PERSISTENT = 1 << 2,
-  GETSTATS_TRANSIENT = 1 << 3, GETSTATS_RUNNING = 1 << 4, GETSTATS_PAUSED = 1 << 5,
-  GETSTATS_SHUTOFF = 1 << 6, GETSTATS_OTHER = 1 << 7,
-  GETSTATS_NOWAIT = 1 << 29, GETSTATS_BACKING = 1 << 30, GETSTATS_ENFORCE = 1u << 31,
-};
 #define GETSTATS_FILTERS 0xffu
 
 /* virDomainVcpuFlags beyond the AFFECT ones */
@@ -749,25 +742,6 @@ on_all_stats_gathered (Gather *g, gpointer user_data)
   g_free (item);
 }
 
-static gboolean
-stats_filter (VbObj *dom, guint flags)
-{
-  if ((flags & (GETSTATS_ACTIVE | GETSTATS_INACTIVE)) &&
-      !((flags & GETSTATS_ACTIVE && dom->active) || (flags & GETSTATS_INACTIVE && !dom->active)))
-    return FALSE;
-  if ((flags & (GETSTATS_PERSISTENT | GETSTATS_TRANSIENT)) &&
-      !((flags & GETSTATS_PERSISTENT && dom->persistent) || (flags & GETSTATS_TRANSIENT && !dom->persistent)))
-    return FALSE;
-  if (flags & (GETSTATS_RUNNING | GETSTATS_PAUSED | GETSTATS_SHUTOFF | GETSTATS_OTHER)) {
-    gboolean running = dom->state == VB_DOMAIN_RUNNING, paused = dom->state == VB_DOMAIN_PAUSED;
-    gboolean shutoff = dom->state == VB_DOMAIN_SHUTOFF;
-    if (!((flags & GETSTATS_RUNNING && running) || (flags & GETSTATS_PAUSED && paused) ||
-          (flags & GETSTATS_SHUTOFF && shutoff) || (flags & GETSTATS_OTHER && !running && !paused && !shutoff)))
-      return FALSE;
-  }
-  return TRUE;
-}
-
 static void
 qemu_get_all_domain_stats (VbBackend *backend, guint stats, guint flags, GTask *task)
 {
@@ -787,7 +761,7 @@ qemu_get_all_domain_stats (VbBackend *backend, guint stats, guint flags, GTask *
   all->doms = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; i < list->len; i++) {
     VbObj *dom = g_ptr_array_index (list, i);
-    if (stats_filter (dom, flags))
+    if (vb_domain_stats_filter (dom, flags))
       g_ptr_array_add (all->doms, g_object_ref (dom));
   }
   all->records = g_new0 (GVariant *, all->doms->len + 1);

@@ -57,12 +57,6 @@ enum {
   STATS_MEMORY = 1 << 8, STATS_DIRTYRATE = 1 << 9, STATS_VM = 1 << 10,
   STATS_ALL_GROUPS = (1 << 11) - 1,
 };
-enum {
-  GETSTATS_ACTIVE = 1 << 0, GETSTATS_INACTIVE = 1 << 1, GETSTATS_PERSISTENT = 1 << 2,
-  GETSTATS_TRANSIENT = 1 << 3, GETSTATS_RUNNING = 1 << 4, GETSTATS_PAUSED = 1 << 5,
-  GETSTATS_SHUTOFF = 1 << 6, GETSTATS_OTHER = 1 << 7,
-  GETSTATS_NOWAIT = 1 << 29, GETSTATS_BACKING = 1 << 30, GETSTATS_ENFORCE = 1u << 31,
-};
 
 /* virDomainBlockJobType / virConnectDomainEventBlockJobStatus. */
 enum { BLOCK_JOB_PULL = 1, BLOCK_JOB_COPY = 2, BLOCK_JOB_COMMIT = 3, BLOCK_JOB_ACTIVE_COMMIT = 4 };
@@ -839,25 +833,6 @@ domain_stats (VbObj *dom, guint stats)
 }
 
 static gboolean
-stats_filter (VbObj *dom, guint flags)
-{
-  if ((flags & (GETSTATS_ACTIVE | GETSTATS_INACTIVE)) &&
-      !((flags & GETSTATS_ACTIVE && dom->active) || (flags & GETSTATS_INACTIVE && !dom->active)))
-    return FALSE;
-  if ((flags & (GETSTATS_PERSISTENT | GETSTATS_TRANSIENT)) &&
-      !((flags & GETSTATS_PERSISTENT && dom->persistent) || (flags & GETSTATS_TRANSIENT && !dom->persistent)))
-    return FALSE;
-  if (flags & (GETSTATS_RUNNING | GETSTATS_PAUSED | GETSTATS_SHUTOFF | GETSTATS_OTHER)) {
-    gboolean running = dom->state == VB_DOMAIN_RUNNING, paused = dom->state == VB_DOMAIN_PAUSED;
-    gboolean shutoff = dom->state == VB_DOMAIN_SHUTOFF;
-    if (!((flags & GETSTATS_RUNNING && running) || (flags & GETSTATS_PAUSED && paused) ||
-          (flags & GETSTATS_SHUTOFF && shutoff) || (flags & GETSTATS_OTHER && !running && !paused && !shutoff)))
-      return FALSE;
-  }
-  return TRUE;
-}
-
-static gboolean
 check_stats (guint stats, guint flags, GError **error)
 {
   if ((flags & GETSTATS_ENFORCE) && (stats & ~(guint) STATS_ALL_GROUPS)) {
@@ -886,7 +861,7 @@ test_get_all_domain_stats (VbBackend *backend, guint stats, guint flags, GTask *
   g_variant_builder_init (&b, G_VARIANT_TYPE ("a(sa{sv})"));
   for (guint i = 0; i < all->len; i++) {
     VbObj *dom = g_ptr_array_index (all, i);
-    if (stats_filter (dom, flags))
+    if (vb_domain_stats_filter (dom, flags))
       g_variant_builder_add (&b, "(s@a{sv})", dom->name, domain_stats (dom, stats));
   }
   return_value (task, g_variant_builder_end (&b));
