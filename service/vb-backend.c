@@ -30,7 +30,7 @@ enum { PROP_0, PROP_DRIVER, PROP_URI, PROP_SYSTEM, PROP_ROOT_PREFIX, N_PROPS };
 static GParamSpec *props[N_PROPS];
 
 enum { SIGNAL_OBJECT_ADDED, SIGNAL_OBJECT_REMOVED, SIGNAL_LIFECYCLE_EVENT, SIGNAL_DOMAIN_SIGNAL,
-       SIGNAL_POOL_REFRESH, N_SIGNALS };
+       SIGNAL_POOL_REFRESH, SIGNAL_OBJECT_CHANGED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static void
@@ -79,6 +79,14 @@ vb_backend_get_property (GObject *object, guint prop_id, GValue *value, GParamSp
   }
 }
 
+/* Every property change of an object a backend holds, as one signal on the
+ * backend (no handler per object). */
+static void
+on_obj_notify (VbObj *obj, GParamSpec *pspec)
+{
+  g_signal_emit (obj->owner, signals[SIGNAL_OBJECT_CHANGED], 0, obj, pspec);
+}
+
 static void
 vb_backend_class_init (VbBackendClass *klass)
 {
@@ -110,6 +118,10 @@ vb_backend_class_init (VbBackendClass *klass)
   signals[SIGNAL_POOL_REFRESH] =
     g_signal_new ("pool-refresh", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, VB_TYPE_OBJ);
+  signals[SIGNAL_OBJECT_CHANGED] =
+    g_signal_new ("object-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, VB_TYPE_OBJ, G_TYPE_PARAM);
+  vb_obj_set_notify_hook (on_obj_notify);
 }
 
 static void
@@ -240,6 +252,7 @@ vb_backend_add_object (VbBackend *self, VbObj *obj)
     g_hash_table_replace (idx->by_id, g_strdup (obj_id (obj)), g_object_ref (obj));
     g_hash_table_replace (idx->by_name, g_strdup (obj->name), obj);
   }
+  obj->owner = self;
   g_signal_emit (self, signals[SIGNAL_OBJECT_ADDED], 0, obj);
 }
 
@@ -274,6 +287,7 @@ vb_backend_remove_object (VbBackend *self, VbObj *obj)
     if (g_hash_table_lookup (idx->by_id, obj_id (obj)) == obj)
       g_hash_table_remove (idx->by_id, obj_id (obj));
   }
+  obj->owner = NULL;
   g_signal_emit (self, signals[SIGNAL_OBJECT_REMOVED], 0, obj);
 }
 
@@ -386,4 +400,12 @@ vb_set_not_found (GError **error, VbObjKind kind, const char *what)
 {
   g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "%c%s not found: %s",
                g_ascii_toupper (vb_obj_kind_to_string (kind)[0]), vb_obj_kind_to_string (kind) + 1, what);
+}
+
+gboolean
+vb_backend_prepare_object (VbBackend *self, VbObj *obj, GError **error)
+{
+  VbBackendClass *klass = VB_BACKEND_GET_CLASS (self);
+
+  return klass->prepare_object == NULL || klass->prepare_object (self, obj, error);
 }

@@ -56,6 +56,11 @@ struct _VbBackendClass {
    * never sees a query before it knows the answer. */
   void (*open_async) (VbBackend *self, GAsyncReadyCallback callback, gpointer user_data);
   gboolean (*open_finish) (VbBackend *self, GAsyncResult *result, GError **error);
+
+  /* Optional: readies @obj for a call on its D-Bus object (a backend that
+   * loads definitions lazily parses @obj's now), or fails with @error,
+   * which the call then gets. */
+  gboolean (*prepare_object) (VbBackend *self, VbObj *obj, GError **error);
 };
 
 /* Properties: "driver" (path component: "Test", "QEMU"), "uri"
@@ -65,6 +70,8 @@ const char *vb_backend_get_driver (VbBackend *self);
 const char *vb_backend_get_uri (VbBackend *self);
 gboolean vb_backend_is_system (VbBackend *self);
 const char *vb_backend_get_root_prefix (VbBackend *self);
+/* VbBackendClass.prepare_object, TRUE when the backend has none. */
+gboolean vb_backend_prepare_object (VbBackend *self, VbObj *obj, GError **error);
 /* The connection's state directories (created on first use). */
 const VbStateDirs *vb_backend_get_state_dirs (VbBackend *self);
 
@@ -99,7 +106,8 @@ guint vb_backend_count (VbBackend *self, VbObjKind kind);
  * device, secret). "domain-signal" (VbObj *domain, char *name, GVariant *args):
  * a per-domain signal of org.libvirt.Domain (Reboot, DeviceAdded, …) with its
  * arguments as a tuple. "pool-refresh" (VbObj *pool). "object-added" /
- * "object-removed" (VbObj *obj). */
+ * "object-removed" (VbObj *obj). "object-changed" (VbObj *obj, GParamSpec
+ * *pspec): a property of an object it holds changed. */
 void vb_backend_emit_event (VbBackend *self, VbObj *obj, int event, int detail);
 void vb_backend_emit_domain_signal (VbBackend *self, VbObj *domain, const char *name, GVariant *args);
 void vb_backend_emit_pool_refresh (VbBackend *self, VbObj *pool);

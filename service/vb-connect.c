@@ -3,6 +3,7 @@
 #include "vb-connect.h"
 
 #include "vb-error.h"
+#include "vb-gatekeeper.h"
 #include "vb-migration.h" /* migration */
 #include "vb-object-path.h"
 #include "vb-xml.h"
@@ -12,16 +13,31 @@
  * such as cockpit-machines gate features on Connect.LibVersion. */
 #define VB_LIBVIRT_API_VERSION 9000000
 
+typedef struct {
+  VbConnect *self;
+  VbObjKind kind;
+  char *root;  /* <connect>/<kind> */
+  guint id;
+} Subtree;
+
 struct _VbConnect {
   VbGenLibvirtConnectSkeleton parent_instance;
 
   VbBackend *backend;
   GDBusObjectManagerServer *manager;
+  GDBusConnection *connection;
   char *path;
-  GHashTable *exported; /* VbObj* → VbGenObjectSkeleton* (ref) */
+  gboolean virtbus_domain;  /* domains also have org.virtbus.Domain */
+  Subtree subtrees[VB_OBJ_NWFILTER + 1];
+  GHashTable *materialized; /* VbObj* → Materialized* */
+  guint sweep_id;
+  GHashTable *changes;      /* VbObj* (ref) → GPtrArray of changed VbObj property names */
+  guint changes_id;
 };
 
 static void vb_connect_iface_init (VbGenLibvirtConnectIface *iface);
+
+static void materialized_free (gpointer data);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (VbConnect, vb_connect, VB_GEN_TYPE_LIBVIRT_CONNECT_SKELETON,
                                G_IMPLEMENT_INTERFACE (VB_GEN_TYPE_LIBVIRT_CONNECT, vb_connect_iface_init))
@@ -35,7 +51,16 @@ vb_connect_finalize (GObject *object)
 
   if (self->backend)
     g_signal_handlers_disconnect_by_data (self->backend, self);
-  g_clear_pointer (&self->exported, g_hash_table_unref);
+  for (guint k = 0; k < G_N_ELEMENTS (self->subtrees); k++)
+    if (self->subtrees[k].id != 0)
+      g_dbus_connection_unregister_subtree (self->connection, self->subtrees[k].id);
+  g_clear_handle_id (&self->sweep_id, g_source_remove);
+  g_clear_handle_id (&self->changes_id, g_source_remove);
+  for (guint k = 0; k < G_N_ELEMENTS (self->subtrees); k++)
+    g_free (self->subtrees[k].root);
+  g_clear_pointer (&self->materialized, g_hash_table_unref);
+  g_clear_pointer (&self->changes, g_hash_table_unref);
+  g_clear_object (&self->connection);
   g_clear_object (&self->manager);
   g_clear_object (&self->backend);
   g_free (self->path);
@@ -53,7 +78,10 @@ vb_connect_class_init (VbConnectClass *klass)
 static void
 vb_connect_init (VbConnect *self)
 {
-  self->exported = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_object_unref);
+  self->materialized = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
+                                              materialized_free);
+  self->changes = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref,
+                                         (GDestroyNotify) g_ptr_array_unref);
 }
 
 VbBackend *
@@ -210,75 +238,513 @@ vb_connect_lookup_by_uuid (VbConnect *self, GDBusMethodInvocation *invocation, V
   return vb_connect_reply_lookup (self, invocation, kind, vb_backend_lookup (self->backend, kind, canonical), what);
 }
 
-/* ---- export ---- */
+/* ---- export ----
+ *
+ * perf: objects are exported lazily. Each kind of object has one subtree
+ * registration (<connect>/domain, <connect>/domainsnapshot, …): GDBus asks,
+ * per call, which interfaces a node has and where to dispatch, and the node
+ * is looked up in the backend. An object's interface skeletons exist only
+ * while calls use them ("materialized", dropped by a sweep once idle), so
+ * ten thousand defined domains cost no skeleton, no GValue per property and
+ * no registration each. What GDBusObjectManagerServer would send for them —
+ * InterfacesAdded/Removed, PropertiesChanged, GetManagedObjects (answered by
+ * the gatekeeper through vb_connect_list_objects/vb_connect_object_entry) —
+ * is produced here from the objects, so the wire is the same as if every
+ * object had skeletons of its own. */
 
-static GDBusInterfaceSkeleton *
-new_skeleton (VbConnect *self, VbObj *obj)
+#define N_SLOTS 2            /* interfaces per object: org.libvirt.<Kind> (+ org.virtbus.Domain) */
+#define SWEEP_SECONDS 10     /* materialized skeletons unused this long go away */
+
+ typedef struct {
+  VbObj *obj;                                /* ref */
+  GDBusInterfaceSkeleton *slots[N_SLOTS];   /* NULL until used */
+  gboolean used;                            /* since the last sweep */
+} Materialized;
+
+static void
+materialized_free (gpointer data)
 {
-  switch (obj->kind) {
-  case VB_OBJ_DOMAIN: return vb_domain_skeleton_new (self, obj);
+  Materialized *m = data;
+
+  for (guint i = 0; i < N_SLOTS; i++)
+    g_clear_object (&m->slots[i]);
+  g_object_unref (m->obj);
+  g_free (m);
+}
+
+static gboolean
+kind_exported (VbObjKind kind)
+{
+  switch (kind) {
+  case VB_OBJ_DOMAIN: return TRUE;
 #ifdef VB_HAVE_SNAPSHOT
-  case VB_OBJ_SNAPSHOT: return vb_snapshot_skeleton_new (self, obj);
+  case VB_OBJ_SNAPSHOT: return TRUE;
 #endif
 #ifdef VB_HAVE_NETWORK
-  case VB_OBJ_NETWORK: return vb_network_skeleton_new (self, obj);
+  case VB_OBJ_NETWORK: return TRUE;
 #endif
 #ifdef VB_HAVE_STORAGE
-  case VB_OBJ_STORAGE_POOL: return vb_storage_pool_skeleton_new (self, obj);
-  case VB_OBJ_STORAGE_VOL: return vb_storage_vol_skeleton_new (self, obj);
+  case VB_OBJ_STORAGE_POOL: return TRUE;
+  case VB_OBJ_STORAGE_VOL: return TRUE;
 #endif
 #ifdef VB_HAVE_NODE_DEVICE
-  case VB_OBJ_NODE_DEVICE: return vb_node_device_skeleton_new (self, obj);
+  case VB_OBJ_NODE_DEVICE: return TRUE;
 #endif
 #ifdef VB_HAVE_INTERFACE
-  case VB_OBJ_INTERFACE: return vb_interface_skeleton_new (self, obj);
+  case VB_OBJ_INTERFACE: return TRUE;
 #endif
 #ifdef VB_HAVE_SECRET
-  case VB_OBJ_SECRET: return vb_secret_skeleton_new (self, obj);
+  case VB_OBJ_SECRET: return TRUE;
 #endif
 #ifdef VB_HAVE_NWFILTER
-  case VB_OBJ_NWFILTER: return vb_nwfilter_skeleton_new (self, obj);
+  case VB_OBJ_NWFILTER: return TRUE;
 #endif
-  default: return NULL;
+  default: return FALSE;
   }
+}
+
+/* The interface of slot @slot of objects of @kind, or NULL. */
+static GDBusInterfaceInfo *
+slot_info (VbConnect *self, VbObjKind kind, guint slot)
+{
+  if (!kind_exported (kind))
+    return NULL;
+  if (slot == 1)
+    return kind == VB_OBJ_DOMAIN && self->virtbus_domain ? vb_gen_virtbus_domain_interface_info () : NULL;
+  switch (kind) {
+  case VB_OBJ_DOMAIN: return vb_gen_libvirt_domain_interface_info ();
+  case VB_OBJ_SNAPSHOT: return vb_gen_libvirt_domain_snapshot_interface_info ();
+  case VB_OBJ_NETWORK: return vb_gen_libvirt_network_interface_info ();
+  case VB_OBJ_STORAGE_POOL: return vb_gen_libvirt_storage_pool_interface_info ();
+  case VB_OBJ_STORAGE_VOL: return vb_gen_libvirt_storage_vol_interface_info ();
+  case VB_OBJ_NODE_DEVICE: return vb_gen_libvirt_node_device_interface_info ();
+  case VB_OBJ_INTERFACE: return vb_gen_libvirt_interface_interface_info ();
+  case VB_OBJ_SECRET: return vb_gen_libvirt_secret_interface_info ();
+  case VB_OBJ_NWFILTER: return vb_gen_libvirt_nwfilter_interface_info ();
+  }
+  return NULL;
+}
+
+static GDBusInterfaceSkeleton *
+new_skeleton (VbConnect *self, VbObj *obj, guint slot)
+{
+  GDBusInterfaceSkeleton *skeleton = NULL;
+
+  if (slot_info (self, obj->kind, slot) == NULL)
+    return NULL;
+  if (slot == 1)
+    skeleton = vb_virtbus_domain_skeleton_new (self, obj);
+  else
+    switch (obj->kind) {
+    case VB_OBJ_DOMAIN: skeleton = vb_domain_skeleton_new (self, obj); break;
+#ifdef VB_HAVE_SNAPSHOT
+    case VB_OBJ_SNAPSHOT: skeleton = vb_snapshot_skeleton_new (self, obj); break;
+#endif
+#ifdef VB_HAVE_NETWORK
+    case VB_OBJ_NETWORK: skeleton = vb_network_skeleton_new (self, obj); break;
+#endif
+#ifdef VB_HAVE_STORAGE
+    case VB_OBJ_STORAGE_POOL: skeleton = vb_storage_pool_skeleton_new (self, obj); break;
+    case VB_OBJ_STORAGE_VOL: skeleton = vb_storage_vol_skeleton_new (self, obj); break;
+#endif
+#ifdef VB_HAVE_NODE_DEVICE
+    case VB_OBJ_NODE_DEVICE: skeleton = vb_node_device_skeleton_new (self, obj); break;
+#endif
+#ifdef VB_HAVE_INTERFACE
+    case VB_OBJ_INTERFACE: skeleton = vb_interface_skeleton_new (self, obj); break;
+#endif
+#ifdef VB_HAVE_SECRET
+    case VB_OBJ_SECRET: skeleton = vb_secret_skeleton_new (self, obj); break;
+#endif
+#ifdef VB_HAVE_NWFILTER
+    case VB_OBJ_NWFILTER: skeleton = vb_nwfilter_skeleton_new (self, obj); break;
+#endif
+    default: break;
+    }
+  /* Authorization: never dispatch to a skeleton that bypasses the gatekeeper. */
+  if (skeleton != NULL && !vb_skeleton_is_gated (skeleton)) {
+    g_critical ("%s does not call vb_skeleton_class_install: not exporting it", G_OBJECT_TYPE_NAME (skeleton));
+    g_clear_object (&skeleton);
+  }
+  return skeleton;
+}
+
+static gboolean
+sweep (gpointer user_data)
+{
+  VbConnect *self = user_data;
+  GHashTableIter iter;
+  Materialized *m;
+
+  g_hash_table_iter_init (&iter, self->materialized);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &m)) {
+    gboolean busy = FALSE;
+
+    if (m->used) {
+      m->used = FALSE;
+      continue;
+    }
+    /* A call in flight holds its skeleton: keep it until the next sweep. */
+    for (guint i = 0; i < N_SLOTS; i++)
+      busy |= m->slots[i] != NULL && G_OBJECT (m->slots[i])->ref_count > 1;
+    if (!busy)
+      g_hash_table_iter_remove (&iter);
+  }
+  if (g_hash_table_size (self->materialized) > 0)
+    return G_SOURCE_CONTINUE;
+  self->sweep_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+/* The skeleton of @obj's interface @slot, created on first use. */
+static GDBusInterfaceSkeleton *
+materialize (VbConnect *self, VbObj *obj, guint slot)
+{
+  Materialized *m = g_hash_table_lookup (self->materialized, obj);
+
+  if (m == NULL) {
+    m = g_new0 (Materialized, 1);
+    m->obj = g_object_ref (obj);
+    g_hash_table_insert (self->materialized, obj, m);
+  }
+  if (m->slots[slot] == NULL)
+    m->slots[slot] = new_skeleton (self, obj, slot);
+  m->used = TRUE;
+  if (self->sweep_id == 0)
+    self->sweep_id = g_timeout_add_seconds (SWEEP_SECONDS, sweep, self);
+  return m->slots[slot];
+}
+
+/* Every exported object of @kind (references). */
+static void
+add_objects_of_kind (VbConnect *self, VbObjKind kind, GPtrArray *out)
+{
+  VbObjKind parent_kind = kind == VB_OBJ_SNAPSHOT ? VB_OBJ_DOMAIN
+                          : kind == VB_OBJ_STORAGE_VOL ? VB_OBJ_STORAGE_POOL : kind;
+  g_autoptr(GPtrArray) list = NULL;
+
+  if (!kind_exported (kind))
+    return;
+  list = vb_backend_list (self->backend, parent_kind);
+  for (guint i = 0; i < list->len; i++) {
+    VbObj *obj = g_ptr_array_index (list, i);
+    if (parent_kind == kind) {
+      g_ptr_array_add (out, g_object_ref (obj));
+    } else if (obj->children != NULL) {
+      GHashTableIter iter;
+      gpointer child;
+      g_hash_table_iter_init (&iter, obj->children);
+      while (g_hash_table_iter_next (&iter, NULL, &child))
+        if (VB_OBJ (child)->kind == kind)
+          g_ptr_array_add (out, g_object_ref (child));
+    }
+  }
+}
+
+GPtrArray *
+vb_connect_list_objects (VbConnect *self)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_object_unref);
+
+  /* Top-level objects, then their volumes and snapshots. */
+  for (VbObjKind kind = VB_OBJ_DOMAIN; kind <= VB_OBJ_NWFILTER; kind++)
+    if (kind != VB_OBJ_SNAPSHOT && kind != VB_OBJ_STORAGE_VOL)
+      add_objects_of_kind (self, kind, out);
+  add_objects_of_kind (self, VB_OBJ_STORAGE_VOL, out);
+  add_objects_of_kind (self, VB_OBJ_SNAPSHOT, out);
+  return out;
+}
+
+/* a{sa{sv}}: every interface of @obj with all its properties. */
+static GVariant *
+object_interfaces (VbConnect *self, VbObj *obj)
+{
+  GVariantBuilder ifaces;
+
+  g_variant_builder_init (&ifaces, G_VARIANT_TYPE ("a{sa{sv}}"));
+  for (guint slot = 0; slot < N_SLOTS; slot++) {
+    Materialized *m = g_hash_table_lookup (self->materialized, obj);
+    g_autoptr(GDBusInterfaceSkeleton) skeleton = NULL;
+    g_autoptr(GVariant) props = NULL;
+
+    /* A transient skeleton: listing thousands of objects must not keep
+     * thousands of skeletons around. */
+    if (m != NULL && m->slots[slot] != NULL)
+      skeleton = g_object_ref (m->slots[slot]);
+    else
+      skeleton = new_skeleton (self, obj, slot);
+    if (skeleton == NULL)
+      continue;
+    props = g_dbus_interface_skeleton_get_properties (skeleton); /* full reference */
+    g_variant_builder_add (&ifaces, "{s@a{sv}}", g_dbus_interface_skeleton_get_info (skeleton)->name, props);
+  }
+  return g_variant_builder_end (&ifaces);
+}
+
+void
+vb_connect_object_entry (VbConnect *self, VbObj *obj, GVariantBuilder *builder)
+{
+  g_variant_builder_add (builder, "{o@a{sa{sv}}}", g_variant_get_string (vb_connect_path_value_for_obj (self, obj), NULL),
+                         object_interfaces (self, obj));
+}
+
+/* GDBusObjectManagerServer's connection is set once the service publishes:
+ * before that nobody can see the objects, so no signal is sent. */
+static GDBusConnection *
+published_connection (VbConnect *self)
+{
+  return g_dbus_object_manager_server_get_connection (self->manager);
+}
+
+static void
+emit_manager_signal (VbConnect *self, GDBusConnection *connection, const char *name, GVariant *args)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_dbus_connection_emit_signal (connection, NULL,
+                                      g_dbus_object_manager_get_object_path (G_DBUS_OBJECT_MANAGER (self->manager)),
+                                      "org.freedesktop.DBus.ObjectManager", name, args, &error))
+    g_warning ("cannot emit %s: %s", name, error ? error->message : "invalid arguments");
 }
 
 static void
 on_object_added (VbBackend *backend, VbObj *obj, VbConnect *self)
 {
-  g_autofree char *path = vb_connect_path_for_obj (self, obj);
-  g_autoptr(GDBusInterfaceSkeleton) iface = new_skeleton (self, obj);
-  g_autoptr(VbGenObjectSkeleton) object = NULL;
+  g_autoptr(GDBusConnection) connection = published_connection (self);
 
-  if (iface == NULL)
+  if (connection == NULL || !kind_exported (obj->kind))
     return;
-  /* Authorization: never export a skeleton that bypasses the gatekeeper. */
-  if (!vb_skeleton_is_gated (iface)) {
-    g_critical ("%s does not call vb_skeleton_class_install: not exporting %s", G_OBJECT_TYPE_NAME (iface), path);
-    return;
-  }
-  object = vb_gen_object_skeleton_new (path);
-  g_dbus_object_skeleton_add_interface (G_DBUS_OBJECT_SKELETON (object), iface);
-  /* QEMU backend: org.virtbus.Domain next to org.libvirt.Domain. */
-  if (obj->kind == VB_OBJ_DOMAIN) {
-    g_autoptr(GDBusInterfaceSkeleton) extra = vb_virtbus_domain_skeleton_new (self, obj);
-    if (extra != NULL && vb_skeleton_is_gated (extra))
-      g_dbus_object_skeleton_add_interface (G_DBUS_OBJECT_SKELETON (object), extra);
-  }
-  g_hash_table_replace (self->exported, obj, g_object_ref (object));
-  g_dbus_object_manager_server_export (self->manager, G_DBUS_OBJECT_SKELETON (object));
+  emit_manager_signal (self, connection, "InterfacesAdded",
+                       g_variant_new ("(@o@a{sa{sv}})", vb_connect_path_value_for_obj (self, obj),
+                                      object_interfaces (self, obj)));
 }
 
 static void
 on_object_removed (VbBackend *backend, VbObj *obj, VbConnect *self)
 {
-  VbGenObjectSkeleton *object = g_hash_table_lookup (self->exported, obj);
+  g_autoptr(GDBusConnection) connection = published_connection (self);
+  GVariantBuilder names;
 
-  if (object == NULL)
+  g_hash_table_remove (self->materialized, obj);
+  g_hash_table_remove (self->changes, obj);
+  if (connection == NULL || !kind_exported (obj->kind))
     return;
-  g_dbus_object_manager_server_unexport (self->manager,
-                                         g_dbus_object_get_object_path (G_DBUS_OBJECT (object)));
-  g_hash_table_remove (self->exported, obj);
+  g_variant_builder_init (&names, G_VARIANT_TYPE_STRING_ARRAY);
+  for (guint slot = 0; slot < N_SLOTS; slot++) {
+    GDBusInterfaceInfo *info = slot_info (self, obj->kind, slot);
+    if (info != NULL)
+      g_variant_builder_add (&names, "s", info->name);
+  }
+  emit_manager_signal (self, connection, "InterfacesRemoved",
+                       g_variant_new ("(@oas)", vb_connect_path_value_for_obj (self, obj), &names));
+}
+
+/* PropertiesChanged: changes are collected per object and sent from an idle,
+ * as gdbus-codegen's skeletons do, one signal per interface. */
+static gboolean
+flush_changes (gpointer user_data)
+{
+  VbConnect *self = user_data;
+  g_autoptr(GHashTable) changes = g_steal_pointer (&self->changes);
+  g_autoptr(GDBusConnection) connection = published_connection (self);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  self->changes = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref,
+                                         (GDestroyNotify) g_ptr_array_unref);
+  self->changes_id = 0;
+  if (connection == NULL)
+    return G_SOURCE_REMOVE;
+  g_hash_table_iter_init (&iter, changes);
+  while (g_hash_table_iter_next (&iter, &key, &value)) {
+    VbObj *obj = key;
+
+    if (obj->owner != self->backend)
+      continue; /* removed meanwhile: InterfacesRemoved said it all */
+    for (guint slot = 0; slot < N_SLOTS; slot++) {
+      GDBusInterfaceInfo *info = slot_info (self, obj->kind, slot);
+      GDBusInterfaceSkeleton *skeleton;
+      GVariant *changed;
+      g_autoptr(GError) error = NULL;
+
+      if (info == NULL || info->properties == NULL || info->properties[0] == NULL)
+        continue;
+      skeleton = materialize (self, obj, slot);
+      changed = skeleton ? vb_skeleton_changed_properties (skeleton, value) : NULL;
+      if (changed == NULL)
+        continue;
+      if (!g_dbus_connection_emit_signal (connection, NULL, g_variant_get_string (vb_connect_path_value_for_obj (self, obj), NULL),
+                                          "org.freedesktop.DBus.Properties", "PropertiesChanged",
+                                          g_variant_new ("(s@a{sv}@as)", info->name, changed, g_variant_new_strv (NULL, 0)), &error))
+        g_warning ("cannot emit PropertiesChanged: %s", error->message);
+    }
+  }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_object_changed (VbBackend *backend, VbObj *obj, GParamSpec *pspec, VbConnect *self)
+{
+  GPtrArray *names;
+
+  if (!kind_exported (obj->kind))
+    return;
+  names = g_hash_table_lookup (self->changes, obj);
+  if (names == NULL) {
+    names = g_ptr_array_new ();
+    g_hash_table_insert (self->changes, g_object_ref (obj), names);
+  }
+  /* pspec names are interned (G_PARAM_STATIC_STRINGS). */
+  if (!g_ptr_array_find (names, pspec->name, NULL))
+    g_ptr_array_add (names, (gpointer) pspec->name);
+  if (self->changes_id == 0) {
+    GSource *source = g_idle_source_new ();
+    g_source_set_priority (source, G_PRIORITY_DEFAULT);
+    g_source_set_callback (source, flush_changes, self, NULL);
+    g_source_set_static_name (source, "[virtbus] PropertiesChanged");
+    self->changes_id = g_source_attach (source, NULL);
+    g_source_unref (source);
+  }
+}
+
+/* ---- the subtrees ---- */
+
+/* (GDBus hands introspect the node's path, dispatch the subtree's.) */
+static VbObj *
+node_obj (Subtree *st, const char *node)
+{
+  g_autofree char *path = NULL;
+
+  if (node == NULL)
+    return NULL;
+  path = g_strconcat (st->root, "/", node, NULL);
+  return vb_connect_obj_for_path (st->self, path, st->kind, NULL);
+}
+
+static char **
+subtree_enumerate (GDBusConnection *connection, const char *sender, const char *object_path, gpointer user_data)
+{
+  Subtree *st = user_data;
+  g_autoptr(GPtrArray) objs = g_ptr_array_new_with_free_func (g_object_unref);
+  GPtrArray *nodes = g_ptr_array_new ();
+
+  add_objects_of_kind (st->self, st->kind, objs);
+  for (guint i = 0; i < objs->len; i++) {
+    const char *path = g_variant_get_string (vb_connect_path_value_for_obj (st->self, objs->pdata[i]), NULL);
+    g_ptr_array_add (nodes, g_strdup (strrchr (path, '/') + 1));
+  }
+  g_ptr_array_add (nodes, NULL);
+  return (char **) g_ptr_array_free (nodes, FALSE);
+}
+
+static GDBusInterfaceInfo **
+subtree_introspect (GDBusConnection *connection, const char *sender, const char *object_path, const char *node,
+                    gpointer user_data)
+{
+  Subtree *st = user_data;
+  GPtrArray *infos;
+
+  if (node_obj (st, node) == NULL)
+    return NULL;
+  infos = g_ptr_array_new ();
+  for (guint slot = 0; slot < N_SLOTS; slot++) {
+    GDBusInterfaceInfo *info = slot_info (st->self, st->kind, slot);
+    if (info != NULL)
+      g_ptr_array_add (infos, g_dbus_interface_info_ref (info));
+  }
+  g_ptr_array_add (infos, NULL);
+  return (GDBusInterfaceInfo **) g_ptr_array_free (infos, FALSE);
+}
+
+/* Calls on an object the backend could not ready (a definition file that
+ * went bad on disk): once the gatekeeper let the caller in, every method,
+ * Get and GetAll get that error. */
+static void
+on_unready_authorized (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GDBusMethodInvocation *invocation = user_data; /* consumed by the reply */
+  Subtree *st = g_object_get_data (G_OBJECT (invocation), "vb-subtree");
+  GError *error = NULL;
+  VbObj *obj;
+
+  if (!vb_gatekeeper_authorize_finish (VB_GATEKEEPER (source), result, &error)) {
+    vb_invocation_return_gerror (invocation, error);
+    return;
+  }
+  obj = vb_connect_obj_for_path (st->self, g_dbus_method_invocation_get_object_path (invocation), st->kind,
+                                 &error);
+  if (obj != NULL && vb_backend_prepare_object (st->self->backend, obj, &error))
+    g_set_error (&error, VB_ERROR, VB_ERROR_FAILED, "%s was not ready; try again",
+                 g_dbus_method_invocation_get_object_path (invocation));
+  vb_invocation_return_gerror (invocation, error);
+}
+
+static void
+unready_method_call (GDBusConnection *connection, const char *sender, const char *object_path,
+                     const char *interface_name, const char *method_name, GVariant *parameters,
+                     GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  /* The subtree lives as long as the connection, which outlives calls. */
+  g_object_set_data (G_OBJECT (invocation), "vb-subtree", user_data);
+  vb_gatekeeper_authorize (vb_gatekeeper_get_default (connection), invocation, on_unready_authorized, invocation);
+}
+
+static const GDBusInterfaceVTable unready_vtable = {
+  .method_call = unready_method_call,
+};
+
+static const GDBusInterfaceVTable *
+subtree_dispatch (GDBusConnection *connection, const char *sender, const char *object_path,
+                  const char *interface_name, const char *node, gpointer *out_user_data, gpointer user_data)
+{
+  Subtree *st = user_data;
+  VbObj *obj = node_obj (st, node);
+  GDBusInterfaceSkeleton *skeleton = NULL;
+
+  if (obj == NULL)
+    return NULL;
+  if (!vb_backend_prepare_object (st->self->backend, obj, NULL)) {
+    *out_user_data = st;
+    return &unready_vtable;
+  }
+  for (guint slot = 0; slot < N_SLOTS && skeleton == NULL; slot++) {
+    GDBusInterfaceInfo *info = slot_info (st->self, st->kind, slot);
+    if (info != NULL && g_strcmp0 (info->name, interface_name) == 0)
+      skeleton = materialize (st->self, obj, slot);
+  }
+  if (skeleton == NULL)
+    return NULL;
+  /* The skeleton's own (gated) vtable, with the skeleton as its data: the
+   * sweep keeps it until the call has been dispatched. */
+  *out_user_data = skeleton;
+  return G_DBUS_INTERFACE_SKELETON_GET_CLASS (skeleton)->get_vtable (skeleton);
+}
+
+static const GDBusSubtreeVTable subtree_vtable = {
+  .enumerate = subtree_enumerate,
+  .introspect = subtree_introspect,
+  .dispatch = subtree_dispatch,
+};
+
+static gboolean
+register_subtrees (VbConnect *self, GError **error)
+{
+  for (VbObjKind kind = VB_OBJ_DOMAIN; kind <= VB_OBJ_NWFILTER; kind++) {
+    Subtree *st = &self->subtrees[kind];
+
+    st->self = self;
+    st->kind = kind;
+    if (!kind_exported (kind))
+      continue;
+    st->root = vb_object_path_for_kind (self->path, path_kind (kind));
+    /* Nodes are looked up, never enumerated, to dispatch a call (perf). */
+    st->id = g_dbus_connection_register_subtree (self->connection, st->root, &subtree_vtable,
+                                                 G_DBUS_SUBTREE_FLAGS_DISPATCH_TO_UNENUMERATED_NODES, st, NULL,
+                                                 error);
+    if (st->id == 0)
+      return FALSE;
+  }
+  return TRUE;
 }
 
 static void
@@ -325,14 +791,16 @@ on_pool_refresh (VbBackend *backend, VbObj *pool, VbConnect *self)
 void
 vb_connect_unexport (VbConnect *self)
 {
-  GHashTableIter iter;
-  gpointer value;
-
   g_signal_handlers_disconnect_by_data (self->backend, self);
-  g_hash_table_iter_init (&iter, self->exported);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    g_dbus_object_manager_server_unexport (self->manager, g_dbus_object_get_object_path (value));
-  g_hash_table_remove_all (self->exported);
+  for (guint k = 0; k < G_N_ELEMENTS (self->subtrees); k++)
+    if (self->subtrees[k].id != 0) {
+      g_dbus_connection_unregister_subtree (self->connection, self->subtrees[k].id);
+      self->subtrees[k].id = 0;
+    }
+  g_hash_table_remove_all (self->materialized);
+  g_hash_table_remove_all (self->changes);
+  g_clear_handle_id (&self->sweep_id, g_source_remove);
+  g_clear_handle_id (&self->changes_id, g_source_remove);
   g_dbus_object_manager_server_unexport (self->manager, self->path);
 }
 
@@ -588,7 +1056,8 @@ vb_connect_iface_init (VbGenLibvirtConnectIface *iface)
 }
 
 VbConnect *
-vb_connect_new (VbBackend *backend, GDBusObjectManagerServer *manager, GError **error)
+vb_connect_new (VbBackend *backend, GDBusObjectManagerServer *manager, GDBusConnection *connection,
+                GError **error)
 {
   VbConnect *self = g_object_new (VB_TYPE_CONNECT, NULL);
   VbBackendClass *klass = VB_BACKEND_GET_CLASS (backend);
@@ -598,7 +1067,9 @@ vb_connect_new (VbBackend *backend, GDBusObjectManagerServer *manager, GError **
 
   self->backend = g_object_ref (backend);
   self->manager = g_object_ref (manager);
+  self->connection = g_object_ref (connection);
   self->path = vb_object_path_for_connect (vb_backend_get_driver (backend));
+  self->virtbus_domain = vb_virtbus_domain_offered (self);
 
   hostname = klass->get_hostname ? klass->get_hostname (backend, &local) : g_strdup (g_get_host_name ());
   g_object_set (self,
@@ -627,23 +1098,21 @@ vb_connect_new (VbBackend *backend, GDBusObjectManagerServer *manager, GError **
   g_signal_connect (backend, "lifecycle-event", G_CALLBACK (on_lifecycle_event), self);
   g_signal_connect (backend, "domain-signal", G_CALLBACK (on_domain_signal), self);
   g_signal_connect (backend, "pool-refresh", G_CALLBACK (on_pool_refresh), self);
+  g_signal_connect (backend, "object-changed", G_CALLBACK (on_object_changed), self);
 
-  /* Export what the backend already holds: top-level objects, then their
-   * volumes and snapshots. */
-  for (VbObjKind kind = VB_OBJ_DOMAIN; kind <= VB_OBJ_NWFILTER; kind++) {
-    if (kind == VB_OBJ_SNAPSHOT || kind == VB_OBJ_STORAGE_VOL)
-      continue;
-    g_autoptr(GPtrArray) list = vb_backend_list (backend, kind);
-    for (guint i = 0; i < list->len; i++) {
-      VbObj *obj = g_ptr_array_index (list, i);
-      on_object_added (backend, obj, self);
-      if (obj->children != NULL) {
-        GHashTableIter iter;
-        gpointer child;
-        g_hash_table_iter_init (&iter, obj->children);
-        while (g_hash_table_iter_next (&iter, NULL, &child))
-          on_object_added (backend, child, self);
-      }
+  /* What the backend already holds is reachable at once through the
+   * subtrees; announced only when the service is already published. */
+  if (!register_subtrees (self, error)) {
+    vb_connect_unexport (self);
+    g_object_unref (self);
+    return NULL;
+  }
+  {
+    g_autoptr(GDBusConnection) published = published_connection (self);
+    if (published != NULL) {
+      g_autoptr(GPtrArray) objs = vb_connect_list_objects (self);
+      for (guint i = 0; i < objs->len; i++)
+        on_object_added (backend, g_ptr_array_index (objs, i), self);
     }
   }
   return self;

@@ -1,6 +1,8 @@
 /* VbConnect: org.libvirt.Connect for one backend at /org/libvirt/<Driver>.
- * It exports the backend's objects into the shared ObjectManager, keeps
- * them in step with the backend's signals, and answers the host queries.
+ * It exports the backend's objects (lazily: one subtree per kind, skeletons
+ * made when calls reach an object), sends the ObjectManager and
+ * PropertiesChanged signals for them from the backend's signals, and
+ * answers the host queries.
  * The per-kind Connect methods (ListDomains, NetworkDefineXML, …) are hooked
  * in by the kind's own file (vb-domain.c, vb-network.c, …). */
 #pragma once
@@ -14,11 +16,21 @@ G_BEGIN_DECLS
 #define VB_TYPE_CONNECT (vb_connect_get_type ())
 G_DECLARE_FINAL_TYPE (VbConnect, vb_connect, VB, CONNECT, VbGenLibvirtConnectSkeleton)
 
-VbConnect *vb_connect_new (VbBackend *backend, GDBusObjectManagerServer *manager, GError **error);
+/* @manager holds the Connect object; the backend's objects are exported on
+ * @connection lazily (see "export" in vb-connect.c). */
+VbConnect *vb_connect_new (VbBackend *backend, GDBusObjectManagerServer *manager, GDBusConnection *connection,
+                           GError **error);
 VbBackend *vb_connect_get_backend (VbConnect *self);
 const char *vb_connect_get_path (VbConnect *self);
 /* Unexports everything (at shutdown). */
 void vb_connect_unexport (VbConnect *self);
+
+/* Every object exported by this connection (references): top-level
+ * objects, then volumes and snapshots. */
+GPtrArray *vb_connect_list_objects (VbConnect *self);
+/* Adds @obj's ObjectManager entry ({oa{sa{sv}}}: path, interfaces and their
+ * properties) to @builder. */
+void vb_connect_object_entry (VbConnect *self, VbObj *obj, GVariantBuilder *builder);
 
 /* The D-Bus path of @obj (cached on the object). */
 char *vb_connect_path_for_obj (VbConnect *self, VbObj *obj);
@@ -89,6 +101,7 @@ GDBusInterfaceSkeleton *vb_nwfilter_skeleton_new (VbConnect *connect, VbObj *obj
 /* org.virtbus.Domain (vb-virtbus-domain.c): NULL when the backend offers
  * none of its methods. */
 GDBusInterfaceSkeleton *vb_virtbus_domain_skeleton_new (VbConnect *connect, VbObj *obj);
+gboolean vb_virtbus_domain_offered (VbConnect *connect);
 void vb_domain_connect_iface_init (VbGenLibvirtConnectIface *iface);
 void vb_network_connect_iface_init (VbGenLibvirtConnectIface *iface);
 void vb_storage_connect_iface_init (VbGenLibvirtConnectIface *iface);

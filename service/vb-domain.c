@@ -113,14 +113,14 @@ push_def (GDBusInterfaceSkeleton *skeleton, VbObj *obj)
 }
 
 static const VbSkeletonProperty properties[] = {
-  { "name", "name", NULL },
-  { "uuid", "uuid", NULL },
-  { "active", "active", NULL },
-  { "persistent", "persistent", NULL },
-  { "autostart", "autostart", NULL },
-  { "updated", "updated", NULL },
-  { "id", NULL, push_id },
-  { "def", NULL, push_def },
+  { "name", "name", NULL, NULL },
+  { "uuid", "uuid", NULL, NULL },
+  { "active", "active", NULL, NULL },
+  { "persistent", "persistent", NULL, NULL },
+  { "autostart", "autostart", NULL, NULL },
+  { "updated", "updated", NULL, NULL },
+  { "id", NULL, push_id, "Id" },
+  { "def", NULL, push_def, "OSType SchedulerType" },
 };
 
 static gboolean

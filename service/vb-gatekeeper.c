@@ -1379,7 +1379,8 @@ vb_gatekeeper_filter_objects_finish (VbGatekeeper *self, GAsyncResult *result, G
 typedef struct {
   VbGatekeeper *self;
   GDBusMessage *message;
-  GPtrArray *objects; /* GDBusObjectSkeleton of objects that need a check */
+  GPtrArray *objs;    /* VbObj (ref) of every connection: need a check */
+  GPtrArray *conns;   /* their VbConnect */
   GPtrArray *always;  /* connection objects: visible to anyone let in */
 } GmoData;
 
@@ -1387,7 +1388,8 @@ static void
 gmo_data_free (GmoData *data)
 {
   g_object_unref (data->message);
-  g_ptr_array_unref (data->objects);
+  g_ptr_array_unref (data->objs);
+  g_ptr_array_unref (data->conns);
   g_ptr_array_unref (data->always);
   g_free (data);
 }
@@ -1428,12 +1430,11 @@ on_gmo_filtered (GObject *source, GAsyncResult *result, gpointer user_data)
       g_hash_table_add (visible, g_ptr_array_index (allowed, i));
     for (guint i = 0; i < data->always->len; i++)
       add_object_entry (&builder, g_ptr_array_index (data->always, i));
-    for (guint i = 0; i < data->objects->len; i++) {
-      GDBusObject *object = g_ptr_array_index (data->objects, i);
-      VbConnect *connect;
-      VbObj *obj = obj_for_path (self, g_dbus_object_get_object_path (object), NULL, &connect);
-      if (obj != NULL && g_hash_table_contains (visible, obj))
-        add_object_entry (&builder, object);
+    for (guint i = 0; i < data->objs->len; i++) {
+      VbObj *obj = g_ptr_array_index (data->objs, i);
+      /* Still there (not removed while polkit thought) and allowed. */
+      if (obj->owner != NULL && g_hash_table_contains (visible, obj))
+        vb_connect_object_entry (g_ptr_array_index (data->conns, i), obj, &builder);
     }
     reply = g_dbus_message_new_method_reply (data->message);
     g_dbus_message_set_body (reply, g_variant_new ("(a{oa{sa{sv}}})", &builder));
@@ -1448,27 +1449,32 @@ handle_gmo (gpointer user_data)
   GmoData *data = user_data;
   VbGatekeeper *self = data->self;
   g_autolist(GDBusObject) objects = NULL;
-  g_autoptr(GPtrArray) objs = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GPtrArray) conns = g_ptr_array_new ();
 
-  data->objects = g_ptr_array_new_with_free_func (g_object_unref);
+  data->objs = g_ptr_array_new_with_free_func (g_object_unref);
+  data->conns = g_ptr_array_new ();
   data->always = g_ptr_array_new_with_free_func (g_object_unref);
+  /* The manager holds the connection objects; their domains, networks, …
+   * are exported lazily by each VbConnect. */
   if (self->manager != NULL)
     objects = g_dbus_object_manager_get_objects (G_DBUS_OBJECT_MANAGER (self->manager));
   for (GList *l = objects; l != NULL; l = l->next) {
     GDBusObject *object = l->data;
     VbConnect *connect;
     VbObj *obj = obj_for_path (self, g_dbus_object_get_object_path (object), NULL, &connect);
-    if (obj != NULL) {
-      g_ptr_array_add (data->objects, g_object_ref (object));
-      g_ptr_array_add (objs, g_object_ref (obj));
-      g_ptr_array_add (conns, connect);
-    } else if (connect != NULL) {
+    if (obj == NULL && connect != NULL)
       g_ptr_array_add (data->always, g_object_ref (object));
-    }
     /* Anything else (an object of no connection) is not shown. */
   }
-  filter_start (self, g_dbus_message_get_sender (data->message), objs, conns, NULL, on_gmo_filtered, data);
+  for (guint i = 0; i < self->connects->len; i++) {
+    VbConnect *connect = g_ptr_array_index (self->connects, i);
+    g_autoptr(GPtrArray) objs = vb_connect_list_objects (connect);
+    for (guint j = 0; j < objs->len; j++) {
+      g_ptr_array_add (data->objs, g_object_ref (g_ptr_array_index (objs, j)));
+      g_ptr_array_add (data->conns, connect);
+    }
+  }
+  filter_start (self, g_dbus_message_get_sender (data->message), data->objs, data->conns, NULL, on_gmo_filtered,
+                data);
   return G_SOURCE_REMOVE;
 }
 

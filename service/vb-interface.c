@@ -86,9 +86,9 @@ handle_undefine (VbGenLibvirtInterface *iface, GDBusMethodInvocation *invocation
 }
 
 static const VbSkeletonProperty interface_properties[] = {
-  { "name", "name", NULL },
-  { "active", "active", NULL },
-  { "def", NULL, push_mac },
+  { "name", "name", NULL, NULL },
+  { "active", "active", NULL, NULL },
+  { "def", NULL, push_mac, "MAC" },
 };
 
 static void

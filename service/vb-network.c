@@ -114,11 +114,11 @@ handle_update (VbGenLibvirtNetwork *iface, GDBusMethodInvocation *invocation, gu
 }
 
 static const VbSkeletonProperty network_properties[] = {
-  { "name", "name", NULL },
-  { "uuid", "uuid", NULL },
-  { "active", "active", NULL },
-  { "persistent", "persistent", NULL },
-  { "autostart", "autostart", NULL },
+  { "name", "name", NULL, NULL },
+  { "uuid", "uuid", NULL, NULL },
+  { "active", "active", NULL, NULL },
+  { "persistent", "persistent", NULL, NULL },
+  { "autostart", "autostart", NULL, NULL },
 };
 
 static void

@@ -108,8 +108,8 @@ handle_reset (VbGenLibvirtNodeDevice *iface, GDBusMethodInvocation *invocation)
 }
 
 static const VbSkeletonProperty node_device_properties[] = {
-  { "name", "name", NULL },
-  { "def", NULL, push_parent },
+  { "name", "name", NULL, NULL },
+  { "def", NULL, push_parent, "Parent" },
 };
 
 static void

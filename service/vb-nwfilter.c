@@ -61,8 +61,8 @@ handle_undefine (VbGenLibvirtNWFilter *iface, GDBusMethodInvocation *invocation)
 }
 
 static const VbSkeletonProperty nwfilter_properties[] = {
-  { "name", "name", NULL },
-  { "uuid", "uuid", NULL },
+  { "name", "name", NULL, NULL },
+  { "uuid", "uuid", NULL, NULL },
 };
 
 static void

@@ -21,6 +21,22 @@ enum {
 };
 
 static GParamSpec *props[N_PROPS];
+static VbObjNotifyHook notify_hook;
+
+void
+vb_obj_set_notify_hook (VbObjNotifyHook hook)
+{
+  notify_hook = hook;
+}
+
+/* The class closure of "notify": runs for every change, whether or not
+ * anybody connected to the object. */
+static void
+vb_obj_notify (GObject *object, GParamSpec *pspec)
+{
+  if (notify_hook != NULL && VB_OBJ (object)->owner != NULL)
+    notify_hook (VB_OBJ (object), pspec);
+}
 
 static void
 vb_obj_finalize (GObject *object)
@@ -74,6 +90,7 @@ vb_obj_class_init (VbObjClass *klass)
 
   object_class->finalize = vb_obj_finalize;
   object_class->get_property = vb_obj_get_property;
+  object_class->notify = vb_obj_notify;
 
   props[PROP_NAME] = g_param_spec_string ("name", NULL, NULL, NULL, ro);
   props[PROP_UUID] = g_param_spec_string ("uuid", NULL, NULL, NULL, ro);

@@ -67,6 +67,8 @@ struct _VbObj {
   gboolean parent_held;
   GHashTable *children;     /* name → VbObj: volumes of a pool, snapshots of a domain */
 
+  gpointer owner;           /* the VbBackend holding it (vb_backend_add_object),
+                             * NULL once removed; not owned */
   gpointer backend_data;    /* owned by the backend */
   GDestroyNotify backend_data_free;
 };
@@ -74,6 +76,10 @@ struct _VbObj {
 VbObj *vb_obj_new (VbObjKind kind, const char *name, const char *uuid, gpointer def, GDestroyNotify def_free);
 
 const char *vb_obj_kind_to_string (VbObjKind kind);
+/* Called for every property change of every VbObj (the service turns them
+ * into PropertiesChanged without a handler per object); set once. */
+typedef void (*VbObjNotifyHook) (VbObj *self, GParamSpec *pspec);
+void vb_obj_set_notify_hook (VbObjNotifyHook hook);
 
 /* Setters notify only on change, so D-Bus sees one PropertiesChanged each. */
 void vb_obj_set_name (VbObj *self, const char *name);

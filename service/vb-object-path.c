@@ -16,6 +16,12 @@ static const char *const kind_dirs[] = {
 
 #define UUID_STRLEN 36
 
+char *
+vb_object_path_for_kind (const char *connect_path, VbPathKind kind)
+{
+  return g_strconcat (connect_path, "/", kind_dirs[kind], NULL);
+}
+
 static gboolean
 kind_uses_uuid (VbPathKind kind)
 {
@@ -81,7 +87,7 @@ vb_object_path_decode (const char *encoded)
 static char *
 encode_uuid (const char *uuid)
 {
-  char *ret = g_strdup_printf ("_%s", uuid);
+  char *ret = g_strconcat ("_", uuid, NULL);
   return g_strdelimit (ret, "-", '_');
 }
 
@@ -116,13 +122,13 @@ vb_object_path_for (const char *connect_path, VbPathKind kind, const char *id, c
   if (kind == VB_PATH_SNAPSHOT) {
     g_autofree char *u = encode_uuid (id);
     g_autofree char *n = vb_object_path_encode (sub);
-    element = g_strdup_printf ("%s_%s", u, n);
+    element = g_strconcat (u, "_", n, NULL);
   } else if (kind_uses_uuid (kind)) {
     element = encode_uuid (id);
   } else {
     element = vb_object_path_encode (id);
   }
-  return g_strdup_printf ("%s/%s/%s", connect_path, kind_dirs[kind], element);
+  return g_strconcat (connect_path, "/", kind_dirs[kind], "/", element, NULL);
 }
 
 gboolean

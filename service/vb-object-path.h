@@ -37,6 +37,8 @@ char *vb_object_path_decode (const char *encoded);
 
 /* "/org/libvirt/Test" for driver "Test". */
 char *vb_object_path_for_connect (const char *driver);
+/* "<connect>/domain": the parent of every object of @kind. */
+char *vb_object_path_for_kind (const char *connect_path, VbPathKind kind);
 /* @id is the uuid (domain, network, pool, secret, nwfilter), the key (volume),
  * the name (node device) or the MAC (interface); @sub is the snapshot name. */
 char *vb_object_path_for (const char *connect_path, VbPathKind kind, const char *id, const char *sub);

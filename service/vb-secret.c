@@ -85,7 +85,7 @@ handle_undefine (VbGenLibvirtSecret *iface, GDBusMethodInvocation *invocation)
 }
 
 static const VbSkeletonProperty secret_properties[] = {
-  { "uuid", "uuid", NULL },
+  { "uuid", "uuid", NULL, NULL },
 };
 
 static void

@@ -83,7 +83,7 @@ export_backend (VbService *self, VbBackend *backend, GError **error)
 {
   VbConnect *connect;
 
-  connect = vb_connect_new (backend, self->manager, error);
+  connect = vb_connect_new (backend, self->manager, self->connection, error);
   if (connect == NULL) {
     vb_backend_close (backend);
     return FALSE;

@@ -231,3 +231,55 @@ vb_skeleton_unfollow_obj (GDBusInterfaceSkeleton *skeleton, VbObj *obj)
   if (obj != NULL)
     g_signal_handlers_disconnect_by_func (obj, on_obj_notify, skeleton);
 }
+
+static void
+add_changed (GVariantBuilder *builder, GHashTable *seen, GVariant *all, const char *dbus_name)
+{
+  g_autoptr(GVariant) value = NULL;
+
+  if (!g_hash_table_add (seen, (gpointer) dbus_name))
+    return;
+  value = g_variant_lookup_value (all, dbus_name, NULL);
+  if (value != NULL)
+    g_variant_builder_add (builder, "{sv}", dbus_name, value);
+}
+
+GVariant *
+vb_skeleton_changed_properties (GDBusInterfaceSkeleton *skeleton, GPtrArray *obj_props)
+{
+  Hooks *hooks = get_hooks (skeleton);
+  g_autoptr(GVariant) all = NULL;
+  g_autoptr(GHashTable) seen = NULL;
+  GVariantBuilder builder;
+  gboolean any = FALSE;
+
+  if (hooks == NULL || hooks->n_props == 0)
+    return NULL;
+  all = g_dbus_interface_skeleton_get_properties (skeleton);
+  seen = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, NULL);
+  g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
+  for (guint i = 0; i < hooks->n_props; i++) {
+    const VbSkeletonProperty *prop = &hooks->props[i];
+    gboolean hit = FALSE;
+
+    for (guint j = 0; j < obj_props->len && !hit; j++)
+      hit = g_str_equal (prop->obj_property, g_ptr_array_index (obj_props, j));
+    if (!hit)
+      continue;
+    any = TRUE;
+    if (prop->property != NULL) {
+      /* gdbus-codegen gives each property its D-Bus name as nick. */
+      GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (skeleton), prop->property);
+      add_changed (&builder, seen, all, g_param_spec_get_nick (pspec));
+    } else if (prop->dbus_names != NULL) {
+      g_auto(GStrv) names = g_strsplit (prop->dbus_names, " ", -1);
+      for (guint k = 0; names[k] != NULL; k++)
+        add_changed (&builder, seen, all, g_intern_string (names[k]));
+    }
+  }
+  if (!any) {
+    g_variant_builder_clear (&builder);
+    return NULL;
+  }
+  return g_variant_builder_end (&builder);
+}

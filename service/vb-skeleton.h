@@ -29,13 +29,15 @@ gboolean vb_skeleton_is_gated (GDBusInterfaceSkeleton *skeleton);
 
 /* A D-Bus property of a skeleton that mirrors a property of its VbObj. When
  * @obj_property changes, @push (when set) updates the skeleton from the
- * object; otherwise the value is copied as is to the skeleton's GObject
+ * object, and @dbus_names (space-separated) are the D-Bus properties it
+ * sets; otherwise the value is copied as is to the skeleton's GObject
  * property @property. */
 typedef void (*VbSkeletonPushFunc) (GDBusInterfaceSkeleton *skeleton, VbObj *obj);
 typedef struct {
   const char *obj_property;
   const char *property;
   VbSkeletonPushFunc push;
+  const char *dbus_names;
 } VbSkeletonProperty;
 
 /* From class_init, after vb_skeleton_class_install: the properties of the
@@ -49,5 +51,10 @@ void vb_skeleton_class_follow_obj (GDBusInterfaceSkeletonClass *klass, const VbS
  * than a GBinding per property: start-up cost and memory per object. */
 void vb_skeleton_follow_obj (GDBusInterfaceSkeleton *skeleton, VbObj *obj);
 void vb_skeleton_unfollow_obj (GDBusInterfaceSkeleton *skeleton, VbObj *obj);
+
+/* The D-Bus properties (a{sv}, floating) of @skeleton that follow the
+ * VbObj properties named in @obj_props, with their current values; NULL
+ * when none does. For PropertiesChanged of lazily exported objects. */
+GVariant *vb_skeleton_changed_properties (GDBusInterfaceSkeleton *skeleton, GPtrArray *obj_props);
 
 G_END_DECLS

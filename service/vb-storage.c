@@ -185,11 +185,11 @@ handle_pool_undefine (VbGenLibvirtStoragePool *iface, GDBusMethodInvocation *inv
 }
 
 static const VbSkeletonProperty storage_pool_properties[] = {
-  { "name", "name", NULL },
-  { "uuid", "uuid", NULL },
-  { "active", "active", NULL },
-  { "persistent", "persistent", NULL },
-  { "autostart", "autostart", NULL },
+  { "name", "name", NULL, NULL },
+  { "uuid", "uuid", NULL, NULL },
+  { "active", "active", NULL, NULL },
+  { "persistent", "persistent", NULL, NULL },
+  { "autostart", "autostart", NULL, NULL },
 };
 
 static void
@@ -289,9 +289,9 @@ handle_vol_wipe (VbGenLibvirtStorageVol *iface, GDBusMethodInvocation *invocatio
 }
 
 static const VbSkeletonProperty storage_vol_properties[] = {
-  { "name", "name", NULL },
-  { "key", "key", NULL },
-  { "path", "path", NULL },
+  { "name", "name", NULL, NULL },
+  { "key", "key", NULL, NULL },
+  { "path", "path", NULL, NULL },
 };
 
 static void

@@ -108,14 +108,21 @@ vb_virtbus_domain_init (VbVirtbusDomain *self)
 {
 }
 
+gboolean
+vb_virtbus_domain_offered (VbConnect *connect)
+{
+  VbDomainOpsInterface *ops = vb_connect_get_ops (connect, VB_TYPE_DOMAIN_OPS, "domains", NULL);
+
+  return ops != NULL && ops->open_console != NULL;
+}
+
 GDBusInterfaceSkeleton *
 vb_virtbus_domain_skeleton_new (VbConnect *connect, VbObj *obj)
 {
-  VbDomainOpsInterface *ops = vb_connect_get_ops (connect, VB_TYPE_DOMAIN_OPS, "domains", NULL);
   VbVirtbusDomain *self;
 
   /* Only where there is something to offer. */
-  if (ops == NULL || ops->open_console == NULL)
+  if (!vb_virtbus_domain_offered (connect))
     return NULL;
   self = g_object_new (VB_TYPE_VIRTBUS_DOMAIN, NULL);
   self->connect = connect;

@@ -744,3 +744,62 @@ def test_undefine_flags(virtbus):
     assert name == ERR and "exclusive" in msg
     call(virtbus, path, "Undefine", "u", 1)  # managed-save flag without an image is fine
     assert path not in virtbus.connect_call("ListDomains", "u", 0)
+
+
+# ---- lazy export: what the wire shows without a skeleton per object --------
+
+def introspect(vb, path):
+    import xml.etree.ElementTree as ET
+    xml = vb.call1(path, "org.freedesktop.DBus.Introspectable", "Introspect")
+    root = ET.fromstring(xml)
+    return ([i.get("name") for i in root.findall("interface")], [n.get("name") for n in root.findall("node")])
+
+
+def test_exported_objects_look_like_skeletons(virtbus):
+    path = define(virtbus)
+    objs = virtbus.managed_objects()
+    # Every domain of the connection, with exactly the properties GetAll gives.
+    doms = sorted(p for p in objs if p.startswith(TEST_PATH + "/domain/"))
+    assert doms == sorted([TEST_DOM, path])
+    for p in doms:
+        assert set(objs[p]) == {DOM}
+        assert objs[p][DOM] == virtbus.properties(p, DOM)
+    # The connection object is still there, and the other kinds too.
+    assert CONN in objs[TEST_PATH]
+    assert any(p.startswith(TEST_PATH + "/network/") for p in objs)
+
+    # Introspection: the kind's node lists its objects, an object its interfaces.
+    ifaces, nodes = introspect(virtbus, TEST_PATH)
+    assert CONN in ifaces and "domain" in nodes and "network" in nodes
+    ifaces, nodes = introspect(virtbus, TEST_PATH + "/domain")
+    assert ifaces == [] or set(ifaces) <= {"org.freedesktop.DBus.Introspectable", "org.freedesktop.DBus.Peer",
+                                           "org.freedesktop.DBus.Properties"}
+    assert sorted(nodes) == sorted(p.rsplit("/", 1)[1] for p in doms)
+    ifaces, nodes = introspect(virtbus, path)
+    assert DOM in ifaces and "org.freedesktop.DBus.Properties" in ifaces and nodes == []
+
+    # Unknown and removed objects: no interface at all.
+    gone = dom_path("99999999-2222-3333-4444-555555555555")
+    name, msg = virtbus.error(gone, DOM, "GetXMLDesc", "u", 0)
+    assert name == "org.freedesktop.DBus.Error.UnknownMethod", (name, msg)
+    name, msg = virtbus.error(gone, "org.freedesktop.DBus.Properties", "GetAll", "s", DOM)
+    assert name == "org.freedesktop.DBus.Error.UnknownMethod", (name, msg)
+    call(virtbus, path, "Undefine", "u", 0)
+    name, msg = virtbus.error(path, DOM, "GetXMLDesc", "u", 0)
+    assert name == "org.freedesktop.DBus.Error.UnknownMethod", (name, msg)
+    assert path not in virtbus.managed_objects()
+    assert introspect(virtbus, path)[0] == [] or DOM not in introspect(virtbus, path)[0]
+
+
+def test_properties_changed_names_only_what_changed(virtbus):
+    path = define(virtbus)
+    virtbus.clear_signals()
+    virtbus.set_property(path, DOM, "Autostart", GLib.Variant("b", True))
+    assert wait_props(virtbus, path) == {"Autostart": True}
+    call(virtbus, path, "Create", "u", 0)
+    changed = wait_props(virtbus, path, lambda c: "Active" in c)
+    assert changed["Active"] is True and changed["Id"] != NO_ID and "Name" not in changed
+    assert "Autostart" not in changed
+    call(virtbus, path, "Destroy", "u", 0)
+    changed = wait_props(virtbus, path, lambda c: "Active" in c and not c["Active"])
+    assert changed["Id"] == NO_ID
