@@ -468,6 +468,15 @@ vb_qemu_backend_close (VbBackend *backend)
   g_cancellable_cancel (self->cancellable);
   for (guint i = 0; i < doms->len; i++)
     vb_qemu_process_detach (g_ptr_array_index (doms, i));
+  vb_qemu_domain_write_index (self);
+}
+
+static gboolean
+vb_qemu_backend_prepare_object (VbBackend *backend, VbObj *obj, GError **error)
+{
+  if (obj->kind == VB_OBJ_SNAPSHOT && obj->parent != NULL)
+    obj = obj->parent;
+  return obj->kind != VB_OBJ_DOMAIN || vb_qemu_domain_ensure_def (obj, error);
 }
 
 static void
@@ -495,6 +504,7 @@ vb_qemu_backend_class_init (VbQemuBackendClass *klass)
   backend_class->open_async = vb_qemu_backend_open_async;
   backend_class->open_finish = vb_qemu_backend_open_finish;
   backend_class->close = vb_qemu_backend_close;
+  backend_class->prepare_object = vb_qemu_backend_prepare_object;
   backend_class->get_hostname = qemu_get_hostname;
   backend_class->get_version = qemu_get_version;
   backend_class->get_capabilities = qemu_get_capabilities;

@@ -2,8 +2,10 @@
  * their persistence, lifecycle on top of vb-qemu-process.c, descriptions. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gio/gunixfdlist.h>
@@ -12,6 +14,7 @@
 #include "vb-qemu-agent.h"   /* agent part: Shutdown/Reboot with the guest agent */
 #include "vb-qemu-command.h"
 #include "vb-qemu-hotplug.h"
+#include "vb-qemu-index.h"
 #include "vb-qemu-process.h"
 #include "vb-state-dir.h"
 #include "vb-task.h"
@@ -51,10 +54,10 @@ persistent_def (VbObj *dom)
   return vb_obj_get_persistent_def (dom);
 }
 
-VbObj *
-vb_qemu_domain_new_obj (VbQemuBackend *self, VbDomainDef *def)
+static VbObj *
+new_obj (VbQemuBackend *self, const char *name, const char *uuid, VbDomainDef *def)
 {
-  VbObj *dom = vb_obj_new (VB_OBJ_DOMAIN, def->name, def->uuid, def, (GDestroyNotify) vb_domain_def_free);
+  VbObj *dom = vb_obj_new (VB_OBJ_DOMAIN, name, uuid, def, (GDestroyNotify) vb_domain_def_free);
   VbQemuDom *d = g_new0 (VbQemuDom, 1);
 
   d->backend = self;
@@ -65,10 +68,23 @@ vb_qemu_domain_new_obj (VbQemuBackend *self, VbDomainDef *def)
   d->exit_waiters = g_ptr_array_new_with_free_func (g_object_unref);
   dom->state = VB_DOMAIN_SHUTOFF;
   dom->id = -1;
-  def->id = -1;
+  if (def != NULL)
+    def->id = -1;
   dom->backend_data = d;
   dom->backend_data_free = vb_qemu_dom_free;
   return dom;
+}
+
+VbObj *
+vb_qemu_domain_new_obj (VbQemuBackend *self, VbDomainDef *def)
+{
+  return new_obj (self, def->name, def->uuid, def);
+}
+
+VbObj *
+vb_qemu_domain_new_lazy_obj (VbQemuBackend *self, const char *name, const char *uuid)
+{
+  return new_obj (self, name, uuid, NULL);
 }
 
 /* ---- persistence ---- */
@@ -79,6 +95,7 @@ save_config (VbQemuBackend *self, VbObj *dom, GError **error)
   g_autofree char *path = vb_qemu_domain_config_path (self, dom->name);
   g_autofree char *xml = vb_domain_def_format (persistent_def (dom), VB_DOMAIN_XML_INACTIVE | VB_DOMAIN_XML_SECURE);
 
+  self->index_dirty = TRUE;
   return vb_file_write_atomic (path, xml, -1, 0600, error);
 }
 
@@ -113,45 +130,213 @@ remove_config (VbQemuBackend *self, const char *name)
   g_autoptr(GError) error = NULL;
 
   write_autostart_link (self, name, FALSE, NULL);
+  self->index_dirty = TRUE;
   if (!vb_file_remove (path, &error))
     g_warning ("%s", error->message);
+}
+
+/* ---- loading ---- */
+
+static char *
+index_path (VbQemuBackend *self)
+{
+  return g_build_filename (vb_backend_get_state_dirs (VB_BACKEND (self))->lib_dir, "cache", "domains.index", NULL);
+}
+
+typedef struct {
+  char *name;       /* the file's name without ".xml" */
+  struct stat st;
+  const char *uuid; /* of the domain loaded from it, when it can be indexed */
+} ConfigFile;
+
+static void
+config_file_clear (gpointer data)
+{
+  g_free (((ConfigFile *) data)->name);
+}
+
+static int
+compare_config_files (gconstpointer a, gconstpointer b)
+{
+  return strcmp (((const ConfigFile *) a)->name, ((const ConfigFile *) b)->name);
+}
+
+/* The regular files <name>.xml of @dir, sorted, with their stat. */
+static GArray *
+list_configs (const char *dir, GError **error)
+{
+  g_autoptr(GArray) files = g_array_new (FALSE, FALSE, sizeof (ConfigFile));
+  DIR *d = opendir (dir);
+  struct dirent *ent;
+
+  g_array_set_clear_func (files, config_file_clear);
+  if (d == NULL) {
+    if (errno == ENOENT)
+      return g_steal_pointer (&files);
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot read directory %s: %s", dir, g_strerror (errno));
+    return NULL;
+  }
+  while ((ent = readdir (d)) != NULL) {
+    ConfigFile file = { 0 };
+    gsize len = strlen (ent->d_name);
+
+    /* Atomic writes leave ".name.xml.XXXXXX" temporaries only on a crash. */
+    if (ent->d_name[0] == '.' || len <= 4 || strcmp (ent->d_name + len - 4, ".xml") != 0)
+      continue;
+    if (fstatat (dirfd (d), ent->d_name, &file.st, 0) < 0 || !S_ISREG (file.st.st_mode))
+      continue;
+    file.name = g_strndup (ent->d_name, len - 4);
+    g_array_append_val (files, file);
+  }
+  closedir (d);
+  g_array_sort (files, compare_config_files);
+  return g_steal_pointer (&files);
+}
+
+/* Names with an autostart link, from one directory read. */
+static GHashTable *
+list_autostart (VbQemuBackend *self)
+{
+  g_autofree char *probe = vb_qemu_domain_autostart_path (self, "x");
+  g_autofree char *dir = g_path_get_dirname (probe);
+  GHashTable *names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  DIR *d = opendir (dir);
+  struct dirent *ent;
+
+  if (d == NULL)
+    return names;
+  while ((ent = readdir (d)) != NULL) {
+    gsize len = strlen (ent->d_name);
+    struct stat st;
+
+    /* The link must lead to a definition, as g_file_test (EXISTS) said. */
+    if (len > 4 && strcmp (ent->d_name + len - 4, ".xml") == 0 && fstatat (dirfd (d), ent->d_name, &st, 0) == 0)
+      g_hash_table_add (names, g_strndup (ent->d_name, len - 4));
+  }
+  closedir (d);
+  return names;
+}
+
+static gboolean
+name_or_uuid_taken (VbQemuBackend *self, const char *name, const char *uuid)
+{
+  return vb_backend_lookup (VB_BACKEND (self), VB_OBJ_DOMAIN, uuid) != NULL ||
+         vb_backend_lookup_by_name (VB_BACKEND (self), VB_OBJ_DOMAIN, name) != NULL;
+}
+
+static void
+add_loaded (VbQemuBackend *self, VbObj *dom, GHashTable *autostart)
+{
+  dom->persistent = TRUE;
+  dom->autostart = g_hash_table_contains (autostart, dom->name);
+  vb_backend_add_object (VB_BACKEND (self), dom);
+  parts_loaded (self, dom);
+}
+
+static GHashTable *
+read_dir_names (const char *dir)
+{
+  GHashTable *names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  DIR *d = opendir (dir);
+  struct dirent *ent;
+
+  if (d == NULL)
+    return names;
+  while ((ent = readdir (d)) != NULL)
+    if (ent->d_name[0] != '.' || (strcmp (ent->d_name, ".") != 0 && strcmp (ent->d_name, "..") != 0))
+      g_hash_table_add (names, g_strdup (ent->d_name));
+  closedir (d);
+  return names;
+}
+
+gboolean
+vb_qemu_lib_entry_exists (VbQemuBackend *self, const char *subdir, const char *name)
+{
+  const VbStateDirs *dirs = vb_backend_get_state_dirs (VB_BACKEND (self));
+  g_autofree char *path = NULL;
+
+  if (self->load_dirs != NULL) {
+    GHashTable *names = g_hash_table_lookup (self->load_dirs, subdir);
+    if (names == NULL) {
+      g_autofree char *dir = g_build_filename (dirs->lib_dir, subdir, NULL);
+      names = read_dir_names (dir);
+      g_hash_table_insert (self->load_dirs, g_strdup (subdir), names);
+    }
+    if (!g_hash_table_contains (names, name))
+      return FALSE;
+  }
+  path = g_build_filename (dirs->lib_dir, subdir, name, NULL);
+  return g_file_test (path, G_FILE_TEST_EXISTS);
 }
 
 gboolean
 vb_qemu_domain_load_all (VbQemuBackend *self, GError **error)
 {
   const VbStateDirs *dirs = vb_backend_get_state_dirs (VB_BACKEND (self));
-  g_autoptr(GPtrArray) configs = vb_dir_list_files (dirs->config_dir, ".xml", error);
+  g_autoptr(GArray) configs = list_configs (dirs->config_dir, error);
   g_autoptr(GPtrArray) states = NULL;
+  g_autoptr(GHashTable) autostart = NULL;
+  g_autoptr(GHashTable) index = NULL;
+  g_autofree char *ipath = index_path (self);
+  guint indexed = 0;
 
   if (configs == NULL)
     return FALSE;
+  autostart = list_autostart (self);
+  index = vb_qemu_index_read (ipath);
+  self->load_dirs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_hash_table_unref);
   for (guint i = 0; i < configs->len; i++) {
-    const char *path = g_ptr_array_index (configs, i);
+    ConfigFile *file = &g_array_index (configs, ConfigFile, i);
+    const VbQemuIndexEntry *entry = g_hash_table_lookup (index, file->name);
+    g_autofree char *path = NULL;
     g_autoptr(GError) local = NULL;
     g_autofree char *xml = NULL;
     g_autoptr(VbDomainDef) def = NULL;
     g_autoptr(VbObj) dom = NULL;
-    g_autofree char *link = NULL;
 
+    if (vb_qemu_index_matches (entry, &file->st)) {
+      /* Unchanged since indexed: the definition is parsed on first use. */
+      if (name_or_uuid_taken (self, file->name, entry->uuid)) {
+        g_warning ("ignoring domain definition %s.xml: its name or uuid is already used", file->name);
+        continue;
+      }
+      dom = vb_qemu_domain_new_lazy_obj (self, file->name, entry->uuid);
+      add_loaded (self, dom, autostart);
+      file->uuid = dom->uuid;
+      indexed++;
+      continue;
+    }
+    path = g_strconcat (dirs->config_dir, "/", file->name, ".xml", NULL);
     if (!g_file_get_contents (path, &xml, NULL, &local) ||
         (def = vb_domain_def_parse_full (xml, VB_DOMAIN_PARSE_INACTIVE, &local)) == NULL) {
       /* One bad file must not take every other domain down with it. */
       g_warning ("ignoring domain definition %s: %s", path, local->message);
       continue;
     }
-    if (vb_backend_lookup (VB_BACKEND (self), VB_OBJ_DOMAIN, def->uuid) != NULL ||
-        vb_backend_lookup_by_name (VB_BACKEND (self), VB_OBJ_DOMAIN, def->name) != NULL) {
+    if (name_or_uuid_taken (self, def->name, def->uuid)) {
       g_warning ("ignoring domain definition %s: its name or uuid is already used", path);
       continue;
     }
-    link = vb_qemu_domain_autostart_path (self, def->name);
+    /* Only a file named after its domain can be found again by name. */
     dom = vb_qemu_domain_new_obj (self, g_steal_pointer (&def));
-    dom->persistent = TRUE;
-    dom->autostart = g_file_test (link, G_FILE_TEST_EXISTS);
-    vb_backend_add_object (VB_BACKEND (self), dom);
-    parts_loaded (self, dom);
+    add_loaded (self, dom, autostart);
+    if (g_strcmp0 (dom->name, file->name) == 0)
+      file->uuid = dom->uuid;
   }
+  if (indexed != g_hash_table_size (index) || indexed != configs->len) {
+    g_autoptr(GString) out = g_string_new (NULL);
+    g_autoptr(GError) local = NULL;
+
+    for (guint i = 0; i < configs->len; i++) {
+      const ConfigFile *file = &g_array_index (configs, ConfigFile, i);
+      if (file->uuid != NULL)
+        vb_qemu_index_add (out, file->name, file->uuid, &file->st);
+    }
+    if (!vb_qemu_index_write (ipath, out, &local))
+      g_warning ("cannot write the domain index: %s", local->message);
+  }
+  g_clear_pointer (&self->load_dirs, g_hash_table_unref);
+  g_debug ("loaded %u domain definitions, %u of them from the index", configs->len, indexed);
 
   states = vb_dir_list_files (dirs->run_dir, ".state", error);
   if (states == NULL)
@@ -166,6 +351,68 @@ vb_qemu_domain_load_all (VbQemuBackend *self, GError **error)
     }
   }
   return TRUE;
+}
+
+gboolean
+vb_qemu_domain_ensure_def (VbObj *dom, GError **error)
+{
+  VbQemuDom *d = vb_qemu_dom (dom);
+  g_autofree char *path = NULL;
+  g_autofree char *xml = NULL;
+  g_autoptr(GError) local = NULL;
+  VbDomainDef *def;
+
+  if (dom->def != NULL)
+    return TRUE;
+  path = vb_qemu_domain_config_path (d->backend, dom->name);
+  if (!g_file_get_contents (path, &xml, NULL, &local) ||
+      (def = vb_domain_def_parse_full (xml, VB_DOMAIN_PARSE_INACTIVE, &local)) == NULL) {
+    g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "cannot load the definition of domain '%s': %s", dom->name,
+                 local->message);
+    return FALSE;
+  }
+  if (g_strcmp0 (def->name, dom->name) != 0 || g_strcmp0 (def->uuid, dom->uuid) != 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_FAILED,
+                 "cannot load the definition of domain '%s': %s now defines '%s' (%s); restart virtbusd to "
+                 "pick up definitions changed behind its back",
+                 dom->name, path, def->name, def->uuid);
+    vb_domain_def_free (def);
+    return FALSE;
+  }
+  def->id = -1;
+  /* Nothing a client sees changes: no notify. */
+  dom->def = def;
+  return TRUE;
+}
+
+/* The index is written again at close when definitions changed since it
+ * was read (a crash only costs the next start parsing the changed ones). */
+void
+vb_qemu_domain_write_index (VbQemuBackend *self)
+{
+  const VbStateDirs *dirs = vb_backend_get_state_dirs (VB_BACKEND (self));
+  g_autoptr(GPtrArray) doms = NULL;
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autofree char *ipath = index_path (self);
+  g_autoptr(GError) error = NULL;
+
+  if (!self->index_dirty)
+    return;
+  doms = vb_backend_list (VB_BACKEND (self), VB_OBJ_DOMAIN);
+  for (guint i = 0; i < doms->len; i++) {
+    VbObj *dom = g_ptr_array_index (doms, i);
+    g_autofree char *path = NULL;
+    struct stat st;
+
+    if (!dom->persistent)
+      continue;
+    path = g_strconcat (dirs->config_dir, "/", dom->name, ".xml", NULL);
+    if (stat (path, &st) == 0 && S_ISREG (st.st_mode))
+      vb_qemu_index_add (out, dom->name, dom->uuid, &st);
+  }
+  if (!vb_qemu_index_write (ipath, out, &error))
+    g_warning ("cannot write the domain index: %s", error->message);
+  self->index_dirty = FALSE;
 }
 
 static void
@@ -187,8 +434,14 @@ vb_qemu_domain_autostart_all (VbQemuBackend *self)
     VbObj *dom = g_ptr_array_index (doms, i);
     g_autoptr(GTask) task = NULL;
 
+    g_autoptr(GError) error = NULL;
+
     if (!dom->autostart || dom->active || vb_qemu_dom (dom)->starting)
       continue;
+    if (!vb_qemu_domain_ensure_def (dom, &error)) {
+      g_warning ("cannot autostart domain '%s': %s", dom->name, error->message);
+      continue;
+    }
     task = g_task_new (self, NULL, on_autostarted, g_strdup (dom->name));
     /* save/restore part: through Create, so a managed save image is restored (as libvirt). */
     VB_DOMAIN_OPS_GET_IFACE (self)->create (VB_BACKEND (self), dom, 0, task);
@@ -456,6 +709,10 @@ create_xml_now (VbBackend *backend, const char *xml, guint flags, GTask *task)
   if (dom != NULL) {
     if (dom->active)
       FAIL (task, VB_ERROR_OPERATION_INVALID, "domain '%s' is already running", dom->name);
+    if (!vb_qemu_domain_ensure_def (dom, &error)) {
+      g_task_return_error (task, error);
+      return;
+    }
     /* Runs the given config once; the persistent one stays. */
     def->id = -1;
     vb_obj_set_newdef (dom, vb_domain_def_copy (dom->def));

@@ -845,6 +845,9 @@ prepare_with_caps (VbQemuBackend *self, const VbQemuCaps *caps, const GError *ca
   else if (by_uuid != NULL && (by_uuid->active || vb_qemu_dom (by_uuid)->starting))
     error = g_error_new (VB_ERROR, VB_ERROR_OPERATION_INVALID, "domain '%s' is already running here",
                          by_uuid->name);
+  /* Its definition stays the persistent one: it must be loaded. */
+  if (error == NULL && by_uuid != NULL)
+    vb_qemu_domain_ensure_def (by_uuid, &error);
   if (error == NULL)
     listener = listen_for_stream (migrate_uri, &listen_host, &listen_port, &error);
   if (error != NULL) {

@@ -107,6 +107,8 @@ struct _VbQemuBackend {
   gint64 open_started;   /* monotonic µs, to log how long opening took */
 
   int next_id;           /* ids of running domains, as libvirt hands them out */
+  gboolean index_dirty;  /* definitions changed since the domain index was written */
+  GHashTable *load_dirs; /* while loading: directory → set of its entries (vb_qemu_lib_entry_exists) */
   GCancellable *cancellable;
   gboolean closing;
 };
@@ -234,6 +236,21 @@ gboolean vb_qemu_domain_load_all (VbQemuBackend *self, GError **error);
 /* Starts the domains marked autostart (after the caps probe). */
 void vb_qemu_domain_autostart_all (VbQemuBackend *self);
 VbObj *vb_qemu_domain_new_obj (VbQemuBackend *self, VbDomainDef *def);
+/* A persistent domain known from the domain index (vb-qemu-index.c): its
+ * ->def is NULL until vb_qemu_domain_ensure_def parses its config file. */
+VbObj *vb_qemu_domain_new_lazy_obj (VbQemuBackend *self, const char *name, const char *uuid);
+/* Makes sure @dom->def is there (parses the config file of a domain loaded
+ * lazily). Everything that reads the definition of a domain that may not
+ * have been used since start-up goes through this first; calls on the
+ * domain's D-Bus object do so through VbBackendClass.prepare_object. */
+gboolean vb_qemu_domain_ensure_def (VbObj *dom, GError **error);
+/* Whether <lib dir>/@subdir/@name may exist. perf: while the domains are
+ * loaded at start-up each directory is read once, so the parts' "loaded"
+ * hooks ask about thousands of names without a failed lookup each; at any
+ * other time (and for names that are there) it checks the file itself. */
+gboolean vb_qemu_lib_entry_exists (VbQemuBackend *self, const char *subdir, const char *name);
+/* Writes the domain index again if definitions changed (at close). */
+void vb_qemu_domain_write_index (VbQemuBackend *self);
 void vb_qemu_emit (VbQemuBackend *self, VbObj *dom, int event, int detail);
 /* Writes @dom's persistent definition to its config file (atomically). */
 gboolean vb_qemu_domain_save_config (VbQemuBackend *self, VbObj *dom, GError **error);

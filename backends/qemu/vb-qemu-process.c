@@ -1237,6 +1237,9 @@ vb_qemu_process_reattach (VbQemuBackend *self, const char *path, GError **error)
     return FALSE;
 
   dom = vb_backend_lookup (VB_BACKEND (self), VB_OBJ_DOMAIN, def->uuid);
+  /* Its config becomes the persistent definition next to the live one. */
+  if (dom != NULL && !vb_qemu_domain_ensure_def (dom, error))
+    return FALSE;
   /* The same process, not another that got its pid since. */
   if (!vb_qemu_proc_stat (pid, &pstate, NULL, &now_start) || pstate == 'Z' || now_start != start_time ||
       !cmdline_has (pid, def->uuid)) {

@@ -742,6 +742,11 @@ restore_from (VbQemuBackend *self, const char *path, const char *xml, guint flag
     close (fd);
     FAIL (task, VB_ERROR_OPERATION_INVALID, "domain '%s' is already active", by_uuid->name);
   }
+  if (by_uuid != NULL && !vb_qemu_domain_ensure_def (by_uuid, &error)) {
+    close (fd);
+    g_task_return_error (task, error);
+    return;
+  }
   if (lseek (fd, (off_t) h.data_offset, SEEK_SET) < 0) {
     int saved = errno;
     close (fd);
@@ -988,7 +993,9 @@ qemu_save_image_define_xml (VbBackend *backend, const char *file, const char *xm
 static void
 save_loaded (VbQemuBackend *self, VbObj *dom)
 {
-  dom->has_managed_save = has_managed_save (dom);
+  g_autofree char *file = g_strconcat (dom->name, ".save", NULL);
+
+  dom->has_managed_save = vb_qemu_lib_entry_exists (self, "save", file) && has_managed_save (dom);
 }
 
 static gboolean

@@ -1264,14 +1264,22 @@ by_creation (gconstpointer a, gconstpointer b)
 static void
 snapshot_loaded (VbQemuBackend *self, VbObj *dom)
 {
-  g_autofree char *dir = meta_dir (dom);
-  g_autofree char *current_path = g_build_filename (dir, "current", NULL);
+  g_autofree char *dir = NULL;
+  g_autofree char *current_path = NULL;
   g_autofree char *current = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) files = vb_dir_list_files (dir, ".xml", &error);
-  g_autoptr(GPtrArray) defs = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_snapshot_def_free);
-  g_autoptr(GHashTable) added = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) files = NULL;
+  g_autoptr(GPtrArray) defs = NULL;
+  g_autoptr(GHashTable) added = NULL;
 
+  /* meta_dir (): <lib dir>/snapshot/<uuid>; most domains have none. */
+  if (!vb_qemu_lib_entry_exists (self, "snapshot", dom->uuid))
+    return;
+  dir = meta_dir (dom);
+  current_path = g_build_filename (dir, "current", NULL);
+  files = vb_dir_list_files (dir, ".xml", &error);
+  defs = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_snapshot_def_free);
+  added = g_hash_table_new (g_str_hash, g_str_equal);
   if (files == NULL) {
     g_warning ("cannot read the snapshots of domain '%s': %s", dom->name, error->message);
     return;

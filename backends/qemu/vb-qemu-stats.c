@@ -761,8 +761,16 @@ qemu_get_all_domain_stats (VbBackend *backend, guint stats, guint flags, GTask *
   all->doms = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; i < list->len; i++) {
     VbObj *dom = g_ptr_array_index (list, i);
-    if (vb_domain_stats_filter (dom, flags))
-      g_ptr_array_add (all->doms, g_object_ref (dom));
+    g_autoptr(GError) local = NULL;
+    if (!vb_domain_stats_filter (dom, flags))
+      continue;
+    /* A definition that cannot be loaded leaves its domain out, as one
+     * that vanished meanwhile would be. */
+    if (!vb_qemu_domain_ensure_def (dom, &local)) {
+      g_warning ("GetAllDomainStats: %s", local->message);
+      continue;
+    }
+    g_ptr_array_add (all->doms, g_object_ref (dom));
   }
   all->records = g_new0 (GVariant *, all->doms->len + 1);
   all->pending = 1 + all->doms->len; /* + ours, until every domain's queries are sent */

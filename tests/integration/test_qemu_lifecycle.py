@@ -661,3 +661,73 @@ def test_guest_panic_honours_on_crash_preserve(qemu):
     qemu.dom(path, "Destroy", "u", 0)
     qemu.wait_event(path, EV_STOPPED, STOPPED_DESTROYED, timeout=5)
     con.close()
+
+
+# ---- domain index: definitions parsed on first use ---------------------------
+
+def index_lines(qemu):
+    path = os.path.join(qemu.root, "data", "virtbus", "qemu", "cache", "domains.index")
+    with open(path) as f:
+        return f.read().splitlines()
+
+
+def loaded_line(vb):
+    lines = [l for l in vb.read_log().splitlines() if "domain definitions" in l]
+    return lines[-1] if lines else ""
+
+
+def test_domain_index_and_lazy_definitions(qemu):
+    vb = qemu.vb
+    paths = {n: qemu.define(n, memory_mib=m) for n, m in (("lz1", 64), ("lz2", 96), ("lz3", 112))}
+    assert vb.stop() == 0
+    # Written at shutdown: one line per definition after the header.
+    lines = index_lines(qemu)
+    assert lines[0].startswith("virtbus-domain-index ")
+    assert sorted(l.split(" ", 5)[5] for l in lines[1:]) == ["lz1", "lz2", "lz3"]
+
+    vb.start()
+    assert "loaded 3 domain definitions, 3 of them from the index" in loaded_line(vb)
+    assert sorted(vb.call1(QEMU_PATH, CONNECT, "ListDomains", "u", 0)) == sorted(paths.values())
+    for name, mib in (("lz1", 64), ("lz2", 96), ("lz3", 112)):
+        # Parsed now, on first use, from the unchanged file.
+        assert "<memory unit='KiB'>%d</memory>" % (mib * 1024) in qemu.dom(paths[name], "GetXMLDesc", "u", 0)[0]
+        assert vb.properties(paths[name], DOMAIN)["Name"] == name
+    assert qemu.connect("DomainLookupByName", "s", "lz2") == paths["lz2"]
+
+    # A file changed behind the daemon's back is parsed again at start.
+    cfg = os.path.join(qemu.config_dir, "lz1.xml")
+    with open(cfg) as f:
+        text = f.read()
+    assert vb.stop() == 0
+    with open(cfg, "w") as f:
+        f.write(text.replace("<memory unit='KiB'>65536</memory>", "<memory unit='KiB'>73728</memory>"))
+    vb.start()
+    assert "loaded 3 domain definitions, 2 of them from the index" in loaded_line(vb)
+    assert "<memory unit='KiB'>73728</memory>" in qemu.dom(paths["lz1"], "GetXMLDesc", "u", 0)[0]
+
+    # A definition that goes bad before its first use: a clear error for
+    # calls on that domain, the others are unaffected.
+    cfg3 = os.path.join(qemu.config_dir, "lz3.xml")
+    with open(cfg3, "w") as f:
+        f.write("<domain type='qemu'><name>lz3</name")
+    for method, sig, args in (("GetXMLDesc", "u", (0,)), ("Create", "u", (0,))):
+        name, msg = vb.error(paths["lz3"], DOMAIN, method, sig, *args)
+        assert name == "org.libvirt.Error" and "cannot load the definition of domain 'lz3'" in msg, msg
+    name, msg = vb.error(paths["lz3"], "org.freedesktop.DBus.Properties", "GetAll", "s", DOMAIN)
+    assert name == "org.libvirt.Error" and "lz3" in msg, msg
+    assert "<memory unit='KiB'>98304</memory>" in qemu.dom(paths["lz2"], "GetXMLDesc", "u", 0)[0]
+    # Redefining it repairs it.
+    qemu.connect("DomainDefineXML", "s", guest.domain_xml("lz3", uuid=paths["lz3"].rsplit("/_", 1)[1].replace("_", "-")))
+    assert "<name>lz3</name>" in qemu.dom(paths["lz3"], "GetXMLDesc", "u", 0)[0]
+
+    # Without the index every definition is parsed, and the index comes back.
+    assert vb.stop() == 0
+    os.unlink(os.path.join(qemu.root, "data", "virtbus", "qemu", "cache", "domains.index"))
+    vb.start()
+    assert "loaded 3 domain definitions, 0 of them from the index" in loaded_line(vb)
+    assert len(index_lines(qemu)) == 4
+    for p in paths.values():
+        qemu.dom(p, "Undefine", "u", 0)
+    assert vb.stop() == 0
+    assert index_lines(qemu)[1:] == []
+    vb.start()
