@@ -42,8 +42,6 @@ static void materialized_free (gpointer data);
 G_DEFINE_FINAL_TYPE_WITH_CODE (VbConnect, vb_connect, VB_GEN_TYPE_LIBVIRT_CONNECT_SKELETON,
                                G_IMPLEMENT_INTERFACE (VB_GEN_TYPE_LIBVIRT_CONNECT, vb_connect_iface_init))
 
-static GQuark path_quark;
-
 static void
 vb_connect_finalize (GObject *object)
 {
@@ -72,7 +70,6 @@ vb_connect_class_init (VbConnectClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = vb_connect_finalize;
   vb_skeleton_class_install (G_DBUS_INTERFACE_SKELETON_CLASS (klass), NULL);
-  path_quark = g_quark_from_static_string ("vb-dbus-path");
 }
 
 static void
@@ -116,11 +113,10 @@ path_kind (VbObjKind kind)
 GVariant *
 vb_connect_path_value_for_obj (VbConnect *self, VbObj *obj)
 {
-  GVariant *cached = g_object_get_qdata (G_OBJECT (obj), path_quark);
   g_autofree char *path = NULL;
 
-  if (cached != NULL)
-    return cached;
+  if (obj->path_value != NULL)
+    return obj->path_value;
   if (obj->kind == VB_OBJ_SNAPSHOT)
     path = vb_object_path_for (self->path, VB_PATH_SNAPSHOT, obj->parent->uuid, obj->name);
   else
@@ -128,9 +124,8 @@ vb_connect_path_value_for_obj (VbConnect *self, VbObj *obj)
   /* Paths never change: uuids, keys, MACs and snapshot names are fixed.
    * Kept as a ready "o" value so that lists of thousands of objects are
    * built without re-validating every path (perf). */
-  cached = g_variant_ref_sink (g_variant_new_object_path (path));
-  g_object_set_qdata_full (G_OBJECT (obj), path_quark, cached, (GDestroyNotify) g_variant_unref);
-  return cached;
+  obj->path_value = g_variant_ref_sink (g_variant_new_object_path (path));
+  return obj->path_value;
 }
 
 char *

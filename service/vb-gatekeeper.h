@@ -61,6 +61,10 @@ void vb_gatekeeper_set_object_manager (VbGatekeeper *self, GDBusObjectManagerSer
 void vb_gatekeeper_authorize (VbGatekeeper *self, GDBusMethodInvocation *invocation, GAsyncReadyCallback callback,
                               gpointer user_data);
 gboolean vb_gatekeeper_authorize_finish (VbGatekeeper *self, GAsyncResult *result, GError **error);
+/* perf: TRUE when vb_gatekeeper_authorize would allow @invocation without
+ * asking anyone (a known caller that passes without polkit, a mapped call),
+ * so the call can go on at once; FALSE: use vb_gatekeeper_authorize. */
+gboolean vb_gatekeeper_allows_at_once (VbGatekeeper *self, GDBusMethodInvocation *invocation);
 
 /* After a successful vb_gatekeeper_authorize: the credentials of a caller
  * whose host paths must be checked (vb_path_policy_check), or NULL when the

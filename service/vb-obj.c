@@ -52,6 +52,7 @@ vb_obj_finalize (GObject *object)
       self->def_free (self->newdef);
   }
   g_clear_pointer (&self->children, g_hash_table_unref);
+  g_clear_pointer (&self->path_value, g_variant_unref);
   if (self->parent_held)
     g_object_unref (self->parent);
   g_free (self->name);

@@ -67,6 +67,7 @@ struct _VbObj {
   gboolean parent_held;
   GHashTable *children;     /* name → VbObj: volumes of a pool, snapshots of a domain */
 
+  GVariant *path_value;     /* the service's D-Bus path ("o"), cached */
   gpointer owner;           /* the VbBackend holding it (vb_backend_add_object),
                              * NULL once removed; not owned */
   gpointer backend_data;    /* owned by the backend */

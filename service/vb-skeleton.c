@@ -89,20 +89,12 @@ typedef struct {
   GDBusMethodInvocation *invocation;
 } Pending;
 
+/* The call, once authorized. */
 static void
-on_authorized (GObject *source, GAsyncResult *result, gpointer user_data)
+dispatch_call (GDBusInterfaceSkeleton *skeleton, GDBusMethodInvocation *invocation)
 {
-  Pending *pending = user_data;
-  g_autoptr(GDBusInterfaceSkeleton) skeleton = pending->skeleton;
-  GDBusMethodInvocation *invocation = pending->invocation; /* passed on to the reply */
   Hooks *hooks = get_hooks (skeleton);
-  GError *error = NULL;
 
-  g_free (pending);
-  if (!vb_gatekeeper_authorize_finish (VB_GATEKEEPER (source), result, &error)) {
-    vb_invocation_return_gerror (invocation, error);
-    return;
-  }
   if (g_strcmp0 (g_dbus_method_invocation_get_interface_name (invocation), "org.freedesktop.DBus.Properties") == 0) {
     dispatch_properties (skeleton, hooks, invocation); /* replying consumes the invocation */
     return;
@@ -116,16 +108,40 @@ on_authorized (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
+on_authorized (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Pending *pending = user_data;
+  g_autoptr(GDBusInterfaceSkeleton) skeleton = pending->skeleton;
+  GDBusMethodInvocation *invocation = pending->invocation; /* passed on to the reply */
+  GError *error = NULL;
+
+  g_free (pending);
+  if (!vb_gatekeeper_authorize_finish (VB_GATEKEEPER (source), result, &error)) {
+    vb_invocation_return_gerror (invocation, error);
+    return;
+  }
+  dispatch_call (skeleton, invocation);
+}
+
+static void
 hooked_method_call (GDBusConnection *connection, const char *sender, const char *object_path,
                     const char *interface_name, const char *method_name, GVariant *parameters,
                     GDBusMethodInvocation *invocation, gpointer user_data)
 {
-  Pending *pending = g_new0 (Pending, 1);
+  VbGatekeeper *gatekeeper = vb_gatekeeper_get_default (connection);
+  Pending *pending;
 
+  /* perf: a caller that passes anyway goes on without a main loop round. */
+  if (vb_gatekeeper_allows_at_once (gatekeeper, invocation)) {
+    g_autoptr(GDBusInterfaceSkeleton) skeleton = g_object_ref (G_DBUS_INTERFACE_SKELETON (user_data));
+    dispatch_call (skeleton, invocation);
+    return;
+  }
+  pending = g_new0 (Pending, 1);
   /* The skeleton may be unexported while polkit thinks: keep it alive. */
   pending->skeleton = g_object_ref (G_DBUS_INTERFACE_SKELETON (user_data));
   pending->invocation = invocation;
-  vb_gatekeeper_authorize (vb_gatekeeper_get_default (connection), invocation, on_authorized, pending);
+  vb_gatekeeper_authorize (gatekeeper, invocation, on_authorized, pending);
 }
 
 static GDBusInterfaceVTable *
