@@ -465,8 +465,8 @@ vb_qemu_domain_validate (const VbDomainDef *def, const VbQemuCaps *caps, GError 
     return NOT_SUPPORTED (error, "<maxMemory> (memory hotplug) is not supported by the QEMU driver yet");
   if (def->has_memory_backing)
     return NOT_SUPPORTED (error, "<memoryBacking> is not supported by the QEMU driver yet");
-  if (def->vcpu_cpuset != NULL || def->vcpu_placement == VB_DOMAIN_VCPU_PLACEMENT_AUTO)
-    return NOT_SUPPORTED (error, "<vcpu cpuset=/placement='auto'> is not supported by the QEMU driver yet");
+  if (def->vcpu_placement == VB_DOMAIN_VCPU_PLACEMENT_AUTO)
+    return NOT_SUPPORTED (error, "<vcpu placement='auto'> (numad) is not supported by the QEMU driver");
   if (def->resource_partition != NULL)
     return NOT_SUPPORTED (error, "<resource><partition> is not supported by the QEMU driver yet");
   if (def->has_genid && !vb_qemu_caps_has_device (caps, "vmgenid"))

@@ -126,6 +126,7 @@ typedef struct {
   guint kill_timer;
   int kill_stage;
 
+  guint save_state_id;    /* a state change's runtime file write, pending */
   gboolean starting;      /* start in progress: QMP STOP/RESUME are ours */
   gboolean silent_exit;   /* a failed start killed it: no STOPPED event */
   gboolean fake_reboot;   /* Reboot by ACPI: reset at the guest's power-off */

@@ -1,10 +1,12 @@
 /* QEMU processes: start, stop, exit detection, QMP events, state files,
  * reattach. See README.md in this folder for the process model. */
+#define _GNU_SOURCE /* sched_setaffinity, CPU_SET */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/pidfd.h>
@@ -95,6 +97,7 @@ complete_exit_waiters (VbQemuDom *d)
 static void
 release_process (VbQemuDom *d)
 {
+  g_clear_handle_id (&d->save_state_id, g_source_remove);
   g_clear_handle_id (&d->pidfd_watch, g_source_remove);
   g_clear_handle_id (&d->kill_timer, g_source_remove);
   if (d->pidfd >= 0)
@@ -148,6 +151,9 @@ vb_qemu_process_detach (VbObj *dom)
 
   if (d == NULL)
     return;
+  /* The next daemon reattaches from this file: write what is pending. */
+  if (d->save_state_id != 0 && d->pid > 0)
+    vb_qemu_process_save_state (dom, NULL);
   if (d->pid > 0)
     parts_stopped (dom, TRUE);
   release_process (d);
@@ -162,12 +168,33 @@ live_def (VbObj *dom)
   return dom->def;
 }
 
+static gboolean
+save_state_now (gpointer user_data)
+{
+  VbObj *dom = user_data;
+  VbQemuDom *d = vb_qemu_dom (dom);
+
+  d->save_state_id = 0;
+  if (d->pid > 0)
+    vb_qemu_process_save_state (dom, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* perf: a state change (Suspend, Resume, …) is answered and announced
+ * first; its runtime file (formatted XML + JSON + a write) follows a few
+ * milliseconds later, one write for a burst of changes. A daemon that dies
+ * meanwhile loses nothing: reattaching asks QEMU for its status anyway,
+ * and detaching at shutdown writes what is pending. */
+#define SAVE_STATE_DELAY_MS 20
+
 static void
 set_state (VbObj *dom, int state, int reason)
 {
+  VbQemuDom *d = vb_qemu_dom (dom);
+
   vb_obj_set_state (dom, state, reason, dom->id);
-  if (vb_qemu_dom (dom)->pid > 0)
-    vb_qemu_process_save_state (dom, NULL);
+  if (d->pid > 0 && d->save_state_id == 0)
+    d->save_state_id = g_timeout_add_full (G_PRIORITY_LOW, SAVE_STATE_DELAY_MS, save_state_now, dom, NULL);
 }
 
 gboolean
@@ -182,6 +209,7 @@ vb_qemu_process_save_state (VbObj *dom, GError **error)
   g_autofree char *path = vb_qemu_domain_state_path (d->backend, dom->name);
   g_autofree char *text = NULL;
 
+  g_clear_handle_id (&d->save_state_id, g_source_remove); /* this write covers it */
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "pid");
   json_builder_add_int_value (b, d->pid);
@@ -923,14 +951,66 @@ on_daemonized (GObject *source, GAsyncResult *result, gpointer user_data)
   vb_qmp_connect_async (qmp_path, NULL, on_qmp_connected, g_steal_pointer (&task));
 }
 
-/* GSubprocessLauncher child setup (between fork and exec): system mode
- * drops root for the unprivileged QEMU user. Only async-signal-safe calls. */
-static void
-drop_privileges (gpointer user_data)
-{
-  VbQemuBackend *self = user_data;
+typedef struct {
+  VbQemuBackend *self;
+  cpu_set_t cpus;
+  gboolean must_pin;  /* an explicit <vcpu cpuset>: failing to apply it fails the start */
+} ChildSetup;
 
-  if (setgroups (0, NULL) < 0 || setgid (self->qemu_gid) < 0 || setuid (self->qemu_uid) < 0)
+/* libvirt's cpuset syntax ("0-3,^2,6"), already validated by the parser;
+ * FALSE when it names no CPU of this host. */
+static gboolean
+parse_cpuset (const char *spec, long ncpus, cpu_set_t *set, GError **error)
+{
+  g_auto(GStrv) items = g_strsplit (spec, ",", -1);
+  cpu_set_t excluded;
+
+  CPU_ZERO (set);
+  CPU_ZERO (&excluded);
+  for (guint i = 0; items[i] != NULL; i++) {
+    const char *item = items[i];
+    gboolean negate = item[0] == '^';
+    guint64 a, b;
+    char *end;
+
+    if (negate)
+      item++;
+    a = g_ascii_strtoull (item, &end, 10);
+    b = *end == '-' ? g_ascii_strtoull (end + 1, &end, 10) : a;
+    for (guint64 cpu = a; cpu <= b; cpu++) {
+      if (cpu >= (guint64) MIN (ncpus, (long) CPU_SETSIZE)) {
+        g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "<vcpu cpuset='%s'>: this host has no CPU %" G_GUINT64_FORMAT
+                     " (it has %ld)", spec, cpu, ncpus);
+        return FALSE;
+      }
+      CPU_SET (cpu, negate ? &excluded : set);
+    }
+  }
+  for (long cpu = 0; cpu < MIN (ncpus, (long) CPU_SETSIZE); cpu++)
+    if (CPU_ISSET (cpu, &excluded))
+      CPU_CLR (cpu, set);
+  if (CPU_COUNT (set) == 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "<vcpu cpuset='%s'> leaves no CPU to run on", spec);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* GSubprocessLauncher child setup (between fork and exec). QEMU runs on
+ * the CPUs of <vcpu cpuset>, or else on every host CPU, whatever CPUs
+ * virtbusd itself is confined to (as libvirt does: a service manager's
+ * CPUAffinity= for the daemon is not meant for its guests; a cpuset cgroup
+ * narrowing "every CPU" is not an error). System mode drops root for the
+ * unprivileged QEMU user. Only async-signal-safe calls. */
+static void
+child_setup (gpointer user_data)
+{
+  ChildSetup *setup = user_data;
+
+  if (sched_setaffinity (0, sizeof setup->cpus, &setup->cpus) < 0 && setup->must_pin)
+    _exit (125);
+  if (setup->self->qemu_user != NULL &&
+      (setgroups (0, NULL) < 0 || setgid (setup->self->qemu_gid) < 0 || setuid (setup->self->qemu_uid) < 0))
     _exit (126);
 }
 
@@ -1038,8 +1118,25 @@ start_with_caps (VbQemuBackend *self, const VbQemuCaps *caps, const GError *caps
   g_subprocess_launcher_take_stdout_fd (launcher, dup (logfd));
   g_subprocess_launcher_take_stderr_fd (launcher, logfd);
   g_subprocess_launcher_set_cwd (launcher, "/");
-  if (self->qemu_user != NULL)
-    g_subprocess_launcher_set_child_setup (launcher, drop_privileges, self, NULL);
+  {
+    ChildSetup *setup = g_new0 (ChildSetup, 1);
+    long ncpus = sysconf (_SC_NPROCESSORS_CONF);
+    const char *cpuset = live_def (dom)->vcpu_cpuset;
+
+    setup->self = self;
+    g_subprocess_launcher_set_child_setup (launcher, child_setup, setup, g_free);
+    if (cpuset != NULL) {
+      setup->must_pin = TRUE;
+      if (!parse_cpuset (cpuset, ncpus, &setup->cpus, &error)) {
+        start_failed (task, error);
+        return;
+      }
+    } else {
+      CPU_ZERO (&setup->cpus);
+      for (long cpu = 0; cpu < MIN (ncpus, (long) CPU_SETSIZE); cpu++)
+        CPU_SET (cpu, &setup->cpus);
+    }
+  }
   proc = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv, &error);
   if (proc == NULL) {
     g_prefix_error (&error, "cannot run %s: ", ctx.emulator);

@@ -731,3 +731,59 @@ def test_domain_index_and_lazy_definitions(qemu):
     assert vb.stop() == 0
     assert index_lines(qemu)[1:] == []
     vb.start()
+
+
+def allowed_cpus(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("Cpus_allowed_list:"):
+                return line.split(":", 1)[1].strip()
+    return None
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs 2 CPUs to pin virtbusd to one of them")
+def test_qemu_runs_on_all_cpus_whatever_the_daemon_is_pinned_to(qemu):
+    vb = qemu.vb
+    assert vb.stop() == 0
+    vb.prefix = ["taskset", "-c", "0"]
+    vb.start()
+    assert allowed_cpus(vb.proc.pid) == "0"
+    path = qemu.define("pinned")
+    qemu.start(path)
+    try:
+        mine = os.sched_getaffinity(0)
+        # As libvirt does for a domain without a cpuset: every host CPU
+        # (those this test may use, at least), not the daemon's one.
+        os.sched_setaffinity(0, range(os.cpu_count()))
+        try:
+            everything = allowed_cpus(os.getpid())
+        finally:
+            os.sched_setaffinity(0, mine)
+        assert allowed_cpus(qemu.pid("pinned")) == everything != "0"
+    finally:
+        qemu.dom(path, "Destroy", "u", 0)
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs 2 CPUs to pin a guest to the second")
+def test_vcpu_cpuset_pins_qemu(qemu):
+    vb = qemu.vb
+    xml = guest.domain_xml("cpus1").replace("<vcpu>", "<vcpu cpuset='1'>")
+    path = qemu.connect("DomainDefineXML", "s", xml)
+    assert "cpuset='1'" in qemu.dom(path, "GetXMLDesc", "u", 0)[0]
+    qemu.start(path)
+    try:
+        assert allowed_cpus(qemu.pid("cpus1")) == "1"
+    finally:
+        qemu.dom(path, "Destroy", "u", 0)
+
+    # CPUs the host lacks, or none left: the start fails clearly, nothing runs.
+    many = os.cpu_count() + 5
+    for n, (spec, words) in enumerate(((str(many), "no CPU %d" % many), ("0,1,^0,^1", "leaves no CPU"))):
+        p = qemu.connect("DomainDefineXML", "s",
+                         guest.domain_xml("cpusbad%d" % n).replace("<vcpu>", "<vcpu cpuset='%s'>" % spec))
+        name, msg = vb.error(p, DOMAIN, "Create", "u", 0)
+        assert name == "org.libvirt.Error" and words in msg, msg
+        assert qemu.state(p)[0] == SHUTOFF
+    name, msg = vb.error(QEMU_PATH, CONNECT, "DomainDefineXML", "s",
+                         guest.domain_xml("cpus3").replace("<vcpu>", "<vcpu placement='auto'>"))
+    assert name == "org.libvirt.Error" and "placement='auto'" in msg, msg
