@@ -56,6 +56,7 @@ def pin_services():
         os.sched_setaffinity(0, {SERVICE_CPU})
 
 
+
 def domain_xml(name):
     # A minimal TCG domain; it is only ever defined, never started.
     return f"""<domain type='qemu'>
@@ -533,6 +534,11 @@ def lifecycle(svc, cfg, res, g):
         res.setdefault(fig, []).append(val * 1e3)
     uuid = str(uuidlib.uuid4())
     xml = tinyguest.domain_xml("benchguest", uuid=uuid, guest=g)
+    if os.cpu_count() and os.cpu_count() > 1:
+        # Both stacks give the QEMU they spawn every host CPU unless told
+        # otherwise: the guest joins the services on their CPU, as the
+        # raw floor's QEMU does, and leaves the client's alone.
+        xml = xml.replace("<vcpu>", "<vcpu cpuset='%d'>" % SERVICE_CPU)
     path = svc.connect("DomainDefineXML", "s", xml)[0]
     try:
         for i in range(cfg.n_life):
@@ -597,7 +603,7 @@ def raw_floor(cfg, res, workdir):
         with open(os.path.join(workdir, "qemu.log"), "ab") as log:
             t0 = time.perf_counter()
             proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                    preexec_fn=pin_services)
+                                    preexec_fn=pin_services)  # as the domain's <vcpu cpuset>
             while not os.path.exists(qmp_path):
                 if proc.poll() is not None:
                     raise RuntimeError("raw QEMU exited: see %s/qemu.log" % workdir)
@@ -672,13 +678,13 @@ def main():
     os.makedirs(os.path.join(tmp, "virtbus"))
     os.makedirs(os.path.join(tmp, "anchor"))
     services = [Virtbus(os.path.join(tmp, "virtbus"), cfg.build), Anchor(os.path.join(tmp, "anchor"))]
+    results = {s.name: {} for s in services}
     big = {}
     if cfg.big:
         os.makedirs(os.path.join(tmp, "virtbus-big"))
         os.makedirs(os.path.join(tmp, "anchor-big"))
         big = {"virtbus": Virtbus(os.path.join(tmp, "virtbus-big"), cfg.build),
                "anchor": Anchor(os.path.join(tmp, "anchor-big"))}
-    results = {s.name: {} for s in services}
     t_start = time.monotonic()
     try:
         if not cfg.no_guest:
@@ -690,7 +696,14 @@ def main():
         for s in big.values():
             print("populating %s with %d domains" % (s.name, cfg.big), file=sys.stderr, flush=True)
             populate(s, cfg.big)
-            s.start()  # warm-up, as below
+            # The first start after the files were copied behind the
+            # service's back: virtbus finds no domain index and parses
+            # every definition (the later rounds are ordinary restarts).
+            owned, first = s.start()
+            results[s.name]["cold start, first start of copied files, name owned (%d domains) [ms]" % cfg.big] = \
+                [owned * 1e3]
+            results[s.name]["cold start, first start of copied files, first reply (%d domains) [ms]" % cfg.big] = \
+                [first * 1e3]
             s.stop()
         # Warm-up (not recorded): libvirtd probes QEMU's capabilities once
         # and caches them under its XDG cache dir; virtbus' own caches too.
