@@ -2,6 +2,8 @@
 
 #include "vb-connect.h"
 
+#include <string.h>
+
 #include "vb-error.h"
 #include "vb-gatekeeper.h"
 #include "vb-migration.h" /* migration */
@@ -33,11 +35,16 @@ struct _VbConnect {
   guint sweep_id;
   GHashTable *changes;      /* VbObj* (ref) → GPtrArray of changed VbObj property names */
   guint changes_id;
+  struct {
+    GPtrArray *objs;        /* the last list replied for this kind (refs) */
+    GVariant *value;        /* its "(ao)" */
+  } lists[VB_OBJ_NWFILTER + 1];
 };
 
 static void vb_connect_iface_init (VbGenLibvirtConnectIface *iface);
 
 static void materialized_free (gpointer data);
+static void clear_list_cache (VbConnect *self, VbObjKind kind);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (VbConnect, vb_connect, VB_GEN_TYPE_LIBVIRT_CONNECT_SKELETON,
                                G_IMPLEMENT_INTERFACE (VB_GEN_TYPE_LIBVIRT_CONNECT, vb_connect_iface_init))
@@ -56,6 +63,8 @@ vb_connect_finalize (GObject *object)
   g_clear_handle_id (&self->changes_id, g_source_remove);
   for (guint k = 0; k < G_N_ELEMENTS (self->subtrees); k++)
     g_free (self->subtrees[k].root);
+  for (guint k = 0; k < G_N_ELEMENTS (self->lists); k++)
+    clear_list_cache (self, k);
   g_clear_pointer (&self->materialized, g_hash_table_unref);
   g_clear_pointer (&self->changes, g_hash_table_unref);
   g_clear_object (&self->connection);
@@ -126,6 +135,42 @@ vb_connect_path_value_for_obj (VbConnect *self, VbObj *obj)
    * built without re-validating every path (perf). */
   obj->path_value = g_variant_ref_sink (g_variant_new_object_path (path));
   return obj->path_value;
+}
+
+static void
+clear_list_cache (VbConnect *self, VbObjKind kind)
+{
+  g_clear_pointer (&self->lists[kind].objs, g_ptr_array_unref);
+  g_clear_pointer (&self->lists[kind].value, g_variant_unref);
+}
+
+GVariant *
+vb_connect_list_value (VbConnect *self, GPtrArray *objs)
+{
+  VbObjKind kind;
+  GVariantBuilder builder;
+  GVariant *value;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("ao"));
+  if (objs->len == 0)
+    return g_variant_ref_sink (g_variant_new ("(ao)", &builder));
+  kind = VB_OBJ (g_ptr_array_index (objs, 0))->kind;
+  /* perf: clients poll lists; the same objects give the same reply. The
+   * cache holds references, so a pointer cannot be another object's. */
+  if (self->lists[kind].objs != NULL && self->lists[kind].objs->len == objs->len &&
+      memcmp (self->lists[kind].objs->pdata, objs->pdata, objs->len * sizeof (gpointer)) == 0) {
+    g_variant_builder_clear (&builder);
+    return g_variant_ref (self->lists[kind].value);
+  }
+  for (guint i = 0; i < objs->len; i++)
+    g_variant_builder_add_value (&builder, vb_connect_path_value_for_obj (self, g_ptr_array_index (objs, i)));
+  value = g_variant_ref_sink (g_variant_new ("(ao)", &builder));
+  clear_list_cache (self, kind);
+  self->lists[kind].objs = g_ptr_array_new_full (objs->len, g_object_unref);
+  for (guint i = 0; i < objs->len; i++)
+    g_ptr_array_add (self->lists[kind].objs, g_object_ref (g_ptr_array_index (objs, i)));
+  self->lists[kind].value = g_variant_ref (value);
+  return value;
 }
 
 char *
@@ -520,8 +565,10 @@ on_object_removed (VbBackend *backend, VbObj *obj, VbConnect *self)
   g_autoptr(GDBusConnection) connection = published_connection (self);
   GVariantBuilder names;
 
-  g_hash_table_remove (self->materialized, obj);
+  /* Its skeletons stay for the sweep: GDBus may have dispatched a call to
+   * one (its pointer as user data) that runs later in this iteration. */
   g_hash_table_remove (self->changes, obj);
+  clear_list_cache (self, obj->kind);
   if (connection == NULL || !kind_exported (obj->kind))
     return;
   g_variant_builder_init (&names, G_VARIANT_TYPE_STRING_ARRAY);
@@ -794,6 +841,8 @@ vb_connect_unexport (VbConnect *self)
     }
   g_hash_table_remove_all (self->materialized);
   g_hash_table_remove_all (self->changes);
+  for (guint k = 0; k < G_N_ELEMENTS (self->lists); k++)
+    clear_list_cache (self, k);
   g_clear_handle_id (&self->sweep_id, g_source_remove);
   g_clear_handle_id (&self->changes_id, g_source_remove);
   g_dbus_object_manager_server_unexport (self->manager, self->path);

@@ -32,6 +32,10 @@ GPtrArray *vb_connect_list_objects (VbConnect *self);
  * properties) to @builder. */
 void vb_connect_object_entry (VbConnect *self, VbObj *obj, GVariantBuilder *builder);
 
+/* The "(ao)" reply listing @objs (all of one kind), a new reference;
+ * the last one per kind is kept for the next identical list. */
+GVariant *vb_connect_list_value (VbConnect *self, GPtrArray *objs);
+
 /* The D-Bus path of @obj (cached on the object). */
 char *vb_connect_path_for_obj (VbConnect *self, VbObj *obj);
 /* The same as an "o" value, owned by @obj (take a reference to keep it). */

@@ -1185,17 +1185,24 @@ classify_call (GDBusMethodInvocation *invocation, const Rule **rule, gboolean *g
 }
 
 gboolean
+vb_gatekeeper_sees_everything (VbGatekeeper *self, const char *sender)
+{
+  VbCallerCreds *cached = sender ? g_hash_table_lookup (self->uids, sender) : NULL;
+
+  /* Callers that pass without polkit whatever they call (root on the
+   * system bus, the user of a session instance), already known. */
+  return cached != NULL && decide_by_uid (self, cached->uid, NULL) == TRUE;
+}
+
+gboolean
 vb_gatekeeper_allows_at_once (VbGatekeeper *self, GDBusMethodInvocation *invocation)
 {
-  VbCallerCreds *cached = g_hash_table_lookup (self->uids, g_dbus_method_invocation_get_sender (invocation));
   const char *target_iface;
   const Rule *rule;
   gboolean getattr;
   VbObjKind kind;
 
-  /* Only callers that pass without polkit whatever they call (root on the
-   * system bus, the user of a session instance), already known. */
-  if (cached == NULL || decide_by_uid (self, cached->uid, NULL) != TRUE)
+  if (!vb_gatekeeper_sees_everything (self, g_dbus_method_invocation_get_sender (invocation)))
     return FALSE;
   classify_call (invocation, &rule, &getattr, &target_iface);
   if (!getattr)

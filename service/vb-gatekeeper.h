@@ -65,6 +65,10 @@ gboolean vb_gatekeeper_authorize_finish (VbGatekeeper *self, GAsyncResult *resul
  * asking anyone (a known caller that passes without polkit, a mapped call),
  * so the call can go on at once; FALSE: use vb_gatekeeper_authorize. */
 gboolean vb_gatekeeper_allows_at_once (VbGatekeeper *self, GDBusMethodInvocation *invocation);
+/* perf: TRUE when @sender is a known caller that passes every check
+ * without polkit (root on the system bus, a session's owner): lists need
+ * no filtering for it. FALSE also when not known yet. */
+gboolean vb_gatekeeper_sees_everything (VbGatekeeper *self, const char *sender);
 
 /* After a successful vb_gatekeeper_authorize: the credentials of a caller
  * whose host paths must be checked (vb_path_policy_check), or NULL when the

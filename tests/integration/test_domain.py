@@ -803,3 +803,20 @@ def test_properties_changed_names_only_what_changed(virtbus):
     call(virtbus, path, "Destroy", "u", 0)
     changed = wait_props(virtbus, path, lambda c: "Active" in c and not c["Active"])
     assert changed["Id"] == NO_ID
+
+
+def test_lists_follow_every_change(virtbus):
+    # Replies to identical lists are reused: each change must show at once.
+    a = define(virtbus, domain_xml("aaa", "11111111-2222-3333-4444-000000000001"))
+    b = define(virtbus, domain_xml("bbb", "11111111-2222-3333-4444-000000000002"))
+    assert virtbus.connect_call("ListDomains", "u", 0) == [a, b, TEST_DOM]
+    assert virtbus.connect_call("ListDomains", "u", 0) == [a, b, TEST_DOM]
+    call(virtbus, a, "Rename", "su", "zzz", 0)
+    assert virtbus.connect_call("ListDomains", "u", 0) == [b, TEST_DOM, a]
+    c = define(virtbus, domain_xml("ccc", "11111111-2222-3333-4444-000000000003"))
+    assert virtbus.connect_call("ListDomains", "u", 0) == [b, c, TEST_DOM, a]
+    call(virtbus, b, "Undefine", "u", 0)
+    assert virtbus.connect_call("ListDomains", "u", 0) == [c, TEST_DOM, a]
+    # Filters give their own lists, and the full one is still right after.
+    assert virtbus.connect_call("ListDomains", "u", 1) == [TEST_DOM]
+    assert virtbus.connect_call("ListDomains", "u", 0) == [c, TEST_DOM, a]
