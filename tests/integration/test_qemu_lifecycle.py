@@ -787,3 +787,29 @@ def test_vcpu_cpuset_pins_qemu(qemu):
     name, msg = vb.error(QEMU_PATH, CONNECT, "DomainDefineXML", "s",
                          guest.domain_xml("cpus3").replace("<vcpu>", "<vcpu placement='auto'>"))
     assert name == "org.libvirt.Error" and "placement='auto'" in msg, msg
+
+
+def sched_slice(pid):
+    try:
+        with open("/proc/%d/sched" % pid) as f:
+            for line in f:
+                if line.startswith("se.slice"):
+                    return int(line.split(":", 1)[1])
+    except OSError:
+        pass
+    return None
+
+
+def test_daemon_asks_for_a_short_slice_and_qemu_does_not(qemu):
+    vb = qemu.vb
+    if sched_slice(vb.proc.pid) is None:
+        pytest.skip("this kernel shows no se.slice in /proc/<pid>/sched (EEVDF custom slices: Linux 6.12)")
+    # Every thread of the daemon (GDBus' worker included): 0.1 ms.
+    for tid in os.listdir("/proc/%d/task" % vb.proc.pid):
+        assert sched_slice(int(tid)) == 100000, tid
+    path = qemu.define("slice")
+    qemu.start(path)
+    try:
+        assert sched_slice(qemu.pid("slice")) != 100000
+    finally:
+        qemu.dom(path, "Destroy", "u", 0)
