@@ -47,6 +47,9 @@ ANCHOR_USER = "nobody"
 CLIENT_CPU = 0
 SERVICE_CPU = 1
 
+# Seconds after its start by which the tiny guest has booted and idles.
+IDLE_AFTER = 2.5
+
 # virDomainEventType
 EVENT_STARTED, EVENT_SUSPENDED, EVENT_RESUMED, EVENT_STOPPED = 2, 3, 4, 5
 
@@ -548,11 +551,18 @@ def lifecycle(svc, cfg, res, g):
             if svc.name == "virtbus" and cfg.qemu_argv is None:
                 cfg.qemu_argv = qemu_argv_of(uuid)
                 cfg.qemu_root = svc.root
+            started = time.monotonic()
             time.sleep(0.3)
             for method, ev in (("Suspend", EVENT_SUSPENDED), ("Resume", EVENT_RESUMED)):
                 reply, event = call_and_event(svc, path, DOMAIN, method, None, ev)
                 add("Domain.%s → reply [ms]" % method, reply)
                 add("Domain.%s → DomainEvent [ms]" % method, event)
+            # Again once the guest has booted and idles: without its vCPU
+            # competing for the service CPU (see bench/README.md).
+            time.sleep(max(0.0, started + IDLE_AFTER - time.monotonic()))
+            for method, ev in (("Suspend", EVENT_SUSPENDED), ("Resume", EVENT_RESUMED)):
+                reply, event = call_and_event(svc, path, DOMAIN, method, None, ev)
+                add("Domain.%s → reply, idle guest [ms]" % method, reply)
             reply, event = call_and_event(svc, path, DOMAIN, "Destroy", GLib.Variant("(u)", (0,)), EVENT_STOPPED)
             add("Domain.Destroy → reply [ms]", reply)
             add("Domain.Destroy → DomainEvent Stopped [ms]", event)
@@ -611,11 +621,17 @@ def raw_floor(cfg, res, workdir):
             qmp = tinyguest.Qmp(qmp_path)  # greeting + qmp_capabilities
             qmp.execute("cont")
             add("raw QEMU floor: spawn → qmp_capabilities → cont [ms]", time.perf_counter() - t0)
+        started = time.monotonic()
         time.sleep(0.3)
         for cmd in ("stop", "cont"):
             t = time.perf_counter()
             qmp.execute(cmd)
             add("raw QEMU floor: QMP %s round trip [ms]" % cmd, time.perf_counter() - t)
+        time.sleep(max(0.0, started + IDLE_AFTER - time.monotonic()))
+        for cmd in ("stop", "cont"):
+            t = time.perf_counter()
+            qmp.execute(cmd)
+            add("raw QEMU floor: QMP %s round trip, idle guest [ms]" % cmd, time.perf_counter() - t)
         t = time.perf_counter()
         try:
             qmp.execute("quit")
@@ -761,7 +777,13 @@ def main():
                                      - med(floor, "raw QEMU floor: QMP stop round trip [ms]"))),
                 ("Resume → reply − QMP cont [ms] (target ≤ 2)",
                  lambda r: "%.2f" % (med(r, "Domain.Resume → reply [ms]")
-                                     - med(floor, "raw QEMU floor: QMP cont round trip [ms]"))))
+                                     - med(floor, "raw QEMU floor: QMP cont round trip [ms]"))),
+                ("idle guest: Suspend → reply − QMP stop [ms]",
+                 lambda r: "%.2f" % (med(r, "Domain.Suspend → reply, idle guest [ms]")
+                                     - med(floor, "raw QEMU floor: QMP stop round trip, idle guest [ms]"))),
+                ("idle guest: Resume → reply − QMP cont [ms]",
+                 lambda r: "%.2f" % (med(r, "Domain.Resume → reply, idle guest [ms]")
+                                     - med(floor, "raw QEMU floor: QMP cont round trip, idle guest [ms]"))))
         for label, fn in rows:
             print("| %s | %s | %s |" % (label, fn(results["virtbus"]), fn(results["anchor"])))
     if cfg.json:
