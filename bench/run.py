@@ -767,23 +767,19 @@ def main():
         print("| lifecycle target | virtbus | anchor |")
         print("|---|---|---|")
         spawn = med(floor, "raw QEMU floor: spawn → qmp_capabilities → cont [ms]")
-        rows = (("Create → DomainEvent Started / floor (target ≤ 1.3)",
+
+        def margin(call, qmp):
+            # How much longer a call takes than QMP's own command, in ms.
+            return lambda r: "%.2f" % (med(r, "Domain.%s [ms]" % call) - med(floor, "raw QEMU floor: %s [ms]" % qmp))
+        rows = [("Create → DomainEvent Started / floor (target ≤ 1.3)",
                  lambda r: "%.2f" % (med(r, "Domain.Create → DomainEvent Started [ms]") / spawn)),
                 ("Destroy → reply − floor quit → gone [ms] (target ≤ 10)",
-                 lambda r: "%.1f" % (med(r, "Domain.Destroy → reply [ms]")
-                                     - med(floor, "raw QEMU floor: quit → process gone [ms]"))),
-                ("Suspend → reply − QMP stop [ms] (target ≤ 2)",
-                 lambda r: "%.2f" % (med(r, "Domain.Suspend → reply [ms]")
-                                     - med(floor, "raw QEMU floor: QMP stop round trip [ms]"))),
-                ("Resume → reply − QMP cont [ms] (target ≤ 2)",
-                 lambda r: "%.2f" % (med(r, "Domain.Resume → reply [ms]")
-                                     - med(floor, "raw QEMU floor: QMP cont round trip [ms]"))),
-                ("idle guest: Suspend → reply − QMP stop [ms]",
-                 lambda r: "%.2f" % (med(r, "Domain.Suspend → reply, idle guest [ms]")
-                                     - med(floor, "raw QEMU floor: QMP stop round trip, idle guest [ms]"))),
-                ("idle guest: Resume → reply − QMP cont [ms]",
-                 lambda r: "%.2f" % (med(r, "Domain.Resume → reply, idle guest [ms]")
-                                     - med(floor, "raw QEMU floor: QMP cont round trip, idle guest [ms]"))))
+                 margin("Destroy → reply", "quit → process gone"))]
+        for suffix, label in (("", " (target ≤ 2)"), (", idle guest", ", idle guest")):
+            rows += [("Suspend → reply − QMP stop [ms]" + label,
+                      margin("Suspend → reply" + suffix, "QMP stop round trip" + suffix)),
+                     ("Resume → reply − QMP cont [ms]" + label,
+                      margin("Resume → reply" + suffix, "QMP cont round trip" + suffix))]
         for label, fn in rows:
             print("| %s | %s | %s |" % (label, fn(results["virtbus"]), fn(results["anchor"])))
     if cfg.json:
