@@ -295,6 +295,24 @@ vb_connect_lookup_by_uuid (VbConnect *self, GDBusMethodInvocation *invocation, V
 #define N_SLOTS 2            /* interfaces per object: org.libvirt.<Kind> (+ org.virtbus.Domain) */
 #define SWEEP_SECONDS 10     /* materialized skeletons unused this long go away */
 
+/* The sweep's period: SWEEP_SECONDS, or VIRTBUSD_SKELETON_SWEEP_SECONDS
+ * (1-3600) so that tests see the sweep at work without waiting. */
+static guint
+sweep_seconds (void)
+{
+  static guint seconds;
+
+  if (seconds == 0) {
+    const char *env = g_getenv ("VIRTBUSD_SKELETON_SWEEP_SECONDS");
+    guint64 value = 0;
+
+    if (env == NULL || !g_ascii_string_to_unsigned (env, 10, 1, 3600, &value, NULL))
+      value = SWEEP_SECONDS;
+    seconds = (guint) value;
+  }
+  return seconds;
+}
+
  typedef struct {
   VbObj *obj;                                /* ref */
   GDBusInterfaceSkeleton *slots[N_SLOTS];   /* NULL until used */
@@ -415,6 +433,7 @@ sweep (gpointer user_data)
   VbConnect *self = user_data;
   GHashTableIter iter;
   Materialized *m;
+  guint dropped = 0;
 
   g_hash_table_iter_init (&iter, self->materialized);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &m)) {
@@ -427,9 +446,13 @@ sweep (gpointer user_data)
     /* A call in flight holds its skeleton: keep it until the next sweep. */
     for (guint i = 0; i < N_SLOTS; i++)
       busy |= m->slots[i] != NULL && G_OBJECT (m->slots[i])->ref_count > 1;
-    if (!busy)
+    if (!busy) {
       g_hash_table_iter_remove (&iter);
+      dropped++;
+    }
   }
+  if (dropped > 0)
+    g_debug ("%s: dropped the skeletons of %u idle objects", self->path, dropped);
   if (g_hash_table_size (self->materialized) > 0)
     return G_SOURCE_CONTINUE;
   self->sweep_id = 0;
@@ -451,7 +474,7 @@ materialize (VbConnect *self, VbObj *obj, guint slot)
     m->slots[slot] = new_skeleton (self, obj, slot);
   m->used = TRUE;
   if (self->sweep_id == 0)
-    self->sweep_id = g_timeout_add_seconds (SWEEP_SECONDS, sweep, self);
+    self->sweep_id = g_timeout_add_seconds (sweep_seconds (), sweep, self);
   return m->slots[slot];
 }
 
