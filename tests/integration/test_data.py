@@ -53,13 +53,20 @@ def test_session_bus_activation(tmp_root):
     bus = subprocess.Popen(["dbus-daemon", "--nofork", "--nopidfile", "--config-file=" + conf],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
+        # The socket file appears when the bus binds it, a moment before it
+        # listens: retry until it accepts.
         deadline = time.monotonic() + 10
-        while not os.path.exists(sock) and time.monotonic() < deadline:
-            time.sleep(0.01)
-        conn = Gio.DBusConnection.new_for_address_sync(
-            "unix:path=" + sock,
-            Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,
-            None, None)
+        while True:
+            try:
+                conn = Gio.DBusConnection.new_for_address_sync(
+                    "unix:path=" + sock,
+                    Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,
+                    None, None)
+                break
+            except GLib.Error:
+                if time.monotonic() > deadline or bus.poll() is not None:
+                    raise
+                time.sleep(0.01)
         reply = conn.call_sync("org.libvirt", "/org/libvirt/Test", "org.freedesktop.DBus.Properties", "Get",
                                GLib.Variant("(ss)", ("org.libvirt.Connect", "Encrypted")), None,
                                Gio.DBusCallFlags.NONE, 20000, None)
