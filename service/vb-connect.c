@@ -749,6 +749,20 @@ unready_method_call (GDBusConnection *connection, const char *sender, const char
                      const char *interface_name, const char *method_name, GVariant *parameters,
                      GDBusMethodInvocation *invocation, gpointer user_data)
 {
+  Subtree *st = user_data;
+
+  /* Undefine needs no definition: a broken one can still be removed. */
+  if (st->kind == VB_OBJ_DOMAIN && g_strcmp0 (interface_name, "org.libvirt.Domain") == 0 &&
+      g_strcmp0 (method_name, "Undefine") == 0) {
+    VbObj *obj = vb_connect_obj_for_path (st->self, object_path, st->kind, NULL);
+    GDBusInterfaceSkeleton *skeleton = obj ? materialize (st->self, obj, 0) : NULL;
+    if (skeleton != NULL) {
+      /* Its gated vtable: authorized there like any call. */
+      G_DBUS_INTERFACE_SKELETON_GET_CLASS (skeleton)->get_vtable (skeleton)->method_call (
+        connection, sender, object_path, interface_name, method_name, parameters, invocation, skeleton);
+      return;
+    }
+  }
   /* The subtree lives as long as the connection, which outlives calls. */
   g_object_set_data (G_OBJECT (invocation), "vb-subtree", user_data);
   vb_gatekeeper_authorize (vb_gatekeeper_get_default (connection), invocation, on_unready_authorized, invocation);

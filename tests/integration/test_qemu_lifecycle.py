@@ -720,6 +720,18 @@ def test_domain_index_and_lazy_definitions(qemu):
     qemu.connect("DomainDefineXML", "s", guest.domain_xml("lz3", uuid=paths["lz3"].rsplit("/_", 1)[1].replace("_", "-")))
     assert "<name>lz3</name>" in qemu.dom(paths["lz3"], "GetXMLDesc", "u", 0)[0]
 
+    # A broken definition can still be undefined (nothing of it is needed).
+    p5 = qemu.define("lz5")
+    assert vb.stop() == 0
+    vb.start()
+    with open(os.path.join(qemu.config_dir, "lz5.xml"), "w") as f:
+        f.write("garbage")
+    name, msg = vb.error(p5, DOMAIN, "GetXMLDesc", "u", 0)
+    assert name == "org.libvirt.Error" and "lz5" in msg, msg
+    qemu.dom(p5, "Undefine", "u", 0)
+    assert not os.path.exists(os.path.join(qemu.config_dir, "lz5.xml"))
+    assert p5 not in vb.call1(QEMU_PATH, CONNECT, "ListDomains", "u", 0)
+
     # Without the index every definition is parsed, and the index comes back.
     assert vb.stop() == 0
     os.unlink(os.path.join(qemu.root, "data", "virtbus", "qemu", "cache", "domains.index"))
