@@ -4,12 +4,19 @@
 
 #include <string.h>
 
+#include "vb-domain-ops.h"
 #include "vb-error.h"
 #include "vb-gatekeeper.h"
+#include "vb-interface-ops.h"
 #include "vb-migration.h" /* migration */
+#include "vb-network-ops.h"
+#include "vb-node-device-ops.h"
+#include "vb-nwfilter-ops.h"
 #include "vb-object-path.h"
-#include "vb-xml.h"
+#include "vb-secret-ops.h"
 #include "vb-skeleton.h"
+#include "vb-storage-ops.h"
+#include "vb-xml.h"
 
 /* The libvirt API level whose D-Bus contract virtbus implements; clients
  * such as cockpit-machines gate features on Connect.LibVersion. */
@@ -361,11 +368,35 @@ kind_exported (VbObjKind kind)
   }
 }
 
+/* Whether this connection exports objects of @kind: built in, and the
+ * backend manages them (no empty <connect>/network node on a connection
+ * without networks). */
+static gboolean
+kind_served (VbConnect *self, VbObjKind kind)
+{
+  GType ops = G_TYPE_INVALID;
+
+  if (!kind_exported (kind))
+    return FALSE;
+  switch (kind) {
+  case VB_OBJ_DOMAIN:
+  case VB_OBJ_SNAPSHOT: ops = VB_TYPE_DOMAIN_OPS; break;
+  case VB_OBJ_NETWORK: ops = VB_TYPE_NETWORK_OPS; break;
+  case VB_OBJ_STORAGE_POOL:
+  case VB_OBJ_STORAGE_VOL: ops = VB_TYPE_STORAGE_OPS; break;
+  case VB_OBJ_NODE_DEVICE: ops = VB_TYPE_NODE_DEV_OPS; break;
+  case VB_OBJ_INTERFACE: ops = VB_TYPE_INTERFACE_OPS; break;
+  case VB_OBJ_SECRET: ops = VB_TYPE_SECRET_OPS; break;
+  case VB_OBJ_NWFILTER: ops = VB_TYPE_NWFILTER_OPS; break;
+  }
+  return g_type_interface_peek (G_OBJECT_GET_CLASS (self->backend), ops) != NULL;
+}
+
 /* The interface of slot @slot of objects of @kind, or NULL. */
 static GDBusInterfaceInfo *
 slot_info (VbConnect *self, VbObjKind kind, guint slot)
 {
-  if (!kind_exported (kind))
+  if (!kind_served (self, kind))
     return NULL;
   if (slot == 1)
     return kind == VB_OBJ_DOMAIN && self->virtbus_domain ? vb_gen_virtbus_domain_interface_info () : NULL;
@@ -486,7 +517,7 @@ add_objects_of_kind (VbConnect *self, VbObjKind kind, GPtrArray *out)
                           : kind == VB_OBJ_STORAGE_VOL ? VB_OBJ_STORAGE_POOL : kind;
   g_autoptr(GPtrArray) list = NULL;
 
-  if (!kind_exported (kind))
+  if (!kind_served (self, kind))
     return;
   list = vb_backend_list (self->backend, parent_kind);
   for (guint i = 0; i < list->len; i++) {
@@ -575,7 +606,7 @@ on_object_added (VbBackend *backend, VbObj *obj, VbConnect *self)
 {
   g_autoptr(GDBusConnection) connection = published_connection (self);
 
-  if (connection == NULL || !kind_exported (obj->kind))
+  if (connection == NULL || !kind_served (self, obj->kind))
     return;
   emit_manager_signal (self, connection, "InterfacesAdded",
                        g_variant_new ("(@o@a{sa{sv}})", vb_connect_path_value_for_obj (self, obj),
@@ -592,7 +623,7 @@ on_object_removed (VbBackend *backend, VbObj *obj, VbConnect *self)
    * one (its pointer as user data) that runs later in this iteration. */
   g_hash_table_remove (self->changes, obj);
   clear_list_cache (self, obj->kind);
-  if (connection == NULL || !kind_exported (obj->kind))
+  if (connection == NULL || !kind_served (self, obj->kind))
     return;
   g_variant_builder_init (&names, G_VARIANT_TYPE_STRING_ARRAY);
   for (guint slot = 0; slot < N_SLOTS; slot++) {
@@ -652,7 +683,7 @@ on_object_changed (VbBackend *backend, VbObj *obj, GParamSpec *pspec, VbConnect 
 {
   GPtrArray *names;
 
-  if (!kind_exported (obj->kind))
+  if (!kind_served (self, obj->kind))
     return;
   names = g_hash_table_lookup (self->changes, obj);
   if (names == NULL) {
@@ -813,7 +844,7 @@ register_subtrees (VbConnect *self, GError **error)
 
     st->self = self;
     st->kind = kind;
-    if (!kind_exported (kind))
+    if (!kind_served (self, kind))
       continue;
     st->root = vb_object_path_for_kind (self->path, path_kind (kind));
     /* Nodes are looked up, never enumerated, to dispatch a call (perf). */

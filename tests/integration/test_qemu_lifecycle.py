@@ -206,6 +206,10 @@ def test_connect_is_exported(qemu):
     assert qemu.connect("GetCapabilities").startswith("<capabilities")
     # libvirt's version encoding of the probed QEMU (7.2 → 7002xxx)
     assert qemu.vb.properties(QEMU_PATH, CONNECT)["Version"] >= 1000000
+    # Only the kinds of object this connection manages have a node.
+    import xml.etree.ElementTree as ET
+    tree = ET.fromstring(qemu.vb.call1(QEMU_PATH, "org.freedesktop.DBus.Introspectable", "Introspect"))
+    assert sorted(n.get("name") for n in tree.findall("node")) == ["domain", "domainsnapshot"]
 
 
 def test_define_start_console_destroy(qemu):
