@@ -289,6 +289,27 @@ def bus(tmp_root):
 
 
 @pytest.fixture
+def virtbus_with_env(bus, tmp_root, monkeypatch):
+    """start(env, driver): a virtbusd of its own, in a root of its own, with
+    the environment variables @env; stopped (exit 0 checked) at the end."""
+    started = []
+
+    def start(env, driver):
+        for k, v in env.items():
+            monkeypatch.setenv(k, v)
+        root = os.path.join(tmp_root, "root-%d" % len(started))
+        os.makedirs(root)
+        vb = Virtbus(bus, root, args=["--driver", driver])
+        started.append(vb)
+        return vb
+    yield start
+    for vb in started:
+        code = vb.stop()
+        vb.close()
+        assert code == 0, "virtbusd exited with %s; log:\n%s" % (code, vb.read_log())
+
+
+@pytest.fixture
 def virtbus(bus, tmp_root):
     root = os.path.join(tmp_root, "root")
     os.makedirs(root)

@@ -822,33 +822,25 @@ def test_lists_follow_every_change(virtbus):
     assert virtbus.connect_call("ListDomains", "u", 0) == [c, TEST_DOM, a]
 
 
-def test_objects_work_after_their_skeletons_were_swept(bus, tmp_root, monkeypatch):
+def test_objects_work_after_their_skeletons_were_swept(virtbus_with_env):
     # Skeletons are made on demand and dropped once idle (here after 1-2 s):
     # calls, Set and PropertiesChanged must not notice.
-    from conftest import Virtbus
-    monkeypatch.setenv("VIRTBUSD_SKELETON_SWEEP_SECONDS", "1")
-    root = os.path.join(tmp_root, "swept")
-    os.makedirs(root)
-    vb = Virtbus(bus, root, args=["--driver", "test"])
-    try:
-        path = define(vb)
-        for _ in range(2):
-            assert vb.properties(path, DOM)["Name"] == "vm1"
-            vb.clear_signals()
-            vb.set_property(path, DOM, "Autostart", GLib.Variant("b", True))
-            assert wait_props(vb, path) == {"Autostart": True}
-            vb.pump(2.5)  # two sweeps: the first marks, the second drops
-            vb.clear_signals()
-            vb.set_property(path, DOM, "Autostart", GLib.Variant("b", False))
-            assert wait_props(vb, path) == {"Autostart": False}
-            assert "<name>vm1</name>" in call1(vb, path, "GetXMLDesc", "u", 0)
-            vb.pump(2.5)
-        assert "dropped the skeletons of" in vb.read_log()
-        # A removed object's skeletons outlive it until the sweep: harmless.
-        call(vb, path, "Undefine", "u", 0)
+    vb = virtbus_with_env({"VIRTBUSD_SKELETON_SWEEP_SECONDS": "1"}, "test")
+    path = define(vb)
+    for _ in range(2):
+        assert vb.properties(path, DOM)["Name"] == "vm1"
+        vb.clear_signals()
+        vb.set_property(path, DOM, "Autostart", GLib.Variant("b", True))
+        assert wait_props(vb, path) == {"Autostart": True}
+        vb.pump(2.5)  # two sweeps: the first marks, the second drops
+        vb.clear_signals()
+        vb.set_property(path, DOM, "Autostart", GLib.Variant("b", False))
+        assert wait_props(vb, path) == {"Autostart": False}
+        assert "<name>vm1</name>" in call1(vb, path, "GetXMLDesc", "u", 0)
         vb.pump(2.5)
-        name, _ = vb.error(path, DOM, "GetXMLDesc", "u", 0)
-        assert name == "org.freedesktop.DBus.Error.UnknownMethod"
-    finally:
-        assert vb.stop() == 0
-        vb.close()
+    assert "dropped the skeletons of" in vb.read_log()
+    # A removed object's skeletons outlive it until the sweep: harmless.
+    call(vb, path, "Undefine", "u", 0)
+    vb.pump(2.5)
+    name, _ = vb.error(path, DOM, "GetXMLDesc", "u", 0)
+    assert name == "org.freedesktop.DBus.Error.UnknownMethod"

@@ -31,47 +31,31 @@ def test_host_queries_answer_at_once_after_name_owned(qemu):
     assert qemu.state(path)[0] == 5
 
 
-def test_name_is_owned_only_after_the_probe(bus, tmp_root, monkeypatch):
-    from conftest import Virtbus
+def test_name_is_owned_only_after_the_probe(virtbus_with_env, tmp_root):
     # A QEMU that takes 1.5 s to answer each run of the probe.
     slow = os.path.join(tmp_root, "slow-qemu")
     with open(slow, "w") as f:
         f.write("#!/bin/sh\nsleep 1.5\nexec %s \"$@\"\n" % guest.QEMU)
     os.chmod(slow, 0o755)
-    monkeypatch.setenv("VIRTBUS_QEMU_EMULATOR", slow)
-    root = os.path.join(tmp_root, "root")
-    os.makedirs(root)
     t = time.monotonic()
-    vb = Virtbus(bus, root, args=["--driver", "qemu"])
-    try:
-        assert time.monotonic() - t >= 1.5
-        # Objects were exported before the name: the very first calls work
-        # and do not wait.
-        t = time.monotonic()
-        caps = vb.call1(QEMU_PATH, CONNECT, "GetCapabilities", "")
-        assert "<capabilities" in caps
-        assert vb.properties(QEMU_PATH, CONNECT)["Version"] >= 1000000
-        assert vb.call1(QEMU_PATH, CONNECT, "GetCPUModelNames", "su", "x86_64", 0)
-        assert time.monotonic() - t < 1
-    finally:
-        assert vb.stop() == 0
-        vb.close()
+    vb = virtbus_with_env({"VIRTBUS_QEMU_EMULATOR": slow}, "qemu")
+    assert time.monotonic() - t >= 1.5
+    # Objects were exported before the name: the very first calls work
+    # and do not wait.
+    t = time.monotonic()
+    caps = vb.call1(QEMU_PATH, CONNECT, "GetCapabilities", "")
+    assert "<capabilities" in caps
+    assert vb.properties(QEMU_PATH, CONNECT)["Version"] >= 1000000
+    assert vb.call1(QEMU_PATH, CONNECT, "GetCPUModelNames", "su", "x86_64", 0)
+    assert time.monotonic() - t < 1
 
 
-def test_failed_probe_is_not_fatal(bus, tmp_root, monkeypatch):
-    from conftest import Virtbus
-    monkeypatch.setenv("VIRTBUS_QEMU_EMULATOR", "/bin/false")
-    root = os.path.join(tmp_root, "root")
-    os.makedirs(root)
-    vb = Virtbus(bus, root, args=["--driver", "qemu"])
-    try:
-        name, message = vb.error(QEMU_PATH, CONNECT, "GetCapabilities", "")
-        assert name == "org.libvirt.Error" and "QEMU (/bin/false) is not usable" in message
-        name, message = vb.error(QEMU_PATH, CONNECT, "DomainDefineXML", "s", guest.domain_xml("nope"))
-        assert name == "org.libvirt.Error" and "is not usable" in message
-    finally:
-        assert vb.stop() == 0
-        vb.close()
+def test_failed_probe_is_not_fatal(virtbus_with_env):
+    vb = virtbus_with_env({"VIRTBUS_QEMU_EMULATOR": "/bin/false"}, "qemu")
+    name, message = vb.error(QEMU_PATH, CONNECT, "GetCapabilities", "")
+    assert name == "org.libvirt.Error" and "QEMU (/bin/false) is not usable" in message
+    name, message = vb.error(QEMU_PATH, CONNECT, "DomainDefineXML", "s", guest.domain_xml("nope"))
+    assert name == "org.libvirt.Error" and "is not usable" in message
 
 
 def test_balloon_target_from_current_memory(qemu):
