@@ -113,14 +113,6 @@ handle_update (VbGenLibvirtNetwork *iface, GDBusMethodInvocation *invocation, gu
   NETWORK_OP (update, VB_REPLY_VOID, (backend, obj, command, section, parent_index, xml, flags, task));
 }
 
-static const VbSkeletonProperty network_properties[] = {
-  { "name", "name", NULL, NULL },
-  { "uuid", "uuid", NULL, NULL },
-  { "active", "active", NULL, NULL },
-  { "persistent", "persistent", NULL, NULL },
-  { "autostart", "autostart", NULL, NULL },
-};
-
 static void
 vb_network_iface_init (VbGenLibvirtNetworkIface *iface)
 {
@@ -137,8 +129,8 @@ vb_network_class_init (VbNetworkClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = vb_network_finalize;
   vb_skeleton_class_install (G_DBUS_INTERFACE_SKELETON_CLASS (klass), set_property);
-  vb_skeleton_class_follow_obj (G_DBUS_INTERFACE_SKELETON_CLASS (klass), network_properties,
-                                G_N_ELEMENTS (network_properties));
+  vb_skeleton_class_follow_obj (G_DBUS_INTERFACE_SKELETON_CLASS (klass), vb_skeleton_lifecycle_properties,
+                                VB_SKELETON_N_LIFECYCLE_PROPERTIES);
 }
 
 static void

@@ -194,6 +194,14 @@ vb_skeleton_is_gated (GDBusInterfaceSkeleton *skeleton)
 
 /* ---- properties that follow the VbObj ---- */
 
+const VbSkeletonProperty vb_skeleton_lifecycle_properties[VB_SKELETON_N_LIFECYCLE_PROPERTIES] = {
+  { "name", "name", NULL, NULL },
+  { "uuid", "uuid", NULL, NULL },
+  { "active", "active", NULL, NULL },
+  { "persistent", "persistent", NULL, NULL },
+  { "autostart", "autostart", NULL, NULL },
+};
+
 void
 vb_skeleton_class_follow_obj (GDBusInterfaceSkeletonClass *klass, const VbSkeletonProperty *props, guint n_props)
 {

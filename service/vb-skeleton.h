@@ -40,6 +40,11 @@ typedef struct {
   const char *dbus_names;
 } VbSkeletonProperty;
 
+/* Name, UUID, Active, Persistent, Autostart: the properties of networks
+ * and storage pools alike. */
+#define VB_SKELETON_N_LIFECYCLE_PROPERTIES 5
+extern const VbSkeletonProperty vb_skeleton_lifecycle_properties[VB_SKELETON_N_LIFECYCLE_PROPERTIES];
+
 /* From class_init, after vb_skeleton_class_install: the properties of the
  * class that follow the object (@props is kept, so static). */
 void vb_skeleton_class_follow_obj (GDBusInterfaceSkeletonClass *klass, const VbSkeletonProperty *props,

@@ -184,14 +184,6 @@ handle_pool_undefine (VbGenLibvirtStoragePool *iface, GDBusMethodInvocation *inv
   POOL_OP (undefine, VB_REPLY_VOID, (backend, obj, task));
 }
 
-static const VbSkeletonProperty storage_pool_properties[] = {
-  { "name", "name", NULL, NULL },
-  { "uuid", "uuid", NULL, NULL },
-  { "active", "active", NULL, NULL },
-  { "persistent", "persistent", NULL, NULL },
-  { "autostart", "autostart", NULL, NULL },
-};
-
 static void
 vb_storage_pool_iface_init (VbGenLibvirtStoragePoolIface *iface)
 {
@@ -214,8 +206,8 @@ vb_storage_pool_class_init (VbStoragePoolClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = vb_storage_pool_finalize;
   vb_skeleton_class_install (G_DBUS_INTERFACE_SKELETON_CLASS (klass), pool_set_property);
-  vb_skeleton_class_follow_obj (G_DBUS_INTERFACE_SKELETON_CLASS (klass), storage_pool_properties,
-                                G_N_ELEMENTS (storage_pool_properties));
+  vb_skeleton_class_follow_obj (G_DBUS_INTERFACE_SKELETON_CLASS (klass), vb_skeleton_lifecycle_properties,
+                                VB_SKELETON_N_LIFECYCLE_PROPERTIES);
 }
 
 static void
