@@ -320,7 +320,7 @@ sweep_seconds (void)
   return seconds;
 }
 
- typedef struct {
+typedef struct {
   VbObj *obj;                                /* ref */
   GDBusInterfaceSkeleton *slots[N_SLOTS];   /* NULL until used */
   gboolean used;                            /* since the last sweep */
