@@ -5,15 +5,12 @@
 
 #include <glib-unix.h>
 #include <glib/gi18n.h>
-#include <errno.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include "vb-gatekeeper.h"
+#include "vb-sched.h"
 #include "vb-service.h"
 #include "vb-test-backend.h"
 #include "vb-qemu-backend.h"
@@ -91,18 +88,6 @@ on_backend_added (GObject *source, GAsyncResult *result, gpointer user_data)
                                                    on_name_acquired, on_name_lost, daemon, NULL);
 }
 
-/* The scheduler attributes of sched_setattr(2) (glibc 2.36 has no wrapper). */
-struct vb_sched_attr {
-  guint32 size;
-  guint32 sched_policy;
-  guint64 sched_flags;
-  gint32 sched_nice;
-  guint32 sched_priority;
-  guint64 sched_runtime;
-  guint64 sched_deadline;
-  guint64 sched_period;
-};
-
 /* virtbusd does a little work per wakeup and its callers wait for it,
  * while the guests it runs may keep every CPU busy (a TCG vCPU never
  * sleeps while the guest works). On Linux ≥ 6.12 (EEVDF custom slices) a
@@ -114,15 +99,10 @@ struct vb_sched_attr {
 static void
 request_short_slice (void)
 {
-  struct vb_sched_attr attr = { .size = sizeof attr, .sched_policy = 0 /* SCHED_OTHER */ };
+  int err = vb_sched_set_slice (100 * 1000 /* ns */);
 
-  errno = 0;
-  attr.sched_nice = getpriority (PRIO_PROCESS, 0);
-  if (errno != 0)
-    return;
-  attr.sched_runtime = 100 * 1000; /* ns */
-  if (syscall (SYS_sched_setattr, 0, &attr, 0) < 0)
-    g_debug ("no short scheduler slice: %s", g_strerror (errno));
+  if (err != 0)
+    g_debug ("no short scheduler slice: %s", g_strerror (err));
 }
 
 int

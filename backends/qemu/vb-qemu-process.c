@@ -10,8 +10,6 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/pidfd.h>
-#include <sys/syscall.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -22,6 +20,7 @@
 
 #include "vb-qemu-command.h"
 #include "vb-qemu-process.h"
+#include "vb-sched.h"
 #include "vb-state-dir.h"
 
 /* How long QEMU gets to leave after `quit`, and after SIGTERM. */
@@ -1008,20 +1007,9 @@ static void
 child_setup (gpointer user_data)
 {
   ChildSetup *setup = user_data;
-  /* sched_setattr(2) attributes: the default slice back (virtbusd asks for
-   * a short one, see request_short_slice in service/main.c). */
-  struct {
-    guint32 size, policy;
-    guint64 flags;
-    gint32 nice;
-    guint32 priority;
-    guint64 runtime, deadline, period;
-  } attr = { sizeof attr, 0, 0, 0, 0, 0, 0, 0 };
 
-  errno = 0;
-  attr.nice = getpriority (PRIO_PROCESS, 0);
-  if (errno == 0)
-    (void) syscall (SYS_sched_setattr, 0, &attr, 0);
+  /* The default slice back: virtbusd asks for a short one (service/main.c). */
+  (void) vb_sched_set_slice (0);
 
   if (sched_setaffinity (0, sizeof setup->cpus, &setup->cpus) < 0 && setup->must_pin)
     _exit (125);
