@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -158,16 +159,29 @@ vb_file_remove_runtime (const char *path, GError **error)
   return TRUE;
 }
 
+typedef struct {
+  VbDirEntry entry;
+  char *file; /* name + suffix: the sort key */
+} Listed;
+
 static int
-compare_strings (gconstpointer a, gconstpointer b)
+compare_listed (gconstpointer a, gconstpointer b)
 {
-  return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
+  return strcmp (((const Listed *) a)->file, ((const Listed *) b)->file);
 }
 
-GPtrArray *
-vb_dir_list_files (const char *dir, const char *suffix, GError **error)
+static void
+clear_entry (gpointer data)
 {
-  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  g_free (((VbDirEntry *) data)->name);
+}
+
+GArray *
+vb_dir_list_entries (const char *dir, const char *suffix, GError **error)
+{
+  g_autoptr(GArray) listed = g_array_new (FALSE, FALSE, sizeof (Listed));
+  GArray *entries;
+  gsize suffix_len = strlen (suffix);
   DIR *d = opendir (dir);
   struct dirent *ent;
 
@@ -176,19 +190,47 @@ vb_dir_list_files (const char *dir, const char *suffix, GError **error)
     /* perf: called per domain at start-up for directories that mostly do
      * not exist: no GError for that. */
     if (saved == ENOENT)
-      return g_steal_pointer (&files);
+      return g_array_new (FALSE, FALSE, sizeof (VbDirEntry));
     g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot read directory %s: %s", dir, g_strerror (saved));
     return NULL;
   }
   while ((ent = readdir (d)) != NULL) {
-    struct stat st;
-    /* g_file_set_contents leaves "name.XXXXXX" temp files only on a crash. */
-    if (ent->d_name[0] == '.' || !g_str_has_suffix (ent->d_name, suffix))
+    Listed item = { { 0 }, NULL };
+    gsize len = strlen (ent->d_name);
+
+    /* Atomic writes leave ".name.XXXXXX" temp files only on a crash. */
+    if (ent->d_name[0] == '.' || len <= suffix_len || strcmp (ent->d_name + len - suffix_len, suffix) != 0)
       continue;
-    if (fstatat (dirfd (d), ent->d_name, &st, 0) == 0 && S_ISREG (st.st_mode))
-      g_ptr_array_add (files, g_build_filename (dir, ent->d_name, NULL));
+    if (fstatat (dirfd (d), ent->d_name, &item.entry.st, 0) < 0 || !S_ISREG (item.entry.st.st_mode))
+      continue;
+    item.entry.name = g_strndup (ent->d_name, len - suffix_len);
+    item.file = g_strdup (ent->d_name);
+    g_array_append_val (listed, item);
   }
   closedir (d);
-  g_ptr_array_sort (files, compare_strings);
-  return g_steal_pointer (&files);
+  g_array_sort (listed, compare_listed);
+  entries = g_array_sized_new (FALSE, FALSE, sizeof (VbDirEntry), listed->len);
+  g_array_set_clear_func (entries, clear_entry);
+  for (guint i = 0; i < listed->len; i++) {
+    Listed *item = &g_array_index (listed, Listed, i);
+    g_array_append_val (entries, item->entry);
+    g_free (item->file);
+  }
+  return entries;
+}
+
+GPtrArray *
+vb_dir_list_files (const char *dir, const char *suffix, GError **error)
+{
+  g_autoptr(GArray) entries = vb_dir_list_entries (dir, suffix, error);
+  GPtrArray *files;
+
+  if (entries == NULL)
+    return NULL;
+  files = g_ptr_array_new_full (entries->len, g_free);
+  for (guint i = 0; i < entries->len; i++) {
+    g_autofree char *file = g_strconcat (g_array_index (entries, VbDirEntry, i).name, suffix, NULL);
+    g_ptr_array_add (files, g_build_filename (dir, file, NULL));
+  }
+  return files;
 }

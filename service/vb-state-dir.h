@@ -8,6 +8,7 @@
 #pragma once
 
 #include <glib.h>
+#include <sys/stat.h>
 
 G_BEGIN_DECLS
 
@@ -37,6 +38,13 @@ gboolean vb_file_remove_runtime (const char *path, GError **error);
 /* Full paths of the regular files in @dir ending in @suffix, sorted; an
  * absent directory is an empty list. Leftover temp files are ignored. */
 GPtrArray *vb_dir_list_files (const char *dir, const char *suffix, GError **error);
+/* The same files as entries: @name without @suffix, and @st (symlinks
+ * followed), in the same order. A GArray of VbDirEntry that frees them. */
+typedef struct {
+  char *name;
+  struct stat st;
+} VbDirEntry;
+GArray *vb_dir_list_entries (const char *dir, const char *suffix, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbStateDirs, vb_state_dirs_free)
 

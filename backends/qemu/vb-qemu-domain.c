@@ -143,77 +143,17 @@ index_path (VbQemuBackend *self)
   return g_build_filename (vb_backend_get_state_dirs (VB_BACKEND (self))->lib_dir, "cache", "domains.index", NULL);
 }
 
-typedef struct {
-  char *name;       /* the file's name without ".xml" */
-  struct stat st;
-  const char *uuid; /* of the domain loaded from it, when it can be indexed */
-} ConfigFile;
-
-static void
-config_file_clear (gpointer data)
-{
-  g_free (((ConfigFile *) data)->name);
-}
-
-static int
-compare_config_files (gconstpointer a, gconstpointer b)
-{
-  return strcmp (((const ConfigFile *) a)->name, ((const ConfigFile *) b)->name);
-}
-
-/* The regular files <name>.xml of @dir, sorted, with their stat. */
-static GArray *
-list_configs (const char *dir, GError **error)
-{
-  g_autoptr(GArray) files = g_array_new (FALSE, FALSE, sizeof (ConfigFile));
-  DIR *d = opendir (dir);
-  struct dirent *ent;
-
-  g_array_set_clear_func (files, config_file_clear);
-  if (d == NULL) {
-    if (errno == ENOENT)
-      return g_steal_pointer (&files);
-    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot read directory %s: %s", dir, g_strerror (errno));
-    return NULL;
-  }
-  while ((ent = readdir (d)) != NULL) {
-    ConfigFile file = { 0 };
-    gsize len = strlen (ent->d_name);
-
-    /* Atomic writes leave ".name.xml.XXXXXX" temporaries only on a crash. */
-    if (ent->d_name[0] == '.' || len <= 4 || strcmp (ent->d_name + len - 4, ".xml") != 0)
-      continue;
-    if (fstatat (dirfd (d), ent->d_name, &file.st, 0) < 0 || !S_ISREG (file.st.st_mode))
-      continue;
-    file.name = g_strndup (ent->d_name, len - 4);
-    g_array_append_val (files, file);
-  }
-  closedir (d);
-  g_array_sort (files, compare_config_files);
-  return g_steal_pointer (&files);
-}
-
-/* Names with an autostart link, from one directory read. */
+/* Names with an autostart link to a definition, from one directory read. */
 static GHashTable *
 list_autostart (VbQemuBackend *self)
 {
   g_autofree char *probe = vb_qemu_domain_autostart_path (self, "x");
   g_autofree char *dir = g_path_get_dirname (probe);
   GHashTable *names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  DIR *d = opendir (dir);
-  struct dirent *ent;
+  g_autoptr(GArray) links = vb_dir_list_entries (dir, ".xml", NULL);
 
-  if (d == NULL)
-    return names;
-  while ((ent = readdir (d)) != NULL) {
-    gsize len = strlen (ent->d_name);
-    struct stat st;
-
-    /* The link must lead to a definition, as g_file_test (EXISTS) said. */
-    if (len > 4 && strcmp (ent->d_name + len - 4, ".xml") == 0 && fstatat (dirfd (d), ent->d_name, &st, 0) == 0)
-      g_hash_table_add (names, g_strndup (ent->d_name, len - 4));
-  }
-  closedir (d);
+  for (guint i = 0; links != NULL && i < links->len; i++)
+    g_hash_table_add (names, g_strdup (g_array_index (links, VbDirEntry, i).name));
   return names;
 }
 
@@ -273,7 +213,8 @@ gboolean
 vb_qemu_domain_load_all (VbQemuBackend *self, GError **error)
 {
   const VbStateDirs *dirs = vb_backend_get_state_dirs (VB_BACKEND (self));
-  g_autoptr(GArray) configs = list_configs (dirs->config_dir, error);
+  g_autoptr(GArray) configs = vb_dir_list_entries (dirs->config_dir, ".xml", error);
+  g_autofree const char **uuids = NULL; /* per config: of the domain loaded from it, when indexable */
   g_autoptr(GPtrArray) states = NULL;
   g_autoptr(GHashTable) autostart = NULL;
   g_autoptr(GHashTable) index = NULL;
@@ -282,11 +223,12 @@ vb_qemu_domain_load_all (VbQemuBackend *self, GError **error)
 
   if (configs == NULL)
     return FALSE;
+  uuids = g_new0 (const char *, configs->len + 1);
   autostart = list_autostart (self);
   index = vb_qemu_index_read (ipath);
   self->load_dirs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_hash_table_unref);
   for (guint i = 0; i < configs->len; i++) {
-    ConfigFile *file = &g_array_index (configs, ConfigFile, i);
+    const VbDirEntry *file = &g_array_index (configs, VbDirEntry, i);
     const VbQemuIndexEntry *entry = g_hash_table_lookup (index, file->name);
     g_autofree char *path = NULL;
     g_autoptr(GError) local = NULL;
@@ -302,7 +244,7 @@ vb_qemu_domain_load_all (VbQemuBackend *self, GError **error)
       }
       dom = vb_qemu_domain_new_lazy_obj (self, file->name, entry->uuid);
       add_loaded (self, dom, autostart);
-      file->uuid = dom->uuid;
+      uuids[i] = dom->uuid;
       indexed++;
       continue;
     }
@@ -321,16 +263,16 @@ vb_qemu_domain_load_all (VbQemuBackend *self, GError **error)
     dom = vb_qemu_domain_new_obj (self, g_steal_pointer (&def));
     add_loaded (self, dom, autostart);
     if (g_strcmp0 (dom->name, file->name) == 0)
-      file->uuid = dom->uuid;
+      uuids[i] = dom->uuid;
   }
   if (indexed != g_hash_table_size (index) || indexed != configs->len) {
     g_autoptr(GString) out = g_string_new (NULL);
     g_autoptr(GError) local = NULL;
 
     for (guint i = 0; i < configs->len; i++) {
-      const ConfigFile *file = &g_array_index (configs, ConfigFile, i);
-      if (file->uuid != NULL)
-        vb_qemu_index_add (out, file->name, file->uuid, &file->st);
+      const VbDirEntry *file = &g_array_index (configs, VbDirEntry, i);
+      if (uuids[i] != NULL)
+        vb_qemu_index_add (out, file->name, uuids[i], &file->st);
     }
     if (!vb_qemu_index_write (ipath, out, &local))
       g_warning ("cannot write the domain index: %s", local->message);
