@@ -28,6 +28,7 @@ from gi.repository import Gio, GLib
 
 import guest
 from conftest import BUS_NAME, Virtbus, virtbusd_path
+from test_qemu_lifecycle import qemu_pids
 
 QEMU_PATH = "/org/libvirt/QEMU"
 CONNECT = "org.libvirt.Connect"
@@ -50,24 +51,6 @@ pytestmark = [
 def asan_build():
     with open(virtbusd_path(), "rb") as f:
         return b"__asan_init" in f.read()
-
-
-def qemu_pids(root):
-    """PIDs of the live QEMU processes whose command line mentions @root."""
-    pids = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % entry, "rb") as f:
-                argv = f.read().split(b"\0")
-            with open("/proc/%s/stat" % entry) as f:
-                state = f.read().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if argv and argv[0].endswith(b"qemu-system-x86_64") and root.encode() in b" ".join(argv) and state != "Z":
-            pids.append(int(entry))
-    return pids
 
 
 def children(pid):
