@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "vb-child.h"
 #include "vb-domain-ops.h"
 #include "vb-error.h"
 #include "vb-invocation.h"
@@ -315,6 +316,7 @@ connect_peer (Migration *m)
       confirm (m);
       return;
     }
+    vb_child_track (m->tunnel);
     stream = g_simple_io_stream_new (g_subprocess_get_stdout_pipe (m->tunnel),
                                      g_subprocess_get_stdin_pipe (m->tunnel));
     g_dbus_connection_new (stream, NULL,

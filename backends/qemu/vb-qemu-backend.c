@@ -7,13 +7,8 @@
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/pidfd.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-#include <glib-unix.h>
 
 #include "vb-qemu-process.h"
 
@@ -58,117 +53,6 @@ vb_qemu_domain_log_path (VbQemuBackend *self, const char *name)
   return g_build_filename (vb_backend_get_state_dirs (VB_BACKEND (self))->log_dir, file, NULL);
 }
 
-/* ---- processes ---- */
-
-gboolean
-vb_qemu_proc_stat (GPid pid, char *state, int *session, guint64 *start_time)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) pid);
-  g_autofree char *contents = NULL;
-  g_auto(GStrv) fields = NULL;
-  const char *rest;
-
-  if (!g_file_get_contents (path, &contents, NULL, NULL))
-    return FALSE;
-  /* The command name may hold spaces and parentheses: fields start after
-   * the last ')'. */
-  rest = strrchr (contents, ')');
-  if (rest == NULL)
-    return FALSE;
-  fields = g_strsplit (rest + 2, " ", -1);
-  /* fields[0] is field 3 (state), [3] field 6 (session), [19] field 22. */
-  if (g_strv_length (fields) < 20)
-    return FALSE;
-  if (state)
-    *state = fields[0][0];
-  if (session)
-    *session = atoi (fields[3]);
-  if (start_time)
-    *start_time = g_ascii_strtoull (fields[19], NULL, 10);
-  return TRUE;
-}
-
-/* Adopted processes being watched (pid → pidfd watch), so each is
- * watched once. */
-static GHashTable *adopted;
-
-static gboolean
-on_adopted_exit (int fd, GIOCondition condition, gpointer user_data)
-{
-  GPid pid = GPOINTER_TO_INT (user_data);
-  siginfo_t info = { 0 };
-
-  if (waitid (P_PIDFD, fd, &info, WEXITED | WNOHANG) == 0 && info.si_pid != 0)
-    g_debug ("reaped adopted process %d", (int) pid);
-  g_hash_table_remove (adopted, GINT_TO_POINTER (pid));
-  close (fd);
-  return G_SOURCE_REMOVE;
-}
-
-void
-vb_qemu_reap_orphans (void)
-{
-  g_autoptr(GDir) tasks = g_dir_open ("/proc/self/task", 0, NULL);
-  int own_session = getsid (0);
-  const char *tid;
-
-  if (tasks == NULL)
-    return;
-  if (adopted == NULL)
-    adopted = g_hash_table_new (NULL, NULL);
-  /* As subreaper we inherit what QEMU's daemonizing double fork leaves:
-   * its middle process (a zombie at once) and, when QEMU fails to start,
-   * QEMU itself, which may still be exiting. Zombies are reaped now, the
-   * living get a pidfd watch that reaps them when they exit. Only
-   * processes in a session of their own are considered: our direct
-   * children (GSubprocess) share our session and GLib reaps those. */
-  while ((tid = g_dir_read_name (tasks)) != NULL) {
-    g_autofree char *path = g_build_filename ("/proc/self/task", tid, "children", NULL);
-    g_autofree char *children = NULL;
-    g_auto(GStrv) pids = NULL;
-
-    if (!g_file_get_contents (path, &children, NULL, NULL))
-      continue;
-    pids = g_strsplit (g_strstrip (children), " ", -1);
-    for (guint i = 0; pids[i] != NULL; i++) {
-      GPid pid = atoi (pids[i]);
-      char state = 0;
-      int session = 0, fd;
-
-      if (pid <= 0 || !vb_qemu_proc_stat (pid, &state, &session, NULL) || session == own_session)
-        continue;
-      if (state == 'Z') {
-        if (waitpid (pid, NULL, WNOHANG) == pid)
-          g_debug ("reaped orphaned process %d", (int) pid);
-        continue;
-      }
-      if (g_hash_table_contains (adopted, GINT_TO_POINTER (pid)) || (fd = pidfd_open (pid, 0)) < 0)
-        continue;
-      g_hash_table_add (adopted, GINT_TO_POINTER (pid));
-      g_unix_fd_add (fd, G_IO_IN, on_adopted_exit, GINT_TO_POINTER (pid));
-    }
-  }
-}
-
-static gboolean
-on_reap_timeout (gpointer user_data)
-{
-  vb_qemu_reap_orphans ();
-  return G_SOURCE_REMOVE;
-}
-
-void
-vb_qemu_reap_orphans_soon (void)
-{
-  /* A QEMU that fails during -daemonize dies while its middle process may
-   * still be exiting, so it becomes our child a moment after we looked:
-   * look again a few times (bounded; successful starts do not need it). */
-  static const guint delays_ms[] = { 20, 100, 500, 2000 };
-
-  for (gsize i = 0; i < G_N_ELEMENTS (delays_ms); i++)
-    g_timeout_add (delays_ms[i], on_reap_timeout, NULL);
-}
-
 /* ---- capabilities ---- */
 
 typedef struct {
@@ -203,7 +87,7 @@ on_caps_probed (GObject *source, GAsyncResult *result, gpointer user_data)
     g_warning ("cannot probe %s: %s", self->emulator, self->caps_error->message);
   else
     g_debug ("probed %s: version %" G_GUINT64_FORMAT, self->emulator, self->caps->version);
-  vb_qemu_reap_orphans ();
+  vb_child_reap_orphans ();
   /* A failed probe is not fatal: the definitions stay usable and each
    * start or query says why QEMU cannot be used. */
   if (self->open_task != NULL) {
@@ -420,8 +304,11 @@ open_now (VbQemuBackend *self, GError **error)
 
   /* Daemonized QEMUs are re-parented to us rather than to init while we
    * run, so their exit is ours to reap and no zombie lingers. */
-  if (prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
-    g_warning ("cannot become a child subreaper: %s", g_strerror (errno));
+  {
+    g_autoptr(GError) local = NULL;
+    if (!vb_child_become_subreaper (&local))
+      g_warning ("%s", local->message);
+  }
 
   return vb_qemu_domain_load_all (self, error);
 }

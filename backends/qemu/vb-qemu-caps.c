@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "vb-capabilities.h"
+#include "vb-child.h"
 #include "vb-error.h"
 #include "vb-state-dir.h"
 
@@ -502,6 +503,7 @@ vb_qemu_caps_probe_async (const char *emulator, GCancellable *cancellable, GAsyn
     g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
+  vb_child_track (proc);
   g_subprocess_communicate_utf8_async (proc, NULL, cancellable, probe_done, g_steal_pointer (&task));
 }
 

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include "vb-child.h"
 #include "vb-domain-def.h"
 #include "vb-domain-ops.h"
 #include "vb-error.h"
@@ -208,13 +209,7 @@ char *vb_qemu_domain_state_path (VbQemuBackend *self, const char *name);
 char *vb_qemu_domain_config_path (VbQemuBackend *self, const char *name);
 char *vb_qemu_domain_autostart_path (VbQemuBackend *self, const char *name);
 char *vb_qemu_domain_log_path (VbQemuBackend *self, const char *name);
-/* Reaps zombies the daemonizing QEMUs leave behind (we are their subreaper). */
-void vb_qemu_reap_orphans (void);
-/* The same, again a few times over the next seconds (after a failed start). */
-void vb_qemu_reap_orphans_soon (void);
-/* Fields of /proc/<pid>/stat: state letter, session id, start time (clock
- * ticks since boot). FALSE when the process does not exist. */
-gboolean vb_qemu_proc_stat (GPid pid, char *state, int *session, guint64 *start_time);
+/* Children and orphans (daemonized QEMUs): service/vb-child.h. */
 
 /* ---- vb-qemu-access.c ---- */
 /* System mode: access for the QEMU user to a domain's images, kernels,

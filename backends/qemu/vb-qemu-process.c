@@ -289,7 +289,7 @@ process_exited (VbObj *dom)
   release_process (d);
   remove_runtime_files (d->backend, dom->name);
   restore_access (d);
-  vb_qemu_reap_orphans ();
+  vb_child_reap_orphans ();
 
   if (d->starting || d->silent_exit) {
     /* A start that failed: its task reports the error, no events. */
@@ -783,7 +783,7 @@ start_failed (GTask *task, GError *error)
     /* QEMU gave up on its own: what it created stays behind otherwise. */
     remove_runtime_files (d->backend, sd->dom->name);
     restore_access (d);
-    vb_qemu_reap_orphans_soon ();
+    vb_child_reap_orphans_soon ();
   }
   g_task_return_error (task, error);
 }
@@ -929,7 +929,7 @@ on_daemonized (GObject *source, GAsyncResult *result, gpointer user_data)
   GPid pid;
 
   g_subprocess_wait_finish (proc, result, NULL);
-  vb_qemu_reap_orphans ();
+  vb_child_reap_orphans ();
   if (!g_subprocess_get_successful (proc)) {
     g_autofree char *why = read_log_tail (sd);
     start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "QEMU failed to start domain '%s': %s",
@@ -948,7 +948,7 @@ on_daemonized (GObject *source, GAsyncResult *result, gpointer user_data)
     start_failed (task, error);
     return;
   }
-  vb_qemu_proc_stat (pid, NULL, NULL, &vb_qemu_dom (sd->dom)->start_time);
+  vb_child_proc_stat (pid, NULL, NULL, &vb_qemu_dom (sd->dom)->start_time);
   vb_qmp_connect_async (qmp_path, NULL, on_qmp_connected, g_steal_pointer (&task));
 }
 
@@ -1147,6 +1147,7 @@ start_with_caps (VbQemuBackend *self, const VbQemuCaps *caps, const GError *caps
     start_failed (task, error);
     return;
   }
+  vb_child_track (proc);
   /* With -daemonize the first process exits once QEMU is ready (monitor
    * listening) or failed: that is our start signal. */
   g_subprocess_wait_async (proc, NULL, on_daemonized, g_steal_pointer (&task));
@@ -1342,7 +1343,7 @@ vb_qemu_process_reattach (VbQemuBackend *self, const char *path, GError **error)
   if (dom != NULL && !vb_qemu_domain_ensure_def (dom, error))
     return FALSE;
   /* The same process, not another that got its pid since. */
-  if (!vb_qemu_proc_stat (pid, &pstate, NULL, &now_start) || pstate == 'Z' || now_start != start_time ||
+  if (!vb_child_proc_stat (pid, &pstate, NULL, &now_start) || pstate == 'Z' || now_start != start_time ||
       !cmdline_has (pid, def->uuid)) {
     g_autoptr(GPtrArray) grants = vb_qemu_access_from_json (json_object_get_member (st, "grants"));
     g_info ("QEMU of domain '%s' is gone since the last run", def->name);

@@ -414,6 +414,7 @@ img_run_next (GTask *task)
     g_object_unref (task);
     return;
   }
+  vb_child_track (proc);
   g_subprocess_communicate_utf8_async (proc, NULL, NULL, on_img_done, task);
 }
 

@@ -83,6 +83,21 @@ def zombie_children(pid):
     return zombies
 
 
+def describe_processes(pids):
+    """'pid (comm) state, session' of each of @pids, for failure messages."""
+    out = []
+    for pid in pids:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                stat = f.read()
+            comm = stat[stat.index("(") + 1:stat.rindex(")")]
+            fields = stat.rsplit(")", 1)[1].split()
+            out.append("%d (%s) state %s, session %s" % (pid, comm, fields[0], fields[3]))
+        except (OSError, ValueError, IndexError):
+            out.append("%d (gone)" % pid)
+    return out
+
+
 def wait_gone(pids, timeout=15):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -196,7 +211,7 @@ def qemu(bus, tmp_root):
     vb.close()
     assert code in (0, None), "virtbusd exited with %s; log:\n%s" % (code, vb.read_log())
     assert leftovers == [], "the test left QEMU processes running: %r" % leftovers
-    assert zombies == [], "virtbusd left zombie children: %r" % zombies
+    assert zombies == [], "virtbusd left zombie children: %r" % describe_processes(zombies)
     assert q.runtime_leftovers() == [], "runtime files left behind: %r" % q.runtime_leftovers()
 
 

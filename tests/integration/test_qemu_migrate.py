@@ -19,7 +19,7 @@ from gi.repository import GLib
 
 import guest
 from conftest import Bus, Virtbus, build_root
-from test_qemu_lifecycle import BOOT_TIMEOUT, Qemu, qemu_pids, wait_gone, zombie_children
+from test_qemu_lifecycle import BOOT_TIMEOUT, Qemu, describe_processes, qemu_pids, wait_gone, zombie_children
 
 QEMU_PATH = "/org/libvirt/QEMU"
 DOMAIN = "org.libvirt.Domain"
@@ -108,7 +108,7 @@ class Site:
                 while zombie_children(self.vb.proc.pid) and time.monotonic() < deadline:
                     time.sleep(0.02)
                 if zombie_children(self.vb.proc.pid):
-                    problems.append("zombies: %r" % zombie_children(self.vb.proc.pid))
+                    problems.append("%s: zombies: %r" % (self.ns, describe_processes(zombie_children(self.vb.proc.pid))))
             code = self.vb.stop()
             self.vb.close()
             if code not in (0, None):

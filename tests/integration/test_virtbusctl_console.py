@@ -18,7 +18,7 @@ import pytest
 
 import guest
 from conftest import Virtbus, build_root, sanitizer_client_env
-from test_qemu_lifecycle import BOOT_TIMEOUT, QEMU_PATH, Qemu, qemu_pids, wait_gone, zombie_children
+from test_qemu_lifecycle import BOOT_TIMEOUT, QEMU_PATH, Qemu, describe_processes, qemu_pids, wait_gone, zombie_children
 
 URI = "qemu:///session"
 # virtbusctl(1) exit codes
@@ -58,7 +58,7 @@ def qemu(bus, tmp_root):
     code = vb.stop()
     vb.close()
     assert code == 0, "virtbusd exited with %s; log:\n%s" % (code, vb.read_log())
-    assert zombies == [], zombies
+    assert zombies == [], describe_processes(zombies)
 
 
 def booted(qemu, name):
