@@ -321,16 +321,49 @@ sweep_seconds (void)
 }
 
 typedef struct {
+  VbConnect *self;
   VbObj *obj;                                /* ref */
   GDBusInterfaceSkeleton *slots[N_SLOTS];   /* NULL until used */
   gboolean used;                            /* since the last sweep */
 } Materialized;
+
+/* The GetAll replies of an object's skeletons are published to the
+ * gatekeeper (answered from GDBus' worker thread, see
+ * vb_gatekeeper_publish_properties) while the skeletons live and nothing
+ * changed: withdrawn at any change of the object or of a skeleton, at its
+ * removal, and when its skeletons go. */
+static void
+withdraw_properties (VbConnect *self, VbObj *obj)
+{
+  vb_gatekeeper_withdraw_properties (vb_gatekeeper_get_default (self->connection),
+                                     g_variant_get_string (vb_connect_path_value_for_obj (self, obj), NULL));
+}
+
+static void
+stop_publishing (Materialized *m)
+{
+  for (guint i = 0; i < N_SLOTS; i++)
+    if (m->slots[i] != NULL) {
+      vb_skeleton_set_published (m->slots[i], FALSE);
+      g_signal_handlers_disconnect_by_data (m->slots[i], m);
+    }
+  withdraw_properties (m->self, m->obj);
+}
+
+static void
+on_skeleton_notify (GObject *skeleton, GParamSpec *pspec, gpointer user_data)
+{
+  Materialized *m = user_data;
+
+  withdraw_properties (m->self, m->obj);
+}
 
 static void
 materialized_free (gpointer data)
 {
   Materialized *m = data;
 
+  stop_publishing (m);
   for (guint i = 0; i < N_SLOTS; i++)
     g_clear_object (&m->slots[i]);
   g_object_unref (m->obj);
@@ -498,11 +531,14 @@ materialize (VbConnect *self, VbObj *obj, guint slot)
 
   if (m == NULL) {
     m = g_new0 (Materialized, 1);
+    m->self = self;
     m->obj = g_object_ref (obj);
     g_hash_table_insert (self->materialized, obj, m);
   }
-  if (m->slots[slot] == NULL)
-    m->slots[slot] = new_skeleton (self, obj, slot);
+  if (m->slots[slot] == NULL && (m->slots[slot] = new_skeleton (self, obj, slot)) != NULL) {
+    g_signal_connect (m->slots[slot], "notify", G_CALLBACK (on_skeleton_notify), m);
+    vb_skeleton_set_published (m->slots[slot], TRUE);
+  }
   m->used = TRUE;
   if (self->sweep_id == 0)
     self->sweep_id = g_timeout_add_seconds (sweep_seconds (), sweep, self);
@@ -621,6 +657,10 @@ on_object_removed (VbBackend *backend, VbObj *obj, VbConnect *self)
 
   /* Its skeletons stay for the sweep: GDBus may have dispatched a call to
    * one (its pointer as user data) that runs later in this iteration. */
+  Materialized *m = g_hash_table_lookup (self->materialized, obj);
+
+  if (m != NULL)
+    stop_publishing (m);
   g_hash_table_remove (self->changes, obj);
   clear_list_cache (self, obj->kind);
   if (connection == NULL || !kind_served (self, obj->kind))
@@ -685,6 +725,9 @@ on_object_changed (VbBackend *backend, VbObj *obj, GParamSpec *pspec, VbConnect 
 
   if (!kind_served (self, obj->kind))
     return;
+  /* Only objects with skeletons can have published properties. */
+  if (g_hash_table_contains (self->materialized, obj))
+    withdraw_properties (self, obj);
   names = g_hash_table_lookup (self->changes, obj);
   if (names == NULL) {
     names = g_ptr_array_new ();

@@ -480,6 +480,10 @@ struct _VbGatekeeper {
   GDBusObjectManagerServer *manager;
   GHashTable *uids; /* unique bus name → VbCallerCreds; names are never reused */
   guint filter_id;
+  /* Read by the filter in GDBus' worker thread, under fast_lock: */
+  GMutex fast_lock;
+  GHashTable *fast_senders; /* unique names that pass every check (owned) */
+  GHashTable *fast_props;   /* object path → (interface → a{sv}) published */
   guint name_owner_sub;
 };
 
@@ -501,6 +505,9 @@ vb_gatekeeper_finalize (GObject *object)
   g_main_context_unref (self->context);
   g_ptr_array_unref (self->connects);
   g_hash_table_unref (self->uids);
+  g_hash_table_unref (self->fast_senders);
+  g_hash_table_unref (self->fast_props);
+  g_mutex_clear (&self->fast_lock);
   G_OBJECT_CLASS (vb_gatekeeper_parent_class)->finalize (object);
 }
 
@@ -516,6 +523,9 @@ vb_gatekeeper_init (VbGatekeeper *self)
   self->connects = g_ptr_array_new ();
   self->uids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) vb_caller_creds_free);
   self->context = g_main_context_ref_thread_default ();
+  g_mutex_init (&self->fast_lock);
+  self->fast_senders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->fast_props = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_hash_table_unref);
 }
 
 static void
@@ -526,8 +536,12 @@ on_name_owner_changed (GDBusConnection *connection, const char *sender, const ch
   const char *name, *old_owner, *new_owner;
 
   g_variant_get (params, "(&s&s&s)", &name, &old_owner, &new_owner);
-  if (name[0] == ':' && new_owner[0] == '\0')
+  if (name[0] == ':' && new_owner[0] == '\0') {
     g_hash_table_remove (self->uids, name);
+    g_mutex_lock (&self->fast_lock);
+    g_hash_table_remove (self->fast_senders, name);
+    g_mutex_unlock (&self->fast_lock);
+  }
 }
 
 static GDBusMessage *gmo_filter (GDBusConnection *connection, GDBusMessage *message, gboolean incoming,
@@ -1521,14 +1535,88 @@ handle_gmo (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+void
+vb_gatekeeper_publish_properties (VbGatekeeper *self, const char *sender, const char *path, const char *iface,
+                                  GVariant *all)
+{
+  GHashTable *ifaces;
+
+  if (!vb_gatekeeper_sees_everything (self, sender))
+    return;
+  g_mutex_lock (&self->fast_lock);
+  if (!g_hash_table_contains (self->fast_senders, sender))
+    g_hash_table_add (self->fast_senders, g_strdup (sender));
+  ifaces = g_hash_table_lookup (self->fast_props, path);
+  if (ifaces == NULL) {
+    ifaces = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_variant_unref);
+    g_hash_table_insert (self->fast_props, g_strdup (path), ifaces);
+  }
+  g_hash_table_insert (ifaces, g_strdup (iface), g_variant_ref_sink (all));
+  g_mutex_unlock (&self->fast_lock);
+}
+
+void
+vb_gatekeeper_withdraw_properties (VbGatekeeper *self, const char *path)
+{
+  g_mutex_lock (&self->fast_lock);
+  g_hash_table_remove (self->fast_props, path);
+  g_mutex_unlock (&self->fast_lock);
+}
+
+/* In GDBus' worker thread: answers a Properties.Get/GetAll from what was
+ * published, when the caller is one that passes every check. FALSE: the
+ * call goes the ordinary way (authorization, the object, its errors). */
+static gboolean
+answer_properties (VbGatekeeper *self, GDBusConnection *connection, GDBusMessage *message)
+{
+  const char *member = g_dbus_message_get_member (message);
+  const char *sender = g_dbus_message_get_sender (message);
+  const char *path = g_dbus_message_get_path (message);
+  GVariant *body = g_dbus_message_get_body (message);
+  gboolean get = g_strcmp0 (member, "Get") == 0;
+  const char *iface = NULL, *property = NULL;
+  g_autoptr(GVariant) all = NULL;
+  g_autoptr(GVariant) value = NULL;
+  g_autoptr(GDBusMessage) reply = NULL;
+
+  if ((!get && g_strcmp0 (member, "GetAll") != 0) || sender == NULL || path == NULL || body == NULL ||
+      (g_dbus_message_get_flags (message) & G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED) != 0 ||
+      !g_variant_is_of_type (body, get ? G_VARIANT_TYPE ("(ss)") : G_VARIANT_TYPE ("(s)")))
+    return FALSE;
+  g_variant_get_child (body, 0, "&s", &iface);
+  if (get)
+    g_variant_get_child (body, 1, "&s", &property);
+  g_mutex_lock (&self->fast_lock);
+  if (g_hash_table_contains (self->fast_senders, sender)) {
+    GHashTable *ifaces = g_hash_table_lookup (self->fast_props, path);
+    GVariant *published = ifaces != NULL ? g_hash_table_lookup (ifaces, iface) : NULL;
+    if (published != NULL)
+      all = g_variant_ref (published);
+  }
+  g_mutex_unlock (&self->fast_lock);
+  if (all == NULL || (get && (value = g_variant_lookup_value (all, property, NULL)) == NULL))
+    return FALSE;
+  reply = g_dbus_message_new_method_reply (message);
+  g_dbus_message_set_body (reply, get ? g_variant_new ("(v)", value) : g_variant_new ("(@a{sv})", all));
+  return g_dbus_connection_send_message (connection, reply, G_DBUS_SEND_MESSAGE_FLAGS_NONE, NULL, NULL);
+}
+
 static GDBusMessage *
 gmo_filter (GDBusConnection *connection, GDBusMessage *message, gboolean incoming, gpointer user_data)
 {
   VbGatekeeper *self = user_data;
   GmoData *data;
 
-  if (!incoming || g_dbus_message_get_message_type (message) != G_DBUS_MESSAGE_TYPE_METHOD_CALL ||
-      g_strcmp0 (g_dbus_message_get_member (message), "GetManagedObjects") != 0 ||
+  if (!incoming || g_dbus_message_get_message_type (message) != G_DBUS_MESSAGE_TYPE_METHOD_CALL)
+    return message;
+  if (g_strcmp0 (g_dbus_message_get_interface (message), "org.freedesktop.DBus.Properties") == 0) {
+    if (answer_properties (self, connection, message)) {
+      g_object_unref (message);
+      return NULL;
+    }
+    return message;
+  }
+  if (g_strcmp0 (g_dbus_message_get_member (message), "GetManagedObjects") != 0 ||
       g_strcmp0 (g_dbus_message_get_interface (message), "org.freedesktop.DBus.ObjectManager") != 0)
     return message;
   /* self->manager is set once at start-up, before the bus name is owned. */

@@ -70,6 +70,17 @@ gboolean vb_gatekeeper_allows_at_once (VbGatekeeper *self, GDBusMethodInvocation
  * no filtering for it. FALSE also when not known yet. */
 gboolean vb_gatekeeper_sees_everything (VbGatekeeper *self, const char *sender);
 
+/* perf: Properties.Get/GetAll answered in GDBus' worker thread, without a
+ * round through the main loop, for callers that pass every check without
+ * polkit. After answering a GetAll of @iface on @path to @sender, the main
+ * thread publishes the values it sent (a{sv}); they are used until
+ * vb_gatekeeper_withdraw_properties(@path), which must be called before
+ * anything of the object changes (before a reply or signal could tell),
+ * and when it goes away. Nothing is published for other callers. */
+void vb_gatekeeper_publish_properties (VbGatekeeper *self, const char *sender, const char *path, const char *iface,
+                                       GVariant *all);
+void vb_gatekeeper_withdraw_properties (VbGatekeeper *self, const char *path);
+
 /* After a successful vb_gatekeeper_authorize: the credentials of a caller
  * whose host paths must be checked (vb_path_policy_check), or NULL when the
  * caller is unrestricted (root on the system bus, the session's user).

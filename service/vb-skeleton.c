@@ -22,6 +22,18 @@ hooks_quark (void)
   return g_quark_from_static_string ("vb-skeleton-hooks");
 }
 
+static GQuark
+published_quark (void)
+{
+  return g_quark_from_static_string ("vb-skeleton-published");
+}
+
+void
+vb_skeleton_set_published (GDBusInterfaceSkeleton *skeleton, gboolean published)
+{
+  g_object_set_qdata (G_OBJECT (skeleton), published_quark (), GINT_TO_POINTER (published));
+}
+
 static Hooks *
 get_hooks (GDBusInterfaceSkeleton *skeleton)
 {
@@ -43,6 +55,10 @@ dispatch_properties (GDBusInterfaceSkeleton *skeleton, Hooks *hooks, GDBusMethod
     /* get_properties returns a full (non-floating) reference. */
     g_autoptr(GVariant) all = g_dbus_interface_skeleton_get_properties (skeleton);
 
+    if (g_object_get_qdata (G_OBJECT (skeleton), published_quark ()) != NULL)
+      vb_gatekeeper_publish_properties (vb_gatekeeper_get_default (g_dbus_method_invocation_get_connection (invocation)),
+                                        g_dbus_method_invocation_get_sender (invocation),
+                                        g_dbus_method_invocation_get_object_path (invocation), iface, all);
     g_dbus_method_invocation_return_value (invocation, g_variant_new ("(@a{sv})", all));
     return;
   }

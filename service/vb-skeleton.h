@@ -27,6 +27,12 @@ void vb_skeleton_class_route_set_property (GDBusInterfaceSkeletonClass *klass, V
  * daemon exports no skeleton that bypasses the gatekeeper. */
 gboolean vb_skeleton_is_gated (GDBusInterfaceSkeleton *skeleton);
 
+/* perf: while set, the GetAll replies of @skeleton are published to the
+ * gatekeeper, which answers the next ones from GDBus' worker thread
+ * (vb_gatekeeper_publish_properties); whoever sets it withdraws them when
+ * the object changes or goes. */
+void vb_skeleton_set_published (GDBusInterfaceSkeleton *skeleton, gboolean published);
+
 /* A D-Bus property of a skeleton that mirrors a property of its VbObj. When
  * @obj_property changes, @push (when set) updates the skeleton from the
  * object, and @dbus_names (space-separated) are the D-Bus properties it

@@ -822,6 +822,42 @@ def test_lists_follow_every_change(virtbus):
     assert virtbus.connect_call("ListDomains", "u", 0) == [c, TEST_DOM, a]
 
 
+def test_property_reads_follow_every_change(virtbus):
+    # After a GetAll the daemon answers Get/GetAll from GDBus' worker thread
+    # with the values it published: every change must show at once, with no
+    # wait for PropertiesChanged, and a removed object must not answer.
+    path = define(virtbus)
+    props = virtbus.properties(path, DOM)
+    assert virtbus.properties(path, DOM) == props
+    assert virtbus.get_property(path, DOM, "Autostart") is False
+    virtbus.set_property(path, DOM, "Autostart", GLib.Variant("b", True))
+    assert virtbus.get_property(path, DOM, "Autostart") is True
+    assert virtbus.properties(path, DOM)["Autostart"] is True
+    call(virtbus, path, "Create", "u", 0)
+    running = virtbus.properties(path, DOM)
+    assert running["Active"] is True and running["Id"] != NO_ID
+    assert virtbus.get_property(path, DOM, "Id") == running["Id"]
+    call(virtbus, path, "Destroy", "u", 0)
+    assert virtbus.get_property(path, DOM, "Active") is False
+    assert virtbus.properties(path, DOM)["Id"] == NO_ID
+    call(virtbus, path, "Rename", "su", "renamed", 0)
+    assert virtbus.get_property(path, DOM, "Name") == "renamed"
+    # What is not a property still gets GDBus' own error.
+    name, _ = virtbus.error(path, "org.freedesktop.DBus.Properties", "Get", "ss", DOM, "NoSuchProperty")
+    assert name == "org.freedesktop.DBus.Error.InvalidArgs", name
+    assert virtbus.properties(path, DOM)["Name"] == "renamed"
+    # Gone: no interface any more; defined again (same uuid, same path): the
+    # new definition's values.
+    call(virtbus, path, "Undefine", "u", 0)
+    name, _ = virtbus.error(path, "org.freedesktop.DBus.Properties", "GetAll", "s", DOM)
+    assert name == "org.freedesktop.DBus.Error.UnknownMethod", name
+    name, _ = virtbus.error(path, "org.freedesktop.DBus.Properties", "Get", "ss", DOM, "Name")
+    assert name == "org.freedesktop.DBus.Error.UnknownMethod", name
+    assert define(virtbus, domain_xml("again")) == path
+    assert virtbus.properties(path, DOM)["Name"] == "again"
+    assert virtbus.get_property(path, DOM, "Autostart") is False
+
+
 def test_objects_work_after_their_skeletons_were_swept(virtbus_with_env):
     # Skeletons are made on demand and dropped once idle (here after 1-2 s):
     # calls, Set and PropertiesChanged must not notice.
