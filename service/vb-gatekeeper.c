@@ -484,6 +484,7 @@ struct _VbGatekeeper {
   GMutex fast_lock;
   GHashTable *fast_senders; /* unique names that pass every check (owned) */
   GHashTable *fast_props;   /* object path → (interface → a{sv}) published */
+  GHashTable *fast_replies; /* object path → ("iface.member(arg)" → reply body) */
   guint name_owner_sub;
 };
 
@@ -507,6 +508,7 @@ vb_gatekeeper_finalize (GObject *object)
   g_hash_table_unref (self->uids);
   g_hash_table_unref (self->fast_senders);
   g_hash_table_unref (self->fast_props);
+  g_hash_table_unref (self->fast_replies);
   g_mutex_clear (&self->fast_lock);
   G_OBJECT_CLASS (vb_gatekeeper_parent_class)->finalize (object);
 }
@@ -526,6 +528,7 @@ vb_gatekeeper_init (VbGatekeeper *self)
   g_mutex_init (&self->fast_lock);
   self->fast_senders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->fast_props = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_hash_table_unref);
+  self->fast_replies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_hash_table_unref);
 }
 
 static void
@@ -1535,23 +1538,31 @@ handle_gmo (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Stores @value under @path/@key in @table (fast_lock held), and @sender
+ * as one that passes every check. */
+static void
+publish_locked (VbGatekeeper *self, GHashTable *table, const char *sender, const char *path, char *key,
+                GVariant *value)
+{
+  GHashTable *entries = g_hash_table_lookup (table, path);
+
+  if (!g_hash_table_contains (self->fast_senders, sender))
+    g_hash_table_add (self->fast_senders, g_strdup (sender));
+  if (entries == NULL) {
+    entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_variant_unref);
+    g_hash_table_insert (table, g_strdup (path), entries);
+  }
+  g_hash_table_insert (entries, key, g_variant_ref_sink (value));
+}
+
 void
 vb_gatekeeper_publish_properties (VbGatekeeper *self, const char *sender, const char *path, const char *iface,
                                   GVariant *all)
 {
-  GHashTable *ifaces;
-
   if (!vb_gatekeeper_sees_everything (self, sender))
     return;
   g_mutex_lock (&self->fast_lock);
-  if (!g_hash_table_contains (self->fast_senders, sender))
-    g_hash_table_add (self->fast_senders, g_strdup (sender));
-  ifaces = g_hash_table_lookup (self->fast_props, path);
-  if (ifaces == NULL) {
-    ifaces = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_variant_unref);
-    g_hash_table_insert (self->fast_props, g_strdup (path), ifaces);
-  }
-  g_hash_table_insert (ifaces, g_strdup (iface), g_variant_ref_sink (all));
+  publish_locked (self, self->fast_props, sender, path, g_strdup (iface), all);
   g_mutex_unlock (&self->fast_lock);
 }
 
@@ -1561,6 +1572,71 @@ vb_gatekeeper_withdraw_properties (VbGatekeeper *self, const char *path)
   g_mutex_lock (&self->fast_lock);
   g_hash_table_remove (self->fast_props, path);
   g_mutex_unlock (&self->fast_lock);
+}
+
+static char *
+reply_key (const char *iface, const char *member, guint32 arg)
+{
+  return g_strdup_printf ("%s.%s(%u)", iface, member, arg);
+}
+
+void
+vb_gatekeeper_publish_reply (VbGatekeeper *self, const char *sender, const char *path, const char *iface,
+                             const char *member, guint32 arg, GVariant *reply)
+{
+  if (!vb_gatekeeper_sees_everything (self, sender))
+    return;
+  g_mutex_lock (&self->fast_lock);
+  publish_locked (self, self->fast_replies, sender, path, reply_key (iface, member, arg), reply);
+  g_mutex_unlock (&self->fast_lock);
+}
+
+void
+vb_gatekeeper_withdraw_replies (VbGatekeeper *self, const char *path)
+{
+  g_mutex_lock (&self->fast_lock);
+  g_hash_table_remove (self->fast_replies, path);
+  g_mutex_unlock (&self->fast_lock);
+}
+
+/* In GDBus' worker thread: a published reply to a call with one uint32
+ * argument (ListDomains(0), …) for a caller that passes every check. */
+static gboolean
+answer_published_call (VbGatekeeper *self, GDBusConnection *connection, GDBusMessage *message)
+{
+  const char *sender = g_dbus_message_get_sender (message);
+  const char *path = g_dbus_message_get_path (message);
+  const char *iface = g_dbus_message_get_interface (message);
+  const char *member = g_dbus_message_get_member (message);
+  GVariant *body = g_dbus_message_get_body (message);
+  g_autoptr(GVariant) published = NULL;
+  g_autoptr(GDBusMessage) reply = NULL;
+
+  if (sender == NULL || path == NULL || iface == NULL || member == NULL || body == NULL ||
+      (g_dbus_message_get_flags (message) & G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED) != 0 ||
+      !g_variant_is_of_type (body, G_VARIANT_TYPE ("(u)")))
+    return FALSE;
+  g_mutex_lock (&self->fast_lock);
+  if (g_hash_table_contains (self->fast_senders, sender)) {
+    GHashTable *entries = g_hash_table_lookup (self->fast_replies, path);
+    if (entries != NULL) {
+      guint32 arg;
+      g_autofree char *key = NULL;
+      GVariant *value;
+
+      g_variant_get (body, "(u)", &arg);
+      key = reply_key (iface, member, arg);
+      value = g_hash_table_lookup (entries, key);
+      if (value != NULL)
+        published = g_variant_ref (value);
+    }
+  }
+  g_mutex_unlock (&self->fast_lock);
+  if (published == NULL)
+    return FALSE;
+  reply = g_dbus_message_new_method_reply (message);
+  g_dbus_message_set_body (reply, published);
+  return g_dbus_connection_send_message (connection, reply, G_DBUS_SEND_MESSAGE_FLAGS_NONE, NULL, NULL);
 }
 
 /* In GDBus' worker thread: answers a Properties.Get/GetAll from what was
@@ -1615,6 +1691,10 @@ gmo_filter (GDBusConnection *connection, GDBusMessage *message, gboolean incomin
       return NULL;
     }
     return message;
+  }
+  if (answer_published_call (self, connection, message)) {
+    g_object_unref (message);
+    return NULL;
   }
   if (g_strcmp0 (g_dbus_message_get_member (message), "GetManagedObjects") != 0 ||
       g_strcmp0 (g_dbus_message_get_interface (message), "org.freedesktop.DBus.ObjectManager") != 0)

@@ -20,6 +20,11 @@
  * vb_gatekeeper_filter_objects, and ObjectManager.GetManagedObjects is
  * answered here (a connection filter takes it from the generated
  * ObjectManager, which cannot be told who is asking).
+ *
+ * The same filter answers, in GDBus' worker thread, the property reads and
+ * unfiltered lists that the main thread already answered and published
+ * (vb_gatekeeper_publish_properties/_reply), and only for callers that pass
+ * every check without polkit: everyone else takes the path above.
  */
 #pragma once
 
@@ -80,6 +85,12 @@ gboolean vb_gatekeeper_sees_everything (VbGatekeeper *self, const char *sender);
 void vb_gatekeeper_publish_properties (VbGatekeeper *self, const char *sender, const char *path, const char *iface,
                                        GVariant *all);
 void vb_gatekeeper_withdraw_properties (VbGatekeeper *self, const char *path);
+/* The same for the reply (@reply, the whole body) to a call of
+ * @iface.@member(u @arg) on @path, e.g. ListDomains(0): used until
+ * vb_gatekeeper_withdraw_replies(@path). */
+void vb_gatekeeper_publish_reply (VbGatekeeper *self, const char *sender, const char *path, const char *iface,
+                                  const char *member, guint32 arg, GVariant *reply);
+void vb_gatekeeper_withdraw_replies (VbGatekeeper *self, const char *path);
 
 /* After a successful vb_gatekeeper_authorize: the credentials of a caller
  * whose host paths must be checked (vb_path_policy_check), or NULL when the
