@@ -1538,40 +1538,75 @@ handle_gmo (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Stores @value under @path/@key in @table (fast_lock held), and @sender
- * as one that passes every check. */
+/* Stores @value under @path/@key (owned) in @table, and @sender as one that
+ * passes every check; nothing for other senders. */
 static void
-publish_locked (VbGatekeeper *self, GHashTable *table, const char *sender, const char *path, char *key,
-                GVariant *value)
+publish (VbGatekeeper *self, GHashTable *table, const char *sender, const char *path, char *key, GVariant *value)
 {
-  GHashTable *entries = g_hash_table_lookup (table, path);
+  GHashTable *entries;
 
+  if (!vb_gatekeeper_sees_everything (self, sender)) {
+    g_free (key);
+    return;
+  }
+  g_mutex_lock (&self->fast_lock);
   if (!g_hash_table_contains (self->fast_senders, sender))
     g_hash_table_add (self->fast_senders, g_strdup (sender));
+  entries = g_hash_table_lookup (table, path);
   if (entries == NULL) {
     entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_variant_unref);
     g_hash_table_insert (table, g_strdup (path), entries);
   }
   g_hash_table_insert (entries, key, g_variant_ref_sink (value));
+  g_mutex_unlock (&self->fast_lock);
+}
+
+static void
+withdraw (VbGatekeeper *self, GHashTable *table, const char *path)
+{
+  g_mutex_lock (&self->fast_lock);
+  g_hash_table_remove (table, path);
+  g_mutex_unlock (&self->fast_lock);
+}
+
+/* What @sender may be answered for @path/@key from @table (a reference), or
+ * NULL. Any thread. */
+static GVariant *
+lookup_published (VbGatekeeper *self, GHashTable *table, const char *sender, const char *path, const char *key)
+{
+  GVariant *value = NULL;
+
+  g_mutex_lock (&self->fast_lock);
+  if (g_hash_table_contains (self->fast_senders, sender)) {
+    GHashTable *entries = g_hash_table_lookup (table, path);
+    value = entries != NULL ? g_hash_table_lookup (entries, key) : NULL;
+    if (value != NULL)
+      g_variant_ref (value);
+  }
+  g_mutex_unlock (&self->fast_lock);
+  return value;
+}
+
+static gboolean
+send_reply (GDBusConnection *connection, GDBusMessage *call, GVariant *body)
+{
+  g_autoptr(GDBusMessage) reply = g_dbus_message_new_method_reply (call);
+
+  g_dbus_message_set_body (reply, body);
+  return g_dbus_connection_send_message (connection, reply, G_DBUS_SEND_MESSAGE_FLAGS_NONE, NULL, NULL);
 }
 
 void
 vb_gatekeeper_publish_properties (VbGatekeeper *self, const char *sender, const char *path, const char *iface,
                                   GVariant *all)
 {
-  if (!vb_gatekeeper_sees_everything (self, sender))
-    return;
-  g_mutex_lock (&self->fast_lock);
-  publish_locked (self, self->fast_props, sender, path, g_strdup (iface), all);
-  g_mutex_unlock (&self->fast_lock);
+  publish (self, self->fast_props, sender, path, g_strdup (iface), all);
 }
 
 void
 vb_gatekeeper_withdraw_properties (VbGatekeeper *self, const char *path)
 {
-  g_mutex_lock (&self->fast_lock);
-  g_hash_table_remove (self->fast_props, path);
-  g_mutex_unlock (&self->fast_lock);
+  withdraw (self, self->fast_props, path);
 }
 
 static char *
@@ -1584,19 +1619,13 @@ void
 vb_gatekeeper_publish_reply (VbGatekeeper *self, const char *sender, const char *path, const char *iface,
                              const char *member, guint32 arg, GVariant *reply)
 {
-  if (!vb_gatekeeper_sees_everything (self, sender))
-    return;
-  g_mutex_lock (&self->fast_lock);
-  publish_locked (self, self->fast_replies, sender, path, reply_key (iface, member, arg), reply);
-  g_mutex_unlock (&self->fast_lock);
+  publish (self, self->fast_replies, sender, path, reply_key (iface, member, arg), reply);
 }
 
 void
 vb_gatekeeper_withdraw_replies (VbGatekeeper *self, const char *path)
 {
-  g_mutex_lock (&self->fast_lock);
-  g_hash_table_remove (self->fast_replies, path);
-  g_mutex_unlock (&self->fast_lock);
+  withdraw (self, self->fast_replies, path);
 }
 
 /* In GDBus' worker thread: a published reply to a call with one uint32
@@ -1610,33 +1639,17 @@ answer_published_call (VbGatekeeper *self, GDBusConnection *connection, GDBusMes
   const char *member = g_dbus_message_get_member (message);
   GVariant *body = g_dbus_message_get_body (message);
   g_autoptr(GVariant) published = NULL;
-  g_autoptr(GDBusMessage) reply = NULL;
+  g_autofree char *key = NULL;
+  guint32 arg;
 
   if (sender == NULL || path == NULL || iface == NULL || member == NULL || body == NULL ||
       (g_dbus_message_get_flags (message) & G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED) != 0 ||
       !g_variant_is_of_type (body, G_VARIANT_TYPE ("(u)")))
     return FALSE;
-  g_mutex_lock (&self->fast_lock);
-  if (g_hash_table_contains (self->fast_senders, sender)) {
-    GHashTable *entries = g_hash_table_lookup (self->fast_replies, path);
-    if (entries != NULL) {
-      guint32 arg;
-      g_autofree char *key = NULL;
-      GVariant *value;
-
-      g_variant_get (body, "(u)", &arg);
-      key = reply_key (iface, member, arg);
-      value = g_hash_table_lookup (entries, key);
-      if (value != NULL)
-        published = g_variant_ref (value);
-    }
-  }
-  g_mutex_unlock (&self->fast_lock);
-  if (published == NULL)
-    return FALSE;
-  reply = g_dbus_message_new_method_reply (message);
-  g_dbus_message_set_body (reply, published);
-  return g_dbus_connection_send_message (connection, reply, G_DBUS_SEND_MESSAGE_FLAGS_NONE, NULL, NULL);
+  g_variant_get (body, "(u)", &arg);
+  key = reply_key (iface, member, arg);
+  published = lookup_published (self, self->fast_replies, sender, path, key);
+  return published != NULL && send_reply (connection, message, published);
 }
 
 /* In GDBus' worker thread: answers a Properties.Get/GetAll from what was
@@ -1653,7 +1666,6 @@ answer_properties (VbGatekeeper *self, GDBusConnection *connection, GDBusMessage
   const char *iface = NULL, *property = NULL;
   g_autoptr(GVariant) all = NULL;
   g_autoptr(GVariant) value = NULL;
-  g_autoptr(GDBusMessage) reply = NULL;
 
   if ((!get && g_strcmp0 (member, "GetAll") != 0) || sender == NULL || path == NULL || body == NULL ||
       (g_dbus_message_get_flags (message) & G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED) != 0 ||
@@ -1662,19 +1674,10 @@ answer_properties (VbGatekeeper *self, GDBusConnection *connection, GDBusMessage
   g_variant_get_child (body, 0, "&s", &iface);
   if (get)
     g_variant_get_child (body, 1, "&s", &property);
-  g_mutex_lock (&self->fast_lock);
-  if (g_hash_table_contains (self->fast_senders, sender)) {
-    GHashTable *ifaces = g_hash_table_lookup (self->fast_props, path);
-    GVariant *published = ifaces != NULL ? g_hash_table_lookup (ifaces, iface) : NULL;
-    if (published != NULL)
-      all = g_variant_ref (published);
-  }
-  g_mutex_unlock (&self->fast_lock);
+  all = lookup_published (self, self->fast_props, sender, path, iface);
   if (all == NULL || (get && (value = g_variant_lookup_value (all, property, NULL)) == NULL))
     return FALSE;
-  reply = g_dbus_message_new_method_reply (message);
-  g_dbus_message_set_body (reply, get ? g_variant_new ("(v)", value) : g_variant_new ("(@a{sv})", all));
-  return g_dbus_connection_send_message (connection, reply, G_DBUS_SEND_MESSAGE_FLAGS_NONE, NULL, NULL);
+  return send_reply (connection, message, get ? g_variant_new ("(v)", value) : g_variant_new ("(@a{sv})", all));
 }
 
 static GDBusMessage *
