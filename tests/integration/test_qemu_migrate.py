@@ -93,31 +93,34 @@ class Site:
         """Kills what the test left (by PID), then the daemon and the bus;
         returns what went wrong, for the fixture to assert on."""
         problems = []
-        if self.vb is not None:
-            leftovers = qemu_pids(self.root)
-            for pid in leftovers:
-                os.kill(pid, signal.SIGKILL)
-            try:
-                wait_gone(leftovers)
-            except AssertionError as e:
-                problems.append(str(e))
-            if leftovers:
-                problems.append("QEMU processes left running: %r" % leftovers)
-            if self.vb.proc is not None:
-                deadline = time.monotonic() + 5
-                while zombie_children(self.vb.proc.pid) and time.monotonic() < deadline:
-                    time.sleep(0.02)
-                if zombie_children(self.vb.proc.pid):
-                    problems.append("%s: zombies: %r" % (self.ns, describe_processes(zombie_children(self.vb.proc.pid))))
-            code = self.vb.stop()
-            self.vb.close()
-            if code not in (0, None):
-                problems.append("virtbusd exited with %s; log:\n%s" % (code, self.vb.read_log()))
-            left = self.q.runtime_leftovers()
-            if left:
-                problems.append("runtime files left: %r" % left)
-        if self.bus is not None:
-            self.bus.stop()
+        try:
+            if self.vb is not None:
+                leftovers = qemu_pids(self.root)
+                for pid in leftovers:
+                    os.kill(pid, signal.SIGKILL)
+                try:
+                    wait_gone(leftovers)
+                except AssertionError as e:
+                    problems.append(str(e))
+                if leftovers:
+                    problems.append("QEMU processes left running: %r" % leftovers)
+                if self.vb.proc is not None:
+                    deadline = time.monotonic() + 5
+                    while zombie_children(self.vb.proc.pid) and time.monotonic() < deadline:
+                        time.sleep(0.02)
+                    if zombie_children(self.vb.proc.pid):
+                        problems.append("%s: zombies: %r" % (self.ns, describe_processes(zombie_children(self.vb.proc.pid))))
+                code = self.vb.stop()
+                self.vb.close()
+                if code not in (0, None):
+                    problems.append("virtbusd exited with %s; log:\n%s" % (code, self.vb.read_log()))
+                left = self.q.runtime_leftovers()
+                if left:
+                    problems.append("runtime files left: %r" % left)
+        finally:
+            # Also when stopping the daemon raised: no bus outlives the test.
+            if self.bus is not None:
+                self.bus.stop()
         return problems
 
     @property
