@@ -356,6 +356,14 @@ withdraw_properties (VbConnect *self, VbObj *obj)
                                      g_variant_get_string (vb_connect_path_value_for_obj (self, obj), NULL));
 }
 
+/* The same for this connection's lists (published by vb_connect_reply_list):
+ * when an object comes, goes or is renamed. */
+static void
+withdraw_lists (VbConnect *self)
+{
+  vb_gatekeeper_withdraw_replies (vb_gatekeeper_get_default (self->connection), self->path);
+}
+
 static void
 stop_publishing (Materialized *m)
 {
@@ -659,7 +667,7 @@ on_object_added (VbBackend *backend, VbObj *obj, VbConnect *self)
 {
   g_autoptr(GDBusConnection) connection = published_connection (self);
 
-  vb_gatekeeper_withdraw_replies (vb_gatekeeper_get_default (self->connection), self->path);
+  withdraw_lists (self);
 
   if (connection == NULL || !kind_served (self, obj->kind))
     return;
@@ -678,7 +686,7 @@ on_object_removed (VbBackend *backend, VbObj *obj, VbConnect *self)
    * one (its pointer as user data) that runs later in this iteration. */
   Materialized *m = g_hash_table_lookup (self->materialized, obj);
 
-  vb_gatekeeper_withdraw_replies (vb_gatekeeper_get_default (self->connection), self->path);
+  withdraw_lists (self);
   if (m != NULL)
     stop_publishing (m);
   g_hash_table_remove (self->changes, obj);
@@ -750,7 +758,7 @@ on_object_changed (VbBackend *backend, VbObj *obj, GParamSpec *pspec, VbConnect 
     withdraw_properties (self, obj);
   /* Lists are in name order. */
   if (g_strcmp0 (pspec->name, "name") == 0)
-    vb_gatekeeper_withdraw_replies (vb_gatekeeper_get_default (self->connection), self->path);
+    withdraw_lists (self);
   names = g_hash_table_lookup (self->changes, obj);
   if (names == NULL) {
     names = g_ptr_array_new ();
@@ -975,7 +983,7 @@ vb_connect_unexport (VbConnect *self)
     }
   g_hash_table_remove_all (self->materialized);
   g_hash_table_remove_all (self->changes);
-  vb_gatekeeper_withdraw_replies (vb_gatekeeper_get_default (self->connection), self->path);
+  withdraw_lists (self);
   for (guint k = 0; k < G_N_ELEMENTS (self->lists); k++)
     clear_list_cache (self, k);
   g_clear_handle_id (&self->sweep_id, g_source_remove);
