@@ -157,8 +157,6 @@ struct _VbDomainOpsInterface {
   void (*get_block_job_info) (VbBackend *backend, VbObj *dom, const char *disk, guint flags, GTask *task); /* [(ittt)] */
 
   /* ---- migration ---- */
-  void (*migrate_to_uri3) (VbBackend *backend, VbObj *dom, const char *dconnuri, GVariant *params, guint flags,
-                           GTask *task); /* [void] */
   VbDomainFlagsOp migrate_get_compression_cache; /* [t] */
   void (*migrate_set_compression_cache) (VbBackend *backend, VbObj *dom, guint64 size, guint flags, GTask *task); /* [void] */
   VbDomainFlagsOp migrate_get_max_speed; /* [t] */

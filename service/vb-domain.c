@@ -6,6 +6,7 @@
 #include "vb-domain-def.h"
 #include "vb-domain-ops.h"
 #include "vb-error.h"
+#include "vb-migration.h"
 #include "vb-skeleton.h"
 #include "vb-xml.h"
 

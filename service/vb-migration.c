@@ -23,10 +23,153 @@
 #include "vb-skeleton.h"
 
 /* virDomainMigrateFlags the protocol itself looks at. */
-enum { MIGRATE_PAUSED = 1 << 5, MIGRATE_OFFLINE = 1 << 10 };
+enum {
+  MIGRATE_PEER2PEER = 1 << 1,
+  MIGRATE_TUNNELLED = 1 << 2,
+  MIGRATE_PAUSED = 1 << 5,
+  MIGRATE_NON_SHARED_DISK = 1 << 6,
+  MIGRATE_NON_SHARED_INC = 1 << 7,
+  MIGRATE_OFFLINE = 1 << 10,
+};
 
 #define PREPARE_TIMEOUT_MS (120 * 1000)
 #define FINISH_TIMEOUT_MS (300 * 1000)
+
+/* ---- parameters and destinations ---- */
+
+/* The VIR_MIGRATE_PARAM_* names a migration takes ("downtime" is ours). */
+static const struct {
+  const char *name;
+  const char *type;
+} known_params[] = {
+  { "migrate_uri", "s" },     { "destination_name", "s" }, { "destination_xml", "s" },
+  { "persistent_xml", "s" },  { "bandwidth", "t" },        { "bandwidth.postcopy", "t" },
+  { "downtime", "t" },
+};
+
+gboolean
+vb_migration_check_params (GVariant *params, GError **error)
+{
+  GVariantIter iter;
+  const char *key;
+  GVariant *value;
+
+  g_variant_iter_init (&iter, params);
+  while (g_variant_iter_loop (&iter, "{&sv}", &key, &value)) {
+    guint i;
+
+    for (i = 0; i < G_N_ELEMENTS (known_params); i++)
+      if (strcmp (key, known_params[i].name) == 0)
+        break;
+    if (i == G_N_ELEMENTS (known_params)) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "migration parameter '%s' is not supported", key);
+      g_variant_unref (value);
+      return FALSE;
+    }
+    if (strcmp (g_variant_get_type_string (value), known_params[i].type) != 0) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "migration parameter '%s' must be of type '%s', not '%s'",
+                   key, known_params[i].type, g_variant_get_type_string (value));
+      g_variant_unref (value);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* The destination of org.virtbus.Domain.Migrate that a libvirt connection
+ * URI of MigrateToURI3 names: qemu+ssh://[user@]host[:port]/system|session
+ * (also +libssh, +libssh2) → ssh://…; qemu+unix:///system?socket=PATH →
+ * unix:path=PATH (the socket of the bus the destination daemon is on). */
+char *
+vb_migration_destination_for_uri (const char *dconnuri, GError **error)
+{
+  g_autoptr(GUri) uri = NULL;
+  g_autoptr(GHashTable) query = NULL;
+  g_autofree char *driver = NULL;
+  const char *scheme, *transport, *host, *path, *socket = NULL;
+  GHashTableIter iter;
+  gpointer key;
+
+  uri = g_uri_parse (dconnuri, G_URI_FLAGS_NON_DNS | G_URI_FLAGS_ENCODED_QUERY, NULL);
+  if (uri == NULL || g_uri_get_scheme (uri) == NULL) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "'%s' is not a connection URI "
+                 "(qemu+ssh://[user@]host[:port]/system)", dconnuri);
+    return NULL;
+  }
+  /* driver[+transport] (GUri gives the scheme in lower case) */
+  scheme = g_uri_get_scheme (uri);
+  transport = strchr (scheme, '+');
+  driver = transport != NULL ? g_strndup (scheme, transport - scheme) : g_strdup (scheme);
+  transport = transport != NULL ? transport + 1 : "";
+  if (strcmp (driver, "qemu") != 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "destination '%s': only qemu connections can receive "
+                 "a migration", dconnuri);
+    return NULL;
+  }
+  host = g_uri_get_host (uri);
+  if (host != NULL && *host == '\0')
+    host = NULL;
+  path = g_uri_get_path (uri);
+  if (g_strcmp0 (path, "/system") != 0 && g_strcmp0 (path, "/session") != 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "destination '%s': the path must be /system or /session",
+                 dconnuri);
+    return NULL;
+  }
+  if (g_uri_get_query (uri) != NULL) {
+    query = g_uri_parse_params (g_uri_get_query (uri), -1, "&", G_URI_PARAMS_NONE, NULL);
+    if (query == NULL) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "destination '%s': malformed URI parameters", dconnuri);
+      return NULL;
+    }
+    g_hash_table_iter_init (&iter, query);
+    while (g_hash_table_iter_next (&iter, &key, NULL)) {
+      /* We never ask ssh for a tty anyway. */
+      if (strcmp (key, "no_tty") == 0 && strcmp (transport, "unix") != 0)
+        continue;
+      if (strcmp (key, "socket") == 0 && strcmp (transport, "unix") == 0)
+        continue;
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "destination '%s': URI parameter '%s' is not supported",
+                   dconnuri, (const char *) key);
+      return NULL;
+    }
+    socket = g_hash_table_lookup (query, "socket");
+  }
+
+  if (strcmp (transport, "ssh") == 0 || strcmp (transport, "libssh") == 0 || strcmp (transport, "libssh2") == 0) {
+    if (host == NULL) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "destination '%s' names no host", dconnuri);
+      return NULL;
+    }
+    return g_uri_join (G_URI_FLAGS_NON_DNS, "ssh", g_uri_get_user (uri), host, g_uri_get_port (uri), path, NULL,
+                       NULL);
+  }
+  if (strcmp (transport, "unix") == 0) {
+    g_autofree char *escaped = NULL;
+
+    if (host != NULL) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "destination '%s': a unix socket is on this host, "
+                   "there is no host to name", dconnuri);
+      return NULL;
+    }
+    if (socket == NULL || *socket != '/') {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "destination '%s' is this host's own daemon: give the "
+                   "absolute path of the destination's bus socket (?socket=PATH) or use qemu+ssh://host%s",
+                   dconnuri, path);
+      return NULL;
+    }
+    escaped = g_dbus_address_escape_value (socket);
+    return g_strconcat ("unix:path=", escaped, NULL);
+  }
+  if (*transport == '\0' && host == NULL) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "destination '%s' is this host's own daemon: use "
+                 "qemu+ssh://host%s", dconnuri, path);
+    return NULL;
+  }
+  g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "destination '%s': the %s transport is not supported "
+               "(use qemu+ssh://%s%s)", dconnuri, *transport != '\0' ? transport : "tls",
+               host != NULL ? host : "host", path);
+  return NULL;
+}
 
 /* ---- the source side ---- */
 
@@ -355,26 +498,52 @@ on_begun (GObject *source, GAsyncResult *result, gpointer user_data)
   connect_peer (g_steal_pointer (&m));
 }
 
+/* @connect's domain ops when its backend can send migrations; else replies. */
+static VbDomainOpsInterface *
+source_ops (VbConnect *connect, GDBusMethodInvocation *invocation)
+{
+  GError *error = NULL;
+  VbDomainOpsInterface *ops = vb_connect_get_ops (connect, VB_TYPE_DOMAIN_OPS, "domains", &error);
+
+  if (ops == NULL) {
+    vb_invocation_return_gerror (invocation, error);
+    return NULL;
+  }
+  if (ops->migrate_begin == NULL || ops->migrate_perform == NULL || ops->migrate_confirm == NULL) {
+    vb_connect_return_not_supported (connect, invocation);
+    return NULL;
+  }
+  return ops;
+}
+
 void
 vb_migration_run (VbConnect *connect, VbObj *dom, GDBusMethodInvocation *invocation, const char *destination,
                   GVariant *params, guint flags)
 {
   GError *error = NULL;
-  VbDomainOpsInterface *ops = vb_connect_get_ops (connect, VB_TYPE_DOMAIN_OPS, "domains", &error);
+  VbDomainOpsInterface *ops = source_ops (connect, invocation);
+  g_autofree char *translated = NULL;
   Migration *m;
   GTask *task;
 
-  if (ops == NULL) {
-    vb_invocation_return_gerror (invocation, error);
+  if (ops == NULL)
     return;
-  }
-  if (ops->migrate_begin == NULL || ops->migrate_perform == NULL || ops->migrate_confirm == NULL) {
-    vb_connect_return_not_supported (connect, invocation);
-    return;
-  }
   if (destination == NULL || *destination == '\0') {
     vb_invocation_return_error (invocation, VB_ERROR_INVALID_ARG, "no destination given");
     return;
+  }
+  if (!vb_migration_check_params (params, &error)) {
+    vb_invocation_return_gerror (invocation, error);
+    return;
+  }
+  /* A libvirt connection URI names a destination too. */
+  if (g_str_has_prefix (destination, "qemu:") || g_str_has_prefix (destination, "qemu+")) {
+    translated = vb_migration_destination_for_uri (destination, &error);
+    if (translated == NULL) {
+      vb_invocation_return_gerror (invocation, error);
+      return;
+    }
+    destination = translated;
   }
   m = g_new0 (Migration, 1);
   m->connect = connect;
@@ -389,6 +558,39 @@ vb_migration_run (VbConnect *connect, VbObj *dom, GDBusMethodInvocation *invocat
   task = g_task_new (connect, NULL, on_begun, m);
   ops->migrate_begin (vb_connect_get_backend (connect), dom, params, flags, task);
   g_object_unref (task);
+}
+
+void
+vb_migration_run_uri3 (VbConnect *connect, VbObj *dom, GDBusMethodInvocation *invocation, const char *dconnuri,
+                       GVariant *params, guint flags)
+{
+  GError *error = NULL;
+  g_autofree char *destination = NULL;
+
+  if (source_ops (connect, invocation) == NULL)
+    return;
+  if (!(flags & MIGRATE_PEER2PEER)) {
+    vb_invocation_return_error (invocation, VB_ERROR_INVALID_ARG, "MigrateToURI3 without the PEER2PEER flag "
+                                "(direct migration) is not supported: QEMU domains migrate peer to peer");
+    return;
+  }
+  if (flags & MIGRATE_TUNNELLED) {
+    vb_invocation_return_error (invocation, VB_ERROR_NOT_SUPPORTED, "tunnelled migration (TUNNELLED) is not "
+                                "supported: the guest's memory goes over a TCP connection of its own");
+    return;
+  }
+  if (flags & (MIGRATE_NON_SHARED_DISK | MIGRATE_NON_SHARED_INC)) {
+    vb_invocation_return_error (invocation, VB_ERROR_NOT_SUPPORTED, "migration with a copy of the storage "
+                                "(NON_SHARED_DISK, NON_SHARED_INC) is not supported: the domain's disks must be "
+                                "on storage both hosts share");
+    return;
+  }
+  destination = vb_migration_destination_for_uri (dconnuri, &error);
+  if (destination == NULL) {
+    vb_invocation_return_gerror (invocation, error);
+    return;
+  }
+  vb_migration_run (connect, dom, invocation, destination, params, flags & ~MIGRATE_PEER2PEER);
 }
 
 /* ---- the destination side: org.virtbus.Migration ---- */
@@ -415,6 +617,12 @@ static gboolean
 handle_prepare (VbGenVirtbusMigration *iface, GDBusMethodInvocation *invocation, const char *xml, GVariant *params,
                 guint flags)
 {
+  GError *error = NULL;
+
+  if (!vb_migration_check_params (params, &error)) {
+    vb_invocation_return_gerror (invocation, error);
+    return TRUE;
+  }
   MIGRATION_OP (migrate_prepare, VB_REPLY_VALUE, (backend, xml, params, flags, task));
 }
 

@@ -1596,7 +1596,7 @@ cmd_migrate (Ctx *ctx, Args *a)
     const char *opt;
     const char *param;
   } string_opts[] = {
-    { "--migrateuri", "migrate_uri" }, { "--dname", "dest_name" },
+    { "--migrateuri", "migrate_uri" }, { "--dname", "destination_name" },
   };
   g_autofree char *name = name_of (d);
   g_autoptr(GDBusInterface) proxy = g_dbus_object_get_interface (virtbus_object_get_dbus_object (VIRTBUS_OBJECT (d)),
@@ -1626,7 +1626,7 @@ cmd_migrate (Ctx *ctx, Args *a)
       g_variant_builder_clear (&params);
       return fail (error);
     }
-    g_variant_builder_add (&params, "{sv}", "dest_xml", g_variant_new_string (xml));
+    g_variant_builder_add (&params, "{sv}", "destination_xml", g_variant_new_string (xml));
   }
   if ((value = opt_value (a, "--bandwidth")) != NULL) {
     guint64 mib;
@@ -2450,7 +2450,8 @@ static const Cmd commands[] = {
   { "migrate", cmd_migrate,
     "DOMAIN DEST [--live] [--persistent] [--undefinesource] [--suspend] [--offline] [--postcopy] "
     "[--migrateuri tcp:HOST[:PORT]] [--dname NAME] [--xml FILE] [--bandwidth MIB]",
-    N_("migrate a domain to the virtbusd at DEST (a D-Bus address or ssh://[user@]host[/system])"),
+    N_("migrate a domain to the virtbusd at DEST (a D-Bus address, ssh://[user@]host[/system] or "
+       "qemu+ssh://[user@]host/system)"),
     "--migrateuri --dname --xml --bandwidth" },
   { "snapshot-create-as", cmd_snapshot_create_as, "DOMAIN [NAME] [--description TEXT]", N_("create a snapshot"), "--name --description" },
   { "snapshot-list", cmd_snapshot_list, "DOMAIN", N_("list a domain's snapshots"), NULL },

@@ -126,7 +126,7 @@ qemu_migrate_begin (VbBackend *backend, VbObj *dom, GVariant *params, guint flag
     g_task_return_error (task, error);
     return;
   }
-  g_variant_lookup (params, "dest_xml", "&s", &dest_xml);
+  g_variant_lookup (params, "destination_xml", "&s", &dest_xml);
   if (dest_xml != NULL && *dest_xml == '\0')
     dest_xml = NULL;
 
@@ -158,6 +158,8 @@ qemu_migrate_begin (VbBackend *backend, VbObj *dom, GVariant *params, guint flag
     FAIL (task, VB_ERROR_INVALID_ARG, "domain '%s' is transient: UNDEFINE_SOURCE does not apply", dom->name);
   if (g_variant_lookup (params, "bandwidth", "t", &value) && value == 0)
     FAIL (task, VB_ERROR_INVALID_ARG, "bandwidth must be above 0 MiB/s");
+  if (g_variant_lookup (params, "bandwidth.postcopy", "t", &value) && value == 0)
+    FAIL (task, VB_ERROR_INVALID_ARG, "bandwidth.postcopy must be above 0 MiB/s");
   if (g_variant_lookup (params, "downtime", "t", &value) && (value == 0 || value > DOWNTIME_MAX))
     FAIL (task, VB_ERROR_INVALID_ARG, "downtime must be 1 to %d ms", DOWNTIME_MAX);
 
@@ -243,6 +245,8 @@ qemu_migrate_perform (VbBackend *backend, VbObj *dom, const char *uri, GVariant 
   /* Parameters of this call win over the remembered tunables. */
   if (g_variant_lookup (params, "bandwidth", "t", &value))
     m->max_speed = value;
+  if (g_variant_lookup (params, "bandwidth.postcopy", "t", &value))
+    m->max_speed_postcopy = value;
   if (g_variant_lookup (params, "downtime", "t", &value))
     m->max_downtime = value;
   g_task_set_task_data (task, g_object_ref (dom), g_object_unref);
@@ -803,7 +807,7 @@ prepare_with_caps (VbQemuBackend *self, const VbQemuCaps *caps, const GError *ca
     prepare_data_free (p);
     return;
   }
-  g_variant_lookup (p->params, "dest_name", "&s", &dest_name);
+  g_variant_lookup (p->params, "destination_name", "&s", &dest_name);
   g_variant_lookup (p->params, "persistent_xml", "&s", &persistent_xml);
   g_variant_lookup (p->params, "migrate_uri", "&s", &migrate_uri);
   if (persistent_xml != NULL && *persistent_xml == '\0')

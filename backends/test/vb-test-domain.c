@@ -2839,7 +2839,7 @@ vb_test_domain_ops_init (VbDomainOpsInterface *iface)
   iface->block_job_set_speed = test_block_job_set_speed;
   iface->get_block_job_info = test_get_block_job_info;
 
-  /* No migration in the test driver: migrate_to_uri3 stays NULL. */
+  /* No migration in the test driver: the migrate_* ops stay NULL. */
   iface->migrate_get_compression_cache = test_migrate_get_compression_cache;
   iface->migrate_set_compression_cache = test_migrate_set_compression_cache;
   iface->migrate_get_max_speed = test_migrate_get_max_speed;

@@ -27,7 +27,8 @@ VDOMAIN = "org.virtbus.Domain"
 MIGRATION = "org.virtbus.Migration"
 
 # virDomainMigrateFlags
-LIVE, PERSIST_DEST, UNDEFINE_SOURCE, PAUSED, OFFLINE, POSTCOPY = 1, 8, 16, 32, 1024, 32768
+LIVE, PEER2PEER, TUNNELLED, PERSIST_DEST, UNDEFINE_SOURCE, PAUSED = 1, 2, 4, 8, 16, 32
+NON_SHARED_DISK, NON_SHARED_INC, OFFLINE, POSTCOPY = 64, 128, 1024, 32768
 # virDomainEventType and details
 EV_DEFINED, EV_UNDEFINED, EV_STARTED, EV_SUSPENDED, EV_RESUMED, EV_STOPPED = range(6)
 DEFINED_ADDED, UNDEFINED_REMOVED = 0, 0
@@ -210,6 +211,24 @@ def migrate_error(site, path, destination, params=None, flags=LIVE):
     return name, msg
 
 
+def migrate_uri3(site, path, dconnuri, params=None, flags=PEER2PEER | LIVE):
+    """org.libvirt.Domain.MigrateToURI3, as cockpit-machines and virsh call it."""
+    values = {k: v if isinstance(v, GLib.Variant) else GLib.Variant("s", v) for k, v in (params or {}).items()}
+    return site.vb.call(path, DOMAIN, "MigrateToURI3", "sa{sv}u", dconnuri, values, flags, timeout=MIGRATE_TIMEOUT)
+
+
+def migrate_uri3_error(site, path, dconnuri, params=None, flags=PEER2PEER | LIVE):
+    with pytest.raises(GLib.Error) as info:
+        migrate_uri3(site, path, dconnuri, params, flags)
+    assert "org.libvirt.Error" in info.value.message, info.value.message
+    return info.value.message.split("org.libvirt.Error: ", 1)[-1]
+
+
+def bus_socket(site):
+    assert site.address.startswith("unix:path="), site.address
+    return site.address[len("unix:path="):]
+
+
 def lookup(site, name):
     return site.vb.call1(QEMU_PATH, "org.libvirt.Connect", "DomainLookupByName", "s", name)
 
@@ -325,6 +344,95 @@ def test_migrate_over_ssh(pair):
     assert "not a valid ssh://" in msg
     name, msg = migrate_error(src, path, "ssh://host/elsewhere", flags=OFFLINE | PERSIST_DEST)
     assert "the path must be /system or /session" in msg
+
+
+def test_migrate_to_uri3_as_cockpit_does(pair):
+    """cockpit-machines' Migrate dialog: MigrateToURI3 of a libvirt URI with
+    no parameters, PEER2PEER | LIVE and, for a permanent move,
+    PERSIST_DEST | UNDEFINE_SOURCE."""
+    src, dst = pair.src, pair.dst
+    path, con = src.q.boot("vm5")
+    con.close()
+    migrate_uri3(src, path, "qemu+ssh://admin@%s/system" % DST_IP, {},
+                 PEER2PEER | LIVE | PERSIST_DEST | UNDEFINE_SOURCE)
+    with open(pair.ssh_args) as f:
+        argv = f.read().split("\n")
+    assert argv[:9] == ["-T", "-e", "none", "-o", "BatchMode=yes", "-l", "admin", "--", DST_IP]
+    assert argv[9] == "virtbus-stdio-bridge --system"
+    # Gone here, defined and running there.
+    assert domain_names(src) == []
+    assert not os.path.exists(os.path.join(src.q.config_dir, "vm5.xml"))
+    dpath = lookup(dst, "vm5")
+    assert dst.q.state(dpath) == (RUNNING, RUNNING_MIGRATED)
+    assert dst.vb.properties(dpath, DOMAIN)["Persistent"] is True
+    assert os.path.exists(os.path.join(dst.q.config_dir, "vm5.xml"))
+    dcon = dst.q.console(dpath)
+    dcon.wait_ready(BOOT_TIMEOUT)
+    dcon.echo("arrived-by-uri3")
+    dst.q.dom(dpath, "Destroy", "u", 0)
+    dcon.close()
+
+
+def test_migrate_to_uri3_refusals_and_parameters(pair):
+    src, dst = pair.src, pair.dst
+    path, con = src.q.boot("vm6")
+    src.vb.clear_signals()
+    socket = bus_socket(dst)
+    to_dst = "qemu+unix:///system?socket=" + socket
+    refusals = [
+        (to_dst, {}, LIVE, "without the PEER2PEER flag"),
+        (to_dst, {}, PEER2PEER | LIVE | TUNNELLED, "tunnelled migration"),
+        (to_dst, {}, PEER2PEER | LIVE | NON_SHARED_DISK, "storage both hosts share"),
+        (to_dst, {}, PEER2PEER | LIVE | NON_SHARED_INC, "storage both hosts share"),
+        (to_dst, {}, PEER2PEER | LIVE | (1 << 11), "unsupported flags (0x800)"),
+        ("qemu+tcp://%s/system" % DST_IP, {}, PEER2PEER | LIVE, "the tcp transport is not supported"),
+        ("qemu:///system", {}, PEER2PEER | LIVE, "this host's own daemon"),
+        ("test:///default", {}, PEER2PEER | LIVE, "only qemu connections"),
+        ("qemu+ssh://%s/system?keyfile=/etc/shadow" % DST_IP, {}, PEER2PEER | LIVE,
+         "URI parameter 'keyfile' is not supported"),
+        (to_dst, {"migrate_disks": "vda"}, PEER2PEER | LIVE, "migration parameter 'migrate_disks' is not supported"),
+        (to_dst, {"bandwidth": GLib.Variant("u", 5)}, PEER2PEER | LIVE,
+         "migration parameter 'bandwidth' must be of type 't', not 'u'"),
+        (to_dst, {"bandwidth.postcopy": GLib.Variant("t", 0)}, PEER2PEER | LIVE, "bandwidth.postcopy must be above 0"),
+    ]
+    for dconnuri, params, flags, message in refusals:
+        msg = migrate_uri3_error(src, path, dconnuri, params, flags)
+        assert message in msg, (dconnuri, params, flags, msg)
+    # The short parameter names of earlier versions are refused, not ignored.
+    name, msg = migrate_error(src, path, dst.address, {"dest_name": "elsewhere"})
+    assert "migration parameter 'dest_name' is not supported" in msg
+    # Nothing happened on either side.
+    assert_still_running(src, path, con)
+    assert src.q.events(path) == []
+    assert domain_names(dst) == [] and qemu_pids(dst.root) == []
+
+    # A destination's Prepare checks the parameters too.
+    name, msg = dst.vb.error(QEMU_PATH, MIGRATION, "Prepare", "sa{sv}u", "<domain/>",
+                             {"dest_xml": GLib.Variant("s", "<domain/>")}, 0)
+    assert "migration parameter 'dest_xml' is not supported" in msg
+
+    # The destination's bus socket by a qemu+unix URI, renamed there, with
+    # the libvirt parameter names (also through org.virtbus.Domain.Migrate).
+    migrate_uri3(src, path, to_dst, {"migrate_uri": "tcp:" + DST_IP, "destination_name": "vm6-there",
+                                     "bandwidth": GLib.Variant("t", 1000),
+                                     "bandwidth.postcopy": GLib.Variant("t", 100)},
+                 PEER2PEER | LIVE)
+    assert src.q.state(path) == (SHUTOFF, SHUTOFF_MIGRATED)
+    dpath = lookup(dst, "vm6-there")
+    assert dst.vb.properties(dpath, DOMAIN)["Name"] == "vm6-there"
+    assert dst.q.state(dpath) == (RUNNING, RUNNING_MIGRATED)
+    dcon = dst.q.console(dpath)
+    dcon.wait_ready(BOOT_TIMEOUT)
+    # ...and back, by org.virtbus.Domain.Migrate with a libvirt URI.
+    migrate(dst, dpath, "qemu+unix:///system?socket=" + bus_socket(src),
+            {"migrate_uri": "tcp:" + SRC_IP, "destination_name": "vm6"}, LIVE)
+    dcon.close()
+    assert domain_names(dst) == []
+    assert src.q.state(path) == (RUNNING, RUNNING_MIGRATED)
+    con = src.q.console(path)
+    con.wait_ready(BOOT_TIMEOUT)
+    src.q.dom(path, "Destroy", "u", 0)
+    con.close()
 
 
 def test_unreachable_destination(pair):
