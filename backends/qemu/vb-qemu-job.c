@@ -3,6 +3,7 @@
  * moves a guest's state with QEMU's migration. */
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -24,10 +25,21 @@ typedef struct {
   JsonObject *migrate_info;  /* last query-migrate answer, or NULL */
   char *migrate_status;      /* last MIGRATION event's status */
   gint64 iteration;          /* MIGRATION_PASS */
+  /* What a later daemon must undo if this one dies during the job
+   * (vb_qemu_job_set_recovery); kept in the runtime state file. */
+  gboolean recoverable;
+  gboolean was_running;
+  gboolean managed;
+  gboolean sent;
+  char *image;
 } ActiveJob;
 
 struct _VbQemuJob {
   ActiveJob *active;
+  /* A reattach's recovery resumes the guest: its RESUME is reported with
+   * this reason and detail (-1: none expected). */
+  int resume_reason;
+  int resume_detail;
   GVariant *completed;       /* (ia{sv}) of the last finished job, or NULL */
   GTask *migration_waiter;   /* waits for a final MIGRATION status [s] */
 };
@@ -57,6 +69,7 @@ active_job_free (ActiveJob *job)
   g_clear_object (&job->cancellable);
   g_clear_pointer (&job->migrate_info, json_object_unref);
   g_free (job->migrate_status);
+  g_free (job->image);
   g_free (job);
 }
 
@@ -66,8 +79,11 @@ job_data (VbObj *dom)
 {
   VbQemuDom *d = vb_qemu_dom (dom);
 
-  if (d->job == NULL)
+  if (d->job == NULL) {
     d->job = g_new0 (VbQemuJob, 1);
+    d->job->resume_reason = -1;
+    d->job->resume_detail = -1;
+  }
   return d->job;
 }
 
@@ -115,6 +131,259 @@ vb_qemu_job_cancelled_error (VbObj *dom)
 
   return g_error_new (VB_ERROR, VB_ERROR_FAILED, "operation aborted: %s job of domain '%s' cancelled by client",
                       job_kind_name (job != NULL ? job->kind : VB_QEMU_JOB_NONE), dom->name);
+}
+
+/* ---- a job cut short by the daemon's end ---- */
+
+void
+vb_qemu_job_set_recovery (VbObj *dom, gboolean was_running, const char *image, gboolean managed)
+{
+  ActiveJob *job = active_job (dom);
+
+  g_return_if_fail (job != NULL);
+  job->recoverable = TRUE;
+  job->was_running = was_running;
+  job->managed = managed;
+  g_free (job->image);
+  job->image = g_strdup (image);
+  /* On disk before the job changes anything. */
+  vb_qemu_process_save_state (dom, NULL);
+}
+
+void
+vb_qemu_job_note_sent (VbObj *dom)
+{
+  ActiveJob *job = active_job (dom);
+
+  if (job == NULL || !job->recoverable)
+    return;
+  job->sent = TRUE;
+  vb_qemu_process_save_state (dom, NULL);
+}
+
+static void
+job_save_state (VbObj *dom, JsonBuilder *b)
+{
+  ActiveJob *job = active_job (dom);
+
+  if (job == NULL || !job->recoverable)
+    return;
+  json_builder_set_member_name (b, "job");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "kind");
+  json_builder_add_int_value (b, job->kind);
+  json_builder_set_member_name (b, "was-running");
+  json_builder_add_boolean_value (b, job->was_running);
+  json_builder_set_member_name (b, "sent");
+  json_builder_add_boolean_value (b, job->sent);
+  if (job->image != NULL) {
+    json_builder_set_member_name (b, "image");
+    json_builder_add_string_value (b, job->image);
+    json_builder_set_member_name (b, "managed");
+    json_builder_add_boolean_value (b, job->managed);
+  }
+  json_builder_end_object (b);
+}
+
+typedef struct {
+  VbObj *dom;
+  VbQemuJobKind kind;
+  gboolean was_running;
+  gboolean sent;
+  gboolean managed;
+  char *image;
+  gboolean cancel_sent;
+  guint polls;
+} Recovery;
+
+static void
+recovery_free (Recovery *r)
+{
+  g_object_unref (r->dom);
+  g_free (r->image);
+  g_free (r);
+}
+
+/* Still attached to the QEMU the recovery began with. */
+static gboolean
+recovery_current (Recovery *r)
+{
+  return r->dom->active && vb_qemu_process_get_qmp (r->dom) != NULL;
+}
+
+static void
+on_recovery_cont (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Recovery *r = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) ret = vb_qmp_execute_finish (VB_QMP (source), result, &error);
+
+  if (ret == NULL) {
+    g_warning ("domain '%s': cannot resume it after its interrupted %s: %s", r->dom->name,
+               job_kind_name (r->kind), error->message);
+    if (vb_qemu_dom (r->dom)->job != NULL)
+      vb_qemu_dom (r->dom)->job->resume_reason = -1;
+  }
+  recovery_free (r);
+}
+
+static void
+on_recovery_status (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Recovery *r = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) ret = vb_qmp_execute_finish (VB_QMP (source), result, &error);
+  VbQemuJob *data;
+
+  if (ret == NULL || !JSON_NODE_HOLDS_OBJECT (ret) || !recovery_current (r)) {
+    if (error != NULL)
+      g_warning ("domain '%s': query-status failed: %s", r->dom->name, error->message);
+    recovery_free (r);
+    return;
+  }
+  /* Only a guest the job stopped runs again; a user's pause stays. */
+  if (!r->was_running || json_object_get_boolean_member_with_default (json_node_get_object (ret), "running", FALSE)) {
+    recovery_free (r);
+    return;
+  }
+  data = job_data (r->dom);
+  if (r->kind == VB_QEMU_JOB_SAVE) {
+    data->resume_reason = VB_QEMU_RUNNING_SAVE_CANCELED;
+    data->resume_detail = VB_QEMU_RESUMED_UNPAUSED;
+  } else {
+    data->resume_reason = VB_QEMU_RUNNING_MIGRATION_CANCELED;
+    data->resume_detail = VB_QEMU_RESUMED_MIGRATED;
+  }
+  vb_qmp_execute_async (VB_QMP (source), "cont", NULL, NULL, on_recovery_cont, r);
+}
+
+/* The migration is over: the job's file goes, the guest runs again. */
+static void
+recovery_roll_back (Recovery *r)
+{
+  if (r->image != NULL) {
+    if (unlink (r->image) < 0 && errno != ENOENT)
+      g_warning ("domain '%s': cannot remove the image of its interrupted save '%s': %s", r->dom->name,
+                 r->image, g_strerror (errno));
+    /* Not a managed save any more: a start must not restore it. */
+    if (r->managed)
+      r->dom->has_managed_save = FALSE;
+  }
+  vb_qmp_execute_async (vb_qemu_process_get_qmp (r->dom), "query-status", NULL, NULL, on_recovery_status, r);
+}
+
+static void recovery_poll (Recovery *r);
+
+static gboolean
+recovery_poll_again (gpointer user_data)
+{
+  Recovery *r = user_data;
+
+  if (!recovery_current (r)) {
+    recovery_free (r);
+    return G_SOURCE_REMOVE;
+  }
+  recovery_poll (r);
+  return G_SOURCE_REMOVE;
+}
+
+/* QEMU's migration statuses while one is under way. */
+static gboolean
+migration_under_way (const char *status)
+{
+  static const char *const busy[] = { "setup", "active", "pre-switchover", "device", "wait-unplug", "cancelling",
+                                      NULL };
+
+  return status != NULL && g_strv_contains (busy, status);
+}
+
+static void
+on_recovery_migrate_info (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Recovery *r = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) ret = vb_qmp_execute_finish (VB_QMP (source), result, &error);
+  const char *status = NULL;
+
+  if (!recovery_current (r)) {
+    recovery_free (r);
+    return;
+  }
+  if (ret != NULL && JSON_NODE_HOLDS_OBJECT (ret))
+    status = json_object_get_string_member_with_default (json_node_get_object (ret), "status", NULL);
+  else if (error != NULL)
+    g_warning ("domain '%s': query-migrate failed: %s", r->dom->name, error->message);
+
+  if (r->kind == VB_QEMU_JOB_MIGRATION_OUT &&
+      (r->sent || g_strcmp0 (status, "completed") == 0 || (status != NULL && g_str_has_prefix (status, "postcopy")))) {
+    /* The destination has the whole guest and may already run it (the
+     * daemon may have finished it there before it died): running it here
+     * too would have two guests write the same disks. */
+    g_warning ("domain '%s': its migration was cut short by a restart of virtbusd after QEMU had sent the "
+               "guest; it may run at the destination, so it stays paused here (destroy it once it runs there, "
+               "resume it if it does not)", r->dom->name);
+    if (r->dom->state == VB_DOMAIN_PAUSED || r->dom->state == VB_DOMAIN_RUNNING) {
+      vb_obj_set_state (r->dom, VB_DOMAIN_PAUSED, VB_QEMU_PAUSED_MIGRATION, r->dom->id);
+      vb_qemu_process_save_state (r->dom, NULL);
+    }
+    recovery_free (r);
+    return;
+  }
+  if (migration_under_way (status)) {
+    if (!r->cancel_sent) {
+      r->cancel_sent = TRUE;
+      vb_qmp_execute_async (VB_QMP (source), "migrate_cancel", NULL, NULL, NULL, NULL);
+    }
+    /* About 10 s for QEMU to let go of the stream. */
+    if (++r->polls > 200) {
+      g_warning ("domain '%s': the migration of its interrupted %s does not stop; leaving it as it is",
+                 r->dom->name, job_kind_name (r->kind));
+      recovery_free (r);
+      return;
+    }
+    g_timeout_add (50, recovery_poll_again, r);
+    return;
+  }
+  recovery_roll_back (r);
+}
+
+static void
+recovery_poll (Recovery *r)
+{
+  vb_qmp_execute_async (vb_qemu_process_get_qmp (r->dom), "query-migrate", NULL, NULL, on_recovery_migrate_info,
+                        r);
+}
+
+/* A new daemon found @dom's QEMU after the last one died during a save or
+ * an outgoing migration: as libvirt, the job is undone — QEMU's migration
+ * cancelled, a save image we created removed, a guest the job paused run
+ * again — except when the guest may already run at a migration's
+ * destination. */
+static void
+job_reattached (VbObj *dom, JsonObject *state)
+{
+  JsonNode *node = json_object_get_member (state, "job");
+  JsonObject *rec;
+  Recovery *r;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return;
+  rec = json_node_get_object (node);
+  r = g_new0 (Recovery, 1);
+  r->dom = g_object_ref (dom);
+  r->kind = (VbQemuJobKind) json_object_get_int_member_with_default (rec, "kind", VB_QEMU_JOB_NONE);
+  r->was_running = json_object_get_boolean_member_with_default (rec, "was-running", FALSE);
+  r->sent = json_object_get_boolean_member_with_default (rec, "sent", FALSE);
+  r->image = g_strdup (json_object_get_string_member_with_default (rec, "image", NULL));
+  r->managed = json_object_get_boolean_member_with_default (rec, "managed", FALSE);
+  if (r->kind != VB_QEMU_JOB_SAVE && r->kind != VB_QEMU_JOB_MIGRATION_OUT) {
+    g_warning ("domain '%s': unknown interrupted job %d in its state file", dom->name, (int) r->kind);
+    recovery_free (r);
+    return;
+  }
+  g_warning ("domain '%s': its %s was cut short by a restart of virtbusd; undoing it", dom->name,
+             job_kind_name (r->kind));
+  recovery_poll (r);
 }
 
 /* ---- figures ---- */
@@ -214,6 +483,9 @@ vb_qemu_job_end (VbObj *dom, const GError *error)
   g_clear_pointer (&d->job->completed, g_variant_unref);
   d->job->completed = g_variant_ref_sink (g_variant_new ("(i@a{sv})", type, params));
   d->job->active = NULL;
+  /* Nothing to recover any more. */
+  if (job->recoverable && d->pid > 0)
+    vb_qemu_process_save_state (dom, NULL);
   active_job_free (job);
   vb_backend_emit_domain_signal (VB_BACKEND (d->backend), dom, "JobCompleted", g_variant_new ("(@a{sv})", params));
   g_variant_unref (params);
@@ -383,6 +655,19 @@ static gboolean
 job_event (VbObj *dom, const char *name, JsonObject *data)
 {
   ActiveJob *job = active_job (dom);
+  VbQemuDom *d = vb_qemu_dom (dom);
+
+  if (strcmp (name, "RESUME") == 0 && d->job != NULL && d->job->resume_reason >= 0) {
+    int reason = d->job->resume_reason, detail = d->job->resume_detail;
+
+    d->job->resume_reason = d->job->resume_detail = -1;
+    if (!dom->active || dom->state == VB_DOMAIN_RUNNING)
+      return FALSE;
+    vb_obj_set_state (dom, VB_DOMAIN_RUNNING, reason, dom->id);
+    vb_qemu_process_save_state (dom, NULL);
+    vb_qemu_emit (d->backend, dom, VB_QEMU_EV_RESUMED, detail);
+    return TRUE;
+  }
 
   if (strcmp (name, "MIGRATION") == 0) {
     const char *status = data != NULL ? json_object_get_string_member_with_default (data, "status", "") : "";
@@ -891,4 +1176,6 @@ const VbQemuPart vb_qemu_part_job = {
   .event = job_event,
   .stopped = job_stopped,
   .dom_free = job_dom_free,
+  .save_state = job_save_state,
+  .reattached = job_reattached,
 };

@@ -52,6 +52,18 @@ void vb_qemu_job_end (VbObj *dom, const GError *error);
 /* The error a job cancelled by AbortJob fails with. */
 GError *vb_qemu_job_cancelled_error (VbObj *dom);
 
+/* A save or an outgoing migration survives the daemon: the job running
+ * on @dom is written to the domain's runtime state file (at once), so
+ * that a daemon reattaching after this one died undoes it — QEMU's
+ * migration cancelled, @image (a save image this job created; NULL:
+ * none; @managed: the domain's managed save image) removed, the guest run
+ * again if @was_running. */
+void vb_qemu_job_set_recovery (VbObj *dom, gboolean was_running, const char *image, gboolean managed);
+
+/* An outgoing migration's stream is complete: the destination may run the
+ * guest from now on, so a recovery leaves it paused here. */
+void vb_qemu_job_note_sent (VbObj *dom);
+
 /* ---- the migration engine ----
  *
  * Outgoing: with a job begun (uses_migration TRUE) on running @dom,

@@ -170,6 +170,9 @@ qemu_migrate_begin (VbBackend *backend, VbObj *dom, GVariant *params, guint flag
   }
   m->out_flags = flags;
   m->was_running = dom->state == VB_DOMAIN_RUNNING;
+  /* If virtbusd dies before the migration is over, the next one undoes it
+   * (or leaves the guest paused once it may run at the destination). */
+  vb_qemu_job_set_recovery (dom, m->was_running, NULL, FALSE);
   g_task_return_pointer (task,
                          dest_xml != NULL ? g_strdup (dest_xml)
                                           : vb_domain_def_format (dom->def, VB_DOMAIN_XML_INACTIVE |
@@ -192,6 +195,8 @@ on_migrated (GObject *source, GAsyncResult *result, gpointer user_data)
     g_task_return_error (task, error);
     return;
   }
+  /* Before the destination is told to run it. */
+  vb_qemu_job_note_sent (dom);
   g_task_return_boolean (task, TRUE);
 }
 

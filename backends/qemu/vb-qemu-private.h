@@ -142,6 +142,8 @@ typedef struct {
   int pause_reason;
   int pause_detail;
 
+  JsonObject *reattach_state; /* the state file of a reattach, until QMP is connected */
+
   VbQemuAgent *agent;
   VbQemuJob *job;
   VbQemuHotplug *hotplug;
@@ -185,6 +187,12 @@ typedef struct {
   gboolean (*rename) (VbObj *dom, const char *new_name, GError **error);
   /* The VbObj goes away: free the part's per-domain state. */
   void (*dom_free) (VbQemuDom *d);
+  /* The runtime state file is written: add members a later daemon needs
+   * to pick up what the part was doing (@b is inside the file's object). */
+  void (*save_state) (VbObj *dom, JsonBuilder *b);
+  /* A new daemon reattached to @dom's QEMU (QMP connected, after
+   * .running): @state is the runtime state file it found. */
+  void (*reattached) (VbObj *dom, JsonObject *state);
 } VbQemuPart;
 
 extern const VbQemuPart vb_qemu_part_agent;

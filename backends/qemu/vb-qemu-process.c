@@ -129,6 +129,14 @@ parts_running (VbObj *dom)
       vb_qemu_parts[i]->running (dom);
 }
 
+static void
+parts_reattached (VbObj *dom, JsonObject *state)
+{
+  for (guint i = 0; vb_qemu_parts[i] != NULL; i++)
+    if (vb_qemu_parts[i]->reattached != NULL)
+      vb_qemu_parts[i]->reattached (dom, state);
+}
+
 void
 vb_qemu_dom_free (gpointer data)
 {
@@ -140,6 +148,7 @@ vb_qemu_dom_free (gpointer data)
   release_process (d);
   fail_exit_waiters (d, "the domain is gone");
   g_clear_pointer (&d->exit_waiters, g_ptr_array_unref);
+  g_clear_pointer (&d->reattach_state, json_object_unref);
   /* Not restored: the guest may keep running (daemon shutdown). */
   g_clear_pointer (&d->grants, g_ptr_array_unref);
   g_free (d);
@@ -228,6 +237,13 @@ vb_qemu_process_save_state (VbObj *dom, GError **error)
   json_builder_add_boolean_value (b, dom->persistent);
   json_builder_set_member_name (b, "guest-shutdown");
   json_builder_add_boolean_value (b, d->guest_shutdown);
+  /* A start is not over before its QEMU runs the guest (or waits paused):
+   * a daemon that finds this QEMU still starting stops it. */
+  json_builder_set_member_name (b, "starting");
+  json_builder_add_boolean_value (b, d->starting);
+  for (guint i = 0; vb_qemu_parts[i] != NULL; i++)
+    if (vb_qemu_parts[i]->save_state != NULL)
+      vb_qemu_parts[i]->save_state (dom, b);
   json_builder_set_member_name (b, "xml");
   json_builder_add_string_value (b, xml);
   /* What to give back when it stops, even after a daemon restart. */
@@ -949,6 +965,10 @@ on_daemonized (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   vb_child_proc_stat (pid, NULL, NULL, &vb_qemu_dom (sd->dom)->start_time);
+  /* From here a daemon that dies before the start is over leaves a file
+   * saying so: the next one stops this QEMU instead of losing track of it
+   * (a restore, an incoming migration: the whole time they load). */
+  vb_qemu_process_save_state (sd->dom, NULL);
   vb_qmp_connect_async (qmp_path, NULL, on_qmp_connected, g_steal_pointer (&task));
 }
 
@@ -1300,6 +1320,10 @@ on_reattach_qmp (GObject *source, GAsyncResult *result, gpointer user_data)
   }
   attach_qmp (dom, qmp);
   parts_running (dom);
+  if (d->reattach_state != NULL) {
+    g_autoptr(JsonObject) state = g_steal_pointer (&d->reattach_state);
+    parts_reattached (dom, state);
+  }
   vb_qmp_execute_async (qmp, "query-status", NULL, NULL, on_reattach_status, g_object_ref (dom));
 }
 
@@ -1314,6 +1338,7 @@ vb_qemu_process_reattach (VbQemuBackend *self, const char *path, GError **error)
   GPid pid;
   guint64 start_time, now_start = 0;
   char pstate = 0;
+  gboolean starting, alive;
   VbObj *dom;
   VbQemuDom *d;
   int id;
@@ -1330,6 +1355,7 @@ vb_qemu_process_reattach (VbQemuBackend *self, const char *path, GError **error)
   pid = (GPid) json_object_get_int_member_with_default (st, "pid", 0);
   start_time = (guint64) json_object_get_int_member_with_default (st, "start-time", 0);
   id = (int) json_object_get_int_member_with_default (st, "id", -1);
+  starting = json_object_get_boolean_member_with_default (st, "starting", FALSE);
   if (xml == NULL || qmp_path == NULL || pid <= 0) {
     g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "%s is incomplete", path);
     return FALSE;
@@ -1343,14 +1369,26 @@ vb_qemu_process_reattach (VbQemuBackend *self, const char *path, GError **error)
   if (dom != NULL && !vb_qemu_domain_ensure_def (dom, error))
     return FALSE;
   /* The same process, not another that got its pid since. */
-  if (!vb_child_proc_stat (pid, &pstate, NULL, &now_start) || pstate == 'Z' || now_start != start_time ||
-      !cmdline_has (pid, def->uuid)) {
+  alive = vb_child_proc_stat (pid, &pstate, NULL, &now_start) && pstate != 'Z' && now_start == start_time &&
+          cmdline_has (pid, def->uuid);
+  if (!alive || starting) {
     g_autoptr(GPtrArray) grants = vb_qemu_access_from_json (json_object_get_member (st, "grants"));
-    g_info ("QEMU of domain '%s' is gone since the last run", def->name);
+
+    if (alive) {
+      /* Its start (a boot, a restore, an incoming migration) was cut
+       * short with the daemon: as libvirt, the half-started QEMU goes. A
+       * managed save image stays for the next start. */
+      g_warning ("domain '%s' was starting when virtbusd stopped: stopping its QEMU (pid %d)", def->name,
+                 (int) pid);
+      if (kill (pid, SIGKILL) < 0 && errno != ESRCH)
+        g_warning ("cannot stop QEMU of domain '%s': %s", def->name, g_strerror (errno));
+    } else {
+      g_info ("QEMU of domain '%s' is gone since the last run", def->name);
+    }
     remove_runtime_files (self, def->name);
     vb_qemu_access_restore (grants);
     if (dom != NULL)
-      vb_obj_set_state (dom, VB_DOMAIN_SHUTOFF, VB_QEMU_SHUTOFF_CRASHED, -1);
+      vb_obj_set_state (dom, VB_DOMAIN_SHUTOFF, starting ? VB_QEMU_SHUTOFF_FAILED : VB_QEMU_SHUTOFF_CRASHED, -1);
     return TRUE;
   }
 
@@ -1367,6 +1405,8 @@ vb_qemu_process_reattach (VbQemuBackend *self, const char *path, GError **error)
     vb_obj_set_newdef (dom, persistent);
   }
   d = vb_qemu_dom (dom);
+  g_clear_pointer (&d->reattach_state, json_object_unref);
+  d->reattach_state = json_object_ref (st);
   d->guest_shutdown = json_object_get_boolean_member_with_default (st, "guest-shutdown", FALSE);
   g_clear_pointer (&d->grants, g_ptr_array_unref);
   d->grants = vb_qemu_access_from_json (json_object_get_member (st, "grants"));

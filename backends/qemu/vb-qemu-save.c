@@ -555,6 +555,8 @@ save_to (VbBackend *backend, VbObj *dom, const char *path, const char *xml, guin
     save_failed (op, error);
     return;
   }
+  /* If virtbusd dies before the save is over, the next one undoes it. */
+  vb_qemu_job_set_recovery (dom, op->was_running, op->created ? path : NULL, managed);
   /* QEMU writes from the fd's position: right after the XML slot. */
   if (!write_header (fd, path, image_xml, paused ? IMAGE_FLAG_PAUSED : 0, xml_slot_for (strlen (image_xml)), TRUE,
                      &error)) {

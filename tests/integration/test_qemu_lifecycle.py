@@ -7,6 +7,7 @@ fixture kills leftovers by PID, waits until they are gone, and fails the
 test when any was left, or when runtime files (sockets, pidfiles, state
 files) or zombie processes stayed behind.
 """
+import json
 import os
 import signal
 import time
@@ -28,14 +29,14 @@ DEFINED_ADDED = 0
 UNDEFINED_REMOVED = 0
 STARTED_BOOTED = 0
 SUSPENDED_PAUSED = 0
-RESUMED_UNPAUSED = 0
+RESUMED_UNPAUSED, RESUMED_MIGRATED = 0, 1
 STOPPED_SHUTDOWN, STOPPED_DESTROYED, STOPPED_FAILED = 0, 1, 5
 SHUTDOWN_GUEST = 1
 # virDomainState and reasons
 RUNNING, PAUSED, SHUTOFF = 1, 3, 5
-RUNNING_BOOTED, RUNNING_UNPAUSED = 1, 5
-PAUSED_USER = 1
-SHUTOFF_SHUTDOWN, SHUTOFF_DESTROYED, SHUTOFF_CRASHED = 1, 2, 3
+RUNNING_BOOTED, RUNNING_UNPAUSED, RUNNING_MIGRATION_CANCELED, RUNNING_SAVE_CANCELED = 1, 5, 6, 7
+PAUSED_USER, PAUSED_MIGRATION = 1, 2
+SHUTOFF_SHUTDOWN, SHUTOFF_DESTROYED, SHUTOFF_CRASHED, SHUTOFF_FAILED = 1, 2, 3, 6
 
 BOOT_TIMEOUT = 120
 
@@ -530,6 +531,96 @@ def test_daemon_killed_reattaches_running_guests(qemu):
     # The transient one is gone with its process.
     name, _ = vb.error(QEMU_PATH, CONNECT, "DomainLookupByName", "s", "ra3")
     assert name == "org.libvirt.Error"
+
+
+def kill_daemon(vb):
+    vb.proc.send_signal(signal.SIGKILL)
+    vb.proc.wait()
+    vb.proc = None
+    vb.log.close()
+
+
+def edit_state(qemu, name, **changes):
+    path = os.path.join(qemu.run_dir, name + ".state")
+    with open(path) as f:
+        state = json.load(f)
+    state.update(changes)
+    with open(path, "w") as f:
+        json.dump(state, f)
+
+
+def test_jobs_cut_short_by_a_daemon_death_are_undone(qemu):
+    """The runtime state file says what a dead daemon was doing; the next
+    one undoes it (tests/integration/test_qemu_save.py has a real save
+    cut short; these cover each recovery from a crafted state file)."""
+    vb = qemu.vb
+    path, con = qemu.boot("cut")
+    con.close()
+    pid = qemu.pid("cut")
+
+    # An outgoing migration whose stream was complete: the guest may run at
+    # the destination, so it stays paused here.
+    kill_daemon(vb)
+    qmp = guest.Qmp(os.path.join(qemu.run_dir, "cut", "qmp.sock"))
+    qmp.execute("stop")
+    qmp.close()
+    edit_state(qemu, "cut", job={"kind": 5, "was-running": True, "sent": True})
+    vb.start()
+    deadline = time.monotonic() + 10
+    while qemu.state(path) != (PAUSED, PAUSED_MIGRATION):
+        assert time.monotonic() < deadline, qemu.state(path)
+        time.sleep(0.05)
+    time.sleep(0.5)
+    assert qemu.state(path) == (PAUSED, PAUSED_MIGRATION)
+    assert "may run at the destination" in vb.read_log()
+
+    # One still under way (or never begun): undone, the guest runs again.
+    kill_daemon(vb)
+    edit_state(qemu, "cut", job={"kind": 5, "was-running": True, "sent": False})
+    vb.clear_signals()
+    vb.start()
+    qemu.wait_event(path, EV_RESUMED, RESUMED_MIGRATED, timeout=10)
+    assert qemu.state(path) == (RUNNING, RUNNING_MIGRATION_CANCELED)
+    con = qemu.console(path)
+    con.echo("running-again")
+    con.close()
+    # The job is over: a later restart finds nothing to undo.
+    with open(os.path.join(qemu.run_dir, "cut.state")) as f:
+        assert "job" not in json.load(f)
+
+    # A managed save: the image it created goes (a start must not restore
+    # a guest that ran on), the guest runs again.
+    kill_daemon(vb)
+    image = os.path.join(qemu.root, "data", "virtbus", "qemu", "save", "cut.save")
+    os.makedirs(os.path.dirname(image), exist_ok=True)
+    with open(image, "wb") as f:
+        f.write(b"VirtbusSaveImage" + b"\0" * 100)
+    qmp = guest.Qmp(os.path.join(qemu.run_dir, "cut", "qmp.sock"))
+    qmp.execute("stop")
+    qmp.close()
+    edit_state(qemu, "cut", job={"kind": 2, "was-running": True, "sent": False, "image": image, "managed": True})
+    vb.clear_signals()
+    vb.start()
+    qemu.wait_event(path, EV_RESUMED, RESUMED_UNPAUSED, timeout=10)
+    assert qemu.state(path) == (RUNNING, RUNNING_SAVE_CANCELED)
+    assert not os.path.exists(image)
+    assert qemu.dom(path, "HasManagedSaveImage", "u", 0) == (False,)
+
+    # A start that was not over (a boot, a restore, an incoming
+    # migration): its QEMU is stopped, the domain is shut off.
+    kill_daemon(vb)
+    edit_state(qemu, "cut", starting=True)
+    vb.start()
+    wait_gone([pid])
+    assert qemu.state(path) == (SHUTOFF, SHUTOFF_FAILED)
+    assert qemu.runtime_leftovers() == []
+    assert qemu_pids(qemu.root) == []
+    # ...and it starts again.
+    qemu.start(path)
+    con = qemu.console(path)
+    con.wait_ready(BOOT_TIMEOUT)
+    con.close()
+    qemu.dom(path, "Destroy", "u", 0)
 
 
 def test_stale_state_after_guest_died_while_daemon_was_down(qemu):

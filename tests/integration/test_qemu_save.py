@@ -3,7 +3,9 @@ test guest (tests/guest/) under TCG: the guest's memory survives a
 save/restore (a marker written before is read back after, in the same
 boot), events and states follow libvirt's codes, GetJobInfo/GetJobStats
 report a save while it runs and AbortJob cancels it."""
+import json
 import os
+import signal
 import stat
 import struct
 import time
@@ -257,6 +259,63 @@ def test_job_progress_and_abort_of_a_save(qemu, tmp_path):
     assert qemu.dom(path, "GetJobInfo")[0][0] == JOB_NONE
     qemu.dom(path, "Destroy", "u", 0)
     con.close()
+
+
+def test_save_cut_short_by_a_daemon_death_is_undone(qemu, tmp_path):
+    vb = qemu.vb
+    path, con = qemu.boot("sv9")
+    mark(con, "survivor")
+    con.close()
+    fifo = str(tmp_path / "stuck.fifo")
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        pending = call_async(vb, path, DOMAIN, "Save", "ssu", fifo, "", 0)
+        deadline = time.monotonic() + 60
+        while True:
+            vb.pump()
+            assert "error" not in pending, pending.get("error")
+            info = qemu.dom(path, "GetJobInfo")[0]
+            if info[0] == JOB_UNBOUNDED and info[6] > 0:
+                break
+            assert time.monotonic() < deadline, info
+            time.sleep(0.05)
+        assert qemu.state(path) == (PAUSED, PAUSED_SAVE)
+        with open(os.path.join(qemu.run_dir, "sv9.state")) as f:
+            job = json.load(f)["job"]
+        assert job["kind"] == OP_SAVE and job["was-running"] is True and "image" not in job
+
+        # virtbusd dies in the middle; QEMU goes on writing (blocked).
+        vb.proc.send_signal(signal.SIGKILL)
+        vb.proc.wait()
+        vb.proc = None
+        vb.log.close()
+        vb.clear_signals()
+        vb.start()
+        # The new daemon cancels the save (QEMU's write is let go on,
+        # its data thrown away) and runs the guest again.
+        deadline = time.monotonic() + 60
+        while qemu.state(path) != (RUNNING, RUNNING_SAVE_CANCELED):
+            assert time.monotonic() < deadline, qemu.state(path)
+            try:
+                os.read(reader, 1 << 20)
+            except BlockingIOError:
+                pass
+            time.sleep(0.01)
+    finally:
+        os.close(reader)
+    qemu.wait_event(path, EV_RESUMED, RESUMED_UNPAUSED)
+    assert "its save was cut short by a restart of virtbusd" in vb.read_log()
+    assert qemu.dom(path, "GetJobInfo")[0][0] == JOB_NONE
+    with open(os.path.join(qemu.run_dir, "sv9.state")) as f:
+        assert "job" not in json.load(f)
+    # The fifo (not ours) stays; the guest's memory is its own.
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    con = qemu.console(path)
+    con.wait_ready(60)
+    assert read_marker(con) == "survivor"
+    con.close()
+    qemu.dom(path, "Destroy", "u", 0)
 
 
 def test_restore_of_bad_images_fails_cleanly(qemu, tmp_path):
