@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -1126,6 +1127,119 @@ qemu_open_console (VbBackend *backend, VbObj *dom, guint index, guint flags, GTa
   g_task_return_pointer (task, g_variant_ref_sink (g_variant_new_handle (handle)), (GDestroyNotify) g_variant_unref);
 }
 
+/* ---- graphics: OpenGraphicsFD ---- */
+
+/* virDomainOpenGraphicsFlags */
+enum { OPEN_GRAPHICS_SKIPAUTH = 1 << 0 };
+
+typedef struct {
+  VbObj *dom;
+  GTask *task;
+  int ours;          /* the caller's end of the socket pair */
+  char *fdname;      /* the other end, once QEMU has it */
+  gboolean skipauth;
+} GraphicsOp;
+
+static void
+graphics_op_free (GraphicsOp *op)
+{
+  if (op->ours >= 0)
+    close (op->ours);
+  g_object_unref (op->dom);
+  g_object_unref (op->task);
+  g_free (op->fdname);
+  g_free (op);
+}
+
+static void
+on_graphics_client_added (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GraphicsOp *op = user_data;
+  g_autoptr(GUnixFDList) fds = g_unix_fd_list_new ();
+  g_autoptr(JsonNode) ret = NULL;
+  GError *error = NULL;
+  int handle;
+
+  ret = vb_qmp_execute_finish (VB_QMP (source), result, &error);
+  if (ret == NULL) {
+    g_prefix_error (&error, "cannot connect to the display of domain '%s': ", op->dom->name);
+    g_task_return_error (op->task, error);
+    graphics_op_free (op);
+    return;
+  }
+  handle = g_unix_fd_list_append (fds, op->ours, &error);
+  if (handle < 0) {
+    g_task_return_error (op->task, error);
+    graphics_op_free (op);
+    return;
+  }
+  g_object_set_data_full (G_OBJECT (op->task), "fd-list", g_steal_pointer (&fds), g_object_unref);
+  g_task_return_pointer (op->task, g_variant_ref_sink (g_variant_new_handle (handle)),
+                         (GDestroyNotify) g_variant_unref);
+  graphics_op_free (op);
+}
+
+static void
+on_graphics_fd_passed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GraphicsOp *op = user_data;
+  g_autoptr(JsonNode) ret = NULL;
+  g_autoptr(JsonObject) args = json_object_new ();
+  GError *error = NULL;
+
+  ret = vb_qmp_execute_finish (VB_QMP (source), result, &error);
+  if (ret == NULL) {
+    g_prefix_error (&error, "cannot pass a socket to QEMU of domain '%s': ", op->dom->name);
+    g_task_return_error (op->task, error);
+    graphics_op_free (op);
+    return;
+  }
+  /* add_client takes the descriptor out of QEMU's list, failing or not. */
+  json_object_set_string_member (args, "protocol", "vnc");
+  json_object_set_string_member (args, "fdname", op->fdname);
+  json_object_set_boolean_member (args, "skipauth", op->skipauth);
+  json_object_set_boolean_member (args, "tls", FALSE);
+  vb_qmp_execute_async (VB_QMP (source), "add_client", args, NULL, on_graphics_client_added, op);
+}
+
+/* A socket connected to display @idx, as a VNC client QEMU accepted (no
+ * listening socket involved: also for <listen type='none'/>); with
+ * SKIPAUTH without asking for the display's password. */
+static void
+qemu_open_graphics_fd (VbBackend *backend, VbObj *dom, guint idx, guint flags, GTask *task)
+{
+  static guint serial;
+  const VbDomainDef *def = dom->def;
+  VbQmp *qmp = vb_qemu_process_get_qmp (dom);
+  g_autoptr(JsonObject) args = json_object_new ();
+  GraphicsOp *op;
+  int pair[2];
+
+  CHECK_FLAGS (task, flags, OPEN_GRAPHICS_SKIPAUTH, "OpenGraphicsFD");
+  REQUIRE_ACTIVE (task, dom);
+  if (qmp == NULL || vb_qemu_dom (dom)->starting)
+    FAIL (task, VB_ERROR_OPERATION_INVALID, "domain '%s' is not running", dom->name);
+  if (idx >= def->graphics->len)
+    FAIL (task, VB_ERROR_INVALID_ARG, "domain '%s' has no graphics device at index %u (it has %u)", dom->name, idx,
+          def->graphics->len);
+  if (((const VbDomainGraphicsDef *) g_ptr_array_index (def->graphics, idx))->type != VB_DOMAIN_GRAPHICS_VNC)
+    FAIL (task, VB_ERROR_NOT_SUPPORTED, "graphics device %u of domain '%s' is not VNC", idx, dom->name);
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+    FAIL (task, VB_ERROR_IO, "cannot create a socket pair: %s", g_strerror (errno));
+  op = g_new0 (GraphicsOp, 1);
+  op->dom = g_object_ref (dom);
+  op->task = g_object_ref (task);
+  op->ours = pair[0];
+  op->skipauth = (flags & OPEN_GRAPHICS_SKIPAUTH) != 0;
+  /* A name of its own: calls at the same time do not replace each
+   * other's descriptor. */
+  op->fdname = g_strdup_printf ("vb-graphics-%u", ++serial);
+  json_object_set_string_member (args, "fdname", op->fdname);
+  /* QEMU gets its own copy (SCM_RIGHTS): ours is closed at once. */
+  vb_qmp_execute_with_fd_async (qmp, "getfd", args, pair[1], NULL, on_graphics_fd_passed, op);
+  close (pair[1]);
+}
+
 void
 vb_qemu_domain_ops_init (VbDomainOpsInterface *iface)
 {
@@ -1146,6 +1260,7 @@ vb_qemu_domain_ops_init (VbDomainOpsInterface *iface)
   iface->get_metadata = qemu_get_metadata;
   iface->set_metadata = qemu_set_metadata;
   iface->open_console = qemu_open_console;
+  iface->open_graphics_fd = qemu_open_graphics_fd;
   for (guint i = 0; vb_qemu_parts[i] != NULL; i++)
     if (vb_qemu_parts[i]->ops_init != NULL)
       vb_qemu_parts[i]->ops_init (iface);

@@ -378,6 +378,55 @@ def test_reset(qemu):
     con.close()
 
 
+def vnc_security_types(fd):
+    """The RFB 3.8 handshake up to the server's list of security types."""
+    import socket
+    sock = socket.socket(fileno=fd)
+    try:
+        sock.settimeout(10)
+        version = b""
+        while len(version) < 12:
+            chunk = sock.recv(12 - len(version))
+            assert chunk, "the display closed the connection after %r" % version
+            version += chunk
+        assert version.startswith(b"RFB 003."), version
+        sock.sendall(b"RFB 003.008\n")
+        count = sock.recv(1)[0]
+        types = b""
+        while len(types) < count:
+            types += sock.recv(count - len(types))
+        return list(types)
+    finally:
+        sock.close()
+
+
+def test_open_graphics_fd_connects_to_the_display(qemu):
+    vb = qemu.vb
+    # No listening socket at all: only OpenGraphicsFD reaches this display.
+    vnc = "<graphics type='vnc' passwd='sesame'><listen type='none'/></graphics>"
+    path = qemu.define("gfx", extra_devices=vnc)
+    name, msg = vb.error(path, DOMAIN, "OpenGraphicsFD", "uu", 0, 0)
+    assert name == "org.libvirt.Error" and "not running" in msg
+    qemu.start(path)
+    # With the display's password asked (VNC authentication, 2)...
+    (handle,), fds = vb.call(path, DOMAIN, "OpenGraphicsFD", "uu", 0, 0, fd_list=Gio.UnixFDList())
+    assert vnc_security_types(fds.get(handle)) == [2]
+    # ...and without (SKIPAUTH: none, 1).
+    (handle,), fds = vb.call(path, DOMAIN, "OpenGraphicsFD", "uu", 0, 1, fd_list=Gio.UnixFDList())
+    assert vnc_security_types(fds.get(handle)) == [1]
+    # Several at once, each its own client.
+    socks = []
+    for _ in range(3):
+        (handle,), fds = vb.call(path, DOMAIN, "OpenGraphicsFD", "uu", 0, 1, fd_list=Gio.UnixFDList())
+        socks.append(fds.get(handle))
+    assert [vnc_security_types(fd) for fd in socks] == [[1], [1], [1]]
+    name, msg = vb.error(path, DOMAIN, "OpenGraphicsFD", "uu", 1, 0)
+    assert name == "org.libvirt.Error" and "no graphics device at index 1" in msg
+    name, msg = vb.error(path, DOMAIN, "OpenGraphicsFD", "uu", 0, 2)
+    assert name == "org.libvirt.Error" and "unsupported flags (0x2)" in msg
+    qemu.dom(path, "Destroy", "u", 0)
+
+
 def test_qemu_killed_externally_is_reported(qemu):
     path, con = qemu.boot("vm1")
     pid = qemu.pid("vm1")
