@@ -1127,6 +1127,20 @@ qemu_open_console (VbBackend *backend, VbObj *dom, guint index, guint flags, GTa
   g_task_return_pointer (task, g_variant_ref_sink (g_variant_new_handle (handle)), (GDestroyNotify) g_variant_unref);
 }
 
+/* ---- power management ---- */
+
+/* A guest suspended to RAM (QMP SUSPEND → pmsuspended) is woken up; the
+ * core reports QEMU's WAKEUP (running/wakeup, STARTED/WAKEUP). */
+static void
+qemu_pm_wakeup (VbBackend *backend, VbObj *dom, guint flags, GTask *task)
+{
+  CHECK_FLAGS (task, flags, 0, "PMWakeup");
+  REQUIRE_ACTIVE (task, dom);
+  if (dom->state != VB_DOMAIN_PMSUSPENDED)
+    FAIL (task, VB_ERROR_OPERATION_INVALID, "domain '%s' is not suspended by power management", dom->name);
+  vb_qemu_process_qmp_void (dom, "system_wakeup", NULL, task);
+}
+
 /* ---- graphics: OpenGraphicsFD ---- */
 
 /* virDomainOpenGraphicsFlags */
@@ -1261,6 +1275,7 @@ vb_qemu_domain_ops_init (VbDomainOpsInterface *iface)
   iface->set_metadata = qemu_set_metadata;
   iface->open_console = qemu_open_console;
   iface->open_graphics_fd = qemu_open_graphics_fd;
+  iface->pm_wakeup = qemu_pm_wakeup;
   for (guint i = 0; vb_qemu_parts[i] != NULL; i++)
     if (vb_qemu_parts[i]->ops_init != NULL)
       vb_qemu_parts[i]->ops_init (iface);

@@ -51,7 +51,9 @@ void vb_qemu_process_qmp_void (VbObj *dom, const char *command, JsonObject *args
  * command line), watches it, reconnects QMP and re-reads its run state.
  * The domain is the one already loaded from its config (persistent) or a
  * new transient one. A dead QEMU's files are cleaned up and its persistent
- * domain is reported shut off (crashed). FALSE only for unreadable files. */
+ * domain is reported shut off (crashed); a QEMU whose start was not over
+ * is killed (shut off, failed). A job the file names is undone by its part
+ * once QMP is back (.reattached). FALSE only for unreadable files. */
 gboolean vb_qemu_process_reattach (VbQemuBackend *self, const char *path, GError **error);
 
 /* The guest's CPUs stopped / run again (QMP STOP/RESUME, or the reply of

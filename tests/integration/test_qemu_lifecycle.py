@@ -24,17 +24,18 @@ DOMAIN = "org.libvirt.Domain"
 VDOMAIN = "org.virtbus.Domain"
 
 # virDomainEventType and details
-EV_DEFINED, EV_UNDEFINED, EV_STARTED, EV_SUSPENDED, EV_RESUMED, EV_STOPPED, EV_SHUTDOWN = range(7)
+EV_DEFINED, EV_UNDEFINED, EV_STARTED, EV_SUSPENDED, EV_RESUMED, EV_STOPPED, EV_SHUTDOWN, EV_PMSUSPENDED = range(8)
 DEFINED_ADDED = 0
 UNDEFINED_REMOVED = 0
-STARTED_BOOTED = 0
+STARTED_BOOTED, STARTED_WAKEUP = 0, 4
+PMSUSPENDED_MEMORY = 0
 SUSPENDED_PAUSED = 0
 RESUMED_UNPAUSED, RESUMED_MIGRATED = 0, 1
 STOPPED_SHUTDOWN, STOPPED_DESTROYED, STOPPED_FAILED = 0, 1, 5
 SHUTDOWN_GUEST = 1
 # virDomainState and reasons
-RUNNING, PAUSED, SHUTOFF = 1, 3, 5
-RUNNING_BOOTED, RUNNING_UNPAUSED, RUNNING_MIGRATION_CANCELED, RUNNING_SAVE_CANCELED = 1, 5, 6, 7
+RUNNING, PAUSED, SHUTOFF, PMSUSPENDED = 1, 3, 5, 7
+RUNNING_BOOTED, RUNNING_UNPAUSED, RUNNING_MIGRATION_CANCELED, RUNNING_SAVE_CANCELED, RUNNING_WAKEUP = 1, 5, 6, 7, 8
 PAUSED_USER, PAUSED_MIGRATION = 1, 2
 SHUTOFF_SHUTDOWN, SHUTOFF_DESTROYED, SHUTOFF_CRASHED, SHUTOFF_FAILED = 1, 2, 3, 6
 
@@ -425,6 +426,33 @@ def test_open_graphics_fd_connects_to_the_display(qemu):
     name, msg = vb.error(path, DOMAIN, "OpenGraphicsFD", "uu", 0, 2)
     assert name == "org.libvirt.Error" and "unsupported flags (0x2)" in msg
     qemu.dom(path, "Destroy", "u", 0)
+
+
+def test_suspend_to_ram_and_pm_wakeup(qemu):
+    """A guest suspended to RAM (ACPI S3) is woken by PMWakeup. Only the
+    daemon's side is checked after the wakeup: the test guest's kernel does
+    not come back from S3 under TCG (not even with QEMU run by hand)."""
+    vb = qemu.vb
+    path, con = qemu.boot("s3")
+    name, msg = vb.error(path, DOMAIN, "PMWakeup", "u", 0)
+    assert name == "org.libvirt.Error" and "not suspended by power management" in msg
+    vb.clear_signals()
+    # The guest suspends itself.
+    con.send_line("run echo mem > /sys/power/state")
+    qemu.wait_event(path, EV_PMSUSPENDED, PMSUSPENDED_MEMORY, timeout=30, console=con)
+    assert qemu.state(path)[0] == PMSUSPENDED
+    vb.wait_signal("PMSuspend", lambda s: s[0] == path)
+    name, msg = vb.error(path, DOMAIN, "PMWakeup", "u", 1)
+    assert name == "org.libvirt.Error" and "unsupported flags" in msg
+    qemu.dom(path, "PMWakeup", "u", 0)
+    qemu.wait_event(path, EV_STARTED, STARTED_WAKEUP, timeout=30, console=con)
+    assert qemu.state(path) == (RUNNING, RUNNING_WAKEUP)
+    vb.wait_signal("PMWakeup", lambda s: s[0] == path)
+    # Awake: a second wakeup has nothing to do.
+    name, msg = vb.error(path, DOMAIN, "PMWakeup", "u", 0)
+    assert name == "org.libvirt.Error" and "not suspended by power management" in msg
+    qemu.dom(path, "Destroy", "u", 0)
+    con.close()
 
 
 def test_qemu_killed_externally_is_reported(qemu):
