@@ -250,6 +250,9 @@ on_recovery_status (GObject *source, GAsyncResult *result, gpointer user_data)
   if (r->kind == VB_QEMU_JOB_SAVE) {
     data->resume_reason = VB_QEMU_RUNNING_SAVE_CANCELED;
     data->resume_detail = VB_QEMU_RESUMED_UNPAUSED;
+  } else if (r->kind == VB_QEMU_JOB_DUMP) {
+    data->resume_reason = VB_QEMU_RUNNING_UNPAUSED;
+    data->resume_detail = VB_QEMU_RESUMED_UNPAUSED;
   } else {
     data->resume_reason = VB_QEMU_RUNNING_MIGRATION_CANCELED;
     data->resume_detail = VB_QEMU_RESUMED_MIGRATED;
@@ -354,8 +357,8 @@ recovery_poll (Recovery *r)
                         r);
 }
 
-/* A new daemon found @dom's QEMU after the last one died during a save or
- * an outgoing migration: as libvirt, the job is undone — QEMU's migration
+/* A new daemon found @dom's QEMU after the last one died during a save, a
+ * core dump or an outgoing migration: as libvirt, the job is undone — QEMU's migration
  * cancelled, a save image we created removed, a guest the job paused run
  * again — except when the guest may already run at a migration's
  * destination. */
@@ -376,7 +379,7 @@ job_reattached (VbObj *dom, JsonObject *state)
   r->sent = json_object_get_boolean_member_with_default (rec, "sent", FALSE);
   r->image = g_strdup (json_object_get_string_member_with_default (rec, "image", NULL));
   r->managed = json_object_get_boolean_member_with_default (rec, "managed", FALSE);
-  if (r->kind != VB_QEMU_JOB_SAVE && r->kind != VB_QEMU_JOB_MIGRATION_OUT) {
+  if (r->kind != VB_QEMU_JOB_SAVE && r->kind != VB_QEMU_JOB_MIGRATION_OUT && r->kind != VB_QEMU_JOB_DUMP) {
     g_warning ("domain '%s': unknown interrupted job %d in its state file", dom->name, (int) r->kind);
     recovery_free (r);
     return;

@@ -1,6 +1,7 @@
 /* Save/restore of QEMU domains: Save, ManagedSave (+ Create restoring it),
  * DomainRestore, the save image's XML, through the migration engine of
- * vb-qemu-job.h.
+ * vb-qemu-job.h; and CoreDump, which writes a guest's state the same ways
+ * (QEMU's migration stream, or dump-guest-memory) without stopping it.
  *
  * A save image is a 64-byte header, the domain's live XML in a padded
  * slot (so small edits by DomainSaveImageDefineXML fit in place) and then
@@ -44,7 +45,19 @@
 enum { SAVE_BYPASS_CACHE = 1 << 0, SAVE_RUNNING = 1 << 1, SAVE_PAUSED = 1 << 2 };
 enum { UNDEFINE_MANAGED_SAVE = 1 << 0 };
 
+/* virDomainCoreDumpFlags, virDomainCoreDumpFormat */
+enum {
+  DUMP_CRASH = 1 << 0, DUMP_LIVE = 1 << 1, DUMP_BYPASS_CACHE = 1 << 2, DUMP_RESET = 1 << 3,
+  DUMP_MEMORY_ONLY = 1 << 4,
+};
+static const char *const dump_formats[] = { "elf", "kdump-zlib", "kdump-lzo", "kdump-snappy", "win-dmp" };
+
+/* The running state a failed save or dump gives back (a VB_QEMU_RUNNING_*
+ * reason): set while our `cont` is under way. */
 #define RESUMING_KEY "vb-qemu-save-resuming"
+/* The memory-only dump waiting for QEMU's DUMP_COMPLETED. */
+#define DUMP_KEY "vb-qemu-dump"
+#define DUMP_FD_NAME "vb-dump"
 
 #define RETURN_ERROR(task, error)       \
   G_STMT_START {                        \
@@ -337,6 +350,9 @@ typedef struct {
   gboolean was_running; /* CPUs ran: run them again on failure */
   gboolean managed;
   gboolean bypass_cache;
+  gboolean dump;        /* CoreDump, with dump_flags */
+  guint dump_flags;
+  guint dump_format;
   GError *error;        /* the failure being cleaned up after */
 } SaveOp;
 
@@ -352,19 +368,21 @@ save_op_free (SaveOp *op)
   g_free (op);
 }
 
-/* The guest runs again after a failed save: RUNNING/SAVE_CANCELED, once
- * (whichever comes first of QEMU's RESUME event and the reply to cont). */
+/* The guest runs again after a failed save: RUNNING/SAVE_CANCELED (after
+ * a dump: RUNNING/UNPAUSED), once (whichever comes first of QEMU's RESUME
+ * event and the reply to cont). */
 static void
 note_save_cancelled (VbObj *dom)
 {
   VbQemuDom *d = vb_qemu_dom (dom);
+  int reason = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dom), RESUMING_KEY));
 
-  if (!g_object_get_data (G_OBJECT (dom), RESUMING_KEY))
+  if (reason == 0)
     return;
   g_object_set_data (G_OBJECT (dom), RESUMING_KEY, NULL);
   if (!dom->active || dom->state != VB_DOMAIN_PAUSED)
     return;
-  vb_obj_set_state (dom, VB_DOMAIN_RUNNING, VB_QEMU_RUNNING_SAVE_CANCELED, dom->id);
+  vb_obj_set_state (dom, VB_DOMAIN_RUNNING, reason, dom->id);
   vb_qemu_process_save_state (dom, NULL);
   vb_qemu_emit (d->backend, dom, VB_QEMU_EV_RESUMED, VB_QEMU_RESUMED_UNPAUSED);
 }
@@ -395,8 +413,10 @@ save_failed (SaveOp *op, GError *error)
   if (op->fd >= 0)
     close (op->fd);
   op->fd = -1;
+  g_object_set_data (G_OBJECT (op->dom), DUMP_KEY, NULL);
   if (op->created && unlink (op->path) < 0 && errno != ENOENT)
-    g_warning ("cannot remove partial save image '%s': %s", op->path, g_strerror (errno));
+    g_warning ("cannot remove partial %s '%s': %s", op->dump ? "core dump" : "save image", op->path,
+               g_strerror (errno));
   d->pause_reason = -1;
   d->pause_detail = -1;
   vb_qemu_job_end (op->dom, error);
@@ -406,7 +426,8 @@ save_failed (SaveOp *op, GError *error)
     save_op_free (op);
     return;
   }
-  g_object_set_data (G_OBJECT (op->dom), RESUMING_KEY, GINT_TO_POINTER (1));
+  g_object_set_data (G_OBJECT (op->dom), RESUMING_KEY,
+                     GINT_TO_POINTER (op->dump ? VB_QEMU_RUNNING_UNPAUSED : VB_QEMU_RUNNING_SAVE_CANCELED));
   cont = g_task_new (NULL, NULL, on_failed_save_resumed, op);
   vb_qemu_process_qmp_void (op->dom, "cont", NULL, cont);
 }
@@ -423,14 +444,16 @@ on_saved_stopped (GObject *source, GAsyncResult *result, gpointer user_data)
   save_op_free (op);
 }
 
+static void dump_done (SaveOp *op);
+
 static void
 sync_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
   SaveOp *op = task_data;
 
   if (fdatasync (op->fd) < 0) {
-    g_task_return_new_error (task, VB_ERROR, VB_ERROR_IO, "cannot write save image '%s': %s", op->path,
-                             g_strerror (errno));
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_IO, "cannot write %s '%s': %s",
+                             op->dump ? "core dump" : "save image", op->path, g_strerror (errno));
     return;
   }
   /* BYPASS_CACHE: at least do not leave the image in the page cache. */
@@ -456,6 +479,10 @@ on_synced (GObject *source, GAsyncResult *result, gpointer user_data)
   d->pause_reason = -1;
   d->pause_detail = -1;
   vb_qemu_job_end (op->dom, NULL);
+  if (op->dump) {
+    dump_done (op);
+    return;
+  }
   if (op->managed)
     op->dom->has_managed_save = TRUE;
   /* Its state is on disk: the QEMU goes, STOPPED/SAVED, shutoff/saved. */
@@ -502,6 +529,30 @@ on_save_paused (GObject *source, GAsyncResult *result, gpointer user_data)
   start_migration (op);
 }
 
+/* Opens @op->path for writing into op->fd. Only what we create is removed
+ * on failure (an existing file or fifo the caller gave stays). */
+static gboolean
+open_target (SaveOp *op, GError **error)
+{
+  int fd = open (op->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+  if (fd >= 0)
+    op->created = TRUE;
+  else if (errno == EEXIST)
+    /* Non-blocking open: a fifo without a reader must not hang the
+     * daemon (ENXIO instead); the writes block again. */
+    fd = open (op->path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NONBLOCK);
+  if (fd >= 0 && !op->created)
+    fcntl (fd, F_SETFL, fcntl (fd, F_GETFL) & ~O_NONBLOCK);
+  op->fd = fd;
+  if (fd < 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot create %s '%s': %s", op->dump ? "core dump" : "save image",
+                 op->path, g_strerror (errno));
+    return FALSE;
+  }
+  return TRUE;
+}
+
 /* Saves running/paused @dom to @path (an open fd with the header written
  * is made here). */
 static void
@@ -537,24 +588,12 @@ save_to (VbBackend *backend, VbObj *dom, const char *path, const char *xml, guin
   op->managed = managed;
   op->bypass_cache = (flags & SAVE_BYPASS_CACHE) != 0;
   op->was_running = dom->state == VB_DOMAIN_RUNNING;
-  /* Only what we create is removed on failure (an existing file or fifo
-   * the caller gave stays). */
-  fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd >= 0)
-    op->created = TRUE;
-  else if (errno == EEXIST)
-    /* Non-blocking open: a fifo without a reader must not hang the
-     * daemon (ENXIO instead); the writes block again. */
-    fd = open (path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NONBLOCK);
-  if (fd >= 0 && !op->created)
-    fcntl (fd, F_SETFL, fcntl (fd, F_GETFL) & ~O_NONBLOCK);
-  op->fd = fd;
-  if (fd < 0) {
-    error = g_error_new (VB_ERROR, VB_ERROR_IO, "cannot create save image '%s': %s", path, g_strerror (errno));
+  if (!open_target (op, &error)) {
     op->was_running = FALSE;
     save_failed (op, error);
     return;
   }
+  fd = op->fd;
   /* If virtbusd dies before the save is over, the next one undoes it. */
   vb_qemu_job_set_recovery (dom, op->was_running, op->created ? path : NULL, managed);
   /* QEMU writes from the fd's position: right after the XML slot. */
@@ -990,6 +1029,269 @@ qemu_save_image_define_xml (VbBackend *backend, const char *file, const char *xm
   }
 }
 
+/* ---- CoreDump ---- */
+
+static void
+on_dump_finished (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  SaveOp *op = user_data;
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error)) {
+    g_prefix_error (&error, "the core dump of domain '%s' is written, but: ", op->dom->name);
+    g_task_return_error (op->task, error);
+  } else {
+    g_task_return_boolean (op->task, TRUE);
+  }
+  save_op_free (op);
+}
+
+static void
+on_dump_status (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) done = user_data;
+  SaveOp *op = g_task_get_task_data (done);
+  VbQemuDom *d = vb_qemu_dom (op->dom);
+  g_autoptr(JsonNode) ret = NULL;
+  GError *error = NULL;
+
+  ret = vb_qmp_execute_finish (VB_QMP (source), result, &error);
+  if (ret == NULL) {
+    g_task_return_error (done, error);
+    return;
+  }
+  /* QEMU stops the guest at the end of a migration stream, and a guest
+   * we paused for the dump runs again. */
+  if (op->was_running && JSON_NODE_HOLDS_OBJECT (ret) &&
+      !json_object_get_boolean_member_with_default (json_node_get_object (ret), "running", TRUE)) {
+    d->pause_reason = -1;
+    vb_qemu_process_qmp_void (op->dom, "cont", NULL, done);
+    return;
+  }
+  g_task_return_boolean (done, TRUE);
+}
+
+static void
+on_dump_reset (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) done = user_data;
+  SaveOp *op = g_task_get_task_data (done);
+  GError *error = NULL;
+  VbQmp *qmp = vb_qemu_process_get_qmp (op->dom);
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error)) {
+    g_prefix_error (&error, "cannot reset domain '%s': ", op->dom->name);
+    g_task_return_error (done, error);
+    return;
+  }
+  if (qmp == NULL) {
+    g_task_return_boolean (done, TRUE);
+    return;
+  }
+  vb_qmp_execute_async (qmp, "query-status", NULL, NULL, on_dump_status, g_steal_pointer (&done));
+}
+
+/* The dump is on disk: CRASH destroys the domain (shutoff/crashed), RESET
+ * resets it, and a guest that ran before runs on. */
+static void
+dump_done (SaveOp *op)
+{
+  VbQemuDom *d = vb_qemu_dom (op->dom);
+  GTask *done = g_task_new (NULL, NULL, on_dump_finished, op);
+  VbQmp *qmp = vb_qemu_process_get_qmp (op->dom);
+
+  g_task_set_task_data (done, op, NULL);
+  if (op->dump_flags & DUMP_CRASH) {
+    vb_qemu_process_destroy (d->backend, op->dom, VB_QEMU_STOP_CRASH, FALSE, done);
+    g_object_unref (done);
+    return;
+  }
+  if (qmp == NULL) {
+    g_task_return_boolean (done, TRUE);
+    g_object_unref (done);
+    return;
+  }
+  if (op->dump_flags & DUMP_RESET) {
+    GTask *reset = g_task_new (NULL, NULL, on_dump_reset, done);
+    vb_qemu_process_qmp_void (op->dom, "system_reset", NULL, reset);
+    g_object_unref (reset);
+    return;
+  }
+  vb_qmp_execute_async (qmp, "query-status", NULL, NULL, on_dump_status, done);
+}
+
+static void
+on_dump_migrated (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  SaveOp *op = user_data;
+  GError *error = NULL;
+  g_autoptr(GTask) sync = NULL;
+
+  if (!vb_qemu_job_migrate_out_finish (result, &error)) {
+    g_prefix_error (&error, "cannot dump domain '%s': ", op->dom->name);
+    save_failed (op, error);
+    return;
+  }
+  sync = g_task_new (NULL, NULL, on_synced, op);
+  g_task_set_task_data (sync, op, NULL);
+  g_task_run_in_thread (sync, sync_in_thread);
+}
+
+/* QEMU's DUMP_COMPLETED of a memory-only dump. */
+static void
+dump_completed (VbObj *dom, JsonObject *data)
+{
+  SaveOp *op = g_object_steal_data (G_OBJECT (dom), DUMP_KEY);
+  const char *message = data != NULL ? json_object_get_string_member_with_default (data, "error", NULL) : NULL;
+  g_autoptr(GTask) sync = NULL;
+
+  if (op == NULL)
+    return;
+  if (message != NULL) {
+    save_failed (op, g_error_new (VB_ERROR, VB_ERROR_FAILED, "cannot dump domain '%s': %s", dom->name, message));
+    return;
+  }
+  sync = g_task_new (NULL, NULL, on_synced, op);
+  g_task_set_task_data (sync, op, NULL);
+  g_task_run_in_thread (sync, sync_in_thread);
+}
+
+static void
+on_dump_started (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  SaveOp *op = user_data;
+  g_autoptr(JsonNode) ret = NULL;
+  GError *error = NULL;
+
+  ret = vb_qmp_execute_finish (VB_QMP (source), result, &error);
+  if (ret == NULL) {
+    g_object_set_data (G_OBJECT (op->dom), DUMP_KEY, NULL);
+    g_prefix_error (&error, "cannot dump domain '%s': ", op->dom->name);
+    save_failed (op, error);
+  }
+  /* Else DUMP_COMPLETED goes on. */
+}
+
+static void
+on_dump_fd_passed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  SaveOp *op = user_data;
+  g_autoptr(JsonNode) ret = NULL;
+  g_autoptr(JsonObject) args = json_object_new ();
+  GError *error = NULL;
+
+  ret = vb_qmp_execute_finish (VB_QMP (source), result, &error);
+  if (ret == NULL) {
+    g_prefix_error (&error, "cannot pass the core dump file to QEMU of domain '%s': ", op->dom->name);
+    save_failed (op, error);
+    return;
+  }
+  json_object_set_boolean_member (args, "paging", FALSE);
+  json_object_set_string_member (args, "protocol", "fd:" DUMP_FD_NAME);
+  json_object_set_boolean_member (args, "detach", TRUE);
+  json_object_set_string_member (args, "format", dump_formats[op->dump_format]);
+  g_object_set_data (G_OBJECT (op->dom), DUMP_KEY, op);
+  vb_qmp_execute_async (VB_QMP (source), "dump-guest-memory", args, NULL, on_dump_started, op);
+}
+
+static void
+start_dump (SaveOp *op)
+{
+  g_autoptr(JsonObject) args = json_object_new ();
+  VbQmp *qmp = vb_qemu_process_get_qmp (op->dom);
+
+  if (qmp == NULL) {
+    save_failed (op, g_error_new (VB_ERROR, VB_ERROR_OPERATION_INVALID, "domain '%s' is not running",
+                                  op->dom->name));
+    return;
+  }
+  if (!(op->dump_flags & DUMP_MEMORY_ONLY)) {
+    /* As libvirt: QEMU's migration stream of the guest. */
+    vb_qemu_job_migrate_out_async (op->dom, NULL, op->fd, NULL, NULL, on_dump_migrated, op);
+    return;
+  }
+  json_object_set_string_member (args, "fdname", DUMP_FD_NAME);
+  vb_qmp_execute_with_fd_async (qmp, "getfd", args, op->fd, NULL, on_dump_fd_passed, op);
+}
+
+static void
+on_dump_paused (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  SaveOp *op = user_data;
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error)) {
+    g_prefix_error (&error, "cannot pause domain '%s' to dump it: ", op->dom->name);
+    save_failed (op, error);
+    return;
+  }
+  vb_qemu_process_note_paused (op->dom);
+  start_dump (op);
+}
+
+/* CoreDump: the guest's state into @to — RAW: QEMU's migration stream (as
+ * libvirt); MEMORY_ONLY: dump-guest-memory in @dumpformat (ELF for RAW,
+ * kdump-*, win-dmp). Without LIVE the guest is paused meanwhile. */
+static void
+qemu_core_dump (VbBackend *backend, VbObj *dom, const char *to, guint dumpformat, guint flags, GTask *task)
+{
+  VbQemuDom *d = vb_qemu_dom (dom);
+  GError *error = NULL;
+  SaveOp *op;
+
+  if (!vb_check_flags (flags, DUMP_CRASH | DUMP_LIVE | DUMP_BYPASS_CACHE | DUMP_RESET | DUMP_MEMORY_ONLY,
+                       "CoreDump", &error))
+    RETURN_ERROR (task, error);
+  if ((flags & DUMP_CRASH) && (flags & DUMP_RESET))
+    FAIL (task, VB_ERROR_INVALID_ARG, "the crash and reset flags are mutually exclusive");
+  if (dumpformat >= G_N_ELEMENTS (dump_formats))
+    FAIL (task, VB_ERROR_INVALID_ARG, "unknown dump format %u", dumpformat);
+  if (dumpformat != 0 && !(flags & DUMP_MEMORY_ONLY))
+    FAIL (task, VB_ERROR_INVALID_ARG, "dump format '%s' requires a memory-only dump", dump_formats[dumpformat]);
+  if (to == NULL || *to == '\0')
+    FAIL (task, VB_ERROR_INVALID_ARG, "a file to dump the domain to is required");
+  if (!g_path_is_absolute (to))
+    FAIL (task, VB_ERROR_INVALID_ARG, "the core dump path '%s' must be absolute", to);
+  if (!vb_path_policy_check (vb_task_get_caller_creds (task), to, W_OK, VB_PATH_POLICY_MAY_CREATE, &error))
+    RETURN_ERROR (task, error);
+  if (!dom->active || d->starting || vb_qemu_process_get_qmp (dom) == NULL)
+    FAIL (task, VB_ERROR_OPERATION_INVALID, "domain '%s' is not running", dom->name);
+  if (dom->state != VB_DOMAIN_RUNNING && dom->state != VB_DOMAIN_PAUSED)
+    FAIL (task, VB_ERROR_OPERATION_INVALID, "domain '%s' cannot be dumped in this state", dom->name);
+  if (vb_qemu_job_begin (dom, VB_QEMU_JOB_DUMP, !(flags & DUMP_MEMORY_ONLY), &error) == NULL)
+    RETURN_ERROR (task, error);
+
+  op = g_new0 (SaveOp, 1);
+  op->dom = g_object_ref (dom);
+  op->task = g_object_ref (task);
+  op->path = g_strdup (to);
+  op->dump = TRUE;
+  op->dump_flags = flags;
+  op->dump_format = dumpformat;
+  op->bypass_cache = (flags & DUMP_BYPASS_CACHE) != 0;
+  op->was_running = dom->state == VB_DOMAIN_RUNNING;
+  if (!open_target (op, &error)) {
+    op->was_running = FALSE;
+    save_failed (op, error);
+    return;
+  }
+  /* If virtbusd dies meanwhile, the next one removes the partial file and
+   * runs the guest again (a memory-only dump's QEMU does that itself). */
+  vb_qemu_job_set_recovery (dom, op->was_running && !(flags & DUMP_MEMORY_ONLY), op->created ? to : NULL, FALSE);
+  if (!(flags & DUMP_LIVE) && dom->state == VB_DOMAIN_RUNNING) {
+    g_autoptr(GTask) stop = g_task_new (NULL, NULL, on_dump_paused, op);
+    d->pause_reason = VB_QEMU_PAUSED_DUMP;
+    d->pause_detail = VB_QEMU_SUSPENDED_PAUSED;
+    vb_qemu_process_qmp_void (dom, "stop", NULL, stop);
+    return;
+  }
+  /* Live, or paused already: QEMU stops the CPUs itself for a
+   * memory-only dump and for the end of a migration stream. */
+  d->pause_reason = VB_QEMU_PAUSED_DUMP;
+  d->pause_detail = VB_QEMU_SUSPENDED_PAUSED;
+  start_dump (op);
+}
+
 /* ---- the part ---- */
 
 static void
@@ -1005,6 +1307,10 @@ save_event (VbObj *dom, const char *name, JsonObject *data)
 {
   if (strcmp (name, "RESUME") == 0 && g_object_get_data (G_OBJECT (dom), RESUMING_KEY)) {
     note_save_cancelled (dom);
+    return TRUE;
+  }
+  if (strcmp (name, "DUMP_COMPLETED") == 0) {
+    dump_completed (dom, data);
     return TRUE;
   }
   return FALSE;
@@ -1050,6 +1356,7 @@ save_ops_init (VbDomainOpsInterface *iface)
   iface->restore = qemu_restore;
   iface->save_image_get_xml_desc = qemu_save_image_get_xml_desc;
   iface->save_image_define_xml = qemu_save_image_define_xml;
+  iface->core_dump = qemu_core_dump;
   core_create = iface->create;
   iface->create = qemu_create_or_restore;
 }

@@ -29,6 +29,10 @@ RUNNING, PAUSED, SHUTOFF = 1, 3, 5
 RUNNING_RESTORED, RUNNING_SAVE_CANCELED = 3, 7
 PAUSED_USER, PAUSED_SAVE = 1, 3
 SHUTOFF_SAVED = 5
+SHUTOFF_CRASHED, STOPPED_CRASHED = 3, 2
+# virDomainCoreDumpFlags
+DUMP_CRASH, DUMP_LIVE, DUMP_BYPASS_CACHE, DUMP_RESET, DUMP_MEMORY_ONLY = 1, 2, 4, 8, 16
+OP_DUMP = 8
 # virDomainJobType / virDomainJobOperation
 JOB_NONE, JOB_UNBOUNDED, JOB_COMPLETED, JOB_CANCELLED = 0, 2, 3, 5
 OP_SAVE, OP_RESTORE = 2, 3
@@ -316,6 +320,80 @@ def test_save_cut_short_by_a_daemon_death_is_undone(qemu, tmp_path):
     assert read_marker(con) == "survivor"
     con.close()
     qemu.dom(path, "Destroy", "u", 0)
+
+
+def test_core_dump(qemu, tmp_path):
+    vb = qemu.vb
+    path, con = qemu.boot("dump1")
+    mark(con, "dumped-but-alive")
+    con.close()
+
+    # Memory only: an ELF core of the guest's RAM; the guest runs on.
+    elf = str(tmp_path / "mem.core")
+    vb.clear_signals()
+    qemu.dom(path, "CoreDump", "suu", elf, 0, DUMP_MEMORY_ONLY, timeout=120000)
+    with open(elf, "rb") as f:
+        head = f.read(20)
+    assert head[:4] == b"\x7fELF" and head[4] == 2  # ELFCLASS64
+    assert struct.unpack("<H", head[16:18])[0] == 4  # ET_CORE
+    # The guest's 128 MiB are in it.
+    assert os.stat(elf).st_size > 128 * 1024 * 1024
+    assert qemu.state(path)[0] == RUNNING
+    assert qemu.events(path)[:2] == [(EV_SUSPENDED, SUSPENDED_PAUSED), (EV_RESUMED, RESUMED_UNPAUSED)]
+    params = job_completed(qemu, path)
+    assert params["operation"] == OP_DUMP and params["success"] is True
+
+    # Raw (libvirt's default): QEMU's migration stream, live; runs on.
+    raw = str(tmp_path / "raw.core")
+    qemu.dom(path, "CoreDump", "suu", raw, 0, DUMP_LIVE | DUMP_BYPASS_CACHE, timeout=120000)
+    with open(raw, "rb") as f:
+        assert f.read(4) == b"QEVM"
+    assert qemu.state(path)[0] == RUNNING
+
+    # A paused guest stays paused.
+    qemu.dom(path, "Suspend")
+    qemu.dom(path, "CoreDump", "suu", str(tmp_path / "paused.core"), 0, DUMP_MEMORY_ONLY, timeout=120000)
+    assert qemu.state(path) == (PAUSED, PAUSED_USER)
+    qemu.dom(path, "Resume")
+
+    # The guest's memory is its own still.
+    con = qemu.console(path)
+    con.wait_ready(60)
+    assert read_marker(con) == "dumped-but-alive"
+
+    # RESET: dumped, then reset (a Reboot signal, a new boot).
+    vb.clear_signals()
+    qemu.dom(path, "CoreDump", "suu", str(tmp_path / "reset.core"), 0, DUMP_MEMORY_ONLY | DUMP_RESET,
+             timeout=120000)
+    vb.wait_signal("Reboot", lambda s: s[0] == path)
+    con.wait_ready(BOOT_TIMEOUT)
+    status, _ = con.run("test -e /marker")
+    assert status != 0
+    con.close()
+
+    # Refused before anything is written.
+    bad = str(tmp_path / "never.core")
+    for args, message in [
+        ((bad, 0, DUMP_CRASH | DUMP_RESET), "mutually exclusive"),
+        ((bad, 1, 0), "requires a memory-only dump"),
+        ((bad, 9, DUMP_MEMORY_ONLY), "unknown dump format 9"),
+        ((bad, 0, 1 << 5), "unsupported flags (0x20)"),
+        (("relative.core", 0, DUMP_MEMORY_ONLY), "must be absolute"),
+        ((str(tmp_path / "no-such-dir" / "x.core"), 0, DUMP_MEMORY_ONLY), "cannot create core dump"),
+    ]:
+        name, msg = error(qemu, path, DOMAIN, "CoreDump", "suu", *args)
+        assert name == ERR and message in msg, (args, msg)
+    assert not os.path.exists(bad)
+
+    # CRASH: dumped, then the domain is shut off as crashed.
+    vb.clear_signals()
+    qemu.dom(path, "CoreDump", "suu", str(tmp_path / "crash.core"), 0, DUMP_MEMORY_ONLY | DUMP_CRASH,
+             timeout=120000)
+    qemu.wait_event(path, EV_STOPPED, STOPPED_CRASHED)
+    assert qemu.state(path) == (SHUTOFF, SHUTOFF_CRASHED)
+    assert qemu_pids(qemu.root) == []
+    name, msg = error(qemu, path, DOMAIN, "CoreDump", "suu", bad, 0, 0)
+    assert name == ERR and "not running" in msg
 
 
 def test_restore_of_bad_images_fails_cleanly(qemu, tmp_path):
