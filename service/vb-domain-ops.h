@@ -21,6 +21,9 @@
 
 #include "vb-backend.h"
 
+/* The most BlockPeek and MemoryPeek read in one call (bytes). */
+#define VB_DOMAIN_PEEK_MAX 65536
+
 G_BEGIN_DECLS
 
 #define VB_TYPE_DOMAIN_OPS (vb_domain_ops_get_type ())

@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -1127,6 +1128,213 @@ qemu_open_console (VbBackend *backend, VbObj *dom, guint index, guint flags, GTa
   g_task_return_pointer (task, g_variant_ref_sink (g_variant_new_handle (handle)), (GDestroyNotify) g_variant_unref);
 }
 
+/* ---- BlockPeek, MemoryPeek ---- */
+
+typedef struct {
+  char *path;
+  guint64 offset;
+  guint64 size;
+  char *what;       /* for messages: "disk 'vdb'" */
+  gboolean qemu_file; /* written by QEMU for us: checked, removed after */
+  uid_t owner;
+} PeekRead;
+
+static void
+peek_read_free (PeekRead *r)
+{
+  g_free (r->path);
+  g_free (r->what);
+  g_free (r);
+}
+
+static void
+peek_read_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  PeekRead *r = task_data;
+  g_autofree guint8 *buf = g_malloc (r->size ? r->size : 1);
+  struct stat st;
+  guint64 done = 0;
+  int fd;
+
+  /* A file QEMU wrote in its run dir: its own regular file, nothing it
+   * could have swapped for a link to something else. */
+  fd = open (r->path, O_RDONLY | O_CLOEXEC | (r->qemu_file ? O_NOFOLLOW : 0));
+  if (r->qemu_file)
+    unlink (r->path);
+  if (fd < 0) {
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_IO, "cannot read %s: %s", r->what, g_strerror (errno));
+    return;
+  }
+  if (r->qemu_file && (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode) || st.st_uid != r->owner)) {
+    close (fd);
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_IO, "cannot read %s: QEMU left no regular file", r->what);
+    return;
+  }
+  while (done < r->size) {
+    ssize_t n = pread (fd, buf + done, r->size - done, (off_t) (r->offset + done));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      int saved = errno;
+      close (fd);
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_IO, "cannot read %s: %s", r->what, g_strerror (saved));
+      return;
+    }
+    if (n == 0)
+      break;
+    done += (guint64) n;
+  }
+  close (fd);
+  if (done < r->size) {
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_INVALID_ARG,
+                             "range %" G_GUINT64_FORMAT "+%" G_GUINT64_FORMAT " is beyond the end of %s",
+                             r->offset, r->size, r->what);
+    return;
+  }
+  g_task_return_pointer (task,
+                         g_variant_ref_sink (g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, buf, r->size, 1)),
+                         (GDestroyNotify) g_variant_unref);
+}
+
+static void
+on_peek_read (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  GVariant *value = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (value == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, value, (GDestroyNotify) g_variant_unref);
+}
+
+/* Reads @r in a thread (a disk can be slow) and completes @task [ay]. */
+static void
+peek_read (PeekRead *r, GTask *task)
+{
+  g_autoptr(GTask) reader = g_task_new (NULL, NULL, on_peek_read, g_object_ref (task));
+
+  g_task_set_task_data (reader, r, (GDestroyNotify) peek_read_free);
+  g_task_run_in_thread (reader, peek_read_in_thread);
+}
+
+/* BlockPeek: bytes of a disk's host file or device, as they are on the
+ * host (a qcow2 image's own layout, not the guest's view). */
+static void
+qemu_block_peek (VbBackend *backend, VbObj *dom, const char *name, guint64 offset, guint64 size, guint flags,
+                 GTask *task)
+{
+  VbDomainDiskDef *disk;
+  PeekRead *r;
+
+  CHECK_FLAGS (task, flags, 0, "BlockPeek");
+  REQUIRE_ACTIVE (task, dom);
+  disk = name != NULL && *name != '\0' ? vb_domain_def_find_disk (dom->def, name) : NULL;
+  if (disk == NULL)
+    FAIL (task, VB_ERROR_INVALID_ARG, "domain '%s' has no disk '%s'", dom->name, name ? name : "");
+  if (disk->src_path == NULL)
+    FAIL (task, VB_ERROR_OPERATION_INVALID, "disk '%s' has no medium", disk->dst);
+  if (disk->type != VB_DOMAIN_DISK_TYPE_FILE && disk->type != VB_DOMAIN_DISK_TYPE_BLOCK)
+    FAIL (task, VB_ERROR_NOT_SUPPORTED, "disk '%s' is not a file or block device of this host", disk->dst);
+  if (size > VB_DOMAIN_PEEK_MAX)
+    FAIL (task, VB_ERROR_INVALID_ARG, "at most %d bytes can be read at once", VB_DOMAIN_PEEK_MAX);
+  if (offset > G_MAXINT64 - size)
+    FAIL (task, VB_ERROR_INVALID_ARG, "offset %" G_GUINT64_FORMAT " is too large", offset);
+  r = g_new0 (PeekRead, 1);
+  r->path = g_strdup (disk->src_path);
+  r->offset = offset;
+  r->size = size;
+  r->what = g_strdup_printf ("disk '%s'", disk->dst);
+  peek_read (r, task);
+}
+
+/* virDomainMemoryFlags */
+enum { MEMORY_VIRTUAL = 1 << 0, MEMORY_PHYSICAL = 1 << 1 };
+
+typedef struct {
+  GTask *task;
+  PeekRead *read;
+} MemoryPeek;
+
+static void
+on_memory_saved (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  MemoryPeek *mp = user_data;
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error)) {
+    unlink (mp->read->path);
+    peek_read_free (mp->read);
+    g_prefix_error (&error, "cannot read the guest's memory: ");
+    g_task_return_error (mp->task, error);
+  } else {
+    peek_read (mp->read, mp->task);
+  }
+  g_object_unref (mp->task);
+  g_free (mp);
+}
+
+/* MemoryPeek: QEMU writes the range (memsave: virtual addresses of vCPU 0;
+ * pmemsave: physical) to a file in the domain's run dir, made by us first;
+ * we read it back and remove it. */
+static void
+qemu_memory_peek (VbBackend *backend, VbObj *dom, guint64 start, guint64 size, guint flags, GTask *task)
+{
+  static guint serial;
+  VbQemuDom *d = vb_qemu_dom (dom);
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autoptr(GTask) saved = NULL;
+  g_autofree char *dir = NULL;
+  MemoryPeek *mp;
+  int fd;
+
+  CHECK_FLAGS (task, flags, MEMORY_VIRTUAL | MEMORY_PHYSICAL, "MemoryPeek");
+  if ((flags & MEMORY_VIRTUAL) == (flags & MEMORY_PHYSICAL) >> 1)
+    FAIL (task, VB_ERROR_INVALID_ARG, "exactly one of the virtual and physical flags is required");
+  REQUIRE_ACTIVE (task, dom);
+  if (vb_qemu_process_get_qmp (dom) == NULL || d->starting)
+    FAIL (task, VB_ERROR_OPERATION_INVALID, "domain '%s' is not running", dom->name);
+  if (size > VB_DOMAIN_PEEK_MAX)
+    FAIL (task, VB_ERROR_INVALID_ARG, "at most %d bytes can be read at once", VB_DOMAIN_PEEK_MAX);
+  if (start > G_MAXINT64 - size)
+    FAIL (task, VB_ERROR_INVALID_ARG, "address %" G_GUINT64_FORMAT " is too large", start);
+  if (size == 0) {
+    g_task_return_pointer (task, g_variant_ref_sink (g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, "", 0, 1)),
+                           (GDestroyNotify) g_variant_unref);
+    return;
+  }
+  mp = g_new0 (MemoryPeek, 1);
+  mp->task = g_object_ref (task);
+  mp->read = g_new0 (PeekRead, 1);
+  dir = vb_qemu_domain_run_dir (d->backend, dom->name);
+  mp->read->path = g_strdup_printf ("%s/memory-peek-%u", dir, ++serial);
+  mp->read->size = size;
+  mp->read->what = g_strdup_printf ("the memory of domain '%s'", dom->name);
+  mp->read->qemu_file = TRUE;
+  mp->read->owner = d->backend->qemu_user != NULL ? d->backend->qemu_uid : geteuid ();
+  fd = open (mp->read->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0 || (d->backend->qemu_user != NULL && fchown (fd, d->backend->qemu_uid, d->backend->qemu_gid) < 0)) {
+    int saved_errno = errno;
+    if (fd >= 0) {
+      close (fd);
+      unlink (mp->read->path);
+    }
+    peek_read_free (mp->read);
+    g_object_unref (mp->task);
+    g_free (mp);
+    FAIL (task, VB_ERROR_IO, "cannot make a file for QEMU in %s: %s", dir, g_strerror (saved_errno));
+  }
+  close (fd);
+  json_object_set_int_member (args, "val", (gint64) start);
+  json_object_set_int_member (args, "size", (gint64) size);
+  json_object_set_string_member (args, "filename", mp->read->path);
+  if (flags & MEMORY_VIRTUAL)
+    json_object_set_int_member (args, "cpu-index", 0);
+  saved = g_task_new (NULL, NULL, on_memory_saved, mp);
+  vb_qemu_process_qmp_void (dom, flags & MEMORY_VIRTUAL ? "memsave" : "pmemsave", args, saved);
+}
+
 /* ---- power management ---- */
 
 /* A guest suspended to RAM (QMP SUSPEND → pmsuspended) is woken up; the
@@ -1276,6 +1484,8 @@ vb_qemu_domain_ops_init (VbDomainOpsInterface *iface)
   iface->open_console = qemu_open_console;
   iface->open_graphics_fd = qemu_open_graphics_fd;
   iface->pm_wakeup = qemu_pm_wakeup;
+  iface->block_peek = qemu_block_peek;
+  iface->memory_peek = qemu_memory_peek;
   for (guint i = 0; vb_qemu_parts[i] != NULL; i++)
     if (vb_qemu_parts[i]->ops_init != NULL)
       vb_qemu_parts[i]->ops_init (iface);

@@ -40,6 +40,8 @@ PAUSED_USER, PAUSED_MIGRATION = 1, 2
 SHUTOFF_SHUTDOWN, SHUTOFF_DESTROYED, SHUTOFF_CRASHED, SHUTOFF_FAILED = 1, 2, 3, 6
 
 BOOT_TIMEOUT = 120
+# virDomainMemoryFlags
+MEMORY_VIRTUAL, MEMORY_PHYSICAL = 1, 2
 
 pytestmark = pytest.mark.skipif(guest.missing_requirements() is not None,
                                 reason=str(guest.missing_requirements()))
@@ -453,6 +455,52 @@ def test_suspend_to_ram_and_pm_wakeup(qemu):
     assert name == "org.libvirt.Error" and "not suspended by power management" in msg
     qemu.dom(path, "Destroy", "u", 0)
     con.close()
+
+
+def test_block_and_memory_peek(qemu, tmp_path):
+    vb = qemu.vb
+    image = str(tmp_path / "data.img")
+    content = bytes((i * 7 + i // 256) % 256 for i in range(1024 * 1024))
+    with open(image, "wb") as f:
+        f.write(content)
+    disk = ("<disk type='file' device='disk'><driver name='qemu' type='raw'/>"
+            "<source file='%s'/><target dev='vdb' bus='virtio'/></disk>" % image)
+    path = qemu.define("peek", extra_devices=disk)
+    name, msg = vb.error(path, DOMAIN, "BlockPeek", "sttu", "vdb", 0, 16, 0)
+    assert name == "org.libvirt.Error" and "not running" in msg
+    qemu.start(path)
+
+    # The disk's bytes on the host, by target and by source path.
+    assert bytes(vb.call1(path, DOMAIN, "BlockPeek", "sttu", "vdb", 4096, 300, 0)) == content[4096:4396]
+    assert bytes(vb.call1(path, DOMAIN, "BlockPeek", "sttu", image, 0, 65536, 0)) == content[:65536]
+    assert bytes(vb.call1(path, DOMAIN, "BlockPeek", "sttu", "vdb", len(content) - 8, 8, 0)) == content[-8:]
+    for args, message in [
+        (("vdb", len(content) - 8, 16, 0), "beyond the end of disk 'vdb'"),
+        (("vdb", 0, 65537, 0), "at most 65536 bytes"),
+        (("vdz", 0, 16, 0), "has no disk 'vdz'"),
+        (("vdb", 0, 16, 1), "unsupported flags (0x1)"),
+    ]:
+        name, msg = vb.error(path, DOMAIN, "BlockPeek", "sttu", *args)
+        assert name == "org.libvirt.Error" and message in msg, (args, msg)
+
+    # Physical memory: the firmware's reset vector (a far jump, EA) and
+    # its date, at the top of the first megabyte.
+    top = bytes(vb.call1(path, DOMAIN, "MemoryPeek", "ttu", 0xFFFF0, 16, MEMORY_PHYSICAL))
+    assert len(top) == 16 and top[0] == 0xEA and b"/" in top[5:13], top
+    assert bytes(vb.call1(path, DOMAIN, "MemoryPeek", "ttu", 0xFFFF0, 0, MEMORY_PHYSICAL)) == b""
+    for args, message in [
+        ((0, 16, 0), "exactly one of the virtual and physical flags"),
+        ((0, 16, MEMORY_PHYSICAL | MEMORY_VIRTUAL), "exactly one of the virtual and physical flags"),
+        ((0, 65537, MEMORY_PHYSICAL), "at most 65536 bytes"),
+        ((0, 16, 4), "unsupported flags (0x4)"),
+        # Page 0 is mapped in no context the vCPU can be in.
+        ((0, 16, MEMORY_VIRTUAL), "cannot read the guest's memory"),
+    ]:
+        name, msg = vb.error(path, DOMAIN, "MemoryPeek", "ttu", *args)
+        assert name == "org.libvirt.Error" and message in msg, (args, msg)
+    # Nothing left behind by QEMU's files.
+    assert [f for f in os.listdir(os.path.join(qemu.run_dir, "peek")) if f.startswith("memory-peek")] == []
+    qemu.dom(path, "Destroy", "u", 0)
 
 
 def test_qemu_killed_externally_is_reported(qemu):
