@@ -103,7 +103,7 @@ test_params (void)
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
-    g_autoptr(GVariant) p = g_variant_ref_sink (params (cases[i].params));
+    g_autoptr(GVariant) p = params (cases[i].params);
     g_autoptr(GError) error = NULL;
     gboolean ok = vb_migration_check_params (p, &error);
 
