@@ -784,6 +784,222 @@ agent_get_fs_info (VbBackend *backend, VbObj *dom, guint flags, GTask *task)
   agent_call (dom, "guest-get-fsinfo", NULL, COMMAND_TIMEOUT_MS, reply_fsinfo, task);
 }
 
+/* ---- GetGuestVcpus / SetGuestVcpus ---- */
+
+typedef struct {
+  guint id;
+  gboolean online;
+  gboolean can_offline;
+} GuestVcpu;
+
+static gint
+compare_vcpus (gconstpointer a, gconstpointer b)
+{
+  guint x = ((const GuestVcpu *) a)->id, y = ((const GuestVcpu *) b)->id;
+
+  return x < y ? -1 : x > y;
+}
+
+/* guest-get-vcpus' answer, sorted by id; NULL when malformed. */
+static GArray *
+parse_guest_vcpus (JsonNode *ret)
+{
+  g_autoptr(GArray) cpus = g_array_new (FALSE, FALSE, sizeof (GuestVcpu));
+  JsonArray *list;
+
+  if (ret == NULL || !JSON_NODE_HOLDS_ARRAY (ret))
+    return NULL;
+  list = json_node_get_array (ret);
+  for (guint i = 0; i < json_array_get_length (list); i++) {
+    JsonNode *node = json_array_get_element (list, i);
+    JsonObject *o = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+    GuestVcpu cpu;
+    gint64 id = member_int (o, "logical-id", -1);
+
+    if (id < 0 || id > G_MAXUINT16)
+      return NULL;
+    cpu.id = (guint) id;
+    cpu.online = json_object_get_boolean_member_with_default (o, "online", FALSE);
+    cpu.can_offline = json_object_get_boolean_member_with_default (o, "can-offline", FALSE);
+    g_array_append_val (cpus, cpu);
+  }
+  /* qemu-ga lists them in the order of /sys: sorted here, each once. */
+  g_array_sort (cpus, compare_vcpus);
+  for (guint i = 1; i < cpus->len; i++)
+    if (g_array_index (cpus, GuestVcpu, i).id == g_array_index (cpus, GuestVcpu, i - 1).id)
+      return NULL;
+  return g_steal_pointer (&cpus);
+}
+
+/* libvirt's cpu list syntax ("0-3,5") of the vcpus @pick selects. */
+static char *
+format_vcpus (GArray *cpus, int pick)
+{
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < cpus->len;) {
+    const GuestVcpu *first = &g_array_index (cpus, GuestVcpu, i);
+    guint last = first->id, j = i + 1;
+
+    if ((pick == 1 && !first->online) || (pick == 2 && !first->can_offline)) {
+      i++;
+      continue;
+    }
+    while (j < cpus->len) {
+      const GuestVcpu *c = &g_array_index (cpus, GuestVcpu, j);
+      if (c->id != last + 1 || (pick == 1 && !c->online) || (pick == 2 && !c->can_offline))
+        break;
+      last = c->id;
+      j++;
+    }
+    if (out->len > 0)
+      g_string_append_c (out, ',');
+    if (last == first->id)
+      g_string_append_printf (out, "%u", first->id);
+    else
+      g_string_append_printf (out, "%u-%u", first->id, last);
+    i = j;
+  }
+  return g_string_free (out, FALSE);
+}
+
+static void
+reply_guest_vcpus (VbObj *dom, JsonNode *ret, GTask *task)
+{
+  g_autoptr(GArray) cpus = parse_guest_vcpus (ret);
+  g_autofree char *all = NULL, *online = NULL, *offlinable = NULL;
+  GVariantBuilder b;
+
+  if (cpus == NULL) {
+    bad_reply (dom, task, "guest-get-vcpus");
+    return;
+  }
+  all = format_vcpus (cpus, 0);
+  online = format_vcpus (cpus, 1);
+  offlinable = format_vcpus (cpus, 2);
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a{sv}"));
+  g_variant_builder_add (&b, "{sv}", "vcpus", g_variant_new_string (all));
+  g_variant_builder_add (&b, "{sv}", "online", g_variant_new_string (online));
+  g_variant_builder_add (&b, "{sv}", "offlinable", g_variant_new_string (offlinable));
+  g_task_return_pointer (task, g_variant_ref_sink (g_variant_builder_end (&b)), (GDestroyNotify) g_variant_unref);
+}
+
+static void
+agent_get_guest_vcpus (VbBackend *backend, VbObj *dom, guint flags, GTask *task)
+{
+  if (!check_flags (task, flags, 0, "GetGuestVcpus"))
+    return;
+  agent_call (dom, "guest-get-vcpus", NULL, COMMAND_TIMEOUT_MS, reply_guest_vcpus, task);
+}
+
+#define SET_VCPUS_KEY "vb-qemu-agent-set-vcpus"
+
+typedef struct {
+  GVariant *cpumap; /* ab */
+  gboolean online;
+  guint wanted;     /* how many vcpus change */
+} SetVcpus;
+
+static void
+set_vcpus_free (SetVcpus *sv)
+{
+  g_variant_unref (sv->cpumap);
+  g_free (sv);
+}
+
+static void
+reply_set_vcpus (VbObj *dom, JsonNode *ret, GTask *task)
+{
+  SetVcpus *sv = g_object_get_data (G_OBJECT (task), SET_VCPUS_KEY);
+
+  if (ret == NULL || !JSON_NODE_HOLDS_VALUE (ret) || json_node_get_value_type (ret) != G_TYPE_INT64) {
+    bad_reply (dom, task, "guest-set-vcpus");
+    return;
+  }
+  /* qemu-ga stops at the first vcpu it cannot change. */
+  if (json_node_get_int (ret) != (gint64) sv->wanted) {
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "the guest changed only %" G_GINT64_FORMAT
+                             " of %u vcpus", json_node_get_int (ret), sv->wanted);
+    return;
+  }
+  g_task_return_boolean (task, TRUE);
+}
+
+/* The guest's vcpus as they are, then the change: each selected vcpu must
+ * exist and, to go offline, be offlinable (as libvirt checks). */
+static void
+reply_vcpus_for_set (VbObj *dom, JsonNode *ret, GTask *task)
+{
+  SetVcpus *sv = g_object_get_data (G_OBJECT (task), SET_VCPUS_KEY);
+  g_autoptr(GArray) cpus = parse_guest_vcpus (ret);
+  g_autoptr(JsonArray) change = json_array_new ();
+  JsonObject *args;
+  gsize n = g_variant_n_children (sv->cpumap);
+
+  if (cpus == NULL) {
+    bad_reply (dom, task, "guest-get-vcpus");
+    return;
+  }
+  for (gsize i = 0; i < n; i++) {
+    const GuestVcpu *cpu = NULL;
+    gboolean set;
+
+    g_variant_get_child (sv->cpumap, i, "b", &set);
+    if (!set)
+      continue;
+    for (guint j = 0; j < cpus->len && cpu == NULL; j++)
+      if (g_array_index (cpus, GuestVcpu, j).id == i)
+        cpu = &g_array_index (cpus, GuestVcpu, j);
+    if (cpu == NULL) {
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_INVALID_ARG, "guest vcpu %" G_GSIZE_FORMAT
+                               " of domain '%s' does not exist", i, dom->name);
+      return;
+    }
+    if (!sv->online && !cpu->can_offline) {
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_INVALID_ARG, "guest vcpu %" G_GSIZE_FORMAT
+                               " of domain '%s' cannot be taken offline", i, dom->name);
+      return;
+    }
+    {
+      JsonObject *o = json_object_new ();
+      json_object_set_int_member (o, "logical-id", cpu->id);
+      json_object_set_boolean_member (o, "online", sv->online);
+      json_array_add_object_element (change, o);
+    }
+  }
+  sv->wanted = json_array_get_length (change);
+  args = json_object_new ();
+  json_object_set_array_member (args, "vcpus", g_steal_pointer (&change));
+  /* The call owns @args. */
+  agent_call (dom, "guest-set-vcpus", args, COMMAND_TIMEOUT_MS, reply_set_vcpus, task);
+}
+
+static void
+agent_set_guest_vcpus (VbBackend *backend, VbObj *dom, GVariant *cpumap, int state, guint flags, GTask *task)
+{
+  SetVcpus *sv;
+  gboolean any = FALSE;
+
+  if (!check_flags (task, flags, 0, "SetGuestVcpus"))
+    return;
+  if (state != 0 && state != 1) {
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_INVALID_ARG, "state must be 0 (offline) or 1 (online), not %d",
+                             state);
+    return;
+  }
+  for (gsize i = 0; i < g_variant_n_children (cpumap) && !any; i++)
+    g_variant_get_child (cpumap, i, "b", &any);
+  if (!any) {
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_INVALID_ARG, "the cpu map selects no vcpu");
+    return;
+  }
+  sv = g_new0 (SetVcpus, 1);
+  sv->cpumap = g_variant_ref (cpumap);
+  sv->online = state == 1;
+  g_object_set_data_full (G_OBJECT (task), SET_VCPUS_KEY, sv, (GDestroyNotify) set_vcpus_free);
+  agent_call (dom, "guest-get-vcpus", NULL, COMMAND_TIMEOUT_MS, reply_vcpus_for_set, task);
+}
+
 /* ---- FSFreeze / FSThaw / FSTrim ---- */
 
 static void
@@ -1145,6 +1361,8 @@ agent_ops_init (VbDomainOpsInterface *iface)
   iface->fs_trim = agent_fs_trim;
   iface->interface_addresses = agent_interface_addresses;
   iface->set_user_password = agent_set_user_password;
+  iface->get_guest_vcpus = agent_get_guest_vcpus;
+  iface->set_guest_vcpus = agent_set_guest_vcpus;
 }
 
 const VbQemuPart vb_qemu_part_agent = {

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -1128,6 +1129,40 @@ qemu_open_console (VbBackend *backend, VbObj *dom, guint index, guint flags, GTa
   g_task_return_pointer (task, g_variant_ref_sink (g_variant_new_handle (handle)), (GDestroyNotify) g_variant_unref);
 }
 
+/* ---- GetSecurityLabelList ---- */
+
+/* One DAC label, as libvirt's DAC driver gives it: "+uid:+gid" of the
+ * running QEMU (the unprivileged QEMU user in system mode, the session's
+ * user otherwise), enforced; an inactive domain has an empty label. */
+static void
+qemu_get_security_label_list (VbBackend *backend, VbObj *dom, guint flags, GTask *task)
+{
+  VbQemuDom *d = vb_qemu_dom (dom);
+  g_autofree char *status = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *label = NULL;
+  GVariantBuilder b;
+  long uid = -1, gid = -1;
+
+  if (dom->active && d->pid > 0) {
+    path = g_strdup_printf ("/proc/%d/status", (int) d->pid);
+    if (g_file_get_contents (path, &status, NULL, NULL)) {
+      const char *u = strstr (status, "\nUid:"), *g = strstr (status, "\nGid:");
+      if (u != NULL)
+        uid = strtol (u + strlen ("\nUid:"), NULL, 10);
+      if (g != NULL)
+        gid = strtol (g + strlen ("\nGid:"), NULL, 10);
+    }
+    if (uid < 0 || gid < 0)
+      FAIL (task, VB_ERROR_FAILED, "cannot read the credentials of QEMU of domain '%s' (pid %d)", dom->name,
+            (int) d->pid);
+    label = g_strdup_printf ("+%ld:+%ld", uid, gid);
+  }
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(sb)"));
+  g_variant_builder_add (&b, "(sb)", label != NULL ? label : "", label != NULL);
+  g_task_return_pointer (task, g_variant_ref_sink (g_variant_builder_end (&b)), (GDestroyNotify) g_variant_unref);
+}
+
 /* ---- BlockPeek, MemoryPeek ---- */
 
 typedef struct {
@@ -1485,6 +1520,7 @@ vb_qemu_domain_ops_init (VbDomainOpsInterface *iface)
   iface->open_graphics_fd = qemu_open_graphics_fd;
   iface->pm_wakeup = qemu_pm_wakeup;
   iface->block_peek = qemu_block_peek;
+  iface->get_security_label_list = qemu_get_security_label_list;
   iface->memory_peek = qemu_memory_peek;
   for (guint i = 0; vb_qemu_parts[i] != NULL; i++)
     if (vb_qemu_parts[i]->ops_init != NULL)

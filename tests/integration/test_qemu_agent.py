@@ -38,7 +38,7 @@ S3CRET_HASH = ("$6$abcdefgh$Z7KfoKnKTSZrzo5VZ0YubGLQOj9ov6sHo9TmE3zIU/LHKhpE30zC
                "SPFlcWdxjB.")
 
 
-def agent_domain(qemu, name):
+def agent_domain(qemu, name, vcpus=1):
     """Defines a domain running the agent guest, with a disk and a NIC."""
     disk = os.path.join(qemu.root, name + "-data.img")
     subprocess.run(["truncate", "-s", "16M", disk], check=True)
@@ -52,7 +52,7 @@ def agent_domain(qemu, name):
       <model type='virtio'/>
     </interface>
 """
-    return qemu.define(name, agent=True, extra_devices=devices)
+    return qemu.define(name, agent=True, extra_devices=devices, vcpus=vcpus)
 
 
 def wait_agent_event(qemu, path, state, con, timeout=BOOT_TIMEOUT):
@@ -69,8 +69,8 @@ def wait_agent_event(qemu, path, state, con, timeout=BOOT_TIMEOUT):
         drain(con, 0.05)
 
 
-def boot_agent(qemu, name):
-    path = agent_domain(qemu, name)
+def boot_agent(qemu, name, vcpus=1):
+    path = agent_domain(qemu, name, vcpus)
     qemu.vb.clear_signals()
     qemu.start(path)
     con = qemu.console(path)
@@ -238,6 +238,38 @@ def test_agent_reports_the_guest(qemu):
         drain(con)
     assert qemu.state(path) == (SHUTOFF, SHUTOFF_SHUTDOWN)
     con.close()
+
+
+def test_guest_vcpus(qemu):
+    path, con = boot_agent(qemu, "gvcpu", vcpus=2)
+    # vcpu 0 has no online switch in Linux: only 1 can go offline.
+    assert call(qemu, path, "GetGuestVcpus", "u", 0) == ({"vcpus": "0-1", "online": "0-1", "offlinable": "1"},)
+
+    call(qemu, path, "SetGuestVcpus", "abiu", [False, True], 0, 0)
+    assert guest_file(con, "/sys/devices/system/cpu/cpu1/online").strip().splitlines()[-1] == "0"
+    assert call(qemu, path, "GetGuestVcpus", "u", 0) == ({"vcpus": "0-1", "online": "0", "offlinable": "1"},)
+    call(qemu, path, "SetGuestVcpus", "abiu", [False, True], 1, 0)
+    assert guest_file(con, "/sys/devices/system/cpu/cpu1/online").strip().splitlines()[-1] == "1"
+    assert call(qemu, path, "GetGuestVcpus", "u", 0)[0]["online"] == "0-1"
+
+    for args, message in [
+        (([True], 0, 0), "vcpu 0 of domain 'gvcpu' cannot be taken offline"),
+        (([False, False, False, True], 1, 0), "vcpu 3 of domain 'gvcpu' does not exist"),
+        (([False, False], 1, 0), "selects no vcpu"),
+        (([], 1, 0), "selects no vcpu"),
+        (([False, True], 2, 0), "state must be 0 (offline) or 1 (online)"),
+        (([False, True], 0, 1), "unsupported flags (0x1)"),
+    ]:
+        name, msg = error(qemu, path, "SetGuestVcpus", "abiu", *args)
+        assert name == "org.libvirt.Error" and message in msg, (args, msg)
+    name, msg = error(qemu, path, "GetGuestVcpus", "u", 1)
+    assert name == "org.libvirt.Error" and "unsupported flags (0x1)" in msg
+    # Nothing changed by the refusals.
+    assert call(qemu, path, "GetGuestVcpus", "u", 0)[0]["online"] == "0-1"
+    qemu.dom(path, "Destroy", "u", 0)
+    con.close()
+    name, msg = error(qemu, path, "GetGuestVcpus", "u", 0)
+    assert name == "org.libvirt.Error" and "not running" in msg
 
 
 def test_agent_reboot_and_shutdown(qemu):

@@ -457,6 +457,15 @@ def test_suspend_to_ram_and_pm_wakeup(qemu):
     con.close()
 
 
+def test_security_label_is_the_qemu_process_credentials(qemu):
+    path = qemu.define("label")
+    assert qemu.dom(path, "GetSecurityLabelList") == ([("", False)],)
+    qemu.start(path)
+    # Session mode: QEMU runs as the daemon's user.
+    assert qemu.dom(path, "GetSecurityLabelList") == ([("+%d:+%d" % (os.getuid(), os.getgid()), True)],)
+    qemu.dom(path, "Destroy", "u", 0)
+
+
 def test_block_and_memory_peek(qemu, tmp_path):
     vb = qemu.vb
     image = str(tmp_path / "data.img")
@@ -846,6 +855,10 @@ def test_system_mode_runs_qemu_unprivileged_and_sandboxed(tmp_root):
         with open("/proc/%d/status" % pid) as f:
             uids = [l for l in f if l.startswith("Uid:")][0].split()[1:]
         assert set(uids) == {str(65534)}
+        with open("/proc/%d/status" % pid) as f:
+            gid = [l for l in f if l.startswith("Gid:")][0].split()[1]
+        # libvirt's DAC label of the process.
+        assert call(path, DOMAIN, "GetSecurityLabelList", "") == ([("+65534:+%s" % gid, True)],)
         with open("/proc/%d/cmdline" % pid, "rb") as f:
             argv = f.read().split(b"\0")
         assert b"-sandbox" in argv
@@ -858,6 +871,7 @@ def test_system_mode_runs_qemu_unprivileged_and_sandboxed(tmp_root):
         call(path, DOMAIN, "Destroy", "u", 0)
         wait_gone([pid])
         pid = None
+        assert call(path, DOMAIN, "GetSecurityLabelList", "") == ([("", False)],)
     finally:
         if pid is not None and os.path.exists("/proc/%d" % pid):
             os.kill(pid, signal.SIGKILL)
