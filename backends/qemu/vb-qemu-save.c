@@ -491,20 +491,29 @@ on_synced (GObject *source, GAsyncResult *result, gpointer user_data)
   g_object_unref (stop);
 }
 
+/* QEMU wrote everything: on disk it goes (in a thread), then on_synced. */
+static void
+start_sync (SaveOp *op)
+{
+  g_autoptr(GTask) sync = g_task_new (NULL, NULL, on_synced, op);
+
+  g_task_set_task_data (sync, op, NULL);
+  g_task_run_in_thread (sync, sync_in_thread);
+}
+
 static void
 on_migrated (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   SaveOp *op = user_data;
   GError *error = NULL;
-  g_autoptr(GTask) sync = NULL;
 
   if (!vb_qemu_job_migrate_out_finish (result, &error)) {
+    if (op->dump)
+      g_prefix_error (&error, "cannot dump domain '%s': ", op->dom->name);
     save_failed (op, error);
     return;
   }
-  sync = g_task_new (NULL, NULL, on_synced, op);
-  g_task_set_task_data (sync, op, NULL);
-  g_task_run_in_thread (sync, sync_in_thread);
+  start_sync (op);
 }
 
 static void
@@ -513,6 +522,8 @@ start_migration (SaveOp *op)
   vb_qemu_job_migrate_out_async (op->dom, NULL, op->fd, NULL, NULL, on_migrated, op);
 }
 
+static void start_dump (SaveOp *op);
+
 static void
 on_save_paused (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -520,13 +531,16 @@ on_save_paused (GObject *source, GAsyncResult *result, gpointer user_data)
   GError *error = NULL;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error)) {
-    g_prefix_error (&error, "cannot pause domain '%s' to save it: ", op->dom->name);
+    g_prefix_error (&error, "cannot pause domain '%s' to %s it: ", op->dom->name, op->dump ? "dump" : "save");
     save_failed (op, error);
     return;
   }
   /* STOP is normally reported by its event before the reply. */
   vb_qemu_process_note_paused (op->dom);
-  start_migration (op);
+  if (op->dump)
+    start_dump (op);
+  else
+    start_migration (op);
 }
 
 /* Opens @op->path for writing into op->fd. Only what we create is removed
@@ -1120,30 +1134,12 @@ dump_done (SaveOp *op)
   vb_qmp_execute_async (qmp, "query-status", NULL, NULL, on_dump_status, done);
 }
 
-static void
-on_dump_migrated (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  SaveOp *op = user_data;
-  GError *error = NULL;
-  g_autoptr(GTask) sync = NULL;
-
-  if (!vb_qemu_job_migrate_out_finish (result, &error)) {
-    g_prefix_error (&error, "cannot dump domain '%s': ", op->dom->name);
-    save_failed (op, error);
-    return;
-  }
-  sync = g_task_new (NULL, NULL, on_synced, op);
-  g_task_set_task_data (sync, op, NULL);
-  g_task_run_in_thread (sync, sync_in_thread);
-}
-
 /* QEMU's DUMP_COMPLETED of a memory-only dump. */
 static void
 dump_completed (VbObj *dom, JsonObject *data)
 {
   SaveOp *op = g_object_steal_data (G_OBJECT (dom), DUMP_KEY);
   const char *message = data != NULL ? json_object_get_string_member_with_default (data, "error", NULL) : NULL;
-  g_autoptr(GTask) sync = NULL;
 
   if (op == NULL)
     return;
@@ -1151,9 +1147,7 @@ dump_completed (VbObj *dom, JsonObject *data)
     save_failed (op, g_error_new (VB_ERROR, VB_ERROR_FAILED, "cannot dump domain '%s': %s", dom->name, message));
     return;
   }
-  sync = g_task_new (NULL, NULL, on_synced, op);
-  g_task_set_task_data (sync, op, NULL);
-  g_task_run_in_thread (sync, sync_in_thread);
+  start_sync (op);
 }
 
 static void
@@ -1207,26 +1201,11 @@ start_dump (SaveOp *op)
   }
   if (!(op->dump_flags & DUMP_MEMORY_ONLY)) {
     /* As libvirt: QEMU's migration stream of the guest. */
-    vb_qemu_job_migrate_out_async (op->dom, NULL, op->fd, NULL, NULL, on_dump_migrated, op);
+    start_migration (op);
     return;
   }
   json_object_set_string_member (args, "fdname", DUMP_FD_NAME);
   vb_qmp_execute_with_fd_async (qmp, "getfd", args, op->fd, NULL, on_dump_fd_passed, op);
-}
-
-static void
-on_dump_paused (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  SaveOp *op = user_data;
-  GError *error = NULL;
-
-  if (!g_task_propagate_boolean (G_TASK (result), &error)) {
-    g_prefix_error (&error, "cannot pause domain '%s' to dump it: ", op->dom->name);
-    save_failed (op, error);
-    return;
-  }
-  vb_qemu_process_note_paused (op->dom);
-  start_dump (op);
 }
 
 /* CoreDump: the guest's state into @to — RAW: QEMU's migration stream (as
@@ -1279,7 +1258,7 @@ qemu_core_dump (VbBackend *backend, VbObj *dom, const char *to, guint dumpformat
    * runs the guest again (a memory-only dump's QEMU does that itself). */
   vb_qemu_job_set_recovery (dom, op->was_running && !(flags & DUMP_MEMORY_ONLY), op->created ? to : NULL, FALSE);
   if (!(flags & DUMP_LIVE) && dom->state == VB_DOMAIN_RUNNING) {
-    g_autoptr(GTask) stop = g_task_new (NULL, NULL, on_dump_paused, op);
+    g_autoptr(GTask) stop = g_task_new (NULL, NULL, on_save_paused, op);
     d->pause_reason = VB_QEMU_PAUSED_DUMP;
     d->pause_detail = VB_QEMU_SUSPENDED_PAUSED;
     vb_qemu_process_qmp_void (dom, "stop", NULL, stop);
