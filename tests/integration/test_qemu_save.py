@@ -207,6 +207,23 @@ def call_async(vb, path, iface, method, sig, *args, timeout=120000):
     return out
 
 
+def start_stuck_save(qemu, path, fifo):
+    """Starts a Save into @fifo, which nobody reads: QEMU blocks writing;
+    returns once the save is under way (call_async's dict)."""
+    pending = call_async(qemu.vb, path, DOMAIN, "Save", "ssu", fifo, "", 0)
+    deadline = time.monotonic() + 60
+    while True:
+        qemu.vb.pump()
+        assert "error" not in pending, pending.get("error")
+        info = qemu.dom(path, "GetJobInfo")[0]
+        if info[0] == JOB_UNBOUNDED and info[6] > 0:
+            break
+        assert time.monotonic() < deadline, info
+        time.sleep(0.05)
+    assert qemu.state(path) == (PAUSED, PAUSED_SAVE)
+    return pending
+
+
 def test_job_progress_and_abort_of_a_save(qemu, tmp_path):
     vb = qemu.vb
     path, con = qemu.boot("sv3")
@@ -220,17 +237,7 @@ def test_job_progress_and_abort_of_a_save(qemu, tmp_path):
     os.mkfifo(fifo)
     reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
     vb.clear_signals()
-    pending = call_async(vb, path, DOMAIN, "Save", "ssu", fifo, "", 0)
-    deadline = time.monotonic() + 60
-    while True:
-        vb.pump()
-        assert "error" not in pending, pending.get("error")
-        info = qemu.dom(path, "GetJobInfo")[0]
-        if info[0] == JOB_UNBOUNDED and info[6] > 0:
-            break
-        assert time.monotonic() < deadline, info
-        time.sleep(0.05)
-    assert qemu.state(path) == (PAUSED, PAUSED_SAVE)
+    pending = start_stuck_save(qemu, path, fifo)
     jtype, stats = qemu.dom(path, "GetJobStats", "u", 0)[0]
     assert jtype == JOB_UNBOUNDED and stats["operation"] == OP_SAVE
     assert stats["memory_total"] > 0 and stats["memory_remaining"] > 0
@@ -274,17 +281,7 @@ def test_save_cut_short_by_a_daemon_death_is_undone(qemu, tmp_path):
     os.mkfifo(fifo)
     reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
     try:
-        pending = call_async(vb, path, DOMAIN, "Save", "ssu", fifo, "", 0)
-        deadline = time.monotonic() + 60
-        while True:
-            vb.pump()
-            assert "error" not in pending, pending.get("error")
-            info = qemu.dom(path, "GetJobInfo")[0]
-            if info[0] == JOB_UNBOUNDED and info[6] > 0:
-                break
-            assert time.monotonic() < deadline, info
-            time.sleep(0.05)
-        assert qemu.state(path) == (PAUSED, PAUSED_SAVE)
+        start_stuck_save(qemu, path, fifo)
         with open(os.path.join(qemu.run_dir, "sv9.state")) as f:
             job = json.load(f)["job"]
         assert job["kind"] == OP_SAVE and job["was-running"] is True and "image" not in job
