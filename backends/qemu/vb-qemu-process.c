@@ -428,8 +428,10 @@ on_qmp_call_done (GObject *source, GAsyncResult *result, gpointer user_data)
   GError *error = NULL;
   JsonNode *ret = vb_qmp_execute_finish (VB_QMP (source), result, &error);
 
-  /* A closed monitor is QEMU going away; QEMU's own errors stay as they are. */
-  if (error != NULL && error->domain == VB_ERROR && error->code == VB_ERROR_IO)
+  /* A closed monitor is QEMU going away (also when we closed it ourselves,
+   * stopping it: "closed by request"); QEMU's own errors stay as they are. */
+  if (error != NULL && ((error->domain == VB_ERROR && error->code == VB_ERROR_IO) ||
+                        g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)))
     error = monitor_error (c->dom, error);
   if (error != NULL)
     g_task_return_error (c->task, error);

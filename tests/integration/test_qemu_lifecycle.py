@@ -512,6 +512,44 @@ def test_block_and_memory_peek(qemu, tmp_path):
     qemu.dom(path, "Destroy", "u", 0)
 
 
+def test_a_call_racing_destroy_says_not_running(qemu):
+    """A command QEMU has not answered when Destroy ends it fails as 'not
+    running', not with the monitor's own error."""
+    vb = qemu.vb
+    path = qemu.define("race")
+    qemu.start(path)
+    pid = qemu.pid("race")
+    out = {}
+
+    def done(conn, res):
+        try:
+            out["result"] = conn.call_finish(res)
+        except GLib.Error as e:
+            out["error"] = e
+
+    os.kill(pid, signal.SIGSTOP)  # QEMU answers nothing from now on
+    try:
+        vb.connection.call("org.libvirt", path, DOMAIN, "Shutdown", GLib.Variant("(u)", (1,)), None,
+                           Gio.DBusCallFlags.NONE, 30000, None, done)
+        time.sleep(0.3)
+        vb.pump()
+        assert out == {}
+        # quit goes unanswered too: SIGTERM, then SIGKILL end it.
+        qemu.dom(path, "Destroy", "u", 0, timeout=30000)
+    finally:
+        try:
+            os.kill(pid, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + 10
+    while not out:
+        assert time.monotonic() < deadline
+        vb.pump(0.05)
+    assert "error" in out, out
+    assert "domain 'race' is not running" in out["error"].message, out["error"].message
+    assert qemu.state(path) == (SHUTOFF, SHUTOFF_DESTROYED)
+
+
 def test_qemu_killed_externally_is_reported(qemu):
     path, con = qemu.boot("vm1")
     pid = qemu.pid("vm1")
