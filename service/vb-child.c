@@ -65,8 +65,11 @@ on_tracked_exit (GObject *source, GAsyncResult *result, gpointer user_data)
 
   (void) g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
   g_hash_table_remove (spawned, GINT_TO_POINTER (pid));
-  /* Whatever it left running or dying is ours now. */
+  /* Whatever it left running or dying is ours now. /proc's children lists
+   * can miss a task that moves meanwhile (seen once on a loaded machine:
+   * both orphans of a shell still zombies 5 s later): look again soon. */
   vb_child_reap_orphans ();
+  vb_child_reap_orphans_soon ();
 }
 
 void

@@ -730,11 +730,19 @@ typedef struct {
   GCancellable *cancellable; /* the job's, or NULL */
   gulong cancel_id;
   char *status;            /* final status */
+  /* The steps hold one reference; once `migrate` is sent its reply holds
+   * another, since QEMU's final status may come first (then the reply has
+   * nothing left to do) or the reply may be an error (then the final
+   * status that never comes is given up on). */
+  int refs;
+  gboolean finished;       /* @task has its result */
 } MigOp;
 
 static void
-mig_op_free (MigOp *op)
+mig_op_unref (MigOp *op)
 {
+  if (--op->refs > 0)
+    return;
   if (op->cancel_id != 0)
     g_cancellable_disconnect (op->cancellable, op->cancel_id);
   g_clear_object (&op->cancellable);
@@ -759,15 +767,23 @@ mig_op_aborted (MigOp *op)
   return op->cancellable != NULL && g_cancellable_is_cancelled (op->cancellable) && job != NULL && job->aborted;
 }
 
+/* Ends the operation with @error (unless it has ended already) and drops
+ * the caller's reference. */
 static void
 mig_op_fail (MigOp *op, GError *error)
 {
+  if (op->finished) {
+    g_error_free (error);
+    mig_op_unref (op);
+    return;
+  }
   if (mig_op_aborted (op)) {
     g_clear_error (&error);
     error = vb_qemu_job_cancelled_error (op->dom);
   }
+  op->finished = TRUE;
   g_task_return_error (op->task, error);
-  mig_op_free (op);
+  mig_op_unref (op);
 }
 
 static gboolean
@@ -935,9 +951,12 @@ on_final_figures (GObject *source, GAsyncResult *result, gpointer user_data)
     g_clear_pointer (&job->migrate_info, json_object_unref);
     job->migrate_info = json_object_ref (info);
   }
-  if (g_strcmp0 (op->status, "completed") == 0) {
+  if (op->finished) {
+    mig_op_unref (op);
+  } else if (g_strcmp0 (op->status, "completed") == 0) {
+    op->finished = TRUE;
     g_task_return_boolean (op->task, TRUE);
-    mig_op_free (op);
+    mig_op_unref (op);
   } else if (g_strcmp0 (op->status, "cancelled") == 0) {
     mig_op_fail (op, vb_qemu_job_cancelled_error (op->dom));
   } else {
@@ -954,8 +973,9 @@ on_final_status (GObject *source, GAsyncResult *result, gpointer user_data)
   GError *error = NULL;
 
   op->status = g_task_propagate_pointer (G_TASK (result), &error);
-  if (op->status == NULL) {
-    mig_op_fail (op, error);
+  if (op->status == NULL || op->finished) {
+    /* (Already ended: the reply to `migrate` was an error.) */
+    mig_op_fail (op, error != NULL ? error : g_error_new_literal (VB_ERROR, VB_ERROR_FAILED, "ended"));
     return;
   }
   if (op->incoming && strcmp (op->status, "completed") != 0) {
@@ -979,16 +999,21 @@ on_migrate_sent (GObject *source, GAsyncResult *result, gpointer user_data)
   GError *error = NULL;
   g_autoptr(JsonNode) ret = vb_qmp_execute_finish (op->qmp, result, &error);
 
-  if (error != NULL) {
-    /* Nothing started: the waiter registered before is not needed. */
-    if (d->job != NULL && d->job->migration_waiter != NULL) {
-      GTask *waiter = g_steal_pointer (&d->job->migration_waiter);
-      g_task_return_new_error (waiter, G_IO_ERROR, G_IO_ERROR_CANCELLED, "unused");
-      g_object_unref (waiter);
-    }
-    g_prefix_error (&error, op->incoming ? "QEMU refused the incoming migration: " : "QEMU refused to migrate: ");
-    mig_op_fail (op, error);
+  if (error == NULL || op->finished) {
+    /* Under way, or over already (QEMU's final status came first). */
+    g_clear_error (&error);
+    mig_op_unref (op);
+    return;
   }
+  /* Nothing started: the waiter registered before is not needed (its
+   * callback drops the steps' reference). */
+  if (d->job != NULL && d->job->migration_waiter != NULL) {
+    GTask *waiter = g_steal_pointer (&d->job->migration_waiter);
+    g_task_return_new_error (waiter, G_IO_ERROR, G_IO_ERROR_CANCELLED, "unused");
+    g_object_unref (waiter);
+  }
+  g_prefix_error (&error, op->incoming ? "QEMU refused the incoming migration: " : "QEMU refused to migrate: ");
+  mig_op_fail (op, error);
 }
 
 static void
@@ -1008,6 +1033,7 @@ mig_step_migrate (MigOp *op)
   data->migration_waiter = waiter;
   json_object_set_string_member (args, "uri", op->uri);
   op->migrate_sent = TRUE;
+  op->refs++; /* the reply's */
   vb_qmp_execute_async (op->qmp, op->incoming ? "migrate-incoming" : "migrate", args, NULL, on_migrate_sent, op);
 }
 
@@ -1018,6 +1044,7 @@ mig_op_new (VbObj *dom, VbQmp *qmp, GTask *task, const char *uri, int fd, JsonOb
   MigOp *op = g_new0 (MigOp, 1);
   ActiveJob *job = active_job (dom);
 
+  op->refs = 1;
   op->dom = g_object_ref (dom);
   op->qmp = g_object_ref (qmp);
   op->task = g_object_ref (task);
