@@ -68,6 +68,8 @@ new_obj (VbQemuBackend *self, const char *name, const char *uuid, VbDomainDef *d
   d->pidfd = -1;
   d->pause_reason = -1;
   d->pause_detail = -1;
+  d->resume_reason = -1;
+  d->resume_detail = -1;
   d->exit_waiters = g_ptr_array_new_with_free_func (g_object_unref);
   dom->state = VB_DOMAIN_SHUTOFF;
   dom->id = -1;

@@ -36,10 +36,6 @@ typedef struct {
 
 struct _VbQemuJob {
   ActiveJob *active;
-  /* A reattach's recovery resumes the guest: its RESUME is reported with
-   * this reason and detail (-1: none expected). */
-  int resume_reason;
-  int resume_detail;
   GVariant *completed;       /* (ia{sv}) of the last finished job, or NULL */
   GTask *migration_waiter;   /* waits for a final MIGRATION status [s] */
 };
@@ -79,11 +75,8 @@ job_data (VbObj *dom)
 {
   VbQemuDom *d = vb_qemu_dom (dom);
 
-  if (d->job == NULL) {
+  if (d->job == NULL)
     d->job = g_new0 (VbQemuJob, 1);
-    d->job->resume_reason = -1;
-    d->job->resume_detail = -1;
-  }
   return d->job;
 }
 
@@ -196,9 +189,15 @@ typedef struct {
   guint polls;
 } Recovery;
 
+static gboolean recovery_current (Recovery *r);
+
+/* The recovery is over: the state file forgets the job (a daemon dying
+ * before this undoes it again; each step can be repeated). */
 static void
 recovery_free (Recovery *r)
 {
+  if (recovery_current (r))
+    vb_qemu_process_save_state (r->dom, NULL);
   g_object_unref (r->dom);
   g_free (r->image);
   g_free (r);
@@ -221,8 +220,10 @@ on_recovery_cont (GObject *source, GAsyncResult *result, gpointer user_data)
   if (ret == NULL) {
     g_warning ("domain '%s': cannot resume it after its interrupted %s: %s", r->dom->name,
                job_kind_name (r->kind), error->message);
-    if (vb_qemu_dom (r->dom)->job != NULL)
-      vb_qemu_dom (r->dom)->job->resume_reason = -1;
+    vb_qemu_dom (r->dom)->resume_reason = vb_qemu_dom (r->dom)->resume_detail = -1;
+  } else {
+    /* Normally its RESUME came first. */
+    vb_qemu_process_note_resumed (r->dom);
   }
   recovery_free (r);
 }
@@ -233,7 +234,7 @@ on_recovery_status (GObject *source, GAsyncResult *result, gpointer user_data)
   Recovery *r = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) ret = vb_qmp_execute_finish (VB_QMP (source), result, &error);
-  VbQemuJob *data;
+  VbQemuDom *d = vb_qemu_dom (r->dom);
 
   if (ret == NULL || !JSON_NODE_HOLDS_OBJECT (ret) || !recovery_current (r)) {
     if (error != NULL)
@@ -246,16 +247,12 @@ on_recovery_status (GObject *source, GAsyncResult *result, gpointer user_data)
     recovery_free (r);
     return;
   }
-  data = job_data (r->dom);
   if (r->kind == VB_QEMU_JOB_SAVE) {
-    data->resume_reason = VB_QEMU_RUNNING_SAVE_CANCELED;
-    data->resume_detail = VB_QEMU_RESUMED_UNPAUSED;
-  } else if (r->kind == VB_QEMU_JOB_DUMP) {
-    data->resume_reason = VB_QEMU_RUNNING_UNPAUSED;
-    data->resume_detail = VB_QEMU_RESUMED_UNPAUSED;
-  } else {
-    data->resume_reason = VB_QEMU_RUNNING_MIGRATION_CANCELED;
-    data->resume_detail = VB_QEMU_RESUMED_MIGRATED;
+    d->resume_reason = VB_QEMU_RUNNING_SAVE_CANCELED;
+    d->resume_detail = VB_QEMU_RESUMED_UNPAUSED;
+  } else if (r->kind == VB_QEMU_JOB_MIGRATION_OUT) {
+    d->resume_reason = VB_QEMU_RUNNING_MIGRATION_CANCELED;
+    d->resume_detail = VB_QEMU_RESUMED_MIGRATED;
   }
   vb_qmp_execute_async (VB_QMP (source), "cont", NULL, NULL, on_recovery_cont, r);
 }
@@ -658,19 +655,6 @@ static gboolean
 job_event (VbObj *dom, const char *name, JsonObject *data)
 {
   ActiveJob *job = active_job (dom);
-  VbQemuDom *d = vb_qemu_dom (dom);
-
-  if (strcmp (name, "RESUME") == 0 && d->job != NULL && d->job->resume_reason >= 0) {
-    int reason = d->job->resume_reason, detail = d->job->resume_detail;
-
-    d->job->resume_reason = d->job->resume_detail = -1;
-    if (!dom->active || dom->state == VB_DOMAIN_RUNNING)
-      return FALSE;
-    vb_obj_set_state (dom, VB_DOMAIN_RUNNING, reason, dom->id);
-    vb_qemu_process_save_state (dom, NULL);
-    vb_qemu_emit (d->backend, dom, VB_QEMU_EV_RESUMED, detail);
-    return TRUE;
-  }
 
   if (strcmp (name, "MIGRATION") == 0) {
     const char *status = data != NULL ? json_object_get_string_member_with_default (data, "status", "") : "";

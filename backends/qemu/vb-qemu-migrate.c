@@ -55,7 +55,6 @@ struct _VbQemuMigration {
   guint out_flags;
   gboolean out_active;      /* the engine sends the stream */
   gboolean was_running;     /* the guest ran when the migration began */
-  gboolean resuming;        /* failure: the RESUME of our `cont` is ours */
 
   /* Incoming. */
   char *cookie;             /* names it for Finish/Cancel; NULL: none */
@@ -321,8 +320,10 @@ on_source_resumed (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (!g_task_propagate_boolean (G_TASK (result), &error)) {
     g_warning ("domain '%s' stays paused after the failed migration: %s", dom->name, error->message);
-    mig_get (dom)->resuming = FALSE;
+    vb_qemu_dom (dom)->resume_reason = vb_qemu_dom (dom)->resume_detail = -1;
     g_error_free (error);
+  } else {
+    vb_qemu_process_note_resumed (dom);
   }
   g_task_return_boolean (task, TRUE);
 }
@@ -361,7 +362,9 @@ qemu_migrate_confirm (VbBackend *backend, VbObj *dom, gboolean success, guint fl
   }
   /* Failed: the guest runs on here, as before. */
   if (m->was_running && dom->state == VB_DOMAIN_PAUSED) {
-    m->resuming = TRUE;
+    /* Not a user's resume. */
+    d->resume_reason = VB_QEMU_RUNNING_MIGRATION_CANCELED;
+    d->resume_detail = VB_QEMU_RESUMED_MIGRATED;
     inner = g_task_new (dom, NULL, on_source_resumed, g_object_ref (task));
     vb_qemu_process_qmp_void (dom, "cont", NULL, inner);
     g_object_unref (inner);
@@ -1082,16 +1085,6 @@ migrate_event (VbObj *dom, const char *name, JsonObject *data)
                                    g_variant_new ("(i)", (gint32) json_object_get_int_member (data, "pass")));
     return FALSE;
   }
-  /* The guest runs again after a failed migration: not a user's resume. */
-  if (g_strcmp0 (name, "RESUME") == 0 && m->resuming) {
-    m->resuming = FALSE;
-    if (dom->active && dom->state == VB_DOMAIN_PAUSED) {
-      vb_obj_set_state (dom, VB_DOMAIN_RUNNING, VB_QEMU_RUNNING_MIGRATION_CANCELED, dom->id);
-      vb_qemu_process_save_state (dom, NULL);
-      vb_qemu_emit (d->backend, dom, VB_QEMU_EV_RESUMED, VB_QEMU_RESUMED_MIGRATED);
-    }
-    return TRUE;
-  }
   return FALSE;
 }
 
@@ -1102,7 +1095,6 @@ migrate_stopped (VbObj *dom, gboolean detached)
 
   if (m == NULL)
     return;
-  m->resuming = FALSE;
   /* (An incoming migration's QEMU that exits fails its start; the engine
    * fails an outgoing one.) */
   g_clear_object (&m->qmp);

@@ -141,6 +141,11 @@ typedef struct {
    * and SUSPENDED detail instead of as a user pause; -1 = not expected. */
   int pause_reason;
   int pause_detail;
+  /* Likewise for a `cont` a part sends to undo its pause (a failed save,
+   * dump or migration, a recovery): the RESUME is reported with this
+   * running reason and RESUMED detail, once; -1 = a plain unpause. */
+  int resume_reason;
+  int resume_detail;
 
   JsonObject *reattach_state; /* the state file of a reattach, until QMP is connected */
 

@@ -303,6 +303,7 @@ process_exited (VbObj *dom)
              info.si_status);
   parts_stopped (dom, FALSE);
   release_process (d);
+  d->resume_reason = d->resume_detail = -1;
   remove_runtime_files (d->backend, dom->name);
   restore_access (d);
   vb_child_reap_orphans ();
@@ -657,15 +658,22 @@ void
 vb_qemu_process_note_resumed (VbObj *dom)
 {
   VbQemuDom *d = vb_qemu_dom (dom);
-  int reason;
+  int reason, detail;
 
   if (d->starting || !dom->active || dom->state == VB_DOMAIN_RUNNING || d->stop_cause != VB_QEMU_STOP_NONE)
     return;
   /* Running again after a power cycle counts as a boot. */
   reason = dom->state == VB_DOMAIN_PAUSED ? VB_QEMU_RUNNING_UNPAUSED : VB_QEMU_RUNNING_BOOTED;
+  detail = VB_QEMU_RESUMED_UNPAUSED;
+  /* A part undoing its own pause said why beforehand. */
+  if (d->resume_reason >= 0 && dom->state == VB_DOMAIN_PAUSED) {
+    reason = d->resume_reason;
+    detail = d->resume_detail;
+  }
+  d->resume_reason = d->resume_detail = -1;
   d->guest_shutdown = FALSE;
   set_state (dom, VB_DOMAIN_RUNNING, reason);
-  vb_qemu_emit (d->backend, dom, VB_QEMU_EV_RESUMED, VB_QEMU_RESUMED_UNPAUSED);
+  vb_qemu_emit (d->backend, dom, VB_QEMU_EV_RESUMED, detail);
 }
 
 static void

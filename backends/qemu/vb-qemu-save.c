@@ -52,9 +52,6 @@ enum {
 };
 static const char *const dump_formats[] = { "elf", "kdump-zlib", "kdump-lzo", "kdump-snappy", "win-dmp" };
 
-/* The running state a failed save or dump gives back (a VB_QEMU_RUNNING_*
- * reason): set while our `cont` is under way. */
-#define RESUMING_KEY "vb-qemu-save-resuming"
 /* The memory-only dump waiting for QEMU's DUMP_COMPLETED. */
 #define DUMP_KEY "vb-qemu-dump"
 #define DUMP_FD_NAME "vb-dump"
@@ -368,36 +365,20 @@ save_op_free (SaveOp *op)
   g_free (op);
 }
 
-/* The guest runs again after a failed save: RUNNING/SAVE_CANCELED (after
- * a dump: RUNNING/UNPAUSED), once (whichever comes first of QEMU's RESUME
- * event and the reply to cont). */
-static void
-note_save_cancelled (VbObj *dom)
-{
-  VbQemuDom *d = vb_qemu_dom (dom);
-  int reason = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dom), RESUMING_KEY));
-
-  if (reason == 0)
-    return;
-  g_object_set_data (G_OBJECT (dom), RESUMING_KEY, NULL);
-  if (!dom->active || dom->state != VB_DOMAIN_PAUSED)
-    return;
-  vb_obj_set_state (dom, VB_DOMAIN_RUNNING, reason, dom->id);
-  vb_qemu_process_save_state (dom, NULL);
-  vb_qemu_emit (d->backend, dom, VB_QEMU_EV_RESUMED, VB_QEMU_RESUMED_UNPAUSED);
-}
-
 static void
 on_failed_save_resumed (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   SaveOp *op = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    g_warning ("cannot resume domain '%s' after its failed save: %s", op->dom->name, error->message);
-  else
-    note_save_cancelled (op->dom);
-  g_object_set_data (G_OBJECT (op->dom), RESUMING_KEY, NULL);
+  if (!g_task_propagate_boolean (G_TASK (result), &error)) {
+    g_warning ("cannot resume domain '%s' after its failed %s: %s", op->dom->name, op->dump ? "dump" : "save",
+               error->message);
+    vb_qemu_dom (op->dom)->resume_reason = vb_qemu_dom (op->dom)->resume_detail = -1;
+  } else {
+    /* Normally its RESUME came first. */
+    vb_qemu_process_note_resumed (op->dom);
+  }
   g_task_return_error (op->task, g_steal_pointer (&op->error));
   save_op_free (op);
 }
@@ -426,8 +407,12 @@ save_failed (SaveOp *op, GError *error)
     save_op_free (op);
     return;
   }
-  g_object_set_data (G_OBJECT (op->dom), RESUMING_KEY,
-                     GINT_TO_POINTER (op->dump ? VB_QEMU_RUNNING_UNPAUSED : VB_QEMU_RUNNING_SAVE_CANCELED));
+  /* The guest runs again: RUNNING/SAVE_CANCELED (after a dump a plain
+   * RUNNING/UNPAUSED), RESUMED/UNPAUSED. */
+  if (!op->dump) {
+    d->resume_reason = VB_QEMU_RUNNING_SAVE_CANCELED;
+    d->resume_detail = VB_QEMU_RESUMED_UNPAUSED;
+  }
   cont = g_task_new (NULL, NULL, on_failed_save_resumed, op);
   vb_qemu_process_qmp_void (op->dom, "cont", NULL, cont);
 }
@@ -1284,10 +1269,6 @@ save_loaded (VbQemuBackend *self, VbObj *dom)
 static gboolean
 save_event (VbObj *dom, const char *name, JsonObject *data)
 {
-  if (strcmp (name, "RESUME") == 0 && g_object_get_data (G_OBJECT (dom), RESUMING_KEY)) {
-    note_save_cancelled (dom);
-    return TRUE;
-  }
   if (strcmp (name, "DUMP_COMPLETED") == 0) {
     dump_completed (dom, data);
     return TRUE;
