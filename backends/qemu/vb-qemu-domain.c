@@ -40,6 +40,7 @@ const VbQemuPart *const vb_qemu_parts[] = {
   &vb_qemu_part_job, &vb_qemu_part_agent, &vb_qemu_part_hotplug, &vb_qemu_part_snapshot, &vb_qemu_part_stats,
   &vb_qemu_part_migrate,
   &vb_qemu_part_save, /* save/restore part */
+  &vb_qemu_part_blockjob,
   NULL,
 };
 

@@ -516,7 +516,14 @@ del_block_nodes (VbObj *dom, const char *alias)
 {
   g_autofree char *file_node = g_strdup_printf ("%s-file", alias);
   g_autofree char *fmt_node = g_strdup_printf ("%s-fmt", alias);
+  const VbDomainDiskDef probe = { .info.alias = (char *) alias };
+  g_autofree char *root = vb_qemu_disk_root_node (dom, &probe);
 
+  /* A block job may have moved the disk onto another node (a copy's made
+   * by QEMU goes with the device; deleting it just fails). */
+  if (strcmp (root, fmt_node) != 0)
+    qmp_fire (dom, "blockdev-del", obj_with_id ("node-name", root));
+  vb_qemu_disk_root_reset (dom, alias);
   qmp_fire (dom, "blockdev-del", obj_with_id ("node-name", fmt_node));
   qmp_fire (dom, "blockdev-del", obj_with_id ("node-name", file_node));
 }
@@ -697,8 +704,8 @@ free_net_alias (const VbDomainDef *def)
 }
 
 /* Host paths of a single device, checked for a restricted caller. */
-static gboolean
-check_device_paths (VbObj *dom, const VbDomainDeviceDef *dev, GTask *task, GError **error)
+gboolean
+vb_qemu_hotplug_check_device_paths (VbObj *dom, const VbDomainDeviceDef *dev, GTask *task, GError **error)
 {
   const VbCallerCreds *creds = vb_task_get_caller_creds (task);
   g_autoptr(VbDomainDef) probe = NULL;
@@ -713,8 +720,8 @@ check_device_paths (VbObj *dom, const VbDomainDeviceDef *dev, GTask *task, GErro
 }
 
 /* System mode: the QEMU user gets access to a new disk's image. */
-static gboolean
-grant_device_access (VbObj *dom, const VbDomainDeviceDef *dev, GError **error)
+gboolean
+vb_qemu_hotplug_grant_device_access (VbObj *dom, const VbDomainDeviceDef *dev, GError **error)
 {
   VbQemuDom *d = vb_qemu_dom (dom);
   g_autoptr(VbDomainDef) probe = NULL;
@@ -825,7 +832,8 @@ hotplug_attach_device (VbBackend *backend, VbObj *dom, const char *xml, guint fl
 
   CHECK_FLAGS (task, flags, AFFECT_LIVE | AFFECT_CONFIG, "AttachDevice");
   if (!vb_resolve_affect (dom, flags, &live, &config_flag, &error) ||
-      (dev = vb_domain_device_def_parse (xml, &error)) == NULL || !check_device_paths (dom, dev, task, &error))
+      (dev = vb_domain_device_def_parse (xml, &error)) == NULL ||
+      !vb_qemu_hotplug_check_device_paths (dom, dev, task, &error))
     RETURN_ERROR (task, error);
 
   if (config_flag) {
@@ -861,7 +869,8 @@ hotplug_attach_device (VbBackend *backend, VbObj *dom, const char *xml, guint fl
       RETURN_ERROR (task, error);
     info->alias = g_strdup (probe_info->alias);
   }
-  if ((caps != NULL && !vb_qemu_domain_validate (probe, caps, &error)) || !grant_device_access (dom, dev, &error))
+  if ((caps != NULL && !vb_qemu_domain_validate (probe, caps, &error)) ||
+      !vb_qemu_hotplug_grant_device_access (dom, dev, &error))
     RETURN_ERROR (task, error);
 
   if (dev->type == VB_DOMAIN_DEVICE_DISK)
@@ -1072,7 +1081,8 @@ hotplug_update_device (VbBackend *backend, VbObj *dom, const char *xml, guint fl
 
   CHECK_FLAGS (task, flags, AFFECT_LIVE | AFFECT_CONFIG | DEVICE_MODIFY_FORCE, "UpdateDevice");
   if (!vb_resolve_affect (dom, flags, &live, &config_flag, &error) ||
-      (dev = vb_domain_device_def_parse (xml, &error)) == NULL || !check_device_paths (dom, dev, task, &error))
+      (dev = vb_domain_device_def_parse (xml, &error)) == NULL ||
+      !vb_qemu_hotplug_check_device_paths (dom, dev, task, &error))
     RETURN_ERROR (task, error);
   if (config_flag) {
     config = vb_domain_def_copy (persistent_def (dom));
@@ -1472,7 +1482,7 @@ hotplug_block_resize (VbBackend *backend, VbObj *dom, const char *name, guint64 
     size += 512 - size % 512;
   if (size > G_MAXINT64)
     FAIL (task, VB_ERROR_INVALID_ARG, "size %" G_GUINT64_FORMAT " is too large", size);
-  node = g_strdup_printf ("%s-fmt", disk->info.alias);
+  node = vb_qemu_disk_root_node (dom, disk);
   args = obj_with_id ("node-name", node);
   json_object_set_int_member (args, "size", (gint64) size);
   inner = g_task_new (dom, NULL, on_resized, g_object_ref (task));

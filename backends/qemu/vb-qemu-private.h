@@ -90,6 +90,7 @@ typedef struct _VbQemuHotplug VbQemuHotplug;   /* vb-qemu-hotplug.c */
 typedef struct _VbQemuSnapshots VbQemuSnapshots; /* vb-qemu-snapshot.c */
 typedef struct _VbQemuStats VbQemuStats;       /* vb-qemu-stats.c */
 typedef struct _VbQemuMigration VbQemuMigration; /* vb-qemu-migrate.c */
+typedef struct _VbQemuBlockJobs VbQemuBlockJobs; /* vb-qemu-blockjob.c */
 
 struct _VbQemuBackend {
   VbBackend parent_instance;
@@ -155,6 +156,7 @@ typedef struct {
   VbQemuSnapshots *snapshots;
   VbQemuStats *stats;
   VbQemuMigration *migration;
+  VbQemuBlockJobs *blockjobs;
 } VbQemuDom;
 
 static inline VbQemuDom *
@@ -207,8 +209,22 @@ extern const VbQemuPart vb_qemu_part_snapshot;
 extern const VbQemuPart vb_qemu_part_stats;
 extern const VbQemuPart vb_qemu_part_migrate;
 extern const VbQemuPart vb_qemu_part_save; /* vb-qemu-save.c (save/restore part) */
+extern const VbQemuPart vb_qemu_part_blockjob;
 /* NULL-terminated. */
 extern const VbQemuPart *const vb_qemu_parts[];
+
+/* ---- vb-qemu-blockjob.c ---- */
+/* The block node at the top of running @disk's chain, the one QMP commands
+ * on the disk name: "<alias>-fmt" as the command line and hotplug make it,
+ * until a block job pivots the disk onto another image. */
+char *vb_qemu_disk_root_node (VbObj *dom, const VbDomainDiskDef *disk);
+/* The disk was unplugged or got a new medium: its root is "<alias>-fmt"
+ * again (or gone). */
+void vb_qemu_disk_root_reset (VbObj *dom, const char *alias);
+
+/* ---- vb-qemu-stats.c ---- */
+/* The entry of query-block / query-blockstats for the device @alias. */
+JsonObject *vb_qemu_find_by_qdev (JsonArray *list, const char *alias);
 
 /* ---- vb-qemu-backend.c ---- */
 /* Runs @func(backend, user_data) once the caps probe finished (at once if

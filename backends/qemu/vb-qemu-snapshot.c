@@ -221,7 +221,7 @@ internal_disks (VbObj *dom, const VbDomainDef *def, GHashTable *only, GError **e
     sd = g_new0 (SnapDisk, 1);
     sd->dst = g_strdup (disk->dst);
     sd->path = g_strdup (disk->src_path);
-    sd->node = vb_qemu_disk_format_node (disk);
+    sd->node = dom->active ? vb_qemu_disk_root_node (dom, disk) : vb_qemu_disk_format_node (disk);
     g_ptr_array_add (out, sd);
   }
   return g_steal_pointer (&out);

@@ -483,8 +483,8 @@ qdev_matches (const char *qdev, const char *alias)
   return g_str_has_prefix (rest, alias) && (rest[strlen (alias)] == '\0' || rest[strlen (alias)] == '/');
 }
 
-static JsonObject *
-find_by_qdev (JsonArray *list, const char *alias)
+JsonObject *
+vb_qemu_find_by_qdev (JsonArray *list, const char *alias)
 {
   for (guint i = 0; list != NULL && i < json_array_get_length (list); i++) {
     JsonObject *entry = json_array_get_object_element (list, i);
@@ -531,9 +531,9 @@ build_block (Gather *g, GVariantBuilder *b)
   add (b, "block.count", g_variant_new_uint32 (def->disks->len));
   for (guint i = 0; i < def->disks->len; i++) {
     const VbDomainDiskDef *disk = g_ptr_array_index (def->disks, i);
-    JsonObject *bs = find_by_qdev (blockstats, disk->info.alias);
+    JsonObject *bs = vb_qemu_find_by_qdev (blockstats, disk->info.alias);
     JsonObject *st = json_obj (bs, "stats");
-    JsonObject *inserted = json_obj (find_by_qdev (blocks, disk->info.alias), "inserted");
+    JsonObject *inserted = json_obj (vb_qemu_find_by_qdev (blocks, disk->info.alias), "inserted");
     JsonObject *image = json_obj (inserted, "image");
     guint64 v, capacity = 0, allocation = 0, physical = 0;
     gboolean sizes;
@@ -984,7 +984,7 @@ on_disk_errors (GObject *source, GAsyncResult *result, gpointer user_data)
   g_variant_builder_init (&b, G_VARIANT_TYPE ("a(si)"));
   for (guint i = 0; i < def->disks->len; i++) {
     const VbDomainDiskDef *disk = g_ptr_array_index (def->disks, i);
-    const char *status = json_str (find_by_qdev (blocks, disk->info.alias), "io-status");
+    const char *status = json_str (vb_qemu_find_by_qdev (blocks, disk->info.alias), "io-status");
     if (status == NULL || strcmp (status, "ok") == 0)
       continue;
     g_variant_builder_add (&b, "(si)", disk->dst,

@@ -1002,7 +1002,6 @@ disk_free (VbDomainDiskDef *d)
   info_clear (&d->info);
   g_free (d);
 }
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbDomainDiskDef, disk_free)
 
 static VbDomainDiskDef *
 disk_copy (const VbDomainDiskDef *s)
@@ -1193,6 +1192,8 @@ disk_parse (xmlNode *node, guint flags, GError **error)
 
   if (!disk_backing_parse (node, d, flags, error))
     return NULL;
+  if (flags & VB_DOMAIN_PARSE_DISK_SOURCE)
+    return g_steal_pointer (&d);
 
   n = vb_xml_child (node, "target");
   if (n == NULL)
@@ -4982,6 +4983,29 @@ vb_domain_device_def_parse (const char *xml, GError **error)
   if (dev->type == VB_DOMAIN_DEVICE_CONTROLLER && dev->data.controller->index == CONTROLLER_INDEX_UNSET)
     dev->data.controller->index = 0;
   return g_steal_pointer (&dev);
+}
+
+VbDomainDiskDef *
+vb_domain_disk_source_parse (const char *xml, GError **error)
+{
+  g_autoptr(xmlDoc) doc = parse_wrapped (xml, "devices", error);
+  xmlNode *node;
+
+  if (doc == NULL)
+    return NULL;
+  node = vb_xml_next (xmlDocGetRootElement (doc), NULL, NULL);
+  if (node == NULL || strcmp ((const char *) node->name, "disk") != 0 ||
+      vb_xml_next (xmlDocGetRootElement (doc), node, NULL) != NULL) {
+    g_set_error (error, VB_ERROR, VB_ERROR_XML, "expected a single <disk> element");
+    return NULL;
+  }
+  return disk_parse (node, VB_DOMAIN_PARSE_INACTIVE | VB_DOMAIN_PARSE_DISK_SOURCE, error);
+}
+
+void
+vb_domain_disk_def_free (VbDomainDiskDef *disk)
+{
+  disk_free (disk);
 }
 
 static VbDomainDeviceInfo *

@@ -35,6 +35,9 @@ typedef enum {
    * (generated aliases, generated tap names, dynamic seclabel labels,
    * graphics ports of autoport graphics) are dropped. */
   VB_DOMAIN_PARSE_INACTIVE = 1 << 0,
+  /* A <disk> that only says where an image is (BlockCopy's destination):
+   * type, <driver>, <source> and <backingStore>; the rest is ignored. */
+  VB_DOMAIN_PARSE_DISK_SOURCE = 1 << 1,
 } VbDomainParseFlags;
 
 /* virDomainMetadataType */
@@ -1154,6 +1157,10 @@ VbDomainNetDef *vb_domain_def_find_net_by_target (const VbDomainDef *def, const 
 
 /* Parses a single device element (<disk>, <interface>, <serial>, ...). */
 VbDomainDeviceDef *vb_domain_device_def_parse (const char *xml, GError **error);
+/* Parses a <disk> for where its image is (VB_DOMAIN_PARSE_DISK_SOURCE):
+ * no <target> needed, ->dst NULL. */
+VbDomainDiskDef *vb_domain_disk_source_parse (const char *xml, GError **error);
+void vb_domain_disk_def_free (VbDomainDiskDef *disk);
 char *vb_domain_device_def_format (const VbDomainDeviceDef *dev, guint flags);
 VbDomainDeviceDef *vb_domain_device_def_copy (const VbDomainDeviceDef *dev);
 void vb_domain_device_def_free (VbDomainDeviceDef *dev);
@@ -1211,5 +1218,6 @@ void vb_domain_mac_generate (char out[18]);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbDomainDef, vb_domain_def_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbDomainDeviceDef, vb_domain_device_def_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbDomainDiskDef, vb_domain_disk_def_free)
 
 G_END_DECLS

@@ -1,0 +1,247 @@
+"""Block jobs of QEMU domains (backends/qemu/vb-qemu-blockjob.c) with the
+real test guest under TCG and qcow2 chains made with qemu-img: pull,
+commit (into a lower image, and of the active layer with a pivot), copy
+(cancelled, and pivoted), job info and speed, the BlockJob signal, what
+the live and persistent definitions say afterwards, the data in the images,
+and a daemon restart in the middle of a job."""
+import os
+import re
+import signal
+import subprocess
+
+import pytest
+
+import guest
+from test_qemu_hotplug import wait_domain_signal, xml
+from test_qemu_lifecycle import DOMAIN, qemu  # noqa: F401
+
+pytestmark = pytest.mark.skipif(guest.missing_requirements() is not None,
+                                reason=str(guest.missing_requirements()))
+
+PULL, COPY, COMMIT, ACTIVE_COMMIT = 1, 2, 3, 4
+COMPLETED, FAILED, CANCELED, READY = 0, 1, 2, 3
+ABORT_ASYNC, ABORT_PIVOT = 1, 2
+COMMIT_SHALLOW, COMMIT_DELETE, COMMIT_ACTIVE = 1, 2, 4
+COPY_REUSE_EXT = 2
+XML_INACTIVE = 2
+START_PAUSED = 1
+MIB = 1024 * 1024
+
+
+def img(*args):
+    subprocess.run(["qemu-img"] + list(args), check=True, capture_output=True)
+
+
+def qemu_io(path, command):
+    r = subprocess.run(["qemu-io", "-f", "qcow2", "-c", command, path], capture_output=True, text=True)
+    assert r.returncode == 0 and "Pattern verification failed" not in r.stdout, (command, r.stdout, r.stderr)
+
+
+def backing_of(path):
+    out = subprocess.run(["qemu-img", "info", "-U", "--output=json", path], check=True, capture_output=True,
+                         text=True).stdout
+    m = re.search(r'"full-backing-filename": "([^"]*)"', out)
+    return m.group(1) if m else None
+
+
+def chain(tmp_path, layers):
+    """qcow2 images base → … → top, each with 1 MiB of its own pattern at
+    offset i MiB; returns their paths, base first."""
+    paths = []
+    for i, name in enumerate(layers):
+        p = str(tmp_path / name)
+        if paths:
+            img("create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", paths[-1], p)
+        else:
+            img("create", "-q", "-f", "qcow2", p, "16M")
+        qemu_io(p, "write -q -P 0x%x %d 1M" % (0xa0 + i, i * MIB))
+        paths.append(p)
+    return paths
+
+
+def disk(path, fmt="qcow2"):
+    return (f"    <disk type='file' device='disk'><driver name='qemu' type='{fmt}'/>"
+            f"<source file='{path}'/><target dev='vda' bus='virtio'/></disk>\n")
+
+
+def start(q, name, path, boot=False):
+    dom = q.define(name, extra_devices=disk(path))
+    if boot:
+        q.start(dom)
+        con = q.console(dom)
+        con.wait_ready(120)
+        return dom, con
+    q.dom(dom, "Create", "u", START_PAUSED, timeout=60000)
+    return dom, None
+
+
+def job_signal(q, dom, type_, status, con=None, timeout=60):
+    return wait_domain_signal(q, "BlockJob", dom, ("vda", type_, status), con, timeout)
+
+
+def sources(text):
+    """The <source file=> paths of the disk in a domain XML, top first."""
+    d = re.search(r"<disk.*?</disk>", text, re.S).group(0)
+    return re.findall(r"<source file='([^']*)'", d)
+
+
+def test_commit_and_pull_follow_the_chain(qemu, tmp_path):
+    base, mid, top = chain(tmp_path, ["base.qcow2", "mid.qcow2", "top.qcow2"])
+    dom, con = start(qemu, "bj1", top, boot=True)
+    qemu.vb.clear_signals()
+
+    # No job yet: zeros, and what cannot be done says why.
+    assert tuple(qemu.dom(dom, "GetBlockJobInfo", "su", "vda", 0)[0]) == (0, 0, 0, 0)
+    for method, sig, args, msg in [
+            ("BlockCommit", "ssstu", ("vda", "", "", 0, 0), "needs the ACTIVE flag"),
+            ("BlockCommit", "ssstu", ("vda", base, mid, 0, COMMIT_ACTIVE), "is for committing the active layer"),
+            ("BlockCommit", "ssstu", ("vda", top, mid, 0, 0), "not below the top"),
+            ("BlockCommit", "ssstu", ("vda", "/nowhere.qcow2", mid, 0, 0), "not in the backing chain"),
+            ("BlockCommit", "ssstu", ("vda", "", base, 0, 0), "has no backing image"),
+            ("BlockPull", "stu", ("vdz", 0, 0), "has no disk 'vdz'"),
+            ("BlockRebase", "sstu", ("vda", "/nowhere.qcow2", 0, 0), "not in the backing chain"),
+            ("BlockRebase", "sstu", ("vda", "", 0, 1), "need the COPY flag"),
+            ("BlockJobAbort", "su", ("vda", 0), "has no block job running"),
+            ("BlockJobSetSpeed", "stu", ("vda", 1, 0), "has no block job running"),
+            ("BlockPull", "stu", ("vda", 1 << 62, 0), "bandwidth must be less than")]:
+        name, text = qemu.vb.error(dom, DOMAIN, method, sig, *args)
+        assert name == "org.libvirt.Error" and msg in text, (method, args, text)
+
+    # mid into base, and mid removed (DELETE): top's backing is now base.
+    qemu.dom(dom, "BlockCommit", "ssstu", "vda", base, mid, 0, COMMIT_DELETE)
+    job_signal(qemu, dom, COMMIT, COMPLETED, con)
+    assert not os.path.exists(mid)
+    assert sources(xml(qemu, dom)) == [top, base]
+    assert backing_of(top) == base
+
+    # Everything below top into top: no backing left.
+    qemu.dom(dom, "BlockPull", "stu", "vda", 0, 0)
+    job_signal(qemu, dom, PULL, COMPLETED, con)
+    assert sources(xml(qemu, dom)) == [top]
+    assert backing_of(top) is None
+    # The persistent definition still names top (it had no chain written).
+    assert sources(xml(qemu, dom, XML_INACTIVE)) == [top]
+    # The guest still reads its disk.
+    _, out = con.run("dd if=/dev/vda of=/dev/null bs=1M count=3 && echo read-ok")
+    assert "read-ok" in out
+    con.close()
+    qemu.dom(dom, "Destroy", "u", 0)
+    for i in range(3):
+        qemu_io(top, "read -q -P 0x%x %d 1M" % (0xa0 + i, i * MIB))
+
+
+def test_active_commit_pivots_and_config_follows(qemu, tmp_path):
+    base, top = chain(tmp_path, ["base.qcow2", "top.qcow2"])
+    dom, _ = start(qemu, "bj2", top)
+    qemu.vb.clear_signals()
+
+    # 1 MiB/s: slow enough to see the job, its type and its speed.
+    qemu.dom(dom, "BlockCommit", "ssstu", "vda", "", "", 1, COMMIT_ACTIVE)
+    info = tuple(qemu.dom(dom, "GetBlockJobInfo", "su", "vda", 0)[0])
+    assert info[0] == ACTIVE_COMMIT and info[1] == 1 and info[3] > 0, info
+    assert tuple(qemu.dom(dom, "GetBlockJobInfo", "su", "vda", 1)[0])[1] == MIB  # BANDWIDTH_BYTES
+    name, text = qemu.vb.error(dom, DOMAIN, "BlockPull", "stu", "vda", 0, 0)
+    assert "already has a block job" in text
+    name, text = qemu.vb.error(dom, DOMAIN, "BlockJobAbort", "su", "vda", ABORT_PIVOT)
+    assert "not ready to pivot" in text or "READY" in text
+    qemu.dom(dom, "BlockJobSetSpeed", "stu", "vda", 0, 0)
+    job_signal(qemu, dom, ACTIVE_COMMIT, READY)
+
+    # The pivot answers once it happened: the disk is base now, live and in
+    # the config (it was the same disk there).
+    qemu.dom(dom, "BlockJobAbort", "su", "vda", ABORT_PIVOT)
+    job_signal(qemu, dom, ACTIVE_COMMIT, COMPLETED)
+    assert sources(xml(qemu, dom)) == [base]
+    assert sources(xml(qemu, dom, XML_INACTIVE)) == [base]
+    assert tuple(qemu.dom(dom, "GetBlockJobInfo", "su", "vda", 0)[0]) == (0, 0, 0, 0)
+    # Commands on the disk reach its new node.
+    qemu.dom(dom, "BlockResize", "stu", "vda", 32 * 1024, 0)
+    qemu.dom(dom, "Destroy", "u", 0)
+    qemu_io(base, "read -q -P 0xa0 0 1M")
+    qemu_io(base, "read -q -P 0xa1 1M 1M")
+    assert "32 MiB" in subprocess.run(["qemu-img", "info", base], capture_output=True, text=True).stdout
+
+
+def test_copy_cancelled_then_pivoted(qemu, tmp_path):
+    (src,) = chain(tmp_path, ["src.qcow2"])
+    dst = str(tmp_path / "dst.qcow2")
+    dest_xml = f"<disk type='file'><source file='{dst}'/><driver type='qcow2'/></disk>"
+    dom, _ = start(qemu, "bj3", src)
+    qemu.vb.clear_signals()
+
+    for x, params, flags, msg in [
+            ("<disk type='file'><source file='rel.qcow2'/></disk>", {}, 0, "absolute path"),
+            (dest_xml, {"bogus": ("t", 1)}, 0, "unknown block copy parameter 'bogus'"),
+            (dest_xml, {"granularity": ("u", 1000)}, 0, "power of two"),
+            (dest_xml, {}, COPY_REUSE_EXT, "does not exist"),
+            (f"<disk type='file'><source file='{src}'/></disk>", {}, COPY_REUSE_EXT, "its own image"),
+            ("<disk", {}, 0, "")]:
+        from gi.repository import GLib
+        v = {k: GLib.Variant(t, val) for k, (t, val) in params.items()}
+        name, text = qemu.vb.error(dom, DOMAIN, "BlockCopy", "ssa{sv}u", "vda", x, v, flags)
+        assert name == "org.libvirt.Error" and msg in text, (x, text)
+    assert not os.path.exists(dst)
+
+    # Cancelled once ready: the disk stays on src, the copy is removed.
+    qemu.dom(dom, "BlockCopy", "ssa{sv}u", "vda", dest_xml, {}, 0)
+    job_signal(qemu, dom, COPY, READY)
+    assert os.path.exists(dst)
+    qemu.dom(dom, "BlockJobAbort", "su", "vda", 0)
+    job_signal(qemu, dom, COPY, CANCELED)
+    assert sources(xml(qemu, dom)) == [src]
+    assert not os.path.exists(dst)
+
+    # An existing destination is only used when asked to.
+    open(dst, "w").close()
+    name, text = qemu.vb.error(dom, DOMAIN, "BlockCopy", "ssa{sv}u", "vda", dest_xml, {}, 0)
+    assert "exists: pass REUSE_EXT" in text
+    os.unlink(dst)
+
+    # Pivoted: the live disk is the copy, the config keeps src (as libvirt).
+    from gi.repository import GLib
+    qemu.dom(dom, "BlockCopy", "ssa{sv}u", "vda", dest_xml, {"bandwidth": GLib.Variant("t", 64 * MIB)}, 0)
+    job_signal(qemu, dom, COPY, READY)
+    qemu.dom(dom, "BlockJobAbort", "su", "vda", ABORT_PIVOT)
+    job_signal(qemu, dom, COPY, COMPLETED)
+    assert sources(xml(qemu, dom)) == [dst]
+    assert sources(xml(qemu, dom, XML_INACTIVE)) == [src]
+    qemu.dom(dom, "BlockResize", "stu", "vda", 24 * 1024, 0)
+    qemu.dom(dom, "Destroy", "u", 0)
+    qemu_io(dst, "read -q -P 0xa0 0 1M")
+    assert "24 MiB" in subprocess.run(["qemu-img", "info", dst], capture_output=True, text=True).stdout
+
+
+def test_job_survives_a_daemon_restart(qemu, tmp_path):
+    (src,) = chain(tmp_path, ["src.qcow2"])
+    dst = str(tmp_path / "dst.qcow2")
+    dom, _ = start(qemu, "bj4", src)
+    qemu.vb.clear_signals()
+    qemu.dom(dom, "BlockCopy", "ssa{sv}u", "vda",
+             f"<disk type='file'><source file='{dst}'/><driver type='qcow2'/></disk>", {}, 0)
+    job_signal(qemu, dom, COPY, READY)
+
+    vb = qemu.vb
+    vb.proc.send_signal(signal.SIGKILL)
+    vb.proc.wait()
+    vb.proc = None
+    vb.log.close()
+    vb.clear_signals()
+    vb.start()
+
+    # The new daemon knows the job (from its state file and QEMU) and can
+    # pivot it; the disk then is the copy.
+    info = tuple(qemu.dom(dom, "GetBlockJobInfo", "su", "vda", 0)[0])
+    assert info[0] == COPY and info[2] == info[3] > 0, info
+    qemu.dom(dom, "BlockJobAbort", "su", "vda", ABORT_PIVOT)
+    job_signal(qemu, dom, COPY, COMPLETED)
+    assert sources(xml(qemu, dom)) == [dst]
+    # And after another restart, commands still reach the copy's node.
+    vb.proc.send_signal(signal.SIGKILL)
+    vb.proc.wait()
+    vb.proc = None
+    vb.log.close()
+    vb.start()
+    assert sources(xml(qemu, dom)) == [dst]
+    qemu.dom(dom, "BlockResize", "stu", "vda", 20 * 1024, 0)
+    qemu.dom(dom, "Destroy", "u", 0)
+    assert "20 MiB" in subprocess.run(["qemu-img", "info", dst], capture_output=True, text=True).stdout
