@@ -156,8 +156,9 @@ on_ignored (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *what = user_data;
+  g_autoptr(JsonNode) ret = vb_qmp_execute_finish (VB_QMP (source), result, &error);
 
-  if (!vb_qmp_execute_finish (VB_QMP (source), result, &error))
+  if (error != NULL)
     g_debug ("%s: %s", what, error->message);
 }
 
