@@ -253,6 +253,35 @@ layer_free (gpointer data)
   g_free (l);
 }
 
+/* The image file of a node's "filename": QEMU writes "json:{…}" instead of
+ * a path when a node's options differ from what its image header says (a
+ * backing file changed by a job, named relatively): the path is then the
+ * "filename" of its protocol child ("file"). */
+static char *
+plain_filename (const char *filename)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  JsonNode *root;
+  JsonObject *o;
+
+  if (filename == NULL || !g_str_has_prefix (filename, "json:"))
+    return g_strdup (filename);
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, filename + 5, -1, NULL) || (root = json_parser_get_root (parser)) == NULL ||
+      !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+  o = json_node_get_object (root);
+  for (guint depth = 0; o != NULL && depth < 8; depth++) {
+    JsonNode *file = json_object_get_member (o, "file");
+    if (file != NULL && JSON_NODE_HOLDS_VALUE (file) && json_node_get_value_type (file) == G_TYPE_STRING)
+      return NULL; /* a node name, not a path */
+    if (file == NULL || !JSON_NODE_HOLDS_OBJECT (file))
+      return g_strdup (jstr (o, "filename"));
+    o = json_node_get_object (file);
+  }
+  return NULL;
+}
+
 /* Layers of the disk @alias in a query-block reply, top first; NULL when
  * QEMU has no medium for it. @root: the device's root node. */
 static GPtrArray *
@@ -270,7 +299,7 @@ chain_from_block (JsonNode *reply, const char *alias, char **root)
   chain = g_ptr_array_new_with_free_func (layer_free);
   for (guint depth = 0; image != NULL && depth < 200; depth++) {
     Layer *l = g_new0 (Layer, 1);
-    l->filename = g_strdup (jstr (image, "filename"));
+    l->filename = plain_filename (jstr (image, "filename"));
     l->format = g_strdup (jstr (image, "format"));
     l->backing_name = g_strdup (jstr (image, "backing-filename"));
     g_ptr_array_add (chain, l);
@@ -311,7 +340,8 @@ node_of_file (JsonNode *reply, const char *filename, GError **error)
   for (guint i = 0; list != NULL && i < json_array_get_length (list); i++) {
     JsonObject *e = json_array_get_object_element (list, i);
     const char *drv = jstr (e, "drv");
-    if (e == NULL || g_strcmp0 (jstr (e, "file"), filename) != 0 || g_strcmp0 (drv, "file") == 0 ||
+    g_autofree char *file = plain_filename (jstr (e, "file"));
+    if (e == NULL || g_strcmp0 (file, filename) != 0 || g_strcmp0 (drv, "file") == 0 ||
         g_strcmp0 (drv, "host_device") == 0 || g_strcmp0 (drv, "host_cdrom") == 0)
       continue;
     found = jstr (e, "node-name");

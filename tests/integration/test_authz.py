@@ -390,8 +390,10 @@ def system_qemu(tmp_root):
     bus = open_bus(tmp_root, "system")
     polkit = Polkit(bus)
     root = os.path.join(tmp_root, "root")
-    os.makedirs(root)
-    vb = SystemVirtbus(bus, root, args=("--driver", "qemu"))
+    # QEMU runs as nobody: it must reach its run and log directories.
+    for d in ("run", "var/log"):
+        os.makedirs(os.path.join(root, d), mode=0o755)
+    vb = SystemVirtbus(bus, root, args=("--driver", "qemu", "--qemu-user", "nobody"))
     client = Client(bus.address)
     yield vb, polkit, client
     client.close()
@@ -432,3 +434,50 @@ def test_qemu_define_checks_the_callers_host_paths(system_qemu, tmp_root):
     # Root is not restricted.
     path = vb.connect_call("DomainDefineXML", "s", xml % ("roots", secret), path=qemu)
     assert vb.get_property(path, DOM, "Name") == "roots"
+
+
+def test_qemu_block_jobs_check_the_callers_paths(system_qemu, tmp_root):
+    """BlockCopy's destination and the images BlockCommit's DELETE would
+    remove are the caller's to name: the root daemon does not write or
+    delete for it what it could not itself."""
+    vb, polkit, client = system_qemu
+    qemu = "/org/libvirt/QEMU"
+    os.chmod(tmp_root, 0o755)
+    private = os.path.join(tmp_root, "private")
+    fixed = os.path.join(tmp_root, "fixed")  # files anyone may write, in a directory only root may change
+    pub = os.path.join(tmp_root, "pub")
+    for d, mode in ((private, 0o700), (fixed, 0o755), (pub, 0o777)):
+        os.makedirs(d)
+        os.chmod(d, mode)
+    base, mid, top = os.path.join(pub, "base.qcow2"), os.path.join(fixed, "mid.qcow2"), os.path.join(pub, "top.qcow2")
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", base, "8M"], check=True)
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", base, mid], check=True)
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", mid, top], check=True)
+    for p in (base, mid, top):
+        os.chmod(p, 0o666)
+    xml = ("<domain type='qemu'><name>bj</name><memory unit='MiB'>64</memory>"
+           "<os><type arch='x86_64' machine='pc'>hvm</type></os><devices>"
+           "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='%s'/>"
+           "<target dev='vda' bus='virtio'/></disk><memballoon model='none'/></devices></domain>" % top)
+    dom = vb.connect_call("DomainCreateXML", "su", xml, 1, path=qemu)  # START_PAUSED
+    polkit.allow("domain.block-write", "domain.write", "domain.getattr", "domain.read")
+
+    secret_copy = os.path.join(private, "copy.qcow2")
+    reply = client.call(dom, DOM, "BlockCopy", "ssa{sv}u",
+                        ["vda", "<disk type='file'><source file='%s'/></disk>" % secret_copy, {}, 0])
+    assert reply.get("error") == NOT_AUTHORIZED and secret_copy in reply["message"], reply
+    assert not os.path.exists(secret_copy)
+    reply = client.call(dom, DOM, "BlockCommit", "ssstu", ["vda", base, mid, 0, 2])  # DELETE
+    assert reply.get("error") == NOT_AUTHORIZED and fixed in reply["message"], reply
+    assert os.path.exists(mid)
+    assert client.call(dom, DOM, "GetBlockJobInfo", "su", ["vda", 0]) == {"ok": [[0, 0, 0, 0]]}
+
+    # Where the caller may write, it may copy; and cancel its copy.
+    copy = os.path.join(pub, "copy.qcow2")
+    reply = client.call(dom, DOM, "BlockCopy", "ssa{sv}u",
+                        ["vda", "<disk type='file'><source file='%s'/></disk>" % copy, {}, 0])
+    assert reply == {"ok": []}, reply
+    assert client.call(dom, DOM, "GetBlockJobInfo", "su", ["vda", 0])["ok"][0][0] == 2  # COPY
+    assert client.call(dom, DOM, "BlockJobAbort", "su", ["vda", 0]) == {"ok": []}
+    assert not os.path.exists(copy)
+    vb.call(dom, DOM, "Destroy", "u", 0)

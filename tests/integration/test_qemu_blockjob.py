@@ -245,3 +245,52 @@ def test_job_survives_a_daemon_restart(qemu, tmp_path):
     qemu.dom(dom, "BlockResize", "stu", "vda", 20 * 1024, 0)
     qemu.dom(dom, "Destroy", "u", 0)
     assert "20 MiB" in subprocess.run(["qemu-img", "info", dst], capture_output=True, text=True).stdout
+
+
+def test_rebase_relative_shallow_commit_async_abort_and_stop(qemu, tmp_path):
+    # l0 ← l1 ← l2 ← l3, each naming its backing file relatively.
+    names = ["l0.qcow2", "l1.qcow2", "l2.qcow2", "l3.qcow2"]
+    for i, n in enumerate(names):
+        if i == 0:
+            subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", n, "16M"], cwd=tmp_path, check=True)
+        else:
+            subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", names[i - 1], n],
+                           cwd=tmp_path, check=True)
+        qemu_io(str(tmp_path / n), "write -q -P 0x%x %d 1M" % (0xa0 + i, i * MIB))
+    l0, l1, l2, l3 = (str(tmp_path / n) for n in names)
+    dom, _ = start(qemu, "bj5", l3)
+    qemu.vb.clear_signals()
+
+    # Pull only l2 into l3; l3 then names l1 as l2 did: relatively.
+    qemu.dom(dom, "BlockRebase", "sstu", "vda", l1, 0, 16)  # RELATIVE
+    job_signal(qemu, dom, PULL, COMPLETED)
+    assert sources(xml(qemu, dom)) == [l3, l1, l0]
+    info = subprocess.run(["qemu-img", "info", "-U", l3], capture_output=True, text=True).stdout
+    assert re.search(r"^backing file: l1\.qcow2", info, re.M), info
+
+    # SHALLOW: l1 into the image right below it, l0.
+    name, text = qemu.vb.error(dom, DOMAIN, "BlockCommit", "ssstu", "vda", l3, l1, 0, COMMIT_SHALLOW)
+    assert "shallow commit goes into the image right below" in text
+    qemu.dom(dom, "BlockCommit", "ssstu", "vda", "", l1, 0, COMMIT_SHALLOW)
+    job_signal(qemu, dom, COMMIT, COMPLETED)
+    assert sources(xml(qemu, dom)) == [l3, l0]
+
+    # A copy through BlockRebase(COPY), aborted without waiting.
+    dst = str(tmp_path / "dst.qcow2")
+    qemu.dom(dom, "BlockRebase", "sstu", "vda", dst, 0, 8)  # COPY
+    job_signal(qemu, dom, COPY, READY)
+    qemu.dom(dom, "BlockJobAbort", "su", "vda", ABORT_ASYNC)
+    job_signal(qemu, dom, COPY, CANCELED)
+    assert not os.path.exists(dst)
+
+    # A domain that stops takes its job with it, and the copy QEMU made.
+    from gi.repository import GLib
+    qemu.dom(dom, "BlockCopy", "ssa{sv}u", "vda",
+             f"<disk type='file'><source file='{dst}'/><driver type='qcow2'/></disk>",
+             {"bandwidth": GLib.Variant("t", 4096)}, 0)
+    assert tuple(qemu.dom(dom, "GetBlockJobInfo", "su", "vda", 1)[0])[:2] == (COPY, 4096)
+    assert os.path.exists(dst)
+    qemu.dom(dom, "Destroy", "u", 0)
+    assert not os.path.exists(dst)
+    for i in range(4):
+        qemu_io(l3, "read -q -P 0x%x %d 1M" % (0xa0 + i, i * MIB))

@@ -980,6 +980,44 @@ test_filterref (void)
   }
 }
 
+/* BlockCopy's destination: a <disk> for where its image is, no target. */
+static void
+test_disk_source (void)
+{
+  GError *error = NULL;
+  VbDomainDiskDef *d;
+
+  d = vb_domain_disk_source_parse ("<disk type='block'><driver type='raw'/><source dev='/dev/sdz'/></disk>", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (d->type, ==, VB_DOMAIN_DISK_TYPE_BLOCK);
+  g_assert_cmpstr (d->src_path, ==, "/dev/sdz");
+  g_assert_cmpstr (d->driver_format, ==, "raw");
+  g_assert_null (d->dst);
+  vb_domain_disk_def_free (d);
+  d = vb_domain_disk_source_parse ("<disk><source file='/i/c.qcow2'/><target dev='vdq'/></disk>", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (d->type, ==, VB_DOMAIN_DISK_TYPE_FILE);
+  g_assert_cmpstr (d->src_path, ==, "/i/c.qcow2");
+  g_assert_null (d->driver_format);
+  vb_domain_disk_def_free (d);
+
+  g_assert_null (vb_domain_disk_source_parse ("<disk type='file'/>", &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_XML);
+  g_clear_error (&error);
+  g_assert_null (vb_domain_disk_source_parse ("<interface type='user'/>", &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_XML);
+  g_clear_error (&error);
+  g_assert_null (vb_domain_disk_source_parse ("<disk><source file='/a'/></disk><disk/>", &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_XML);
+  g_clear_error (&error);
+  g_assert_null (vb_domain_disk_source_parse ("<disk type='nvme'><source file='/a'/></disk>", &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_null (vb_domain_disk_source_parse ("<disk", &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_XML);
+  g_clear_error (&error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -996,5 +1034,6 @@ main (int argc, char **argv)
   g_test_add_func ("/xml/domain/graphics-listen", test_graphics_listen);
   g_test_add_func ("/xml/domain/validate-name", test_validate_name);
   g_test_add_func ("/xml/domain/hostile", test_hostile);
+  g_test_add_func ("/xml/domain/disk-source", test_disk_source);
   return g_test_run ();
 }
