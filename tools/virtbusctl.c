@@ -2417,6 +2417,238 @@ cmd_nodedev_destroy (Ctx *ctx, Args *a)
                         _("Destroyed node device '%s'"));
 }
 
+/* ---- block jobs ---- */
+
+/* virDomainBlockJobType, virConnectDomainEventBlockJobStatus */
+static const char *const block_job_types[] = { N_("none"), N_("pull"), N_("copy"), N_("commit"),
+                                               N_("active commit") };
+enum { BLOCK_COMPLETED = 0, BLOCK_FAILED = 1, BLOCK_CANCELED = 2, BLOCK_READY = 3 };
+
+typedef struct {
+  GMainLoop *loop;
+  VirtbusObject *dom;
+  const char *disk;     /* as given: a target, or a path (then any disk's job) */
+  gboolean until_ready; /* stop at READY (a copy or active commit left mirroring) */
+  int status;           /* -1 while running */
+  gboolean interrupted;
+} BlockWait;
+
+static void
+on_block_job (GDBusProxy *proxy, const char *sender, const char *signal, GVariant *params, BlockWait *w)
+{
+  const char *disk;
+  int type, status;
+
+  if (strcmp (signal, "BlockJob") != 0 || !g_variant_is_of_type (params, G_VARIANT_TYPE ("(sii)")))
+    return;
+  g_variant_get (params, "(&sii)", &disk, &type, &status);
+  if (w->disk[0] != '/' && strcmp (disk, w->disk) != 0)
+    return;
+  if (status == BLOCK_READY && !w->until_ready)
+    return;
+  w->status = status;
+  g_main_loop_quit (w->loop);
+}
+
+static gboolean
+on_block_interrupt (gpointer data)
+{
+  BlockWait *w = data;
+
+  /* Ctrl+C: the job is cancelled, and its end still awaited. */
+  if (!w->interrupted) {
+    w->interrupted = TRUE;
+    w->until_ready = FALSE;
+    virtbus_object_call_async (w->dom, "BlockJobAbort", g_variant_new ("(su)", w->disk, 1 /* ASYNC */), NULL,
+                               NULL, NULL);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+/* Starts a block job with @method(@params) and, with --wait (or --pivot),
+ * waits for its end (or readiness); --pivot then pivots. */
+static int
+block_job_run (Ctx *ctx, Args *a, const char *method, GVariant *params, gboolean mirror)
+{
+  g_autoptr(GVariant) owned = g_variant_ref_sink (params);
+  FIND_OR_RETURN (d, VirtbusDomain, VIRTBUS_TYPE_DOMAIN, arg (a, 0), "domain");
+  VirtbusObject *dom = VIRTBUS_OBJECT (d);
+  GDBusProxy *proxy = virtbus_object_get_proxy (dom);
+  gboolean pivot = opt (a, "--pivot"), wait = opt (a, "--wait") || pivot;
+  BlockWait w = { 0 };
+  g_autoptr(GVariant) reply = NULL;
+  gulong handler = 0;
+  guint sigint;
+  int code = EXIT_OK;
+
+  if (pivot && !mirror)
+    return failf (EXIT_USAGE, _("--pivot is for a copy or an active commit"));
+  w.dom = dom;
+  w.disk = arg (a, 1);
+  w.status = -1;
+  w.until_ready = mirror;
+  /* Subscribed before the call: a small job may end before its reply. */
+  if (wait)
+    handler = g_signal_connect (proxy, "g-signal", G_CALLBACK (on_block_job), &w);
+  reply = call (dom, method, owned, &code);
+  if (reply == NULL) {
+    g_clear_signal_handler (&handler, proxy);
+    return code;
+  }
+  if (!wait) {
+    done (ctx, _("Block job on disk '%s' started"), arg (a, 1));
+    return EXIT_OK;
+  }
+  w.loop = g_main_loop_new (NULL, FALSE);
+  sigint = g_unix_signal_add (SIGINT, on_block_interrupt, &w);
+  while (w.status < 0)
+    g_main_loop_run (w.loop);
+  if (w.status == BLOCK_READY && pivot) {
+    g_autoptr(GVariant) r2 = NULL;
+    w.status = -1;
+    w.until_ready = FALSE;
+    r2 = call (dom, "BlockJobAbort", g_variant_new ("(su)", arg (a, 1), 2 /* PIVOT */), &code);
+    while (r2 != NULL && w.status < 0)
+      g_main_loop_run (w.loop);
+    if (r2 == NULL) {
+      g_source_remove (sigint);
+      g_clear_signal_handler (&handler, proxy);
+      g_main_loop_unref (w.loop);
+      return code;
+    }
+  }
+  g_source_remove (sigint);
+  g_clear_signal_handler (&handler, proxy);
+  g_main_loop_unref (w.loop);
+  switch (w.status) {
+  case BLOCK_READY:
+    done (ctx, _("Block job on disk '%s' is ready: it mirrors until 'blockjob --pivot' or '--abort'"),
+          arg (a, 1));
+    return EXIT_OK;
+  case BLOCK_COMPLETED:
+    done (ctx, pivot ? _("Disk '%s' pivoted") : _("Block job on disk '%s' completed"), arg (a, 1));
+    return EXIT_OK;
+  case BLOCK_CANCELED:
+    return failf (EXIT_FAILED, _("block job on disk '%s' was cancelled"), arg (a, 1));
+  default:
+    return failf (EXIT_FAILED, _("block job on disk '%s' failed"), arg (a, 1));
+  }
+}
+
+static gboolean
+block_bandwidth (Args *a, guint64 *mib, int *code)
+{
+  const char *value = opt_value (a, "--bandwidth");
+
+  *mib = 0;
+  if (value != NULL && !g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT32, mib, NULL)) {
+    *code = failf (EXIT_USAGE, _("invalid --bandwidth '%s' (MiB/s)"), value);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static int
+cmd_blockpull (Ctx *ctx, Args *a)
+{
+  const char *base = opt_value (a, "--base");
+  guint64 mib;
+  int code = EXIT_OK;
+
+  if (!block_bandwidth (a, &mib, &code))
+    return code;
+  if (base != NULL)
+    return block_job_run (ctx, a, "BlockRebase", g_variant_new ("(sstu)", arg (a, 1), base, mib, 0), FALSE);
+  return block_job_run (ctx, a, "BlockPull", g_variant_new ("(stu)", arg (a, 1), mib, 0), FALSE);
+}
+
+static int
+cmd_blockcommit (Ctx *ctx, Args *a)
+{
+  const char *base = opt_value (a, "--base"), *top = opt_value (a, "--top");
+  gboolean active = opt (a, "--active") || (opt (a, "--pivot") && top == NULL);
+  guint flags = (opt (a, "--shallow") ? 1 : 0) | (opt (a, "--delete") ? 2 : 0) | (active ? 4 : 0);
+  guint64 mib;
+  int code = EXIT_OK;
+
+  if (!block_bandwidth (a, &mib, &code))
+    return code;
+  return block_job_run (ctx, a, "BlockCommit",
+                        g_variant_new ("(ssstu)", arg (a, 1), base ? base : "", top ? top : "", mib, flags),
+                        active);
+}
+
+static int
+cmd_blockcopy (Ctx *ctx, Args *a)
+{
+  const char *format = opt_value (a, "--format");
+  gboolean dev = opt (a, "--blockdev");
+  guint flags = (opt (a, "--shallow") ? 1 : 0) | (opt (a, "--reuse-external") ? 2 : 0);
+  g_autofree char *path = g_markup_escape_text (arg (a, 2), -1);
+  g_autofree char *fmt = format ? g_markup_escape_text (format, -1) : NULL;
+  g_autofree char *xml = NULL;
+  GVariantBuilder params;
+  guint64 mib;
+  int code = EXIT_OK;
+
+  if (!block_bandwidth (a, &mib, &code))
+    return code;
+  xml = g_strdup_printf ("<disk type='%s'>%s%s%s<source %s='%s'/></disk>", dev ? "block" : "file",
+                         fmt ? "<driver type='" : "", fmt ? fmt : "", fmt ? "'/>" : "", dev ? "dev" : "file", path);
+  g_variant_builder_init (&params, G_VARIANT_TYPE ("a{sv}"));
+  if (mib > 0)
+    g_variant_builder_add (&params, "{sv}", "bandwidth", g_variant_new_uint64 (mib * 1024 * 1024));
+  return block_job_run (ctx, a, "BlockCopy", g_variant_new ("(ssa{sv}u)", arg (a, 1), xml, &params, flags), TRUE);
+}
+
+static int
+cmd_blockjob (Ctx *ctx, Args *a)
+{
+  FIND_OR_RETURN (d, VirtbusDomain, VIRTBUS_TYPE_DOMAIN, arg (a, 0), "domain");
+  VirtbusObject *dom = VIRTBUS_OBJECT (d);
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(Info) info = NULL;
+  g_autofree char *progress = NULL, *bw = NULL;
+  const char *disk = arg (a, 1);
+  guint64 mib, cur, end, bandwidth;
+  int code = EXIT_OK, type;
+
+  if (!block_bandwidth (a, &mib, &code))
+    return code;
+  if (opt (a, "--abort") || opt (a, "--pivot")) {
+    guint flags = (opt (a, "--async") ? 1 : 0) | (opt (a, "--pivot") ? 2 : 0);
+    reply = call (dom, "BlockJobAbort", g_variant_new ("(su)", disk, flags), &code);
+    if (reply == NULL)
+      return code;
+    done (ctx, opt (a, "--pivot") ? _("Disk '%s' pivoted") : _("Block job on disk '%s' aborted"), disk);
+    return EXIT_OK;
+  }
+  if (opt_value (a, "--bandwidth") != NULL) {
+    reply = call (dom, "BlockJobSetSpeed", g_variant_new ("(stu)", disk, mib, 0), &code);
+    if (reply == NULL)
+      return code;
+    done (ctx, _("Bandwidth of the block job on disk '%s' set to %" G_GUINT64_FORMAT " MiB/s"), disk, mib);
+    return EXIT_OK;
+  }
+  reply = call (dom, "GetBlockJobInfo", g_variant_new ("(su)", disk, 1 /* BANDWIDTH_BYTES */), &code);
+  if (reply == NULL)
+    return code;
+  g_variant_get (reply, "((ittt))", &type, &bandwidth, &cur, &end);
+  info = info_new ();
+  info_add (info, _("Disk"), "disk", disk);
+  info_add (info, _("Type"), "type",
+            type >= 0 && type < (int) G_N_ELEMENTS (block_job_types) ? _(block_job_types[type]) : "?");
+  if (type != 0) {
+    progress = g_strdup_printf ("%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " (%.0f %%)", cur, end,
+                                end ? 100.0 * cur / end : 0.0);
+    bw = bandwidth ? g_strdup_printf ("%" G_GUINT64_FORMAT, bandwidth) : g_strdup (_("unlimited"));
+    info_add (info, _("Progress (bytes)"), "progress", progress);
+    info_add (info, _("Bandwidth (bytes/s)"), "bandwidth", bw);
+  }
+  info_print (ctx, info);
+  return EXIT_OK;
+}
+
 /* ---- the command table ---- */
 
 static const Cmd commands[] = {
@@ -2453,6 +2685,18 @@ static const Cmd commands[] = {
     N_("migrate a domain to the virtbusd at DEST (a D-Bus address, ssh://[user@]host[/system] or "
        "qemu+ssh://[user@]host/system)"),
     "--migrateuri --dname --xml --bandwidth" },
+  { "blockpull", cmd_blockpull, "DOMAIN DISK [--base PATH] [--bandwidth MIB] [--wait]",
+    N_("copy the images below a disk's top into it (down to --base)"), "--base --bandwidth" },
+  { "blockcommit", cmd_blockcommit,
+    "DOMAIN DISK [--top PATH] [--base PATH] [--active] [--shallow] [--delete] [--bandwidth MIB] [--wait] [--pivot]",
+    N_("commit a disk's image (--top, or the active layer with --active) into one below it"),
+    "--top --base --bandwidth" },
+  { "blockcopy", cmd_blockcopy,
+    "DOMAIN DISK DEST [--format FORMAT] [--blockdev] [--shallow] [--reuse-external] [--bandwidth MIB] [--wait] "
+    "[--pivot]",
+    N_("copy a running disk to DEST, mirroring its writes (then --pivot onto it)"), "--format --bandwidth" },
+  { "blockjob", cmd_blockjob, "DOMAIN DISK [--abort] [--async] [--pivot] [--bandwidth MIB]",
+    N_("a disk's block job: information, abort, pivot or bandwidth"), "--bandwidth" },
   { "snapshot-create-as", cmd_snapshot_create_as, "DOMAIN [NAME] [--description TEXT]", N_("create a snapshot"), "--name --description" },
   { "snapshot-list", cmd_snapshot_list, "DOMAIN", N_("list a domain's snapshots"), NULL },
   { "snapshot-revert", cmd_snapshot_revert, "DOMAIN SNAPSHOT", N_("revert a domain to a snapshot"), NULL },

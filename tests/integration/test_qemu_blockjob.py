@@ -4,10 +4,12 @@ commit (into a lower image, and of the active layer with a pivot), copy
 (cancelled, and pivoted), job info and speed, the BlockJob signal, what
 the live and persistent definitions say afterwards, the data in the images,
 and a daemon restart in the middle of a job."""
+import json
 import os
 import re
 import signal
 import subprocess
+import time
 
 import pytest
 
@@ -294,3 +296,53 @@ def test_rebase_relative_shallow_commit_async_abort_and_stop(qemu, tmp_path):
     assert not os.path.exists(dst)
     for i in range(4):
         qemu_io(l3, "read -q -P 0x%x %d 1M" % (0xa0 + i, i * MIB))
+
+
+def test_virtbusctl_block_commands(qemu, tmp_path):
+    from test_virtbusctl import FAILED, OK, USAGE, ctl_path, run
+    base, top = chain(tmp_path, ["base.qcow2", "top.qcow2"])
+    dom, _ = start(qemu, "bjctl", top)
+    vb = qemu.vb
+
+    def ctl(*args):
+        return run(vb, "-c", "qemu:///session", *args, timeout=120)
+
+    r = ctl("blockjob", "bjctl", "vda")
+    assert r.returncode == OK and re.search(r"Type:\s+none", r.stdout), r.stdout
+    # An active commit, waited for and pivoted in one go.
+    r = ctl("blockcommit", "bjctl", "vda", "--active", "--pivot")
+    assert r.returncode == OK and "Disk 'vda' pivoted" in r.stdout, (r.stdout, r.stderr)
+    assert sources(xml(qemu, dom)) == [base]
+    # A copy left mirroring, its info, a new speed, then cancelled.
+    dst = str(tmp_path / "copy.qcow2")
+    r = ctl("blockcopy", "bjctl", "vda", dst, "--wait")
+    assert r.returncode == OK and "is ready" in r.stdout, (r.stdout, r.stderr)
+    r = ctl("--json", "blockjob", "bjctl", "vda")
+    assert r.returncode == OK and json.loads(r.stdout)["type"] == "copy", r.stdout
+    assert ctl("blockjob", "bjctl", "vda", "--bandwidth", "5").returncode == OK
+    assert "5242880" in ctl("blockjob", "bjctl", "vda").stdout
+    r = ctl("blockjob", "bjctl", "vda", "--abort")
+    assert r.returncode == OK and "aborted" in r.stdout
+    assert not os.path.exists(dst)
+    # Errors keep their exit codes and messages.
+    r = ctl("blockpull", "bjctl", "vda", "--wait")
+    assert r.returncode == FAILED and "no backing image" in r.stderr, r.stderr
+    r = ctl("blockcommit", "bjctl", "vda", "--top", base, "--pivot")
+    assert r.returncode == USAGE and "--pivot is for" in r.stderr
+    r = ctl("blockpull", "bjctl", "vda", "--pivot")
+    assert r.returncode == USAGE and "doesn't support option --pivot" in r.stderr
+    r = ctl("blockjob", "bjctl", "vda", "--bandwidth", "x")
+    assert r.returncode == USAGE
+    # Ctrl+C while waiting cancels the job.
+    env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=vb.bus.address, LC_ALL="C")
+    p = subprocess.Popen([ctl_path(), "-c", "qemu:///session", "blockcopy", "bjctl", "vda", dst, "--bandwidth", "1",
+                          "--wait"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while tuple(qemu.dom(dom, "GetBlockJobInfo", "su", "vda", 0)[0])[0] != COPY:
+        assert time.monotonic() < deadline and p.poll() is None
+        time.sleep(0.05)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == FAILED and "cancelled" in err, (out, err)
+    assert not os.path.exists(dst)
+    qemu.dom(dom, "Destroy", "u", 0)
