@@ -1559,6 +1559,51 @@ blockjob_reattached (VbObj *dom, JsonObject *state)
     qmp_then (dom, "query-block-jobs", NULL, TRUE, on_reattach_jobs, g_object_ref (dom));
 }
 
+/* The chains QEMU opened from the images' headers go into the live
+ * definition (as libvirt shows them), once QEMU runs. */
+static void
+on_block_at_start (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  VbObj *dom = user_data;
+  g_autoptr(JsonNode) reply = g_task_propagate_pointer (G_TASK (result), NULL);
+  VbDomainDef *def = dom->active ? dom->def : NULL;
+  gboolean changed = FALSE;
+
+  for (guint i = 0; reply != NULL && def != NULL && i < def->disks->len; i++) {
+    VbDomainDiskDef *disk = g_ptr_array_index (def->disks, i);
+    g_autofree char *root = NULL;
+    g_autoptr(GPtrArray) chain = NULL;
+
+    if (disk->info.alias == NULL || disk->src_path == NULL || g_strcmp0 (disk->driver_format, "qcow2") != 0)
+      continue;
+    chain = chain_from_block (reply, disk->info.alias, &root);
+    /* Only the chain: the top stays as defined. */
+    if (chain == NULL || chain->len == 0 || g_strcmp0 (((Layer *) g_ptr_array_index (chain, 0))->filename,
+                                                       disk->src_path) != 0 ||
+        (chain->len == 1 && disk->backing->len == 0))
+      continue;
+    apply_chain (dom, disk, chain, root);
+    changed = TRUE;
+  }
+  if (changed)
+    vb_qemu_process_save_state (dom, NULL);
+  g_object_unref (dom);
+}
+
+static void
+blockjob_running (VbObj *dom)
+{
+  const VbDomainDef *def = dom->def;
+
+  for (guint i = 0; i < def->disks->len; i++) {
+    const VbDomainDiskDef *disk = g_ptr_array_index (def->disks, i);
+    if (disk->src_path != NULL && g_strcmp0 (disk->driver_format, "qcow2") == 0) {
+      qmp_then (dom, "query-block", NULL, TRUE, on_block_at_start, g_object_ref (dom));
+      return;
+    }
+  }
+}
+
 static void
 blockjob_ops_init (VbDomainOpsInterface *iface)
 {
@@ -1574,6 +1619,7 @@ blockjob_ops_init (VbDomainOpsInterface *iface)
 const VbQemuPart vb_qemu_part_blockjob = {
   .name = "blockjob",
   .ops_init = blockjob_ops_init,
+  .running = blockjob_running,
   .stopped = blockjob_stopped,
   .event = blockjob_event,
   .dom_free = blockjob_dom_free,

@@ -91,6 +91,9 @@ def test_commit_and_pull_follow_the_chain(qemu, tmp_path):
     base, mid, top = chain(tmp_path, ["base.qcow2", "mid.qcow2", "top.qcow2"])
     dom, con = start(qemu, "bj1", top, boot=True)
     qemu.vb.clear_signals()
+    # The live definition shows the chain QEMU opened; the config does not.
+    assert sources(xml(qemu, dom)) == [top, mid, base]
+    assert sources(xml(qemu, dom, XML_INACTIVE)) == [top]
 
     # No job yet: zeros, and what cannot be done says why.
     assert tuple(qemu.dom(dom, "GetBlockJobInfo", "su", "vda", 0)[0]) == (0, 0, 0, 0)
