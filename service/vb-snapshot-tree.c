@@ -13,22 +13,10 @@ snap_def (VbObj *snap)
   return snap->def;
 }
 
-/* Frees a VbSnapshotDiskDef made here (the model's own free is private). */
-static void
-disk_free (gpointer p)
-{
-  VbSnapshotDiskDef *disk = p;
-
-  g_free (disk->name);
-  g_free (disk->driver_type);
-  g_free (disk->src_path);
-  g_free (disk);
-}
-
 GPtrArray *
 vb_snapshot_tree_internal_disks (const VbDomainDef *ddef)
 {
-  GPtrArray *disks = g_ptr_array_new_with_free_func (disk_free);
+  GPtrArray *disks = g_ptr_array_new_with_free_func (vb_snapshot_disk_def_free);
 
   for (guint i = 0; i < ddef->disks->len; i++) {
     const VbDomainDiskDef *d = g_ptr_array_index (ddef->disks, i);

@@ -1559,6 +1559,41 @@ blockjob_reattached (VbObj *dom, JsonObject *state)
     qmp_then (dom, "query-block-jobs", NULL, TRUE, on_reattach_jobs, g_object_ref (dom));
 }
 
+static void
+on_block_for_refresh (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  VbObj *dom = g_task_get_source_object (task);
+  GError *error = NULL;
+  g_autoptr(JsonNode) reply = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (reply == NULL) {
+    g_task_return_error (task, error);
+    return;
+  }
+  VbDomainDef *def = dom->active ? dom->def : NULL;
+
+  for (guint i = 0; def != NULL && i < def->disks->len; i++) {
+    VbDomainDiskDef *disk = g_ptr_array_index (def->disks, i);
+    g_autofree char *root = NULL;
+    g_autoptr(GPtrArray) chain = NULL;
+
+    if (disk->info.alias == NULL || disk->src_path == NULL)
+      continue;
+    chain = chain_from_block (reply, disk->info.alias, &root);
+    if (chain != NULL && chain->len > 0 && ((Layer *) g_ptr_array_index (chain, 0))->filename != NULL)
+      apply_chain (dom, disk, chain, root);
+  }
+  vb_qemu_process_save_state (dom, NULL);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+vb_qemu_disk_refresh_all (VbObj *dom, GTask *task)
+{
+  qmp_then (dom, "query-block", NULL, TRUE, on_block_for_refresh, g_object_ref (task));
+}
+
 /* The chains QEMU opened from the images' headers go into the live
  * definition (as libvirt shows them), once QEMU runs. */
 static void

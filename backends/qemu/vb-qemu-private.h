@@ -221,6 +221,10 @@ char *vb_qemu_disk_root_node (VbObj *dom, const VbDomainDiskDef *disk);
 /* The disk was unplugged or got a new medium: its root is "<alias>-fmt"
  * again (or gone). */
 void vb_qemu_disk_root_reset (VbObj *dom, const char *alias);
+/* Reads every disk's top image, format and backing chain (and the node it
+ * sits on) back from QEMU into the live definition, as after a block job;
+ * completes @task [void] (its source object must be @dom). */
+void vb_qemu_disk_refresh_all (VbObj *dom, GTask *task);
 
 /* ---- vb-qemu-stats.c ---- */
 /* The entry of query-block / query-blockstats for the device @alias. */

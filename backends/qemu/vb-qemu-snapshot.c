@@ -17,9 +17,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "vb-invocation.h" /* vb_task_get_caller_creds */
 #include "vb-qemu-command.h"
 #include "vb-qemu-job.h"
 #include "vb-qemu-process.h"
@@ -574,6 +577,7 @@ typedef struct {
   VbObj *dom;
   VbSnapshotDef *def;
   GPtrArray *disks;
+  GPtrArray *ext;    /* ExtDisk: an external snapshot's overlays */
   guint flags;
   gboolean job;      /* a job of ours was begun */
   gboolean live;     /* taken with QMP */
@@ -587,6 +591,7 @@ create_data_free (gpointer p)
   g_object_unref (cd->dom);
   g_clear_pointer (&cd->def, vb_snapshot_def_free);
   g_clear_pointer (&cd->disks, g_ptr_array_unref);
+  g_clear_pointer (&cd->ext, g_ptr_array_unref);
   g_free (cd);
 }
 
@@ -603,21 +608,20 @@ on_halted (GObject *source, GAsyncResult *result, gpointer user_data)
   g_task_return_pointer (task, g_object_ref (snap), g_object_unref);
 }
 
+/* The snapshot's data is taken (or @error): metadata, current, HALT. */
 static void
-on_created (GObject *source, GAsyncResult *result, gpointer user_data)
+on_created_done (GTask *task, GError *error)
 {
-  g_autoptr(GTask) task = user_data;
   CreateData *cd = g_task_get_task_data (task);
   VbObj *dom = cd->dom;
   VbQemuDom *d = vb_qemu_dom (dom);
-  GError *error = NULL;
   VbObj *snap;
 
   if (cd->live) {
     d->pause_reason = -1;
     d->pause_detail = -1;
   }
-  if (!g_task_propagate_boolean (G_TASK (result), &error)) {
+  if (error != NULL) {
     if (cd->job)
       vb_qemu_job_end (dom, error);
     g_prefix_error (&error, "cannot create snapshot '%s' of domain '%s': ", cd->def->name, dom->name);
@@ -652,6 +656,378 @@ on_created (GObject *source, GAsyncResult *result, gpointer user_data)
   g_task_return_pointer (task, g_object_ref (snap), g_object_unref);
 }
 
+static void
+on_created (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  g_task_propagate_boolean (G_TASK (result), &error);
+  on_created_done (task, error);
+}
+
+/* ---- external (disk-only) snapshots ----
+ *
+ * Each disk gets a new qcow2 image on top of the one it has (QMP
+ * transaction of blockdev-snapshot-sync while QEMU runs, so all disks are
+ * taken at the same instant; `qemu-img create -b` when shut off), and from
+ * then on the domain writes there, live and in its config. The snapshot is
+ * the images below. Reverting to one is not supported (as in libvirt 9.0),
+ * nor deleting its data: merge with BlockCommit, then delete its metadata. */
+
+typedef struct {
+  char *dst;
+  char *alias;
+  char *node;     /* running: the disk's node now */
+  char *overlay;  /* the new top image */
+  char *backing;  /* the image it goes on */
+  char *backing_fmt;
+  gboolean block; /* the overlay is a block device */
+} ExtDisk;
+
+static void
+ext_disk_free (gpointer p)
+{
+  ExtDisk *e = p;
+
+  g_free (e->dst);
+  g_free (e->alias);
+  g_free (e->node);
+  g_free (e->overlay);
+  g_free (e->backing);
+  g_free (e->backing_fmt);
+  g_free (e);
+}
+
+/* libvirt's name for an overlay nobody named: the image's path with the
+ * snapshot's name for its extension. */
+static char *
+default_overlay (const char *src, const char *snap)
+{
+  const char *slash = strrchr (src, '/');
+  const char *dot = strrchr (src, '.');
+
+  if (dot != NULL && slash != NULL && dot > slash + 1)
+    return g_strdup_printf ("%.*s.%s", (int) (dot - src), src, snap);
+  return g_strdup_printf ("%s.%s", src, snap);
+}
+
+static gboolean
+snapshot_is_external (const VbSnapshotDef *def)
+{
+  if (def->state == VB_SNAPSHOT_STATE_DISK_SNAPSHOT || def->memory == VB_SNAPSHOT_LOCATION_EXTERNAL)
+    return TRUE;
+  for (guint i = 0; def->disks != NULL && i < def->disks->len; i++)
+    if (((VbSnapshotDiskDef *) g_ptr_array_index (def->disks, i))->snapshot == VB_SNAPSHOT_LOCATION_EXTERNAL)
+      return TRUE;
+  return FALSE;
+}
+
+/* Fills an external snapshot request in (state, disks, definitions);
+ * returns the disks that get an overlay. */
+static GPtrArray *
+align_external (VbSnapshotDef *def, VbObj *dom, guint flags, GTask *task, GError **error)
+{
+  const VbCallerCreds *creds = vb_task_get_caller_creds (task);
+  gboolean reuse = (flags & VB_SNAPSHOT_CREATE_REUSE_EXT) != 0;
+  VbDomainDef *ddef = dom->def;
+  g_autoptr(VbDomainDef) aliased = vb_domain_def_copy (ddef);
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func (ext_disk_free);
+  g_autoptr(GPtrArray) disks = g_ptr_array_new_with_free_func (vb_snapshot_disk_def_free);
+
+  if (def->memory == VB_SNAPSHOT_LOCATION_EXTERNAL) {
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                 "external memory snapshots are not supported by the QEMU driver: take the disks alone "
+                 "(DISK_ONLY) or an internal snapshot");
+    return NULL;
+  }
+  if (def->memory == VB_SNAPSHOT_LOCATION_INTERNAL) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG,
+                 "the memory of a snapshot with external disks cannot be internal");
+    return NULL;
+  }
+  if (dom->active && !(flags & VB_SNAPSHOT_CREATE_DISK_ONLY)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                 "an external snapshot of running domain '%s' needs the DISK_ONLY flag (external memory "
+                 "snapshots are not supported)", dom->name);
+    return NULL;
+  }
+  if (dom->state != VB_DOMAIN_RUNNING && dom->state != VB_DOMAIN_PAUSED && dom->state != VB_DOMAIN_SHUTOFF) {
+    g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                 "cannot take a snapshot of domain '%s' in its current state", dom->name);
+    return NULL;
+  }
+  def->state = (flags & VB_SNAPSHOT_CREATE_DISK_ONLY) ? VB_SNAPSHOT_STATE_DISK_SNAPSHOT : VB_SNAPSHOT_STATE_SHUTOFF;
+  def->memory = VB_SNAPSHOT_LOCATION_NO;
+
+  for (guint i = 0; def->disks != NULL && i < def->disks->len; i++) {
+    const VbSnapshotDiskDef *want = g_ptr_array_index (def->disks, i);
+    if (vb_domain_def_find_disk (ddef, want->name) == NULL) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "no disk named '%s' in domain '%s'", want->name,
+                   dom->name);
+      return NULL;
+    }
+    if (want->snapshot == VB_SNAPSHOT_LOCATION_INTERNAL || want->snapshot == VB_SNAPSHOT_LOCATION_MANUAL) {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                   "disk '%s': %s snapshots cannot be mixed with external ones", want->name,
+                   vb_snapshot_location_to_string (want->snapshot));
+      return NULL;
+    }
+  }
+
+  vb_qemu_domain_assign_aliases (aliased);
+  for (guint i = 0; i < ddef->disks->len; i++) {
+    const VbDomainDiskDef *disk = g_ptr_array_index (ddef->disks, i);
+    const VbDomainDiskDef *adisk = g_ptr_array_index (aliased->disks, i);
+    const VbSnapshotDiskDef *want = NULL;
+    VbSnapshotDiskDef *rec = g_new0 (VbSnapshotDiskDef, 1);
+    VbSnapshotLocation loc;
+    struct stat st;
+    gboolean exists;
+    ExtDisk *e;
+
+    for (guint j = 0; def->disks != NULL && j < def->disks->len && want == NULL; j++) {
+      const VbSnapshotDiskDef *w = g_ptr_array_index (def->disks, j);
+      if (vb_domain_def_find_disk (ddef, w->name) == disk)
+        want = w;
+    }
+    loc = want != NULL && want->snapshot != VB_SNAPSHOT_LOCATION_DEFAULT ? want->snapshot
+          : disk_is_writable (disk) ? VB_SNAPSHOT_LOCATION_EXTERNAL : VB_SNAPSHOT_LOCATION_NO;
+    rec->name = g_strdup (disk->dst);
+    rec->snapshot = loc;
+    g_ptr_array_add (disks, rec);
+    if (loc != VB_SNAPSHOT_LOCATION_EXTERNAL)
+      continue;
+    if (!disk_is_writable (disk)) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "disk '%s' is read-only or removable: it gets no "
+                   "external snapshot", disk->dst);
+      return NULL;
+    }
+    if (disk->src_path == NULL || (disk->type != VB_DOMAIN_DISK_TYPE_FILE && disk->type != VB_DOMAIN_DISK_TYPE_BLOCK)) {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "disk '%s' has no local image to put an overlay on",
+                   disk->dst);
+      return NULL;
+    }
+    e = g_new0 (ExtDisk, 1);
+    g_ptr_array_add (out, e);
+    e->dst = g_strdup (disk->dst);
+    e->alias = g_strdup (adisk->info.alias);
+    e->backing = g_strdup (disk->src_path);
+    e->backing_fmt = g_strdup (disk->driver_format ? disk->driver_format : "raw");
+    e->overlay = want != NULL && want->src_path != NULL ? g_strdup (want->src_path)
+                                                        : default_overlay (disk->src_path, def->name);
+    e->block = want != NULL && want->type == VB_SNAPSHOT_DISK_TYPE_BLOCK;
+    if (dom->active)
+      e->node = vb_qemu_disk_root_node (dom, adisk);
+    if (want != NULL && want->driver_type != NULL && strcmp (want->driver_type, "qcow2") != 0) {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "disk '%s': an overlay is a qcow2 image, not %s",
+                   disk->dst, want->driver_type);
+      return NULL;
+    }
+    if (!g_path_is_absolute (e->overlay)) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "disk '%s': the overlay '%s' is not an absolute path",
+                   disk->dst, e->overlay);
+      return NULL;
+    }
+    for (guint k = 0; k + 1 < out->len; k++)
+      if (strcmp (((ExtDisk *) g_ptr_array_index (out, k))->overlay, e->overlay) == 0) {
+        g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "disks '%s' and '%s' cannot share the overlay '%s'",
+                     ((ExtDisk *) g_ptr_array_index (out, k))->dst, disk->dst, e->overlay);
+        return NULL;
+      }
+    exists = stat (e->overlay, &st) == 0;
+    if (exists && !reuse) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG,
+                   "the overlay '%s' of disk '%s' exists: pass REUSE_EXT to use it", e->overlay, disk->dst);
+      return NULL;
+    }
+    if (!exists && (reuse || e->block)) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "the overlay '%s' of disk '%s' does not exist%s",
+                   e->overlay, disk->dst, reuse ? " (REUSE_EXT)" : "");
+      return NULL;
+    }
+    if (creds != NULL &&
+        !vb_path_policy_check (creds, e->overlay, R_OK | W_OK, exists ? 0 : VB_PATH_POLICY_MAY_CREATE, error))
+      return NULL;
+    rec->src_path = g_strdup (e->overlay);
+    rec->type = e->block ? VB_SNAPSHOT_DISK_TYPE_BLOCK : VB_SNAPSHOT_DISK_TYPE_FILE;
+    rec->driver_type = g_strdup ("qcow2");
+  }
+  if (out->len == 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                 "domain '%s' has no writable disk to take an external snapshot of", dom->name);
+    return NULL;
+  }
+  if (def->disks != NULL)
+    g_ptr_array_unref (def->disks);
+  def->disks = g_steal_pointer (&disks);
+  def->domain = vb_domain_def_copy (ddef);
+  def->domain->id = -1;
+  if (dom->active && dom->newdef != NULL && !defs_equal (dom->def, dom->newdef)) {
+    def->inactive_domain = vb_domain_def_copy (dom->newdef);
+    def->inactive_domain->id = -1;
+  }
+  return g_steal_pointer (&out);
+}
+
+/* The persistent definition's disks now write to their overlays. */
+static void
+config_onto_overlays (VbObj *dom, GPtrArray *ext)
+{
+  VbDomainDef *config = dom->persistent ? vb_obj_get_persistent_def (dom) : NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (config == NULL)
+    return;
+  for (guint i = 0; i < ext->len; i++) {
+    const ExtDisk *e = g_ptr_array_index (ext, i);
+    VbDomainDiskDef *disk = vb_domain_def_find_disk_by_target (config, e->dst);
+    if (disk == NULL || g_strcmp0 (disk->src_path, e->backing) != 0)
+      continue;
+    g_free (disk->src_path);
+    disk->src_path = g_strdup (e->overlay);
+    g_free (disk->driver_format);
+    disk->driver_format = g_strdup ("qcow2");
+    disk->type = e->block ? VB_DOMAIN_DISK_TYPE_BLOCK : VB_DOMAIN_DISK_TYPE_FILE;
+    /* The chain is in the overlay's header now. */
+    g_ptr_array_set_size (disk->backing, 0);
+    disk->backing_terminated = FALSE;
+  }
+  if (!save_config (dom, &error))
+    g_warning ("domain '%s': the config with the snapshot's overlays was not saved: %s", dom->name,
+               error->message);
+}
+
+/* Shut off: the live definition is the config; its disks move too. */
+static void
+inactive_onto_overlays (VbObj *dom, GPtrArray *ext)
+{
+  for (guint i = 0; !dom->persistent && i < ext->len; i++) {
+    const ExtDisk *e = g_ptr_array_index (ext, i);
+    VbDomainDiskDef *disk = vb_domain_def_find_disk_by_target (dom->def, e->dst);
+    if (disk == NULL)
+      continue;
+    g_free (disk->src_path);
+    disk->src_path = g_strdup (e->overlay);
+    g_free (disk->driver_format);
+    disk->driver_format = g_strdup ("qcow2");
+    g_ptr_array_set_size (disk->backing, 0);
+  }
+  config_onto_overlays (dom, ext);
+}
+
+static void
+on_live_overlays_read (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CreateData *cd = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  /* The overlays are in place either way; only the live XML may lag. */
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    g_warning ("domain '%s': the disks after snapshot '%s' were not read back: %s", cd->dom->name,
+               cd->def->name, error->message);
+  config_onto_overlays (cd->dom, cd->ext);
+  on_created_done (task, NULL);
+}
+
+static void
+on_transaction (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CreateData *cd = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autoptr(GTask) refresh = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error)) {
+    on_created_done (task, error);
+    return;
+  }
+  refresh = g_task_new (cd->dom, NULL, on_live_overlays_read, g_object_ref (task));
+  vb_qemu_disk_refresh_all (cd->dom, refresh);
+}
+
+static void
+on_overlays_made (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CreateData *cd = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error)) {
+    /* Nothing half-done: the overlays made so far go again. */
+    for (guint i = 0; !(cd->flags & VB_SNAPSHOT_CREATE_REUSE_EXT) && i < cd->ext->len; i++)
+      g_unlink (((ExtDisk *) g_ptr_array_index (cd->ext, i))->overlay);
+    on_created_done (task, error);
+    return;
+  }
+  inactive_onto_overlays (cd->dom, cd->ext);
+  on_created_done (task, NULL);
+}
+
+static void
+create_external (GTask *task)
+{
+  CreateData *cd = g_task_get_task_data (task);
+  VbObj *dom = cd->dom;
+  gboolean reuse = (cd->flags & VB_SNAPSHOT_CREATE_REUSE_EXT) != 0;
+
+  if (dom->active) {
+    JsonObject *args = json_object_new ();
+    JsonArray *actions = json_array_new ();
+    g_autoptr(GTask) inner = g_task_new (NULL, NULL, on_transaction, g_object_ref (task));
+
+    for (guint i = 0; i < cd->ext->len; i++) {
+      const ExtDisk *e = g_ptr_array_index (cd->ext, i);
+      JsonObject *action = json_object_new ();
+      JsonObject *data = json_object_new ();
+      /* Node names: 31 characters at most, a letter first. */
+      g_autofree char *node = g_strdup_printf ("%.16s-ov%08x", e->alias, g_random_int ());
+      json_object_set_string_member (data, "node-name", e->node);
+      json_object_set_string_member (data, "snapshot-file", e->overlay);
+      json_object_set_string_member (data, "snapshot-node-name", node);
+      json_object_set_string_member (data, "format", "qcow2");
+      json_object_set_string_member (data, "mode", reuse ? "existing" : "absolute-paths");
+      json_object_set_string_member (action, "type", "blockdev-snapshot-sync");
+      json_object_set_object_member (action, "data", data);
+      json_array_add_object_element (actions, action);
+    }
+    json_object_set_array_member (args, "actions", actions);
+    vb_qemu_process_qmp_void (dom, "transaction", args, inner);
+    json_object_unref (args);
+    return;
+  }
+  if (reuse) {
+    inactive_onto_overlays (dom, cd->ext);
+    on_created_done (task, NULL);
+    return;
+  }
+  {
+    g_autoptr(GTask) inner = g_task_new (NULL, NULL, on_overlays_made, g_object_ref (task));
+    ImgRun *run = g_new0 (ImgRun, 1);
+    g_autofree char *tool = qemu_img_path (dom);
+
+    run->argvs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+    for (guint i = 0; i < cd->ext->len; i++) {
+      const ExtDisk *e = g_ptr_array_index (cd->ext, i);
+      GStrv argv = g_new0 (char *, 11);
+      argv[0] = g_strdup (tool);
+      argv[1] = g_strdup ("create");
+      argv[2] = g_strdup ("-q");
+      argv[3] = g_strdup ("-f");
+      argv[4] = g_strdup ("qcow2");
+      argv[5] = g_strdup ("-F");
+      argv[6] = g_strdup (e->backing_fmt);
+      argv[7] = g_strdup ("-b");
+      argv[8] = g_strdup (e->backing);
+      argv[9] = g_strdup (e->overlay);
+      g_ptr_array_add (run->argvs, argv);
+    }
+    g_task_set_task_data (inner, run, img_run_free);
+    img_run_next (g_object_ref (inner));
+  }
+}
+
 /* REDEFINE: metadata only (the data is assumed to be in the images). */
 static void
 redefine (VbObj *dom, VbSnapshotDef *def_in, guint flags, GTask *task)
@@ -665,8 +1041,8 @@ redefine (VbObj *dom, VbSnapshotDef *def_in, guint flags, GTask *task)
     g_task_return_error (task, error);
     return;
   }
-  if (def->memory == VB_SNAPSHOT_LOCATION_EXTERNAL || def->state == VB_SNAPSHOT_STATE_DISK_SNAPSHOT)
-    FAIL (task, VB_ERROR_NOT_SUPPORTED, "external snapshots are not supported by the QEMU driver");
+  if (def->memory == VB_SNAPSHOT_LOCATION_EXTERNAL)
+    FAIL (task, VB_ERROR_NOT_SUPPORTED, "external memory snapshots are not supported by the QEMU driver");
   if (!vb_snapshot_tree_check_parent (dom, existing, def, &error)) {
     g_task_return_error (task, error);
     return;
@@ -698,12 +1074,10 @@ qemu_snapshot_create_xml (VbBackend *backend, VbObj *dom, const char *xml, guint
   g_autoptr(VbSnapshotDef) def = NULL;
   g_autoptr(GTask) inner = NULL;
   GError *error = NULL;
+  gboolean external;
   CreateData *cd;
 
   CHECK_FLAGS (task, flags, VB_SNAPSHOT_CREATE_ALL, "SnapshotCreateXML");
-  if (flags & (VB_SNAPSHOT_CREATE_DISK_ONLY | VB_SNAPSHOT_CREATE_REUSE_EXT))
-    FAIL (task, VB_ERROR_NOT_SUPPORTED,
-          "external (disk-only) snapshots are not supported by the QEMU driver; it takes internal snapshots only");
   if (flags & VB_SNAPSHOT_CREATE_QUIESCE)
     FAIL (task, VB_ERROR_NOT_SUPPORTED, "quiescing the guest's file systems for a snapshot is not supported");
   if (flags & VB_SNAPSHOT_CREATE_LIVE)
@@ -726,6 +1100,9 @@ qemu_snapshot_create_xml (VbBackend *backend, VbObj *dom, const char *xml, guint
     redefine (dom, g_steal_pointer (&def), flags, task);
     return;
   }
+  external = (flags & VB_SNAPSHOT_CREATE_DISK_ONLY) || snapshot_is_external (def);
+  if ((flags & VB_SNAPSHOT_CREATE_REUSE_EXT) && !external)
+    FAIL (task, VB_ERROR_INVALID_ARG, "REUSE_EXT is for external snapshots");
   if (vb_obj_lookup_child (dom, def->name) != NULL)
     FAIL (task, VB_ERROR_EXISTS, "domain snapshot '%s' already exists", def->name);
   if (!vb_snapshot_tree_check_room (dom, &error)) {
@@ -737,8 +1114,11 @@ qemu_snapshot_create_xml (VbBackend *backend, VbObj *dom, const char *xml, guint
   cd->dom = g_object_ref (dom);
   cd->flags = flags;
   g_task_set_task_data (task, cd, create_data_free);
-  cd->disks = align_def (def, dom, &error);
-  if (cd->disks == NULL) {
+  if (external)
+    cd->ext = align_external (def, dom, flags, task, &error);
+  else
+    cd->disks = align_def (def, dom, &error);
+  if (cd->disks == NULL && cd->ext == NULL) {
     g_task_return_error (task, error);
     return;
   }
@@ -749,6 +1129,10 @@ qemu_snapshot_create_xml (VbBackend *backend, VbObj *dom, const char *xml, guint
   }
   cd->job = TRUE;
 
+  if (external) {
+    create_external (task);
+    return;
+  }
   inner = g_task_new (NULL, NULL, on_created, g_object_ref (task));
   if (dom->active) {
     /* QEMU stops the CPUs while it writes: that pause is the snapshot's. */
@@ -883,6 +1267,16 @@ qemu_snapshot_delete (VbBackend *backend, VbObj *snap, guint flags, GTask *task)
   }
   if (vb_qemu_dom (dom)->starting)
     FAIL (task, VB_ERROR_OPERATION_INVALID, "domain '%s' is being started", dom->name);
+  if (!(flags & VB_SNAPSHOT_DELETE_METADATA_ONLY)) {
+    g_autoptr(GPtrArray) doomed = vb_snapshot_tree_doomed (snap, flags);
+    for (guint i = 0; i < doomed->len; i++) {
+      VbObj *s2 = g_ptr_array_index (doomed, i);
+      if (snapshot_is_external (snap_def (s2)))
+        FAIL (task, VB_ERROR_NOT_SUPPORTED,
+              "deleting the images of external snapshot '%s' is not supported: merge them with BlockCommit, "
+              "then delete the snapshot with METADATA_ONLY", s2->name);
+    }
+  }
   if (vb_qemu_job_begin (dom, VB_QEMU_JOB_SNAPSHOT, FALSE, &error) == NULL) {
     g_task_return_error (task, error);
     return;

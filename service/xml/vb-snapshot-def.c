@@ -170,8 +170,8 @@ element_dump (xmlNode *node)
 
 /* ---- lifecycle ---- */
 
-static void
-disk_free (gpointer p)
+void
+vb_snapshot_disk_def_free (gpointer p)
 {
   VbSnapshotDiskDef *d = p;
   if (d == NULL)
@@ -186,7 +186,7 @@ VbSnapshotDef *
 vb_snapshot_def_new (void)
 {
   VbSnapshotDef *def = g_new0 (VbSnapshotDef, 1);
-  def->disks = g_ptr_array_new_with_free_func (disk_free);
+  def->disks = g_ptr_array_new_with_free_func (vb_snapshot_disk_def_free);
   def->active = -1;
   return def;
 }
@@ -259,7 +259,7 @@ vb_snapshot_def_validate_name (const char *name, GError **error)
 
 /* ---- parsing ---- */
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbSnapshotDiskDef, disk_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbSnapshotDiskDef, vb_snapshot_disk_def_free)
 
 static VbSnapshotDiskDef *
 disk_parse (xmlNode *node, GError **error)

@@ -62,6 +62,8 @@ typedef struct {
   char *src_path;             /* <source file=> / <source dev=>: the new overlay */
 } VbSnapshotDiskDef;
 
+void vb_snapshot_disk_def_free (gpointer disk);
+
 typedef struct {
   char *name;         /* always set after parsing */
   char *description;

@@ -328,7 +328,11 @@ def test_failures_and_undefine(qemu):
 
     img = make_image(q, "good")
     dom = q.define("snapfail", extra_devices=disk_xml(img))
-    name, msg = vb.error(dom, DOMAIN, "SnapshotCreateXML", "su", snap_xml("x"), CREATE_DISK_ONLY)
+    name, msg = vb.error(dom, DOMAIN, "SnapshotCreateXML", "su",
+                         "<domainsnapshot><name>x</name><memory snapshot='external' file='/tmp/m'/></domainsnapshot>",
+                         0)
+    assert name == "org.libvirt.Error" and "not supported" in msg
+    name, msg = vb.error(dom, DOMAIN, "SnapshotCreateXML", "su", snap_xml("x"), 1 << 6)  # QUIESCE
     assert name == "org.libvirt.Error" and "not supported" in msg
     name, msg = vb.error(dom, DOMAIN, "SnapshotCreateXML", "su", snap_xml("x"), CREATE_CURRENT)
     assert name == "org.libvirt.Error" and "REDEFINE" in msg
@@ -360,3 +364,122 @@ def test_failures_and_undefine(qemu):
     for dirpath, _, files in os.walk(snapdir) if os.path.isdir(snapdir) else []:
         leftovers += files
     assert leftovers == []
+
+
+# ---- external (disk-only) snapshots ----
+
+CREATE_REUSE_EXT = 32
+
+
+def chain_of(q, dom, flags=0):
+    """The <source file=> paths of vda in the domain's XML, top first."""
+    import re
+    text = q.vb.call1(dom, DOMAIN, "GetXMLDesc", "u", flags)
+    d = re.search(r"<disk.*?</disk>", text, re.S).group(0)
+    return re.findall(r"<source file='([^']*)'", d)
+
+
+def backing_of(path):
+    import json
+    info = json.loads(subprocess.run(["qemu-img", "info", "-U", "--output=json", path], check=True,
+                                     capture_output=True, text=True).stdout)
+    return info.get("full-backing-filename")
+
+
+def ext_xml(name, disk="", memory=""):
+    return f"<domainsnapshot><name>{name}</name>{memory}<disks>{disk}</disks></domainsnapshot>"
+
+
+def test_external_disk_only_snapshots_of_a_running_domain(qemu):
+    q, vb = qemu, qemu.vb
+    img = make_image(q, "ext")
+    assert qemu_io(img, "write -q -P 0xa0 0 1M").returncode == 0
+    dom = q.define("extvm", extra_devices=disk_xml(img))
+    q.dom(dom, "Create", "u", 1, timeout=LONG)  # paused: the disks are what matters
+    overlay = os.path.join(q.root, "ext.e1")
+
+    for xml, flags, msg in [
+            (snap_xml("e0"), CREATE_DISK_ONLY | (1 << 6), "quiescing"),
+            (ext_xml("e0", "<disk name='vda' snapshot='external'/>"), 0, "needs the DISK_ONLY flag"),
+            (ext_xml("e0", memory="<memory snapshot='external' file='/tmp/m'/>"), CREATE_DISK_ONLY,
+             "not supported"),
+            (ext_xml("e0", "<disk name='vda' snapshot='internal'/>"), CREATE_DISK_ONLY, "cannot be mixed"),
+            (ext_xml("e0", "<disk name='vda'><source file='rel.qcow2'/></disk>"), CREATE_DISK_ONLY,
+             "not an absolute path"),
+            (ext_xml("e0", "<disk name='vdz'/>"), CREATE_DISK_ONLY, "no disk named 'vdz'"),
+            (snap_xml("e0"), CREATE_REUSE_EXT, "REUSE_EXT is for external"),
+            (snap_xml("e0"), CREATE_DISK_ONLY | CREATE_REUSE_EXT, "does not exist")]:
+        name, text = vb.error(dom, DOMAIN, "SnapshotCreateXML", "su", xml, flags)
+        assert name == "org.libvirt.Error" and msg in text, (xml, flags, text)
+    open(overlay, "w").close()
+    name, text = vb.error(dom, DOMAIN, "SnapshotCreateXML", "su", snap_xml("e1"), CREATE_DISK_ONLY)
+    assert "exists: pass REUSE_EXT" in text
+    os.unlink(overlay)
+    assert listed(q, dom) == [] and chain_of(q, dom) == [img]
+
+    # The default overlay: the image's path with the snapshot's name.
+    e1 = create(q, dom, "e1", CREATE_DISK_ONLY)
+    assert os.path.exists(overlay) and backing_of(overlay) == img
+    assert chain_of(q, dom) == [overlay, img]
+    assert chain_of(q, dom, 2) == [overlay]  # the config writes there too
+    x = vb.call1(e1, SNAP, "GetXMLDesc", "u", 0)
+    assert "<state>disk-snapshot</state>" in x and "snapshot='external'" in x and overlay in x
+    # A second one, named: the chain grows; e1 is its parent.
+    second = os.path.join(q.root, "ext-2.qcow2")
+    e2 = q.vb.call1(dom, DOMAIN, "SnapshotCreateXML", "su",
+                    ext_xml("e2", f"<disk name='vda' snapshot='external'><source file='{second}'/></disk>"),
+                    CREATE_DISK_ONLY, timeout=LONG)
+    assert chain_of(q, dom) == [second, overlay, img]
+    assert vb.call1(e2, SNAP, "GetParent", "u", 0) == e1
+    # Writes go to the top; the snapshot's images keep their data.
+    q.dom(dom, "BlockResize", "stu", "vda", 24 * 1024, 0)
+
+    name, text = vb.error(e1, SNAP, "Revert", "u", 0)
+    assert "external" in text and "not supported" in text
+    name, text = vb.error(e2, SNAP, "Delete", "u", 0)
+    assert "BlockCommit" in text and os.path.exists(second)
+    vb.call(e2, SNAP, "Delete", "u", DELETE_METADATA_ONLY)
+    assert listed(q, dom) == ["e1"] and os.path.exists(second)
+
+    # The metadata survives a daemon restart; the next boot opens the chain.
+    q.dom(dom, "Destroy", "u", 0)
+    vb.stop()
+    vb.start()
+    assert listed(q, dom) == ["e1"]
+    assert chain_of(q, dom) == [second]
+    q.dom(dom, "Create", "u", 1, timeout=LONG)
+    deadline = time.monotonic() + 10
+    while chain_of(q, dom) != [second, overlay, img]:
+        assert time.monotonic() < deadline, chain_of(q, dom)
+        time.sleep(0.05)
+    q.dom(dom, "Destroy", "u", 0)
+    assert "24 MiB" in subprocess.run(["qemu-img", "info", second], capture_output=True, text=True).stdout
+    assert "16 MiB" in subprocess.run(["qemu-img", "info", img], capture_output=True, text=True).stdout
+    assert qemu_io(second, "read -q -P 0xa0 0 1M").returncode == 0
+
+
+def test_external_snapshot_of_a_shut_off_domain(qemu):
+    q, vb = qemu, qemu.vb
+    img = make_image(q, "off")
+    dom = q.define("offvm", extra_devices=disk_xml(img))
+    top = os.path.join(q.root, "off-top.qcow2")
+    # qemu-img's failure leaves nothing: no overlay, the config unchanged.
+    bad = os.path.join(q.root, "missing-dir", "x.qcow2")
+    name, text = vb.error(dom, DOMAIN, "SnapshotCreateXML", "su",
+                          ext_xml("s0", f"<disk name='vda' snapshot='external'><source file='{bad}'/></disk>"), 0)
+    assert name == "org.libvirt.Error" and "qemu-img" in text
+    assert chain_of(q, dom) == [img] and listed(q, dom) == []
+
+    s1 = q.vb.call1(dom, DOMAIN, "SnapshotCreateXML", "su",
+                    ext_xml("s1", f"<disk name='vda' snapshot='external'><source file='{top}'/></disk>"), 0,
+                    timeout=LONG)
+    assert "<state>shutoff</state>" in vb.call1(s1, SNAP, "GetXMLDesc", "u", 0)
+    assert chain_of(q, dom) == [top] and backing_of(top) == img
+    # REUSE_EXT: an overlay made by hand.
+    mine = os.path.join(q.root, "mine.qcow2")
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", top, mine], check=True)
+    q.vb.call1(dom, DOMAIN, "SnapshotCreateXML", "su",
+               ext_xml("s2", f"<disk name='vda'><source file='{mine}'/></disk>"),
+               CREATE_DISK_ONLY | CREATE_REUSE_EXT, timeout=LONG)
+    assert chain_of(q, dom) == [mine]
+    assert listed(q, dom) == ["s1", "s2"]
