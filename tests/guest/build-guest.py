@@ -338,7 +338,9 @@ done < /etc/modules
 stage modules
 
 # acpid opens /dev/input/event0, event1, ... until one is missing, once, at
-# start: wait until the power button's event device node exists.
+# start: wait until the power button's event device node exists (and note
+# which it is: POWER_EVENT).
+POWER_EVENT=
 wait_power_button() {
   i=0
   while [ $i -lt 500 ]; do
@@ -348,7 +350,10 @@ wait_power_button() {
       case "$name" in
         "Power Button")
           for e in "$d"/event*; do
-            [ -e "/dev/input/${e##*/}" ] && return 0
+            if [ -e "/dev/input/${e##*/}" ]; then
+              POWER_EVENT="/dev/input/${e##*/}"
+              return 0
+            fi
           done ;;
       esac
     done
@@ -363,14 +368,17 @@ stage power-button
 
 acpid -c /etc/acpi -a /etc/acpid.conf -M /etc/acpi.map -l /var/log/acpid.log -p /run/acpid.pid
 
-# Announce readiness only once acpid holds the event devices: a powerdown
-# request arriving before that would be lost.
+# Announce readiness only once acpid holds the power button's event device
+# (it opens them one after the other: holding event0 is not enough): a
+# powerdown request arriving before that would be lost.
 wait_acpid() {
+  held=" -> /dev/input/event"
+  [ -n "$POWER_EVENT" ] && held=" -> $POWER_EVENT\$"
   i=0
   while [ $i -lt 500 ]; do
     pid=
     [ -r /run/acpid.pid ] && read -r pid < /run/acpid.pid
-    if [ -n "$pid" ] && ls -l "/proc/$pid/fd/" 2>/dev/null | grep -q " -> /dev/input/event"; then
+    if [ -n "$pid" ] && ls -l "/proc/$pid/fd/" 2>/dev/null | grep -q "$held"; then
       return 0
     fi
     i=$((i + 1))

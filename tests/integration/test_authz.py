@@ -471,6 +471,14 @@ def test_qemu_block_jobs_check_the_callers_paths(system_qemu, tmp_root):
     assert reply.get("error") == NOT_AUTHORIZED and fixed in reply["message"], reply
     assert os.path.exists(mid)
     assert client.call(dom, DOM, "GetBlockJobInfo", "su", ["vda", 0]) == {"ok": [[0, 0, 0, 0]]}
+    # An external snapshot's overlay likewise.
+    polkit.allow("domain.block-write", "domain.write", "domain.getattr", "domain.read", "domain.snapshot")
+    secret_overlay = os.path.join(private, "top.snap")
+    reply = client.call(dom, DOM, "SnapshotCreateXML", "su",
+                        ["<domainsnapshot><name>s</name><disks><disk name='vda' snapshot='external'>"
+                         "<source file='%s'/></disk></disks></domainsnapshot>" % secret_overlay, 16])  # DISK_ONLY
+    assert reply.get("error") == NOT_AUTHORIZED and secret_overlay in reply["message"], reply
+    assert not os.path.exists(secret_overlay)
 
     # Where the caller may write, it may copy; and cancel its copy.
     copy = os.path.join(pub, "copy.qcow2")

@@ -299,22 +299,31 @@ def test_suspend_resume(qemu):
     con.close()
 
 
+def press_power_button(qemu, path, con, flags=0, presses=3, wait=10):
+    """Shutdown(@flags) by the ACPI power button, pressed again while the
+    guest shows no reaction (as a user would): a guest just booted may not
+    see a press at all — QEMU then never raises the interrupt, seen in
+    loaded runs about one time in ten when the press comes within ~2 s of
+    the boot. Returns once the guest's SHUTDOWN event came."""
+    for _ in range(presses):
+        try:
+            qemu.dom(path, "Shutdown", "u", flags)
+        except GLib.Error:
+            pass  # the guest is already on its way down
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if (EV_SHUTDOWN, SHUTDOWN_GUEST) in qemu.events(path):
+                return
+            drain(con)
+    raise AssertionError("no SHUTDOWN after %d presses: %r" % (presses, qemu.events(path)))
+
+
 def test_acpi_shutdown_events_in_order(qemu):
     path, con = qemu.boot("vm1")
     pid = qemu.pid("vm1")
     qemu.vb.clear_signals()
 
-    qemu.dom(path, "Shutdown", "u", 0)
-    # An ACPI power-button press is a request the guest may miss while it is
-    # starved of CPU (seen once in a loaded CI run): press again, as a user
-    # would, at most twice more; the guest must still end SHUTDOWN/STOPPED.
-    for _ in range(2):
-        deadline = time.monotonic() + 20
-        while (EV_SHUTDOWN, SHUTDOWN_GUEST) not in qemu.events(path) and time.monotonic() < deadline:
-            drain(con)
-        if (EV_SHUTDOWN, SHUTDOWN_GUEST) in qemu.events(path):
-            break
-        qemu.dom(path, "Shutdown", "u", 0)
+    press_power_button(qemu, path, con)
     qemu.wait_event(path, EV_STOPPED, STOPPED_SHUTDOWN, timeout=60, console=con)
     # Recorded before STOPPED and dropped by wait_signal: look at the order
     # on the full record instead.
@@ -327,7 +336,7 @@ def test_acpi_shutdown_events_in_order(qemu):
 def test_shutdown_event_sequence(qemu):
     path, con = qemu.boot("vm1")
     qemu.vb.clear_signals()
-    qemu.dom(path, "Shutdown", "u", 1)  # VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN
+    press_power_button(qemu, path, con, flags=1)  # VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN
     deadline = time.monotonic() + 60
     while (EV_STOPPED, STOPPED_SHUTDOWN) not in qemu.events(path):
         assert time.monotonic() < deadline, qemu.events(path)
