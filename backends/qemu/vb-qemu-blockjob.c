@@ -1177,47 +1177,73 @@ lookup_job (VbObj *dom, const char *name, GTask *task)
   return job;
 }
 
+/* A call on a running job, while QEMU answers. */
 typedef struct {
   VbObj *dom;
   GTask *task;
   char *alias;
-  gboolean wait;
-  gboolean pivot;
-} Abort;
+  guint flags;   /* the call's */
+  guint64 speed; /* BlockJobSetSpeed: bytes/s */
+} JobCall;
+
+static JobCall *
+job_call_new (VbObj *dom, GTask *task, const char *alias, guint flags)
+{
+  JobCall *c = g_new0 (JobCall, 1);
+
+  c->dom = g_object_ref (dom);
+  c->task = g_object_ref (task);
+  c->alias = g_strdup (alias);
+  c->flags = flags;
+  return c;
+}
+
+static void
+job_call_free (JobCall *c)
+{
+  g_object_unref (c->dom);
+  g_object_unref (c->task);
+  g_free (c->alias);
+  g_free (c);
+}
+
+/* The job the call is about, if it still runs. */
+static Job *
+job_call_job (JobCall *c)
+{
+  VbQemuBlockJobs *bj = vb_qemu_dom (c->dom)->blockjobs;
+
+  return bj != NULL ? g_hash_table_lookup (bj->jobs, c->alias) : NULL;
+}
 
 static void
 on_abort_sent (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  Abort *a = user_data;
-  VbQemuBlockJobs *bj = vb_qemu_dom (a->dom)->blockjobs;
-  Job *job = bj != NULL ? g_hash_table_lookup (bj->jobs, a->alias) : NULL;
+  JobCall *c = user_data;
+  Job *job = job_call_job (c);
   GError *error = NULL;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error)) {
     if (job != NULL) {
-      if (a->pivot)
+      if (c->flags & ABORT_PIVOT)
         job->pivoting = FALSE;
       else
         job->aborting = FALSE;
     }
-    g_task_return_error (a->task, error);
-  } else if (a->wait && job != NULL) {
+    g_task_return_error (c->task, error);
+  } else if (!(c->flags & ABORT_ASYNC) && job != NULL) {
     /* Answered when QEMU says the job ended (finish_job). */
-    g_ptr_array_add (job->waiters, g_object_ref (a->task));
+    g_ptr_array_add (job->waiters, g_object_ref (c->task));
   } else {
-    g_task_return_boolean (a->task, TRUE);
+    g_task_return_boolean (c->task, TRUE);
   }
-  g_object_unref (a->dom);
-  g_object_unref (a->task);
-  g_free (a->alias);
-  g_free (a);
+  job_call_free (c);
 }
 
 static void
 qemu_block_job_abort (VbBackend *backend, VbObj *dom, const char *disk, guint flags, GTask *task)
 {
   Job *job;
-  Abort *a;
 
   CHECK_FLAGS (task, flags, ABORT_ASYNC | ABORT_PIVOT, "BlockJobAbort");
   if ((job = lookup_job (dom, disk, task)) == NULL)
@@ -1234,44 +1260,27 @@ qemu_block_job_abort (VbBackend *backend, VbObj *dom, const char *disk, guint fl
     job->aborting = TRUE;
   }
   vb_qemu_process_save_state (dom, NULL);
-  a = g_new0 (Abort, 1);
-  a->dom = g_object_ref (dom);
-  a->task = g_object_ref (task);
-  a->alias = g_strdup (job->alias);
-  a->wait = !(flags & ABORT_ASYNC);
-  a->pivot = (flags & ABORT_PIVOT) != 0;
-  qmp_then (dom, a->pivot ? "block-job-complete" : "block-job-cancel", args_with ("device", job->id), FALSE,
-            on_abort_sent, a);
+  qmp_then (dom, (flags & ABORT_PIVOT) ? "block-job-complete" : "block-job-cancel", args_with ("device", job->id),
+            FALSE, on_abort_sent, job_call_new (dom, task, job->alias, flags));
 }
-
-typedef struct {
-  VbObj *dom;
-  GTask *task;
-  char *alias;
-  guint64 speed;
-} Speed;
 
 static void
 on_speed_set (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  Speed *sp = user_data;
-  VbQemuBlockJobs *bj = vb_qemu_dom (sp->dom)->blockjobs;
-  Job *job = bj != NULL ? g_hash_table_lookup (bj->jobs, sp->alias) : NULL;
+  JobCall *c = user_data;
+  Job *job = job_call_job (c);
   GError *error = NULL;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error)) {
-    g_task_return_error (sp->task, error);
+    g_task_return_error (c->task, error);
   } else {
     if (job != NULL) {
-      job->bandwidth = sp->speed;
-      vb_qemu_process_save_state (sp->dom, NULL);
+      job->bandwidth = c->speed;
+      vb_qemu_process_save_state (c->dom, NULL);
     }
-    g_task_return_boolean (sp->task, TRUE);
+    g_task_return_boolean (c->task, TRUE);
   }
-  g_object_unref (sp->dom);
-  g_object_unref (sp->task);
-  g_free (sp->alias);
-  g_free (sp);
+  job_call_free (c);
 }
 
 static void
@@ -1281,7 +1290,7 @@ qemu_block_job_set_speed (VbBackend *backend, VbObj *dom, const char *disk, guin
   GError *error = NULL;
   JsonObject *args;
   guint64 speed;
-  Speed *sp;
+  JobCall *c;
   Job *job;
 
   CHECK_FLAGS (task, flags, SPEED_BANDWIDTH_BYTES, "BlockJobSetSpeed");
@@ -1291,29 +1300,18 @@ qemu_block_job_set_speed (VbBackend *backend, VbObj *dom, const char *disk, guin
   }
   if ((job = lookup_job (dom, disk, task)) == NULL)
     return;
-  sp = g_new0 (Speed, 1);
-  sp->dom = g_object_ref (dom);
-  sp->task = g_object_ref (task);
-  sp->alias = g_strdup (job->alias);
-  sp->speed = speed;
+  c = job_call_new (dom, task, job->alias, flags);
+  c->speed = speed;
   args = args_with ("device", job->id);
   json_object_set_int_member (args, "speed", (gint64) speed);
-  qmp_then (dom, "block-job-set-speed", args, FALSE, on_speed_set, sp);
+  qmp_then (dom, "block-job-set-speed", args, FALSE, on_speed_set, c);
 }
-
-typedef struct {
-  VbObj *dom;
-  GTask *task;
-  char *alias;
-  guint flags;
-} Info;
 
 static void
 on_jobs_for_info (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  Info *in = user_data;
-  VbQemuBlockJobs *bj = vb_qemu_dom (in->dom)->blockjobs;
-  Job *job = bj != NULL ? g_hash_table_lookup (bj->jobs, in->alias) : NULL;
+  JobCall *c = user_data;
+  Job *job = job_call_job (c);
   g_autoptr(JsonNode) reply = NULL;
   JsonArray *list;
   GError *error = NULL;
@@ -1321,8 +1319,9 @@ on_jobs_for_info (GObject *source, GAsyncResult *result, gpointer user_data)
 
   reply = g_task_propagate_pointer (G_TASK (result), &error);
   if (reply == NULL) {
-    g_task_return_error (in->task, error);
-    goto out;
+    g_task_return_error (c->task, error);
+    job_call_free (c);
+    return;
   }
   list = JSON_NODE_HOLDS_ARRAY (reply) ? json_node_get_array (reply) : NULL;
   for (guint i = 0; job != NULL && list != NULL && i < json_array_get_length (list); i++) {
@@ -1331,42 +1330,31 @@ on_jobs_for_info (GObject *source, GAsyncResult *result, gpointer user_data)
       entry = e;
   }
   if (entry == NULL) {
-    g_task_return_pointer (in->task, g_variant_ref_sink (g_variant_new ("(ittt)", 0, (guint64) 0, (guint64) 0,
-                                                                        (guint64) 0)),
+    g_task_return_pointer (c->task, g_variant_ref_sink (g_variant_new ("(ittt)", 0, (guint64) 0, (guint64) 0,
+                                                                       (guint64) 0)),
                            (GDestroyNotify) g_variant_unref);
   } else {
     guint64 speed = ju64 (entry, "speed");
-    if (!(in->flags & INFO_BANDWIDTH_BYTES))
+    if (!(c->flags & INFO_BANDWIDTH_BYTES))
       speed = speed / MIB + (speed % MIB != 0);
-    g_task_return_pointer (in->task, g_variant_ref_sink (g_variant_new ("(ittt)", job->type, speed,
-                                                                        ju64 (entry, "offset"),
-                                                                        ju64 (entry, "len"))),
+    g_task_return_pointer (c->task, g_variant_ref_sink (g_variant_new ("(ittt)", job->type, speed,
+                                                                       ju64 (entry, "offset"), ju64 (entry, "len"))),
                            (GDestroyNotify) g_variant_unref);
   }
-out:
-  g_object_unref (in->dom);
-  g_object_unref (in->task);
-  g_free (in->alias);
-  g_free (in);
+  job_call_free (c);
 }
 
 static void
 qemu_get_block_job_info (VbBackend *backend, VbObj *dom, const char *name, guint flags, GTask *task)
 {
   VbDomainDiskDef *disk;
-  Info *in;
 
   CHECK_FLAGS (task, flags, INFO_BANDWIDTH_BYTES, "GetBlockJobInfo");
   REQUIRE_ACTIVE (task, dom);
   disk = name != NULL && *name != '\0' ? vb_domain_def_find_disk (dom->def, name) : NULL;
   if (disk == NULL)
     FAIL (task, VB_ERROR_INVALID_ARG, "domain '%s' has no disk '%s'", dom->name, name ? name : "");
-  in = g_new0 (Info, 1);
-  in->dom = g_object_ref (dom);
-  in->task = g_object_ref (task);
-  in->alias = g_strdup (disk->info.alias);
-  in->flags = flags;
-  qmp_then (dom, "query-block-jobs", NULL, TRUE, on_jobs_for_info, in);
+  qmp_then (dom, "query-block-jobs", NULL, TRUE, on_jobs_for_info, job_call_new (dom, task, disk->info.alias, flags));
 }
 
 /* ------------------------------------------------------------------ */

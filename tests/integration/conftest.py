@@ -194,6 +194,15 @@ class Virtbus:
         assert report is None, "virtbusd (pid %d) sanitizer report:\n%s" % (pid, report)
         return code
 
+    def kill_and_restart(self):
+        """SIGKILL the daemon (as a crash would end it), then start a new one."""
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+        self.proc = None
+        self.log.close()
+        self.clear_signals()
+        self.start()
+
     def close(self):
         self.stop()
         self.connection.signal_unsubscribe(self._sub)

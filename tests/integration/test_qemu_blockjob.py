@@ -226,12 +226,7 @@ def test_job_survives_a_daemon_restart(qemu, tmp_path):
     job_signal(qemu, dom, COPY, READY)
 
     vb = qemu.vb
-    vb.proc.send_signal(signal.SIGKILL)
-    vb.proc.wait()
-    vb.proc = None
-    vb.log.close()
-    vb.clear_signals()
-    vb.start()
+    vb.kill_and_restart()
 
     # The new daemon knows the job (from its state file and QEMU) and can
     # pivot it; the disk then is the copy.

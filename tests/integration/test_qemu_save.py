@@ -5,7 +5,6 @@ boot), events and states follow libvirt's codes, GetJobInfo/GetJobStats
 report a save while it runs and AbortJob cancels it."""
 import json
 import os
-import signal
 import stat
 import struct
 import time
@@ -287,12 +286,7 @@ def test_save_cut_short_by_a_daemon_death_is_undone(qemu, tmp_path):
         assert job["kind"] == OP_SAVE and job["was-running"] is True and "image" not in job
 
         # virtbusd dies in the middle; QEMU goes on writing (blocked).
-        vb.proc.send_signal(signal.SIGKILL)
-        vb.proc.wait()
-        vb.proc = None
-        vb.log.close()
-        vb.clear_signals()
-        vb.start()
+        vb.kill_and_restart()
         # The new daemon cancels the save (QEMU's write is let go on,
         # its data thrown away) and runs the guest again.
         deadline = time.monotonic() + 60
