@@ -616,9 +616,10 @@ to_bytes (guint64 bandwidth, gboolean in_bytes, guint64 *out, GError **error)
   return TRUE;
 }
 
-/* The disk a job may run on, or NULL with the call failed. */
+/* Disk @name (a target or a path) of running @dom, or NULL with the call
+ * failed. */
 static VbDomainDiskDef *
-job_disk (VbObj *dom, const char *name, GTask *task)
+running_disk (VbObj *dom, const char *name, GTask *task)
 {
   VbDomainDiskDef *disk;
 
@@ -632,6 +633,17 @@ job_disk (VbObj *dom, const char *name, GTask *task)
                              name ? name : "");
     return NULL;
   }
+  return disk;
+}
+
+/* The disk a job may run on, or NULL with the call failed. */
+static VbDomainDiskDef *
+job_disk (VbObj *dom, const char *name, GTask *task)
+{
+  VbDomainDiskDef *disk;
+
+  if ((disk = running_disk (dom, name, task)) == NULL)
+    return NULL;
   if (disk->src_path == NULL || disk->info.alias == NULL || disk->device == VB_DOMAIN_DISK_DEVICE_CDROM ||
       disk->device == VB_DOMAIN_DISK_DEVICE_FLOPPY || disk->readonly) {
     g_task_return_new_error (task, VB_ERROR, VB_ERROR_OPERATION_INVALID,
@@ -1157,16 +1169,8 @@ lookup_job (VbObj *dom, const char *name, GTask *task)
   VbDomainDiskDef *disk;
   Job *job;
 
-  if (!dom->active) {
-    g_task_return_new_error (task, VB_ERROR, VB_ERROR_OPERATION_INVALID, "domain '%s' is not running", dom->name);
+  if ((disk = running_disk (dom, name, task)) == NULL)
     return NULL;
-  }
-  disk = name != NULL && *name != '\0' ? vb_domain_def_find_disk (dom->def, name) : NULL;
-  if (disk == NULL) {
-    g_task_return_new_error (task, VB_ERROR, VB_ERROR_INVALID_ARG, "domain '%s' has no disk '%s'", dom->name,
-                             name ? name : "");
-    return NULL;
-  }
   job = vb_qemu_dom (dom)->blockjobs != NULL && disk->info.alias != NULL
           ? g_hash_table_lookup (jobs_of (dom)->jobs, disk->info.alias) : NULL;
   if (job == NULL || !job->started) {
@@ -1350,10 +1354,8 @@ qemu_get_block_job_info (VbBackend *backend, VbObj *dom, const char *name, guint
   VbDomainDiskDef *disk;
 
   CHECK_FLAGS (task, flags, INFO_BANDWIDTH_BYTES, "GetBlockJobInfo");
-  REQUIRE_ACTIVE (task, dom);
-  disk = name != NULL && *name != '\0' ? vb_domain_def_find_disk (dom->def, name) : NULL;
-  if (disk == NULL)
-    FAIL (task, VB_ERROR_INVALID_ARG, "domain '%s' has no disk '%s'", dom->name, name ? name : "");
+  if ((disk = running_disk (dom, name, task)) == NULL)
+    return;
   qmp_then (dom, "query-block-jobs", NULL, TRUE, on_jobs_for_info, job_call_new (dom, task, disk->info.alias, flags));
 }
 
