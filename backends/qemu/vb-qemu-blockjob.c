@@ -1480,8 +1480,9 @@ on_reattach_jobs (GObject *source, GAsyncResult *result, gpointer user_data)
           entry = e;
       }
       if (entry == NULL) {
-        /* It ended while nobody listened: what it left is read again at
-         * the next job's end; the images it may have removed stay. */
+        /* It ended while nobody listened (how, QEMU no longer says): the
+         * disks were read back at the reattach (.running); images a
+         * DELETE named stay. */
         g_message ("domain '%s': the block job on disk '%s' ended while the daemon was away", dom->name,
                    job->disk);
         g_hash_table_iter_remove (&iter);

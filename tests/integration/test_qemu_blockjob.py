@@ -341,3 +341,31 @@ def test_virtbusctl_block_commands(qemu, tmp_path):
     assert p.returncode == FAILED and "cancelled" in err, (out, err)
     assert not os.path.exists(dst)
     qemu.dom(dom, "Destroy", "u", 0)
+
+
+def test_job_that_ends_while_no_daemon_runs(qemu, tmp_path):
+    base, top = chain(tmp_path, ["base.qcow2", "top.qcow2"])
+    dom, _ = start(qemu, "bj6", top)
+    deadline = time.monotonic() + 10
+    while sources(xml(qemu, dom)) != [top, base]:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    # 1 MiB/s: the pull of base's 1 MiB ends about a second later, when no
+    # daemon listens.
+    qemu.dom(dom, "BlockPull", "stu", "vda", 1, 0)
+    qemu.vb.proc.send_signal(signal.SIGKILL)
+    qemu.vb.proc.wait()
+    deadline = time.monotonic() + 30
+    while backing_of(top) is not None:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    qemu.vb.proc = None
+    qemu.vb.log.close()
+    qemu.vb.start()
+    # The next daemon drops the job and reads the disk back from QEMU.
+    deadline = time.monotonic() + 10
+    while sources(xml(qemu, dom)) != [top]:
+        assert time.monotonic() < deadline, sources(xml(qemu, dom))
+        time.sleep(0.05)
+    assert tuple(qemu.dom(dom, "GetBlockJobInfo", "su", "vda", 0)[0]) == (0, 0, 0, 0)
+    qemu.dom(dom, "Destroy", "u", 0)
