@@ -151,29 +151,6 @@ emit_job (VbObj *dom, Job *job, int status)
                                  g_variant_new ("(sii)", job->disk, job->type, status));
 }
 
-static void
-on_ignored (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *what = user_data;
-  g_autoptr(JsonNode) ret = vb_qmp_execute_finish (VB_QMP (source), result, &error);
-
-  if (error != NULL)
-    g_debug ("%s: %s", what, error->message);
-}
-
-/* Sends @command without waiting for QEMU's answer (clean-ups). */
-static void
-qmp_fire (VbObj *dom, const char *command, JsonObject *args)
-{
-  VbQmp *qmp = vb_qemu_process_get_qmp (dom);
-
-  if (qmp != NULL)
-    vb_qmp_execute_async (qmp, command, args, NULL, on_ignored, g_strdup (command));
-  if (args != NULL)
-    json_object_unref (args);
-}
-
 /* Runs @command (taking @args) and calls @callback with a GTask: [void], or
  * with @value the JsonNode QEMU returned. */
 static void
@@ -458,9 +435,9 @@ finish_job (VbObj *dom, Job *job, int status, const char *message)
     g_autofree char *fmt_node = g_strdup_printf ("%s-fmt", job->alias);
     g_autofree char *file_node = g_strdup_printf ("%s-file", job->alias);
     /* The images the disk left; nodes QEMU made itself go on their own. */
-    qmp_fire (dom, "blockdev-del", args_with ("node-name", job->old_root));
+    vb_qemu_process_qmp_fire (dom, "blockdev-del", args_with ("node-name", job->old_root));
     if (strcmp (job->old_root, fmt_node) == 0)
-      qmp_fire (dom, "blockdev-del", args_with ("node-name", file_node));
+      vb_qemu_process_qmp_fire (dom, "blockdev-del", args_with ("node-name", file_node));
   }
   if (status == ST_COMPLETED && (job->type != JOB_ACTIVE_COMMIT || pivoted)) {
     for (guint i = 0; job->delete != NULL && job->delete[i] != NULL; i++)

@@ -182,29 +182,6 @@ obj_with_id (const char *member, const char *id)
   return o;
 }
 
-static void
-on_qmp_ignored (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) ret = vb_qmp_execute_finish (VB_QMP (source), result, &error);
-  g_autofree char *command = user_data;
-
-  if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_debug ("QMP %s: %s", command, error->message);
-}
-
-/* Sends @command (taking @args) without waiting for its answer. */
-static void
-qmp_fire (VbObj *dom, const char *command, JsonObject *args)
-{
-  VbQmp *qmp = vb_qemu_process_get_qmp (dom);
-
-  if (qmp != NULL)
-    vb_qmp_execute_async (qmp, command, args, NULL, on_qmp_ignored, g_strdup (command));
-  if (args != NULL)
-    json_object_unref (args);
-}
-
 /* ------------------------------------------------------------------ */
 /* QMP scripts: commands run one after another; when one fails, the undo
  * commands of those that succeeded run (newest first) and the script
@@ -276,7 +253,8 @@ on_step_done (GObject *source, GAsyncResult *result, gpointer user_data)
   if (error != NULL && !step->may_fail) {
     for (guint i = sc->done->len; i > 0; i--) {
       Step *undo = g_ptr_array_index (sc->done, i - 1);
-      qmp_fire (sc->dom, undo->undo_command, undo->undo_args ? json_object_ref (undo->undo_args) : NULL);
+      vb_qemu_process_qmp_fire (sc->dom, undo->undo_command,
+                                undo->undo_args ? json_object_ref (undo->undo_args) : NULL);
     }
     g_task_return_error (task, error);
     return;
@@ -522,10 +500,10 @@ del_block_nodes (VbObj *dom, const char *alias)
   /* A block job may have moved the disk onto another node (a copy's made
    * by QEMU goes with the device; deleting it just fails). */
   if (strcmp (root, fmt_node) != 0)
-    qmp_fire (dom, "blockdev-del", obj_with_id ("node-name", root));
+    vb_qemu_process_qmp_fire (dom, "blockdev-del", obj_with_id ("node-name", root));
   vb_qemu_disk_root_reset (dom, alias);
-  qmp_fire (dom, "blockdev-del", obj_with_id ("node-name", fmt_node));
-  qmp_fire (dom, "blockdev-del", obj_with_id ("node-name", file_node));
+  vb_qemu_process_qmp_fire (dom, "blockdev-del", obj_with_id ("node-name", fmt_node));
+  vb_qemu_process_qmp_fire (dom, "blockdev-del", obj_with_id ("node-name", file_node));
 }
 
 static GPtrArray *
@@ -937,7 +915,7 @@ device_deleted (VbObj *dom, const char *id, const char *path)
     VbDomainNetDef *net = g_ptr_array_index (def->nets, i);
     if (g_strcmp0 (net->info.alias, id) == 0) {
       g_autofree char *netdev = g_strdup_printf ("host%s", id);
-      qmp_fire (dom, "netdev_del", obj_with_id ("id", netdev));
+      vb_qemu_process_qmp_fire (dom, "netdev_del", obj_with_id ("id", netdev));
       g_ptr_array_remove_index (def->nets, i);
       break;
     }
@@ -1849,7 +1827,7 @@ hotplug_running (VbObj *dom)
   for (guint i = 0; i < def->disks->len; i++) {
     VbDomainDiskDef *disk = g_ptr_array_index (def->disks, i);
     if (disk->has_iotune && disk->src_path != NULL && disk->info.alias != NULL)
-      qmp_fire (dom, "block_set_io_throttle", throttle_args (def, disk, &disk->iotune));
+      vb_qemu_process_qmp_fire (dom, "block_set_io_throttle", throttle_args (def, disk, &disk->iotune));
   }
 }
 

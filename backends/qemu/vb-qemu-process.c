@@ -495,14 +495,22 @@ on_qmp_ignored (GObject *source, GAsyncResult *result, gpointer user_data)
     g_debug ("QMP %s: %s", command, error->message);
 }
 
+void
+vb_qemu_process_qmp_fire (VbObj *dom, const char *command, JsonObject *args)
+{
+  VbQmp *qmp = vb_qemu_process_get_qmp (dom);
+
+  if (qmp != NULL)
+    vb_qmp_execute_async (qmp, command, args, NULL, on_qmp_ignored, g_strdup (command));
+  if (args != NULL)
+    json_object_unref (args);
+}
+
 /* Sends @command and does not wait: what follows comes as events. */
 static void
 qmp_send (VbObj *dom, const char *command)
 {
-  VbQemuDom *d = vb_qemu_dom (dom);
-
-  if (d->qmp != NULL && vb_qmp_is_connected (d->qmp))
-    vb_qmp_execute_async (d->qmp, command, NULL, NULL, on_qmp_ignored, g_strdup (command));
+  vb_qemu_process_qmp_fire (dom, command, NULL);
 }
 
 /* ---- stopping ---- */
@@ -867,7 +875,6 @@ on_cont_done (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 set_initial_balloon (VbObj *dom)
 {
-  VbQemuDom *d = vb_qemu_dom (dom);
   const VbDomainDef *def = live_def (dom);
   g_autoptr(JsonObject) args = NULL;
 
@@ -876,7 +883,7 @@ set_initial_balloon (VbObj *dom)
     return;
   args = json_object_new ();
   json_object_set_int_member (args, "value", (gint64) def->current_memory_kib * 1024);
-  vb_qmp_execute_async (d->qmp, "balloon", args, NULL, on_qmp_ignored, g_strdup ("balloon"));
+  vb_qemu_process_qmp_fire (dom, "balloon", g_steal_pointer (&args));
 }
 
 /* The guest is set up: run its CPUs unless asked to start paused. */

@@ -64,6 +64,11 @@ void vb_qemu_process_note_resumed (VbObj *dom);
 /* The domain's QMP connection while it runs (NULL otherwise). */
 VbQmp *vb_qemu_process_get_qmp (VbObj *dom);
 
+/* Sends @command (taking @args, may be NULL) without waiting for QEMU's
+ * answer (clean-ups whose failure changes nothing); nothing when QMP is
+ * not connected. */
+void vb_qemu_process_qmp_fire (VbObj *dom, const char *command, JsonObject *args);
+
 /* Runs a QMP command, completing @task with its JsonNode return value
  * (a JsonNode *, free with json_node_unref) or QEMU's error. */
 void vb_qemu_process_qmp (VbObj *dom, const char *command, JsonObject *args, GTask *task);
