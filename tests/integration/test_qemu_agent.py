@@ -14,7 +14,7 @@ from gi.repository import GLib
 import guest
 from test_qemu_lifecycle import (  # noqa: F401  (qemu is a fixture)
     BOOT_TIMEOUT, DOMAIN, EV_SHUTDOWN, EV_STOPPED, RUNNING, SHUTDOWN_GUEST, SHUTOFF, SHUTOFF_SHUTDOWN,
-    STOPPED_SHUTDOWN, drain, qemu)
+    STOPPED_SHUTDOWN, drain, press_power_button, qemu)
 
 pytestmark = pytest.mark.skipif(
     guest.missing_requirements() is not None or not os.access("/usr/sbin/qemu-ga", os.X_OK),
@@ -330,7 +330,7 @@ def test_domain_without_agent_channel(qemu):
     assert qemu.state(path)[0] == RUNNING
     # Agent or power button: the power button does it.
     qemu.vb.clear_signals()
-    call(qemu, path, "Shutdown", "u", SHUTDOWN_AGENT | SHUTDOWN_ACPI)
+    press_power_button(qemu, path, con, flags=SHUTDOWN_AGENT | SHUTDOWN_ACPI)
     deadline = time.monotonic() + 60
     while (EV_STOPPED, STOPPED_SHUTDOWN) not in qemu.events(path):
         assert time.monotonic() < deadline, qemu.events(path)
