@@ -570,15 +570,6 @@ bad_reply (VbObj *dom, GTask *task, const char *command)
                            dom->name, command);
 }
 
-static const char *
-member_string (JsonObject *obj, const char *name)
-{
-  JsonNode *node = obj ? json_object_get_member (obj, name) : NULL;
-
-  return node && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
-           ? json_node_get_string (node) : NULL;
-}
-
 static gint64
 member_int (JsonObject *obj, const char *name, gint64 fallback)
 {
@@ -621,7 +612,7 @@ static void
 reply_hostname (VbObj *dom, JsonNode *ret, GTask *task)
 {
   JsonObject *obj = ret && JSON_NODE_HOLDS_OBJECT (ret) ? json_node_get_object (ret) : NULL;
-  const char *name = member_string (obj, "host-name");
+  const char *name = vb_qmp_member_str (obj, "host-name");
 
   if (name == NULL) {
     bad_reply (dom, task, "guest-get-host-name");
@@ -708,10 +699,10 @@ agent_set_time (VbBackend *backend, VbObj *dom, guint64 seconds, guint nseconds,
 static const char *
 disk_target (const VbDomainDef *def, JsonObject *disk)
 {
-  const char *serial = member_string (disk, "serial");
+  const char *serial = vb_qmp_member_str (disk, "serial");
   JsonNode *pci_node = json_object_get_member (disk, "pci-controller");
   JsonObject *pci = pci_node && JSON_NODE_HOLDS_OBJECT (pci_node) ? json_node_get_object (pci_node) : NULL;
-  const char *dev = member_string (disk, "dev");
+  const char *dev = vb_qmp_member_str (disk, "dev");
 
   for (guint i = 0; serial != NULL && i < def->disks->len; i++) {
     const VbDomainDiskDef *disk_def = g_ptr_array_index (def->disks, i);
@@ -729,7 +720,7 @@ disk_target (const VbDomainDef *def, JsonObject *disk)
       return disk_def->dst;
   }
   if (dev != NULL && g_str_has_prefix (dev, "/dev/vd") &&
-      g_strcmp0 (member_string (disk, "bus-type"), "virtio") == 0) {
+      g_strcmp0 (vb_qmp_member_str (disk, "bus-type"), "virtio") == 0) {
     const VbDomainDiskDef *disk_def = vb_domain_def_find_disk_by_target (def, dev + strlen ("/dev/"));
 
     if (disk_def != NULL)
@@ -757,7 +748,7 @@ reply_fsinfo (VbObj *dom, JsonNode *ret, GTask *task)
     JsonArray *disks = disks_node && JSON_NODE_HOLDS_ARRAY (disks_node) ? json_node_get_array (disks_node) : NULL;
     GVariantBuilder aliases;
 
-    if (member_string (fs, "mountpoint") == NULL)
+    if (vb_qmp_member_str (fs, "mountpoint") == NULL)
       continue;
     g_variant_builder_init (&aliases, G_VARIANT_TYPE ("as"));
     for (guint j = 0; disks != NULL && j < json_array_get_length (disks); j++) {
@@ -768,9 +759,9 @@ reply_fsinfo (VbObj *dom, JsonNode *ret, GTask *task)
       if (target != NULL)
         g_variant_builder_add (&aliases, "s", target);
     }
-    g_variant_builder_add (&builder, "(sssas)", member_string (fs, "mountpoint"),
-                           member_string (fs, "name") ? member_string (fs, "name") : "",
-                           member_string (fs, "type") ? member_string (fs, "type") : "", &aliases);
+    g_variant_builder_add (&builder, "(sssas)", vb_qmp_member_str (fs, "mountpoint"),
+                           vb_qmp_member_str (fs, "name") ? vb_qmp_member_str (fs, "name") : "",
+                           vb_qmp_member_str (fs, "type") ? vb_qmp_member_str (fs, "type") : "", &aliases);
   }
   g_task_return_pointer (task, g_variant_ref_sink (g_variant_builder_end (&builder)),
                          (GDestroyNotify) g_variant_unref);
@@ -1089,17 +1080,17 @@ reply_interfaces (VbObj *dom, JsonNode *ret, GTask *task)
     JsonObject *iface = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
     JsonNode *addrs_node = iface ? json_object_get_member (iface, "ip-addresses") : NULL;
     JsonArray *addrs = addrs_node && JSON_NODE_HOLDS_ARRAY (addrs_node) ? json_node_get_array (addrs_node) : NULL;
-    const char *hwaddr = member_string (iface, "hardware-address");
+    const char *hwaddr = vb_qmp_member_str (iface, "hardware-address");
     GVariantBuilder addr_builder;
 
-    if (member_string (iface, "name") == NULL)
+    if (vb_qmp_member_str (iface, "name") == NULL)
       continue;
     g_variant_builder_init (&addr_builder, G_VARIANT_TYPE ("a(isu)"));
     for (guint j = 0; addrs != NULL && j < json_array_get_length (addrs); j++) {
       JsonNode *anode = json_array_get_element (addrs, j);
       JsonObject *addr = JSON_NODE_HOLDS_OBJECT (anode) ? json_node_get_object (anode) : NULL;
-      const char *type = member_string (addr, "ip-address-type");
-      const char *ip = member_string (addr, "ip-address");
+      const char *type = vb_qmp_member_str (addr, "ip-address-type");
+      const char *ip = vb_qmp_member_str (addr, "ip-address");
       gint64 prefix = member_int (addr, "prefix", 0);
 
       if (ip == NULL || type == NULL)
@@ -1107,7 +1098,7 @@ reply_interfaces (VbObj *dom, JsonNode *ret, GTask *task)
       g_variant_builder_add (&addr_builder, "(isu)", g_str_equal (type, "ipv6") ? IP_ADDR_IPV6 : IP_ADDR_IPV4, ip,
                              (guint32) CLAMP (prefix, 0, 128));
     }
-    g_variant_builder_add (&builder, "(ssa(isu))", member_string (iface, "name"), hwaddr ? hwaddr : "",
+    g_variant_builder_add (&builder, "(ssa(isu))", vb_qmp_member_str (iface, "name"), hwaddr ? hwaddr : "",
                            &addr_builder);
   }
   g_task_return_pointer (task, g_variant_ref_sink (g_variant_builder_end (&builder)),
@@ -1251,7 +1242,7 @@ on_query_chardev (GObject *source, GAsyncResult *result, gpointer user_data)
     JsonObject *dev = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
     JsonNode *open;
 
-    if (g_strcmp0 (member_string (dev, "label"), d->agent->chardev) != 0)
+    if (g_strcmp0 (vb_qmp_member_str (dev, "label"), d->agent->chardev) != 0)
       continue;
     open = json_object_get_member (dev, "frontend-open");
     /* A VSERPORT_CHANGE may have come first: it is newer. */
@@ -1315,7 +1306,7 @@ agent_event (VbObj *dom, const char *name, JsonObject *data)
     JsonNode *open_node = data ? json_object_get_member (data, "open") : NULL;
     gboolean open;
 
-    if (g_strcmp0 (member_string (data, "id"), a->alias) != 0 || open_node == NULL)
+    if (g_strcmp0 (vb_qmp_member_str (data, "id"), a->alias) != 0 || open_node == NULL)
       return FALSE;
     open = json_node_get_boolean (open_node);
     g_debug ("domain '%s': the guest agent %s its channel", dom->name, open ? "opened" : "closed");

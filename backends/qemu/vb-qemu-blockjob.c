@@ -175,39 +175,14 @@ args_with (const char *member, const char *value)
   return o;
 }
 
-static const char *
-jstr (JsonObject *o, const char *member)
-{
-  JsonNode *n = o != NULL ? json_object_get_member (o, member) : NULL;
-
-  return n != NULL && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING
-           ? json_node_get_string (n) : NULL;
-}
-
-static JsonObject *
-jobj (JsonObject *o, const char *member)
-{
-  JsonNode *n = o != NULL ? json_object_get_member (o, member) : NULL;
-
-  return n != NULL && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
-}
-
-static gboolean
-jbool (JsonObject *o, const char *member)
-{
-  JsonNode *n = o != NULL ? json_object_get_member (o, member) : NULL;
-
-  return n != NULL && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_BOOLEAN &&
-         json_node_get_boolean (n);
-}
-
+/* A count QEMU reports, 0 when it does not. */
 static guint64
 ju64 (JsonObject *o, const char *member)
 {
-  JsonNode *n = o != NULL ? json_object_get_member (o, member) : NULL;
+  guint64 v = 0;
 
-  return n != NULL && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_INT64 &&
-             json_node_get_int (n) > 0 ? (guint64) json_node_get_int (n) : 0;
+  vb_qmp_member_u64 (o, member, &v);
+  return v;
 }
 
 /* ------------------------------------------------------------------ */
@@ -253,7 +228,7 @@ plain_filename (const char *filename)
     if (file != NULL && JSON_NODE_HOLDS_VALUE (file) && json_node_get_value_type (file) == G_TYPE_STRING)
       return NULL; /* a node name, not a path */
     if (file == NULL || !JSON_NODE_HOLDS_OBJECT (file))
-      return g_strdup (jstr (o, "filename"));
+      return g_strdup (vb_qmp_member_str (o, "filename"));
     o = json_node_get_object (file);
   }
   return NULL;
@@ -265,22 +240,22 @@ static GPtrArray *
 chain_from_block (JsonNode *reply, const char *alias, char **root)
 {
   JsonArray *list = reply != NULL && JSON_NODE_HOLDS_ARRAY (reply) ? json_node_get_array (reply) : NULL;
-  JsonObject *inserted = jobj (vb_qemu_find_by_qdev (list, alias), "inserted");
-  JsonObject *image = jobj (inserted, "image");
+  JsonObject *inserted = vb_qmp_member_obj (vb_qemu_find_by_qdev (list, alias), "inserted");
+  JsonObject *image = vb_qmp_member_obj (inserted, "image");
   GPtrArray *chain;
 
   if (image == NULL)
     return NULL;
   if (root != NULL)
-    *root = g_strdup (jstr (inserted, "node-name"));
+    *root = g_strdup (vb_qmp_member_str (inserted, "node-name"));
   chain = g_ptr_array_new_with_free_func (layer_free);
   for (guint depth = 0; image != NULL && depth < 200; depth++) {
     Layer *l = g_new0 (Layer, 1);
-    l->filename = plain_filename (jstr (image, "filename"));
-    l->format = g_strdup (jstr (image, "format"));
-    l->backing_name = g_strdup (jstr (image, "backing-filename"));
+    l->filename = plain_filename (vb_qmp_member_str (image, "filename"));
+    l->format = g_strdup (vb_qmp_member_str (image, "format"));
+    l->backing_name = g_strdup (vb_qmp_member_str (image, "backing-filename"));
     g_ptr_array_add (chain, l);
-    image = jobj (image, "backing-image");
+    image = vb_qmp_member_obj (image, "backing-image");
   }
   return chain;
 }
@@ -316,12 +291,12 @@ node_of_file (JsonNode *reply, const char *filename, GError **error)
 
   for (guint i = 0; list != NULL && i < json_array_get_length (list); i++) {
     JsonObject *e = json_array_get_object_element (list, i);
-    const char *drv = jstr (e, "drv");
-    g_autofree char *file = plain_filename (jstr (e, "file"));
+    const char *drv = vb_qmp_member_str (e, "drv");
+    g_autofree char *file = plain_filename (vb_qmp_member_str (e, "file"));
     if (e == NULL || g_strcmp0 (file, filename) != 0 || g_strcmp0 (drv, "file") == 0 ||
         g_strcmp0 (drv, "host_device") == 0 || g_strcmp0 (drv, "host_cdrom") == 0)
       continue;
-    found = jstr (e, "node-name");
+    found = vb_qmp_member_str (e, "node-name");
     n++;
   }
   if (n != 1 || found == NULL) {
@@ -511,7 +486,7 @@ blockjob_event (VbObj *dom, const char *name, JsonObject *data)
 {
   Job *job;
 
-  if (!g_str_has_prefix (name, "BLOCK_JOB_") || (job = job_by_id (dom, jstr (data, "device"))) == NULL)
+  if (!g_str_has_prefix (name, "BLOCK_JOB_") || (job = job_by_id (dom, vb_qmp_member_str (data, "device"))) == NULL)
     return FALSE;
   if (strcmp (name, "BLOCK_JOB_READY") == 0) {
     if (!job->ready) {
@@ -520,15 +495,15 @@ blockjob_event (VbObj *dom, const char *name, JsonObject *data)
       emit_job (dom, job, ST_READY);
     }
   } else if (strcmp (name, "BLOCK_JOB_COMPLETED") == 0) {
-    const char *err = jstr (data, "error");
+    const char *err = vb_qmp_member_str (data, "error");
     /* A ready mirror that is cancelled completes, on the old image. */
     job_ended (dom, job, err != NULL ? ST_FAILED : job->aborting && !job->pivoting ? ST_CANCELED : ST_COMPLETED,
                err);
   } else if (strcmp (name, "BLOCK_JOB_CANCELLED") == 0) {
     job_ended (dom, job, ST_CANCELED, NULL);
   } else if (strcmp (name, "BLOCK_JOB_ERROR") == 0) {
-    g_debug ("domain '%s': block job on '%s': I/O error (%s, %s)", dom->name, job->disk, jstr (data, "operation"),
-             jstr (data, "action"));
+    g_debug ("domain '%s': block job on '%s': I/O error (%s, %s)", dom->name, job->disk,
+             vb_qmp_member_str (data, "operation"), vb_qmp_member_str (data, "action"));
   }
   return TRUE;
 }
@@ -1307,7 +1282,7 @@ on_jobs_for_info (GObject *source, GAsyncResult *result, gpointer user_data)
   list = JSON_NODE_HOLDS_ARRAY (reply) ? json_node_get_array (reply) : NULL;
   for (guint i = 0; job != NULL && list != NULL && i < json_array_get_length (list); i++) {
     JsonObject *e = json_array_get_object_element (list, i);
-    if (g_strcmp0 (jstr (e, "device"), job->id) == 0)
+    if (g_strcmp0 (vb_qmp_member_str (e, "device"), job->id) == 0)
       entry = e;
   }
   if (entry == NULL) {
@@ -1453,7 +1428,7 @@ on_reattach_jobs (GObject *source, GAsyncResult *result, gpointer user_data)
       JsonObject *entry = NULL;
       for (guint i = 0; i < json_array_get_length (list); i++) {
         JsonObject *e = json_array_get_object_element (list, i);
-        if (g_strcmp0 (jstr (e, "device"), job->id) == 0)
+        if (g_strcmp0 (vb_qmp_member_str (e, "device"), job->id) == 0)
           entry = e;
       }
       if (entry == NULL) {
@@ -1465,7 +1440,7 @@ on_reattach_jobs (GObject *source, GAsyncResult *result, gpointer user_data)
         g_hash_table_iter_remove (&iter);
         continue;
       }
-      if (jbool (entry, "ready") && !job->ready) {
+      if (vb_qmp_member_bool (entry, "ready") && !job->ready) {
         job->ready = TRUE;
         emit_job (dom, job, ST_READY);
       }
@@ -1478,8 +1453,8 @@ on_reattach_jobs (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 blockjob_reattached (VbObj *dom, JsonObject *state)
 {
-  JsonObject *o = jobj (state, "block-jobs");
-  JsonObject *roots = jobj (o, "roots");
+  JsonObject *o = vb_qmp_member_obj (state, "block-jobs");
+  JsonObject *roots = vb_qmp_member_obj (o, "roots");
   JsonNode *jobs_node = o != NULL ? json_object_get_member (o, "jobs") : NULL;
   JsonArray *jobs = jobs_node != NULL && JSON_NODE_HOLDS_ARRAY (jobs_node) ? json_node_get_array (jobs_node) : NULL;
   VbQemuBlockJobs *bj;
@@ -1491,8 +1466,8 @@ blockjob_reattached (VbObj *dom, JsonObject *state)
   if (roots != NULL) {
     g_autoptr(GList) members = json_object_get_members (roots);
     for (GList *l = members; l != NULL; l = l->next)
-      if (jstr (roots, l->data) != NULL)
-        g_hash_table_replace (bj->roots, g_strdup (l->data), g_strdup (jstr (roots, l->data)));
+      if (vb_qmp_member_str (roots, l->data) != NULL)
+        g_hash_table_replace (bj->roots, g_strdup (l->data), g_strdup (vb_qmp_member_str (roots, l->data)));
   }
   for (guint i = 0; jobs != NULL && i < json_array_get_length (jobs); i++) {
     JsonObject *e = json_array_get_object_element (jobs, i);
@@ -1500,18 +1475,18 @@ blockjob_reattached (VbObj *dom, JsonObject *state)
     Job *job;
     int type = (int) ju64 (e, "type");
 
-    if (jstr (e, "disk") == NULL || jstr (e, "alias") == NULL || type < JOB_PULL || type > JOB_ACTIVE_COMMIT ||
-        g_hash_table_contains (bj->jobs, jstr (e, "alias")))
+    if (vb_qmp_member_str (e, "disk") == NULL || vb_qmp_member_str (e, "alias") == NULL || type < JOB_PULL ||
+        type > JOB_ACTIVE_COMMIT || g_hash_table_contains (bj->jobs, vb_qmp_member_str (e, "alias")))
       continue;
-    job = job_new (jstr (e, "disk"), jstr (e, "alias"), type);
+    job = job_new (vb_qmp_member_str (e, "disk"), vb_qmp_member_str (e, "alias"), type);
     job->started = TRUE;
-    job->ready = jbool (e, "ready");
-    job->pivoting = jbool (e, "pivoting");
-    job->aborting = jbool (e, "aborting");
+    job->ready = vb_qmp_member_bool (e, "ready");
+    job->pivoting = vb_qmp_member_bool (e, "pivoting");
+    job->aborting = vb_qmp_member_bool (e, "aborting");
     job->bandwidth = ju64 (e, "bandwidth");
-    job->orig_src = g_strdup (jstr (e, "orig-src"));
-    job->old_root = g_strdup (jstr (e, "old-root"));
-    job->created = g_strdup (jstr (e, "created"));
+    job->orig_src = g_strdup (vb_qmp_member_str (e, "orig-src"));
+    job->old_root = g_strdup (vb_qmp_member_str (e, "old-root"));
+    job->created = g_strdup (vb_qmp_member_str (e, "created"));
     if (del != NULL && JSON_NODE_HOLDS_ARRAY (del)) {
       JsonArray *a = json_node_get_array (del);
       GPtrArray *v = g_ptr_array_new ();

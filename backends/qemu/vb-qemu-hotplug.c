@@ -1831,18 +1831,12 @@ hotplug_running (VbObj *dom)
   }
 }
 
-static const char *
-member_string (JsonObject *data, const char *name)
-{
-  return data != NULL && json_object_has_member (data, name) ? json_object_get_string_member (data, name) : NULL;
-}
-
 static gboolean
 hotplug_event (VbObj *dom, const char *name, JsonObject *data)
 {
   if (g_strcmp0 (name, "DEVICE_DELETED") == 0) {
-    const char *id = member_string (data, "device");
-    const char *path = member_string (data, "path");
+    const char *id = vb_qmp_member_str (data, "device");
+    const char *path = vb_qmp_member_str (data, "path");
 
     /* Virtio devices also report their anonymous backend: nothing to do. */
     if (id != NULL || find_removal (dom, NULL, path) != NULL)
@@ -1850,8 +1844,8 @@ hotplug_event (VbObj *dom, const char *name, JsonObject *data)
     return TRUE;
   }
   if (g_strcmp0 (name, "DEVICE_UNPLUG_GUEST_ERROR") == 0) {
-    const char *id = member_string (data, "device");
-    const char *path = member_string (data, "path");
+    const char *id = vb_qmp_member_str (data, "device");
+    const char *path = vb_qmp_member_str (data, "path");
     Removal *r = find_removal (dom, id, path);
     const char *alias = id != NULL ? id : r != NULL ? r->alias : path;
 
@@ -1867,7 +1861,7 @@ hotplug_event (VbObj *dom, const char *name, JsonObject *data)
     return TRUE;
   }
   if (g_strcmp0 (name, "DEVICE_TRAY_MOVED") == 0) {
-    const char *id = member_string (data, "id");
+    const char *id = vb_qmp_member_str (data, "id");
     gboolean open = data != NULL && json_object_has_member (data, "tray-open") &&
                     json_object_get_boolean_member (data, "tray-open");
     VbDomainDef *def = live_def (dom);

@@ -185,38 +185,6 @@ process_rss_kib (GPid pid, guint64 *rss)
 
 /* ---- JSON ---- */
 
-static gboolean
-json_u64 (JsonObject *obj, const char *name, guint64 *value)
-{
-  JsonNode *node = obj != NULL ? json_object_get_member (obj, name) : NULL;
-  gint64 v;
-
-  if (node == NULL || json_node_get_node_type (node) != JSON_NODE_VALUE ||
-      json_node_get_value_type (node) != G_TYPE_INT64)
-    return FALSE;
-  v = json_node_get_int (node);
-  if (v < 0) /* -1: not reported */
-    return FALSE;
-  *value = (guint64) v;
-  return TRUE;
-}
-
-static JsonObject *
-json_obj (JsonObject *obj, const char *name)
-{
-  JsonNode *node = obj != NULL ? json_object_get_member (obj, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-static const char *
-json_str (JsonObject *obj, const char *name)
-{
-  JsonNode *node = obj != NULL ? json_object_get_member (obj, name) : NULL;
-
-  return node != NULL && json_node_get_value_type (node) == G_TYPE_STRING ? json_node_get_string (node) : NULL;
-}
-
 static JsonArray *
 node_array (JsonNode *node)
 {
@@ -364,19 +332,19 @@ memory_stats_collect (Gather *g, int *tags, guint64 *values)
                           ? json_node_get_object (g->replies[Q_BALLOON]) : NULL;
   JsonObject *qom = g->replies[Q_GUEST_STATS] && JSON_NODE_HOLDS_OBJECT (g->replies[Q_GUEST_STATS])
                       ? json_node_get_object (g->replies[Q_GUEST_STATS]) : NULL;
-  JsonObject *gs = json_obj (qom, "stats");
+  JsonObject *gs = vb_qmp_member_obj (qom, "stats");
   guint n = 0;
   guint64 v;
 
-  if (json_u64 (balloon, "actual", &v)) {
+  if (vb_qmp_member_u64 (balloon, "actual", &v)) {
     tags[n] = MEM_ACTUAL_BALLOON;
     values[n++] = v / 1024;
   }
   /* Nothing from the guest before its first report (last-update 0). */
-  if (json_u64 (qom, "last-update", &v) && v > 0) {
+  if (vb_qmp_member_u64 (qom, "last-update", &v) && v > 0) {
     for (guint i = 0; i < G_N_ELEMENTS (guest_stats); i++) {
       guint64 s;
-      if (json_u64 (gs, guest_stats[i].qemu, &s)) {
+      if (vb_qmp_member_u64 (gs, guest_stats[i].qemu, &s)) {
         tags[n] = guest_stats[i].tag;
         values[n++] = s / guest_stats[i].divisor;
       }
@@ -443,7 +411,7 @@ build_vcpu (Gather *g, GVariantBuilder *b)
   for (guint i = 0; i < json_array_get_length (cpus); i++) {
     JsonObject *cpu = json_array_get_object_element (cpus, i);
     guint64 index, tid, run = 0, wait = 0;
-    if (!json_u64 (cpu, "cpu-index", &index) || !json_u64 (cpu, "thread-id", &tid))
+    if (!vb_qmp_member_u64 (cpu, "cpu-index", &index) || !vb_qmp_member_u64 (cpu, "thread-id", &tid))
       continue;
     thread_schedstat (g->pid, (int) tid, &run, &wait);
     add_dev (b, "vcpu", index, "state", g_variant_new_int32 (1 /* VIR_VCPU_RUNNING */));
@@ -488,7 +456,7 @@ vb_qemu_find_by_qdev (JsonArray *list, const char *alias)
 {
   for (guint i = 0; list != NULL && i < json_array_get_length (list); i++) {
     JsonObject *entry = json_array_get_object_element (list, i);
-    if (entry != NULL && qdev_matches (json_str (entry, "qdev"), alias))
+    if (entry != NULL && qdev_matches (vb_qmp_member_str (entry, "qdev"), alias))
       return entry;
   }
   return NULL;
@@ -532,9 +500,9 @@ build_block (Gather *g, GVariantBuilder *b)
   for (guint i = 0; i < def->disks->len; i++) {
     const VbDomainDiskDef *disk = g_ptr_array_index (def->disks, i);
     JsonObject *bs = vb_qemu_find_by_qdev (blockstats, disk->info.alias);
-    JsonObject *st = json_obj (bs, "stats");
-    JsonObject *inserted = json_obj (vb_qemu_find_by_qdev (blocks, disk->info.alias), "inserted");
-    JsonObject *image = json_obj (inserted, "image");
+    JsonObject *st = vb_qmp_member_obj (bs, "stats");
+    JsonObject *inserted = vb_qmp_member_obj (vb_qemu_find_by_qdev (blocks, disk->info.alias), "inserted");
+    JsonObject *image = vb_qmp_member_obj (inserted, "image");
     guint64 v, capacity = 0, allocation = 0, physical = 0;
     gboolean sizes;
 
@@ -548,7 +516,7 @@ build_block (Gather *g, GVariantBuilder *b)
         { "flush_operations", "fl.reqs" }, { "flush_total_time_ns", "fl.times" },
       };
       for (guint c = 0; c < G_N_ELEMENTS (counters); c++)
-        if (json_u64 (st, counters[c].qemu, &v))
+        if (vb_qmp_member_u64 (st, counters[c].qemu, &v))
           add_dev (b, "block", i, counters[c].key, g_variant_new_uint64 (v));
     }
     if (disk->src_path == NULL)
@@ -556,13 +524,13 @@ build_block (Gather *g, GVariantBuilder *b)
     sizes = image_sizes (disk->src_path, disk->driver_format, &capacity, &allocation, &physical);
     /* A running guest: QEMU knows the virtual size, and how far it wrote
      * into the image (libvirt's allocation of a running disk). */
-    if (json_u64 (image, "virtual-size", &v)) {
+    if (vb_qmp_member_u64 (image, "virtual-size", &v)) {
       capacity = v;
       sizes = TRUE;
     }
     if (st != NULL) {
-      JsonObject *parent = json_obj (json_obj (bs, "parent"), "stats");
-      if (json_u64 (parent, "wr_highest_offset", &v) || json_u64 (st, "wr_highest_offset", &v))
+      JsonObject *parent = vb_qmp_member_obj (vb_qmp_member_obj (bs, "parent"), "stats");
+      if (vb_qmp_member_u64 (parent, "wr_highest_offset", &v) || vb_qmp_member_u64 (st, "wr_highest_offset", &v))
         allocation = v;
     }
     if (!sizes)
@@ -584,18 +552,18 @@ build_iothreads (Gather *g, GVariantBuilder *b)
   add (b, "iothread.count", g_variant_new_uint32 (n));
   for (guint i = 0; i < n; i++) {
     JsonObject *t = json_array_get_object_element (threads, i);
-    const char *id = json_str (t, "id");
+    const char *id = vb_qmp_member_str (t, "id");
     guint64 v;
     guint num;
     /* libvirt numbers them by the <iothread> id the QEMU id was made of */
     if (id == NULL || !g_str_has_prefix (id, "iothread"))
       continue;
     num = (guint) g_ascii_strtoull (id + strlen ("iothread"), NULL, 10);
-    if (json_u64 (t, "poll-max-ns", &v))
+    if (vb_qmp_member_u64 (t, "poll-max-ns", &v))
       add_dev (b, "iothread", num, "poll-max-ns", g_variant_new_uint64 (v));
-    if (json_u64 (t, "poll-grow", &v))
+    if (vb_qmp_member_u64 (t, "poll-grow", &v))
       add_dev (b, "iothread", num, "poll-grow", g_variant_new_uint64 (v));
-    if (json_u64 (t, "poll-shrink", &v))
+    if (vb_qmp_member_u64 (t, "poll-shrink", &v))
       add_dev (b, "iothread", num, "poll-shrink", g_variant_new_uint64 (v));
   }
 }
@@ -605,8 +573,8 @@ build_dirtyrate (Gather *g, GVariantBuilder *b)
 {
   JsonObject *r = g->replies[Q_DIRTYRATE] && JSON_NODE_HOLDS_OBJECT (g->replies[Q_DIRTYRATE])
                     ? json_node_get_object (g->replies[Q_DIRTYRATE]) : NULL;
-  const char *status = json_str (r, "status");
-  const char *mode = json_str (r, "mode");
+  const char *status = vb_qmp_member_str (r, "status");
+  const char *mode = vb_qmp_member_str (r, "mode");
   int code;
   guint64 v;
 
@@ -615,13 +583,13 @@ build_dirtyrate (Gather *g, GVariantBuilder *b)
   /* virDomainDirtyRateStatus */
   code = strcmp (status, "measuring") == 0 ? 1 : strcmp (status, "measured") == 0 ? 2 : 0;
   add (b, "dirtyrate.calc_status", g_variant_new_int32 (code));
-  if (json_u64 (r, "start-time", &v))
+  if (vb_qmp_member_u64 (r, "start-time", &v))
     add (b, "dirtyrate.calc_start_time", g_variant_new_int64 ((gint64) v));
-  if (json_u64 (r, "calc-time", &v))
+  if (vb_qmp_member_u64 (r, "calc-time", &v))
     add (b, "dirtyrate.calc_period", g_variant_new_int32 ((int) v));
   if (mode != NULL)
     add (b, "dirtyrate.calc_mode", g_variant_new_string (mode));
-  if (code == 2 && json_u64 (r, "dirty-rate", &v))
+  if (code == 2 && vb_qmp_member_u64 (r, "dirty-rate", &v))
     add (b, "dirtyrate.megabytes_per_second", g_variant_new_int64 ((gint64) v));
 }
 
@@ -984,7 +952,7 @@ on_disk_errors (GObject *source, GAsyncResult *result, gpointer user_data)
   g_variant_builder_init (&b, G_VARIANT_TYPE ("a(si)"));
   for (guint i = 0; i < def->disks->len; i++) {
     const VbDomainDiskDef *disk = g_ptr_array_index (def->disks, i);
-    const char *status = json_str (vb_qemu_find_by_qdev (blocks, disk->info.alias), "io-status");
+    const char *status = vb_qmp_member_str (vb_qemu_find_by_qdev (blocks, disk->info.alias), "io-status");
     if (status == NULL || strcmp (status, "ok") == 0)
       continue;
     g_variant_builder_add (&b, "(si)", disk->dst,
@@ -1101,7 +1069,7 @@ vcpu_threads (JsonNode *cpus_reply)
   for (guint i = 0; cpus != NULL && i < json_array_get_length (cpus); i++) {
     JsonObject *cpu = json_array_get_object_element (cpus, i);
     guint64 index, tid;
-    if (!json_u64 (cpu, "cpu-index", &index) || !json_u64 (cpu, "thread-id", &tid) || index >= 16384)
+    if (!vb_qmp_member_u64 (cpu, "cpu-index", &index) || !vb_qmp_member_u64 (cpu, "thread-id", &tid) || index >= 16384)
       continue;
     if (tids->len <= index)
       g_array_set_size (tids, index + 1);

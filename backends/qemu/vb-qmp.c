@@ -760,3 +760,48 @@ vb_qmp_connect_finish (GAsyncResult *result, GError **error)
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+/* ---- members of replies ---- */
+
+static JsonNode *
+member_value (JsonObject *obj, const char *name, GType type)
+{
+  JsonNode *node = obj != NULL ? json_object_get_member (obj, name) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == type ? node : NULL;
+}
+
+const char *
+vb_qmp_member_str (JsonObject *obj, const char *name)
+{
+  JsonNode *node = member_value (obj, name, G_TYPE_STRING);
+
+  return node != NULL ? json_node_get_string (node) : NULL;
+}
+
+JsonObject *
+vb_qmp_member_obj (JsonObject *obj, const char *name)
+{
+  JsonNode *node = obj != NULL ? json_object_get_member (obj, name) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+gboolean
+vb_qmp_member_bool (JsonObject *obj, const char *name)
+{
+  JsonNode *node = member_value (obj, name, G_TYPE_BOOLEAN);
+
+  return node != NULL && json_node_get_boolean (node);
+}
+
+gboolean
+vb_qmp_member_u64 (JsonObject *obj, const char *name, guint64 *value)
+{
+  JsonNode *node = member_value (obj, name, G_TYPE_INT64);
+
+  if (node == NULL || json_node_get_int (node) < 0)
+    return FALSE;
+  *value = (guint64) json_node_get_int (node);
+  return TRUE;
+}

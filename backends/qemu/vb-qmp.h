@@ -45,6 +45,14 @@ gboolean vb_qmp_is_connected (VbQmp *self);
  * later ones with VB_ERROR_IO. */
 void vb_qmp_close (VbQmp *self);
 
+/* Members of QMP replies and events, checked for their JSON type: NULL
+ * (FALSE) when @obj is NULL, or the member is missing or of another type. */
+const char *vb_qmp_member_str (JsonObject *obj, const char *name);
+JsonObject *vb_qmp_member_obj (JsonObject *obj, const char *name);
+gboolean vb_qmp_member_bool (JsonObject *obj, const char *name);
+/* A non-negative integer member into @value (QEMU's -1 is "not reported"). */
+gboolean vb_qmp_member_u64 (JsonObject *obj, const char *name, guint64 *value);
+
 /* Signals:
  *   "event"  (const char *name, JsonObject *data (may be NULL), gint64 timestamp_us)
  *            — detailed by the event name, e.g. "event::SHUTDOWN" 

@@ -925,6 +925,37 @@ test_real_qemu (void)
   rmdir (dir);
 }
 
+/* Members of replies are taken only with the JSON type they should have. */
+static void
+test_members (void)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *o;
+  guint64 v = 7;
+
+  g_assert_true (json_parser_load_from_data (
+    parser, "{\"s\": \"x\", \"n\": 5, \"neg\": -1, \"b\": true, \"o\": {\"s\": \"y\"}, \"a\": [1]}", -1,
+    NULL));
+  o = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpstr (vb_qmp_member_str (o, "s"), ==, "x");
+  g_assert_null (vb_qmp_member_str (o, "n"));
+  g_assert_null (vb_qmp_member_str (o, "o"));
+  g_assert_null (vb_qmp_member_str (o, "missing"));
+  g_assert_null (vb_qmp_member_str (NULL, "s"));
+  g_assert_cmpstr (vb_qmp_member_str (vb_qmp_member_obj (o, "o"), "s"), ==, "y");
+  g_assert_null (vb_qmp_member_obj (o, "s"));
+  g_assert_null (vb_qmp_member_obj (o, "a"));
+  g_assert_true (vb_qmp_member_bool (o, "b"));
+  g_assert_false (vb_qmp_member_bool (o, "s"));
+  g_assert_false (vb_qmp_member_bool (o, "missing"));
+  g_assert_true (vb_qmp_member_u64 (o, "n", &v));
+  g_assert_cmpuint (v, ==, 5);
+  g_assert_false (vb_qmp_member_u64 (o, "neg", &v));
+  g_assert_false (vb_qmp_member_u64 (o, "s", &v));
+  g_assert_false (vb_qmp_member_u64 (NULL, "n", &v));
+  g_assert_cmpuint (v, ==, 5);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -946,5 +977,6 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu/qmp/close-by-request", test_close_by_request);
   g_test_add_func ("/qemu/qmp/fd-passing", test_fd_passing);
   g_test_add_func ("/qemu/qmp/real-qemu", test_real_qemu);
+  g_test_add_func ("/qemu/qmp/members", test_members);
   return g_test_run ();
 }
