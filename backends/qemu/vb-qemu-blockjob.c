@@ -3,8 +3,11 @@
  * BlockJob signal (libvirt's virDomainBlockJobType and status codes).
  *
  * One job per disk, QEMU's own (block-stream, block-commit, drive-mirror),
- * with the id "vbjob-<alias>"; QEMU ends it by itself (auto-finalize,
- * auto-dismiss) and says so with BLOCK_JOB_READY / COMPLETED / CANCELLED.
+ * with the id "vbjob-<alias>"; QEMU finalizes it by itself and says so with
+ * BLOCK_JOB_READY / COMPLETED / CANCELLED, but keeps the concluded job (no
+ * auto-dismiss) until it is handled here and dismissed: a daemon that was
+ * away when a job ended still learns from QEMU how it ended (its "error")
+ * and finishes it as it would have (definitions, images, the signal).
  * When a job changed what the disk is made of (a pull or commit finished,
  * a copy or an active commit pivoted), the disk's live definition is read
  * back from QEMU (query-block: the top image and its backing chain) and,
@@ -365,6 +368,24 @@ ending_free (Ending *e)
   g_free (e);
 }
 
+/* How @job ended, from QEMU's query-block-jobs @entry of the concluded job
+ * (a cancelled one has QEMU's "Operation canceled" as its error). */
+static Ending *
+ending_new (VbObj *dom, Job *job, JsonObject *entry)
+{
+  Ending *e = g_new0 (Ending, 1);
+  const char *err = vb_qmp_member_str (entry, "error");
+
+  e->dom = g_object_ref (dom);
+  e->alias = g_strdup (job->alias);
+  e->message = g_strdup (err);
+  if (err != NULL)
+    e->status = job->aborting && !job->pivoting ? ST_CANCELED : ST_FAILED;
+  else
+    e->status = job->aborting && !job->pivoting ? ST_CANCELED : ST_COMPLETED;
+  return e;
+}
+
 /* Config follows a pull or commit when its disk is the one the job began on. */
 static void
 follow_in_config (VbObj *dom, Job *job, const VbDomainDiskDef *live)
@@ -422,6 +443,8 @@ finish_job (VbObj *dom, Job *job, int status, const char *message)
   }
   if (job->created != NULL && !pivoted && g_unlink (job->created) != 0 && errno != ENOENT)
     g_warning ("domain '%s': cannot remove the copy '%s': %s", dom->name, job->created, g_strerror (errno));
+  /* Concluded, and handled: QEMU may forget it (and take the id again). */
+  vb_qemu_process_qmp_fire (dom, "job-dismiss", args_with ("id", job->id));
   emit_job (dom, job, status);
   for (guint i = 0; i < job->waiters->len; i++) {
     GTask *t = g_ptr_array_index (job->waiters, i);
@@ -677,6 +700,7 @@ run_job (Start *s)
     job->created = g_strdup (s->dest->src_path);
   json_object_set_string_member (s->args, "job-id", job->id);
   json_object_set_string_member (s->args, "device", job->old_root);
+  json_object_set_boolean_member (s->args, "auto-dismiss", FALSE);
   if (s->speed > 0)
     json_object_set_int_member (s->args, "speed", (gint64) s->speed);
   g_hash_table_insert (jobs_of (dom)->jobs, job->alias, job);
@@ -1420,6 +1444,7 @@ on_reattach_jobs (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(JsonNode) reply = g_task_propagate_pointer (G_TASK (result), NULL);
   JsonArray *list = reply != NULL && JSON_NODE_HOLDS_ARRAY (reply) ? json_node_get_array (reply) : NULL;
   GHashTableIter iter;
+  GList *concluded = NULL;
   Job *job;
 
   if (bj != NULL && list != NULL && dom->active) {
@@ -1432,12 +1457,18 @@ on_reattach_jobs (GObject *source, GAsyncResult *result, gpointer user_data)
           entry = e;
       }
       if (entry == NULL) {
-        /* It ended while nobody listened (how, QEMU no longer says): the
-         * disks were read back at the reattach (.running); images a
-         * DELETE named stay. */
+        /* Gone without a trace (a QEMU started by a daemon that let QEMU
+         * dismiss jobs itself): the disks were read back at the reattach
+         * (.running); images a DELETE named stay. */
         g_message ("domain '%s': the block job on disk '%s' ended while the daemon was away", dom->name,
                    job->disk);
         g_hash_table_iter_remove (&iter);
+        continue;
+      }
+      if (g_strcmp0 (vb_qmp_member_str (entry, "status"), "concluded") == 0) {
+        /* It ended while nobody listened: finish it now, as its event
+         * would have. */
+        concluded = g_list_prepend (concluded, ending_new (dom, job, entry));
         continue;
       }
       if (vb_qmp_member_bool (entry, "ready") && !job->ready) {
@@ -1446,6 +1477,16 @@ on_reattach_jobs (GObject *source, GAsyncResult *result, gpointer user_data)
       }
     }
     vb_qemu_process_save_state (dom, NULL);
+    for (GList *l = concluded; l != NULL; l = l->next) {
+      Ending *e = l->data;
+      if ((job = g_hash_table_lookup (bj->jobs, e->alias)) != NULL) {
+        g_message ("domain '%s': the block job on disk '%s' ended while the daemon was away%s%s", dom->name,
+                   job->disk, e->message != NULL ? ": " : "", e->message != NULL ? e->message : "");
+        job_ended (dom, job, e->status, e->message);
+      }
+      ending_free (e);
+    }
+    g_list_free (concluded);
   }
   g_object_unref (dom);
 }

@@ -376,11 +376,52 @@ def test_job_that_ends_while_no_daemon_runs(qemu, tmp_path):
         time.sleep(0.1)
     qemu.vb.proc = None
     qemu.vb.log.close()
+    qemu.vb.clear_signals()
     qemu.vb.start()
-    # The next daemon drops the job and reads the disk back from QEMU.
-    deadline = time.monotonic() + 10
-    while sources(xml(qemu, dom)) != [top]:
-        assert time.monotonic() < deadline, sources(xml(qemu, dom))
-        time.sleep(0.05)
+    # The next daemon learns from QEMU how the job ended, says so, and
+    # reads the disk back from QEMU.
+    job_signal(qemu, dom, PULL, COMPLETED)
+    assert sources(xml(qemu, dom)) == [top]
     assert tuple(qemu.dom(dom, "GetBlockJobInfo", "su", "vda", 0)[0]) == (0, 0, 0, 0)
     qemu.dom(dom, "Destroy", "u", 0)
+
+
+def test_commit_that_ends_while_no_daemon_runs(qemu, tmp_path):
+    """A commit with DELETE that ends while no daemon runs: the next daemon
+    finishes it as the job's end would have (the signal, the committed
+    image removed, the chain in the live and persistent definitions) and
+    has QEMU forget the job, so that the disk takes a new one."""
+    base, mid, top = chain(tmp_path, ["base.qcow2", "mid.qcow2", "top.qcow2"])
+    chain_xml = (f"    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+                 f"<source file='{top}'/>"
+                 f"<backingStore type='file'><format type='qcow2'/><source file='{mid}'/>"
+                 f"<backingStore type='file'><format type='qcow2'/><source file='{base}'/>"
+                 f"<backingStore/></backingStore></backingStore>"
+                 f"<target dev='vda' bus='virtio'/></disk>\n")
+    dom = qemu.define("bj7", extra_devices=chain_xml)
+    qemu.dom(dom, "Create", "u", START_PAUSED, timeout=60000)
+    assert sources(xml(qemu, dom, XML_INACTIVE)) == [top, mid, base]
+    # 1 MiB/s: mid's 1 MiB is in base about a second later.
+    qemu.dom(dom, "BlockCommit", "ssstu", "vda", base, mid, 1, COMMIT_DELETE)
+    qemu.vb.proc.send_signal(signal.SIGKILL)
+    qemu.vb.proc.wait()
+    deadline = time.monotonic() + 30
+    while backing_of(top) != base:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert os.path.exists(mid)
+    qemu.vb.proc = None
+    qemu.vb.log.close()
+    qemu.vb.clear_signals()
+    qemu.vb.start()
+    job_signal(qemu, dom, COMMIT, COMPLETED)
+    assert not os.path.exists(mid)
+    assert sources(xml(qemu, dom)) == [top, base]
+    assert sources(xml(qemu, dom, XML_INACTIVE)) == [top, base]
+    # QEMU forgot the old job: the disk takes the next one (same job id).
+    qemu.dom(dom, "BlockPull", "stu", "vda", 0, 0)
+    job_signal(qemu, dom, PULL, COMPLETED)
+    assert sources(xml(qemu, dom)) == [top]
+    qemu.dom(dom, "Destroy", "u", 0)
+    for i in range(3):
+        qemu_io(top, "read -q -P 0x%x %d 1M" % (0xa0 + i, i * MIB))
