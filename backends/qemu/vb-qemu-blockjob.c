@@ -263,16 +263,63 @@ chain_from_block (JsonNode *reply, const char *alias, char **root)
   return chain;
 }
 
-/* Index of @name (a path, or the disk's target for the top) in @chain, or -1. */
+void
+vb_qemu_disk_number_chain (VbDomainDiskDef *disk)
+{
+  guint n = disk->backing->len + 1;
+
+  disk->src_index = disk->src_path != NULL ? n : 0;
+  for (guint i = 0; i < disk->backing->len; i++)
+    ((VbDomainDiskBacking *) g_ptr_array_index (disk->backing, i))->index = n - 1 - i;
+}
+
+/* The image "<target>[N]" names (libvirt's notation: N is an index= of the
+ * disk's live XML): TRUE when @name has that form; *@path is then the
+ * image's path, NULL when the disk has no image with that index. */
+static gboolean
+indexed_image (const VbDomainDiskDef *disk, const char *name, const char **path)
+{
+  gsize len = strlen (disk->dst);
+  const char *digits = name + len + 1;
+  char *end = NULL;
+  guint64 idx;
+
+  if (strncmp (name, disk->dst, len) != 0 || name[len] != '[' || !g_ascii_isdigit (*digits))
+    return FALSE;
+  errno = 0;
+  idx = g_ascii_strtoull (digits, &end, 10);
+  if (end == NULL || strcmp (end, "]") != 0)
+    return FALSE;
+  *path = NULL;
+  if (errno != 0 || idx == 0 || idx > G_MAXUINT)
+    return TRUE;
+  if (disk->src_index == idx)
+    *path = disk->src_path;
+  for (guint i = 0; i < disk->backing->len; i++) {
+    const VbDomainDiskBacking *b = g_ptr_array_index (disk->backing, i);
+    if (b->index == idx)
+      *path = b->path;
+  }
+  return TRUE;
+}
+
+/* Index of @name (a path, the disk's target for the top, or "<target>[N]")
+ * in @chain, or -1. */
 static int
 chain_find (GPtrArray *chain, const VbDomainDiskDef *disk, const char *name)
 {
   g_autofree char *canon = NULL;
+  const char *path;
 
   if (name == NULL || *name == '\0')
     return -1;
   if (g_strcmp0 (name, disk->dst) == 0)
     return 0;
+  if (indexed_image (disk, name, &path)) {
+    if (path == NULL)
+      return -1;
+    name = path;
+  }
   canon = g_canonicalize_filename (name, "/");
   for (guint i = 0; i < chain->len; i++) {
     Layer *l = g_ptr_array_index (chain, i);
@@ -343,6 +390,7 @@ apply_chain (VbObj *dom, VbDomainDiskDef *disk, GPtrArray *chain, const char *ro
     b->path = g_strdup (l->filename);
     g_ptr_array_add (disk->backing, b);
   }
+  vb_qemu_disk_number_chain (disk);
   if (root == NULL || strcmp (root, fmt_node) == 0)
     g_hash_table_remove (bj->roots, disk->info.alias);
   else
@@ -1612,15 +1660,17 @@ on_block_at_start (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 blockjob_running (VbObj *dom)
 {
-  const VbDomainDef *def = dom->def;
+  VbDomainDef *def = dom->def;
+  gboolean chains = FALSE;
 
   for (guint i = 0; i < def->disks->len; i++) {
-    const VbDomainDiskDef *disk = g_ptr_array_index (def->disks, i);
-    if (disk->src_path != NULL && g_strcmp0 (disk->driver_format, "qcow2") == 0) {
-      qmp_then (dom, "query-block", NULL, TRUE, on_block_at_start, g_object_ref (dom));
-      return;
-    }
+    VbDomainDiskDef *disk = g_ptr_array_index (def->disks, i);
+    vb_qemu_disk_number_chain (disk);
+    if (disk->src_path != NULL && g_strcmp0 (disk->driver_format, "qcow2") == 0)
+      chains = TRUE;
   }
+  if (chains)
+    qmp_then (dom, "query-block", NULL, TRUE, on_block_at_start, g_object_ref (dom));
 }
 
 static void

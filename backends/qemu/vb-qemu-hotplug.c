@@ -780,6 +780,8 @@ on_attached (GObject *source, GAsyncResult *result, gpointer user_data)
     change_free (c);
     return;
   }
+  if (c->dev->type == VB_DOMAIN_DEVICE_DISK)
+    vb_qemu_disk_number_chain (c->dev->data.disk);
   if (!vb_domain_def_add_device (live_def (c->dom), c->dev, &error)) {
     /* Checked on a copy before: only a concurrent change gets here. */
     g_warning ("domain '%s': plugged device missing from the live XML: %s", c->dom->name, error->message);

@@ -225,6 +225,10 @@ void vb_qemu_disk_root_reset (VbObj *dom, const char *alias);
  * sits on) back from QEMU into the live definition, as after a block job;
  * completes @task [void] (its source object must be @dom). */
 void vb_qemu_disk_refresh_all (VbObj *dom, GTask *task);
+/* The index= of each image of running @disk's chain in the live XML, which
+ * "<target>[N]" names in block job calls: 1 at the bottom, counting up to
+ * the top, so that overlays added on top leave the lower ones' alone. */
+void vb_qemu_disk_number_chain (VbDomainDiskDef *disk);
 
 /* ---- vb-qemu-stats.c ---- */
 /* The entry of query-block / query-blockstats for the device @alias. */

@@ -101,6 +101,13 @@ def sources(text):
     return re.findall(r"<source file='([^']*)'", d)
 
 
+def indices(text):
+    """The index= of the disk's <source> and <backingStore>s, top first."""
+    d = re.search(r"<disk.*?</disk>", text, re.S).group(0)
+    top = re.findall(r"<source file='[^']*' index='(\d+)'", d)
+    return [int(i) for i in top + re.findall(r"<backingStore type='file' index='(\d+)'", d)]
+
+
 def test_commit_and_pull_follow_the_chain(qemu, tmp_path):
     base, mid, top = chain(tmp_path, ["base.qcow2", "mid.qcow2", "top.qcow2"])
     dom, con = start(qemu, "bj1", top, boot=True)
@@ -108,6 +115,10 @@ def test_commit_and_pull_follow_the_chain(qemu, tmp_path):
     # The live definition shows the chain QEMU opened; the config does not.
     assert sources(xml(qemu, dom)) == [top, mid, base]
     assert sources(xml(qemu, dom, XML_INACTIVE)) == [top]
+    # Each image of the live chain has its index (libvirt's "vda[N]"),
+    # counted from the bottom; the config has none.
+    assert indices(xml(qemu, dom)) == [3, 2, 1]
+    assert indices(xml(qemu, dom, XML_INACTIVE)) == []
 
     # No job yet: zeros, and what cannot be done says why.
     assert tuple(qemu.dom(dom, "GetBlockJobInfo", "su", "vda", 0)[0]) == (0, 0, 0, 0)
@@ -117,6 +128,10 @@ def test_commit_and_pull_follow_the_chain(qemu, tmp_path):
             ("BlockCommit", "ssstu", ("vda", top, mid, 0, 0), "not below the top"),
             ("BlockCommit", "ssstu", ("vda", "/nowhere.qcow2", mid, 0, 0), "not in the backing chain"),
             ("BlockCommit", "ssstu", ("vda", "", base, 0, 0), "has no backing image"),
+            ("BlockCommit", "ssstu", ("vda", "vda[1]", "vda[9]", 0, 0), "'vda[9]' is not in the backing chain"),
+            ("BlockCommit", "ssstu", ("vda", "vda[0]", "vda[2]", 0, 0), "'vda[0]' is not in the backing chain"),
+            ("BlockCommit", "ssstu", ("vda", "vdb[1]", "vda[2]", 0, 0), "'vdb[1]' is not in the backing chain"),
+            ("BlockCommit", "ssstu", ("vda", "vda[3]", "vda[2]", 0, 0), "not below the top"),
             ("BlockPull", "stu", ("vdz", 0, 0), "has no disk 'vdz'"),
             ("BlockRebase", "sstu", ("vda", "/nowhere.qcow2", 0, 0), "not in the backing chain"),
             ("BlockRebase", "sstu", ("vda", "", 0, 1), "need the COPY flag"),
@@ -126,11 +141,13 @@ def test_commit_and_pull_follow_the_chain(qemu, tmp_path):
         name, text = qemu.vb.error(dom, DOMAIN, method, sig, *args)
         assert name == "org.libvirt.Error" and msg in text, (method, args, text)
 
-    # mid into base, and mid removed (DELETE): top's backing is now base.
-    qemu.dom(dom, "BlockCommit", "ssstu", "vda", base, mid, 0, COMMIT_DELETE)
+    # mid into base, and mid removed (DELETE), both named by index: top's
+    # backing is now base.
+    qemu.dom(dom, "BlockCommit", "ssstu", "vda", "vda[1]", "vda[2]", 0, COMMIT_DELETE)
     job_signal(qemu, dom, COMMIT, COMPLETED, con)
     assert not os.path.exists(mid)
     assert sources(xml(qemu, dom)) == [top, base]
+    assert indices(xml(qemu, dom)) == [2, 1]
     assert backing_of(top) == base
 
     # Everything below top into top: no backing left.
