@@ -1037,6 +1037,10 @@ on_medium_changed (GObject *source, GAsyncResult *result, gpointer user_data)
       g_free (disk->driver_format);
       disk->driver_format = g_strdup (want->driver_format);
     }
+    /* The old medium's chain is not the new one's. */
+    g_ptr_array_set_size (disk->backing, 0);
+    disk->backing_terminated = FALSE;
+    vb_qemu_disk_number_chain (disk);
   }
   live_changed (c->dom);
   if (c->config != NULL && !commit_config (c->dom, g_steal_pointer (&c->config), TRUE, &error)) {

@@ -249,11 +249,14 @@ def test_cdrom_media_change(qemu, tmp_path):
     qemu.vb.clear_signals()
     qemu.dom(path, "UpdateDevice", "su", cdrom % ("<source file='%s'/>" % iso1), LIVE)
     assert iso1 in xml(qemu, path)
+    # The new medium is the bottom (and top) of the cdrom's chain: index 1.
+    assert "<source file='%s' index='1'/>" % iso1 in xml(qemu, path)
     wait_domain_signal(qemu, "TrayChange", path, ("ide0-1-0", TRAY_OPEN), con)
     wait_domain_signal(qemu, "TrayChange", path, ("ide0-1-0", TRAY_CLOSE), con)
     # Eject: an empty source.
     qemu.dom(path, "UpdateDevice", "su", cdrom % "", LIVE)
     assert iso1 not in xml(qemu, path)
+    assert "index=" not in re.search(r"<disk type='file' device='cdrom'>.*?</disk>", xml(qemu, path), re.S).group(0)
     wait_domain_signal(qemu, "TrayChange", path, ("ide0-1-0", TRAY_OPEN), con)
     # Only cdrom media change live.
     name, msg = qemu.vb.error(path, DOMAIN, "UpdateDevice", "su", nic_xml("52:54:00:00:00:01"), LIVE)
