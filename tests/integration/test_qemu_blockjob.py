@@ -16,6 +16,7 @@ import pytest
 import guest
 from test_qemu_hotplug import wait_domain_signal, xml
 from test_qemu_lifecycle import DOMAIN, qemu  # noqa: F401
+from test_schemas import validate
 
 pytestmark = pytest.mark.skipif(guest.missing_requirements() is not None,
                                 reason=str(guest.missing_requirements()))
@@ -119,6 +120,9 @@ def test_commit_and_pull_follow_the_chain(qemu, tmp_path):
     # counted from the bottom; the config has none.
     assert indices(xml(qemu, dom)) == [3, 2, 1]
     assert indices(xml(qemu, dom, XML_INACTIVE)) == []
+    # Both are libvirt's domain XML (aliases, chain, indices, ...).
+    validate(xml(qemu, dom), "domain.rng")
+    validate(xml(qemu, dom, XML_INACTIVE), "domain.rng")
 
     # No job yet: zeros, and what cannot be done says why.
     assert tuple(qemu.dom(dom, "GetBlockJobInfo", "su", "vda", 0)[0]) == (0, 0, 0, 0)

@@ -10,6 +10,7 @@ import time
 import pytest
 
 import guest
+from test_schemas import validate
 from test_qemu_lifecycle import (BOOT_TIMEOUT, DOMAIN, QEMU_PATH, CONNECT, RUNNING, drain,  # noqa: F401
                                  qemu)
 
@@ -87,6 +88,7 @@ def test_disk_attach_resize_iotune_detach_live(qemu, tmp_path):
     guest_value(con, "cat /sys/block/vda/size", str(16 * 1024 * 2))
     live = xml(qemu, path)
     assert "dev='vdb'" in live and "virtio-disk1" in live
+    validate(live, "domain.rng")
     # Live only: the persistent definition does not have it.
     assert "dev='vdb'" not in xml(qemu, path, 2)  # VIR_DOMAIN_XML_INACTIVE
     # Attaching the same target again is refused.
@@ -249,6 +251,7 @@ def test_cdrom_media_change(qemu, tmp_path):
     qemu.vb.clear_signals()
     qemu.dom(path, "UpdateDevice", "su", cdrom % ("<source file='%s'/>" % iso1), LIVE)
     assert iso1 in xml(qemu, path)
+    validate(xml(qemu, path), "domain.rng")
     # The new medium is the bottom (and top) of the cdrom's chain: index 1.
     assert "<source file='%s' index='1'/>" % iso1 in xml(qemu, path)
     wait_domain_signal(qemu, "TrayChange", path, ("ide0-1-0", TRAY_OPEN), con)

@@ -17,6 +17,7 @@ from gi.repository import Gio, GLib
 
 import guest
 from conftest import Virtbus
+from test_schemas import validate
 
 QEMU_PATH = "/org/libvirt/QEMU"
 CONNECT = "org.libvirt.Connect"
@@ -249,7 +250,9 @@ def test_define_start_console_destroy(qemu):
     assert props["Active"] is True and props["Id"] >= 1
     pid = qemu.pid("vm1")
     assert pid in qemu_pids(qemu.root)
-    assert "<domain type='qemu' id='%d'>" % props["Id"] in qemu.dom(path, "GetXMLDesc", "u", 0)[0]
+    live = qemu.dom(path, "GetXMLDesc", "u", 0)[0]
+    assert "<domain type='qemu' id='%d'>" % props["Id"] in live
+    validate(live, "domain.rng")  # with what a running domain adds (aliases, …)
 
     con = qemu.console(path)
     con.wait_ready(BOOT_TIMEOUT)

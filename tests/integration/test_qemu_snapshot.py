@@ -16,6 +16,7 @@ import pytest
 import guest
 from test_qemu_lifecycle import (QEMU_PATH, CONNECT, DOMAIN, BOOT_TIMEOUT, qemu,  # noqa: F401 (fixture)
                                  qemu_pids)
+from test_schemas import validate
 
 SNAP = "org.libvirt.DomainSnapshot"
 
@@ -129,6 +130,7 @@ def test_running_snapshot_restores_guest_ram(qemu):
     assert q.state(dom)[0] == RUNNING
     assert image_tags(img) == ["s1"]
     xml = vb.call1(s1, SNAP, "GetXMLDesc", "u", 0)
+    validate(xml, "domainsnapshot.rng")
     assert "<state>running</state>" in xml
     assert "<memory snapshot='internal'/>" in xml
     assert "<disk name='vda' snapshot='internal'/>" in xml
@@ -424,6 +426,8 @@ def test_external_disk_only_snapshots_of_a_running_domain(qemu):
     assert chain_of(q, dom, 2) == [overlay]  # the config writes there too
     x = vb.call1(e1, SNAP, "GetXMLDesc", "u", 0)
     assert "<state>disk-snapshot</state>" in x and "snapshot='external'" in x and overlay in x
+    validate(x, "domainsnapshot.rng")
+    validate(q.dom(dom, "GetXMLDesc", "u", 0)[0], "domain.rng")
     # A second one, named: the chain grows; e1 is its parent.
     second = os.path.join(q.root, "ext-2.qcow2")
     e2 = q.vb.call1(dom, DOMAIN, "SnapshotCreateXML", "su",
