@@ -427,10 +427,8 @@ ending_new (VbObj *dom, Job *job, JsonObject *entry)
   e->dom = g_object_ref (dom);
   e->alias = g_strdup (job->alias);
   e->message = g_strdup (err);
-  if (err != NULL)
-    e->status = job->aborting && !job->pivoting ? ST_CANCELED : ST_FAILED;
-  else
-    e->status = job->aborting && !job->pivoting ? ST_CANCELED : ST_COMPLETED;
+  /* An abort the caller asked for ended it, whatever QEMU's error says. */
+  e->status = job->aborting && !job->pivoting ? ST_CANCELED : err != NULL ? ST_FAILED : ST_COMPLETED;
   return e;
 }
 
