@@ -967,6 +967,105 @@ dumpxml (Ctx *ctx, GType kind, const char *id, const char *what, guint flags)
   return EXIT_OK;
 }
 
+/* ---- domblklist: the disks of a domain's XML ---- */
+
+static void
+replace_str (char **slot, const char *value)
+{
+  g_free (*slot);
+  *slot = g_strdup (value);
+}
+
+typedef struct {
+  Table *table;
+  gboolean details;
+  int depth;      /* of the element being read */
+  int disk_depth; /* of the <disk> being read, 0 outside one */
+  char *type, *device, *target, *source;
+} DiskList;
+
+static void
+disk_list_start (GMarkupParseContext *context, const char *element, const char **names, const char **values,
+                 gpointer user_data, GError **error)
+{
+  DiskList *dl = user_data;
+
+  dl->depth++;
+  /* <domain><devices><disk>: depth 3; its own <source>/<target>: depth 4
+   * (a <backingStore>'s <source> is deeper). */
+  if (dl->depth == 3 && strcmp (element, "disk") == 0 &&
+      strcmp (g_markup_parse_context_get_element_stack (context)->next->data, "devices") == 0) {
+    dl->disk_depth = dl->depth;
+    for (guint i = 0; names[i] != NULL; i++) {
+      if (strcmp (names[i], "type") == 0)
+        replace_str (&dl->type, values[i]);
+      else if (strcmp (names[i], "device") == 0)
+        replace_str (&dl->device, values[i]);
+    }
+  } else if (dl->disk_depth != 0 && dl->depth == dl->disk_depth + 1) {
+    for (guint i = 0; names[i] != NULL; i++) {
+      if (strcmp (element, "target") == 0 && strcmp (names[i], "dev") == 0)
+        replace_str (&dl->target, values[i]);
+      else if (strcmp (element, "source") == 0 && dl->source == NULL &&
+               (strcmp (names[i], "file") == 0 || strcmp (names[i], "dev") == 0 || strcmp (names[i], "dir") == 0 ||
+                strcmp (names[i], "volume") == 0 || strcmp (names[i], "name") == 0))
+        replace_str (&dl->source, values[i]);
+    }
+  }
+}
+
+static void
+disk_list_end (GMarkupParseContext *context, const char *element, gpointer user_data, GError **error)
+{
+  DiskList *dl = user_data;
+
+  if (dl->disk_depth != 0 && dl->depth == dl->disk_depth) {
+    const char *source = dl->source != NULL ? dl->source : "-";
+    if (dl->details)
+      table_add (dl->table, dl->type, dl->device, dl->target, source);
+    else
+      table_add (dl->table, dl->target, source);
+    dl->disk_depth = 0;
+    g_clear_pointer (&dl->type, g_free);
+    g_clear_pointer (&dl->device, g_free);
+    g_clear_pointer (&dl->target, g_free);
+    g_clear_pointer (&dl->source, g_free);
+  }
+  dl->depth--;
+}
+
+static int
+cmd_domblklist (Ctx *ctx, Args *a)
+{
+  FIND_OR_RETURN (d, VirtbusDomain, VIRTBUS_TYPE_DOMAIN, arg (a, 0), "domain");
+  static const GMarkupParser parser = { disk_list_start, disk_list_end, NULL, NULL, NULL };
+  DiskList dl = { .details = opt (a, "--details") };
+  g_autoptr(GMarkupParseContext) context = NULL;
+  g_autoptr(Table) t = NULL;
+  g_autofree char *xml = NULL;
+  GError *error = NULL;
+
+  xml = virtbus_object_get_xml_desc_sync (VIRTBUS_OBJECT (d), opt (a, "--inactive") ? XML_INACTIVE : 0, NULL,
+                                          &error);
+  if (xml == NULL)
+    return fail (error);
+  t = dl.details ? table_new (_("Type"), "type", _("Device"), "device", _("Target"), "target", _("Source"), "source",
+                              NULL)
+                 : table_new (_("Target"), "target", _("Source"), "source", NULL);
+  dl.table = t;
+  context = g_markup_parse_context_new (&parser, G_MARKUP_DEFAULT_FLAGS, &dl, NULL);
+  if (!g_markup_parse_context_parse (context, xml, -1, &error) || !g_markup_parse_context_end_parse (context, &error)) {
+    g_free (dl.type);
+    g_free (dl.device);
+    g_free (dl.target);
+    g_free (dl.source);
+    g_prefix_error (&error, _("cannot read the disks of the domain's XML: "));
+    return fail (error);
+  }
+  table_print (ctx, t);
+  return EXIT_OK;
+}
+
 static int
 cmd_dumpxml (Ctx *ctx, Args *a)
 {
@@ -2677,6 +2776,7 @@ static const Cmd commands[] = {
   { "attach-device", cmd_attach_device, "DOMAIN FILE [--config] [--live] [--persistent]", N_("attach a device from an XML file"), NULL },
   { "detach-device", cmd_detach_device, "DOMAIN FILE [--config] [--live] [--persistent]", N_("detach a device described by an XML file"), NULL },
   { "domstats", cmd_domstats, "[DOMAIN...]", N_("domain statistics"), NULL },
+  { "domblklist", cmd_domblklist, "DOMAIN [--inactive] [--details]", N_("list a domain's disks"), NULL },
   { "domifaddr", cmd_domifaddr, "DOMAIN [--source lease|agent|arp]", N_("domain interface addresses"), "--source" },
   { "console", cmd_console, "DOMAIN [--linger SECONDS]", N_("connect to the domain's serial console (Ctrl+] leaves)"), "--linger" },
   { "migrate", cmd_migrate,

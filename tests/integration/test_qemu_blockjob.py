@@ -340,10 +340,12 @@ def test_virtbusctl_block_commands(qemu, tmp_path):
 
     r = ctl("blockjob", "bjctl", "vda")
     assert r.returncode == OK and re.search(r"Type:\s+none", r.stdout), r.stdout
+    assert json.loads(ctl("--json", "domblklist", "bjctl").stdout) == [{"target": "vda", "source": top}]
     # An active commit, waited for and pivoted in one go.
     r = ctl("blockcommit", "bjctl", "vda", "--active", "--pivot")
     assert r.returncode == OK and "Disk 'vda' pivoted" in r.stdout, (r.stdout, r.stderr)
     assert sources(xml(qemu, dom)) == [base]
+    assert json.loads(ctl("--json", "domblklist", "bjctl").stdout) == [{"target": "vda", "source": base}]
     # A copy left mirroring, its info, a new speed, then cancelled.
     dst = str(tmp_path / "copy.qcow2")
     r = ctl("blockcopy", "bjctl", "vda", dst, "--wait")

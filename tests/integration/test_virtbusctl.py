@@ -116,6 +116,32 @@ def test_define_dumpxml_undefine(virtbus, tmp_root):
     assert path not in virtbus.managed_objects()
 
 
+def test_domblklist(virtbus, tmp_root):
+    new = os.path.join(tmp_root, "disks.xml")
+    with open(new, "w") as f:
+        f.write("<domain type='test'><name>disks</name><memory>1024</memory><os><type>hvm</type></os><devices>"
+                "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+                "<source file='/var/lib/images/top.qcow2'/>"
+                "<backingStore type='file'><format type='qcow2'/><source file='/var/lib/images/base.qcow2'/>"
+                "</backingStore><target dev='vda' bus='virtio'/></disk>"
+                "<disk type='block' device='disk'><source dev='/dev/sdz'/><target dev='vdb' bus='virtio'/></disk>"
+                "<disk type='file' device='cdrom'><target dev='hdc' bus='ide'/><readonly/></disk>"
+                "</devices></domain>")
+    ok(virtbus, "define", new)
+    # Each disk once, with its own source (not its backing images'); an
+    # empty cdrom as "-".
+    header, rows = table_rows(ok(virtbus, "domblklist", "disks"))
+    assert header == ["Target", "Source"]
+    assert rows == [["vda", "/var/lib/images/top.qcow2"], ["vdb", "/dev/sdz"], ["hdc", "-"]]
+    header, rows = table_rows(ok(virtbus, "domblklist", "disks", "--details", "--inactive"))
+    assert header == ["Type", "Device", "Target", "Source"]
+    assert rows[1] == ["block", "disk", "vdb", "/dev/sdz"] and rows[2] == ["file", "cdrom", "hdc", "-"]
+    assert js(virtbus, "domblklist", "disks")[2] == {"target": "hdc", "source": None}
+    r = run(virtbus, "domblklist", "nosuch")
+    assert r.returncode == NOT_FOUND and "nosuch" in r.stderr
+    ok(virtbus, "undefine", "disks")
+
+
 def test_create_transient(virtbus, tmp_root):
     new = os.path.join(tmp_root, "t.xml")
     with open(new, "w") as f:
