@@ -1014,6 +1014,17 @@ disk_list_start (GMarkupParseContext *context, const char *element, const char *
   }
 }
 
+/* Forgets the disk being read. */
+static void
+disk_list_clear (DiskList *dl)
+{
+  dl->disk_depth = 0;
+  g_clear_pointer (&dl->type, g_free);
+  g_clear_pointer (&dl->device, g_free);
+  g_clear_pointer (&dl->target, g_free);
+  g_clear_pointer (&dl->source, g_free);
+}
+
 static void
 disk_list_end (GMarkupParseContext *context, const char *element, gpointer user_data, GError **error)
 {
@@ -1025,11 +1036,7 @@ disk_list_end (GMarkupParseContext *context, const char *element, gpointer user_
       table_add (dl->table, dl->type, dl->device, dl->target, source);
     else
       table_add (dl->table, dl->target, source);
-    dl->disk_depth = 0;
-    g_clear_pointer (&dl->type, g_free);
-    g_clear_pointer (&dl->device, g_free);
-    g_clear_pointer (&dl->target, g_free);
-    g_clear_pointer (&dl->source, g_free);
+    disk_list_clear (dl);
   }
   dl->depth--;
 }
@@ -1055,10 +1062,7 @@ cmd_domblklist (Ctx *ctx, Args *a)
   dl.table = t;
   context = g_markup_parse_context_new (&parser, G_MARKUP_DEFAULT_FLAGS, &dl, NULL);
   if (!g_markup_parse_context_parse (context, xml, -1, &error) || !g_markup_parse_context_end_parse (context, &error)) {
-    g_free (dl.type);
-    g_free (dl.device);
-    g_free (dl.target);
-    g_free (dl.source);
+    disk_list_clear (&dl);
     g_prefix_error (&error, _("cannot read the disks of the domain's XML: "));
     return fail (error);
   }

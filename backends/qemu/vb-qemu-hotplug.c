@@ -1868,8 +1868,7 @@ hotplug_event (VbObj *dom, const char *name, JsonObject *data)
   }
   if (g_strcmp0 (name, "DEVICE_TRAY_MOVED") == 0) {
     const char *id = vb_qmp_member_str (data, "id");
-    gboolean open = data != NULL && json_object_has_member (data, "tray-open") &&
-                    json_object_get_boolean_member (data, "tray-open");
+    gboolean open = vb_qmp_member_bool (data, "tray-open");
     VbDomainDef *def = live_def (dom);
 
     for (guint i = 0; id != NULL && i < def->disks->len; i++) {

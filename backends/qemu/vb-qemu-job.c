@@ -406,10 +406,8 @@ job_params (ActiveJob *job, gboolean finished, const GError *error)
 {
   GVariantBuilder b;
   JsonObject *info = job->migrate_info;
-  JsonObject *ram = info != NULL && json_object_has_member (info, "ram")
-                      ? json_object_get_object_member (info, "ram") : NULL;
-  JsonObject *disk = info != NULL && json_object_has_member (info, "disk")
-                       ? json_object_get_object_member (info, "disk") : NULL;
+  JsonObject *ram = vb_qmp_member_obj (info, "ram");
+  JsonObject *disk = vb_qmp_member_obj (info, "disk");
   gint64 elapsed_ms = (g_get_monotonic_time () - job->started) / 1000;
   gint64 iteration = MAX (job->iteration, member_int (ram, "dirty-sync-count"));
 

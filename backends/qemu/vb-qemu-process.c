@@ -506,13 +506,6 @@ vb_qemu_process_qmp_fire (VbObj *dom, const char *command, JsonObject *args)
     json_object_unref (args);
 }
 
-/* Sends @command and does not wait: what follows comes as events. */
-static void
-qmp_send (VbObj *dom, const char *command)
-{
-  vb_qemu_process_qmp_fire (dom, command, NULL);
-}
-
 /* ---- stopping ---- */
 
 static gboolean
@@ -562,7 +555,7 @@ vb_qemu_process_destroy (VbQemuBackend *self, VbObj *dom, VbQemuStopCause cause,
   g_object_set_data (G_OBJECT (dom), "vb-qemu-graceful", GINT_TO_POINTER (graceful));
   g_clear_handle_id (&d->kill_timer, g_source_remove);
   if (d->qmp != NULL && vb_qmp_is_connected (d->qmp)) {
-    qmp_send (dom, "quit");
+    vb_qemu_process_qmp_fire (dom, "quit", NULL);
     d->kill_stage = 1;
     d->kill_timer = g_timeout_add (QUIT_GRACE_MS, on_kill_timer, dom);
   } else {
@@ -580,8 +573,8 @@ static void
 restart_guest (VbObj *dom)
 {
   vb_qemu_dom (dom)->fake_reboot = FALSE;
-  qmp_send (dom, "system_reset");
-  qmp_send (dom, "cont");
+  vb_qemu_process_qmp_fire (dom, "system_reset", NULL);
+  vb_qemu_process_qmp_fire (dom, "cont", NULL);
 }
 
 static void
@@ -610,9 +603,8 @@ static void
 handle_shutdown_event (VbObj *dom, JsonObject *data)
 {
   VbQemuDom *d = vb_qemu_dom (dom);
-  const char *reason = data && json_object_has_member (data, "reason")
-                         ? json_object_get_string_member (data, "reason") : "";
-  gboolean guest = data && json_object_has_member (data, "guest") && json_object_get_boolean_member (data, "guest");
+  const char *reason = vb_qmp_member_str (data, "reason");
+  gboolean guest = vb_qmp_member_bool (data, "guest");
 
   /* Our own quit/SIGTERM, and panics (GUEST_PANICKED handles those). */
   if (d->stop_cause != VB_QEMU_STOP_NONE || g_strcmp0 (reason, "host-qmp-quit") == 0 ||
