@@ -63,6 +63,8 @@ typedef struct {
   char *created;       /* a copy's destination QEMU created (removed unless pivoted) */
   char **delete;       /* COMMIT_DELETE: images removed once committed */
   GPtrArray *waiters;  /* GTask [void]: BlockJobAbort without ASYNC */
+  gboolean merge;      /* a snapshot's overlay merged down (vb_qemu_disk_merge): pivots once ready */
+  GTask *merged;       /* [void] the merge's caller; NULL for a job found again after a restart */
 } Job;
 
 struct _VbQemuBlockJobs {
@@ -84,6 +86,7 @@ job_free (gpointer data)
   g_free (job->created);
   g_strfreev (job->delete);
   g_ptr_array_unref (job->waiters);
+  g_clear_object (&job->merged);
   g_free (job);
 }
 
@@ -472,6 +475,7 @@ finish_job (VbObj *dom, Job *job, int status, const char *message)
 {
   VbQemuBlockJobs *bj = jobs_of (dom);
   gboolean pivoted = status == ST_COMPLETED && job->pivoting;
+  gboolean merge_recovered = FALSE;
 
   if (pivoted && job->old_root != NULL) {
     g_autofree char *fmt_node = g_strdup_printf ("%s-fmt", job->alias);
@@ -503,8 +507,23 @@ finish_job (VbObj *dom, Job *job, int status, const char *message)
     else
       g_task_return_boolean (t, TRUE);
   }
+  if (job->merged != NULL) {
+    if (status == ST_COMPLETED && (job->type != JOB_ACTIVE_COMMIT || pivoted))
+      g_task_return_boolean (job->merged, TRUE);
+    else
+      g_task_return_new_error (job->merged, VB_ERROR, VB_ERROR_FAILED, "the commit on disk '%s' %s%s%s", job->disk,
+                               status == ST_FAILED ? "failed" : job->pivoting ? "did not pivot" : "was cancelled",
+                               message ? ": " : "", message ? message : "");
+    g_clear_object (&job->merged);
+  } else {
+    merge_recovered = job->merge;
+  }
   g_hash_table_remove (bj->jobs, job->alias);
   vb_qemu_process_save_state (dom, NULL);
+  /* A merge whose caller is gone with the daemon before: the snapshot's
+   * deletion is finished from what is on disk now. */
+  if (merge_recovered)
+    vb_qemu_snapshot_merge_ended (dom);
 }
 
 static void
@@ -550,6 +569,37 @@ job_ended (VbObj *dom, Job *job, int status, const char *message)
   qmp_then (dom, "query-block", NULL, TRUE, on_ending_block, e);
 }
 
+static void
+on_merge_pivot_sent (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  VbObj *dom = VB_OBJ (source);
+  g_autofree char *alias = user_data;
+  VbQemuBlockJobs *bj = vb_qemu_dom (dom)->blockjobs;
+  Job *job = bj != NULL ? g_hash_table_lookup (bj->jobs, alias) : NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (g_task_propagate_boolean (G_TASK (result), &error) || job == NULL || !dom->active)
+    return;
+  /* QEMU would not pivot: the merge ends, on the images it had. */
+  g_warning ("domain '%s': the commit on disk '%s' cannot pivot: %s", dom->name, job->disk, error->message);
+  job->pivoting = FALSE;
+  job->aborting = TRUE;
+  vb_qemu_process_save_state (dom, NULL);
+  vb_qemu_process_qmp_fire (dom, "block-job-cancel", args_with ("device", job->id));
+}
+
+/* A merge's active commit pivots as soon as it is ready: nobody else may. */
+static void
+merge_pivot (VbObj *dom, Job *job)
+{
+  if (!job->merge || job->type != JOB_ACTIVE_COMMIT || !job->ready || job->pivoting || job->aborting)
+    return;
+  job->pivoting = TRUE;
+  vb_qemu_process_save_state (dom, NULL);
+  qmp_then (dom, "block-job-complete", args_with ("device", job->id), FALSE, on_merge_pivot_sent,
+            g_strdup (job->alias));
+}
+
 static gboolean
 blockjob_event (VbObj *dom, const char *name, JsonObject *data)
 {
@@ -563,6 +613,7 @@ blockjob_event (VbObj *dom, const char *name, JsonObject *data)
       vb_qemu_process_save_state (dom, NULL);
       emit_job (dom, job, ST_READY);
     }
+    merge_pivot (dom, job);
   } else if (strcmp (name, "BLOCK_JOB_COMPLETED") == 0) {
     const char *err = vb_qmp_member_str (data, "error");
     /* A ready mirror that is cancelled completes, on the old image. */
@@ -598,6 +649,9 @@ typedef struct {
   char *command;
   JsonObject *args;
   char **delete;
+  /* vb_qemu_disk_merge */
+  gboolean merge;
+  GTask *merged;
 } Start;
 
 static void
@@ -617,6 +671,7 @@ start_free (Start *s)
   if (s->args != NULL)
     json_object_unref (s->args);
   g_strfreev (s->delete);
+  g_clear_object (&s->merged);
   g_free (s);
 }
 
@@ -742,6 +797,8 @@ run_job (Start *s)
   job->orig_src = g_strdup (disk->src_path);
   job->old_root = vb_qemu_disk_root_node (dom, disk);
   job->delete = g_steal_pointer (&s->delete);
+  job->merge = s->merge;
+  job->merged = g_steal_pointer (&s->merged);
   if (s->dest != NULL && !s->reuse)
     job->created = g_strdup (s->dest->src_path);
   json_object_set_string_member (s->args, "job-id", job->id);
@@ -1031,6 +1088,53 @@ qemu_block_commit (VbBackend *backend, VbObj *dom, const char *disk, const char 
   }
   start_chain_job (dom, disk, flags & COMMIT_ACTIVE ? JOB_ACTIVE_COMMIT : JOB_COMMIT, base, top, flags, speed,
                    task);
+}
+
+static void
+on_merge_started (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  /* Once QEMU took the job, its end answers (finish_job). */
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    g_task_return_error (task, error);
+}
+
+gboolean
+vb_qemu_disk_has_block_job (VbObj *dom, const char *target)
+{
+  VbQemuBlockJobs *bj = vb_qemu_dom (dom)->blockjobs;
+  GHashTableIter iter;
+  Job *job;
+
+  if (bj == NULL)
+    return FALSE;
+  g_hash_table_iter_init (&iter, bj->jobs);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &job))
+    if (target == NULL || strcmp (job->disk, target) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+void
+vb_qemu_disk_merge (VbObj *dom, const char *target, const char *top, gboolean remove, GTask *task)
+{
+  VbDomainDiskDef *disk = job_disk (dom, target, task);
+  g_autoptr(GTask) start = NULL;
+  gboolean active;
+  Start *s;
+
+  if (disk == NULL)
+    return;
+  active = g_strcmp0 (disk->src_path, top) == 0;
+  start = g_task_new (dom, NULL, on_merge_started, g_object_ref (task));
+  s = start_new (dom, disk, active ? JOB_ACTIVE_COMMIT : JOB_COMMIT,
+                 COMMIT_SHALLOW | (active ? COMMIT_ACTIVE : 0) | (remove ? COMMIT_DELETE : 0), 0, start);
+  s->top = g_strdup (top);
+  s->merge = TRUE;
+  s->merged = g_object_ref (task);
+  qmp_then (dom, "query-block", NULL, TRUE, on_block_for_chain_job, s);
 }
 
 /* ---- copies (drive-mirror) ---- */
@@ -1465,6 +1569,10 @@ blockjob_save_state (VbObj *dom, JsonBuilder *b)
     json_builder_add_string_value (b, job->orig_src);
     json_builder_set_member_name (b, "old-root");
     json_builder_add_string_value (b, job->old_root);
+    if (job->merge) {
+      json_builder_set_member_name (b, "merge");
+      json_builder_add_boolean_value (b, TRUE);
+    }
     if (job->created != NULL) {
       json_builder_set_member_name (b, "created");
       json_builder_add_string_value (b, job->created);
@@ -1523,6 +1631,10 @@ on_reattach_jobs (GObject *source, GAsyncResult *result, gpointer user_data)
       }
     }
     vb_qemu_process_save_state (dom, NULL);
+    /* A merge that became ready while the daemon was away pivots now. */
+    g_hash_table_iter_init (&iter, bj->jobs);
+    while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &job))
+      merge_pivot (dom, job);
     for (GList *l = concluded; l != NULL; l = l->next) {
       Ending *e = l->data;
       if ((job = g_hash_table_lookup (bj->jobs, e->alias)) != NULL) {
@@ -1574,6 +1686,7 @@ blockjob_reattached (VbObj *dom, JsonObject *state)
     job->orig_src = g_strdup (vb_qmp_member_str (e, "orig-src"));
     job->old_root = g_strdup (vb_qmp_member_str (e, "old-root"));
     job->created = g_strdup (vb_qmp_member_str (e, "created"));
+    job->merge = vb_qmp_member_bool (e, "merge");
     if (del != NULL && JSON_NODE_HOLDS_ARRAY (del)) {
       JsonArray *a = json_node_get_array (del);
       GPtrArray *v = g_ptr_array_new ();

@@ -229,6 +229,23 @@ void vb_qemu_disk_refresh_all (VbObj *dom, GTask *task);
  * "<target>[N]" names in block job calls: 1 at the bottom, counting up to
  * the top, so that overlays added on top leave the lower ones' alone. */
 void vb_qemu_disk_number_chain (VbDomainDiskDef *disk);
+/* Whether a block job runs on running @dom's disk @target (any disk when
+ * NULL). */
+gboolean vb_qemu_disk_has_block_job (VbObj *dom, const char *target);
+/* Commits image @top of running @dom's disk @target into the image right
+ * below it (@remove: then deletes @top), as BlockCommit with SHALLOW (and
+ * DELETE) would, and, when @top is the disk's active layer, pivots the
+ * disk onto that image as soon as the commit is ready. The BlockJob signal
+ * tells its progress as for any commit. Completes @task [void] when the
+ * job ended: an error when it failed, was cancelled or did not pivot. A
+ * merge found again by a restarted daemon is finished by it (pivot,
+ * definitions, images), which then calls vb_qemu_snapshot_merge_ended. */
+void vb_qemu_disk_merge (VbObj *dom, const char *target, const char *top, gboolean remove, GTask *task);
+
+/* ---- vb-qemu-snapshot.c ---- */
+/* A merge of a snapshot deletion ended after a daemon restart: the
+ * deletion is finished from the images as they are now. */
+void vb_qemu_snapshot_merge_ended (VbObj *dom);
 
 /* ---- vb-qemu-stats.c ---- */
 /* The entry of query-block / query-blockstats for the device @alias. */

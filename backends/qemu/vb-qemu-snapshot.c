@@ -390,8 +390,13 @@ on_img_done (GObject *source, GAsyncResult *result, gpointer user_data)
   }
   if (!g_subprocess_get_successful (proc)) {
     GStrv argv = g_ptr_array_index (run->argvs, run->next - 1);
-    g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "qemu-img snapshot %s failed on %s: %s", argv[2],
-                             argv[4], err && *err ? g_strstrip (err) : "no error message");
+    guint argc = g_strv_length (argv);
+    if (strcmp (argv[1], "snapshot") == 0)
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "qemu-img snapshot %s failed on %s: %s", argv[2],
+                               argv[4], err && *err ? g_strstrip (err) : "no error message");
+    else
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "qemu-img %s failed on %s: %s", argv[1],
+                               argv[argc - 1], err && *err ? g_strstrip (err) : "no error message");
     return;
   }
   img_run_next (g_steal_pointer (&task));
@@ -1186,6 +1191,599 @@ forget_snapshot (VbObj *dom, VbObj *snap)
   vb_backend_remove_object (VB_BACKEND (vb_qemu_dom (dom)->backend), snap);
 }
 
+/* ---- deleting an external snapshot ----
+ *
+ * An external snapshot is the images its overlays were put on: deleting
+ * it merges each overlay down into the image below it, so that the disk
+ * loses that point in time and none of its data. While QEMU runs, that is
+ * a commit of the overlay into its backing image (an active commit that
+ * pivots the disk onto it when the overlay is the disk's top,
+ * vb_qemu_disk_merge); shut off, `qemu-img commit` of the overlay, then
+ * `qemu-img rebase -u` of the image above it (the next snapshot's
+ * overlay) onto the image below. The overlay is removed once merged, and
+ * the snapshots below name the image below where they named the overlay.
+ * As in libvirt, the snapshot must be on the disks' current chains and
+ * have at most one child snapshot; none below it may be internal (its data
+ * would be in the overlays). Internal snapshots in the image below stay as
+ * they are: qcow2 keeps them apart from what is committed.
+ *
+ * While the merges run, the file "deleting" in the metadata directory
+ * names the snapshot: a daemon that starts meanwhile counts an overlay
+ * that is gone as merged (and one whose merge QEMU finishes for it,
+ * vb_qemu_snapshot_merge_ended). A disk whose merge failed keeps its
+ * overlay and its place in the snapshot, which then covers the other
+ * disks no more: calling Delete again merges what is left. */
+
+typedef struct {
+  char *dst;
+  char *overlay;     /* the snapshot's overlay */
+  char *base;        /* the image it was put on */
+  char *base_format;
+  VbDomainDiskType base_type;
+  gboolean remove;   /* the overlay is a file: removed once merged */
+  gboolean merged;
+} MergeDisk;
+
+static void
+merge_disk_free (gpointer p)
+{
+  MergeDisk *m = p;
+
+  g_free (m->dst);
+  g_free (m->overlay);
+  g_free (m->base);
+  g_free (m->base_format);
+  g_free (m);
+}
+
+static gboolean
+same_file (const char *a, const char *b)
+{
+  struct stat sa, sb;
+
+  if (a == NULL || b == NULL)
+    return FALSE;
+  if (strcmp (a, b) == 0)
+    return TRUE;
+  return stat (a, &sa) == 0 && stat (b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+static char *
+deleting_path (VbObj *dom)
+{
+  g_autofree char *dir = meta_dir (dom);
+
+  return g_build_filename (dir, "deleting", NULL);
+}
+
+/* The disk @dst of @def no longer has @m's overlay: it is the image below. */
+static gboolean
+def_drop_overlay (VbDomainDef *def, const MergeDisk *m)
+{
+  VbDomainDiskDef *disk = def != NULL ? vb_domain_def_find_disk_by_target (def, m->dst) : NULL;
+  gboolean changed = FALSE;
+
+  if (disk == NULL)
+    return FALSE;
+  if (g_strcmp0 (disk->src_path, m->overlay) == 0) {
+    g_free (disk->src_path);
+    disk->src_path = g_strdup (m->base);
+    g_free (disk->driver_format);
+    disk->driver_format = g_strdup (m->base_format);
+    disk->type = m->base_type;
+    changed = TRUE;
+  }
+  for (guint i = 0; i < disk->backing->len; i++) {
+    VbDomainDiskBacking *b = g_ptr_array_index (disk->backing, i);
+    if (g_strcmp0 (b->path, m->overlay) == 0) {
+      g_ptr_array_remove_index (disk->backing, i);
+      changed = TRUE;
+      break;
+    }
+  }
+  return changed;
+}
+
+/* @m's overlay of @snap was merged: the snapshots below @snap name the
+ * image below it instead, and @snap no longer covers the disk. */
+static void
+overlay_merged (VbObj *dom, VbObj *snap, const MergeDisk *m)
+{
+  g_autoptr(GPtrArray) below = g_ptr_array_new ();
+  VbSnapshotDef *sdef = snap_def (snap);
+
+  vb_snapshot_tree_collect_descendants (dom, snap->name, below);
+  for (guint i = 0; i < below->len; i++) {
+    VbObj *d = g_ptr_array_index (below, i);
+    gboolean changed = def_drop_overlay (snap_def (d)->domain, m);
+    g_autoptr(GError) error = NULL;
+
+    changed = def_drop_overlay (snap_def (d)->inactive_domain, m) || changed;
+    if (changed && !meta_save (dom, d, &error))
+      g_warning ("%s", error->message);
+  }
+  for (guint i = 0; sdef->disks != NULL && i < sdef->disks->len; i++) {
+    VbSnapshotDiskDef *sd = g_ptr_array_index (sdef->disks, i);
+    if (sd->snapshot == VB_SNAPSHOT_LOCATION_EXTERNAL && g_strcmp0 (sd->src_path, m->overlay) == 0) {
+      sd->snapshot = VB_SNAPSHOT_LOCATION_NO;
+      sd->type = VB_SNAPSHOT_DISK_TYPE_FILE;
+      g_clear_pointer (&sd->src_path, g_free);
+      g_clear_pointer (&sd->driver_type, g_free);
+    }
+  }
+}
+
+static gboolean
+has_external_disks (const VbSnapshotDef *def)
+{
+  for (guint i = 0; def->disks != NULL && i < def->disks->len; i++)
+    if (((VbSnapshotDiskDef *) g_ptr_array_index (def->disks, i))->snapshot == VB_SNAPSHOT_LOCATION_EXTERNAL)
+      return TRUE;
+  return FALSE;
+}
+
+/* The disks whose overlays @snap's deletion merges. */
+static GPtrArray *
+merge_plan (VbObj *dom, VbObj *snap, GTask *task, GError **error)
+{
+  const VbSnapshotDef *sdef = snap_def (snap);
+  const VbCallerCreds *creds = vb_task_get_caller_creds (task);
+  g_autoptr(GPtrArray) plan = g_ptr_array_new_with_free_func (merge_disk_free);
+  g_autoptr(GPtrArray) kids = vb_snapshot_tree_children (dom, snap->name);
+  g_autoptr(GPtrArray) below = g_ptr_array_new ();
+  const char *current = vb_snapshot_tree_get_current (dom);
+
+  if (sdef->domain == NULL) {
+    g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                 "snapshot '%s' has no domain definition to find the images below its overlays in", snap->name);
+    return NULL;
+  }
+  if (kids->len > 1) {
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                 "deleting external snapshot '%s' with %u child snapshots is not supported", snap->name, kids->len);
+    return NULL;
+  }
+  if (kids->len > 0 && g_strcmp0 (current, snap->name) == 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                 "deleting external snapshot '%s', the current one, is not supported while it has a child", snap->name);
+    return NULL;
+  }
+  if (current != NULL && g_strcmp0 (current, snap->name) != 0 && !vb_snapshot_tree_in_subtree (dom, snap, current)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                 "external snapshot '%s' is not on the way to the current snapshot '%s': its overlays are not "
+                 "what the domain runs on", snap->name, current);
+    return NULL;
+  }
+  vb_snapshot_tree_collect_descendants (dom, snap->name, below);
+  for (guint i = 0; i < below->len; i++) {
+    VbObj *d = g_ptr_array_index (below, i);
+    if (!snapshot_is_external (snap_def (d))) {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                   "snapshot '%s' below external snapshot '%s' is internal: its data may be in the overlays "
+                   "that would be merged; delete it first", d->name, snap->name);
+      return NULL;
+    }
+  }
+
+  for (guint i = 0; sdef->disks != NULL && i < sdef->disks->len; i++) {
+    const VbSnapshotDiskDef *sd = g_ptr_array_index (sdef->disks, i);
+    const VbDomainDiskDef *then;
+    const VbDomainDiskDef *now;
+    MergeDisk *m;
+    struct stat st;
+
+    if (sd->snapshot != VB_SNAPSHOT_LOCATION_EXTERNAL)
+      continue;
+    then = vb_domain_def_find_disk (sdef->domain, sd->name);
+    if (then == NULL || then->src_path == NULL || sd->src_path == NULL) {
+      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                   "snapshot '%s' does not say which image disk '%s' had under its overlay", snap->name, sd->name);
+      return NULL;
+    }
+    now = vb_domain_def_find_disk_by_target (dom->active ? dom->def : vb_obj_get_persistent_def (dom), then->dst);
+    if (now == NULL) {
+      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "domain '%s' has no disk '%s' any more", dom->name,
+                   then->dst);
+      return NULL;
+    }
+    if (dom->active) {
+      /* The live chain, as QEMU has it: the overlay right above the image
+       * it was put on. */
+      gboolean found = same_file (now->src_path, sd->src_path);
+      const char *next = NULL;
+      for (guint k = 0; k < now->backing->len && next == NULL; k++) {
+        const VbDomainDiskBacking *b = g_ptr_array_index (now->backing, k);
+        if (found)
+          next = b->path;
+        else
+          found = same_file (b->path, sd->src_path);
+      }
+      if (!found) {
+        g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                     "the overlay '%s' of snapshot '%s' is not in the backing chain of disk '%s'", sd->src_path,
+                     snap->name, then->dst);
+        return NULL;
+      }
+      if (!same_file (next, then->src_path)) {
+        g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                     "the overlay '%s' of snapshot '%s' is not on the image '%s' it was put on, but on '%s'",
+                     sd->src_path, snap->name, then->src_path, next ? next : "nothing");
+        return NULL;
+      }
+      if (vb_qemu_disk_has_block_job (dom, then->dst)) {
+        g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                     "disk '%s' has a block job running: the overlay of snapshot '%s' cannot be merged now",
+                     then->dst, snap->name);
+        return NULL;
+      }
+    }
+    m = g_new0 (MergeDisk, 1);
+    g_ptr_array_add (plan, m);
+    m->dst = g_strdup (then->dst);
+    m->overlay = g_strdup (sd->src_path);
+    m->base = g_strdup (then->src_path);
+    m->base_format = g_strdup (then->driver_format);
+    m->base_type = then->type;
+    m->remove = stat (m->overlay, &st) == 0 && S_ISREG (st.st_mode);
+    if (creds != NULL && m->remove) {
+      g_autofree char *dir = g_path_get_dirname (m->overlay);
+      if (!vb_path_policy_check (creds, m->overlay, R_OK | W_OK, 0, error) ||
+          !vb_path_policy_check (creds, dir, W_OK, 0, error) ||
+          !vb_path_policy_check (creds, m->base, R_OK | W_OK, 0, error))
+        return NULL;
+    }
+  }
+  if (plan->len == 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "external snapshot '%s' has no overlay to merge",
+                 snap->name);
+    return NULL;
+  }
+  return g_steal_pointer (&plan);
+}
+
+typedef struct {
+  VbObj *dom;
+  VbObj *snap;
+  GPtrArray *plan; /* MergeDisk */
+  guint next;
+  /* shut off: the disk being merged */
+  char *above;     /* the image right above the overlay, NULL when it is the top */
+  char *above_format;
+} ExtDelete;
+
+static void
+ext_delete_free (gpointer p)
+{
+  ExtDelete *xd = p;
+
+  g_object_unref (xd->dom);
+  g_object_unref (xd->snap);
+  g_ptr_array_unref (xd->plan);
+  g_free (xd->above);
+  g_free (xd->above_format);
+  g_free (xd);
+}
+
+static void ext_delete_next (GTask *task);
+
+/* The end, or where it stopped with @error: what was merged is recorded. */
+static void
+ext_delete_done (GTask *task, GError *error)
+{
+  ExtDelete *xd = g_task_get_task_data (task);
+  VbObj *dom = xd->dom;
+  g_autofree char *marker = deleting_path (dom);
+  g_autoptr(GString) merged = g_string_new (NULL);
+
+  for (guint i = 0; i < xd->plan->len; i++) {
+    const MergeDisk *m = g_ptr_array_index (xd->plan, i);
+    if (!m->merged)
+      continue;
+    overlay_merged (dom, xd->snap, m);
+    g_string_append_printf (merged, "%s'%s'", merged->len ? ", " : "", m->dst);
+  }
+  if (error == NULL || !has_external_disks (snap_def (xd->snap))) {
+    if (vb_obj_lookup_child (dom, xd->snap->name) == xd->snap)
+      forget_snapshot (dom, xd->snap);
+  } else if (merged->len > 0) {
+    g_autoptr(GError) local = NULL;
+    if (!meta_save (dom, xd->snap, &local))
+      g_warning ("%s", local->message);
+  }
+  vb_file_remove (marker, NULL);
+  vb_qemu_job_end (dom, error);
+  if (error != NULL) {
+    if (merged->len > 0)
+      g_prefix_error (&error, "disks %s were merged and are no longer in it; ", merged->str);
+    g_prefix_error (&error, "cannot delete snapshot '%s' of domain '%s': ", xd->snap->name, dom->name);
+    g_task_return_error (task, error);
+    return;
+  }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_disk_merged (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ExtDelete *xd = g_task_get_task_data (task);
+  MergeDisk *m = g_ptr_array_index (xd->plan, xd->next);
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error)) {
+    g_prefix_error (&error, "disk '%s': ", m->dst);
+    ext_delete_done (task, error);
+    return;
+  }
+  m->merged = TRUE;
+  xd->next++;
+  ext_delete_next (g_steal_pointer (&task));
+}
+
+/* Shut off: the overlay is committed, the image above it (if any) is on
+ * the image below now: the overlay goes, and the config follows. */
+static void
+on_offline_merged (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ExtDelete *xd = g_task_get_task_data (task);
+  MergeDisk *m = g_ptr_array_index (xd->plan, xd->next);
+  VbDomainDef *config = vb_obj_get_persistent_def (xd->dom);
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error)) {
+    g_prefix_error (&error, "disk '%s': ", m->dst);
+    ext_delete_done (task, error);
+    return;
+  }
+  if (xd->above == NULL && def_drop_overlay (config, m)) {
+    VbDomainDiskDef *disk = vb_domain_def_find_disk_by_target (config, m->dst);
+    g_autoptr(GError) local = NULL;
+    /* The chain is in the image's header. */
+    g_ptr_array_set_size (disk->backing, 0);
+    disk->backing_terminated = FALSE;
+    if (!save_config (xd->dom, &local))
+      g_warning ("domain '%s': the config after merging disk '%s' was not saved: %s", xd->dom->name, m->dst,
+                 local->message);
+  }
+  if (m->remove && g_unlink (m->overlay) != 0 && errno != ENOENT)
+    g_warning ("domain '%s': cannot remove the merged overlay '%s': %s", xd->dom->name, m->overlay,
+               g_strerror (errno));
+  m->merged = TRUE;
+  xd->next++;
+  ext_delete_next (g_steal_pointer (&task));
+}
+
+/* `qemu-img info --backing-chain` of the disk's top image: where the
+ * overlay is and what is above it. */
+static void
+on_offline_chain (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ExtDelete *xd = g_task_get_task_data (task);
+  MergeDisk *m = g_ptr_array_index (xd->plan, xd->next);
+  GSubprocess *proc = G_SUBPROCESS (source);
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+  JsonArray *chain;
+  GError *error = NULL;
+  int at = -1;
+
+  if (!g_subprocess_communicate_utf8_finish (proc, result, &out, &err, &error)) {
+    ext_delete_done (task, error);
+    return;
+  }
+  if (!g_subprocess_get_successful (proc) || !json_parser_load_from_data (parser, out ? out : "", -1, NULL) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_ARRAY (root)) {
+    ext_delete_done (task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "disk '%s': cannot read its backing chain: %s",
+                                        m->dst, err && *err ? g_strstrip (err) : "qemu-img info failed"));
+    return;
+  }
+  chain = json_node_get_array (root);
+  for (guint i = 0; i < json_array_get_length (chain) && at < 0; i++) {
+    JsonObject *img = json_array_get_object_element (chain, i);
+    if (img != NULL && same_file (vb_qmp_member_str (img, "filename"), m->overlay))
+      at = (int) i;
+  }
+  if (at < 0 || (guint) at + 1 >= json_array_get_length (chain) ||
+      !same_file (vb_qmp_member_str (json_array_get_object_element (chain, at + 1), "filename"), m->base)) {
+    ext_delete_done (task, g_error_new (VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                                        at < 0 ? "disk '%s': the overlay '%s' is not in its backing chain"
+                                               : "disk '%s': the overlay '%s' is not on the image '%s' it was put on",
+                                        m->dst, m->overlay, m->base));
+    return;
+  }
+  g_clear_pointer (&xd->above, g_free);
+  g_clear_pointer (&xd->above_format, g_free);
+  if (at > 0) {
+    JsonObject *img = json_array_get_object_element (chain, at - 1);
+    xd->above = g_strdup (vb_qmp_member_str (img, "filename"));
+    xd->above_format = g_strdup (vb_qmp_member_str (img, "format"));
+  }
+  {
+    g_autoptr(GTask) inner = g_task_new (NULL, NULL, on_offline_merged, g_object_ref (task));
+    g_autofree char *tool = qemu_img_path (xd->dom);
+    ImgRun *run = g_new0 (ImgRun, 1);
+    GStrv argv;
+
+    run->argvs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+    /* Into the image right below (-b would allow farther ones). */
+    argv = g_new0 (char *, 6);
+    argv[0] = g_strdup (tool);
+    argv[1] = g_strdup ("commit");
+    argv[2] = g_strdup ("-q");
+    argv[3] = g_strdup ("-d"); /* the overlay goes anyway; its data stays readable until then */
+    argv[4] = g_strdup (m->overlay);
+    g_ptr_array_add (run->argvs, argv);
+    if (xd->above != NULL) {
+      argv = g_new0 (char *, 11);
+      argv[0] = g_strdup (tool);
+      argv[1] = g_strdup ("rebase");
+      argv[2] = g_strdup ("-u");
+      argv[3] = g_strdup ("-f");
+      argv[4] = g_strdup (xd->above_format ? xd->above_format : "qcow2");
+      argv[5] = g_strdup ("-F");
+      argv[6] = g_strdup (m->base_format ? m->base_format : "raw");
+      argv[7] = g_strdup ("-b");
+      argv[8] = g_strdup (m->base);
+      argv[9] = g_strdup (xd->above);
+      g_ptr_array_add (run->argvs, argv);
+    }
+    g_task_set_task_data (inner, run, img_run_free);
+    img_run_next (g_object_ref (inner));
+  }
+}
+
+static void
+ext_delete_next (GTask *task)
+{
+  ExtDelete *xd = g_task_get_task_data (task);
+  VbObj *dom = xd->dom;
+  MergeDisk *m;
+
+  if (xd->next >= xd->plan->len) {
+    ext_delete_done (task, NULL);
+    g_object_unref (task);
+    return;
+  }
+  m = g_ptr_array_index (xd->plan, xd->next);
+  if (dom->active) {
+    GTask *inner = g_task_new (dom, NULL, on_disk_merged, task);
+    vb_qemu_disk_merge (dom, m->dst, m->overlay, m->remove, inner);
+    g_object_unref (inner);
+  } else {
+    const VbDomainDiskDef *disk = vb_domain_def_find_disk_by_target (vb_obj_get_persistent_def (dom), m->dst);
+    g_autofree char *tool = qemu_img_path (dom);
+    g_autoptr(GSubprocess) proc = NULL;
+    GError *error = NULL;
+
+    if (disk == NULL || disk->src_path == NULL) {
+      ext_delete_done (task, g_error_new (VB_ERROR, VB_ERROR_OPERATION_INVALID, "domain '%s' has no disk '%s' any more",
+                                          dom->name, m->dst));
+      g_object_unref (task);
+      return;
+    }
+    proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error, tool, "info",
+                             "--output=json", "--backing-chain", "-U", disk->src_path, NULL);
+    if (proc == NULL) {
+      g_prefix_error (&error, "cannot run qemu-img: ");
+      ext_delete_done (task, error);
+      g_object_unref (task);
+      return;
+    }
+    vb_child_track (proc);
+    g_subprocess_communicate_utf8_async (proc, NULL, NULL, on_offline_chain, task);
+  }
+}
+
+static void
+delete_external (VbObj *snap, GTask *task)
+{
+  VbObj *dom = snap->parent;
+  g_autoptr(GPtrArray) plan = NULL;
+  g_autofree char *marker = NULL;
+  g_autofree char *dir = NULL;
+  GError *error = NULL;
+  ExtDelete *xd;
+
+  if (dom->state != VB_DOMAIN_RUNNING && dom->state != VB_DOMAIN_PAUSED && dom->state != VB_DOMAIN_SHUTOFF)
+    FAIL (task, VB_ERROR_OPERATION_INVALID, "cannot delete external snapshot '%s' of domain '%s' in its current state",
+          snap->name, dom->name);
+  if (!dom->active && !dom->persistent)
+    FAIL (task, VB_ERROR_OPERATION_INVALID, "domain '%s' has no definition", dom->name);
+  plan = merge_plan (dom, snap, task, &error);
+  if (plan == NULL) {
+    g_task_return_error (task, error);
+    return;
+  }
+  if (vb_qemu_job_begin (dom, VB_QEMU_JOB_SNAPSHOT, FALSE, &error) == NULL) {
+    g_task_return_error (task, error);
+    return;
+  }
+  dir = meta_dir (dom);
+  marker = deleting_path (dom);
+  if (g_mkdir_with_parents (dir, 0700) < 0 || !vb_file_write_atomic (marker, snap->name, -1, 0600, &error)) {
+    if (error == NULL)
+      g_set_error (&error, VB_ERROR, VB_ERROR_IO, "cannot create %s: %s", dir, g_strerror (errno));
+    vb_qemu_job_end (dom, error);
+    g_task_return_error (task, error);
+    return;
+  }
+  xd = g_new0 (ExtDelete, 1);
+  xd->dom = g_object_ref (dom);
+  xd->snap = g_object_ref (snap);
+  xd->plan = g_steal_pointer (&plan);
+  g_task_set_task_data (task, xd, ext_delete_free);
+  ext_delete_next (g_object_ref (task));
+}
+
+/* A deletion cut short by the daemon's end: overlays that are gone were
+ * merged. @final: no merge of it can still be running. */
+static void
+finish_cut_delete (VbObj *dom, gboolean final)
+{
+  g_autofree char *marker = deleting_path (dom);
+  g_autofree char *name = NULL;
+  VbObj *snap;
+  VbSnapshotDef *sdef;
+  g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func (merge_disk_free);
+
+  if (!g_file_get_contents (marker, &name, NULL, NULL))
+    return;
+  snap = vb_obj_lookup_child (dom, name);
+  if (snap == NULL) {
+    vb_file_remove (marker, NULL);
+    return;
+  }
+  sdef = snap_def (snap);
+  for (guint i = 0; sdef->disks != NULL && i < sdef->disks->len; i++) {
+    const VbSnapshotDiskDef *sd = g_ptr_array_index (sdef->disks, i);
+    const VbDomainDiskDef *then = sdef->domain ? vb_domain_def_find_disk (sdef->domain, sd->name) : NULL;
+    MergeDisk *m;
+
+    if (sd->snapshot != VB_SNAPSHOT_LOCATION_EXTERNAL || then == NULL || sd->src_path == NULL ||
+        g_file_test (sd->src_path, G_FILE_TEST_EXISTS) || !g_file_test (then->src_path, G_FILE_TEST_EXISTS))
+      continue;
+    m = g_new0 (MergeDisk, 1);
+    m->dst = g_strdup (then->dst);
+    m->overlay = g_strdup (sd->src_path);
+    m->base = g_strdup (then->src_path);
+    m->base_format = g_strdup (then->driver_format);
+    m->base_type = then->type;
+    g_ptr_array_add (gone, m);
+  }
+  for (guint i = 0; i < gone->len; i++) {
+    const MergeDisk *m = g_ptr_array_index (gone, i);
+    /* The config too, where the daemon had no time to change it. */
+    if (!dom->active && dom->persistent && def_drop_overlay (vb_obj_get_persistent_def (dom), m)) {
+      g_autoptr(GError) error = NULL;
+      if (!save_config (dom, &error))
+        g_warning ("%s", error->message);
+    }
+    overlay_merged (dom, snap, m);
+  }
+  if (!has_external_disks (sdef)) {
+    g_message ("domain '%s': the deletion of snapshot '%s' cut short by a restart is finished", dom->name, name);
+    forget_snapshot (dom, snap);
+  } else {
+    g_autoptr(GError) error = NULL;
+    if (gone->len > 0 && !meta_save (dom, snap, &error))
+      g_warning ("%s", error->message);
+    if (!final)
+      return;
+    g_message ("domain '%s': the deletion of snapshot '%s' was cut short by a restart: call Delete again", dom->name,
+               name);
+  }
+  vb_file_remove (marker, NULL);
+}
+
+void
+vb_qemu_snapshot_merge_ended (VbObj *dom)
+{
+  finish_cut_delete (dom, !vb_qemu_disk_has_block_job (dom, NULL));
+}
+
 static void delete_next (GTask *task);
 
 static void
@@ -1234,8 +1832,25 @@ delete_next (GTask *task)
   if (dd->flags & VB_SNAPSHOT_DELETE_METADATA_ONLY) {
     g_task_return_boolean (inner, TRUE);
   } else {
-    const VbDomainDef *def = dom->active ? dom->def : vb_obj_get_persistent_def (dom);
+    /* Shut off, the images the snapshot was taken in, wherever the disks
+     * are now (under an external snapshot's overlay, say). */
+    const VbDomainDef *def = dom->active ? dom->def
+                             : snap_def (snap)->domain ? snap_def (snap)->domain
+                             : vb_obj_get_persistent_def (dom);
     disks = snapshot_disks (dom, snap, def, &error);
+    if (disks != NULL && dom->active && snap_def (snap)->domain != NULL) {
+      for (guint i = 0; i < disks->len; i++) {
+        const SnapDisk *sd = g_ptr_array_index (disks, i);
+        const VbDomainDiskDef *then = vb_domain_def_find_disk_by_target (snap_def (snap)->domain, sd->dst);
+        if (then != NULL && !same_file (then->src_path, sd->path)) {
+          g_clear_pointer (&disks, g_ptr_array_unref);
+          g_set_error (&error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                       "disk '%s' of running domain '%s' is no longer the image '%s' snapshot '%s' is in; delete "
+                       "it while the domain is shut off", sd->dst, dom->name, then->src_path, snap->name);
+          break;
+        }
+      }
+    }
     if (disks == NULL) {
       g_task_return_error (inner, error);
     } else if (disks->len == 0) {
@@ -1271,10 +1886,18 @@ qemu_snapshot_delete (VbBackend *backend, VbObj *snap, guint flags, GTask *task)
     g_autoptr(GPtrArray) doomed = vb_snapshot_tree_doomed (snap, flags);
     for (guint i = 0; i < doomed->len; i++) {
       VbObj *s2 = g_ptr_array_index (doomed, i);
-      if (snapshot_is_external (snap_def (s2)))
+      if (snapshot_is_external (snap_def (s2)) && (flags & VB_SNAPSHOT_DELETE_CHILDREN_ONLY))
         FAIL (task, VB_ERROR_NOT_SUPPORTED,
-              "deleting the images of external snapshot '%s' is not supported: merge them with BlockCommit, "
-              "then delete the snapshot with METADATA_ONLY", s2->name);
+              "deleting external child snapshots (such as '%s') all at once is not supported: delete them one "
+              "at a time", s2->name);
+      if (snapshot_is_external (snap_def (s2)) && (flags & VB_SNAPSHOT_DELETE_CHILDREN))
+        FAIL (task, VB_ERROR_NOT_SUPPORTED,
+              "deleting external snapshots (such as '%s') together with their children is not supported: delete "
+              "them one at a time, the newest first", s2->name);
+    }
+    if (snapshot_is_external (snap_def (snap)) && !(flags & VB_SNAPSHOT_DELETE_CHILDREN_ONLY)) {
+      delete_external (snap, task);
+      return;
     }
   }
   if (vb_qemu_job_begin (dom, VB_QEMU_JOB_SNAPSHOT, FALSE, &error) == NULL) {
@@ -1560,6 +2183,36 @@ on_revert_destroyed (GObject *source, GAsyncResult *result, gpointer user_data)
   revert_start (task, TRUE);
 }
 
+/* Reverting to internal snapshot @snap writes its images: none of them
+ * may be under an external snapshot's overlay, whose data would change. */
+static gboolean
+revert_keeps_overlays (VbObj *dom, VbObj *snap, GError **error)
+{
+  const VbSnapshotDef *def = snap_def (snap);
+  g_autoptr(GPtrArray) all = vb_snapshot_tree_all (dom);
+
+  for (guint i = 0; def->domain != NULL && i < all->len; i++) {
+    const VbSnapshotDef *other = snap_def (g_ptr_array_index (all, i));
+    for (guint k = 0; other->domain != NULL && other->disks != NULL && k < other->disks->len; k++) {
+      const VbSnapshotDiskDef *sd = g_ptr_array_index (other->disks, k);
+      const VbDomainDiskDef *below = vb_domain_def_find_disk (other->domain, sd->name);
+      const VbDomainDiskDef *mine;
+      if (sd->snapshot != VB_SNAPSHOT_LOCATION_EXTERNAL || below == NULL || below->src_path == NULL)
+        continue;
+      mine = vb_domain_def_find_disk_by_path (def->domain, below->src_path);
+      if (mine != NULL && disk_is_writable (mine) && g_file_test (sd->src_path, G_FILE_TEST_EXISTS)) {
+        g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                     "cannot revert to snapshot '%s': its image '%s' is under the overlay '%s' of external "
+                     "snapshot '%s', whose data would change; delete '%s' first", snap->name, below->src_path,
+                     sd->src_path, ((VbObj *) g_ptr_array_index (all, i))->name,
+                     ((VbObj *) g_ptr_array_index (all, i))->name);
+        return FALSE;
+      }
+    }
+  }
+  return TRUE;
+}
+
 static void
 qemu_snapshot_revert (VbBackend *backend, VbObj *snap, guint flags, GTask *task)
 {
@@ -1578,6 +2231,10 @@ qemu_snapshot_revert (VbBackend *backend, VbObj *snap, guint flags, GTask *task)
   }
   if (def->state == VB_SNAPSHOT_STATE_DISK_SNAPSHOT || def->memory == VB_SNAPSHOT_LOCATION_EXTERNAL)
     FAIL (task, VB_ERROR_NOT_SUPPORTED, "reverting to an external snapshot is not supported");
+  if (!revert_keeps_overlays (dom, snap, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
   with_memory = def->state == VB_SNAPSHOT_STATE_RUNNING || def->state == VB_SNAPSHOT_STATE_PAUSED;
   if (!with_memory && def->state != VB_SNAPSHOT_STATE_SHUTOFF)
     FAIL (task, VB_ERROR_OPERATION_INVALID, "cannot revert to snapshot '%s' taken in state %s", snap->name,
@@ -1716,6 +2373,12 @@ snapshot_loaded (VbQemuBackend *self, VbObj *dom)
   }
   if (g_file_get_contents (current_path, &current, NULL, NULL) && vb_obj_lookup_child (dom, current) != NULL) {
     vb_snapshot_tree_set_current (dom, current);
+  }
+  /* Merges a QEMU still running may go on with are finished when they
+   * end (vb_qemu_snapshot_merge_ended); without one, nothing goes on. */
+  {
+    g_autofree char *state = vb_qemu_domain_state_path (self, dom->name);
+    finish_cut_delete (dom, !g_file_test (state, G_FILE_TEST_EXISTS));
   }
 }
 

@@ -7,6 +7,7 @@ reverted with snapshot-load: a marker written into the guest's RAM (its
 initramfs root) before the snapshot is back after the revert. Shut-off
 domains use qemu-img; the image contents are checked with qemu-io.
 """
+import glob
 import os
 import subprocess
 import time
@@ -48,9 +49,9 @@ pytestmark = pytest.mark.skipif(guest.missing_requirements() is not None,
                                 reason=str(guest.missing_requirements()))
 
 
-def make_image(q, name, fmt="qcow2"):
+def make_image(q, name, fmt="qcow2", size="16M"):
     path = os.path.join(q.root, name + "." + fmt)
-    subprocess.run(["qemu-img", "create", "-q", "-f", fmt, path, "16M"], check=True)
+    subprocess.run(["qemu-img", "create", "-q", "-f", fmt, path, size], check=True)
     return path
 
 
@@ -440,8 +441,8 @@ def test_external_disk_only_snapshots_of_a_running_domain(qemu):
 
     name, text = vb.error(e1, SNAP, "Revert", "u", 0)
     assert "external" in text and "not supported" in text
-    name, text = vb.error(e2, SNAP, "Delete", "u", 0)
-    assert "BlockCommit" in text and os.path.exists(second)
+    name, text = vb.error(e1, SNAP, "Delete", "u", DELETE_CHILDREN)
+    assert "together with their children" in text and os.path.exists(second)
     vb.call(e2, SNAP, "Delete", "u", DELETE_METADATA_ONLY)
     assert listed(q, dom) == ["e1"] and os.path.exists(second)
 
@@ -487,3 +488,248 @@ def test_external_snapshot_of_a_shut_off_domain(qemu):
                CREATE_DISK_ONLY | CREATE_REUSE_EXT, timeout=LONG)
     assert chain_of(q, dom) == [mine]
     assert listed(q, dom) == ["s1", "s2"]
+
+
+# ---- deleting external snapshots: their overlays merged down ----
+
+MIB = 1024 * 1024
+JOB_COMMIT, JOB_ACTIVE_COMMIT = 3, 4
+JOB_COMPLETED, JOB_READY = 0, 3
+
+
+def patterns_ok(path, fmt="qcow2", **at):
+    """Every {offset MiB: byte} of @at reads back from the image at @path."""
+    for mib, byte in at.items():
+        r = subprocess.run(["qemu-io", "-f", fmt, "-c", "read -q -P 0x%x %dM 1M" % (byte, int(mib[1:])), path],
+                           capture_output=True, text=True)
+        if r.returncode != 0 or "Pattern verification failed" in r.stdout + r.stderr:
+            return False
+    return True
+
+
+def snapshot_domain_xml(q, snap):
+    return q.vb.call1(snap, SNAP, "GetXMLDesc", "u", 0).split("<domain", 1)[1]
+
+
+def two_external_snapshots(q, name, size="16M"):
+    """A shut-off domain on image 0xa0 at 0 with external snapshots s1 and
+    s2 (overlays o1: 0xb1 at 1M, o2: 0xc2 at 2M) -> (dom, img, o1, o2, s1, s2)."""
+    img = make_image(q, name, size=size)
+    assert qemu_io(img, "write -q -P 0xa0 0 1M").returncode == 0
+    dom = q.define(name + "vm", extra_devices=disk_xml(img))
+    o1, o2 = os.path.join(q.root, name + "-o1.qcow2"), os.path.join(q.root, name + "-o2.qcow2")
+    s1 = q.vb.call1(dom, DOMAIN, "SnapshotCreateXML", "su",
+                    ext_xml("s1", f"<disk name='vda' snapshot='external'><source file='{o1}'/></disk>"), 0,
+                    timeout=LONG)
+    assert qemu_io(o1, "write -q -P 0xb1 1M 1M").returncode == 0
+    s2 = q.vb.call1(dom, DOMAIN, "SnapshotCreateXML", "su",
+                    ext_xml("s2", f"<disk name='vda' snapshot='external'><source file='{o2}'/></disk>"), 0,
+                    timeout=LONG)
+    assert qemu_io(o2, "write -q -P 0xc2 2M 1M").returncode == 0
+    assert backing_of(o2) == o1 and backing_of(o1) == img
+    return dom, img, o1, o2, s1, s2
+
+
+def test_deleting_external_snapshots_of_a_running_domain(qemu):
+    from test_qemu_hotplug import wait_domain_signal
+    q, vb = qemu, qemu.vb
+    dom, img, o1, o2, s1, s2 = two_external_snapshots(q, "mrun")
+    q.dom(dom, "Create", "u", 1, timeout=LONG)  # paused
+    deadline = time.monotonic() + 10
+    while chain_of(q, dom) != [o2, o1, img]:
+        assert time.monotonic() < deadline, chain_of(q, dom)
+        time.sleep(0.05)
+    assert current(q, dom) == "s2"
+    # s2 is the current leaf, so s1 has its one child: both may go; with
+    # CHILDREN they may not.
+    name, text = vb.error(s1, SNAP, "Delete", "u", DELETE_CHILDREN)
+    assert "together with their children" in text and os.path.exists(o1)
+
+    # s1, below the top: its overlay o1 is committed into img (a commit,
+    # not an active one), o2 now sits on img, and s2 says so.
+    vb.clear_signals()
+    vb.call(s1, SNAP, "Delete", "u", 0, timeout=LONG)
+    wait_domain_signal(q, "BlockJob", dom, ("vda", JOB_COMMIT, JOB_COMPLETED))
+    assert not os.path.exists(o1)
+    assert chain_of(q, dom) == [o2, img] and chain_of(q, dom, 2) == [o2]
+    assert backing_of(o2) == img
+    assert listed(q, dom) == ["s2"] and current(q, dom) == "s2"
+    assert vb.error(s2, SNAP, "GetParent", "u", 0)[0] == "org.libvirt.Error"
+    assert f"<source file='{img}'/>" in snapshot_domain_xml(q, s2) and o1 not in snapshot_domain_xml(q, s2)
+    validate(vb.call1(s2, SNAP, "GetXMLDesc", "u", 0), "domainsnapshot.rng")
+
+    # s2, the disk's active layer: an active commit that pivots onto img.
+    vb.call(s2, SNAP, "Delete", "u", 0, timeout=LONG)
+    wait_domain_signal(q, "BlockJob", dom, ("vda", JOB_ACTIVE_COMMIT, JOB_READY))
+    wait_domain_signal(q, "BlockJob", dom, ("vda", JOB_ACTIVE_COMMIT, JOB_COMPLETED))
+    assert not os.path.exists(o2)
+    assert chain_of(q, dom) == [img] and chain_of(q, dom, 2) == [img]
+    assert listed(q, dom) == []
+    name, text = vb.error(dom, DOMAIN, "SnapshotCurrent", "u", 0)
+    assert "no current snapshot" in text or "snapshot" in text
+    validate(q.dom(dom, "GetXMLDesc", "u", 0)[0], "domain.rng")
+    # No block job is left, the domain goes on.
+    assert tuple(q.dom(dom, "GetBlockJobInfo", "su", "vda", 0)[0]) == (0, 0, 0, 0)
+    q.dom(dom, "Resume", "", timeout=LONG)
+    q.dom(dom, "Destroy", "u", 0)
+    # Nothing of the data is lost: all three writes are in img now.
+    assert patterns_ok(img, M0=0xa0, M1=0xb1, M2=0xc2)
+    # After a restart the domain still boots from img alone.
+    vb.stop()
+    vb.start()
+    assert listed(q, dom) == [] and chain_of(q, dom) == [img]
+
+
+def test_deleting_external_snapshots_of_a_shut_off_domain(qemu):
+    q, vb = qemu, qemu.vb
+    img = make_image(q, "moff")
+    assert qemu_io(img, "write -q -P 0xa0 0 1M").returncode == 0
+    dom = q.define("moffvm", extra_devices=disk_xml(img))
+    # An internal snapshot first: it stays in img through the merges.
+    create(q, dom, "i0")
+    o1, o2 = os.path.join(q.root, "moff-o1.qcow2"), os.path.join(q.root, "moff-o2.qcow2")
+    s1 = vb.call1(dom, DOMAIN, "SnapshotCreateXML", "su",
+                  ext_xml("s1", f"<disk name='vda' snapshot='external'><source file='{o1}'/></disk>"), 0,
+                  timeout=LONG)
+    assert qemu_io(o1, "write -q -P 0xb1 1M 1M").returncode == 0
+    s2 = vb.call1(dom, DOMAIN, "SnapshotCreateXML", "su",
+                  ext_xml("s2", f"<disk name='vda' snapshot='external'><source file='{o2}'/></disk>"), 0,
+                  timeout=LONG)
+    assert qemu_io(o2, "write -q -P 0xc2 2M 1M").returncode == 0
+    i0 = lookup(q, dom, "i0")
+    # Reverting to i0 would write img under s1's overlay.
+    name, text = vb.error(i0, SNAP, "Revert", "u", 0)
+    assert "under the overlay" in text and "delete 's1' first" in text
+    # An internal snapshot in o2 (below s2) keeps s2 from being merged.
+    i3 = create(q, dom, "i3")
+    assert image_tags(o2) == ["i3"]
+    name, text = vb.error(s2, SNAP, "Delete", "u", 0)
+    assert "'i3'" in text and "internal" in text and os.path.exists(o2)
+    name, text = vb.error(s1, SNAP, "Delete", "u", DELETE_CHILDREN_ONLY)
+    assert "one at a time" in text
+    vb.call(i3, SNAP, "Delete", "u", 0, timeout=LONG)
+    assert image_tags(o2) == []
+
+    # s1 in the middle: o1 into img, o2 rebased onto img.
+    vb.call(s1, SNAP, "Delete", "u", 0, timeout=LONG)
+    assert not os.path.exists(o1) and backing_of(o2) == img
+    assert chain_of(q, dom) == [o2] and listed(q, dom) == ["i0", "s2"]
+    assert vb.call1(s2, SNAP, "GetParent", "u", 0) == i0
+    assert f"<source file='{img}'/>" in snapshot_domain_xml(q, s2)
+    assert patterns_ok(o2, M0=0xa0, M1=0xb1, M2=0xc2)
+    assert image_tags(img) == ["i0"]
+    # s2 on top: the config goes back to img.
+    vb.call(s2, SNAP, "Delete", "u", 0, timeout=LONG)
+    assert not os.path.exists(o2) and chain_of(q, dom) == [img]
+    assert f"type='qcow2'" in q.dom(dom, "GetXMLDesc", "u", 2)[0]
+    assert listed(q, dom) == ["i0"] and current(q, dom) == "i0"
+    assert patterns_ok(img, M0=0xa0, M1=0xb1, M2=0xc2)
+    # Nothing is under an overlay any more: i0 may be reverted to, and it
+    # still has img as it was (0xa0 only).
+    vb.call(i0, SNAP, "Revert", "u", 0, timeout=LONG)
+    assert patterns_ok(img, M0=0xa0) and not patterns_ok(img, M1=0xb1)
+
+
+def test_external_delete_failures_leave_everything(qemu):
+    q, vb = qemu, qemu.vb
+    dom, img, o1, o2, s1, s2 = two_external_snapshots(q, "mbad")
+    # The overlay is not where the snapshot says (a chain changed by hand):
+    # refused before anything is touched.
+    moved = o1 + ".moved"
+    os.rename(o1, moved)
+    name, text = vb.error(s1, SNAP, "Delete", "u", 0)
+    assert name == "org.libvirt.Error" and "backing chain" in text
+    os.rename(moved, o1)
+    assert backing_of(o2) == o1 and listed(q, dom) == ["s1", "s2"]
+    # qemu-img cannot commit (another process holds img's write lock):
+    # nothing merged, both snapshots kept.
+    holder = subprocess.Popen(["qemu-io", "-f", "qcow2", img], stdin=subprocess.PIPE,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while subprocess.run(["qemu-img", "info", img], capture_output=True).returncode == 0:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        name, text = vb.error(s1, SNAP, "Delete", "u", 0)
+    finally:
+        holder.stdin.close()
+        holder.wait()
+    assert "cannot delete snapshot 's1'" in text and "qemu-img commit failed" in text, text
+    assert os.path.exists(o1) and backing_of(o2) == o1 and listed(q, dom) == ["s1", "s2"]
+    assert patterns_ok(o2, M0=0xa0, M1=0xb1, M2=0xc2)
+    assert glob.glob(os.path.join(q.root, "data", "virtbus", "qemu", "snapshot", "*", "deleting")) == []
+    # Afterwards it works.
+    vb.call(s1, SNAP, "Delete", "u", 0, timeout=LONG)
+    assert not os.path.exists(o1) and backing_of(o2) == img
+
+
+def marker_files(q):
+    return glob.glob(os.path.join(q.root, "data", "virtbus", "qemu", "snapshot", "*", "deleting"))
+
+
+def test_external_delete_cut_short_while_shut_off(qemu):
+    """A daemon that ends after merging s1's overlay but before it forgot s1
+    (what SIGKILL between qemu-img and the metadata leaves): the next one
+    finishes the deletion from the images."""
+    q, vb = qemu, qemu.vb
+    dom, img, o1, o2, s1, s2 = two_external_snapshots(q, "mcut")
+    vb.stop()
+    subprocess.run(["qemu-img", "commit", "-q", "-d", o1], check=True)
+    subprocess.run(["qemu-img", "rebase", "-u", "-f", "qcow2", "-F", "qcow2", "-b", img, o2], check=True)
+    os.unlink(o1)
+    (snapdir,) = glob.glob(os.path.join(q.root, "data", "virtbus", "qemu", "snapshot", "*"))
+    with open(os.path.join(snapdir, "deleting"), "w") as f:
+        f.write("s1")
+    vb.start()
+    assert listed(q, dom) == ["s2"] and current(q, dom) == "s2"
+    assert f"<source file='{img}'/>" in snapshot_domain_xml(q, lookup(q, dom, "s2"))
+    assert marker_files(q) == []
+    # A marker for a snapshot whose overlays are all still there (the
+    # daemon ended before any merge): the snapshot stays, the marker goes.
+    vb.stop()
+    with open(os.path.join(snapdir, "deleting"), "w") as f:
+        f.write("s2")
+    vb.start()
+    assert listed(q, dom) == ["s2"] and marker_files(q) == []
+    vb.call(lookup(q, dom, "s2"), SNAP, "Delete", "u", 0, timeout=LONG)
+    assert listed(q, dom) == [] and chain_of(q, dom) == [img]
+    assert patterns_ok(img, M0=0xa0, M1=0xb1, M2=0xc2)
+
+
+def test_external_delete_cut_short_while_running(qemu):
+    """SIGKILL while QEMU commits s2's overlay (the disk's top, 512 MiB of
+    data): QEMU goes on, the next daemon finds the merge, pivots it once
+    ready, removes the overlay and forgets s2."""
+    from gi.repository import GLib
+    from test_qemu_hotplug import wait_domain_signal
+    q, vb = qemu, qemu.vb
+    dom, img, o1, o2, s1, s2 = two_external_snapshots(q, "mkill", size="1G")
+    assert qemu_io(o2, "write -q -P 0xd3 256M 512M").returncode == 0
+    vb.call(s1, SNAP, "Delete", "u", 0, timeout=LONG)  # shut off: qemu-img
+    q.dom(dom, "Create", "u", 1, timeout=LONG)
+    deadline = time.monotonic() + 10
+    while chain_of(q, dom) != [o2, img]:
+        assert time.monotonic() < deadline, chain_of(q, dom)
+        time.sleep(0.05)
+    state = os.path.join(q.run_dir, "mkillvm.state")
+    vb.connection.call("org.libvirt", s2, SNAP, "Delete", GLib.Variant("(u)", (0,)), None, 0, LONG, None, None,
+                       None)
+    deadline = time.monotonic() + 20
+    while True:
+        vb.pump()
+        with open(state) as f:
+            if '"merge"' in f.read():
+                break
+        assert time.monotonic() < deadline
+        time.sleep(0.002)
+    assert marker_files(q) != []
+    vb.kill_and_restart()
+    wait_domain_signal(q, "BlockJob", dom, ("vda", JOB_ACTIVE_COMMIT, JOB_COMPLETED), timeout=120)
+    deadline = time.monotonic() + 10
+    while listed(q, dom) != []:
+        assert time.monotonic() < deadline, listed(q, dom)
+        time.sleep(0.05)
+    assert not os.path.exists(o2) and marker_files(q) == []
+    assert chain_of(q, dom) == [img] and chain_of(q, dom, 2) == [img]
+    q.dom(dom, "Destroy", "u", 0)
+    assert patterns_ok(img, M0=0xa0, M1=0xb1, M2=0xc2, M256=0xd3, M767=0xd3)
