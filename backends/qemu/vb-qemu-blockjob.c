@@ -1493,6 +1493,7 @@ blockjob_stopped (VbObj *dom, gboolean detached)
 {
   VbQemuBlockJobs *bj = vb_qemu_dom (dom)->blockjobs;
   GHashTableIter iter;
+  GList *merges = NULL;
   Job *job;
 
   if (bj == NULL)
@@ -1504,12 +1505,24 @@ blockjob_stopped (VbObj *dom, gboolean detached)
                                "domain '%s' %s before the block job on disk '%s' ended", dom->name,
                                detached ? "was let go" : "stopped", job->disk);
     g_ptr_array_set_size (job->waiters, 0);
+    if (job->merged != NULL) {
+      g_object_set_data_full (G_OBJECT (job->merged), "vb-disk", g_strdup (job->disk), g_free);
+      merges = g_list_prepend (merges, g_steal_pointer (&job->merged));
+    }
     /* A copy QEMU was writing for nobody. */
     if (!detached && job->created != NULL && g_unlink (job->created) != 0 && errno != ENOENT)
       g_warning ("domain '%s': cannot remove the copy '%s': %s", dom->name, job->created, g_strerror (errno));
   }
   g_hash_table_remove_all (bj->jobs);
   g_hash_table_remove_all (bj->roots);
+  /* Their callers may start other jobs: not while the table is walked. */
+  for (GList *l = merges; l != NULL; l = l->next) {
+    g_task_return_new_error (l->data, VB_ERROR, VB_ERROR_FAILED, "domain '%s' %s before the commit on disk '%s' "
+                             "ended", dom->name, detached ? "was let go" : "stopped",
+                             (const char *) g_object_get_data (l->data, "vb-disk"));
+    g_object_unref (l->data);
+  }
+  g_list_free (merges);
 }
 
 static void

@@ -733,3 +733,46 @@ def test_external_delete_cut_short_while_running(qemu):
     assert chain_of(q, dom) == [img] and chain_of(q, dom, 2) == [img]
     q.dom(dom, "Destroy", "u", 0)
     assert patterns_ok(img, M0=0xa0, M1=0xb1, M2=0xc2, M256=0xd3, M767=0xd3)
+
+
+def test_external_delete_of_a_domain_that_stops_meanwhile(qemu):
+    """Destroy while the overlay's commit runs: Delete fails and says so,
+    the snapshot and its overlay stay (the data all there), and Delete on
+    the shut-off domain then merges with qemu-img."""
+    from gi.repository import GLib
+    q, vb = qemu, qemu.vb
+    dom, img, o1, o2, s1, s2 = two_external_snapshots(q, "mstop", size="1G")
+    assert qemu_io(o2, "write -q -P 0xd3 256M 512M").returncode == 0
+    q.dom(dom, "Create", "u", 1, timeout=LONG)
+    deadline = time.monotonic() + 10
+    while chain_of(q, dom) != [o2, o1, img]:
+        assert time.monotonic() < deadline, chain_of(q, dom)
+        time.sleep(0.05)
+    state = os.path.join(q.run_dir, "mstopvm.state")
+    replies = []
+    vb.connection.call("org.libvirt", s2, SNAP, "Delete", GLib.Variant("(u)", (0,)), None, 0, LONG, None,
+                       lambda conn, res, data: replies.append(res), None)
+    deadline = time.monotonic() + 20
+    while True:
+        vb.pump()
+        with open(state) as f:
+            if '"merge"' in f.read():
+                break
+        assert time.monotonic() < deadline and not replies
+        time.sleep(0.002)
+    q.dom(dom, "Destroy", "u", 0)
+    deadline = time.monotonic() + 20
+    while not replies:
+        assert time.monotonic() < deadline
+        vb.pump(0.02)
+    with pytest.raises(GLib.Error) as info:
+        vb.connection.call_finish(replies[0])
+    # QEMU cancels its jobs as it quits (or the daemon sees it gone first).
+    text = info.value.message
+    assert "cannot delete snapshot 's2'" in text and ("was cancelled" in text or "stopped before" in text), text
+    assert listed(q, dom) == ["s1", "s2"] and os.path.exists(o2) and chain_of(q, dom) == [o2]
+    assert marker_files(q) == []
+    assert patterns_ok(o2, M0=0xa0, M1=0xb1, M2=0xc2, M256=0xd3)
+    vb.call(s2, SNAP, "Delete", "u", 0, timeout=LONG)
+    assert not os.path.exists(o2) and chain_of(q, dom) == [o1] and listed(q, dom) == ["s1"]
+    assert patterns_ok(o1, M0=0xa0, M1=0xb1, M2=0xc2, M256=0xd3, M767=0xd3)
