@@ -45,7 +45,8 @@ typedef struct {
 
 typedef struct {
   GStrv argv; /* the positional arguments left after options were taken */
-  GHashTable *opts; /* "--name" → value ("" for switches) */
+  GHashTable *opts; /* "--name" → value ("" for switches); the last one given */
+  GHashTable *all;  /* "--name" → GPtrArray of every value given, in order */
 } Args;
 
 typedef int (*CmdFunc) (Ctx *ctx, Args *args);
@@ -416,6 +417,14 @@ static const char *
 opt_value (Args *a, const char *name)
 {
   return g_hash_table_lookup (a->opts, name);
+}
+
+/* Every value of an option that may be given more than once (NULL when
+ * it was not). */
+static GPtrArray *
+opt_values (Args *a, const char *name)
+{
+  return g_hash_table_lookup (a->all, name);
 }
 
 static guint
@@ -1751,12 +1760,85 @@ cmd_migrate (Ctx *ctx, Args *a)
 
 /* ---- snapshots ---- */
 
+/* virsh's --diskspec: DISK[,snapshot=internal|external|no][,driver=FORMAT]
+ * [,stype=file|block][,file=PATH], ",," for a comma in a value; appends
+ * its <disk> to @xml. */
+static gboolean
+append_diskspec (GString *xml, const char *spec)
+{
+  g_autoptr(GPtrArray) fields = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GString) cur = g_string_new (NULL);
+  const char *snapshot = NULL, *driver = NULL, *stype = NULL, *file = NULL;
+  g_autofree char *name = NULL, *file_e = NULL;
+
+  for (const char *p = spec;; p++) {
+    if (*p == ',' && p[1] == ',') {
+      g_string_append_c (cur, ',');
+      p++;
+    } else if (*p == ',' || *p == '\0') {
+      g_ptr_array_add (fields, g_string_free (g_steal_pointer (&cur), FALSE));
+      cur = g_string_new (NULL);
+      if (*p == '\0')
+        break;
+    } else {
+      g_string_append_c (cur, *p);
+    }
+  }
+  if (*(const char *) g_ptr_array_index (fields, 0) == '\0') {
+    g_printerr (_("error: --diskspec '%s' names no disk\n"), spec);
+    return FALSE;
+  }
+  for (guint i = 1; i < fields->len; i++) {
+    const char *f = g_ptr_array_index (fields, i);
+    const char *eq = strchr (f, '=');
+    const char **slot = NULL;
+    if (eq != NULL && eq - f == 8 && strncmp (f, "snapshot", 8) == 0)
+      slot = &snapshot;
+    else if (eq != NULL && eq - f == 6 && strncmp (f, "driver", 6) == 0)
+      slot = &driver;
+    else if (eq != NULL && eq - f == 5 && strncmp (f, "stype", 5) == 0)
+      slot = &stype;
+    else if (eq != NULL && eq - f == 4 && strncmp (f, "file", 4) == 0)
+      slot = &file;
+    if (slot == NULL) {
+      g_printerr (_("error: --diskspec '%s': unknown field '%s' (snapshot=, driver=, stype=, file=)\n"), spec, f);
+      return FALSE;
+    }
+    *slot = eq + 1;
+  }
+  if (stype != NULL && strcmp (stype, "file") != 0 && strcmp (stype, "block") != 0) {
+    g_printerr (_("error: --diskspec '%s': stype is file or block\n"), spec);
+    return FALSE;
+  }
+  name = g_markup_escape_text (g_ptr_array_index (fields, 0), -1);
+  g_string_append_printf (xml, "<disk name='%s'", name);
+  if (snapshot != NULL) {
+    g_autofree char *e = g_markup_escape_text (snapshot, -1);
+    g_string_append_printf (xml, " snapshot='%s'", e);
+  }
+  if (stype != NULL)
+    g_string_append_printf (xml, " type='%s'", stype);
+  g_string_append (xml, ">");
+  if (driver != NULL) {
+    g_autofree char *e = g_markup_escape_text (driver, -1);
+    g_string_append_printf (xml, "<driver type='%s'/>", e);
+  }
+  if (file != NULL) {
+    file_e = g_markup_escape_text (file, -1);
+    g_string_append_printf (xml, "<source %s='%s'/>", g_strcmp0 (stype, "block") == 0 ? "dev" : "file", file_e);
+  }
+  g_string_append (xml, "</disk>");
+  return TRUE;
+}
+
 static int
 cmd_snapshot_create_as (Ctx *ctx, Args *a)
 {
   FIND_OR_RETURN (d, VirtbusDomain, VIRTBUS_TYPE_DOMAIN, arg (a, 0), "domain");
   const char *name = arg (a, 1) != NULL ? arg (a, 1) : opt_value (a, "--name");
   const char *desc = opt_value (a, "--description");
+  GPtrArray *specs = opt_values (a, "--diskspec");
+  guint flags = 0;
   g_autoptr(GString) xml = g_string_new ("<domainsnapshot>");
   g_autoptr(GVariant) reply = NULL;
   g_autofree char *created = NULL;
@@ -1771,8 +1853,23 @@ cmd_snapshot_create_as (Ctx *ctx, Args *a)
     g_autofree char *e = g_markup_escape_text (desc, -1);
     g_string_append_printf (xml, "<description>%s</description>", e);
   }
+  if (specs != NULL) {
+    g_string_append (xml, "<disks>");
+    for (guint i = 0; i < specs->len; i++)
+      if (!append_diskspec (xml, g_ptr_array_index (specs, i)))
+        return EXIT_USAGE;
+    g_string_append (xml, "</disks>");
+  }
   g_string_append (xml, "</domainsnapshot>");
-  reply = call (VIRTBUS_OBJECT (d), "SnapshotCreateXML", g_variant_new ("(su)", xml->str, 0), &code);
+  if (opt (a, "--disk-only"))
+    flags |= 1 << 4;
+  if (opt (a, "--no-metadata"))
+    flags |= 1 << 2;
+  if (opt (a, "--halt"))
+    flags |= 1 << 3;
+  if (opt (a, "--reuse-external"))
+    flags |= 1 << 5;
+  reply = call (VIRTBUS_OBJECT (d), "SnapshotCreateXML", g_variant_new ("(su)", xml->str, flags), &code);
   if (reply == NULL)
     return code;
   snap = object_from_path_reply (ctx, reply);
@@ -1839,7 +1936,7 @@ find_snapshot (Ctx *ctx, Args *a, int *code)
 }
 
 static int
-snapshot_op (Ctx *ctx, Args *a, const char *method, const char *fmt)
+snapshot_op (Ctx *ctx, Args *a, const char *method, guint flags, const char *fmt)
 {
   int code = EXIT_OK;
   VirtbusObject *snap = find_snapshot (ctx, a, &code);
@@ -1847,7 +1944,7 @@ snapshot_op (Ctx *ctx, Args *a, const char *method, const char *fmt)
 
   if (snap == NULL)
     return code;
-  reply = call (snap, method, g_variant_new ("(u)", 0), &code);
+  reply = call (snap, method, g_variant_new ("(u)", flags), &code);
   if (reply == NULL)
     return code;
   done_with (ctx, fmt, arg (a, 1), NULL);
@@ -1857,13 +1954,20 @@ snapshot_op (Ctx *ctx, Args *a, const char *method, const char *fmt)
 static int
 cmd_snapshot_revert (Ctx *ctx, Args *a)
 {
-  return snapshot_op (ctx, a, "Revert", _("Domain snapshot %s reverted"));
+  guint flags = (opt (a, "--running") ? 1 : 0) | (opt (a, "--paused") ? 2 : 0) | (opt (a, "--force") ? 4 : 0);
+
+  return snapshot_op (ctx, a, "Revert", flags, _("Domain snapshot %s reverted"));
 }
 
 static int
 cmd_snapshot_delete (Ctx *ctx, Args *a)
 {
-  return snapshot_op (ctx, a, "Delete", _("Domain snapshot %s deleted"));
+  guint flags = (opt (a, "--children") ? 1 : 0) | (opt (a, "--metadata") ? 2 : 0) |
+                (opt (a, "--children-only") ? 4 : 0);
+
+  return snapshot_op (ctx, a, "Delete", flags,
+                      opt (a, "--children-only") ? _("Children of domain snapshot %s deleted")
+                                                 : _("Domain snapshot %s deleted"));
 }
 
 /* ---- host ---- */
@@ -2801,10 +2905,15 @@ static const Cmd commands[] = {
     N_("copy a running disk to DEST, mirroring its writes (then --pivot onto it)"), "--format --bandwidth" },
   { "blockjob", cmd_blockjob, "DOMAIN DISK [--abort] [--async] [--pivot] [--bandwidth MIB]",
     N_("a disk's block job: information, abort, pivot or bandwidth"), "--bandwidth" },
-  { "snapshot-create-as", cmd_snapshot_create_as, "DOMAIN [NAME] [--description TEXT]", N_("create a snapshot"), "--name --description" },
+  { "snapshot-create-as", cmd_snapshot_create_as,
+    "DOMAIN [NAME] [--description TEXT] [--disk-only] [--diskspec SPEC]... [--reuse-external] [--no-metadata] "
+    "[--halt]",
+    N_("create a snapshot"), "--name --description --diskspec" },
   { "snapshot-list", cmd_snapshot_list, "DOMAIN", N_("list a domain's snapshots"), NULL },
-  { "snapshot-revert", cmd_snapshot_revert, "DOMAIN SNAPSHOT", N_("revert a domain to a snapshot"), NULL },
-  { "snapshot-delete", cmd_snapshot_delete, "DOMAIN SNAPSHOT", N_("delete a snapshot"), NULL },
+  { "snapshot-revert", cmd_snapshot_revert, "DOMAIN SNAPSHOT [--running] [--paused] [--force]",
+    N_("revert a domain to a snapshot"), NULL },
+  { "snapshot-delete", cmd_snapshot_delete, "DOMAIN SNAPSHOT [--children] [--children-only] [--metadata]",
+    N_("delete a snapshot (an external one: its overlays merged down)"), NULL },
   { "capabilities", cmd_capabilities, "", N_("host capabilities in XML"), NULL },
   { "nodeinfo", cmd_nodeinfo, "", N_("host information"), NULL },
   { "hostname", cmd_hostname, "", N_("the host's name"), NULL },
@@ -2909,6 +3018,7 @@ parse_args (const Cmd *cmd, int argc, char **argv, Args *a)
   gboolean only_positional = FALSE;
 
   a->opts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  a->all = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
   for (int i = 0; i < argc; i++) {
     const char *w = argv[i];
     if (only_positional || w[0] != '-' || w[1] != '-') {
@@ -2927,7 +3037,14 @@ parse_args (const Cmd *cmd, int argc, char **argv, Args *a)
           g_printerr (_("error: option %s needs a value\n"), name);
           return FALSE;
         }
-        g_hash_table_insert (a->opts, g_strdup (name), g_strdup (eq != NULL ? eq + 1 : argv[++i]));
+        const char *value = eq != NULL ? eq + 1 : argv[++i];
+        GPtrArray *values = g_hash_table_lookup (a->all, name);
+        if (values == NULL) {
+          values = g_ptr_array_new_with_free_func (g_free);
+          g_hash_table_insert (a->all, g_strdup (name), values);
+        }
+        g_ptr_array_add (values, g_strdup (value));
+        g_hash_table_insert (a->opts, g_strdup (name), g_strdup (value));
       } else if (strstr (cmd->usage, name) != NULL && eq == NULL) {
         g_hash_table_insert (a->opts, g_strdup (name), g_strdup (""));
       } else {
@@ -3033,6 +3150,7 @@ main (int argc, char **argv)
     }
     if (!parse_args (cmd, rest->len, (char **) rest->pdata, &args)) {
       g_clear_pointer (&args.opts, g_hash_table_unref); /* LeakSanitizer */
+      g_clear_pointer (&args.all, g_hash_table_unref);
       return EXIT_USAGE;
     }
   }
@@ -3043,5 +3161,6 @@ main (int argc, char **argv)
   g_clear_object (&ctx.client);
   g_strfreev (args.argv);
   g_clear_pointer (&args.opts, g_hash_table_unref);
+  g_clear_pointer (&args.all, g_hash_table_unref);
   return code;
 }

@@ -776,3 +776,37 @@ def test_external_delete_of_a_domain_that_stops_meanwhile(qemu):
     vb.call(s2, SNAP, "Delete", "u", 0, timeout=LONG)
     assert not os.path.exists(o2) and chain_of(q, dom) == [o1] and listed(q, dom) == ["s1"]
     assert patterns_ok(o1, M0=0xa0, M1=0xb1, M2=0xc2, M256=0xd3, M767=0xd3)
+
+
+def test_virtbusctl_external_snapshots(qemu):
+    from test_virtbusctl import OK, USAGE, run
+    q, vb = qemu, qemu.vb
+    img = make_image(q, "ctl")
+    assert qemu_io(img, "write -q -P 0xa0 0 1M").returncode == 0
+    dom = q.define("ctlvm", extra_devices=disk_xml(img))
+    q.dom(dom, "Create", "u", 1, timeout=LONG)
+    ov = os.path.join(q.root, "ctl,top.qcow2")  # a comma, written ",," in the spec
+
+    def ctl(*args):
+        return run(vb, "-c", "qemu:///session", *args, timeout=120)
+
+    for spec, msg in [("vda,bogus=1", "unknown field 'bogus=1'"), (",file=/x", "names no disk"),
+                      ("vda,stype=net", "stype is file or block")]:
+        r = ctl("snapshot-create-as", "ctlvm", "x", "--disk-only", "--diskspec", spec)
+        assert r.returncode == USAGE and msg in r.stderr, (spec, r.stderr)
+    r = ctl("snapshot-create-as", "ctlvm", "x1", "--disk-only", "--diskspec",
+            "vda,snapshot=external,driver=qcow2,file=" + ov.replace(",", ",,"))
+    assert r.returncode == OK, r.stderr
+    assert chain_of(q, dom) == [ov, img] and backing_of(ov) == img
+    assert "<state>disk-snapshot</state>" in vb.call1(lookup(q, dom, "x1"), SNAP, "GetXMLDesc", "u", 0)
+    r = ctl("snapshot-delete", "ctlvm", "x1", "--children")
+    assert r.returncode != OK and "together with their children" in r.stderr
+    r = ctl("snapshot-delete", "ctlvm", "x1")
+    assert r.returncode == OK and "Domain snapshot x1 deleted" in r.stdout, r.stderr
+    assert not os.path.exists(ov) and chain_of(q, dom) == [img] and listed(q, dom) == []
+    # --metadata keeps the overlay.
+    assert ctl("snapshot-create-as", "ctlvm", "x2", "--disk-only").returncode == OK
+    top = chain_of(q, dom)[0]
+    assert ctl("snapshot-delete", "ctlvm", "x2", "--metadata").returncode == OK
+    assert os.path.exists(top) and chain_of(q, dom) == [top, img] and listed(q, dom) == []
+    q.dom(dom, "Destroy", "u", 0)
