@@ -1502,22 +1502,32 @@ ext_delete_done (GTask *task, GError *error)
   g_task_return_boolean (task, TRUE);
 }
 
+/* The merge of the current disk ended (@error: it failed, and the
+ * deletion stops there); takes @task. */
 static void
-on_disk_merged (GObject *source, GAsyncResult *result, gpointer user_data)
+disk_merge_ended (GTask *task, GError *error)
 {
-  g_autoptr(GTask) task = user_data;
   ExtDelete *xd = g_task_get_task_data (task);
   MergeDisk *m = g_ptr_array_index (xd->plan, xd->next);
-  GError *error = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error)) {
+  if (error != NULL) {
     g_prefix_error (&error, "disk '%s': ", m->dst);
     ext_delete_done (task, error);
+    g_object_unref (task);
     return;
   }
   m->merged = TRUE;
   xd->next++;
-  ext_delete_next (g_steal_pointer (&task));
+  ext_delete_next (task);
+}
+
+static void
+on_disk_merged (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GError *error = NULL;
+
+  g_task_propagate_boolean (G_TASK (result), &error);
+  disk_merge_ended (user_data, error);
 }
 
 /* Shut off: the overlay is committed, the image above it (if any) is on
@@ -1525,15 +1535,14 @@ on_disk_merged (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 on_offline_merged (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(GTask) task = user_data;
+  GTask *task = user_data;
   ExtDelete *xd = g_task_get_task_data (task);
   MergeDisk *m = g_ptr_array_index (xd->plan, xd->next);
   VbDomainDef *config = vb_obj_get_persistent_def (xd->dom);
   GError *error = NULL;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error)) {
-    g_prefix_error (&error, "disk '%s': ", m->dst);
-    ext_delete_done (task, error);
+    disk_merge_ended (task, error);
     return;
   }
   if (xd->above == NULL && def_drop_overlay (config, m)) {
@@ -1549,9 +1558,7 @@ on_offline_merged (GObject *source, GAsyncResult *result, gpointer user_data)
   if (m->remove && g_unlink (m->overlay) != 0 && errno != ENOENT)
     g_warning ("domain '%s': cannot remove the merged overlay '%s': %s", xd->dom->name, m->overlay,
                g_strerror (errno));
-  m->merged = TRUE;
-  xd->next++;
-  ext_delete_next (g_steal_pointer (&task));
+  disk_merge_ended (task, NULL);
 }
 
 /* `qemu-img info --backing-chain` of the disk's top image: where the
