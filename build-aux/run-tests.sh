@@ -64,12 +64,16 @@ asan_pass() {
   local asan_results="$asan_build/test-results" runtime status
   rm -rf "$asan_results" "$asan_build/meson-logs/testlog.json"
   mkdir -p "$asan_results/sanitizer"
+  # The build's output is kept, and shown when it fails.
+  local build_log="$asan_results/build.log"
   if ! { CC=clang meson setup --reconfigure "$asan_build" "$top" -Db_sanitize=address,undefined \
-           -Db_lundef=false >/dev/null 2>&1 ||
+           -Db_lundef=false >"$build_log" 2>&1 ||
          CC=clang meson setup "$asan_build" "$top" -Db_sanitize=address,undefined \
-           -Db_lundef=false >/dev/null; } ||
-     ! ninja -C "$asan_build" >/dev/null; then
+           -Db_lundef=false >>"$build_log" 2>&1; } ||
+     ! ninja -C "$asan_build" >>"$build_log" 2>&1; then
     echo "FAIL asan-build" > "$asan_results/sanitizer.txt"
+    echo "==== the sanitizer build failed; the end of $build_log:"
+    tail -n 60 "$build_log"
     return 1
   fi
   # python3 and gjs are not instrumented: they load the ASan-built libvirtbus
