@@ -667,6 +667,25 @@ def marker_files(q):
     return glob.glob(os.path.join(q.root, "data", "virtbus", "qemu", "snapshot", "*", "deleting"))
 
 
+def delete_until_merging(q, name, snap):
+    """Sends Delete of @snap (domain @name) without waiting for its reply
+    and returns once QEMU runs its merge (the daemon's runtime state says
+    so), with the list the reply will be appended to."""
+    from gi.repository import GLib
+    state = os.path.join(q.run_dir, name + ".state")
+    replies = []
+    q.vb.connection.call("org.libvirt", snap, SNAP, "Delete", GLib.Variant("(u)", (0,)), None, 0, LONG, None,
+                         lambda conn, res, data: replies.append(res), None)
+    deadline = time.monotonic() + 20
+    while True:
+        q.vb.pump()
+        with open(state) as f:
+            if '"merge"' in f.read():
+                return replies
+        assert time.monotonic() < deadline and not replies
+        time.sleep(0.002)
+
+
 def test_external_delete_cut_short_while_shut_off(qemu):
     """A daemon that ends after merging s1's overlay but before it forgot s1
     (what SIGKILL between qemu-img and the metadata leaves): the next one
@@ -700,7 +719,6 @@ def test_external_delete_cut_short_while_running(qemu):
     """SIGKILL while QEMU commits s2's overlay (the disk's top, 512 MiB of
     data): QEMU goes on, the next daemon finds the merge, pivots it once
     ready, removes the overlay and forgets s2."""
-    from gi.repository import GLib
     from test_qemu_hotplug import wait_domain_signal
     q, vb = qemu, qemu.vb
     dom, img, o1, o2, s1, s2 = two_external_snapshots(q, "mkill", size="1G")
@@ -711,17 +729,7 @@ def test_external_delete_cut_short_while_running(qemu):
     while chain_of(q, dom) != [o2, img]:
         assert time.monotonic() < deadline, chain_of(q, dom)
         time.sleep(0.05)
-    state = os.path.join(q.run_dir, "mkillvm.state")
-    vb.connection.call("org.libvirt", s2, SNAP, "Delete", GLib.Variant("(u)", (0,)), None, 0, LONG, None, None,
-                       None)
-    deadline = time.monotonic() + 20
-    while True:
-        vb.pump()
-        with open(state) as f:
-            if '"merge"' in f.read():
-                break
-        assert time.monotonic() < deadline
-        time.sleep(0.002)
+    delete_until_merging(q, "mkillvm", s2)
     assert marker_files(q) != []
     vb.kill_and_restart()
     wait_domain_signal(q, "BlockJob", dom, ("vda", JOB_ACTIVE_COMMIT, JOB_COMPLETED), timeout=120)
@@ -748,18 +756,7 @@ def test_external_delete_of_a_domain_that_stops_meanwhile(qemu):
     while chain_of(q, dom) != [o2, o1, img]:
         assert time.monotonic() < deadline, chain_of(q, dom)
         time.sleep(0.05)
-    state = os.path.join(q.run_dir, "mstopvm.state")
-    replies = []
-    vb.connection.call("org.libvirt", s2, SNAP, "Delete", GLib.Variant("(u)", (0,)), None, 0, LONG, None,
-                       lambda conn, res, data: replies.append(res), None)
-    deadline = time.monotonic() + 20
-    while True:
-        vb.pump()
-        with open(state) as f:
-            if '"merge"' in f.read():
-                break
-        assert time.monotonic() < deadline and not replies
-        time.sleep(0.002)
+    replies = delete_until_merging(q, "mstopvm", s2)
     q.dom(dom, "Destroy", "u", 0)
     deadline = time.monotonic() + 20
     while not replies:
