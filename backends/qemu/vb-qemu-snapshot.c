@@ -1236,6 +1236,21 @@ merge_disk_free (gpointer p)
   g_free (m);
 }
 
+/* The merge of overlay @sd->src_path back into the image disk @then (the
+ * disk as the snapshot's domain definition has it) had. */
+static MergeDisk *
+merge_disk_new (const VbDomainDiskDef *then, const VbSnapshotDiskDef *sd)
+{
+  MergeDisk *m = g_new0 (MergeDisk, 1);
+
+  m->dst = g_strdup (then->dst);
+  m->overlay = g_strdup (sd->src_path);
+  m->base = g_strdup (then->src_path);
+  m->base_format = g_strdup (then->driver_format);
+  m->base_type = then->type;
+  return m;
+}
+
 static gboolean
 same_file (const char *a, const char *b)
 {
@@ -1282,6 +1297,25 @@ def_drop_overlay (VbDomainDef *def, const MergeDisk *m)
     }
   }
   return changed;
+}
+
+/* Shut off: @dom's config writes to the image below @m's overlay when it
+ * wrote to the overlay (the chain is in that image's header). */
+static void
+config_drop_overlay (VbObj *dom, const MergeDisk *m)
+{
+  VbDomainDef *config = vb_obj_get_persistent_def (dom);
+  VbDomainDiskDef *disk;
+  g_autoptr(GError) error = NULL;
+
+  if (!def_drop_overlay (config, m))
+    return;
+  disk = vb_domain_def_find_disk_by_target (config, m->dst);
+  g_ptr_array_set_size (disk->backing, 0);
+  disk->backing_terminated = FALSE;
+  if (!save_config (dom, &error))
+    g_warning ("domain '%s': the config after merging disk '%s' was not saved: %s", dom->name, m->dst,
+               error->message);
 }
 
 /* @m's overlay of @snap was merged: the snapshots below @snap name the
@@ -1417,13 +1451,8 @@ merge_plan (VbObj *dom, VbObj *snap, GTask *task, GError **error)
         return NULL;
       }
     }
-    m = g_new0 (MergeDisk, 1);
+    m = merge_disk_new (then, sd);
     g_ptr_array_add (plan, m);
-    m->dst = g_strdup (then->dst);
-    m->overlay = g_strdup (sd->src_path);
-    m->base = g_strdup (then->src_path);
-    m->base_format = g_strdup (then->driver_format);
-    m->base_type = then->type;
     m->remove = stat (m->overlay, &st) == 0 && S_ISREG (st.st_mode);
     if (creds != NULL && m->remove) {
       g_autofree char *dir = g_path_get_dirname (m->overlay);
@@ -1538,23 +1567,14 @@ on_offline_merged (GObject *source, GAsyncResult *result, gpointer user_data)
   GTask *task = user_data;
   ExtDelete *xd = g_task_get_task_data (task);
   MergeDisk *m = g_ptr_array_index (xd->plan, xd->next);
-  VbDomainDef *config = vb_obj_get_persistent_def (xd->dom);
   GError *error = NULL;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error)) {
     disk_merge_ended (task, error);
     return;
   }
-  if (xd->above == NULL && def_drop_overlay (config, m)) {
-    VbDomainDiskDef *disk = vb_domain_def_find_disk_by_target (config, m->dst);
-    g_autoptr(GError) local = NULL;
-    /* The chain is in the image's header. */
-    g_ptr_array_set_size (disk->backing, 0);
-    disk->backing_terminated = FALSE;
-    if (!save_config (xd->dom, &local))
-      g_warning ("domain '%s': the config after merging disk '%s' was not saved: %s", xd->dom->name, m->dst,
-                 local->message);
-  }
+  if (xd->above == NULL)
+    config_drop_overlay (xd->dom, m);
   if (m->remove && g_unlink (m->overlay) != 0 && errno != ENOENT)
     g_warning ("domain '%s': cannot remove the merged overlay '%s': %s", xd->dom->name, m->overlay,
                g_strerror (errno));
@@ -1747,27 +1767,17 @@ finish_cut_delete (VbObj *dom, gboolean final)
   for (guint i = 0; sdef->disks != NULL && i < sdef->disks->len; i++) {
     const VbSnapshotDiskDef *sd = g_ptr_array_index (sdef->disks, i);
     const VbDomainDiskDef *then = sdef->domain ? vb_domain_def_find_disk (sdef->domain, sd->name) : NULL;
-    MergeDisk *m;
 
     if (sd->snapshot != VB_SNAPSHOT_LOCATION_EXTERNAL || then == NULL || sd->src_path == NULL ||
         g_file_test (sd->src_path, G_FILE_TEST_EXISTS) || !g_file_test (then->src_path, G_FILE_TEST_EXISTS))
       continue;
-    m = g_new0 (MergeDisk, 1);
-    m->dst = g_strdup (then->dst);
-    m->overlay = g_strdup (sd->src_path);
-    m->base = g_strdup (then->src_path);
-    m->base_format = g_strdup (then->driver_format);
-    m->base_type = then->type;
-    g_ptr_array_add (gone, m);
+    g_ptr_array_add (gone, merge_disk_new (then, sd));
   }
   for (guint i = 0; i < gone->len; i++) {
     const MergeDisk *m = g_ptr_array_index (gone, i);
     /* The config too, where the daemon had no time to change it. */
-    if (!dom->active && dom->persistent && def_drop_overlay (vb_obj_get_persistent_def (dom), m)) {
-      g_autoptr(GError) error = NULL;
-      if (!save_config (dom, &error))
-        g_warning ("%s", error->message);
-    }
+    if (!dom->active && dom->persistent)
+      config_drop_overlay (dom, m);
     overlay_merged (dom, snap, m);
   }
   if (!has_external_disks (sdef)) {
@@ -1893,11 +1903,13 @@ qemu_snapshot_delete (VbBackend *backend, VbObj *snap, guint flags, GTask *task)
     g_autoptr(GPtrArray) doomed = vb_snapshot_tree_doomed (snap, flags);
     for (guint i = 0; i < doomed->len; i++) {
       VbObj *s2 = g_ptr_array_index (doomed, i);
-      if (snapshot_is_external (snap_def (s2)) && (flags & VB_SNAPSHOT_DELETE_CHILDREN_ONLY))
+      if (!snapshot_is_external (snap_def (s2)))
+        continue;
+      if (flags & VB_SNAPSHOT_DELETE_CHILDREN_ONLY)
         FAIL (task, VB_ERROR_NOT_SUPPORTED,
               "deleting external child snapshots (such as '%s') all at once is not supported: delete them one "
               "at a time", s2->name);
-      if (snapshot_is_external (snap_def (s2)) && (flags & VB_SNAPSHOT_DELETE_CHILDREN))
+      if (flags & VB_SNAPSHOT_DELETE_CHILDREN)
         FAIL (task, VB_ERROR_NOT_SUPPORTED,
               "deleting external snapshots (such as '%s') together with their children is not supported: delete "
               "them one at a time, the newest first", s2->name);
@@ -2199,7 +2211,8 @@ revert_keeps_overlays (VbObj *dom, VbObj *snap, GError **error)
   g_autoptr(GPtrArray) all = vb_snapshot_tree_all (dom);
 
   for (guint i = 0; def->domain != NULL && i < all->len; i++) {
-    const VbSnapshotDef *other = snap_def (g_ptr_array_index (all, i));
+    VbObj *over = g_ptr_array_index (all, i);
+    const VbSnapshotDef *other = snap_def (over);
     for (guint k = 0; other->domain != NULL && other->disks != NULL && k < other->disks->len; k++) {
       const VbSnapshotDiskDef *sd = g_ptr_array_index (other->disks, k);
       const VbDomainDiskDef *below = vb_domain_def_find_disk (other->domain, sd->name);
@@ -2211,8 +2224,7 @@ revert_keeps_overlays (VbObj *dom, VbObj *snap, GError **error)
         g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
                      "cannot revert to snapshot '%s': its image '%s' is under the overlay '%s' of external "
                      "snapshot '%s', whose data would change; delete '%s' first", snap->name, below->src_path,
-                     sd->src_path, ((VbObj *) g_ptr_array_index (all, i))->name,
-                     ((VbObj *) g_ptr_array_index (all, i))->name);
+                     sd->src_path, over->name, over->name);
         return FALSE;
       }
     }
