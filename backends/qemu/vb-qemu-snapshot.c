@@ -1286,7 +1286,11 @@ def_drop_overlay (VbDomainDef *def, const MergeDisk *m)
     g_free (disk->driver_format);
     disk->driver_format = g_strdup (m->base_format);
     disk->type = m->base_type;
-    changed = TRUE;
+    /* The image below was the chain's first backing image: now it is the top. */
+    if (disk->backing->len > 0 &&
+        g_strcmp0 (((VbDomainDiskBacking *) g_ptr_array_index (disk->backing, 0))->path, m->base) == 0)
+      g_ptr_array_remove_index (disk->backing, 0);
+    return TRUE;
   }
   for (guint i = 0; i < disk->backing->len; i++) {
     VbDomainDiskBacking *b = g_ptr_array_index (disk->backing, i);

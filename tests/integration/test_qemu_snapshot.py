@@ -798,9 +798,23 @@ def test_virtbusctl_external_snapshots(qemu):
     assert "<state>disk-snapshot</state>" in vb.call1(lookup(q, dom, "x1"), SNAP, "GetXMLDesc", "u", 0)
     r = ctl("snapshot-delete", "ctlvm", "x1", "--children")
     assert r.returncode != OK and "together with their children" in r.stderr
+    # A child taken while running: its definition has ov with img below.
+    assert ctl("snapshot-create-as", "ctlvm", "x1c", "--disk-only").returncode == OK
+    child_top = chain_of(q, dom)[0]
+    assert chain_of(q, dom) == [child_top, ov, img]
     r = ctl("snapshot-delete", "ctlvm", "x1")
     assert r.returncode == OK and "Domain snapshot x1 deleted" in r.stdout, r.stderr
-    assert not os.path.exists(ov) and chain_of(q, dom) == [img] and listed(q, dom) == []
+    assert not os.path.exists(ov) and chain_of(q, dom) == [child_top, img] and listed(q, dom) == ["x1c"]
+    # x1c's live definition (taken while running: with the chain) names
+    # img once, as its disk's image, with no chain left below it; its
+    # inactive one names it as its image too.
+    child_xml = snapshot_domain_xml(q, lookup(q, dom, "x1c"))
+    live, inactive = child_xml.split("</domain>", 1)
+    assert live.count(img) == 1 and f"<source file='{img}'" in live and ov not in child_xml
+    assert "<inactiveDomain" in inactive and f"<source file='{img}'/>" in inactive
+    validate(vb.call1(lookup(q, dom, "x1c"), SNAP, "GetXMLDesc", "u", 0), "domainsnapshot.rng")
+    assert ctl("snapshot-delete", "ctlvm", "x1c").returncode == OK
+    assert not os.path.exists(child_top) and chain_of(q, dom) == [img] and listed(q, dom) == []
     # --metadata keeps the overlay.
     assert ctl("snapshot-create-as", "ctlvm", "x2", "--disk-only").returncode == OK
     top = chain_of(q, dom)[0]
