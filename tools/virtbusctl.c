@@ -45,8 +45,7 @@ typedef struct {
 
 typedef struct {
   GStrv argv; /* the positional arguments left after options were taken */
-  GHashTable *opts; /* "--name" → value ("" for switches); the last one given */
-  GHashTable *all;  /* "--name" → GPtrArray of every value given, in order */
+  GHashTable *opts; /* "--name" → GPtrArray of every value given, in order ("" for switches) */
 } Args;
 
 typedef int (*CmdFunc) (Ctx *ctx, Args *args);
@@ -413,10 +412,21 @@ opt (Args *a, const char *name)
   return g_hash_table_contains (a->opts, name);
 }
 
-static const char *
-opt_value (Args *a, const char *name)
+/* A switch and the bit of a call's flags it sets. */
+typedef struct {
+  const char *opt;
+  guint flag;
+} OptFlag;
+
+static guint
+opt_flags (Args *a, const OptFlag *table, gsize n)
 {
-  return g_hash_table_lookup (a->opts, name);
+  guint flags = 0;
+
+  for (gsize i = 0; i < n; i++)
+    if (g_hash_table_contains (a->opts, table[i].opt))
+      flags |= table[i].flag;
+  return flags;
 }
 
 /* Every value of an option that may be given more than once (NULL when
@@ -424,7 +434,16 @@ opt_value (Args *a, const char *name)
 static GPtrArray *
 opt_values (Args *a, const char *name)
 {
-  return g_hash_table_lookup (a->all, name);
+  return g_hash_table_lookup (a->opts, name);
+}
+
+/* The value of an option, the last one when it was given more than once. */
+static const char *
+opt_value (Args *a, const char *name)
+{
+  GPtrArray *values = opt_values (a, name);
+
+  return values != NULL ? g_ptr_array_index (values, values->len - 1) : NULL;
 }
 
 static guint
@@ -1697,10 +1716,7 @@ static int
 cmd_migrate (Ctx *ctx, Args *a)
 {
   FIND_OR_RETURN (d, VirtbusDomain, VIRTBUS_TYPE_DOMAIN, arg (a, 0), "domain");
-  static const struct {
-    const char *opt;
-    guint flag;
-  } flag_opts[] = {
+  static const OptFlag flag_opts[] = {
     { "--live", 1 << 0 }, { "--persistent", 1 << 3 }, { "--undefinesource", 1 << 4 },
     { "--suspend", 1 << 5 }, { "--offline", 1 << 10 }, { "--postcopy", 1 << 15 },
   };
@@ -1725,9 +1741,7 @@ cmd_migrate (Ctx *ctx, Args *a)
                   _("migration of domain '%s' is not available on this connection "
                     "(it does not offer org.virtbus.Domain.Migrate; use a qemu:// connection)"),
                   name);
-  for (guint i = 0; i < G_N_ELEMENTS (flag_opts); i++)
-    if (opt (a, flag_opts[i].opt))
-      flags |= flag_opts[i].flag;
+  flags = opt_flags (a, flag_opts, G_N_ELEMENTS (flag_opts));
   g_variant_builder_init (&params, G_VARIANT_TYPE ("a{sv}"));
   for (guint i = 0; i < G_N_ELEMENTS (string_opts); i++)
     if ((value = opt_value (a, string_opts[i].opt)) != NULL)
@@ -1760,6 +1774,19 @@ cmd_migrate (Ctx *ctx, Args *a)
 
 /* ---- snapshots ---- */
 
+/* Appends @format to @xml with every string argument escaped for XML. */
+static void G_GNUC_PRINTF (2, 3)
+xml_append (GString *xml, const char *format, ...)
+{
+  g_autofree char *text = NULL;
+  va_list args;
+
+  va_start (args, format);
+  text = g_markup_vprintf_escaped (format, args);
+  va_end (args);
+  g_string_append (xml, text);
+}
+
 /* virsh's --diskspec: DISK[,snapshot=internal|external|no][,driver=FORMAT]
  * [,stype=file|block][,file=PATH], ",," for a comma in a value; appends
  * its <disk> to @xml. */
@@ -1769,7 +1796,6 @@ append_diskspec (GString *xml, const char *spec)
   g_autoptr(GPtrArray) fields = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GString) cur = g_string_new (NULL);
   const char *snapshot = NULL, *driver = NULL, *stype = NULL, *file = NULL;
-  g_autofree char *name = NULL, *file_e = NULL;
 
   for (const char *p = spec;; p++) {
     if (*p == ',' && p[1] == ',') {
@@ -1790,43 +1816,33 @@ append_diskspec (GString *xml, const char *spec)
   }
   for (guint i = 1; i < fields->len; i++) {
     const char *f = g_ptr_array_index (fields, i);
-    const char *eq = strchr (f, '=');
-    const char **slot = NULL;
-    if (eq != NULL && eq - f == 8 && strncmp (f, "snapshot", 8) == 0)
-      slot = &snapshot;
-    else if (eq != NULL && eq - f == 6 && strncmp (f, "driver", 6) == 0)
-      slot = &driver;
-    else if (eq != NULL && eq - f == 5 && strncmp (f, "stype", 5) == 0)
-      slot = &stype;
-    else if (eq != NULL && eq - f == 4 && strncmp (f, "file", 4) == 0)
-      slot = &file;
-    if (slot == NULL) {
+    if (g_str_has_prefix (f, "snapshot="))
+      snapshot = f + strlen ("snapshot=");
+    else if (g_str_has_prefix (f, "driver="))
+      driver = f + strlen ("driver=");
+    else if (g_str_has_prefix (f, "stype="))
+      stype = f + strlen ("stype=");
+    else if (g_str_has_prefix (f, "file="))
+      file = f + strlen ("file=");
+    else {
       g_printerr (_("error: --diskspec '%s': unknown field '%s' (snapshot=, driver=, stype=, file=)\n"), spec, f);
       return FALSE;
     }
-    *slot = eq + 1;
   }
   if (stype != NULL && strcmp (stype, "file") != 0 && strcmp (stype, "block") != 0) {
     g_printerr (_("error: --diskspec '%s': stype is file or block\n"), spec);
     return FALSE;
   }
-  name = g_markup_escape_text (g_ptr_array_index (fields, 0), -1);
-  g_string_append_printf (xml, "<disk name='%s'", name);
-  if (snapshot != NULL) {
-    g_autofree char *e = g_markup_escape_text (snapshot, -1);
-    g_string_append_printf (xml, " snapshot='%s'", e);
-  }
+  xml_append (xml, "<disk name='%s'", (const char *) g_ptr_array_index (fields, 0));
+  if (snapshot != NULL)
+    xml_append (xml, " snapshot='%s'", snapshot);
   if (stype != NULL)
-    g_string_append_printf (xml, " type='%s'", stype);
+    xml_append (xml, " type='%s'", stype);
   g_string_append (xml, ">");
-  if (driver != NULL) {
-    g_autofree char *e = g_markup_escape_text (driver, -1);
-    g_string_append_printf (xml, "<driver type='%s'/>", e);
-  }
-  if (file != NULL) {
-    file_e = g_markup_escape_text (file, -1);
-    g_string_append_printf (xml, "<source %s='%s'/>", g_strcmp0 (stype, "block") == 0 ? "dev" : "file", file_e);
-  }
+  if (driver != NULL)
+    xml_append (xml, "<driver type='%s'/>", driver);
+  if (file != NULL)
+    xml_append (xml, "<source %s='%s'/>", g_strcmp0 (stype, "block") == 0 ? "dev" : "file", file);
   g_string_append (xml, "</disk>");
   return TRUE;
 }
@@ -1837,22 +1853,20 @@ cmd_snapshot_create_as (Ctx *ctx, Args *a)
   FIND_OR_RETURN (d, VirtbusDomain, VIRTBUS_TYPE_DOMAIN, arg (a, 0), "domain");
   const char *name = arg (a, 1) != NULL ? arg (a, 1) : opt_value (a, "--name");
   const char *desc = opt_value (a, "--description");
+  static const OptFlag flag_opts[] = {
+    { "--no-metadata", 1 << 2 }, { "--halt", 1 << 3 }, { "--disk-only", 1 << 4 }, { "--reuse-external", 1 << 5 },
+  };
   GPtrArray *specs = opt_values (a, "--diskspec");
-  guint flags = 0;
   g_autoptr(GString) xml = g_string_new ("<domainsnapshot>");
   g_autoptr(GVariant) reply = NULL;
   g_autofree char *created = NULL;
   VirtbusObject *snap;
   int code = EXIT_OK;
 
-  if (name != NULL) {
-    g_autofree char *e = g_markup_escape_text (name, -1);
-    g_string_append_printf (xml, "<name>%s</name>", e);
-  }
-  if (desc != NULL) {
-    g_autofree char *e = g_markup_escape_text (desc, -1);
-    g_string_append_printf (xml, "<description>%s</description>", e);
-  }
+  if (name != NULL)
+    xml_append (xml, "<name>%s</name>", name);
+  if (desc != NULL)
+    xml_append (xml, "<description>%s</description>", desc);
   if (specs != NULL) {
     g_string_append (xml, "<disks>");
     for (guint i = 0; i < specs->len; i++)
@@ -1861,15 +1875,8 @@ cmd_snapshot_create_as (Ctx *ctx, Args *a)
     g_string_append (xml, "</disks>");
   }
   g_string_append (xml, "</domainsnapshot>");
-  if (opt (a, "--disk-only"))
-    flags |= 1 << 4;
-  if (opt (a, "--no-metadata"))
-    flags |= 1 << 2;
-  if (opt (a, "--halt"))
-    flags |= 1 << 3;
-  if (opt (a, "--reuse-external"))
-    flags |= 1 << 5;
-  reply = call (VIRTBUS_OBJECT (d), "SnapshotCreateXML", g_variant_new ("(su)", xml->str, flags), &code);
+  reply = call (VIRTBUS_OBJECT (d), "SnapshotCreateXML",
+                g_variant_new ("(su)", xml->str, opt_flags (a, flag_opts, G_N_ELEMENTS (flag_opts))), &code);
   if (reply == NULL)
     return code;
   snap = object_from_path_reply (ctx, reply);
@@ -1954,18 +1961,20 @@ snapshot_op (Ctx *ctx, Args *a, const char *method, guint flags, const char *fmt
 static int
 cmd_snapshot_revert (Ctx *ctx, Args *a)
 {
-  guint flags = (opt (a, "--running") ? 1 : 0) | (opt (a, "--paused") ? 2 : 0) | (opt (a, "--force") ? 4 : 0);
+  static const OptFlag flag_opts[] = { { "--running", 1 << 0 }, { "--paused", 1 << 1 }, { "--force", 1 << 2 } };
 
-  return snapshot_op (ctx, a, "Revert", flags, _("Domain snapshot %s reverted"));
+  return snapshot_op (ctx, a, "Revert", opt_flags (a, flag_opts, G_N_ELEMENTS (flag_opts)),
+                      _("Domain snapshot %s reverted"));
 }
 
 static int
 cmd_snapshot_delete (Ctx *ctx, Args *a)
 {
-  guint flags = (opt (a, "--children") ? 1 : 0) | (opt (a, "--metadata") ? 2 : 0) |
-                (opt (a, "--children-only") ? 4 : 0);
+  static const OptFlag flag_opts[] = {
+    { "--children", 1 << 0 }, { "--metadata", 1 << 1 }, { "--children-only", 1 << 2 },
+  };
 
-  return snapshot_op (ctx, a, "Delete", flags,
+  return snapshot_op (ctx, a, "Delete", opt_flags (a, flag_opts, G_N_ELEMENTS (flag_opts)),
                       opt (a, "--children-only") ? _("Children of domain snapshot %s deleted")
                                                  : _("Domain snapshot %s deleted"));
 }
@@ -3009,6 +3018,18 @@ lookup_command (const char *name)
   return NULL;
 }
 
+static void
+add_opt (Args *a, const char *name, const char *value)
+{
+  GPtrArray *values = g_hash_table_lookup (a->opts, name);
+
+  if (values == NULL) {
+    values = g_ptr_array_new_with_free_func (g_free);
+    g_hash_table_insert (a->opts, g_strdup (name), values);
+  }
+  g_ptr_array_add (values, g_strdup (value));
+}
+
 /* Splits a command's arguments into options and positional arguments. */
 static gboolean
 parse_args (const Cmd *cmd, int argc, char **argv, Args *a)
@@ -3017,8 +3038,7 @@ parse_args (const Cmd *cmd, int argc, char **argv, Args *a)
   g_auto(GStrv) value_opts = g_strsplit (cmd->value_opts != NULL ? cmd->value_opts : "", " ", -1);
   gboolean only_positional = FALSE;
 
-  a->opts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  a->all = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
+  a->opts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
   for (int i = 0; i < argc; i++) {
     const char *w = argv[i];
     if (only_positional || w[0] != '-' || w[1] != '-') {
@@ -3037,16 +3057,9 @@ parse_args (const Cmd *cmd, int argc, char **argv, Args *a)
           g_printerr (_("error: option %s needs a value\n"), name);
           return FALSE;
         }
-        const char *value = eq != NULL ? eq + 1 : argv[++i];
-        GPtrArray *values = g_hash_table_lookup (a->all, name);
-        if (values == NULL) {
-          values = g_ptr_array_new_with_free_func (g_free);
-          g_hash_table_insert (a->all, g_strdup (name), values);
-        }
-        g_ptr_array_add (values, g_strdup (value));
-        g_hash_table_insert (a->opts, g_strdup (name), g_strdup (value));
+        add_opt (a, name, eq != NULL ? eq + 1 : argv[++i]);
       } else if (strstr (cmd->usage, name) != NULL && eq == NULL) {
-        g_hash_table_insert (a->opts, g_strdup (name), g_strdup (""));
+        add_opt (a, name, "");
       } else {
         g_printerr (_("error: command '%s' doesn't support option %s\n"), cmd->name, name);
         return FALSE;
@@ -3150,7 +3163,6 @@ main (int argc, char **argv)
     }
     if (!parse_args (cmd, rest->len, (char **) rest->pdata, &args)) {
       g_clear_pointer (&args.opts, g_hash_table_unref); /* LeakSanitizer */
-      g_clear_pointer (&args.all, g_hash_table_unref);
       return EXIT_USAGE;
     }
   }
@@ -3161,6 +3173,5 @@ main (int argc, char **argv)
   g_clear_object (&ctx.client);
   g_strfreev (args.argv);
   g_clear_pointer (&args.opts, g_hash_table_unref);
-  g_clear_pointer (&args.all, g_hash_table_unref);
   return code;
 }
