@@ -643,13 +643,15 @@ def test_external_delete_failures_leave_everything(qemu):
     assert backing_of(o2) == o1 and listed(q, dom) == ["s1", "s2"]
     # qemu-img cannot commit (another process holds img's write lock):
     # nothing merged, both snapshots kept.
+    # (Its answer to a command says it has the image open; polling with
+    # qemu-img instead would race it for the lock.)
     holder = subprocess.Popen(["qemu-io", "-f", "qcow2", img], stdin=subprocess.PIPE,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 10
-        while subprocess.run(["qemu-img", "info", img], capture_output=True).returncode == 0:
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        holder.stdin.write(b"length\n")
+        holder.stdin.flush()
+        assert holder.stdout.readline().strip().endswith(b"16 MiB")
+        assert subprocess.run(["qemu-img", "info", img], capture_output=True).returncode != 0
         name, text = vb.error(s1, SNAP, "Delete", "u", 0)
     finally:
         holder.stdin.close()
