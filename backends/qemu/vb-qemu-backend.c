@@ -11,11 +11,13 @@
 #include <unistd.h>
 
 #include "vb-qemu-process.h"
+#include "vb-storage-local.h"
 
 #define VB_QEMU_DEFAULT_EMULATOR "/usr/bin/qemu-system-x86_64"
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (VbQemuBackend, vb_qemu_backend, VB_TYPE_BACKEND,
-  G_IMPLEMENT_INTERFACE (VB_TYPE_DOMAIN_OPS, vb_qemu_domain_ops_init))
+  G_IMPLEMENT_INTERFACE (VB_TYPE_DOMAIN_OPS, vb_qemu_domain_ops_init)
+  G_IMPLEMENT_INTERFACE (VB_TYPE_STORAGE_OPS, vb_storage_local_ops_init))
 
 /* ---- files ---- */
 
@@ -75,6 +77,37 @@ vb_qemu_backend_when_caps_ready (VbQemuBackend *self, VbQemuCapsReadyFunc func, 
   g_ptr_array_add (self->caps_waiters, w);
 }
 
+/* Opening ends when QEMU is probed and the storage pools are loaded; then
+ * what is marked autostart starts (pools first: domains may use them). */
+static void
+open_step_done (VbQemuBackend *self)
+{
+  if (--self->open_pending > 0)
+    return;
+  if (self->open_task != NULL) {
+    g_autoptr(GTask) open_task = g_steal_pointer (&self->open_task);
+    g_debug ("opened after %.0f ms", (g_get_monotonic_time () - self->open_started) / 1000.0);
+    g_task_return_boolean (open_task, TRUE);
+  }
+  if (self->closing)
+    return;
+  vb_storage_local_autostart (VB_BACKEND (self));
+  vb_qemu_domain_autostart_all (self);
+}
+
+static void
+on_storage_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(VbQemuBackend) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* Not fatal: the domains stay manageable, and the storage calls say
+   * what is wrong. */
+  if (!vb_storage_local_load_finish (VB_BACKEND (self), result, &error))
+    g_warning ("cannot load the storage pools: %s", error->message);
+  open_step_done (self);
+}
+
 static void
 on_caps_probed (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -90,21 +123,16 @@ on_caps_probed (GObject *source, GAsyncResult *result, gpointer user_data)
   vb_child_reap_orphans ();
   /* A failed probe is not fatal: the definitions stay usable and each
    * start or query says why QEMU cannot be used. */
-  if (self->open_task != NULL) {
-    g_autoptr(GTask) open_task = g_steal_pointer (&self->open_task);
-    g_debug ("opened after %.0f ms (capabilities probe)", (g_get_monotonic_time () - self->open_started) / 1000.0);
-    g_task_return_boolean (open_task, TRUE);
+  if (!self->closing) {
+    waiters = g_steal_pointer (&self->caps_waiters);
+    self->caps_waiters = g_ptr_array_new_with_free_func (g_free);
+    for (guint i = 0; i < waiters->len; i++) {
+      CapsWaiter *w = g_ptr_array_index (waiters, i);
+      w->func (self, self->caps, self->caps_error, w->user_data);
+    }
+    g_ptr_array_set_free_func (waiters, g_free);
   }
-  if (self->closing)
-    return;
-  waiters = g_steal_pointer (&self->caps_waiters);
-  self->caps_waiters = g_ptr_array_new_with_free_func (g_free);
-  for (guint i = 0; i < waiters->len; i++) {
-    CapsWaiter *w = g_ptr_array_index (waiters, i);
-    w->func (self, self->caps, self->caps_error, w->user_data);
-  }
-  g_ptr_array_set_free_func (waiters, g_free);
-  vb_qemu_domain_autostart_all (self);
+  open_step_done (self);
 }
 
 /* Host queries are synchronous: they rely on the probe having finished,
@@ -313,6 +341,18 @@ open_now (VbQemuBackend *self, GError **error)
   return vb_qemu_domain_load_all (self, error);
 }
 
+/* The qemu-img that comes with the emulator, else the one on $PATH. */
+static char *
+qemu_img_beside (const char *emulator)
+{
+  g_autofree char *dir = g_path_get_dirname (emulator);
+  g_autofree char *beside = g_build_filename (dir, "qemu-img", NULL);
+
+  if (g_file_test (beside, G_FILE_TEST_IS_EXECUTABLE))
+    return g_steal_pointer (&beside);
+  return g_strdup ("qemu-img");
+}
+
 /* Opening completes once QEMU is probed (runs it once, a fraction of a
  * second, without blocking the main loop): the backend is exported only
  * then, so no host query or definition ever has to wait for it. */
@@ -330,6 +370,11 @@ vb_qemu_backend_open_async (VbBackend *backend, GAsyncReadyCallback callback, gp
     return;
   }
   self->open_task = g_steal_pointer (&task);
+  self->open_pending = 2;
+  {
+    g_autofree char *tool = qemu_img_beside (self->emulator);
+    vb_storage_local_load_async (backend, tool, self->cancellable, on_storage_loaded, g_object_ref (self));
+  }
   /* perf: a warm start reads the last probe from disk instead of running
    * QEMU before the backend can be exported. */
   {

@@ -105,7 +105,8 @@ struct _VbQemuBackend {
   GError *caps_error;
   gboolean caps_done;
   GPtrArray *caps_waiters; /* GTask: run once the probe finished */
-  GTask *open_task;      /* open_async, completed when the probe finished */
+  GTask *open_task;      /* open_async, completed when the probe and the storage load finished */
+  guint open_pending;    /* of those two */
   gint64 open_started;   /* monotonic µs, to log how long opening took */
 
   int next_id;           /* ids of running domains, as libvirt hands them out */

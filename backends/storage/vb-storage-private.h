@@ -1,0 +1,56 @@
+/* Shared between the pool (vb-storage-local.c) and volume
+ * (vb-storage-volume.c) halves of local storage. */
+#pragma once
+
+#include "vb-error.h"
+#include "vb-invocation.h"
+#include "vb-path-policy.h"
+#include "vb-storage-local.h"
+#include "vb-storage-pool-def.h"
+#include "vb-storage-probe.h"
+#include "vb-storage-vol-def.h"
+#include "vb-task.h"
+
+G_BEGIN_DECLS
+
+/* The per-connection state, kept on the backend object. */
+typedef struct {
+  VbStateDirs *dirs; /* config: definitions (+ autostart/), run: active pools */
+  char *qemu_img;
+} VbStorageLocal;
+
+/* pool->backend_data */
+typedef struct {
+  guint jobs;           /* volume jobs running in the pool */
+  gboolean scanning;    /* starting or refreshing */
+  GHashTable *building; /* names of the volumes being made */
+  GPtrArray *waiters;   /* GTask: refreshes waiting for the running scan */
+} VbStoragePool;
+
+/* vol->backend_data */
+typedef struct {
+  guint busy;        /* jobs on the volume, or reading it */
+  const char *what;  /* what the first of them is doing */
+} VbStorageVol;
+
+VbStorageLocal *vb_storage_local_get (VbBackend *backend);
+VbStoragePool *vb_storage_pool (VbObj *pool);
+VbStorageVol *vb_storage_vol (VbObj *vol);
+
+/* Pools: live sizes from the file system the target lies on. */
+void vb_storage_pool_update_sizes (VbObj *pool);
+
+/* Volumes. */
+VbObj *vb_storage_vol_add (VbBackend *backend, VbObj *pool, VbStorageVolDef *def);
+/* Reads the volume's file again; removes the volume (and fails) when the
+ * file is gone. */
+gboolean vb_storage_vol_refresh (VbBackend *backend, VbObj *vol, GError **error);
+/* A probed definition of the file @name in @pool's directory. */
+VbStorageVolDef *vb_storage_vol_def_probe (VbObj *pool, const char *name, GError **error);
+void vb_storage_volume_ops_init (VbStorageOpsInterface *iface);
+
+/* Runs @argv (qemu-img) and completes @task [void], or with an error that
+ * has the tool's own message. */
+void vb_storage_run_tool (GStrv argv, GTask *task);
+
+G_END_DECLS
