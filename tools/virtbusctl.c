@@ -2314,8 +2314,30 @@ cmd_pool_undefine (Ctx *ctx, Args *a)
 static int
 cmd_pool_start (Ctx *ctx, Args *a)
 {
-  return object_simple (ctx, VIRTBUS_TYPE_STORAGE_POOL, "pool", arg (a, 0), "Create", g_variant_new ("(u)", 0),
+  /* virStoragePoolCreateFlags: WITH_BUILD, WITH_BUILD_OVERWRITE, WITH_BUILD_NO_OVERWRITE */
+  static const OptFlag flag_opts[] = { { "--build", 1 << 0 }, { "--overwrite", 1 << 1 }, { "--no-overwrite", 1 << 2 } };
+  guint flags = opt_flags (a, flag_opts, G_N_ELEMENTS (flag_opts));
+
+  return object_simple (ctx, VIRTBUS_TYPE_STORAGE_POOL, "pool", arg (a, 0), "Create", g_variant_new ("(u)", flags),
                         _("Pool %s started"));
+}
+
+static int
+cmd_pool_build (Ctx *ctx, Args *a)
+{
+  /* virStoragePoolBuildFlags */
+  static const OptFlag flag_opts[] = { { "--no-overwrite", 1 << 2 }, { "--overwrite", 1 << 3 } };
+  guint flags = opt_flags (a, flag_opts, G_N_ELEMENTS (flag_opts));
+
+  return object_simple (ctx, VIRTBUS_TYPE_STORAGE_POOL, "pool", arg (a, 0), "Build", g_variant_new ("(u)", flags),
+                        _("Pool %s built"));
+}
+
+static int
+cmd_pool_delete (Ctx *ctx, Args *a)
+{
+  return object_simple (ctx, VIRTBUS_TYPE_STORAGE_POOL, "pool", arg (a, 0), "Delete", g_variant_new ("(u)", 0),
+                        _("Pool %s deleted"));
 }
 
 static int
@@ -2487,6 +2509,9 @@ cmd_vol_create_as (Ctx *ctx, Args *a)
   FIND_OR_RETURN (p, VirtbusObject, VIRTBUS_TYPE_STORAGE_POOL, arg (a, 0), "pool");
   const char *format = opt_value (a, "--format");
   const char *allocation = opt_value (a, "--allocation");
+  const char *backing_arg = opt_value (a, "--backing-vol");
+  const char *backing_format = opt_value (a, "--backing-vol-format");
+  g_autofree char *backing = NULL;
   g_autofree char *ename = g_markup_escape_text (arg (a, 1), -1);
   g_autoptr(GString) xml = g_string_new (NULL);
   g_autoptr(GVariant) reply = NULL;
@@ -2495,6 +2520,17 @@ cmd_vol_create_as (Ctx *ctx, Args *a)
 
   if (!parse_size_bytes (arg (a, 2), &cap))
     return failf (EXIT_USAGE, _("invalid capacity '%s'"), arg (a, 2));
+  /* The backing volume: a path, or a volume of the pool by name or key. */
+  if (backing_arg != NULL) {
+    if (g_path_is_absolute (backing_arg)) {
+      backing = g_strdup (backing_arg);
+    } else {
+      VirtbusObject *bv = find_volume (ctx, backing_arg, arg (a, 0), &code);
+      if (bv == NULL)
+        return code;
+      backing = virtbus_storage_vol_dup_path (VIRTBUS_STORAGE_VOL (bv));
+    }
+  }
   if (allocation != NULL && !parse_size_bytes (allocation, &alloc))
     return failf (EXIT_USAGE, _("invalid allocation '%s'"), allocation);
   g_string_append_printf (xml, "<volume><name>%s</name><capacity unit='bytes'>%" G_GUINT64_FORMAT "</capacity>",
@@ -2505,11 +2541,151 @@ cmd_vol_create_as (Ctx *ctx, Args *a)
     g_autofree char *ef = g_markup_escape_text (format, -1);
     g_string_append_printf (xml, "<target><format type='%s'/></target>", ef);
   }
+  if (backing != NULL) {
+    g_autofree char *eb = g_markup_escape_text (backing, -1);
+    g_string_append_printf (xml, "<backingStore><path>%s</path>", eb);
+    if (backing_format != NULL) {
+      g_autofree char *ebf = g_markup_escape_text (backing_format, -1);
+      g_string_append_printf (xml, "<format type='%s'/>", ebf);
+    }
+    g_string_append (xml, "</backingStore>");
+  } else if (backing_format != NULL) {
+    return failf (EXIT_USAGE, _("--backing-vol-format needs --backing-vol"));
+  }
   g_string_append (xml, "</volume>");
-  reply = call (p, "StorageVolCreateXML", g_variant_new ("(su)", xml->str, 0), &code);
+  reply = call (p, "StorageVolCreateXML",
+                g_variant_new ("(su)", xml->str, opt (a, "--prealloc-metadata") ? 1 << 0 : 0), &code);
   if (reply == NULL)
     return code;
   done (ctx, _("Vol %s created"), arg (a, 1));
+  return EXIT_OK;
+}
+
+/* The pool that lists volume @v. */
+static VirtbusObject *
+pool_of_volume (Ctx *ctx, VirtbusObject *v)
+{
+  GListModel *pools = virtbus_client_get_storage_pools (ctx->client);
+  const char *vpath = virtbus_object_get_object_path (v);
+
+  for (guint i = 0; i < g_list_model_get_n_items (pools); i++) {
+    VirtbusObject *pool = g_list_model_get_item (pools, i);
+    g_autoptr(GVariant) reply = NULL;
+    g_autoptr(GVariantIter) iter = NULL;
+    const char *path;
+
+    g_object_unref (pool); /* the list holds it */
+    if (!virtbus_object_get_active (pool))
+      continue;
+    reply = virtbus_object_call_sync (pool, "ListStorageVolumes", g_variant_new ("(u)", 0), NULL, NULL);
+    if (reply == NULL)
+      continue;
+    g_variant_get (reply, "(ao)", &iter);
+    while (g_variant_iter_next (iter, "&o", &path))
+      if (g_strcmp0 (path, vpath) == 0)
+        return pool;
+  }
+  return NULL;
+}
+
+static int
+cmd_vol_clone (Ctx *ctx, Args *a)
+{
+  int code = EXIT_OK;
+  VirtbusObject *v = find_volume (ctx, arg (a, 0), opt_value (a, "--pool"), &code);
+  VirtbusObject *pool;
+  g_autofree char *ename = g_markup_escape_text (arg (a, 1), -1);
+  g_autofree char *xml = NULL;
+  g_autofree char *key = NULL;
+  g_autoptr(GVariant) reply = NULL;
+
+  if (v == NULL)
+    return code;
+  /* virsh's vol-clone: into the pool of the original, its format and size. */
+  if (opt_value (a, "--pool") != NULL)
+    pool = find_object (ctx, VIRTBUS_TYPE_STORAGE_POOL, opt_value (a, "--pool"), "pool", &code);
+  else
+    pool = pool_of_volume (ctx, v);
+  if (pool == NULL)
+    return failf (EXIT_FAILURE, _("the pool of volume '%s' is not known"), arg (a, 0));
+  key = virtbus_storage_vol_dup_key (VIRTBUS_STORAGE_VOL (v));
+  xml = g_strdup_printf ("<volume><name>%s</name><capacity>0</capacity></volume>", ename);
+  reply = call (pool, "StorageVolCreateXMLFrom",
+                g_variant_new ("(ssu)", xml, key, opt (a, "--reflink") ? 1 << 1 : 0), &code);
+  if (reply == NULL)
+    return code;
+  done (ctx, _("Vol %s cloned from %s"), arg (a, 1), arg (a, 0));
+  return EXIT_OK;
+}
+
+static int
+cmd_vol_resize (Ctx *ctx, Args *a)
+{
+  /* virStorageVolResizeFlags */
+  static const OptFlag flag_opts[] = { { "--allocate", 1 << 0 }, { "--delta", 1 << 1 }, { "--shrink", 1 << 2 } };
+  guint flags = opt_flags (a, flag_opts, G_N_ELEMENTS (flag_opts));
+  int code = EXIT_OK;
+  VirtbusObject *v = find_volume (ctx, arg (a, 0), opt_value (a, "--pool"), &code);
+  const char *size = arg (a, 1);
+  g_autoptr(GVariant) reply = NULL;
+  guint64 bytes;
+
+  if (v == NULL)
+    return code;
+  /* As virsh: "-1G" with --shrink is a shrink by 1 GiB. */
+  if (size[0] == '-') {
+    if (!(flags & (1 << 2)))
+      return failf (EXIT_USAGE, _("a negative size needs --shrink"));
+    size++;
+    flags |= 1 << 1;
+  }
+  if (!parse_size_bytes (size, &bytes))
+    return failf (EXIT_USAGE, _("invalid size '%s'"), arg (a, 1));
+  reply = call (v, "Resize", g_variant_new ("(tu)", bytes, flags), &code);
+  if (reply == NULL)
+    return code;
+  done (ctx, _("Size of volume '%s' successfully changed to %s"), arg (a, 0), arg (a, 1));
+  return EXIT_OK;
+}
+
+static int
+cmd_vol_wipe (Ctx *ctx, Args *a)
+{
+  /* virStorageVolWipeAlgorithm, in its order */
+  static const char *const algorithms[] = { "zero", "nnsa", "dod", "bsi", "gutmann", "schneier", "pfitzner7",
+                                            "pfitzner33", "random", "trim" };
+  int code = EXIT_OK;
+  VirtbusObject *v = find_volume (ctx, arg (a, 0), opt_value (a, "--pool"), &code);
+  const char *name = opt_value (a, "--algorithm");
+  g_autoptr(GVariant) reply = NULL;
+  guint alg = 0;
+
+  if (v == NULL)
+    return code;
+  if (name != NULL) {
+    for (alg = 0; alg < G_N_ELEMENTS (algorithms) && g_ascii_strcasecmp (name, algorithms[alg]) != 0; alg++)
+      ;
+    if (alg == G_N_ELEMENTS (algorithms))
+      return failf (EXIT_USAGE, _("unknown wiping algorithm '%s'"), name);
+  }
+  reply = call (v, "Wipe", g_variant_new ("(uu)", alg, 0), &code);
+  if (reply == NULL)
+    return code;
+  done (ctx, _("Vol %s wiped"), arg (a, 0));
+  return EXIT_OK;
+}
+
+static int
+cmd_vol_path (Ctx *ctx, Args *a)
+{
+  int code = EXIT_OK;
+  VirtbusObject *v = find_volume (ctx, arg (a, 0), opt_value (a, "--pool"), &code);
+  g_autofree char *path = NULL;
+
+  if (v == NULL)
+    return code;
+  path = virtbus_storage_vol_dup_path (VIRTBUS_STORAGE_VOL (v));
+  print_text (ctx, "path", path);
   return EXIT_OK;
 }
 
@@ -2942,15 +3118,28 @@ static const Cmd commands[] = {
   { "pool-define", cmd_pool_define, "FILE", N_("define a storage pool from an XML file"), NULL },
   { "pool-create", cmd_pool_create, "FILE", N_("create (start) a transient pool from an XML file"), NULL },
   { "pool-undefine", cmd_pool_undefine, "POOL", N_("undefine a storage pool"), NULL },
-  { "pool-start", cmd_pool_start, "POOL", N_("start an inactive pool"), NULL },
+  { "pool-start", cmd_pool_start, "POOL [--build] [--overwrite] [--no-overwrite]", N_("start an inactive pool"),
+    NULL },
+  { "pool-build", cmd_pool_build, "POOL [--overwrite] [--no-overwrite]", N_("build a pool (make its directory)"),
+    NULL },
+  { "pool-delete", cmd_pool_delete, "POOL", N_("delete a pool's storage (its empty directory)"), NULL },
   { "pool-destroy", cmd_pool_destroy, "POOL", N_("stop a pool"), NULL },
   { "pool-refresh", cmd_pool_refresh, "POOL", N_("refresh a pool's volumes"), NULL },
   { "pool-autostart", cmd_pool_autostart, "POOL [--disable]", N_("autostart a pool"), NULL },
   { "vol-list", cmd_vol_list, "POOL", N_("list the volumes of a pool"), NULL },
   { "vol-info", cmd_vol_info, "VOL [--pool POOL]", N_("storage volume information"), "--pool" },
   { "vol-dumpxml", cmd_vol_dumpxml, "VOL [--pool POOL]", N_("storage volume information in XML"), "--pool" },
-  { "vol-create-as", cmd_vol_create_as, "POOL NAME CAPACITY [--allocation SIZE] [--format FORMAT]",
-    N_("create a volume from a set of arguments"), "--allocation --format" },
+  { "vol-create-as", cmd_vol_create_as,
+    "POOL NAME CAPACITY [--allocation SIZE] [--format FORMAT] [--backing-vol VOL] [--backing-vol-format FORMAT] "
+    "[--prealloc-metadata]",
+    N_("create a volume from a set of arguments"), "--allocation --format --backing-vol --backing-vol-format" },
+  { "vol-clone", cmd_vol_clone, "VOL NEWNAME [--pool POOL] [--reflink]", N_("clone a volume in its pool"),
+    "--pool" },
+  { "vol-resize", cmd_vol_resize, "VOL CAPACITY [--pool POOL] [--allocate] [--delta] [--shrink]",
+    N_("resize a volume"), "--pool" },
+  { "vol-wipe", cmd_vol_wipe, "VOL [--pool POOL] [--algorithm ALGORITHM]", N_("wipe a volume's data"),
+    "--pool --algorithm" },
+  { "vol-path", cmd_vol_path, "VOL [--pool POOL]", N_("the path of a volume"), "--pool" },
   { "vol-delete", cmd_vol_delete, "VOL [--pool POOL]", N_("delete a volume"), "--pool" },
   { "iface-list", cmd_iface_list, "[--all] [--inactive]", N_("list host interfaces"), NULL },
   { "iface-dumpxml", cmd_iface_dumpxml, "INTERFACE [--inactive]", N_("host interface information in XML"), NULL },

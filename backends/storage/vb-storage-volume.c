@@ -687,6 +687,11 @@ local_vol_create_xml (VbBackend *backend, VbObj *pool, const char *xml, guint fl
                          "qed, vmdk, vpc, vdi can be made)", vb_storage_vol_format_to_string (def->format));
   else if (prepare_backing (def, creds, &error) && !def->has_capacity)
     error = g_error_new (VB_ERROR, VB_ERROR_XML, "volume '%s' has no <capacity>", def->name);
+  else if (error == NULL && (flags & VOL_CREATE_PREALLOC_METADATA) && def->backing_store != NULL &&
+           !def->extended_l2)
+    error = g_error_new (VB_ERROR, VB_ERROR_INVALID_ARG,
+                         "volume '%s': preallocation conflicts with a backing store (unless extended_l2 is on)",
+                         def->name);
   if (error != NULL) {
     vb_storage_vol_def_free (def);
     g_task_return_error (task, error);

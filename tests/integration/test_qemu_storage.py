@@ -443,3 +443,62 @@ def test_pool_errors(storage):
     assert "not a directory" in storage.error(filepool, POOL, "Create", "u", 0)
     assert "not a directory" in storage.error(filepool, POOL, "Build", "u", 0)
     assert vb.get_property(filepool, POOL, "Active") is False
+
+
+def test_virtbusctl_storage(storage):
+    from test_virtbusctl import run
+
+    def ok(*args):
+        r = run(storage.vb, "-c", "qemu:///session", *args)
+        assert r.returncode == 0, (args, r.returncode, r.stdout, r.stderr)
+        return r.stdout
+
+    def fails(*args):
+        r = run(storage.vb, "-c", "qemu:///session", *args)
+        assert r.returncode != 0, (args, r.stdout)
+        return r.stderr
+
+    xml = os.path.join(storage.root, "pool.xml")
+    with open(xml, "w") as f:
+        f.write(storage.pool_xml("ctl"))
+    ok("pool-define", xml)
+    assert "build the pool first" in fails("pool-start", "ctl")
+    ok("pool-build", "ctl")
+    ok("pool-start", "ctl")
+    d = storage.dir("ctl")
+    ok("vol-create-as", "ctl", "base.qcow2", "64M", "--format", "qcow2", "--prealloc-metadata")
+    assert img_info(os.path.join(d, "base.qcow2"))["actual-size"] > 64 * 1024
+    assert "preallocation conflicts with a backing store" in fails(
+        "vol-create-as", "ctl", "top.qcow2", "64M", "--format", "qcow2", "--backing-vol", "base.qcow2",
+        "--prealloc-metadata")
+    ok("vol-create-as", "ctl", "top.qcow2", "64M", "--format", "qcow2", "--backing-vol", "base.qcow2",
+       "--backing-vol-format", "qcow2")
+    info = img_info(os.path.join(d, "top.qcow2"))
+    assert info["backing-filename"] == os.path.join(d, "base.qcow2")
+    assert "--backing-vol-format needs --backing-vol" in fails("vol-create-as", "ctl", "x", "1M",
+                                                               "--backing-vol-format", "raw")
+    ok("vol-clone", "base.qcow2", "copy.qcow2", "--pool", "ctl")
+    assert img_info(os.path.join(d, "copy.qcow2"))["format"] == "qcow2"
+    ok("vol-resize", "copy.qcow2", "128M", "--pool", "ctl")
+    assert img_info(os.path.join(d, "copy.qcow2"))["virtual-size"] == 128 * MIB
+    ok("vol-resize", "copy.qcow2", "-32M", "--pool", "ctl", "--shrink")
+    assert img_info(os.path.join(d, "copy.qcow2"))["virtual-size"] == 96 * MIB
+    assert "needs --shrink" in fails("vol-resize", "copy.qcow2", "-1M", "--pool", "ctl")
+    ok("vol-create-as", "ctl", "data.raw", "2M", "--allocation", "0")
+    with open(os.path.join(d, "data.raw"), "r+b") as f:
+        f.write(b"\xff" * 4096)
+    ok("vol-wipe", "data.raw", "--pool", "ctl", "--algorithm", "zero")
+    with open(os.path.join(d, "data.raw"), "rb") as f:
+        assert f.read() == bytes(2 * MIB)
+    assert "unknown wiping algorithm" in fails("vol-wipe", "data.raw", "--pool", "ctl", "--algorithm", "shred")
+    assert ok("vol-path", "data.raw", "--pool", "ctl").strip() == os.path.join(d, "data.raw")
+    # By path, the clone goes to the pool that lists the original.
+    ok("vol-clone", os.path.join(d, "data.raw"), "data2.raw")
+    assert os.path.getsize(os.path.join(d, "data2.raw")) == 2 * MIB
+    for v in ("data2.raw", "data.raw", "copy.qcow2", "top.qcow2", "base.qcow2"):
+        ok("vol-delete", v, "--pool", "ctl")
+    ok("pool-destroy", "ctl")
+    ok("pool-delete", "ctl")
+    assert not os.path.exists(d)
+    ok("pool-start", "ctl", "--build")
+    assert os.path.isdir(d)
