@@ -285,7 +285,8 @@ validate_disk (const VbDomainDiskDef *disk, gboolean q35, const VbQemuCaps *caps
       && !g_str_equal (disk->driver_format, "qcow2"))
     return NOT_SUPPORTED (error, "<disk><driver type='%s'> (%s) is not supported by the QEMU driver yet (raw, qcow2)",
                           disk->driver_format, disk->dst);
-  if (disk->src_path == NULL && disk->device == VB_DOMAIN_DISK_DEVICE_DISK)
+  /* A pool's volume is looked up when the domain starts. */
+  if (disk->src_path == NULL && disk->device == VB_DOMAIN_DISK_DEVICE_DISK && disk->type != VB_DOMAIN_DISK_TYPE_VOLUME)
     return NOT_SUPPORTED (error, "disk %s has no <source>", disk->dst);
   /* Block node names ("<alias>-file") are limited to 31 characters. */
   if (disk->info.alias != NULL && strlen (disk->info.alias) > 26)
@@ -1123,7 +1124,7 @@ build_disks (Cmd *cmd)
     }
 
     if (d->src_path != NULL) {
-      blockdev (cmd, d->type == VB_DOMAIN_DISK_TYPE_BLOCK ? "host_device" : "file", file_node, d->src_path, NULL,
+      blockdev (cmd, vb_domain_disk_local_type (d) == VB_DOMAIN_DISK_TYPE_BLOCK ? "host_device" : "file", file_node, d->src_path, NULL,
                 readonly, d);
       blockdev (cmd, d->driver_format ? d->driver_format : "raw", fmt_node, NULL, file_node, readonly, d);
     }

@@ -20,6 +20,7 @@
 #include "vb-qemu-index.h"
 #include "vb-qemu-process.h"
 #include "vb-state-dir.h"
+#include "vb-storage-vol-def.h" /* <disk type='volume'> */
 #include "vb-task.h"
 
 #define SHUTDOWN_MODES \
@@ -328,6 +329,7 @@ vb_qemu_domain_ensure_def (VbObj *dom, GError **error)
     return FALSE;
   }
   def->id = -1;
+  vb_qemu_domain_resolve_volumes (d->backend, def, FALSE, NULL);
   /* Nothing a client sees changes: no notify. */
   dom->def = def;
   return TRUE;
@@ -485,7 +487,10 @@ vb_qemu_domain_host_paths (const VbDomainDef *def)
   for (guint i = 0; def->disks != NULL && i < def->disks->len; i++) {
     const VbDomainDiskDef *disk = g_ptr_array_index (def->disks, i);
     gboolean ro = disk->readonly || disk->device == VB_DOMAIN_DISK_DEVICE_CDROM;
-    add_host_path (paths, disk->src_path, ro ? R_OK : R_OK | W_OK, 0, g_strdup_printf ("disk '%s'", disk->dst));
+    /* A pool's volume is named by reference: the pool is the storage the
+     * host's administrator set aside for domains. */
+    if (disk->type != VB_DOMAIN_DISK_TYPE_VOLUME)
+      add_host_path (paths, disk->src_path, ro ? R_OK : R_OK | W_OK, 0, g_strdup_printf ("disk '%s'", disk->dst));
     /* Backing images are only read. */
     for (guint j = 0; disk->backing != NULL && j < disk->backing->len; j++) {
       const VbDomainDiskBacking *backing = g_ptr_array_index (disk->backing, j);
@@ -507,6 +512,62 @@ vb_qemu_domain_host_paths (const VbDomainDef *def)
   add_chr_paths (paths, def->consoles, "console");
   add_chr_paths (paths, def->channels, "channel");
   return paths;
+}
+
+/* <disk type='volume'>: the file or device of the volume of the connection's
+ * storage pool. Fills in src_path and src_actual of every such disk of
+ * @def; with @required, a pool that does not exist or is not active, or a
+ * volume it does not have, fails (a start, a hotplug); without, such a disk
+ * is left as it was (a definition: the pool may start later). */
+gboolean
+vb_qemu_domain_resolve_volumes (VbQemuBackend *self, VbDomainDef *def, gboolean required, GError **error)
+{
+  for (guint i = 0; def->disks != NULL && i < def->disks->len; i++) {
+    VbDomainDiskDef *disk = g_ptr_array_index (def->disks, i);
+
+    if (!vb_qemu_domain_resolve_volume (self, disk, required, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+vb_qemu_domain_resolve_volume (VbQemuBackend *self, VbDomainDiskDef *disk, gboolean required, GError **error)
+{
+  VbBackend *backend = VB_BACKEND (self);
+  VbObj *pool, *vol;
+  const VbStorageVolDef *vdef;
+
+  if (disk->type != VB_DOMAIN_DISK_TYPE_VOLUME)
+    return TRUE;
+  pool = vb_backend_lookup_by_name (backend, VB_OBJ_STORAGE_POOL, disk->src_pool);
+  vol = pool != NULL && pool->active ? vb_obj_lookup_child (pool, disk->src_volume) : NULL;
+  if (vol == NULL) {
+    if (!required)
+      return TRUE;
+    if (pool == NULL)
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "disk '%s': no storage pool named '%s'", disk->dst,
+                   disk->src_pool);
+    else if (!pool->active)
+      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                   "disk '%s': storage pool '%s' containing volume '%s' is not active", disk->dst, disk->src_pool,
+                   disk->src_volume);
+    else
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "disk '%s': storage pool '%s' has no volume '%s'",
+                   disk->dst, disk->src_pool, disk->src_volume);
+    return FALSE;
+  }
+  vdef = vol->def;
+  if (vdef->type != VB_STORAGE_VOL_FILE && vdef->type != VB_STORAGE_VOL_BLOCK) {
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                 "disk '%s': volume '%s' of pool '%s' is a %s, not an image", disk->dst, disk->src_volume,
+                 disk->src_pool, vb_storage_vol_type_to_string (vdef->type));
+    return FALSE;
+  }
+  g_free (disk->src_path);
+  disk->src_path = g_strdup (vol->path);
+  disk->src_actual = vdef->type == VB_STORAGE_VOL_BLOCK ? VB_DOMAIN_DISK_TYPE_BLOCK : VB_DOMAIN_DISK_TYPE_FILE;
+  return TRUE;
 }
 
 gboolean
@@ -536,6 +597,7 @@ parse_and_validate (VbQemuBackend *self, const char *xml, const VbCallerCreds *c
 
   if (def == NULL || !vb_qemu_domain_check_host_paths (def, creds, error))
     return NULL;
+  vb_qemu_domain_resolve_volumes (self, def, FALSE, NULL);
   if (def->virt_type != VB_DOMAIN_VIRT_QEMU && def->virt_type != VB_DOMAIN_VIRT_KVM) {
     g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
                  "domain type '%s' is not supported by the QEMU driver (use 'qemu' or 'kvm')",
@@ -1273,7 +1335,7 @@ qemu_block_peek (VbBackend *backend, VbObj *dom, const char *name, guint64 offse
     FAIL (task, VB_ERROR_INVALID_ARG, "domain '%s' has no disk '%s'", dom->name, name ? name : "");
   if (disk->src_path == NULL)
     FAIL (task, VB_ERROR_OPERATION_INVALID, "disk '%s' has no medium", disk->dst);
-  if (disk->type != VB_DOMAIN_DISK_TYPE_FILE && disk->type != VB_DOMAIN_DISK_TYPE_BLOCK)
+  if (!vb_domain_disk_is_local_image (disk))
     FAIL (task, VB_ERROR_NOT_SUPPORTED, "disk '%s' is not a file or block device of this host", disk->dst);
   if (size > VB_DOMAIN_PEEK_MAX)
     FAIL (task, VB_ERROR_INVALID_ARG, "at most %d bytes can be read at once", VB_DOMAIN_PEEK_MAX);

@@ -476,7 +476,7 @@ add_block_nodes (GPtrArray *steps, const VbDomainDiskDef *disk, gboolean readonl
   const char *alias = disk->info.alias;
   g_autofree char *file_node = g_strdup_printf ("%s-file", alias);
   g_autofree char *fmt_node = g_strdup_printf ("%s-fmt", alias);
-  JsonNode *file = vb_qemu_blockdev_json (disk->type == VB_DOMAIN_DISK_TYPE_BLOCK ? "host_device" : "file", file_node,
+  JsonNode *file = vb_qemu_blockdev_json (vb_domain_disk_local_type (disk) == VB_DOMAIN_DISK_TYPE_BLOCK ? "host_device" : "file", file_node,
                                           disk->src_path, NULL, readonly, disk);
   JsonNode *fmt = vb_qemu_blockdev_json (disk->driver_format ? disk->driver_format : "raw", fmt_node, NULL,
                                          file_node, readonly, disk);
@@ -610,7 +610,7 @@ check_live_device (const VbDomainDef *def, const VbDomainDeviceDef *dev, gboolea
                    vb_domain_disk_bus_to_string (bus) ? vb_domain_disk_bus_to_string (bus) : "?");
       return FALSE;
     }
-    if (attach && disk->type != VB_DOMAIN_DISK_TYPE_FILE && disk->type != VB_DOMAIN_DISK_TYPE_BLOCK) {
+    if (attach && !vb_domain_disk_is_local_image (disk)) {
       g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "live attach of disk '%s': only file and block disks",
                    disk->dst);
       return FALSE;
@@ -814,6 +814,10 @@ hotplug_attach_device (VbBackend *backend, VbObj *dom, const char *xml, guint fl
   if (!vb_resolve_affect (dom, flags, &live, &config_flag, &error) ||
       (dev = vb_domain_device_def_parse (xml, &error)) == NULL ||
       !vb_qemu_hotplug_check_device_paths (dom, dev, task, &error))
+    RETURN_ERROR (task, error);
+  /* A pool's volume: live, it must be there now. */
+  if (dev->type == VB_DOMAIN_DEVICE_DISK &&
+      !vb_qemu_domain_resolve_volume (vb_qemu_dom (dom)->backend, dev->data.disk, live, &error))
     RETURN_ERROR (task, error);
 
   if (config_flag) {
@@ -1033,6 +1037,12 @@ on_medium_changed (GObject *source, GAsyncResult *result, gpointer user_data)
   if (disk != NULL) {
     g_free (disk->src_path);
     disk->src_path = g_strdup (want->src_path);
+    disk->type = want->type;
+    disk->src_actual = want->src_actual;
+    g_free (disk->src_pool);
+    disk->src_pool = g_strdup (want->src_pool);
+    g_free (disk->src_volume);
+    disk->src_volume = g_strdup (want->src_volume);
     if (want->driver_format != NULL) {
       g_free (disk->driver_format);
       disk->driver_format = g_strdup (want->driver_format);
@@ -1068,6 +1078,9 @@ hotplug_update_device (VbBackend *backend, VbObj *dom, const char *xml, guint fl
       (dev = vb_domain_device_def_parse (xml, &error)) == NULL ||
       !vb_qemu_hotplug_check_device_paths (dom, dev, task, &error))
     RETURN_ERROR (task, error);
+  if (dev->type == VB_DOMAIN_DEVICE_DISK &&
+      !vb_qemu_domain_resolve_volume (vb_qemu_dom (dom)->backend, dev->data.disk, live, &error))
+    RETURN_ERROR (task, error);
   if (config_flag) {
     config = vb_domain_def_copy (persistent_def (dom));
     if (!vb_domain_def_update_device (config, dev, &error) ||
@@ -1096,8 +1109,8 @@ hotplug_update_device (VbBackend *backend, VbObj *dom, const char *xml, guint fl
           "live update of disk '%s' is not supported: only the medium of a cdrom can change", want->dst);
   if (disk->info.alias == NULL)
     FAIL (task, VB_ERROR_FAILED, "disk '%s' has no alias", want->dst);
-  if (want->type != VB_DOMAIN_DISK_TYPE_FILE && want->type != VB_DOMAIN_DISK_TYPE_BLOCK)
-    FAIL (task, VB_ERROR_NOT_SUPPORTED, "cdrom '%s': only file and block media", want->dst);
+  if (want->src_path != NULL && !vb_domain_disk_is_local_image (want))
+    FAIL (task, VB_ERROR_NOT_SUPPORTED, "cdrom '%s': only file, block and volume media", want->dst);
   if (want->driver_format != NULL && !g_str_equal (want->driver_format, "raw") &&
       !g_str_equal (want->driver_format, "qcow2"))
     FAIL (task, VB_ERROR_NOT_SUPPORTED, "cdrom '%s': format '%s' is not supported (raw, qcow2)", want->dst,

@@ -286,6 +286,9 @@ void vb_qemu_domain_ops_init (VbDomainOpsInterface *iface);
 gboolean vb_qemu_domain_load_all (VbQemuBackend *self, GError **error);
 /* Starts the domains marked autostart (after the caps probe). */
 void vb_qemu_domain_autostart_all (VbQemuBackend *self);
+gboolean vb_qemu_domain_resolve_volumes (VbQemuBackend *self, VbDomainDef *def, gboolean required, GError **error);
+gboolean vb_qemu_domain_resolve_volume (VbQemuBackend *self, VbDomainDiskDef *disk, gboolean required,
+                                        GError **error);
 VbObj *vb_qemu_domain_new_obj (VbQemuBackend *self, VbDomainDef *def);
 /* A persistent domain known from the domain index (vb-qemu-index.c): its
  * ->def is NULL until vb_qemu_domain_ensure_def parses its config file. */

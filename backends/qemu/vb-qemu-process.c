@@ -214,7 +214,7 @@ vb_qemu_process_save_state (VbObj *dom, GError **error)
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonGenerator) gen = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
-  g_autofree char *xml = vb_domain_def_format (live_def (dom), 0);
+  g_autofree char *xml = vb_domain_def_format (live_def (dom), VB_DOMAIN_XML_STATUS);
   g_autofree char *qmp = run_file (dom, "qmp.sock");
   g_autofree char *path = vb_qemu_domain_state_path (d->backend, dom->name);
   g_autofree char *text = NULL;
@@ -1077,7 +1077,8 @@ start_with_caps (VbQemuBackend *self, const VbQemuCaps *caps, const GError *caps
     start_failed (task, g_error_copy (self->user_error));
     return;
   }
-  if (!vb_qemu_domain_validate (live_def (dom), caps, &error)) {
+  if (!vb_qemu_domain_resolve_volumes (self, live_def (dom), TRUE, &error) ||
+      !vb_qemu_domain_validate (live_def (dom), caps, &error)) {
     start_failed (task, error);
     return;
   }
@@ -1370,7 +1371,7 @@ vb_qemu_process_reattach (VbQemuBackend *self, const char *path, GError **error)
     g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "%s is incomplete", path);
     return FALSE;
   }
-  def = vb_domain_def_parse (xml, error);
+  def = vb_domain_def_parse_full (xml, VB_DOMAIN_PARSE_STATUS, error);
   if (def == NULL)
     return FALSE;
 

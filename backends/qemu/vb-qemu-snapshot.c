@@ -210,7 +210,7 @@ internal_disks (VbObj *dom, const VbDomainDef *def, GHashTable *only, GError **e
 
     if (!disk_is_writable (disk) || (only != NULL && !g_hash_table_contains (only, disk->dst)))
       continue;
-    if (disk->src_path == NULL || (disk->type != VB_DOMAIN_DISK_TYPE_FILE && disk->type != VB_DOMAIN_DISK_TYPE_BLOCK)) {
+    if (!vb_domain_disk_is_local_image (disk)) {
       g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
                    "internal snapshots need a local image for disk '%s' of domain '%s'", disk->dst, dom->name);
       return NULL;
@@ -808,7 +808,7 @@ align_external (VbSnapshotDef *def, VbObj *dom, guint flags, GTask *task, GError
                    "external snapshot", disk->dst);
       return NULL;
     }
-    if (disk->src_path == NULL || (disk->type != VB_DOMAIN_DISK_TYPE_FILE && disk->type != VB_DOMAIN_DISK_TYPE_BLOCK)) {
+    if (!vb_domain_disk_is_local_image (disk)) {
       g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "disk '%s' has no local image to put an overlay on",
                    disk->dst);
       return NULL;
@@ -916,6 +916,7 @@ inactive_onto_overlays (VbObj *dom, GPtrArray *ext)
     disk->src_path = g_strdup (e->overlay);
     g_free (disk->driver_format);
     disk->driver_format = g_strdup ("qcow2");
+    disk->type = e->block ? VB_DOMAIN_DISK_TYPE_BLOCK : VB_DOMAIN_DISK_TYPE_FILE;
     g_ptr_array_set_size (disk->backing, 0);
   }
   config_onto_overlays (dom, ext);
@@ -1247,7 +1248,7 @@ merge_disk_new (const VbDomainDiskDef *then, const VbSnapshotDiskDef *sd)
   m->overlay = g_strdup (sd->src_path);
   m->base = g_strdup (then->src_path);
   m->base_format = g_strdup (then->driver_format);
-  m->base_type = then->type;
+  m->base_type = vb_domain_disk_local_type (then);
   return m;
 }
 
@@ -1376,6 +1377,8 @@ merge_plan (VbObj *dom, VbObj *snap, GTask *task, GError **error)
                  "snapshot '%s' has no domain definition to find the images below its overlays in", snap->name);
     return NULL;
   }
+  /* A 'volume' disk's image is the volume's file, if the pool still has it. */
+  vb_qemu_domain_resolve_volumes (vb_qemu_dom (dom)->backend, sdef->domain, FALSE, NULL);
   if (kids->len > 1) {
     g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
                  "deleting external snapshot '%s' with %u child snapshots is not supported", snap->name, kids->len);

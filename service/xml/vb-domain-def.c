@@ -24,7 +24,7 @@
 
 static const char *const virt_type_names[] = { "qemu", "kvm", "test", NULL };
 static const char *const address_type_names[] = { "pci", "drive", "virtio-serial", "usb", "isa", "ccid", NULL }; /* from 1 */
-static const char *const disk_type_names[] = { "file", "block", "dir", NULL };
+static const char *const disk_type_names[] = { "file", "block", "dir", "volume", NULL };
 static const char *const disk_device_names[] = { "disk", "cdrom", "floppy", "lun", NULL };
 static const char *const disk_bus_names[] = { "ide", "fdc", "scsi", "virtio", "usb", "sata", "sd", NULL }; /* from 1 */
 static const char *const disk_cache_names[] = { "default", "none", "writethrough", "writeback", "directsync", "unsafe", NULL }; /* from 1 */
@@ -996,6 +996,8 @@ disk_free (VbDomainDiskDef *d)
   g_free (d->driver_name);
   g_free (d->driver_format);
   g_free (d->src_path);
+  g_free (d->src_pool);
+  g_free (d->src_volume);
   g_ptr_array_unref (d->backing);
   g_free (d->dst);
   g_free (d->serial);
@@ -1014,6 +1016,8 @@ disk_copy (const VbDomainDiskDef *s)
   d->driver_name = g_strdup (s->driver_name);
   d->driver_format = g_strdup (s->driver_format);
   d->src_path = g_strdup (s->src_path);
+  d->src_pool = g_strdup (s->src_pool);
+  d->src_volume = g_strdup (s->src_volume);
   d->dst = g_strdup (s->dst);
   d->serial = g_strdup (s->serial);
   for (guint i = 0; i < s->backing->len; i++) {
@@ -1037,6 +1041,8 @@ disk_source_attr (VbDomainDiskType type)
     return "dev";
   case VB_DOMAIN_DISK_TYPE_DIR:
     return "dir";
+  case VB_DOMAIN_DISK_TYPE_VOLUME:
+    return "volume";
   case VB_DOMAIN_DISK_TYPE_FILE:
   case VB_DOMAIN_DISK_TYPE_LAST:
   default:
@@ -1095,6 +1101,8 @@ disk_backing_parse (xmlNode *disk_node, VbDomainDiskDef *d, guint flags, GError 
         !attr_uint (node, "index", 1, G_MAXINT, FALSE, &b->index, NULL, error))
       return FALSE;
     b->type = type;
+    if (b->type == VB_DOMAIN_DISK_TYPE_VOLUME)
+      return fail (error, node, "a <backingStore> of type 'volume' is not supported: name its file");
     if (flags & VB_DOMAIN_PARSE_INACTIVE)
       b->index = 0;
     n = vb_xml_child (node, "format");
@@ -1168,7 +1176,34 @@ disk_parse (xmlNode *node, guint flags, GError **error)
       return NULL;
   }
 
-  if ((n = vb_xml_child (node, "source")) != NULL) {
+  if ((n = vb_xml_child (node, "source")) != NULL && d->type == VB_DOMAIN_DISK_TYPE_VOLUME) {
+    g_autofree char *mode = NULL;
+    if (!attr_str (n, "pool", STR_TEXT, TRUE, &d->src_pool, error) ||
+        !attr_str (n, "volume", STR_TEXT, TRUE, &d->src_volume, error) ||
+        !attr_str (n, "mode", STR_TOKEN, FALSE, &mode, error) ||
+        !attr_uint (n, "index", 1, G_MAXINT, FALSE, &d->src_index, NULL, error))
+      return NULL;
+    if (mode != NULL && strcmp (mode, "host") != 0)
+      return fail (error, n, "attribute 'mode': only 'host' is supported, not '%s'", mode), NULL;
+    /* The status form also says what the volume was resolved to. */
+    if (flags & VB_DOMAIN_PARSE_STATUS) {
+      if (!attr_str (n, "file", STR_PATH, FALSE, &d->src_path, error))
+        return NULL;
+      d->src_actual = VB_DOMAIN_DISK_TYPE_FILE;
+      if (d->src_path == NULL) {
+        if (!attr_str (n, "dev", STR_PATH, FALSE, &d->src_path, error))
+          return NULL;
+        d->src_actual = VB_DOMAIN_DISK_TYPE_BLOCK;
+      }
+    }
+    v = 0;
+    if (!attr_enum (n, "startupPolicy", startup_policy_names, 1, FALSE, &v, error))
+      return NULL;
+    if (v != 0)
+      return fail (error, n, "startupPolicy is only allowed for disks of type 'file'"), NULL;
+    if (flags & VB_DOMAIN_PARSE_INACTIVE)
+      d->src_index = 0;
+  } else if (n != NULL) {
     if (!attr_str (n, disk_source_attr (d->type), STR_PATH, d->type == VB_DOMAIN_DISK_TYPE_DIR,
                    &d->src_path, error) ||
         !attr_uint (n, "index", 1, G_MAXINT, FALSE, &d->src_index, NULL, error))
@@ -1184,7 +1219,10 @@ disk_parse (xmlNode *node, guint flags, GError **error)
     if (flags & VB_DOMAIN_PARSE_INACTIVE)
       d->src_index = 0;
   }
-  if (d->src_path == NULL && !removable)
+  if (d->type == VB_DOMAIN_DISK_TYPE_VOLUME && d->src_volume == NULL)
+    return fail (error, node, "a <source> with 'pool' and 'volume' attributes is required for a disk of type "
+                 "'volume'"), NULL;
+  if (d->type != VB_DOMAIN_DISK_TYPE_VOLUME && d->src_path == NULL && !removable)
     return fail (error, node, "a <source> with a '%s' attribute is required for a %s",
                  disk_source_attr (d->type), enum_str (disk_device_names, 0, d->device)), NULL;
   if (d->device == VB_DOMAIN_DISK_DEVICE_LUN && d->type != VB_DOMAIN_DISK_TYPE_BLOCK)
@@ -1273,7 +1311,13 @@ disk_format (VbXmlWriter *w, const VbDomainDiskDef *d, guint flags)
                          "discard", enum_str (disk_discard_names, 1, d->discard),
                          "detect_zeroes", enum_str (disk_detect_zeroes_names, 1, d->detect_zeroes),
                          "iothread", d->driver_iothread ? sp_u (pool, d->driver_iothread) : NULL, NULL);
-  if (d->src_path || d->startup_policy)
+  if (d->type == VB_DOMAIN_DISK_TYPE_VOLUME) {
+    gboolean status = (flags & VB_DOMAIN_XML_STATUS) && d->src_path != NULL;
+    vb_xml_writer_empty (w, "source", "pool", d->src_pool, "volume", d->src_volume,
+                         status && d->src_actual == VB_DOMAIN_DISK_TYPE_BLOCK ? "dev" : "file",
+                         status ? d->src_path : NULL,
+                         "index", (live && d->src_index) ? sp_u (pool, d->src_index) : NULL, NULL);
+  } else if (d->src_path || d->startup_policy)
     vb_xml_writer_empty (w, "source", disk_source_attr (d->type), d->src_path,
                          "index", (live && d->src_index) ? sp_u (pool, d->src_index) : NULL,
                          "startupPolicy", enum_str (startup_policy_names, 1, d->startup_policy), NULL);
@@ -4563,7 +4607,7 @@ vb_domain_def_parse_full (const char *xml, guint flags, GError **error)
 {
   g_autoptr(xmlDoc) doc = NULL;
 
-  if (!vb_check_flags (flags, VB_DOMAIN_PARSE_INACTIVE, "domain XML parse", error))
+  if (!vb_check_flags (flags, VB_DOMAIN_PARSE_INACTIVE | VB_DOMAIN_PARSE_STATUS, "domain XML parse", error))
     return NULL;
   doc = vb_xml_parse (xml, -1, "domain", error);
   if (doc == NULL)

@@ -24,6 +24,9 @@ typedef enum {
   VB_DOMAIN_XML_INACTIVE = 1 << 1,    /* the persistent config: no id, no live-only data */
   VB_DOMAIN_XML_UPDATE_CPU = 1 << 2,  /* accepted; the backend updates def->cpu before formatting */
   VB_DOMAIN_XML_MIGRATABLE = 1 << 3,  /* accepted; formats like without it */
+  /* Internal (a backend's runtime state, never a client's): also what a
+   * 'volume' disk was resolved to. */
+  VB_DOMAIN_XML_STATUS = 1 << 16,
 } VbDomainXmlFlags;
 
 #define VB_DOMAIN_XML_ALL_FLAGS \
@@ -38,6 +41,9 @@ typedef enum {
   /* A <disk> that only says where an image is (BlockCopy's destination):
    * type, <driver>, <source> and <backingStore>; the rest is ignored. */
   VB_DOMAIN_PARSE_DISK_SOURCE = 1 << 1,
+  /* The status form (VB_DOMAIN_XML_STATUS): a 'volume' disk's resolved file
+   * or device is read too. */
+  VB_DOMAIN_PARSE_STATUS = 1 << 2,
 } VbDomainParseFlags;
 
 /* virDomainMetadataType */
@@ -119,6 +125,7 @@ typedef enum {
   VB_DOMAIN_DISK_TYPE_FILE,
   VB_DOMAIN_DISK_TYPE_BLOCK,
   VB_DOMAIN_DISK_TYPE_DIR,
+  VB_DOMAIN_DISK_TYPE_VOLUME, /* a volume of a storage pool, by pool and volume name */
   VB_DOMAIN_DISK_TYPE_LAST
 } VbDomainDiskType;
 
@@ -218,6 +225,13 @@ typedef struct {
   guint driver_iothread; /* 0 = absent */
   /* <source>; path NULL = no medium (cdrom/floppy only) */
   char *src_path;
+  /* type 'volume': <source pool= volume=>. src_path is then the volume's
+   * file or device once a backend resolved it (a running domain), and
+   * src_actual says which (FILE or BLOCK); neither is in the XML except in
+   * the status form (VB_DOMAIN_XML_STATUS). */
+  char *src_pool;
+  char *src_volume;
+  VbDomainDiskType src_actual;
   VbDomainStartupPolicy startup_policy;
   guint src_index; /* index= (live); 0 = absent */
   /* <backingStore> chain, outermost first; GPtrArray of VbDomainDiskBacking */
@@ -235,6 +249,23 @@ typedef struct {
   VbDomainDiskIotune iotune;
   VbDomainDeviceInfo info;
 } VbDomainDiskDef;
+
+/* What a disk's src_path is on this host: FILE, BLOCK or DIR; for a
+ * 'volume' disk, what it was resolved to. */
+static inline VbDomainDiskType
+vb_domain_disk_local_type (const VbDomainDiskDef *disk)
+{
+  return disk->type == VB_DOMAIN_DISK_TYPE_VOLUME ? disk->src_actual : disk->type;
+}
+
+/* Whether src_path is a file or block device of this host (a resolved
+ * 'volume' disk's too). */
+static inline gboolean
+vb_domain_disk_is_local_image (const VbDomainDiskDef *disk)
+{
+  VbDomainDiskType t = vb_domain_disk_local_type (disk);
+  return disk->src_path != NULL && (t == VB_DOMAIN_DISK_TYPE_FILE || t == VB_DOMAIN_DISK_TYPE_BLOCK);
+}
 
 /* ------------------------------------------------------------------ */
 /* Controllers                                                          */

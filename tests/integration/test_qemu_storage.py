@@ -502,3 +502,76 @@ def test_virtbusctl_storage(storage):
     assert not os.path.exists(d)
     ok("pool-start", "ctl", "--build")
     assert os.path.isdir(d)
+
+
+def volume_disk(pool, volume, dev, fmt="qcow2"):
+    return (f"<disk type='volume' device='disk'><driver name='qemu' type='{fmt}'/>"
+            f"<source pool='{pool}' volume='{volume}'/><target dev='{dev}' bus='virtio'/></disk>")
+
+
+@pytest.mark.skipif(__import__("guest").missing_requirements() is not None,
+                    reason=str(__import__("guest").missing_requirements()))
+def test_domain_disks_from_pool_volumes(storage):
+    import guest
+    from test_qemu_hotplug import guest_value, wait_domain_signal
+    from test_qemu_lifecycle import BOOT_TIMEOUT, Qemu, qemu_pids, wait_gone
+
+    vb = storage.vb
+    q = Qemu(vb, storage.root)
+    pool = storage.started("vms")
+    d = storage.dir("vms")
+    storage.create_vol(pool, "root.qcow2", 16 * MIB, fmt="qcow2")
+    storage.create_vol(pool, "data.raw", 8 * MIB, allocation=0)
+
+    # Defined while the volume is missing: that is fine until it starts.
+    xml = guest.domain_xml("volvm", extra_devices=volume_disk("vms", "root.qcow2", "vda")
+                           + volume_disk("vms", "later.qcow2", "vdc"))
+    path = q.connect("DomainDefineXML", "s", xml)
+    msg = storage.error(path, "org.libvirt.Domain", "Create", "u", 0)
+    assert "storage pool 'vms' has no volume 'later.qcow2'" in msg
+    inactive = q.dom(path, "GetXMLDesc", "u", 2)[0]
+    assert "<source pool='vms' volume='root.qcow2'/>" in inactive and "file=" not in inactive
+    xml = guest.domain_xml("volvm", uuid=vb.get_property(path, "org.libvirt.Domain", "UUID"),
+                           extra_devices=volume_disk("vms", "root.qcow2", "vda"))
+    q.connect("DomainDefineXML", "s", xml)
+    # An inactive pool: its volumes cannot be used.
+    storage.pool(pool, "Destroy")
+    assert "storage pool 'vms' containing volume 'root.qcow2' is not active" in storage.error(
+        path, "org.libvirt.Domain", "Create", "u", 0)
+    storage.pool(pool, "Create", "u", 0)
+
+    q.start(path)
+    con = q.console(path)
+    con.wait_ready(BOOT_TIMEOUT)
+    guest_value(con, "cat /sys/block/vda/size", str(16 * 1024 * 2))
+    pid = q.pid("volvm")
+    with open("/proc/%d/cmdline" % pid, "rb") as f:
+        assert os.path.join(d, "root.qcow2").encode() in f.read()
+    live = q.dom(path, "GetXMLDesc", "u", 0)[0]
+    assert "<source pool='vms' volume='root.qcow2'" in live and "file=" not in live
+    # The running domain holds the volume: it is neither deleted nor wiped.
+    root_vol = vb.call1(pool, POOL, "StorageVolLookupByName", "s", "root.qcow2")
+    assert "is in use" in storage.error(root_vol, VOL, "Delete", "u", 0)
+
+    # Hotplug a volume; then the daemon dies and comes back: the disk is
+    # still the volume's file, and block operations find it.
+    vb.clear_signals()
+    q.dom(path, "AttachDevice", "su", volume_disk("vms", "data.raw", "vdb", fmt="raw"), 1)
+    wait_domain_signal(q, "DeviceAdded", path, ("virtio-disk1",), con)
+    guest_value(con, "cat /sys/block/vdb/size", str(8 * 1024 * 2))
+    assert "<source pool='vms' volume='data.raw'" in q.dom(path, "GetXMLDesc", "u", 0)[0]
+    assert "no volume 'nope'" in storage.error(path, "org.libvirt.Domain", "AttachDevice", "su",
+                                               volume_disk("vms", "nope", "vdd"), 1)
+    con.close()
+    vb.kill_and_restart()
+    con = q.console(path)
+    q.dom(path, "BlockResize", "stu", "vdb", 12 * 1024, 0)
+    guest_value(con, "cat /sys/block/vdb/size", str(12 * 1024 * 2))
+    assert "<source pool='vms' volume='data.raw'" in q.dom(path, "GetXMLDesc", "u", 0)[0]
+    con.close()
+    q.dom(path, "Destroy", "u", 0)
+    wait_gone([pid])
+    assert qemu_pids(storage.root) == []
+    # Shut off, the volume is free again.
+    storage.vol(root_vol, "Delete", "u", 0)
+    assert not os.path.exists(os.path.join(d, "root.qcow2"))

@@ -1018,10 +1018,81 @@ test_disk_source (void)
   g_clear_error (&error);
 }
 
+/* <disk type='volume'>: pool and volume in every form; what a backend
+ * resolved it to only in the status form. */
+static void
+test_disk_volume (void)
+{
+  g_autofree char *xml = with_devices ("<disk type='volume' device='disk'><driver name='qemu' type='qcow2'/>"
+                                       "<source pool='vms' volume='root.qcow2' mode='host'/>"
+                                       "<target dev='vda' bus='virtio'/></disk>");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VbDomainDef) def = vb_domain_def_parse_full (xml, VB_DOMAIN_PARSE_INACTIVE, &error);
+  g_autoptr(VbDomainDef) back = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *status = NULL;
+  VbDomainDiskDef *disk;
+
+  g_assert_no_error (error);
+  disk = g_ptr_array_index (def->disks, 0);
+  g_assert_cmpint (disk->type, ==, VB_DOMAIN_DISK_TYPE_VOLUME);
+  g_assert_cmpstr (disk->src_pool, ==, "vms");
+  g_assert_cmpstr (disk->src_volume, ==, "root.qcow2");
+  g_assert_null (disk->src_path);
+  g_assert_false (vb_domain_disk_is_local_image (disk));
+
+  /* Resolved (as a backend does at start): the XML does not change... */
+  disk->src_path = g_strdup ("/pools/vms/root.qcow2");
+  disk->src_actual = VB_DOMAIN_DISK_TYPE_FILE;
+  g_assert_true (vb_domain_disk_is_local_image (disk));
+  out = vb_domain_def_format (def, 0);
+  g_assert_nonnull (strstr (out, "<source pool='vms' volume='root.qcow2'/>"));
+  g_assert_null (strstr (out, "/pools/vms"));
+  if (schema_validate ("domain.rng", out) == FALSE)
+    return;
+  /* ... except in the status form, which reads back with the path. */
+  status = vb_domain_def_format (def, VB_DOMAIN_XML_STATUS);
+  g_assert_nonnull (strstr (status, "file='/pools/vms/root.qcow2'"));
+  back = vb_domain_def_parse_full (status, VB_DOMAIN_PARSE_STATUS, &error);
+  g_assert_no_error (error);
+  disk = g_ptr_array_index (back->disks, 0);
+  g_assert_cmpstr (disk->src_path, ==, "/pools/vms/root.qcow2");
+  g_assert_cmpint (vb_domain_disk_local_type (disk), ==, VB_DOMAIN_DISK_TYPE_FILE);
+  /* A client's XML cannot name the path that way. */
+  {
+    g_autoptr(VbDomainDef) plain = vb_domain_def_parse_full (status, 0, &error);
+    g_assert_null (plain);
+    g_assert_error (error, VB_ERROR, VB_ERROR_XML);
+    g_assert_nonnull (strstr (error->message, "'file'"));
+    g_clear_error (&error);
+  }
+
+  {
+    static const struct { const char *disk; const char *needle; } bad[] = {
+      { "<disk type='volume'><source pool='p'/><target dev='vda'/></disk>", "volume" },
+      { "<disk type='volume'><target dev='vda'/></disk>", "'pool' and 'volume'" },
+      { "<disk type='volume'><source pool='p' volume='v' mode='direct'/><target dev='vda'/></disk>", "mode" },
+      { "<disk type='volume'><source pool='p' volume='v' startupPolicy='optional'/><target dev='vda'/></disk>",
+        "startupPolicy" },
+      { "<disk type='file'><source file='/a'/><backingStore type='volume'><format type='raw'/>"
+        "<source file='/b'/></backingStore><target dev='vda'/></disk>", "backingStore" },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
+      g_autofree char *doc = with_devices (bad[i].disk);
+      g_autoptr(VbDomainDef) d = vb_domain_def_parse (doc, &error);
+      g_assert_null (d);
+      g_assert_error (error, VB_ERROR, VB_ERROR_XML);
+      g_assert_nonnull (strstr (error->message, bad[i].needle));
+      g_clear_error (&error);
+    }
+  }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/xml/domain/disk-volume", test_disk_volume);
   g_test_add_func ("/xml/domain/samples", test_samples);
   g_test_add_func ("/xml/domain/filterref", test_filterref);
   g_test_add_func ("/xml/domain/test-driver", test_test_driver_xml);
