@@ -38,6 +38,17 @@ vb_backend_finalize (GObject *object)
 {
   VbBackendPrivate *priv = vb_backend_get_instance_private (VB_BACKEND (object));
 
+  /* A parent and its children (pool and volumes, domain and snapshots)
+   * hold each other: the parents let go first. */
+  for (guint k = 0; k < N_KINDS; k++) {
+    GHashTableIter iter;
+    gpointer value;
+    if (priv->index[k].by_id == NULL)
+      continue;
+    g_hash_table_iter_init (&iter, priv->index[k].by_id);
+    while (g_hash_table_iter_next (&iter, NULL, &value))
+      g_clear_pointer (&VB_OBJ (value)->children, g_hash_table_unref);
+  }
   for (guint k = 0; k < N_KINDS; k++) {
     g_clear_pointer (&priv->index[k].by_name, g_hash_table_unref);
     g_clear_pointer (&priv->index[k].sorted, g_ptr_array_unref);
