@@ -234,3 +234,21 @@ vb_dir_list_files (const char *dir, const char *suffix, GError **error)
   }
   return files;
 }
+
+gboolean
+vb_autostart_link_set (const char *config_dir, const char *name, gboolean autostart, GError **error)
+{
+  g_autofree char *file = g_strconcat (name, ".xml", NULL);
+  g_autofree char *link = g_build_filename (config_dir, "autostart", file, NULL);
+  g_autofree char *target = g_strconcat ("../", file, NULL);
+
+  if (unlink (link) < 0 && errno != ENOENT) {
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot remove %s: %s", link, g_strerror (errno));
+    return FALSE;
+  }
+  if (autostart && symlink (target, link) < 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot create %s: %s", link, g_strerror (errno));
+    return FALSE;
+  }
+  return TRUE;
+}

@@ -46,6 +46,10 @@ typedef struct {
 } VbDirEntry;
 GArray *vb_dir_list_entries (const char *dir, const char *suffix, GError **error);
 
+/* Autostart marks as libvirt keeps them: <config_dir>/autostart/<name>.xml,
+ * a link to ../<name>.xml; made when @autostart, else removed. */
+gboolean vb_autostart_link_set (const char *config_dir, const char *name, gboolean autostart, GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbStateDirs, vb_state_dirs_free)
 
 G_END_DECLS

@@ -17,6 +17,7 @@
 #pragma once
 
 #include "vb-backend.h"
+#include "vb-storage-pool-def.h"
 
 G_BEGIN_DECLS
 
@@ -119,5 +120,20 @@ struct _VbStorageOpsInterface {
   void (*vol_resize) (VbBackend *backend, VbObj *vol, guint64 capacity, guint flags, GTask *task); /* [void] */
   void (*vol_wipe) (VbBackend *backend, VbObj *vol, guint pattern, guint flags, GTask *task); /* [void] */
 };
+
+/* ---- helpers for the backends ---- */
+
+/* libvirt's duplicate rules for a pool definition: a uuid belongs to one
+ * name and a name to one uuid, and two pools of one type do not share a
+ * target. @existing: the pool with the same uuid and name, if any. */
+gboolean vb_storage_pool_check_duplicate (VbBackend *backend, const VbStoragePoolDef *def,
+                                          VbObj **existing, GError **error);
+/* Resize's new capacity of @vol (now @capacity bytes, @allocation of them
+ * taken, @available left in its pool) for @size and libvirt's
+ * VbStorageVolResizeFlags @flags, with libvirt's refusals. */
+gboolean vb_storage_vol_resize_target (VbObj *vol, guint64 capacity, guint64 allocation, guint64 available,
+                                       guint64 size, guint flags, guint64 *target, GError **error);
+/* The volumes of @pool (new references), by name. */
+GPtrArray *vb_storage_pool_sorted_volumes (VbObj *pool);
 
 G_END_DECLS

@@ -116,18 +116,7 @@ vb_qemu_domain_save_config (VbQemuBackend *self, VbObj *dom, GError **error)
 static gboolean
 write_autostart_link (VbQemuBackend *self, const char *name, gboolean autostart, GError **error)
 {
-  g_autofree char *link = vb_qemu_domain_autostart_path (self, name);
-  g_autofree char *target = g_strconcat ("../", name, ".xml", NULL);
-
-  if (unlink (link) < 0 && errno != ENOENT) {
-    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot remove %s: %s", link, g_strerror (errno));
-    return FALSE;
-  }
-  if (autostart && symlink (target, link) < 0) {
-    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot create %s: %s", link, g_strerror (errno));
-    return FALSE;
-  }
-  return TRUE;
+  return vb_autostart_link_set (vb_backend_get_state_dirs (VB_BACKEND (self))->config_dir, name, autostart, error);
 }
 
 static void

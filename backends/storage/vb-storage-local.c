@@ -146,18 +146,7 @@ remove_state (VbBackend *backend, VbObj *pool)
 static gboolean
 write_autostart_link (VbBackend *backend, const char *name, gboolean autostart, GError **error)
 {
-  g_autofree char *link = autostart_path (backend, name);
-  g_autofree char *target = g_strconcat ("../", name, ".xml", NULL);
-
-  if (unlink (link) < 0 && errno != ENOENT) {
-    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot remove %s: %s", link, g_strerror (errno));
-    return FALSE;
-  }
-  if (autostart && symlink (target, link) < 0) {
-    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot create %s: %s", link, g_strerror (errno));
-    return FALSE;
-  }
-  return TRUE;
+  return vb_autostart_link_set (vb_storage_local_get (backend)->dirs->config_dir, name, autostart, error);
 }
 
 /* ---- definitions ---- */
@@ -208,38 +197,12 @@ parse_pool (const char *xml, const VbCallerCreds *creds, GError **error)
   return g_steal_pointer (&def);
 }
 
-/* libvirt's duplicate rules: a uuid belongs to one name and a name to one
- * uuid, and two pools do not share a directory. Returns the pool with the
- * same uuid and name, if any. */
+/* libvirt's duplicate rules (all pools here are of type 'dir', so two
+ * never share a directory). */
 static gboolean
 check_duplicate (VbBackend *backend, const VbStoragePoolDef *def, VbObj **existing, GError **error)
 {
-  VbObj *by_uuid = vb_backend_lookup (backend, VB_OBJ_STORAGE_POOL, def->uuid);
-  VbObj *by_name = vb_backend_lookup_by_name (backend, VB_OBJ_STORAGE_POOL, def->name);
-  g_autoptr(GPtrArray) pools = NULL;
-
-  *existing = NULL;
-  if (by_uuid != NULL && g_strcmp0 (by_uuid->name, def->name) != 0) {
-    g_set_error (error, VB_ERROR, VB_ERROR_EXISTS, "pool '%s' is already defined with uuid %s", by_uuid->name,
-                 def->uuid);
-    return FALSE;
-  }
-  if (by_name != NULL && by_uuid == NULL) {
-    g_set_error (error, VB_ERROR, VB_ERROR_EXISTS, "pool '%s' already exists with uuid %s", by_name->name,
-                 by_name->uuid);
-    return FALSE;
-  }
-  *existing = by_uuid;
-  pools = vb_backend_list (backend, VB_OBJ_STORAGE_POOL);
-  for (guint i = 0; i < pools->len; i++) {
-    VbObj *other = g_ptr_array_index (pools, i);
-    if (other != by_uuid && g_strcmp0 (pool_def (other)->target_path, def->target_path) == 0) {
-      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "storage source conflict with pool '%s': both use %s",
-                   other->name, def->target_path);
-      return FALSE;
-    }
-  }
-  return TRUE;
+  return vb_storage_pool_check_duplicate (backend, def, existing, error);
 }
 
 static VbObj *
@@ -786,30 +749,13 @@ local_pool_get_xml_desc (VbBackend *backend, VbObj *pool, guint flags, GTask *ta
   g_task_return_pointer (task, vb_storage_pool_def_format (def, flags), g_free);
 }
 
-static int
-compare_by_name (gconstpointer a, gconstpointer b)
-{
-  return g_strcmp0 ((*(VbObj *const *) a)->name, (*(VbObj *const *) b)->name);
-}
-
 static void
 local_pool_list_volumes (VbBackend *backend, VbObj *pool, guint flags, GTask *task)
 {
-  GPtrArray *list;
-  GHashTableIter iter;
-  gpointer value;
-
   CHECK_FLAGS (task, flags, 0, "ListStorageVolumes");
   if (!check_active (task, pool))
     return;
-  list = g_ptr_array_new_with_free_func (g_object_unref);
-  if (pool->children != NULL) {
-    g_hash_table_iter_init (&iter, pool->children);
-    while (g_hash_table_iter_next (&iter, NULL, &value))
-      g_ptr_array_add (list, g_object_ref (value));
-  }
-  g_ptr_array_sort (list, compare_by_name);
-  g_task_return_pointer (task, list, (GDestroyNotify) g_ptr_array_unref);
+  g_task_return_pointer (task, vb_storage_pool_sorted_volumes (pool), (GDestroyNotify) g_ptr_array_unref);
 }
 
 static void

@@ -916,26 +916,13 @@ local_vol_resize (VbBackend *backend, VbObj *vol, guint64 capacity, guint flags,
   if (def->type != VB_STORAGE_VOL_FILE)
     FAIL (task, VB_ERROR_NOT_SUPPORTED, "cannot resize storage volume '%s' of type '%s'", vol->name,
           vb_storage_vol_type_to_string (def->type));
-  if (!(flags & VB_STORAGE_VOL_RESIZE_DELTA)) {
-    target = capacity;
-  } else if (flags & VB_STORAGE_VOL_RESIZE_SHRINK) {
-    target = capacity < def->capacity ? def->capacity - capacity : 0;
-  } else {
-    if (capacity > G_MAXUINT64 - def->capacity)
-      FAIL (task, VB_ERROR_INVALID_ARG, "growing volume '%s' by %" G_GUINT64_FORMAT " bytes overflows", vol->name,
-            capacity);
-    target = def->capacity + capacity;
+  if (!vb_storage_vol_resize_target (vol, def->capacity, def->allocation, pdef->available, capacity, flags, &target,
+                                     &error)) {
+    g_task_return_error (task, error);
+    return;
   }
   if (target > (guint64) G_MAXINT64)
     FAIL (task, VB_ERROR_INVALID_ARG, "%" G_GUINT64_FORMAT " bytes is too large for a volume", target);
-  if (target < def->capacity && !(flags & VB_STORAGE_VOL_RESIZE_SHRINK))
-    FAIL (task, VB_ERROR_INVALID_ARG,
-          "cannot shrink volume '%s' from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
-          " bytes without the SHRINK flag", vol->name, def->capacity, target);
-  if ((flags & VB_STORAGE_VOL_RESIZE_ALLOCATE) && target > def->allocation &&
-      target - def->allocation > pdef->available)
-    FAIL (task, VB_ERROR_FAILED, "not enough space left in pool '%s' to allocate %" G_GUINT64_FORMAT " more bytes",
-          vol->parent->name, target - def->allocation);
   if (target == def->capacity && !(flags & VB_STORAGE_VOL_RESIZE_ALLOCATE)) {
     g_task_return_boolean (task, TRUE);
     return;

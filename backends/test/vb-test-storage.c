@@ -191,41 +191,10 @@ new_pool (VbStoragePoolDef *def)
   return pool;
 }
 
-/* libvirt's duplicate rules: a uuid belongs to one name and a name to one
- * uuid. Returns the existing pool with the same uuid and name, if any. */
 static gboolean
 check_duplicate (VbBackend *backend, const VbStoragePoolDef *def, VbObj **existing, GError **error)
 {
-  VbObj *by_uuid = vb_backend_lookup (backend, VB_OBJ_STORAGE_POOL, def->uuid);
-  VbObj *by_name = vb_backend_lookup_by_name (backend, VB_OBJ_STORAGE_POOL, def->name);
-
-  *existing = NULL;
-  if (by_uuid != NULL && g_strcmp0 (by_uuid->name, def->name) != 0) {
-    g_set_error (error, VB_ERROR, VB_ERROR_EXISTS, "pool '%s' is already defined with uuid %s", by_uuid->name,
-                 def->uuid);
-    return FALSE;
-  }
-  if (by_name != NULL && by_uuid == NULL) {
-    g_set_error (error, VB_ERROR, VB_ERROR_EXISTS, "pool '%s' already exists with uuid %s", by_name->name,
-                 by_name->uuid);
-    return FALSE;
-  }
-  *existing = by_uuid;
-
-  /* Two pools of one type on the same target would share volume keys. */
-  if (def->target_path != NULL) {
-    g_autoptr(GPtrArray) pools = vb_backend_list (backend, VB_OBJ_STORAGE_POOL);
-    for (guint i = 0; i < pools->len; i++) {
-      VbObj *other = g_ptr_array_index (pools, i);
-      const VbStoragePoolDef *odef = other->def;
-      if (other != by_uuid && odef->type == def->type && g_strcmp0 (odef->target_path, def->target_path) == 0) {
-        g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "storage source conflict with pool '%s': both use %s",
-                     other->name, def->target_path);
-        return FALSE;
-      }
-    }
-  }
-  return TRUE;
+  return vb_storage_pool_check_duplicate (backend, def, existing, error);
 }
 
 static VbStoragePoolDef *
@@ -443,30 +412,12 @@ test_pool_get_xml_desc (VbBackend *backend, VbObj *pool, guint flags, GTask *tas
   g_task_return_pointer (task, vb_storage_pool_def_format (def, flags), g_free);
 }
 
-/* Stable listings: by volume name. */
-static int
-compare_by_name (gconstpointer a, gconstpointer b)
-{
-  return g_strcmp0 ((*(VbObj *const *) a)->name, (*(VbObj *const *) b)->name);
-}
-
 static void
 test_pool_list_volumes (VbBackend *backend, VbObj *pool, guint flags, GTask *task)
 {
-  GPtrArray *list;
-  GHashTableIter iter;
-  gpointer value;
-
   if (!check_flags (task, flags, 0, "ListStorageVolumes") || !check_active (task, pool, TRUE))
     return;
-  list = g_ptr_array_new_with_free_func (g_object_unref);
-  if (pool->children != NULL) {
-    g_hash_table_iter_init (&iter, pool->children);
-    while (g_hash_table_iter_next (&iter, NULL, &value))
-      g_ptr_array_add (list, g_object_ref (value));
-  }
-  g_ptr_array_sort (list, compare_by_name);
-  g_task_return_pointer (task, list, (GDestroyNotify) g_ptr_array_unref);
+  g_task_return_pointer (task, vb_storage_pool_sorted_volumes (pool), (GDestroyNotify) g_ptr_array_unref);
 }
 
 static void
@@ -653,6 +604,7 @@ test_vol_get_xml_desc (VbBackend *backend, VbObj *vol, guint flags, GTask *task)
 static void
 test_vol_resize (VbBackend *backend, VbObj *vol, guint64 capacity, guint flags, GTask *task)
 {
+  GError *error = NULL;
   VbStorageVolDef *def = vol_def (vol);
   VbStoragePoolDef *pdef = pool_def (vol->parent);
   guint64 target;
@@ -662,36 +614,15 @@ test_vol_resize (VbBackend *backend, VbObj *vol, guint64 capacity, guint flags, 
                     "Resize"))
     return;
 
-  if (!(flags & VB_STORAGE_VOL_RESIZE_DELTA)) {
-    target = capacity;
-  } else if (flags & VB_STORAGE_VOL_RESIZE_SHRINK) {
-    /* Shrinking by more than the volume has stops at zero. */
-    target = capacity < def->capacity ? def->capacity - capacity : 0;
-  } else {
-    if (capacity > G_MAXUINT64 - def->capacity) {
-      return_error (task, VB_ERROR_INVALID_ARG, "growing volume '%s' by %" G_GUINT64_FORMAT " bytes overflows",
-                    vol->name, capacity);
-      return;
-    }
-    target = def->capacity + capacity;
+  if (!vb_storage_vol_resize_target (vol, def->capacity, def->allocation, pdef->available, capacity, flags, &target,
+                                     &error)) {
+    g_task_return_error (task, error);
+    return;
   }
-
   if (target < def->allocation) {
     return_error (task, VB_ERROR_INVALID_ARG,
                   "cannot shrink volume '%s' to %" G_GUINT64_FORMAT " bytes, below its allocation of %"
                   G_GUINT64_FORMAT " bytes", vol->name, target, def->allocation);
-    return;
-  }
-  if (target < def->capacity && !(flags & VB_STORAGE_VOL_RESIZE_SHRINK)) {
-    return_error (task, VB_ERROR_INVALID_ARG,
-                  "cannot shrink volume '%s' from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
-                  " bytes without the SHRINK flag", vol->name, def->capacity, target);
-    return;
-  }
-  if ((flags & VB_STORAGE_VOL_RESIZE_ALLOCATE) && target - def->allocation > pdef->available) {
-    return_error (task, VB_ERROR_FAILED,
-                  "not enough space left in pool '%s' to allocate %" G_GUINT64_FORMAT " more bytes",
-                  vol->parent->name, target - def->allocation);
     return;
   }
 
