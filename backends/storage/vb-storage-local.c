@@ -440,6 +440,9 @@ on_start_scanned (GObject *source, GAsyncResult *result, gpointer user_data)
   if (!g_task_propagate_boolean (G_TASK (result), &error)) {
     if (start->restore) {
       remove_state (backend, pool);
+      /* Inactive, it is its persistent definition again. */
+      if (pool->newdef != NULL)
+        vb_obj_set_def (pool, g_steal_pointer (&pool->newdef));
       if (!pool->persistent)
         vb_backend_remove_object (backend, pool);
     }

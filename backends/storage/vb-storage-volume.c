@@ -124,6 +124,42 @@ path_locked (const char *path)
   return locked;
 }
 
+/* Tools (qemu-img) open the paths they are given: only in a directory
+ * nobody but the daemon's user can change, where no link can be put in the
+ * place of a volume between the checks and the tool. */
+static gboolean
+pool_dir_private (VbObj *pool, GError **error)
+{
+  const VbStoragePoolDef *pdef = pool->def;
+  struct stat st;
+
+  if (stat (pdef->target_path, &st) < 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "storage pool '%s': %s: %s", pool->name, pdef->target_path,
+                 g_strerror (errno));
+    return FALSE;
+  }
+  if (st.st_uid != geteuid () || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                 "storage pool '%s': its directory %s may be changed by other users than the daemon's, so qemu-img "
+                 "is not run in it (raw volumes can be made; make the directory the daemon user's, mode 0755 or "
+                 "0711)", pool->name, pdef->target_path);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* A caller that is not root changes only volumes it could write itself
+ * (by the path as listed and the file it leads to). */
+static gboolean
+caller_may_write (GTask *task, VbObj *vol, GError **error)
+{
+  const VbCallerCreds *creds = vb_task_get_caller_creds (task);
+
+  if (creds == NULL || creds->uid == 0)
+    return TRUE;
+  return vb_path_policy_check (creds, vol->path, R_OK | W_OK, VB_PATH_POLICY_NONE, error);
+}
+
 /* Fails when @vol has a job running or is open in a running QEMU. */
 static gboolean
 vol_idle (VbObj *vol, const char *doing, GError **error)
@@ -422,13 +458,23 @@ make_done (GTask *task)
   VbStorageVolDef *def;
   VbObj *vol;
 
-  if (chmod (mk->def->path, perms->mode >= 0 ? (mode_t) perms->mode : VOL_MODE) < 0 ||
-      ((perms->owner >= 0 || perms->group >= 0) &&
-       chown (mk->def->path, perms->owner >= 0 ? (uid_t) perms->owner : (uid_t) -1,
-              perms->group >= 0 ? (gid_t) perms->group : (gid_t) -1) < 0)) {
-    make_fail (task, g_error_new (VB_ERROR, VB_ERROR_IO, "cannot set the permissions of %s: %s", mk->def->path,
-                                  g_strerror (errno)));
-    return;
+  /* Through a descriptor of the file itself: a link put in its place
+   * meanwhile is not followed. */
+  {
+    int fd = open (mk->def->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    int saved = 0;
+    if (fd < 0 || fchmod (fd, perms->mode >= 0 ? (mode_t) perms->mode : VOL_MODE) < 0 ||
+        ((perms->owner >= 0 || perms->group >= 0) &&
+         fchown (fd, perms->owner >= 0 ? (uid_t) perms->owner : (uid_t) -1,
+                 perms->group >= 0 ? (gid_t) perms->group : (gid_t) -1) < 0))
+      saved = errno;
+    if (fd >= 0)
+      close (fd);
+    if (saved != 0) {
+      make_fail (task, g_error_new (VB_ERROR, VB_ERROR_IO, "cannot set the permissions of %s: %s", mk->def->path,
+                                    g_strerror (saved)));
+      return;
+    }
   }
   def = vb_storage_vol_def_probe (mk->pool, mk->def->name, &error);
   if (def == NULL) {
@@ -697,6 +743,11 @@ local_vol_create_xml (VbBackend *backend, VbObj *pool, const char *xml, guint fl
     g_task_return_error (task, error);
     return;
   }
+  if (def->format != VB_STORAGE_VOL_FORMAT_RAW && !pool_dir_private (pool, &error)) {
+    vb_storage_vol_def_free (def);
+    g_task_return_error (task, error);
+    return;
+  }
   start_make (backend, pool, def, NULL, 0, flags, g_task_new (backend, NULL, on_made, g_object_ref (task)));
 }
 
@@ -755,6 +806,11 @@ local_vol_create_xml_from (VbBackend *backend, VbObj *pool, const char *xml, VbO
     g_task_return_error (task, error);
     return;
   }
+  if (!(flags & VOL_CREATE_REFLINK) && !pool_dir_private (pool, &error)) {
+    vb_storage_vol_def_free (def);
+    g_task_return_error (task, error);
+    return;
+  }
   /* Never smaller than the original. */
   if (def->has_capacity && def->capacity > src_capacity)
     grow_to = def->capacity;
@@ -792,7 +848,7 @@ local_vol_delete (VbBackend *backend, VbObj *vol, guint flags, GTask *task)
   int rc;
 
   CHECK_FLAGS (task, flags, 0, "Delete");
-  if (!vol_idle (vol, "delete", &error)) {
+  if (!vol_idle (vol, "delete", &error) || !caller_may_write (task, vol, &error)) {
     g_task_return_error (task, error);
     return;
   }
@@ -908,7 +964,8 @@ local_vol_resize (VbBackend *backend, VbObj *vol, guint64 capacity, guint flags,
 
   CHECK_FLAGS (task, flags,
                VB_STORAGE_VOL_RESIZE_ALLOCATE | VB_STORAGE_VOL_RESIZE_DELTA | VB_STORAGE_VOL_RESIZE_SHRINK, "Resize");
-  if (!vol_idle (vol, "resize", &error) || !vb_storage_vol_refresh (backend, vol, &error)) {
+  if (!vol_idle (vol, "resize", &error) || !caller_may_write (task, vol, &error) ||
+      !pool_dir_private (vol->parent, &error) || !vb_storage_vol_refresh (backend, vol, &error)) {
     g_task_return_error (task, error);
     return;
   }
@@ -1051,7 +1108,8 @@ local_vol_wipe (VbBackend *backend, VbObj *vol, guint pattern, guint flags, GTas
   if (pattern != WIPE_ALG_ZERO && pattern != WIPE_ALG_RANDOM && pattern != WIPE_ALG_TRIM)
     FAIL (task, VB_ERROR_NOT_SUPPORTED,
           "wiping algorithm %u is not supported by this connection (zero (0), random (8) and trim (9) are)", pattern);
-  if (!vol_idle (vol, "wipe", &error) || !vb_storage_vol_refresh (backend, vol, &error)) {
+  if (!vol_idle (vol, "wipe", &error) || !caller_may_write (task, vol, &error) ||
+      !vb_storage_vol_refresh (backend, vol, &error)) {
     g_task_return_error (task, error);
     return;
   }
@@ -1062,6 +1120,11 @@ local_vol_wipe (VbBackend *backend, VbObj *vol, guint pattern, guint flags, GTas
   if (def->format != VB_STORAGE_VOL_FORMAT_RAW && !format_creatable (def->format))
     FAIL (task, VB_ERROR_NOT_SUPPORTED, "cannot wipe storage volume '%s': volumes of format '%s' cannot be made again",
           vol->name, vb_storage_vol_format_to_string (def->format));
+
+  if (def->format != VB_STORAGE_VOL_FORMAT_RAW && !pool_dir_private (vol->parent, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
 
   job = change_new (backend, vol, "wiped", task);
   ch = g_task_get_task_data (job);

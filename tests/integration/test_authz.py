@@ -489,3 +489,49 @@ def test_qemu_block_jobs_check_the_callers_paths(system_qemu, tmp_root):
     assert client.call(dom, DOM, "BlockJobAbort", "su", ["vda", 0]) == {"ok": []}
     assert not os.path.exists(copy)
     vb.call(dom, DOM, "Destroy", "u", 0)
+
+
+def test_qemu_storage_checks_the_callers_paths(system_qemu, tmp_root):
+    """A pool's directory, and the volumes a caller changes, must be ones the
+    caller could reach itself: a link in a pool leading to a file only root
+    may write is not wiped or resized for it."""
+    vb, polkit, client = system_qemu
+    qemu = "/org/libvirt/QEMU"
+    os.chmod(tmp_root, 0o755)
+    private = os.path.join(tmp_root, "private")
+    pub = os.path.join(tmp_root, "pub")
+    for d, mode in ((private, 0o700), (pub, 0o755)):
+        os.makedirs(d)
+        os.chmod(d, mode)
+    secret = os.path.join(private, "secret.img")
+    with open(secret, "wb") as f:
+        f.write(b"root's data" + bytes(4096))
+    os.chmod(secret, 0o600)
+    os.symlink(secret, os.path.join(pub, "link.img"))
+    with open(os.path.join(pub, "open.img"), "wb") as f:
+        f.truncate(1 << 20)
+    os.chmod(os.path.join(pub, "open.img"), 0o666)
+    pool_xml = "<pool type='dir'><name>%s</name><target><path>%s</path></target></pool>"
+    pool = vb.connect_call("StoragePoolCreateXML", "su", pool_xml % ("pub", pub), 0, path=qemu)
+    link = vb.connect_call("StorageVolLookupByPath", "s", os.path.join(pub, "link.img"), path=qemu)
+    opened = vb.connect_call("StorageVolLookupByPath", "s", os.path.join(pub, "open.img"), path=qemu)
+    polkit.allow("storage-pool.write", "storage-pool.start", "storage-pool.save", "storage-pool.getattr",
+                 "storage-vol.format", "storage-vol.delete", "storage-vol.resize", "storage-vol.create",
+                 "storage-vol.getattr")
+
+    for method, sig, args in (("Wipe", "uu", [0, 0]), ("Delete", "u", [0]), ("Resize", "tu", [1 << 21, 0])):
+        reply = client.call(link, "org.libvirt.StorageVol", method, sig, args)
+        assert reply.get("error") == NOT_AUTHORIZED, (method, reply)
+    with open(secret, "rb") as f:
+        assert f.read().startswith(b"root's data")
+    assert os.path.islink(os.path.join(pub, "link.img"))
+    # What the caller may write itself, it may wipe.
+    assert "ok" in client.call(opened, "org.libvirt.StorageVol", "Wipe", "uu", [0, 0])
+    # A pool where the caller could not make files itself, and an owner of someone else's.
+    reply = client.call(qemu, CONN, "StoragePoolDefineXML", "su", [pool_xml % ("mine", os.path.join(private, "p")), 0])
+    assert reply.get("error") == NOT_AUTHORIZED and private in reply["message"], reply
+    reply = client.call(pool, "org.libvirt.StoragePool", "StorageVolCreateXML", "su",
+                        ["<volume><name>x</name><capacity>1</capacity><target><permissions><owner>0</owner>"
+                         "</permissions></target></volume>", 0])
+    assert reply.get("error") == NOT_AUTHORIZED, reply
+    assert not os.path.exists(os.path.join(pub, "x"))

@@ -436,6 +436,16 @@ def test_pool_errors(storage):
     assert os.path.exists(os.path.join(storage.dir("full"), "stays"))
     assert "mutually exclusive" in storage.error(full, POOL, "Build", "u", 4 | 8)
     assert "not active" in storage.error(full, POOL, "ListStorageVolumes", "u", 0)
+    # A directory others may write to: no qemu-img in it (a link could take a
+    # volume's place between the checks and the tool), raw volumes still.
+    shared = storage.started("open")
+    os.chmod(storage.dir("open"), 0o1777)
+    assert "qemu-img is not run in it" in storage.error(
+        shared, POOL, "StorageVolCreateXML", "su",
+        "<volume><name>q</name><capacity>1048576</capacity><target><format type='qcow2'/></target></volume>", 0)
+    raw = storage.create_vol(shared, "r", MIB, allocation=0)
+    assert "qemu-img is not run in it" in storage.error(raw, VOL, "Resize", "tu", 2 * MIB, 0)
+    assert os.listdir(storage.dir("open")) == ["r"]
     # A file where the directory should be.
     with open(storage.dir("file"), "w") as f:
         f.write("x")
