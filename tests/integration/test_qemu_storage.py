@@ -4,6 +4,7 @@ and org.libvirt.StorageVol; the pools survive a daemon restart."""
 import json
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import time
@@ -90,6 +91,13 @@ def storage(bus, tmp_root):
     os.makedirs(root)
     vb = Virtbus(bus, root, args=["--driver", "qemu"])
     yield Storage(vb, root)
+    # A guest a failed test left running is killed by PID while its daemon
+    # (the subreaper) is still there to reap it.
+    from test_qemu_lifecycle import qemu_pids, wait_gone
+    leftovers = qemu_pids(root)
+    for pid in leftovers:
+        os.kill(pid, signal.SIGKILL)
+    wait_gone(leftovers)
     code = vb.stop()
     vb.close()
     assert code == 0, "virtbusd exited with %s; log:\n%s" % (code, vb.read_log())
