@@ -796,8 +796,7 @@ local_pool_refresh (VbBackend *backend, VbObj *pool, guint flags, GTask *task)
   if (!check_active (task, pool))
     return;
   g_ptr_array_add (sp->waiters, g_object_ref (task));
-  /* Refreshes asked for while one runs share the next scan's start: one
-   * scan at a time, and none of them sees less than was there when asked. */
+  /* One scan at a time: a refresh asked for while one runs gets its result. */
   if (sp->scanning)
     return;
   sp->scanning = TRUE;
