@@ -185,24 +185,12 @@ parse_pool (const char *xml, const VbCallerCreds *creds, GError **error)
   }
   /* An unprivileged caller's pool may only be where it could make files itself. */
   if (creds != NULL && creds->uid != 0) {
-    if (!vb_path_policy_check (creds, def->target_path, R_OK | W_OK, VB_PATH_POLICY_MAY_CREATE, error))
+    g_autofree char *what = g_strdup_printf ("the directory of pool '%s'", def->name);
+    if (!vb_path_policy_check (creds, def->target_path, R_OK | W_OK, VB_PATH_POLICY_MAY_CREATE, error) ||
+        !vb_storage_check_owner (&def->target_perms, creds, what, error))
       return NULL;
-    if ((def->target_perms.owner >= 0 && def->target_perms.owner != creds->uid) ||
-        (def->target_perms.group >= 0 && def->target_perms.group != creds->gid)) {
-      g_set_error (error, VB_ERROR, VB_ERROR_NOT_AUTHORIZED,
-                   "pool '%s': only root may give the pool directory another owner or group", def->name);
-      return NULL;
-    }
   }
   return g_steal_pointer (&def);
-}
-
-/* libvirt's duplicate rules (all pools here are of type 'dir', so two
- * never share a directory). */
-static gboolean
-check_duplicate (VbBackend *backend, const VbStoragePoolDef *def, VbObj **existing, GError **error)
-{
-  return vb_storage_pool_check_duplicate (backend, def, existing, error);
 }
 
 static VbObj *
@@ -508,7 +496,7 @@ local_pool_define_xml (VbBackend *backend, const char *xml, guint flags, GTask *
 
   CHECK_FLAGS (task, flags, POOL_DEFINE_VALIDATE, "StoragePoolDefineXML");
   def = parse_pool (xml, vb_task_get_caller_creds (task), &error);
-  if (def == NULL || !check_duplicate (backend, def, &pool, &error)) {
+  if (def == NULL || !vb_storage_pool_check_duplicate (backend, def, &pool, &error)) {
     g_task_return_error (task, error);
     return;
   }
@@ -567,7 +555,7 @@ local_pool_create_xml (VbBackend *backend, const char *xml, guint flags, GTask *
   if (!check_build_flags (task, flags & POOL_CREATE_WITH_BUILD_OVERWRITE, flags & POOL_CREATE_WITH_BUILD_NO_OVERWRITE))
     return;
   def = parse_pool (xml, vb_task_get_caller_creds (task), &error);
-  if (def == NULL || !check_duplicate (backend, def, &existing, &error)) {
+  if (def == NULL || !vb_storage_pool_check_duplicate (backend, def, &existing, &error)) {
     g_task_return_error (task, error);
     return;
   }
@@ -644,18 +632,6 @@ local_pool_build (VbBackend *backend, VbObj *pool, guint flags, GTask *task)
 }
 
 static void
-on_create_started (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-static void
 local_pool_create (VbBackend *backend, VbObj *pool, guint flags, GTask *task)
 {
   GError *error = NULL;
@@ -675,7 +651,8 @@ local_pool_create (VbBackend *backend, VbObj *pool, guint flags, GTask *task)
     g_task_return_error (task, error);
     return;
   }
-  start_pool (backend, pool, FALSE, FALSE, g_task_new (backend, NULL, on_create_started, g_object_ref (task)));
+  /* The caller's task: its data is the backend's (vb-invocation.h). */
+  start_pool (backend, pool, FALSE, FALSE, g_object_ref (task));
 }
 
 static void
@@ -944,7 +921,7 @@ vb_storage_local_load_async (VbBackend *backend, const char *qemu_img, GCancella
     g_autoptr(VbObj) pool = NULL;
     VbObj *existing;
 
-    if (!check_duplicate (backend, def, &existing, &error) || existing != NULL) {
+    if (!vb_storage_pool_check_duplicate (backend, def, &existing, &error) || existing != NULL) {
       g_warning ("ignoring storage pool '%s': %s", def->name, error ? error->message : "defined twice");
       g_clear_error (&error);
       continue;
@@ -961,7 +938,7 @@ vb_storage_local_load_async (VbBackend *backend, const char *qemu_img, GCancella
 
     if (pool == NULL) {
       VbObj *existing;
-      if (!check_duplicate (backend, def, &existing, &error)) {
+      if (!vb_storage_pool_check_duplicate (backend, def, &existing, &error)) {
         g_warning ("forgetting active storage pool '%s': %s", def->name, error->message);
         g_clear_error (&error);
         continue;

@@ -49,8 +49,9 @@ gboolean vb_storage_vol_refresh (VbBackend *backend, VbObj *vol, GError **error)
 VbStorageVolDef *vb_storage_vol_def_probe (VbObj *pool, const char *name, GError **error);
 void vb_storage_volume_ops_init (VbStorageOpsInterface *iface);
 
-/* Runs @argv (qemu-img) and completes @task [void], or with an error that
- * has the tool's own message. */
-void vb_storage_run_tool (GStrv argv, GTask *task);
+/* Fails with NOT_AUTHORIZED when @creds (a caller that is not root) would
+ * give @perms' file another owner or group than its own; @what names it. */
+gboolean vb_storage_check_owner (const VbStoragePerms *perms, const VbCallerCreds *creds, const char *what,
+                                 GError **error);
 
 G_END_DECLS

@@ -228,8 +228,10 @@ on_tool_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_task_return_boolean (task, TRUE);
 }
 
-void
-vb_storage_run_tool (GStrv argv, GTask *task_in)
+/* Runs @argv (qemu-img) and completes @task_in (taken) [void], or with an
+ * error that has the tool's own message. */
+static void
+run_tool (GStrv argv, GTask *task_in)
 {
   g_autoptr(GTask) task = task_in;
   g_autoptr(GSubprocess) proc = NULL;
@@ -294,14 +296,15 @@ format_has_backing (VbStorageVolFormat format)
          format == VB_STORAGE_VOL_FORMAT_QED || format == VB_STORAGE_VOL_FORMAT_VMDK;
 }
 
+/* What the volume parser leaves to the pool: a name is a file name of its
+ * directory (the parser already refused empty names, '.', '..', '/' and
+ * newlines). */
 static gboolean
 check_vol_name (const char *name, GError **error)
 {
-  if (name == NULL || *name == '\0' || strcmp (name, ".") == 0 || strcmp (name, "..") == 0 ||
-      strchr (name, '/') != NULL || strlen (name) > 255) {
+  if (strlen (name) > 255) {
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG,
-                 "invalid volume name '%s': a volume is a file of the pool's directory (no '/', not '.' or '..', "
-                 "at most 255 bytes)", name ? name : "");
+                 "invalid volume name '%s': a volume is a file of the pool's directory (at most 255 bytes)", name);
     return FALSE;
   }
   for (const char *p = name; *p; p++) {
@@ -313,15 +316,13 @@ check_vol_name (const char *name, GError **error)
   return TRUE;
 }
 
-static gboolean
-check_perms (const VbStorageVolDef *def, const VbCallerCreds *creds, GError **error)
+gboolean
+vb_storage_check_owner (const VbStoragePerms *perms, const VbCallerCreds *creds, const char *what, GError **error)
 {
   if (creds == NULL || creds->uid == 0)
     return TRUE;
-  if ((def->perms.owner >= 0 && def->perms.owner != creds->uid) ||
-      (def->perms.group >= 0 && def->perms.group != creds->gid)) {
-    g_set_error (error, VB_ERROR, VB_ERROR_NOT_AUTHORIZED,
-                 "volume '%s': only root may give a volume another owner or group", def->name);
+  if ((perms->owner >= 0 && perms->owner != creds->uid) || (perms->group >= 0 && perms->group != creds->gid)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_AUTHORIZED, "%s: only root may give another owner or group", what);
     return FALSE;
   }
   return TRUE;
@@ -340,8 +341,13 @@ prepare_volume (VbObj *pool, const char *xml, const VbCallerCreds *creds, GError
     return NULL;
   }
   def = vb_storage_vol_def_parse (xml, error);
-  if (def == NULL || !check_vol_name (def->name, error) || !check_perms (def, creds, error))
+  if (def == NULL || !check_vol_name (def->name, error))
     return NULL;
+  {
+    g_autofree char *what = g_strdup_printf ("volume '%s'", def->name);
+    if (!vb_storage_check_owner (&def->perms, creds, what, error))
+      return NULL;
+  }
   if (vb_obj_lookup_child (pool, def->name) != NULL ||
       g_hash_table_contains (vb_storage_pool (pool)->building, def->name)) {
     g_set_error (error, VB_ERROR, VB_ERROR_EXISTS, "storage volume '%s' already exists in pool '%s'", def->name,
@@ -571,7 +577,7 @@ on_filled (GObject *source, GAsyncResult *result, gpointer user_data)
     g_ptr_array_add (argv, g_strdup (mk->def->path));
     g_ptr_array_add (argv, g_strdup_printf ("%" G_GUINT64_FORMAT, mk->grow_to));
     g_auto(GStrv) args = argv_end (argv);
-    vb_storage_run_tool (args, g_task_new (backend, NULL, on_grown, g_steal_pointer (&task)));
+    run_tool (args, g_task_new (backend, NULL, on_grown, g_steal_pointer (&task)));
     return;
   }
   make_done (task);
@@ -639,6 +645,7 @@ start_make (VbBackend *backend, VbObj *pool, VbStorageVolDef *def, VbObj *source
   g_autoptr(GTask) task = task_in;
   Make *mk = g_new0 (Make, 1);
   VbStoragePool *sp = vb_storage_pool (pool);
+  GTaskThreadFunc fill_func = NULL;
 
   mk->pool = g_object_ref (pool);
   mk->def = def;
@@ -661,26 +668,24 @@ start_make (VbBackend *backend, VbObj *pool, VbStorageVolDef *def, VbObj *source
     return;
   }
   mk->made = TRUE;
-  /* qemu-img makes the file anew; the threads fill the one opened here. */
-  if (!(source == NULL && def->format == VB_STORAGE_VOL_FORMAT_RAW) &&
-      !(source != NULL && (flags & VOL_CREATE_REFLINK))) {
-    close (mk->fd);
-    mk->fd = -1;
-  }
 
-  if (source == NULL && def->format == VB_STORAGE_VOL_FORMAT_RAW) {
+  /* A thread fills the file opened here; qemu-img makes it anew. */
+  if (source == NULL && def->format == VB_STORAGE_VOL_FORMAT_RAW)
+    fill_func = raw_thread;
+  else if (source != NULL && (flags & VOL_CREATE_REFLINK))
+    fill_func = reflink_thread;
+  if (fill_func != NULL) {
     GTask *fill = g_task_new (backend, NULL, on_filled, g_steal_pointer (&task));
     g_task_set_task_data (fill, mk, NULL);
-    g_task_run_in_thread (fill, raw_thread);
+    g_task_run_in_thread (fill, fill_func);
     g_object_unref (fill);
-  } else if (source != NULL && (flags & VOL_CREATE_REFLINK)) {
-    GTask *fill = g_task_new (backend, NULL, on_filled, g_steal_pointer (&task));
-    g_task_set_task_data (fill, mk, NULL);
-    g_task_run_in_thread (fill, reflink_thread);
-    g_object_unref (fill);
-  } else if (source == NULL) {
+    return;
+  }
+  close (mk->fd);
+  mk->fd = -1;
+  if (source == NULL) {
     g_auto(GStrv) argv = create_argv (backend, def, flags);
-    vb_storage_run_tool (argv, g_task_new (backend, NULL, on_filled, g_steal_pointer (&task)));
+    run_tool (argv, g_task_new (backend, NULL, on_filled, g_steal_pointer (&task)));
   } else {
     GPtrArray *argv = tool_argv (backend, "convert");
     g_autofree char *opts = create_options (def, flags);
@@ -696,7 +701,7 @@ start_make (VbBackend *backend, VbObj *pool, VbStorageVolDef *def, VbObj *source
     g_ptr_array_add (argv, g_strdup (source->path));
     g_ptr_array_add (argv, g_strdup (def->path));
     g_auto(GStrv) args = argv_end (argv);
-    vb_storage_run_tool (args, g_task_new (backend, NULL, on_filled, g_steal_pointer (&task)));
+    run_tool (args, g_task_new (backend, NULL, on_filled, g_steal_pointer (&task)));
   }
 }
 
@@ -997,7 +1002,7 @@ local_vol_resize (VbBackend *backend, VbObj *vol, guint64 capacity, guint flags,
   g_ptr_array_add (argv, g_strdup_printf ("%" G_GUINT64_FORMAT, target));
   {
     g_auto(GStrv) args = argv_end (argv);
-    vb_storage_run_tool (args, change_new (backend, vol, "resized", task));
+    run_tool (args, change_new (backend, vol, "resized", task));
   }
 }
 
@@ -1086,7 +1091,7 @@ on_wiped (GObject *source, GAsyncResult *result, gpointer user_data)
     /* The image's own structure went with its data: an empty image of
      * the same format, size and backing store takes its place. */
     g_auto(GStrv) argv = create_argv (VB_BACKEND (source), ch->remake, 0);
-    vb_storage_run_tool (argv, job);
+    run_tool (argv, job);
     return;
   }
   g_task_return_boolean (job, TRUE);

@@ -191,12 +191,6 @@ new_pool (VbStoragePoolDef *def)
   return pool;
 }
 
-static gboolean
-check_duplicate (VbBackend *backend, const VbStoragePoolDef *def, VbObj **existing, GError **error)
-{
-  return vb_storage_pool_check_duplicate (backend, def, existing, error);
-}
-
 static VbStoragePoolDef *
 parse_pool (const char *xml, GError **error)
 {
@@ -221,7 +215,7 @@ test_pool_define_xml (VbBackend *backend, const char *xml, guint flags, GTask *t
   if (!check_flags (task, flags, POOL_DEFINE_VALIDATE, "StoragePoolDefineXML"))
     return;
   def = parse_pool (xml, &error);
-  if (def == NULL || !check_duplicate (backend, def, &pool, &error)) {
+  if (def == NULL || !vb_storage_pool_check_duplicate (backend, def, &pool, &error)) {
     g_task_return_error (task, error);
     return;
   }
@@ -255,7 +249,7 @@ test_pool_create_xml (VbBackend *backend, const char *xml, guint flags, GTask *t
   if (!check_flags (task, flags, 0, "StoragePoolCreateXML"))
     return;
   def = parse_pool (xml, &error);
-  if (def == NULL || !check_duplicate (backend, def, &pool, &error)) {
+  if (def == NULL || !vb_storage_pool_check_duplicate (backend, def, &pool, &error)) {
     g_task_return_error (task, error);
     return;
   }
