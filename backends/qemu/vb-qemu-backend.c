@@ -341,11 +341,10 @@ open_now (VbQemuBackend *self, GError **error)
   return vb_qemu_domain_load_all (self, error);
 }
 
-/* The qemu-img that comes with the emulator, else the one on $PATH. */
-static char *
-qemu_img_beside (const char *emulator)
+char *
+vb_qemu_backend_qemu_img (VbQemuBackend *self)
 {
-  g_autofree char *dir = g_path_get_dirname (emulator);
+  g_autofree char *dir = g_path_get_dirname (self->emulator);
   g_autofree char *beside = g_build_filename (dir, "qemu-img", NULL);
 
   if (g_file_test (beside, G_FILE_TEST_IS_EXECUTABLE))
@@ -372,7 +371,7 @@ vb_qemu_backend_open_async (VbBackend *backend, GAsyncReadyCallback callback, gp
   self->open_task = g_steal_pointer (&task);
   self->open_pending = 2;
   {
-    g_autofree char *tool = qemu_img_beside (self->emulator);
+    g_autofree char *tool = vb_qemu_backend_qemu_img (self);
     vb_storage_local_load_async (backend, tool, self->cancellable, on_storage_loaded, g_object_ref (self));
   }
   /* perf: a warm start reads the last probe from disk instead of running

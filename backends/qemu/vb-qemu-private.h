@@ -258,6 +258,8 @@ JsonObject *vb_qemu_find_by_qdev (JsonArray *list, const char *alias);
 typedef void (*VbQemuCapsReadyFunc) (VbQemuBackend *self, const VbQemuCaps *caps, const GError *error,
                                      gpointer user_data);
 void vb_qemu_backend_when_caps_ready (VbQemuBackend *self, VbQemuCapsReadyFunc func, gpointer user_data);
+/* The qemu-img that comes with the emulator, else the one on $PATH. */
+char *vb_qemu_backend_qemu_img (VbQemuBackend *self);
 /* Per-domain runtime directory and files. */
 char *vb_qemu_domain_run_dir (VbQemuBackend *self, const char *name);
 char *vb_qemu_domain_state_path (VbQemuBackend *self, const char *name);

@@ -364,13 +364,7 @@ img_run_free (gpointer p)
 static char *
 qemu_img_path (VbObj *dom)
 {
-  const char *emulator = vb_qemu_dom (dom)->backend->emulator;
-  g_autofree char *dir = emulator ? g_path_get_dirname (emulator) : NULL;
-  g_autofree char *beside = dir ? g_build_filename (dir, "qemu-img", NULL) : NULL;
-
-  if (beside != NULL && g_file_test (beside, G_FILE_TEST_IS_EXECUTABLE))
-    return g_steal_pointer (&beside);
-  return g_strdup ("qemu-img");
+  return vb_qemu_backend_qemu_img (vb_qemu_dom (dom)->backend);
 }
 
 static void img_run_next (GTask *task);
