@@ -2512,7 +2512,6 @@ cmd_vol_create_as (Ctx *ctx, Args *a)
   const char *backing_arg = opt_value (a, "--backing-vol");
   const char *backing_format = opt_value (a, "--backing-vol-format");
   g_autofree char *backing = NULL;
-  g_autofree char *ename = g_markup_escape_text (arg (a, 1), -1);
   g_autoptr(GString) xml = g_string_new (NULL);
   g_autoptr(GVariant) reply = NULL;
   guint64 cap = 0, alloc = 0;
@@ -2520,6 +2519,10 @@ cmd_vol_create_as (Ctx *ctx, Args *a)
 
   if (!parse_size_bytes (arg (a, 2), &cap))
     return failf (EXIT_USAGE, _("invalid capacity '%s'"), arg (a, 2));
+  if (allocation != NULL && !parse_size_bytes (allocation, &alloc))
+    return failf (EXIT_USAGE, _("invalid allocation '%s'"), allocation);
+  if (backing_format != NULL && backing_arg == NULL)
+    return failf (EXIT_USAGE, _("--backing-vol-format needs --backing-vol"));
   /* The backing volume: a path, or a volume of the pool by name or key. */
   if (backing_arg != NULL) {
     if (g_path_is_absolute (backing_arg)) {
@@ -2531,26 +2534,17 @@ cmd_vol_create_as (Ctx *ctx, Args *a)
       backing = virtbus_storage_vol_dup_path (VIRTBUS_STORAGE_VOL (bv));
     }
   }
-  if (allocation != NULL && !parse_size_bytes (allocation, &alloc))
-    return failf (EXIT_USAGE, _("invalid allocation '%s'"), allocation);
-  g_string_append_printf (xml, "<volume><name>%s</name><capacity unit='bytes'>%" G_GUINT64_FORMAT "</capacity>",
-                          ename, cap);
+  xml_append (xml, "<volume><name>%s</name><capacity unit='bytes'>%" G_GUINT64_FORMAT "</capacity>", arg (a, 1),
+              cap);
   if (allocation != NULL)
-    g_string_append_printf (xml, "<allocation unit='bytes'>%" G_GUINT64_FORMAT "</allocation>", alloc);
-  if (format != NULL) {
-    g_autofree char *ef = g_markup_escape_text (format, -1);
-    g_string_append_printf (xml, "<target><format type='%s'/></target>", ef);
-  }
+    xml_append (xml, "<allocation unit='bytes'>%" G_GUINT64_FORMAT "</allocation>", alloc);
+  if (format != NULL)
+    xml_append (xml, "<target><format type='%s'/></target>", format);
   if (backing != NULL) {
-    g_autofree char *eb = g_markup_escape_text (backing, -1);
-    g_string_append_printf (xml, "<backingStore><path>%s</path>", eb);
-    if (backing_format != NULL) {
-      g_autofree char *ebf = g_markup_escape_text (backing_format, -1);
-      g_string_append_printf (xml, "<format type='%s'/>", ebf);
-    }
+    xml_append (xml, "<backingStore><path>%s</path>", backing);
+    if (backing_format != NULL)
+      xml_append (xml, "<format type='%s'/>", backing_format);
     g_string_append (xml, "</backingStore>");
-  } else if (backing_format != NULL) {
-    return failf (EXIT_USAGE, _("--backing-vol-format needs --backing-vol"));
   }
   g_string_append (xml, "</volume>");
   reply = call (p, "StorageVolCreateXML",
@@ -2594,7 +2588,6 @@ cmd_vol_clone (Ctx *ctx, Args *a)
   int code = EXIT_OK;
   VirtbusObject *v = find_volume (ctx, arg (a, 0), opt_value (a, "--pool"), &code);
   VirtbusObject *pool;
-  g_autofree char *ename = g_markup_escape_text (arg (a, 1), -1);
   g_autofree char *xml = NULL;
   g_autofree char *key = NULL;
   g_autoptr(GVariant) reply = NULL;
@@ -2609,7 +2602,7 @@ cmd_vol_clone (Ctx *ctx, Args *a)
   if (pool == NULL)
     return failf (EXIT_FAILURE, _("the pool of volume '%s' is not known"), arg (a, 0));
   key = virtbus_storage_vol_dup_key (VIRTBUS_STORAGE_VOL (v));
-  xml = g_strdup_printf ("<volume><name>%s</name><capacity>0</capacity></volume>", ename);
+  xml = g_markup_printf_escaped ("<volume><name>%s</name><capacity>0</capacity></volume>", arg (a, 1));
   reply = call (pool, "StorageVolCreateXMLFrom",
                 g_variant_new ("(ssu)", xml, key, opt (a, "--reflink") ? 1 << 1 : 0), &code);
   if (reply == NULL)
