@@ -1,8 +1,40 @@
 #include "vb-network-ops.h"
 
+#include "vb-error.h"
+#include "vb-network-def.h"
+
 G_DEFINE_INTERFACE (VbNetworkOps, vb_network_ops, VB_TYPE_BACKEND)
 
 static void
 vb_network_ops_default_init (VbNetworkOpsInterface *iface)
 {
+}
+
+gboolean
+vb_network_check_collision (VbBackend *backend, const VbNetworkDef *def, gboolean live, VbObj **existing,
+                            GError **error)
+{
+  VbObj *obj = vb_backend_lookup (backend, VB_OBJ_NETWORK, def->uuid);
+
+  *existing = NULL;
+  if (obj != NULL) {
+    if (g_strcmp0 (obj->name, def->name) != 0) {
+      g_set_error (error, VB_ERROR, VB_ERROR_EXISTS, "network '%s' is already defined with uuid %s", obj->name,
+                   obj->uuid);
+      return FALSE;
+    }
+    if (live && obj->active) {
+      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "network '%s' is already active", obj->name);
+      return FALSE;
+    }
+    *existing = obj;
+    return TRUE;
+  }
+  obj = vb_backend_lookup_by_name (backend, VB_OBJ_NETWORK, def->name);
+  if (obj != NULL) {
+    g_set_error (error, VB_ERROR, VB_ERROR_EXISTS, "network '%s' already exists with uuid %s", obj->name,
+                 obj->uuid);
+    return FALSE;
+  }
+  return TRUE;
 }

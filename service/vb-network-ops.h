@@ -10,6 +10,7 @@
 #pragma once
 
 #include "vb-backend.h"
+#include "vb-network-def.h"
 
 G_BEGIN_DECLS
 
@@ -67,5 +68,12 @@ struct _VbNetworkOpsInterface {
   void (*update) (VbBackend *backend, VbObj *net, guint command, guint section, int parent_index,
                   const char *xml, guint flags, GTask *task);
 };
+
+/* libvirt's name/uuid collision rules for adding @def, shared by the
+ * backends. Sets @existing to the network @def legitimately replaces (same
+ * name and uuid), or NULL when it is new; FALSE with @error on a clash.
+ * @live: @def is to run now (an active namesake is a clash). */
+gboolean vb_network_check_collision (VbBackend *backend, const VbNetworkDef *def, gboolean live,
+                                     VbObj **existing, GError **error);
 
 G_END_DECLS

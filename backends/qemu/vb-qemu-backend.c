@@ -11,13 +11,15 @@
 #include <unistd.h>
 
 #include "vb-qemu-process.h"
+#include "vb-network-local.h"
 #include "vb-storage-local.h"
 
 #define VB_QEMU_DEFAULT_EMULATOR "/usr/bin/qemu-system-x86_64"
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (VbQemuBackend, vb_qemu_backend, VB_TYPE_BACKEND,
   G_IMPLEMENT_INTERFACE (VB_TYPE_DOMAIN_OPS, vb_qemu_domain_ops_init)
-  G_IMPLEMENT_INTERFACE (VB_TYPE_STORAGE_OPS, vb_storage_local_ops_init))
+  G_IMPLEMENT_INTERFACE (VB_TYPE_STORAGE_OPS, vb_storage_local_ops_init)
+  G_IMPLEMENT_INTERFACE (VB_TYPE_NETWORK_OPS, vb_network_local_ops_init))
 
 /* ---- files ---- */
 
@@ -77,8 +79,20 @@ vb_qemu_backend_when_caps_ready (VbQemuBackend *self, VbQemuCapsReadyFunc func, 
   g_ptr_array_add (self->caps_waiters, w);
 }
 
-/* Opening ends when QEMU is probed and the storage pools are loaded; then
- * what is marked autostart starts (pools first: domains may use them). */
+/* Opening ends when QEMU is probed and the networks and storage pools are
+ * loaded; then what is marked autostart starts (networks and pools first:
+ * domains use them). */
+static void
+on_networks_autostarted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(VbQemuBackend) self = user_data;
+
+  if (self->closing)
+    return;
+  vb_storage_local_autostart (VB_BACKEND (self));
+  vb_qemu_domain_autostart_all (self);
+}
+
 static void
 open_step_done (VbQemuBackend *self)
 {
@@ -91,8 +105,7 @@ open_step_done (VbQemuBackend *self)
   }
   if (self->closing)
     return;
-  vb_storage_local_autostart (VB_BACKEND (self));
-  vb_qemu_domain_autostart_all (self);
+  vb_network_local_autostart_async (VB_BACKEND (self), on_networks_autostarted, g_object_ref (self));
 }
 
 static void
@@ -105,6 +118,17 @@ on_storage_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
    * what is wrong. */
   if (!vb_storage_local_load_finish (VB_BACKEND (self), result, &error))
     g_warning ("cannot load the storage pools: %s", error->message);
+  open_step_done (self);
+}
+
+static void
+on_networks_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(VbQemuBackend) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!vb_network_local_load_finish (VB_BACKEND (self), result, &error))
+    g_warning ("cannot load the virtual networks: %s", error->message);
   open_step_done (self);
 }
 
@@ -369,7 +393,8 @@ vb_qemu_backend_open_async (VbBackend *backend, GAsyncReadyCallback callback, gp
     return;
   }
   self->open_task = g_steal_pointer (&task);
-  self->open_pending = 2;
+  self->open_pending = 3;
+  vb_network_local_load_async (backend, self->cancellable, on_networks_loaded, g_object_ref (self));
   {
     g_autofree char *tool = vb_qemu_backend_qemu_img (self);
     vb_storage_local_load_async (backend, tool, self->cancellable, on_storage_loaded, g_object_ref (self));

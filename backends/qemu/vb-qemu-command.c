@@ -20,6 +20,7 @@
 
 #define NOT_SUPPORTED(error, ...) \
   (g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, __VA_ARGS__), FALSE)
+#define XML_ERROR(error, ...) (g_set_error (error, VB_ERROR, VB_ERROR_XML, __VA_ARGS__), FALSE)
 
 /* QEMU option values escape ',' by doubling it. */
 static void
@@ -562,16 +563,25 @@ vb_qemu_domain_validate (const VbDomainDef *def, const VbQemuCaps *caps, GError 
   for (guint i = 0; i < def->nets->len; i++) {
     const VbDomainNetDef *net = g_ptr_array_index (def->nets, i);
 
-    if (net->type != VB_DOMAIN_NET_TYPE_USER)
-      return NOT_SUPPORTED (error, "<interface type='%s'> is not supported yet (only type='user' until virtual "
-                            "networks land)", vb_domain_net_type_to_string (net->type));
+    if (net->type != VB_DOMAIN_NET_TYPE_USER && net->type != VB_DOMAIN_NET_TYPE_NETWORK
+        && net->type != VB_DOMAIN_NET_TYPE_BRIDGE)
+      return NOT_SUPPORTED (error, "<interface type='%s'> is not supported by the QEMU driver yet (user, network "
+                            "and bridge are)", vb_domain_net_type_to_string (net->type));
+    if (net->type == VB_DOMAIN_NET_TYPE_BRIDGE && net->src_bridge == NULL)
+      return XML_ERROR (error, "<interface type='bridge'> needs <source bridge='...'/>");
+    if (net->type == VB_DOMAIN_NET_TYPE_NETWORK && net->src_network == NULL)
+      return XML_ERROR (error, "<interface type='network'> needs <source network='...'/>");
     if (net->model != NULL && !g_str_equal (net->model, "virtio") && !g_str_equal (net->model, "e1000")
         && !g_str_equal (net->model, "e1000e") && !g_str_equal (net->model, "rtl8139"))
       return NOT_SUPPORTED (error, "<interface><model type='%s'> is not supported by the QEMU driver yet",
                             net->model);
-    if (net->driver_name == VB_DOMAIN_NET_DRIVER_VHOST || net->driver_queues > 1)
+    if (net->type == VB_DOMAIN_NET_TYPE_USER && (net->driver_name == VB_DOMAIN_NET_DRIVER_VHOST
+                                                 || net->driver_queues > 1))
       return NOT_SUPPORTED (error, "<interface><driver name='vhost'/queues> needs a tap backend, which "
                             "type='user' is not");
+    if (net->driver_queues > 1)
+      return NOT_SUPPORTED (error, "<interface><driver queues='%u'>: multiqueue taps are not supported by the "
+                            "QEMU driver yet", net->driver_queues);
     if (net->link_state == VB_DOMAIN_NET_LINK_DOWN)
       return NOT_SUPPORTED (error, "<interface><link state='down'> at start is not supported by the QEMU driver yet");
     if (net->mtu != 0 && g_strcmp0 (net->model, "virtio") != 0)
@@ -1176,12 +1186,20 @@ build_nets (Cmd *cmd)
   for (guint i = 0; i < def->nets->len; i++) {
     const VbDomainNetDef *n = g_ptr_array_index (def->nets, i);
     g_autofree char *netdev = g_strdup_printf ("host%s", n->info.alias);
-    GString *nd = g_string_new ("user");
+    int tap_fd = cmd->ctx->tap_fds ? cmd->ctx->tap_fds[i] : -1;
+    GString *nd = g_string_new (tap_fd >= 0 ? "tap" : "user");
     GString *s = g_string_new (NULL);
     const char *model = n->model ? n->model : "rtl8139";
     gboolean virtio = g_str_equal (model, "virtio");
 
     opt (nd, "id", netdev);
+    if (tap_fd >= 0) {
+      optf (nd, "fd", "%d", tap_fd);
+      /* vhost-net (QEMU opens /dev/vhost-net) only when asked for: a
+       * host without the module would fail the start otherwise. */
+      if (n->driver_name == VB_DOMAIN_NET_DRIVER_VHOST)
+        opt (nd, "vhost", "on");
+    }
     arg2_take (cmd, "-netdev", nd);
     device_id (s, virtio ? "virtio-net-pci" : model, &n->info);
     opt (s, "netdev", netdev);

@@ -20,6 +20,9 @@ typedef struct {
   gboolean system;          /* system instance: -sandbox on, -runas is NOT used (we drop privileges ourselves) */
   gboolean daemonize;       /* add -daemonize so QEMU outlives virtbusd */
   gboolean incoming;        /* add -incoming defer (restore, incoming migration) */
+  /* Per def->nets index: the descriptor number of the interface's tap in
+   * QEMU (inherited), or -1; NULL when no interface has one. */
+  const int *tap_fds;
 } VbQemuCommandContext;
 
 /* The console socket path of serial/console @index in @run_dir (what

@@ -190,6 +190,7 @@ obj_with_id (const char *member, const char *id)
 typedef struct {
   char *command;
   JsonObject *args;
+  int fd;             /* passed with the command (getfd), closed with the step; -1: none */
   gboolean may_fail;
   char *undo_command;
   JsonObject *undo_args;
@@ -202,6 +203,8 @@ step_free (gpointer data)
 
   g_free (s->command);
   g_clear_pointer (&s->args, json_object_unref);
+  if (s->fd >= 0)
+    close (s->fd);
   g_free (s->undo_command);
   g_clear_pointer (&s->undo_args, json_object_unref);
   g_free (s);
@@ -215,6 +218,7 @@ step_add (GPtrArray *steps, const char *command, JsonObject *args, const char *u
 
   s->command = g_strdup (command);
   s->args = args;
+  s->fd = -1;
   s->undo_command = g_strdup (undo_command);
   s->undo_args = undo_args;
   g_ptr_array_add (steps, s);
@@ -285,7 +289,10 @@ script_next (GTask *task)
     return;
   }
   step = g_ptr_array_index (sc->steps, sc->next);
-  vb_qmp_execute_async (qmp, step->command, step->args, NULL, on_step_done, task);
+  if (step->fd >= 0)
+    vb_qmp_execute_with_fd_async (qmp, step->command, step->args, step->fd, NULL, on_step_done, task);
+  else
+    vb_qmp_execute_async (qmp, step->command, step->args, NULL, on_step_done, task);
 }
 
 /* Runs @steps (taken) on @dom; @callback gets a task [void]. */
@@ -549,8 +556,9 @@ disk_attach_steps (const VbDomainDef *def, const VbDomainDiskDef *disk)
   return steps;
 }
 
+/* @tap_fd: the interface's tap (taken), or -1 for a user-mode one. */
 static GPtrArray *
-net_attach_steps (const VbDomainDef *def, const VbDomainNetDef *net)
+net_attach_steps (const VbDomainDef *def, const VbDomainNetDef *net, int tap_fd)
 {
   GPtrArray *steps = g_ptr_array_new_with_free_func (step_free);
   g_autofree char *netdev = g_strdup_printf ("host%s", net->info.alias);
@@ -559,7 +567,16 @@ net_attach_steps (const VbDomainDef *def, const VbDomainNetDef *net)
   JsonObject *nd = json_object_new ();
   JsonObject *dev = json_object_new ();
 
-  json_object_set_string_member (nd, "type", "user");
+  if (tap_fd >= 0) {
+    g_autofree char *fdname = g_strdup_printf ("tap-%s", net->info.alias);
+    step_add (steps, "getfd", obj_with_id ("fdname", fdname), "closefd", obj_with_id ("fdname", fdname))->fd = tap_fd;
+    json_object_set_string_member (nd, "type", "tap");
+    json_object_set_string_member (nd, "fd", fdname);
+    if (net->driver_name == VB_DOMAIN_NET_DRIVER_VHOST)
+      json_object_set_boolean_member (nd, "vhost", TRUE);
+  } else {
+    json_object_set_string_member (nd, "type", "user");
+  }
   json_object_set_string_member (nd, "id", netdev);
   step_add (steps, "netdev_add", nd, "netdev_del", obj_with_id ("id", netdev));
   json_object_set_string_member (dev, "driver", virtio ? "virtio-net-pci" : model);
@@ -627,10 +644,11 @@ check_live_device (const VbDomainDef *def, const VbDomainDeviceDef *dev, gboolea
     return TRUE;
   }
   case VB_DOMAIN_DEVICE_INTERFACE:
-    if (dev->data.net->type != VB_DOMAIN_NET_TYPE_USER) {
+    if (dev->data.net->type != VB_DOMAIN_NET_TYPE_USER && dev->data.net->type != VB_DOMAIN_NET_TYPE_NETWORK &&
+        dev->data.net->type != VB_DOMAIN_NET_TYPE_BRIDGE) {
       g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
-                   "live %s of <interface type='%s'> is not supported by the QEMU driver (only type='user')", verb,
-                   vb_domain_net_type_to_string (dev->data.net->type));
+                   "live %s of <interface type='%s'> is not supported by the QEMU driver (user, network and bridge "
+                   "are)", verb, vb_domain_net_type_to_string (dev->data.net->type));
       return FALSE;
     }
     return TRUE;
@@ -857,10 +875,19 @@ hotplug_attach_device (VbBackend *backend, VbObj *dom, const char *xml, guint fl
       !vb_qemu_hotplug_grant_device_access (dom, dev, &error))
     RETURN_ERROR (task, error);
 
-  if (dev->type == VB_DOMAIN_DEVICE_DISK)
+  if (dev->type == VB_DOMAIN_DEVICE_DISK) {
     steps = disk_attach_steps (probe, dev->data.disk);
-  else
-    steps = net_attach_steps (probe, dev->data.net);
+  } else {
+    VbDomainNetDef *net = dev->data.net;
+    int tap_fd = -1;
+
+    /* Plugged into its bridge now; the tap goes with the failed step
+     * list, or lives on in QEMU. */
+    if ((net->type == VB_DOMAIN_NET_TYPE_NETWORK || net->type == VB_DOMAIN_NET_TYPE_BRIDGE) &&
+        (tap_fd = vb_qemu_net_open_tap (vb_qemu_dom (dom)->backend, net, &error)) < 0)
+      RETURN_ERROR (task, error);
+    steps = net_attach_steps (probe, net, tap_fd);
+  }
   script_run (dom, steps, on_attached, change_new (dom, g_steal_pointer (&dev), g_steal_pointer (&config), task));
 }
 

@@ -20,6 +20,7 @@
 
 #include "vb-qemu-command.h"
 #include "vb-qemu-process.h"
+#include "vb-network-local.h"
 #include "vb-sched.h"
 #include "vb-state-dir.h"
 
@@ -1049,6 +1050,63 @@ child_setup (gpointer user_data)
 }
 
 static void
+close_fd (gpointer p)
+{
+  close (*(int *) p);
+}
+
+/* The first descriptor number QEMU gets the taps on (after stdio). */
+#define FIRST_TAP_FD 3
+
+int
+vb_qemu_net_open_tap (VbQemuBackend *self, VbDomainNetDef *net, GError **error)
+{
+  g_autofree char *tap = NULL;
+  const char *target = net->target_dev;
+  int fd;
+
+  if (net->type == VB_DOMAIN_NET_TYPE_NETWORK) {
+    char *bridge = vb_network_local_bridge_for (VB_BACKEND (self), net->src_network, error);
+    if (bridge == NULL)
+      return -1;
+    g_free (net->src_bridge);
+    net->src_bridge = bridge;
+  }
+  /* As libvirt: "vnet…" and "vif…" names are handed out anew at each start. */
+  if (target != NULL && (g_str_has_prefix (target, "vnet") || g_str_has_prefix (target, "vif")))
+    target = NULL;
+  fd = vb_network_tap_open (net->src_bridge, target, net->mac, net->mtu, g_strcmp0 (net->model, "virtio") == 0, &tap,
+                            error);
+  if (fd < 0)
+    return -1;
+  g_free (net->target_dev);
+  net->target_dev = g_steal_pointer (&tap);
+  return fd;
+}
+
+/* Taps for the interfaces of type network and bridge. @fds: ours, closed
+ * with the array; @child_fds: per interface, the number QEMU gets it as,
+ * or -1. */
+static gboolean
+open_taps (VbQemuBackend *self, VbDomainDef *def, GArray *fds, int *child_fds, GError **error)
+{
+  for (guint i = 0; i < def->nets->len; i++) {
+    VbDomainNetDef *net = g_ptr_array_index (def->nets, i);
+    int fd;
+
+    child_fds[i] = -1;
+    if (net->type != VB_DOMAIN_NET_TYPE_NETWORK && net->type != VB_DOMAIN_NET_TYPE_BRIDGE)
+      continue;
+    fd = vb_qemu_net_open_tap (self, net, error);
+    if (fd < 0)
+      return FALSE;
+    g_array_append_val (fds, fd);
+    child_fds[i] = FIRST_TAP_FD + (int) fds->len - 1;
+  }
+  return TRUE;
+}
+
+static void
 start_with_caps (VbQemuBackend *self, const VbQemuCaps *caps, const GError *caps_error, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
@@ -1066,6 +1124,8 @@ start_with_caps (VbQemuBackend *self, const VbQemuCaps *caps, const GError *caps
   g_autofree char *header = NULL;
   GError *error = NULL;
   VbQemuCommandContext ctx = { 0 };
+  g_autoptr(GArray) taps = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autofree int *tap_fds = NULL;
   int logfd, nullfd;
 
   if (caps == NULL) {
@@ -1120,6 +1180,14 @@ start_with_caps (VbQemuBackend *self, const VbQemuCaps *caps, const GError *caps
   ctx.system = vb_backend_is_system (VB_BACKEND (self));
   ctx.daemonize = TRUE;
   ctx.incoming = sd->opts.incoming;
+  g_array_set_clear_func (taps, close_fd);
+  tap_fds = g_new (int, live_def (dom)->nets->len + 1);
+  if (!open_taps (self, live_def (dom), taps, tap_fds, &error)) {
+    start_failed (task, error);
+    return;
+  }
+  if (taps->len > 0)
+    ctx.tap_fds = tap_fds;
   /* The live definition carries the ids the command line uses (<alias>):
    * hotplug, the agent and stats find devices by them. */
   vb_qemu_domain_assign_aliases (live_def (dom));
@@ -1153,6 +1221,10 @@ start_with_caps (VbQemuBackend *self, const VbQemuCaps *caps, const GError *caps
   g_subprocess_launcher_take_stdout_fd (launcher, dup (logfd));
   g_subprocess_launcher_take_stderr_fd (launcher, logfd);
   g_subprocess_launcher_set_cwd (launcher, "/");
+  /* QEMU keeps the taps alive; ours close when this function returns. */
+  for (guint i = 0; i < taps->len; i++)
+    g_subprocess_launcher_take_fd (launcher, fcntl (g_array_index (taps, int, i), F_DUPFD_CLOEXEC, 0),
+                                   FIRST_TAP_FD + (int) i);
   {
     ChildSetup *setup = g_new0 (ChildSetup, 1);
     long ncpus = sysconf (_SC_NPROCESSORS_CONF);

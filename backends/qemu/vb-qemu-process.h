@@ -28,6 +28,11 @@ typedef struct {
 } VbQemuStartOptions;
 
 /* vb_qemu_process_start() with @opts (copied; NULL = a boot). */
+/* A tap for @net (type network or bridge), up in its bridge; @net, a
+ * live interface, records the tap's name and, for a network, the bridge.
+ * Returns the descriptor that keeps the tap, or -1 with @error. */
+int vb_qemu_net_open_tap (VbQemuBackend *self, VbDomainNetDef *net, GError **error);
+
 void vb_qemu_process_start_full (VbQemuBackend *self, VbObj *dom, guint flags, const VbQemuStartOptions *opts,
                                  GTask *task);
 

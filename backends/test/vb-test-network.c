@@ -29,37 +29,6 @@ network_new (VbNetworkDef *def)
   return vb_obj_new (VB_OBJ_NETWORK, def->name, def->uuid, def, (GDestroyNotify) vb_network_def_free);
 }
 
-/* libvirt's name/uuid collision rules for adding @def. Returns the existing
- * network @def legitimately replaces (same name and uuid), or NULL when it
- * is new; FALSE with @error on a clash. @live: @def is to run now. */
-static gboolean
-check_collision (VbBackend *backend, const VbNetworkDef *def, gboolean live, VbObj **existing, GError **error)
-{
-  VbObj *obj = vb_backend_lookup (backend, VB_OBJ_NETWORK, def->uuid);
-
-  *existing = NULL;
-  if (obj != NULL) {
-    if (g_strcmp0 (obj->name, def->name) != 0) {
-      g_set_error (error, VB_ERROR, VB_ERROR_EXISTS, "network '%s' is already defined with uuid %s", obj->name,
-                   obj->uuid);
-      return FALSE;
-    }
-    if (live && obj->active) {
-      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "network '%s' is already active", obj->name);
-      return FALSE;
-    }
-    *existing = obj;
-    return TRUE;
-  }
-  obj = vb_backend_lookup_by_name (backend, VB_OBJ_NETWORK, def->name);
-  if (obj != NULL) {
-    g_set_error (error, VB_ERROR, VB_ERROR_EXISTS, "network '%s' already exists with uuid %s", obj->name,
-                 obj->uuid);
-    return FALSE;
-  }
-  return TRUE;
-}
-
 /* Makes @net active. A persistent network keeps a copy of its definition
  * as newdef, so live-only changes never leak into the persistent one. */
 static void
@@ -96,7 +65,7 @@ test_network_define_xml (VbBackend *backend, const char *xml, GTask *task)
   g_autoptr(VbNetworkDef) def = vb_network_def_parse (xml, &error);
   VbObj *net;
 
-  if (def == NULL || !check_collision (backend, def, FALSE, &net, &error)) {
+  if (def == NULL || !vb_network_check_collision (backend, def, FALSE, &net, &error)) {
     g_task_return_error (task, error);
     return;
   }
@@ -123,7 +92,7 @@ test_network_create_xml (VbBackend *backend, const char *xml, GTask *task)
   g_autoptr(VbNetworkDef) def = vb_network_def_parse (xml, &error);
   VbObj *net;
 
-  if (def == NULL || !check_collision (backend, def, TRUE, &net, &error)) {
+  if (def == NULL || !vb_network_check_collision (backend, def, TRUE, &net, &error)) {
     g_task_return_error (task, error);
     return;
   }

@@ -301,10 +301,10 @@ static const ErrorCase error_cases[] = {
     "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0' bus='0' slot='3' "
     "function='0'/></source></hostdev>",
     NULL, NULL, NULL, "<hostdev> is not supported by the QEMU driver yet" },
-  { "net-network", "<interface type='network'><source network='default'/></interface>", NULL, NULL, NULL,
-    "<interface type='network'> is not supported yet" },
-  { "net-bridge", "<interface type='bridge'><source bridge='br0'/></interface>", NULL, NULL, NULL,
-    "<interface type='bridge'> is not supported yet" },
+  { "net-direct", "<interface type='direct'><source dev='eth0' mode='bridge'/></interface>", NULL, NULL, NULL,
+    "<interface type='direct'> is not supported by the QEMU driver yet" },
+  { "net-multiqueue", "<interface type='bridge'><source bridge='br0'/><model type='virtio'/>"
+    "<driver name='vhost' queues='4'/></interface>", NULL, NULL, NULL, "multiqueue taps are not supported" },
   { "spice", "<graphics type='spice'/>", NULL, NULL, NULL, "<graphics type='spice'> is not supported" },
   { "filesystem", "<filesystem type='mount'><source dir='/tmp'/><target dir='tag'/></filesystem>", NULL, NULL,
     NULL, "<filesystem> is not supported by the QEMU driver yet" },
@@ -457,6 +457,41 @@ test_socket_too_long (void)
 /* The process model of the backend: system mode (-sandbox) + -daemonize,
  * pidfile and the QMP socket; QEMU must daemonize, answer on the socket
  * and quit. */
+/* Interfaces on taps: the descriptor the daemon hands QEMU, vhost when
+ * asked for; user-mode ones stay user-mode. */
+static void
+test_tap_netdev (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VbDomainDef) def = vb_domain_def_parse (
+    "<domain type='qemu'><name>t</name><memory>65536</memory><os><type arch='x86_64' machine='pc'>hvm</type></os>"
+    "<devices>"
+    "<interface type='network'><source network='default'/><mac address='52:54:00:00:00:01'/>"
+    "<model type='virtio'/></interface>"
+    "<interface type='user'><mac address='52:54:00:00:00:02'/></interface>"
+    "<interface type='bridge'><source bridge='br0'/><mac address='52:54:00:00:00:03'/><model type='virtio'/>"
+    "<driver name='vhost'/></interface>"
+    "</devices></domain>",
+    &error);
+  VbQemuCommandContext ctx = { EMULATOR, "/tmp/run", "/tmp/log", "/tmp/run/qmp", NULL, NULL, FALSE, FALSE };
+  const int fds[] = { 3, -1, 4 };
+  g_auto(GStrv) argv = NULL;
+  g_autofree char *joined = NULL;
+
+  g_assert_no_error (error);
+  if (!have_qemu ())
+    return;
+  ctx.tap_fds = fds;
+  argv = vb_qemu_build_command (def, host_caps, &ctx, &error);
+  g_assert_no_error (error);
+  joined = g_strjoinv ("\n", argv);
+  g_assert_nonnull (strstr (joined, "-netdev\ntap,id=hostnet0,fd=3\n"));
+  g_assert_nonnull (strstr (joined, "-netdev\nuser,id=hostnet1\n"));
+  g_assert_nonnull (strstr (joined, "-netdev\ntap,id=hostnet2,fd=4,vhost=on\n"));
+  g_assert_nonnull (strstr (joined, "netdev=hostnet0,mac=52:54:00:00:00:01"));
+  g_assert_nonnull (strstr (joined, "netdev=hostnet2,mac=52:54:00:00:00:03"));
+}
+
 static void
 test_daemonize (void)
 {
@@ -649,6 +684,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-command/console-path", test_console_path);
   g_test_add_func ("/qemu-command/socket-too-long", test_socket_too_long);
   g_test_add_func ("/qemu-command/daemonize", test_daemonize);
+  g_test_add_func ("/qemu-command/tap-netdev", test_tap_netdev);
   g_test_add_func ("/qemu-command/blockdev-json", test_blockdev_json);
   g_test_add_func ("/qemu-command/disk-bus-rules", test_disk_bus_rules);
   g_test_add_func ("/qemu-command/root-ports", test_root_ports);

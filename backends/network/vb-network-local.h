@@ -1,0 +1,47 @@
+/* Virtual networks on the host, for a connection backend (qemu://): a
+ * Linux bridge of ours with addresses and routes (forward modes none,
+ * nat, route, open), dnsmasq for DHCP and DNS, an nftables table for NAT
+ * and forwarding; or a host bridge that already exists (forward mode
+ * bridge). And the tap devices that plug a guest into either.
+ *
+ * A backend that manages networks implements VbNetworkOps with
+ * vb_network_local_ops_init, loads the networks when it opens and starts
+ * the autostarted ones once it is ready. Definitions live under
+ * <config>/network, the active networks' state under the run dir,
+ * dnsmasq's files under the lib dir. See README.md. */
+#pragma once
+
+#include "vb-network-ops.h"
+
+G_BEGIN_DECLS
+
+void vb_network_local_ops_init (VbNetworkOpsInterface *iface);
+
+/* Reads the networks' definitions and which of them were active,
+ * registers them on @backend and brings the active ones back (bridge
+ * still there: firewall table reapplied, dnsmasq restarted if it died;
+ * bridge gone: the network is inactive). */
+void vb_network_local_load_async (VbBackend *backend, GCancellable *cancellable, GAsyncReadyCallback callback,
+                                  gpointer user_data);
+gboolean vb_network_local_load_finish (VbBackend *backend, GAsyncResult *result, GError **error);
+
+/* Starts the persistent networks marked autostart that are not active;
+ * completes (never with an error: each failure is logged) once all are
+ * started or failed, so that guests using them can start next. */
+void vb_network_local_autostart_async (VbBackend *backend, GAsyncReadyCallback callback, gpointer user_data);
+
+/* The host bridge an <interface type='network'> on @network_name plugs
+ * into: the network must exist, be active and have a bridge (forward
+ * modes none, nat, route, open, bridge). */
+char *vb_network_local_bridge_for (VbBackend *backend, const char *network_name, GError **error);
+
+/* A tap device for a guest NIC, up and in @bridge. @target_dev: the name
+ * the definition asks for, or NULL for "vnet%d"; @guest_mac: the guest's
+ * MAC (the tap gets it with the first byte fe, so the bridge never takes
+ * the guest's address as its own); @mtu: 0 for the bridge's. Returns the
+ * descriptor (O_CLOEXEC) that keeps the tap alive, its name in
+ * @name_out; -1 with @error. */
+int vb_network_tap_open (const char *bridge, const char *target_dev, const char *guest_mac, guint mtu,
+                         gboolean vnet_hdr, char **name_out, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,379 @@
+"""Virtual networks on qemu://: real bridges, nftables tables and dnsmasq,
+made, changed and removed over org.libvirt.Network, and guests plugged into
+them with taps. The daemon runs in a network namespace of the test's own,
+so nothing here touches the host's network."""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+import uuid as uuidlib
+import xml.etree.ElementTree as ET
+
+import pytest
+from gi.repository import GLib
+
+from conftest import Virtbus
+
+QEMU_PATH = "/org/libvirt/QEMU"
+CONNECT = "org.libvirt.Connect"
+NETWORK = "org.libvirt.Network"
+DOMAIN = "org.libvirt.Domain"
+ERROR = "org.libvirt.Error"
+# virNetworkEventLifecycleType
+DEFINED, UNDEFINED, STARTED, STOPPED = range(4)
+# virNetworkUpdateCommand / Section / Flags
+MODIFY, DELETE, ADD_LAST, ADD_FIRST = 1, 2, 3, 4
+SECTION_BRIDGE, SECTION_IP_DHCP_HOST, SECTION_DNS_HOST = 1, 4, 10
+AFFECT_LIVE, AFFECT_CONFIG = 1, 2
+
+
+def _missing():
+    if os.geteuid() != 0:
+        return "virtual networks need root (bridges, network namespaces)"
+    for tool, package in (("ip", "iproute2"), ("nft", "nftables"), ("dnsmasq", "dnsmasq-base")):
+        if shutil.which(tool) is None and not os.path.exists("/usr/sbin/" + tool):
+            return "%s is not installed (Debian package %s)" % (tool, package)
+    return None
+
+
+pytestmark = pytest.mark.skipif(_missing() is not None, reason=str(_missing()))
+
+
+def net_xml(name, ip="192.168.100.1", prefix=24, forward="nat", bridge=None, dhcp=True, extra="", uuid=None):
+    fwd = "" if forward is None else "<forward mode='%s'/>" % forward
+    br = "" if bridge is None else "<bridge name='%s'/>" % bridge
+    base = ip.rsplit(".", 1)[0]
+    dhcp_xml = ("<dhcp><range start='%s.10' end='%s.50'/></dhcp>" % (base, base)) if dhcp else ""
+    ip_xml = "" if ip is None else "<ip address='%s' prefix='%d'>%s</ip>" % (ip, prefix, dhcp_xml)
+    uuid_xml = "<uuid>%s</uuid>" % uuid if uuid else ""
+    return "<network><name>%s</name>%s%s%s%s%s</network>" % (name, uuid_xml, fwd, br, ip_xml, extra)
+
+
+class Net:
+    def __init__(self, bus, root, ns):
+        self.root = root
+        self.ns = ns
+        self.vb = Virtbus(bus, root, args=["--driver", "qemu"], prefix=("ip", "netns", "exec", ns))
+
+    def sh(self, *argv, check=True):
+        return subprocess.run(["ip", "netns", "exec", self.ns] + list(argv), capture_output=True, text=True,
+                              check=check)
+
+    def links(self):
+        return {link["ifname"]: link for link in json.loads(self.sh("ip", "-j", "-d", "link", "show").stdout)}
+
+    def addresses(self, dev):
+        out = json.loads(self.sh("ip", "-j", "addr", "show", "dev", dev).stdout)
+        return sorted("%s/%d" % (a["local"], a["prefixlen"]) for a in out[0]["addr_info"] if a["scope"] != "link")
+
+    def tables(self):
+        return self.sh("nft", "list", "tables").stdout.split()
+
+    def ruleset(self, table):
+        return self.sh("nft", "list", "table", "inet", table, check=False).stdout
+
+    def connect(self, method, signature="", *args):
+        return self.vb.call1(QEMU_PATH, CONNECT, method, signature, *args)
+
+    def define(self, xml):
+        return self.connect("NetworkDefineXML", "s", xml)
+
+    def net(self, path, method, signature="", *args):
+        return self.vb.call(path, NETWORK, method, signature, *args)
+
+    def xml(self, path, flags=0):
+        return ET.fromstring(self.vb.call1(path, NETWORK, "GetXMLDesc", "u", flags))
+
+    def prop(self, path, name):
+        return self.vb.get_property(path, NETWORK, name)
+
+    def error(self, path, iface, method, signature="", *args):
+        name, message = self.vb.error(path, iface, method, signature, *args)
+        assert name == ERROR, (name, message)
+        return message
+
+    def events(self, path):
+        self.vb.pump(0.05)
+        return [s[3][1] for s in self.vb.signals if s[2] == "NetworkEvent" and s[3][0] == path]
+
+    def files(self, suffix):
+        found = []
+        for d, _, names in os.walk(self.root):
+            found += [os.path.join(d, n) for n in names if n.endswith(suffix) and "network" in d]
+        return found
+
+    def wait_active(self, path, timeout=10):
+        """Autostart runs once the connection is open: wait for it."""
+        deadline = time.monotonic() + timeout
+        while not self.prop(path, "Active"):
+            assert time.monotonic() < deadline, self.vb.read_log()
+            self.vb.pump(0.05)
+
+    def dnsmasq_file(self, name, suffix):
+        """dnsmasq's file of network @name (they go by uuid), or None."""
+        uuid = self.prop(self.connect("NetworkLookupByName", "s", name), "UUID")
+        found = [p for p in self.files(suffix) if os.path.basename(p) == uuid + suffix]
+        return found[0] if found else None
+
+    def dnsmasq_text(self, name, suffix):
+        with open(self.dnsmasq_file(name, suffix)) as f:
+            return f.read()
+
+    def dnsmasq_pid(self, name):
+        path = self.dnsmasq_file(name, ".pid")
+        if path is None:
+            return None
+        with open(path) as f:
+            pid = int(f.read().strip())
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
+                return pid if b"dnsmasq" in f.read() else None
+        except FileNotFoundError:
+            return None
+
+
+def wait_gone(pid, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                if f.read().split(")")[-1].split()[0] == "Z":
+                    return
+        except FileNotFoundError:
+            return
+        time.sleep(0.05)
+    raise AssertionError("process %d is still there" % pid)
+
+
+@pytest.fixture
+def network(bus, tmp_root):
+    ns = "vbnet-%d-%s" % (os.getpid(), uuidlib.uuid4().hex[:6])
+    subprocess.run(["ip", "netns", "add", ns], check=True)
+    subprocess.run(["ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up"], check=True)
+    root = os.path.join(tmp_root, "root")
+    os.makedirs(root)
+    n = None
+    try:
+        n = Net(bus, root, ns)
+        yield n
+    finally:
+        code = None
+        if n is not None:
+            code = n.vb.stop()
+            n.vb.close()
+        # What the namespace still runs is ours (dnsmasq, a guest a failed
+        # test left): ended by PID before the namespace goes.
+        pids = subprocess.run(["ip", "netns", "pids", ns], capture_output=True, text=True).stdout.split()
+        for pid in pids:
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        for pid in pids:
+            wait_gone(int(pid))
+        subprocess.run(["ip", "netns", "del", ns])
+        if n is not None:
+            assert code == 0, "virtbusd exited with %s; log:\n%s" % (code, n.vb.read_log())
+
+
+def test_nat_network_lifecycle(network):
+    n = network
+    vb = n.vb
+    assert n.connect("ListNetworks", "u", 0) == []
+    path = n.define(net_xml("net1"))
+    # Filled in at define time, as libvirt does: a free bridge name and a MAC.
+    x = n.xml(path)
+    assert x.find("bridge").get("name") == "virbr0"
+    assert re.fullmatch(r"52:54:00(:[0-9a-f]{2}){3}", x.find("mac").get("address"))
+    assert n.prop(path, "Active") is False
+    assert "virbr0" not in n.links()
+
+    n.net(path, "Create")
+    assert n.events(path) == [DEFINED, STARTED]
+    assert n.prop(path, "Active") is True
+    link = n.links()["virbr0"]
+    assert link["linkinfo"]["info_kind"] == "bridge"
+    assert "UP" in link["flags"]
+    assert link["address"] == x.find("mac").get("address")
+    assert n.addresses("virbr0") == ["192.168.100.1/24"]
+    assert n.sh("cat", "/proc/sys/net/ipv4/ip_forward").stdout.strip() == "1"
+    table = "virtbus_" + n.prop(path, "UUID").replace("-", "")
+    assert table in n.tables()
+    rules = n.ruleset(table)
+    assert "masquerade" in rules and "192.168.100.0/24" in rules and '"virbr0"' in rules
+    pid = n.dnsmasq_pid("net1")
+    assert pid is not None
+    text = n.dnsmasq_text("net1", ".conf")
+    assert "interface=virbr0" in text and "dhcp-range=192.168.100.10,192.168.100.50" in text
+    # dnsmasq answers DHCP and DNS on the bridge.
+    listening = n.sh("ss", "-lnup").stdout
+    assert "192.168.100.1:53" in listening and ":67" in listening
+    assert n.net(path, "GetDHCPLeases", "su", "", 0) == ([],)
+
+    assert "already running" in n.error(path, NETWORK, "Create")
+    vb.clear_signals()
+    n.net(path, "Destroy")
+    assert n.events(path) == [STOPPED]
+    wait_gone(pid)
+    assert "virbr0" not in n.links()
+    assert table not in n.tables()
+    assert "is not active" in n.error(path, NETWORK, "GetDHCPLeases", "su", "", 0)
+    assert "is not active" in n.error(path, NETWORK, "Destroy")
+    n.net(path, "Undefine")
+    assert n.connect("ListNetworks", "u", 0) == []
+    assert n.files(".xml") == []
+
+
+def test_forward_modes(network):
+    n = network
+    isolated = n.define(net_xml("iso", ip="10.10.1.1", forward=None))
+    routed = n.define(net_xml("rt", ip="10.10.2.1", forward="route", dhcp=False))
+    opened = n.define(net_xml("op", ip="10.10.3.1", forward="open", bridge="vbopen0"))
+    for path in (isolated, routed, opened):
+        n.net(path, "Create")
+    names = {n.prop(p, "Name"): n.xml(p).find("bridge").get("name") for p in (isolated, routed, opened)}
+    assert names == {"iso": "virbr0", "rt": "virbr1", "op": "vbopen0"}
+    table = lambda p: "virtbus_" + n.prop(p, "UUID").replace("-", "")
+    iso_rules = n.ruleset(table(isolated))
+    assert 'iifname "virbr0" reject' in iso_rules and 'oifname "virbr0" reject' in iso_rules
+    assert "masquerade" not in iso_rules and "saddr" not in iso_rules
+    rt_rules = n.ruleset(table(routed))
+    assert "10.10.2.0/24" in rt_rules and "accept" in rt_rules and "masquerade" not in rt_rules
+    # An open network has no rules of ours at all; a route network no DHCP.
+    assert table(opened) not in n.tables()
+    assert n.dnsmasq_pid("rt") is not None
+    assert "dhcp-range" not in n.dnsmasq_text("rt", ".conf")
+    for path in (isolated, routed, opened):
+        n.net(path, "Destroy")
+    assert not {"virbr0", "virbr1", "vbopen0"} & set(n.links())
+    assert not [t for t in n.tables() if t.startswith("virtbus_")]
+
+
+def test_bad_networks_leave_nothing(network):
+    n = network
+    # The bridge name is taken by a host interface: nothing is left half made.
+    n.sh("ip", "link", "add", "busy0", "type", "veth", "peer", "name", "busy1")
+    path = n.define(net_xml("clash", bridge="busy0"))
+    assert "bridge name 'busy0' is already in use" in n.error(path, NETWORK, "Create")
+    assert n.prop(path, "Active") is False
+    assert not [t for t in n.tables() if t.startswith("virtbus_")]
+    assert n.dnsmasq_pid("clash") is None
+    n.net(path, "Undefine")
+    # The subnet is in use on the host.
+    n.sh("ip", "addr", "add", "10.20.0.5/16", "dev", "busy0")
+    n.sh("ip", "link", "set", "busy0", "up")
+    n.sh("ip", "link", "set", "busy1", "up")
+    path = n.define(net_xml("overlap", ip="10.20.30.1"))
+    assert "is already in use by interface busy0" in n.error(path, NETWORK, "Create")
+    assert "virbr0" not in n.links()
+    n.net(path, "Undefine")
+    # Two networks cannot share a bridge name.
+    first = n.define(net_xml("first", bridge="vbsame"))
+    assert "already in use by another network" in n.error(QEMU_PATH, CONNECT, "NetworkDefineXML", "s",
+                                                           net_xml("second", bridge="vbsame", ip="10.30.0.1"))
+    n.net(first, "Undefine")
+    # Hostile or impossible definitions are refused at define time.
+    for xml, want in ((net_xml("evil", bridge="br0;reboot"), "'br0;reboot' is not a device name"),
+                      (net_xml("evil", bridge="br0:x"), "invalid bridge name 'br0:x'"),
+                      (net_xml("long", bridge="b" * 16), "invalid bridge name"),
+                      (net_xml("vepa", forward="vepa"), "forward mode 'vepa' is not supported"),
+                      ("<network><name>hb</name><forward mode='bridge'/></network>", "needs <bridge name"),
+                      ("<network><name>bad", "")):
+        assert want in n.error(QEMU_PATH, CONNECT, "NetworkDefineXML", "s", xml)
+    assert n.connect("ListNetworks", "u", 0) == []
+    # A host bridge network needs its bridge.
+    hb = n.define("<network><name>hb</name><forward mode='bridge'/><bridge name='hostbr0'/></network>")
+    assert "host bridge 'hostbr0', which does not exist" in n.error(hb, NETWORK, "Create")
+    n.sh("ip", "link", "add", "hostbr0", "type", "bridge")
+    n.net(hb, "Create")
+    assert n.prop(hb, "Active") is True
+    n.net(hb, "Destroy")
+    # Destroying a host bridge network leaves the host's bridge alone.
+    assert "hostbr0" in n.links()
+    # Without an active network, there are no leases to ask for.
+    assert "is not active" in n.error(hb, NETWORK, "GetDHCPLeases", "su", "", 0)
+
+
+def test_transient_network(network):
+    n = network
+    path = n.connect("NetworkCreateXML", "s", net_xml("tmp", ip="10.40.0.1"))
+    assert n.prop(path, "Active") is True and n.prop(path, "Persistent") is False
+    assert "cannot set autostart for transient" in n.vb.error(path, "org.freedesktop.DBus.Properties", "Set", "ssv",
+                                                              NETWORK, "Autostart",
+                                                              GLib.Variant("b", True))[1]
+    n.net(path, "Destroy")
+    assert n.connect("ListNetworks", "u", 0) == []
+    assert "virbr0" not in n.links()
+    # A failed start of a transient network leaves no network behind.
+    n.sh("ip", "link", "add", "virbr9", "type", "bridge")
+    assert "already in use" in n.error(QEMU_PATH, CONNECT, "NetworkCreateXML", "s",
+                                       net_xml("tmp", ip="10.40.0.1", bridge="virbr9"))
+    assert n.connect("ListNetworks", "u", 0) == []
+
+
+def test_live_updates(network):
+    n = network
+    path = n.define(net_xml("upd"))
+    n.net(path, "Create")
+    pid = n.dnsmasq_pid("upd")
+    host = "<host mac='52:54:00:aa:bb:cc' name='web' ip='192.168.100.20'/>"
+    n.net(path, "Update", "uuisu", ADD_LAST, SECTION_IP_DHCP_HOST, -1, host, AFFECT_LIVE | AFFECT_CONFIG)
+    # dnsmasq runs again with the new host; live and persistent XML have it.
+    new_pid = n.dnsmasq_pid("upd")
+    assert new_pid is not None and new_pid != pid
+    assert "52:54:00:aa:bb:cc,192.168.100.20,web" in n.dnsmasq_text("upd", ".hostsfile")
+    for flags in (0, 1):
+        hosts = n.xml(path, flags).findall("ip/dhcp/host")
+        assert [(h.get("mac"), h.get("ip")) for h in hosts] == [("52:54:00:aa:bb:cc", "192.168.100.20")]
+    # A duplicate, a bad fragment, a section that cannot change live: refused,
+    # nothing changes, dnsmasq keeps running.
+    assert n.error(path, NETWORK, "Update", "uuisu", ADD_LAST, SECTION_IP_DHCP_HOST, -1, host, AFFECT_LIVE)
+    assert n.error(path, NETWORK, "Update", "uuisu", ADD_LAST, SECTION_IP_DHCP_HOST, -1, "<host", AFFECT_LIVE)
+    assert "cannot change live" in n.error(path, NETWORK, "Update", "uuisu", MODIFY, SECTION_BRIDGE, -1,
+                                           "<bridge name='virbr7'/>", AFFECT_LIVE)
+    assert n.dnsmasq_pid("upd") == new_pid
+    n.net(path, "Update", "uuisu", ADD_LAST, SECTION_DNS_HOST, -1,
+          "<host ip='192.168.100.30'><hostname>db</hostname></host>", AFFECT_LIVE)
+    assert n.dnsmasq_text("upd", ".addnhosts").split() == ["192.168.100.30", "db"]
+    n.net(path, "Update", "uuisu", DELETE, SECTION_IP_DHCP_HOST, -1, host, AFFECT_LIVE | AFFECT_CONFIG)
+    assert n.xml(path).findall("ip/dhcp/host") == []
+    assert n.xml(path, 1).findall("ip/dhcp/host") == []
+    n.net(path, "Destroy")
+
+
+def test_networks_survive_a_restart(network):
+    n = network
+    keep = n.define(net_xml("keep"))
+    n.net(keep, "Create")
+    gone = n.define(net_xml("gone", ip="10.50.0.1"))
+    n.net(gone, "Create")
+    auto = n.define(net_xml("auto", ip="10.60.0.1"))
+    n.vb.set_property(auto, NETWORK, "Autostart", GLib.Variant("b", True))
+    pid = n.dnsmasq_pid("keep")
+    # The daemon dies; the networks keep running without it.
+    n.vb.proc.send_signal(signal.SIGKILL)
+    n.vb.proc.wait()
+    n.sh("ip", "link", "del", "virbr1")      # "gone"'s bridge, behind the daemon's back
+    n.vb.start()
+    keep = n.connect("NetworkLookupByName", "s", "keep")
+    assert n.prop(keep, "Active") is True
+    assert n.dnsmasq_pid("keep") == pid
+    gone = n.connect("NetworkLookupByName", "s", "gone")
+    assert n.prop(gone, "Active") is False
+    assert n.dnsmasq_pid("gone") is None
+    assert "virtbus_" + n.prop(gone, "UUID").replace("-", "") not in n.tables()
+    auto = n.connect("NetworkLookupByName", "s", "auto")
+    assert n.prop(auto, "Autostart") is True
+    n.wait_active(auto)
+    # dnsmasq died while the daemon was away: it runs again after a restart.
+    os.kill(pid, signal.SIGKILL)
+    wait_gone(pid)
+    n.vb.stop()
+    n.vb.start()
+    assert n.dnsmasq_pid("keep") not in (None, pid)
+    for path in (n.connect("NetworkLookupByName", "s", name) for name in ("keep", "auto")):
+        n.net(path, "Destroy")
+    assert not [t for t in n.tables() if t.startswith("virtbus_")]
