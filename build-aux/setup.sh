@@ -15,6 +15,9 @@ build="$top/build"
 # oracles in tests; virtbus never links or calls libvirt).
 build_deps=(meson ninja-build pkg-config gcc libglib2.0-dev libxml2-dev libjson-glib-dev dbus libglib2.0-bin
             qemu-system-x86 qemu-utils)
+# virtual networks on qemu:// (backends/network): dnsmasq for DHCP/DNS, nft for NAT and
+# forwarding; iproute2's ip for the tests' network namespaces
+build_deps+=(dnsmasq-base nftables iproute2)
 test_deps=(clang libclang-rt-14-dev python3 python3-pytest python3-gi gir1.2-glib-2.0 python3-dbus
            python3-dbusmock libxml2-utils libvirt0 libvirt-dbus libvirt-clients
            linux-image-amd64 busybox-static qemu-guest-agent

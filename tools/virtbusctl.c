@@ -2229,6 +2229,44 @@ cmd_net_destroy (Ctx *ctx, Args *a)
 }
 
 static int
+cmd_net_dhcp_leases (Ctx *ctx, Args *a)
+{
+  FIND_OR_RETURN (n, VirtbusObject, VIRTBUS_TYPE_NETWORK, arg (a, 0), "network");
+  g_autoptr(Table) t = table_new ("Expiry Time", "expiry", "MAC address", "mac", "Protocol", "protocol",
+                                  "IP address", "address", "Hostname", "hostname", "Client ID or DUID", "clientid",
+                                  NULL);
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariantIter) leases = NULL;
+  const char *mac = opt_value (a, "--mac");
+  const char *iface, *lmac, *iaid, *ip, *hostname, *clientid;
+  gint64 expiry;
+  gint32 type;
+  guint32 prefix;
+  int code = EXIT_OK;
+
+  reply = call (n, "GetDHCPLeases", g_variant_new ("(su)", mac ? mac : "", 0), &code);
+  if (reply == NULL)
+    return code;
+  g_variant_get (reply, "(a(sxisssuss))", &leases);
+  while (g_variant_iter_next (leases, "(&sxi&s&s&su&s&s)", &iface, &expiry, &type, &lmac, &iaid, &ip, &prefix,
+                              &hostname, &clientid)) {
+    g_autofree char *when = NULL;
+    g_autofree char *full = g_strdup_printf ("%s/%u", ip, prefix);
+
+    if (expiry == 0) {
+      when = g_strdup (_("never"));
+    } else {
+      g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (expiry);
+      when = dt ? g_date_time_format (dt, "%Y-%m-%d %H:%M:%S") : g_strdup_printf ("%" G_GINT64_FORMAT, expiry);
+    }
+    table_add (t, when, *lmac ? lmac : "-", type == 0 ? "ipv4" : "ipv6", full, *hostname ? hostname : "-",
+               *clientid ? clientid : "-");
+  }
+  table_print (ctx, t);
+  return EXIT_OK;
+}
+
+static int
 cmd_net_autostart (Ctx *ctx, Args *a)
 {
   return object_autostart (ctx, a, VIRTBUS_TYPE_NETWORK, "network", _("Network"));
@@ -3105,6 +3143,8 @@ static const Cmd commands[] = {
   { "net-start", cmd_net_start, "NETWORK", N_("start an inactive network"), NULL },
   { "net-destroy", cmd_net_destroy, "NETWORK", N_("stop a network"), NULL },
   { "net-autostart", cmd_net_autostart, "NETWORK [--disable]", N_("autostart a network"), NULL },
+  { "net-dhcp-leases", cmd_net_dhcp_leases, "NETWORK [--mac MAC]", N_("the DHCP leases of a running network"),
+    "--mac" },
   { "pool-list", cmd_pool_list, "[--all] [--inactive]", N_("list storage pools"), NULL },
   { "pool-info", cmd_pool_info, "POOL", N_("storage pool information"), NULL },
   { "pool-dumpxml", cmd_pool_dumpxml, "POOL [--inactive]", N_("storage pool information in XML"), NULL },

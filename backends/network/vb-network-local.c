@@ -1131,35 +1131,52 @@ local_network_get_xml_desc (VbBackend *backend, VbObj *net, guint flags, GTask *
   g_task_return_pointer (task, vb_network_def_format (def, flags), g_free);
 }
 
+/* The unexpired leases of active network @net (for @mac, or all). */
+static GPtrArray *
+read_leases (VbBackend *backend, VbObj *net, const char *mac, GError **error)
+{
+  g_autofree char *path = lib_path (backend, net->uuid, ".leases");
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) local = NULL;
+
+  if (!net->active) {
+    g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "network '%s' is not active", net->name);
+    return NULL;
+  }
+  /* No file yet: dnsmasq has handed out nothing (or the network has no DHCP). */
+  if (!g_file_get_contents (path, &contents, NULL, &local) &&
+      !g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot read the leases of network '%s': %s", net->name,
+                 local->message);
+    return NULL;
+  }
+  return vb_dnsmasq_parse_leases (contents ? contents : "", net_def (net), mac, g_get_real_time () / G_USEC_PER_SEC);
+}
+
+GPtrArray *
+vb_network_local_leases (VbBackend *backend, const char *network_name, const char *mac, GError **error)
+{
+  VbObj *net = vb_backend_lookup_by_name (backend, VB_OBJ_NETWORK, network_name);
+
+  if (net == NULL) {
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "no network with matching name '%s'", network_name);
+    return NULL;
+  }
+  return read_leases (backend, net, mac, error);
+}
+
 static void
 local_network_get_dhcp_leases (VbBackend *backend, VbObj *net, const char *mac, guint flags, GTask *task)
 {
   const VbNetworkDef *def = net_def (net);
-  g_autofree char *path = NULL;
-  g_autofree char *contents = NULL;
   g_autoptr(GPtrArray) leases = NULL;
   GVariantBuilder builder;
   GError *error = NULL;
 
-  if (!vb_check_flags (flags, 0, "GetDHCPLeases", &error)) {
+  if (!vb_check_flags (flags, 0, "GetDHCPLeases", &error) || (leases = read_leases (backend, net, mac, &error)) == NULL) {
     g_task_return_error (task, error);
     return;
   }
-  if (!net->active) {
-    g_task_return_new_error (task, VB_ERROR, VB_ERROR_OPERATION_INVALID, "network '%s' is not active", net->name);
-    return;
-  }
-  path = lib_path (backend, net->uuid, ".leases");
-  if (!g_file_get_contents (path, &contents, NULL, &error)) {
-    if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
-      g_task_return_new_error (task, VB_ERROR, VB_ERROR_IO, "cannot read the leases of network '%s': %s",
-                               net->name, error->message);
-      g_error_free (error);
-      return;
-    }
-    g_clear_error (&error);
-  }
-  leases = vb_dnsmasq_parse_leases (contents ? contents : "", def, mac, g_get_real_time () / G_USEC_PER_SEC);
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(sxisssuss)"));
   for (guint i = 0; i < leases->len; i++) {
     const VbDnsmasqLease *l = g_ptr_array_index (leases, i);

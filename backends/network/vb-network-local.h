@@ -35,6 +35,10 @@ void vb_network_local_autostart_async (VbBackend *backend, GAsyncReadyCallback c
  * modes none, nat, route, open, bridge). */
 char *vb_network_local_bridge_for (VbBackend *backend, const char *network_name, GError **error);
 
+/* The unexpired DHCP leases (VbDnsmasqLease, vb-network-dnsmasq.h) of
+ * active network @network_name, for @mac or all (@mac NULL). */
+GPtrArray *vb_network_local_leases (VbBackend *backend, const char *network_name, const char *mac, GError **error);
+
 /* A tap device for a guest NIC, up and in @bridge. @target_dev: the name
  * the definition asks for, or NULL for "vnet%d"; @guest_mac: the guest's
  * MAC (the tap gets it with the first byte fe, so the bridge never takes

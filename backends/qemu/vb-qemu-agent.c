@@ -26,6 +26,8 @@
 
 #include <gio/gunixsocketaddress.h>
 
+#include "vb-network-dnsmasq.h"
+#include "vb-network-local.h"
 #include "vb-qemu-agent.h"
 #include "vb-qemu-command.h"
 #include "vb-qemu-process.h"
@@ -1143,10 +1145,44 @@ arp_interfaces (VbObj *dom)
   return g_variant_builder_end (&builder);
 }
 
+/* The DHCP leases of the NICs on a virtual network, from its dnsmasq;
+ * other NICs have none, and neither does a NIC whose network is gone or
+ * stopped since the guest started (libvirt skips them all). */
+static GVariant *
+lease_interfaces (VbBackend *backend, VbObj *dom)
+{
+  const VbDomainDef *def = dom->def;
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(ssa(isu))"));
+  for (guint i = 0; i < def->nets->len; i++) {
+    const VbDomainNetDef *net = g_ptr_array_index (def->nets, i);
+    g_autoptr(GPtrArray) leases = NULL;
+    g_autoptr(GError) error = NULL;
+    GVariantBuilder addrs;
+
+    if (net->type != VB_DOMAIN_NET_TYPE_NETWORK || net->src_network == NULL)
+      continue;
+    leases = vb_network_local_leases (backend, net->src_network, net->mac, &error);
+    if (leases == NULL) {
+      g_debug ("domain '%s': no leases for %s: %s", dom->name, net->mac, error->message);
+      continue;
+    }
+    if (leases->len == 0)
+      continue;
+    g_variant_builder_init (&addrs, G_VARIANT_TYPE ("a(isu)"));
+    for (guint j = 0; j < leases->len; j++) {
+      const VbDnsmasqLease *l = g_ptr_array_index (leases, j);
+      g_variant_builder_add (&addrs, "(isu)", l->type, l->ip_address, l->prefix);
+    }
+    g_variant_builder_add (&builder, "(ssa(isu))", net->target_dev ? net->target_dev : "", net->mac, &addrs);
+  }
+  return g_variant_builder_end (&builder);
+}
+
 static void
 agent_interface_addresses (VbBackend *backend, VbObj *dom, guint source, guint flags, GTask *task)
 {
-  const VbDomainDef *def = dom->def;
 
   if (!check_flags (task, flags, 0, "InterfaceAddresses"))
     return;
@@ -1159,19 +1195,7 @@ agent_interface_addresses (VbBackend *backend, VbObj *dom, guint source, guint f
     agent_call (dom, "guest-network-get-interfaces", NULL, COMMAND_TIMEOUT_MS, reply_interfaces, task);
     return;
   case ADDR_SRC_LEASE:
-    /* Leases exist only for NICs on a virtual network's DHCP server;
-     * other NICs have none (libvirt skips them too). */
-    for (guint i = 0; i < def->nets->len; i++) {
-      const VbDomainNetDef *net = g_ptr_array_index (def->nets, i);
-
-      if (net->type == VB_DOMAIN_NET_TYPE_NETWORK) {
-        g_task_return_new_error (task, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
-                                 "DHCP lease lookup for <interface type='network'> is not supported by the QEMU "
-                                 "driver yet");
-        return;
-      }
-    }
-    g_task_return_pointer (task, g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("(ssa(isu))"), NULL, 0)),
+    g_task_return_pointer (task, g_variant_ref_sink (lease_interfaces (backend, dom)),
                            (GDestroyNotify) g_variant_unref);
     return;
   case ADDR_SRC_ARP:

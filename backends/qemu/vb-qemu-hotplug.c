@@ -1749,7 +1749,7 @@ hotplug_get_device_parameters (VbBackend *backend, VbObj *dom, const char *group
       net = vb_domain_def_find_net_by_mac (def, device);
     if (net == NULL)
       FAIL (task, VB_ERROR_INVALID_ARG, "domain '%s' has no interface '%s'", dom->name, device ? device : "");
-    /* User-mode networking has no bandwidth limits: all unlimited. */
+    /* No interface is shaped (user-mode ones cannot be): all unlimited. */
     for (guint i = 0; i < G_N_ELEMENTS (names); i++)
       g_variant_builder_add (&b, "{sv}", names[i], g_variant_new_uint32 (0));
   } else {
@@ -1770,8 +1770,8 @@ hotplug_set_device_parameters (VbBackend *backend, VbObj *dom, const char *group
   if (g_str_equal (group, "interface")) {
     CHECK_FLAGS (task, flags, AFFECT_LIVE | AFFECT_CONFIG, "SetInterfaceParameters");
     FAIL (task, VB_ERROR_NOT_SUPPORTED,
-          "interface bandwidth cannot be set: QEMU's user-mode networking (the only kind this driver runs) has no "
-          "bandwidth limits");
+          "interface bandwidth cannot be set by the QEMU driver yet: user-mode networking has no bandwidth limits, "
+          "and taps are not shaped");
   }
   FAIL (task, VB_ERROR_NOT_SUPPORTED, "%s parameters are not supported by the QEMU driver", group);
 }

@@ -425,13 +425,30 @@ build_interfaces (Gather *g, GVariantBuilder *b)
 {
   const VbDomainDef *def = live_def (g->dom);
 
-  /* User-mode networking (all this backend offers) has no host device, so
-   * there are no traffic counters to report; the interfaces are listed. */
+  /* The guest's view of its traffic: what its tap receives, the guest
+   * sent. User-mode interfaces have no host device, so no counters. */
+  static const char *const counters[][2] = {
+    { "rx.bytes", "tx_bytes" }, { "rx.pkts", "tx_packets" }, { "rx.errs", "tx_errors" }, { "rx.drop", "tx_dropped" },
+    { "tx.bytes", "rx_bytes" }, { "tx.pkts", "rx_packets" }, { "tx.errs", "rx_errors" }, { "tx.drop", "rx_dropped" },
+  };
+
   add (b, "net.count", g_variant_new_uint32 (def->nets->len));
   for (guint i = 0; i < def->nets->len; i++) {
     const VbDomainNetDef *net = g_ptr_array_index (def->nets, i);
     const char *name = net->target_dev ? net->target_dev : net->info.alias ? net->info.alias : net->mac;
+
     add_dev (b, "net", i, "name", g_variant_new_string (name));
+    if (net->type != VB_DOMAIN_NET_TYPE_NETWORK && net->type != VB_DOMAIN_NET_TYPE_BRIDGE)
+      continue;
+    for (guint c = 0; net->target_dev != NULL && c < G_N_ELEMENTS (counters); c++) {
+      g_autofree char *path = g_strdup_printf ("/sys/class/net/%s/statistics/%s", net->target_dev, counters[c][1]);
+      g_autofree char *text = NULL;
+      guint64 value;
+
+      if (strchr (net->target_dev, '/') == NULL && g_file_get_contents (path, &text, NULL, NULL) &&
+          g_ascii_string_to_unsigned (g_strstrip (text), 10, 0, G_MAXUINT64, &value, NULL))
+        add_dev (b, "net", i, counters[c][0], g_variant_new_uint64 (value));
+    }
   }
 }
 

@@ -377,3 +377,107 @@ def test_networks_survive_a_restart(network):
     for path in (n.connect("NetworkLookupByName", "s", name) for name in ("keep", "auto")):
         n.net(path, "Destroy")
     assert not [t for t in n.tables() if t.startswith("virtbus_")]
+
+
+def nic(source, mac, model="virtio"):
+    kind, name = source
+    attr = "network" if kind == "network" else "bridge"
+    return (f"<interface type='{kind}'><mac address='{mac}'/><source {attr}='{name}'/>"
+            f"<model type='{model}'/></interface>")
+
+
+@pytest.mark.skipif(__import__("guest").missing_requirements() is not None,
+                    reason=str(__import__("guest").missing_requirements()))
+def test_guest_on_a_network(network):
+    """A guest on a NAT network gets a DHCP lease from its dnsmasq and
+    reaches the host through the bridge; a second NIC plugged live on a
+    host bridge; the taps go with the guest."""
+    import guest
+    from test_qemu_hotplug import guest_value, wait_domain_signal
+    from test_qemu_lifecycle import BOOT_TIMEOUT, Qemu, wait_gone as wait_pids_gone
+
+    n = network
+    q = Qemu(n.vb, n.root)
+    net = n.define(net_xml("lan", ip="192.168.150.1"))
+    mac = "52:54:00:12:34:56"
+    xml = guest.domain_xml("netvm", extra_devices=nic(("network", "lan"), mac))
+    path = q.connect("DomainDefineXML", "s", xml)
+    # The network is not running yet: the guest cannot start.
+    assert "network 'lan' is not active" in n.error(path, DOMAIN, "Create", "u", 0)
+    assert "no network with matching name 'nope'" in n.error(
+        QEMU_PATH, CONNECT, "DomainCreateXML", "su",
+        guest.domain_xml("other", extra_devices=nic(("network", "nope"), "52:54:00:12:34:57")), 0)
+    n.net(net, "Create")
+    q.start(path)
+    con = q.console(path)
+    con.wait_ready(BOOT_TIMEOUT)
+    live = ET.fromstring(q.dom(path, "GetXMLDesc", "u", 0)[0])
+    iface = live.find("devices/interface")
+    tap = iface.find("target").get("dev")
+    assert re.fullmatch(r"vnet\d+", tap)
+    assert iface.find("source").get("network") == "lan" and iface.find("source").get("bridge") == "virbr0"
+    link = n.links()[tap]
+    assert link["master"] == "virbr0" and link["address"] == "fe:54:00:12:34:56"
+    # The inactive definition keeps neither the tap nor the bridge.
+    inactive = q.dom(path, "GetXMLDesc", "u", 2)[0]
+    assert "vnet" not in inactive and "virbr0" not in inactive
+
+    status, out = con.run("ip link set eth0 up && udhcpc -i eth0 -n -q -t 10 -T 2 -s /bin/true 2>&1", timeout=60)
+    assert status == 0, out
+    leases = n.net(net, "GetDHCPLeases", "su", "", 0)[0]
+    assert len(leases) == 1
+    bridge, expiry, kind, lmac, iaid, ip, prefix, hostname, clientid = leases[0]
+    assert (bridge, kind, lmac, prefix) == ("virbr0", 0, mac, 24)
+    assert ip.startswith("192.168.150.") and 10 <= int(ip.rsplit(".", 1)[1]) <= 50
+    assert expiry > time.time()
+    assert n.net(net, "GetDHCPLeases", "su", "52:54:00:00:00:99", 0) == ([],)
+    assert n.net(net, "GetDHCPLeases", "su", mac.upper(), 0)[0] == leases
+    from test_virtbusctl import run
+    r = run(n.vb, "-c", "qemu:///session", "net-dhcp-leases", "lan")
+    assert r.returncode == 0 and mac in r.stdout and ip + "/24" in r.stdout and "ipv4" in r.stdout, r
+    r = run(n.vb, "-c", "qemu:///session", "net-dhcp-leases", "lan", "--mac", "52:54:00:00:00:99")
+    assert r.returncode == 0 and mac not in r.stdout, r
+    r = run(n.vb, "-c", "qemu:///session", "domifaddr", "netvm")
+    assert r.returncode == 0 and ip + "/24" in r.stdout and tap in r.stdout, r
+    # The guest reaches the host's end of the bridge.
+    guest_value(con, "ip addr add %s/24 dev eth0 2>/dev/null; ping -c 1 -W 2 192.168.150.1 >/dev/null && echo up"
+                % ip, "up")
+    # The domain's addresses from the leases (what cockpit-machines shows),
+    # and its traffic from the tap, as the guest sees it.
+    assert q.dom(path, "InterfaceAddresses", "uu", 0, 0)[0] == [(tap, mac, [(0, ip, 24)])]
+    from test_qemu_stats import stats
+    st = stats(q, path)
+    assert st["net.0.name"] == ("s", tap)
+    assert st["net.0.tx.pkts"][0] == "t" and st["net.0.rx.drop"][0] == "t"
+    assert st["net.0.tx.pkts"][1] > 0 and st["net.0.rx.pkts"][1] > 0
+    assert st["net.0.tx.bytes"][1] > st["net.0.tx.pkts"][1]
+
+    # A second NIC, live, on a host bridge of the namespace.
+    n.sh("ip", "link", "add", "hostbr0", "type", "bridge")
+    n.sh("ip", "link", "set", "hostbr0", "up")
+    n.vb.clear_signals()
+    q.dom(path, "AttachDevice", "su", nic(("bridge", "hostbr0"), "52:54:00:12:34:58"), 1)
+    wait_domain_signal(q, "DeviceAdded", path, ("net1",), con)
+    guest_value(con, "cat /sys/class/net/eth1/address", "52:54:00:12:34:58")
+    second = [i for i in ET.fromstring(q.dom(path, "GetXMLDesc", "u", 0)[0]).findall("devices/interface")
+              if i.find("source").get("bridge") == "hostbr0"][0]
+    tap2 = second.find("target").get("dev")
+    assert n.links()[tap2]["master"] == "hostbr0"
+    assert "bridge 'nobr' does not exist" in n.error(path, DOMAIN, "AttachDevice", "su",
+                                                     nic(("bridge", "nobr"), "52:54:00:12:34:59"), 1)
+
+    # The daemon dies and comes back: the guest keeps its network.
+    con.close()
+    n.vb.kill_and_restart()
+    assert n.prop(n.connect("NetworkLookupByName", "s", "lan"), "Active") is True
+    con = q.console(path)
+    guest_value(con, "ping -c 1 -W 2 192.168.150.1 >/dev/null && echo up", "up")
+    con.close()
+    pid = q.pid("netvm")
+    q.dom(path, "Destroy", "u", 0)
+    wait_pids_gone([pid])
+    deadline = time.monotonic() + 5
+    while tap in n.links() or tap2 in n.links():
+        assert time.monotonic() < deadline, "the taps outlived the guest"
+        time.sleep(0.05)
+    n.net(net, "Destroy")
