@@ -491,6 +491,7 @@ on_killed (int fd, GIOCondition condition, gpointer user_data)
   Kill *k = g_task_get_task_data (task);
 
   k->watch_id = 0;
+  g_clear_handle_id (&k->timeout_id, g_source_remove);
   vb_child_reap_orphans_soon ();
   g_task_return_boolean (task, TRUE);
   g_object_unref (task);
@@ -933,7 +934,8 @@ local_network_define_xml (VbBackend *backend, const char *xml, GTask *task)
   VbObj *net = NULL;
   g_autoptr(VbNetworkDef) def = parse_def (backend, xml, FALSE, &net, &error);
 
-  if (def == NULL || !save_config (backend, def, &error)) {
+  /* A start in progress works from the definition it was given. */
+  if (def == NULL || (net != NULL && !check_idle (net, &error)) || !save_config (backend, def, &error)) {
     g_task_return_error (task, error);
     return;
   }
@@ -1449,8 +1451,14 @@ on_cleaned_after_restore (GObject *source, GAsyncResult *result, gpointer user_d
   VbBackend *backend = g_task_get_source_object (G_TASK (result));
 
   stop_dnsmasq_finish (result, NULL);
-  if (mode_has_own_bridge (net_def (net)->forward.mode))
+  if (mode_has_own_bridge (net_def (net)->forward.mode)) {
+    const char *bridge = net_def (net)->bridge->name;
+    g_autoptr(GError) error = NULL;
+
     drop_firewall (net_def (net));
+    if (vb_netlink_link_exists (bridge) && !vb_netlink_link_delete (bridge, &error))
+      g_warning ("%s", error->message);
+  }
   mark_inactive (backend, net, TRUE);
 }
 

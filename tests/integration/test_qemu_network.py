@@ -481,3 +481,19 @@ def test_guest_on_a_network(network):
         assert time.monotonic() < deadline, "the taps outlived the guest"
         time.sleep(0.05)
     n.net(net, "Destroy")
+
+
+def test_shipped_default_network(network):
+    """data/networks/default.xml, as the README tells users to define it."""
+    n = network
+    with open(os.path.join(os.environ.get("VB_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "..", "..")),
+                           "data", "networks", "default.xml")) as f:
+        path = n.define(f.read())
+    n.vb.set_property(path, NETWORK, "Autostart", GLib.Variant("b", True))
+    n.net(path, "Create")
+    assert n.addresses("virbr0") == ["192.168.122.1/24"]
+    assert "dhcp-range=192.168.122.2,192.168.122.254" in n.dnsmasq_text("default", ".conf")
+    x = n.xml(path, 1)
+    assert x.find("uuid") is not None and x.find("mac") is not None
+    n.net(path, "Destroy")
+    n.net(path, "Undefine")
