@@ -38,3 +38,22 @@ vb_network_check_collision (VbBackend *backend, const VbNetworkDef *def, gboolea
   }
   return TRUE;
 }
+
+gboolean
+vb_network_update_check_flags (VbObj *net, guint *flags, GError **error)
+{
+  if (!vb_check_flags (*flags, VB_NETWORK_UPDATE_AFFECT_LIVE | VB_NETWORK_UPDATE_AFFECT_CONFIG, "Update", error))
+    return FALSE;
+  if (*flags == VB_NETWORK_UPDATE_AFFECT_CURRENT)
+    *flags = net->active ? VB_NETWORK_UPDATE_AFFECT_LIVE : VB_NETWORK_UPDATE_AFFECT_CONFIG;
+  if ((*flags & VB_NETWORK_UPDATE_AFFECT_LIVE) && !net->active) {
+    g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "network '%s' is not running", net->name);
+    return FALSE;
+  }
+  if ((*flags & VB_NETWORK_UPDATE_AFFECT_CONFIG) && !net->persistent) {
+    g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                 "cannot change persistent config of transient network '%s'", net->name);
+    return FALSE;
+  }
+  return TRUE;
+}

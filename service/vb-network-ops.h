@@ -76,4 +76,8 @@ struct _VbNetworkOpsInterface {
 gboolean vb_network_check_collision (VbBackend *backend, const VbNetworkDef *def, gboolean live,
                                      VbObj **existing, GError **error);
 
+/* virNetworkUpdate's @flags for @net: CURRENT becomes LIVE or CONFIG by
+ * its state; LIVE needs it running, CONFIG persistent. */
+gboolean vb_network_update_check_flags (VbObj *net, guint *flags, GError **error);
+
 G_END_DECLS

@@ -1285,20 +1285,8 @@ local_network_update (VbBackend *backend, VbObj *net, guint command, guint secti
   Update *up;
   gboolean dnsmasq = FALSE;
 
-  if (!vb_check_flags (flags, VB_NETWORK_UPDATE_AFFECT_LIVE | VB_NETWORK_UPDATE_AFFECT_CONFIG, "Update", &error) ||
-      !check_idle (net, &error)) {
+  if (!vb_network_update_check_flags (net, &flags, &error) || !check_idle (net, &error)) {
     g_task_return_error (task, error);
-    return;
-  }
-  if (flags == VB_NETWORK_UPDATE_AFFECT_CURRENT)
-    flags = net->active ? VB_NETWORK_UPDATE_AFFECT_LIVE : VB_NETWORK_UPDATE_AFFECT_CONFIG;
-  if ((flags & VB_NETWORK_UPDATE_AFFECT_LIVE) && !net->active) {
-    g_task_return_new_error (task, VB_ERROR, VB_ERROR_OPERATION_INVALID, "network '%s' is not running", net->name);
-    return;
-  }
-  if ((flags & VB_NETWORK_UPDATE_AFFECT_CONFIG) && !net->persistent) {
-    g_task_return_new_error (task, VB_ERROR, VB_ERROR_OPERATION_INVALID,
-                             "cannot change persistent config of transient network '%s'", net->name);
     return;
   }
   if ((flags & VB_NETWORK_UPDATE_AFFECT_LIVE) && section != VB_NETWORK_SECTION_NONE && section <= VB_NETWORK_SECTION_DNS_SRV &&
