@@ -57,3 +57,17 @@ vb_network_update_check_flags (VbObj *net, guint *flags, GError **error)
   }
   return TRUE;
 }
+
+void
+vb_network_ops_get_xml_desc (VbBackend *backend, VbObj *net, guint flags, GTask *task)
+{
+  GError *error = NULL;
+  const VbNetworkDef *def;
+
+  if (!vb_check_flags (flags, VB_NETWORK_XML_INACTIVE, "GetXMLDesc", &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  def = (flags & VB_NETWORK_XML_INACTIVE) ? vb_obj_get_persistent_def (net) : net->def;
+  g_task_return_pointer (task, vb_network_def_format (def, flags), g_free);
+}

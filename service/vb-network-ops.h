@@ -80,4 +80,9 @@ gboolean vb_network_check_collision (VbBackend *backend, const VbNetworkDef *def
  * its state; LIVE needs it running, CONFIG persistent. */
 gboolean vb_network_update_check_flags (VbObj *net, guint *flags, GError **error);
 
+/* GetXMLDesc from the object's definitions (the live one, or the
+ * persistent one with VB_NETWORK_XML_INACTIVE): the get_xml_desc of a
+ * backend that keeps VbNetworkDefs. */
+void vb_network_ops_get_xml_desc (VbBackend *backend, VbObj *net, guint flags, GTask *task);
+
 G_END_DECLS

@@ -1119,20 +1119,6 @@ local_network_undefine (VbBackend *backend, VbObj *net, GTask *task)
   g_task_return_boolean (task, TRUE);
 }
 
-static void
-local_network_get_xml_desc (VbBackend *backend, VbObj *net, guint flags, GTask *task)
-{
-  GError *error = NULL;
-  const VbNetworkDef *def;
-
-  if (!vb_check_flags (flags, VB_NETWORK_XML_INACTIVE, "GetXMLDesc", &error)) {
-    g_task_return_error (task, error);
-    return;
-  }
-  def = (flags & VB_NETWORK_XML_INACTIVE) ? vb_obj_get_persistent_def (net) : net->def;
-  g_task_return_pointer (task, vb_network_def_format (def, flags), g_free);
-}
-
 /* The unexpired leases of active network @net (for @mac, or all). */
 static GPtrArray *
 read_leases (VbBackend *backend, VbObj *net, const char *mac, GError **error)
@@ -1355,7 +1341,7 @@ vb_network_local_ops_init (VbNetworkOpsInterface *iface)
   iface->create = local_network_create;
   iface->destroy = local_network_destroy;
   iface->undefine = local_network_undefine;
-  iface->get_xml_desc = local_network_get_xml_desc;
+  iface->get_xml_desc = vb_network_ops_get_xml_desc;
   iface->get_dhcp_leases = local_network_get_dhcp_leases;
   iface->update = local_network_update;
 }

@@ -167,20 +167,6 @@ test_network_undefine (VbBackend *backend, VbObj *net, GTask *task)
 }
 
 static void
-test_network_get_xml_desc (VbBackend *backend, VbObj *net, guint flags, GTask *task)
-{
-  GError *error = NULL;
-  const VbNetworkDef *def;
-
-  if (!vb_check_flags (flags, VB_NETWORK_XML_INACTIVE, "GetXMLDesc", &error)) {
-    g_task_return_error (task, error);
-    return;
-  }
-  def = (flags & VB_NETWORK_XML_INACTIVE) ? vb_obj_get_persistent_def (net) : net->def;
-  g_task_return_pointer (task, vb_network_def_format (def, flags), g_free);
-}
-
-static void
 test_network_update (VbBackend *backend, VbObj *net, guint command, guint section, int parent_index,
                      const char *xml, guint flags, GTask *task)
 {
@@ -230,7 +216,7 @@ vb_test_network_ops_init (VbNetworkOpsInterface *iface)
   iface->create = test_network_create;
   iface->destroy = test_network_destroy;
   iface->undefine = test_network_undefine;
-  iface->get_xml_desc = test_network_get_xml_desc;
+  iface->get_xml_desc = vb_network_ops_get_xml_desc;
   iface->update = test_network_update;
   /* get_dhcp_leases stays NULL: libvirt's test driver does not implement
    * virNetworkGetDHCPLeases either (there is no dnsmasq to ask). */
