@@ -71,3 +71,30 @@ vb_network_ops_get_xml_desc (VbBackend *backend, VbObj *net, guint flags, GTask 
   def = (flags & VB_NETWORK_XML_INACTIVE) ? vb_obj_get_persistent_def (net) : net->def;
   g_task_return_pointer (task, vb_network_def_format (def, flags), g_free);
 }
+
+VbObj *
+vb_network_obj_new (VbNetworkDef *def)
+{
+  return vb_obj_new (VB_OBJ_NETWORK, def->name, def->uuid, def, (GDestroyNotify) vb_network_def_free);
+}
+
+VbObj *
+vb_network_define (VbBackend *backend, VbObj *existing, VbNetworkDef *def)
+{
+  VbObj *net = existing;
+
+  if (net == NULL) {
+    g_autoptr(VbObj) created = vb_network_obj_new (def);
+    created->persistent = TRUE;
+    vb_backend_add_object (backend, created);
+    net = created;
+  } else if (net->active) {
+    /* The running network keeps its definition until it stops. */
+    vb_obj_set_newdef (net, def);
+    vb_obj_set_persistent (net, TRUE);
+  } else {
+    vb_obj_set_def (net, def);
+  }
+  vb_backend_emit_event (backend, net, VB_NETWORK_EVENT_DEFINED, 0);
+  return net;
+}

@@ -80,6 +80,15 @@ gboolean vb_network_check_collision (VbBackend *backend, const VbNetworkDef *def
  * its state; LIVE needs it running, CONFIG persistent. */
 gboolean vb_network_update_check_flags (VbObj *net, guint *flags, GError **error);
 
+/* A network object holding @def (taken). */
+VbObj *vb_network_obj_new (VbNetworkDef *def);
+
+/* What NetworkDefineXML does to the registry once @def (taken) is
+ * accepted: a new persistent network, or @existing (from
+ * vb_network_check_collision) gets it — as its next definition while it
+ * runs. Emits DEFINED; returns the network (held by @backend). */
+VbObj *vb_network_define (VbBackend *backend, VbObj *existing, VbNetworkDef *def);
+
 /* GetXMLDesc from the object's definitions (the live one, or the
  * persistent one with VB_NETWORK_XML_INACTIVE): the get_xml_desc of a
  * backend that keeps VbNetworkDefs. */

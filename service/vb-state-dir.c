@@ -252,3 +252,37 @@ vb_autostart_link_set (const char *config_dir, const char *name, gboolean autost
   }
   return TRUE;
 }
+
+GPtrArray *
+vb_dir_read_definitions (const char *dir, const char *what, VbDefParseFunc parse, VbDefNameFunc name_of,
+                         GDestroyNotify free_def, GError **error)
+{
+  g_autoptr(GPtrArray) files = vb_dir_list_files (dir, ".xml", error);
+  GPtrArray *defs;
+
+  if (files == NULL)
+    return NULL;
+  defs = g_ptr_array_new_with_free_func (free_def);
+  for (guint i = 0; i < files->len; i++) {
+    const char *path = g_ptr_array_index (files, i);
+    g_autofree char *xml = NULL;
+    g_autofree char *base = g_path_get_basename (path);
+    g_autoptr(GError) local = NULL;
+    gpointer def = NULL;
+
+    if (g_file_get_contents (path, &xml, NULL, &local))
+      def = parse (xml, &local);
+    if (def == NULL) {
+      g_warning ("ignoring %s definition %s: %s", what, path, local->message);
+      continue;
+    }
+    base[strlen (base) - strlen (".xml")] = '\0';
+    if (strcmp (base, name_of (def)) != 0) {
+      g_warning ("ignoring %s definition %s: it defines %s '%s'", what, path, what, name_of (def));
+      free_def (def);
+      continue;
+    }
+    g_ptr_array_add (defs, def);
+  }
+  return defs;
+}

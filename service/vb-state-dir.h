@@ -46,6 +46,16 @@ typedef struct {
 } VbDirEntry;
 GArray *vb_dir_list_entries (const char *dir, const char *suffix, GError **error);
 
+/* The definitions in the <name>.xml files of @dir, parsed with @parse,
+ * in file name order (a GPtrArray freeing them with @free_def). A file
+ * that does not parse, or whose definition (@name_of) is not named after
+ * it, is left out with a warning saying what it is (@what: "network").
+ * Fails only when @dir cannot be read; an absent @dir is empty. */
+typedef gpointer (*VbDefParseFunc) (const char *xml, GError **error);
+typedef const char *(*VbDefNameFunc) (gconstpointer def);
+GPtrArray *vb_dir_read_definitions (const char *dir, const char *what, VbDefParseFunc parse, VbDefNameFunc name_of,
+                                    GDestroyNotify free_def, GError **error);
+
 /* Autostart marks as libvirt keeps them: <config_dir>/autostart/<name>.xml,
  * a link to ../<name>.xml; made when @autostart, else removed. */
 gboolean vb_autostart_link_set (const char *config_dir, const char *name, gboolean autostart, GError **error);

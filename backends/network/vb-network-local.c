@@ -317,12 +317,6 @@ parse_def (VbBackend *backend, const char *xml, gboolean live, VbObj **existing,
   return g_steal_pointer (&def);
 }
 
-static VbObj *
-new_network (VbNetworkDef *def)
-{
-  return vb_obj_new (VB_OBJ_NETWORK, def->name, def->uuid, def, (GDestroyNotify) vb_network_def_free);
-}
-
 /* ---- subprocesses: nft, dnsmasq ---- */
 
 static char *
@@ -339,24 +333,11 @@ find_tool (const char *name)
   return path;
 }
 
-typedef struct {
-  char *what; /* for the error message */
-} ToolRun;
-
-static void
-tool_run_free (gpointer p)
-{
-  ToolRun *run = p;
-
-  g_free (run->what);
-  g_free (run);
-}
-
 static void
 on_tool_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
-  ToolRun *run = g_task_get_task_data (task);
+  const char *what = g_task_get_task_data (task);
   GSubprocess *proc = G_SUBPROCESS (source);
   g_autofree char *err = NULL;
   GError *error = NULL;
@@ -367,7 +348,7 @@ on_tool_done (GObject *source, GAsyncResult *result, gpointer user_data)
   }
   vb_child_reap_orphans_soon ();
   if (!g_subprocess_get_successful (proc)) {
-    g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "cannot %s: %s", run->what,
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "cannot %s: %s", what,
                              err && *err ? g_strstrip (err) : "the tool failed");
     return;
   }
@@ -381,11 +362,9 @@ run_tool_async (const char *const *argv, const char *input, const char *what, GA
 {
   g_autoptr(GTask) task = g_task_new (NULL, NULL, callback, user_data);
   g_autoptr(GSubprocess) proc = NULL;
-  ToolRun *run = g_new0 (ToolRun, 1);
   GError *error = NULL;
 
-  run->what = g_strdup (what);
-  g_task_set_task_data (task, run, tool_run_free);
+  g_task_set_task_data (task, g_strdup (what), g_free);
   proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE
                                       | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
   if (proc == NULL) {
@@ -939,19 +918,7 @@ local_network_define_xml (VbBackend *backend, const char *xml, GTask *task)
     g_task_return_error (task, error);
     return;
   }
-  if (net == NULL) {
-    g_autoptr(VbObj) created = new_network (g_steal_pointer (&def));
-    created->persistent = TRUE;
-    vb_backend_add_object (backend, created);
-    net = created;
-  } else if (net->active) {
-    /* The running network keeps its definition until it stops. */
-    vb_obj_set_newdef (net, g_steal_pointer (&def));
-    vb_obj_set_persistent (net, TRUE);
-  } else {
-    vb_obj_set_def (net, g_steal_pointer (&def));
-  }
-  vb_backend_emit_event (backend, net, VB_NETWORK_EVENT_DEFINED, 0);
+  net = vb_network_define (backend, net, g_steal_pointer (&def));
   g_task_return_pointer (task, g_object_ref (net), g_object_unref);
 }
 
@@ -1011,7 +978,7 @@ local_network_create_xml (VbBackend *backend, const char *xml, GTask *task)
   cx = g_new0 (CreateXml, 1);
   cx->task = g_object_ref (task);
   if (net == NULL) {
-    net = new_network (g_steal_pointer (&def));
+    net = vb_network_obj_new (g_steal_pointer (&def));
     vb_backend_add_object (backend, net);
     cx->added = TRUE;
   } else {
@@ -1450,37 +1417,23 @@ on_restored (GObject *source, GAsyncResult *result, gpointer user_data)
   load_step_done (task);
 }
 
+static gpointer
+parse_file (const char *xml, GError **error)
+{
+  return vb_network_def_parse (xml, error);
+}
+
+static const char *
+def_name (gconstpointer def)
+{
+  return ((const VbNetworkDef *) def)->name;
+}
+
 static GPtrArray *
 read_defs (const char *dir, GError **error)
 {
-  g_autoptr(GPtrArray) files = vb_dir_list_files (dir, ".xml", error);
-  GPtrArray *defs;
-
-  if (files == NULL)
-    return NULL;
-  defs = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_network_def_free);
-  for (guint i = 0; i < files->len; i++) {
-    const char *path = g_ptr_array_index (files, i);
-    g_autofree char *xml = NULL;
-    g_autofree char *base = g_path_get_basename (path);
-    g_autoptr(GError) local = NULL;
-    VbNetworkDef *def = NULL;
-
-    if (g_file_get_contents (path, &xml, NULL, &local))
-      def = vb_network_def_parse (xml, &local);
-    if (def == NULL) {
-      g_warning ("ignoring network definition %s: %s", path, local->message);
-      continue;
-    }
-    base[strlen (base) - strlen (".xml")] = '\0';
-    if (strcmp (base, def->name) != 0) {
-      g_warning ("ignoring network definition %s: it defines network '%s'", path, def->name);
-      vb_network_def_free (def);
-      continue;
-    }
-    g_ptr_array_add (defs, def);
-  }
-  return defs;
+  return vb_dir_read_definitions (dir, "network", parse_file, def_name, (GDestroyNotify) vb_network_def_free,
+                                  error);
 }
 
 void
@@ -1527,7 +1480,7 @@ vb_network_local_load_async (VbBackend *backend, GCancellable *cancellable, GAsy
       g_clear_error (&error);
       continue;
     }
-    net = new_network (vb_network_def_copy (def));
+    net = vb_network_obj_new (vb_network_def_copy (def));
     net->persistent = TRUE;
     net->autostart = g_file_test (link, G_FILE_TEST_IS_SYMLINK);
     vb_backend_add_object (backend, net);
@@ -1544,7 +1497,7 @@ vb_network_local_load_async (VbBackend *backend, GCancellable *cancellable, GAsy
         g_clear_error (&error);
         continue;
       }
-      net = transient = new_network (vb_network_def_copy (def));
+      net = transient = vb_network_obj_new (vb_network_def_copy (def));
       vb_backend_add_object (backend, net);
     } else if (g_strcmp0 (net->name, def->name) != 0) {
       g_warning ("forgetting active network '%s': its uuid is network '%s''s", def->name, net->name);

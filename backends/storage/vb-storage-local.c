@@ -847,38 +847,24 @@ on_restored (GObject *source, GAsyncResult *result, gpointer user_data)
   load_step_done (task);
 }
 
+static gpointer
+parse_pool_file (const char *xml, GError **error)
+{
+  return parse_pool (xml, NULL, error);
+}
+
+static const char *
+def_name (gconstpointer def)
+{
+  return ((const VbStoragePoolDef *) def)->name;
+}
+
 /* The pool of each definition file in @dir, parsed. */
 static GPtrArray *
 read_defs (const char *dir, GError **error)
 {
-  g_autoptr(GPtrArray) files = vb_dir_list_files (dir, ".xml", error);
-  GPtrArray *defs;
-
-  if (files == NULL)
-    return NULL;
-  defs = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_storage_pool_def_free);
-  for (guint i = 0; i < files->len; i++) {
-    const char *path = g_ptr_array_index (files, i);
-    g_autofree char *xml = NULL;
-    g_autofree char *base = g_path_get_basename (path);
-    g_autoptr(GError) local = NULL;
-    VbStoragePoolDef *def = NULL;
-
-    if (g_file_get_contents (path, &xml, NULL, &local))
-      def = parse_pool (xml, NULL, &local);
-    if (def == NULL) {
-      g_warning ("ignoring storage pool definition %s: %s", path, local->message);
-      continue;
-    }
-    base[strlen (base) - strlen (".xml")] = '\0';
-    if (strcmp (base, def->name) != 0) {
-      g_warning ("ignoring storage pool definition %s: it defines pool '%s'", path, def->name);
-      vb_storage_pool_def_free (def);
-      continue;
-    }
-    g_ptr_array_add (defs, def);
-  }
-  return defs;
+  return vb_dir_read_definitions (dir, "storage pool", parse_pool_file, def_name,
+                                  (GDestroyNotify) vb_storage_pool_def_free, error);
 }
 
 void

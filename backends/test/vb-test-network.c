@@ -23,12 +23,6 @@ static const char default_network_xml[] =
   "  </ip>"
   "</network>";
 
-static VbObj *
-network_new (VbNetworkDef *def)
-{
-  return vb_obj_new (VB_OBJ_NETWORK, def->name, def->uuid, def, (GDestroyNotify) vb_network_def_free);
-}
-
 /* Makes @net active. A persistent network keeps a copy of its definition
  * as newdef, so live-only changes never leak into the persistent one. */
 static void
@@ -69,19 +63,7 @@ test_network_define_xml (VbBackend *backend, const char *xml, GTask *task)
     g_task_return_error (task, error);
     return;
   }
-  if (net == NULL) {
-    g_autoptr(VbObj) created = network_new (g_steal_pointer (&def));
-    created->persistent = TRUE;
-    vb_backend_add_object (backend, created);
-    net = created;
-  } else if (net->active) {
-    /* The running config stays; the new one takes effect at next start. */
-    vb_obj_set_newdef (net, g_steal_pointer (&def));
-    vb_obj_set_persistent (net, TRUE);
-  } else {
-    vb_obj_set_def (net, g_steal_pointer (&def));
-  }
-  vb_backend_emit_event (backend, net, VB_NETWORK_EVENT_DEFINED, 0);
+  net = vb_network_define (backend, net, g_steal_pointer (&def));
   g_task_return_pointer (task, g_object_ref (net), g_object_unref);
 }
 
@@ -98,7 +80,7 @@ test_network_create_xml (VbBackend *backend, const char *xml, GTask *task)
   }
   if (net == NULL) {
     /* Added already running, so clients see it so from the start. */
-    g_autoptr(VbObj) created = network_new (g_steal_pointer (&def));
+    g_autoptr(VbObj) created = vb_network_obj_new (g_steal_pointer (&def));
     created->active = TRUE;
     vb_backend_add_object (backend, created);
     net = created;
@@ -230,7 +212,7 @@ vb_test_network_populate (VbTestBackend *self, GError **error)
 
   if (def == NULL)
     return FALSE;
-  net = network_new (g_steal_pointer (&def));
+  net = vb_network_obj_new (g_steal_pointer (&def));
   net->persistent = TRUE;
   net->active = TRUE;
   net->newdef = vb_network_def_copy (net->def);
