@@ -77,7 +77,11 @@ def image_tags(path):
 
 
 def qemu_io(path, command):
-    return subprocess.run(["qemu-io", "-f", "qcow2", "-c", command, path], capture_output=True, text=True)
+    run = subprocess.run(["qemu-io", "-f", "qcow2", "-c", command, path], capture_output=True, text=True)
+    if run.returncode != 0:
+        # Shown with the failed assertion on the result.
+        print(f"qemu-io -c {command!r} {path}: exit {run.returncode}: {run.stdout}{run.stderr}")
+    return run
 
 
 def snap_xml(name, description=None):
