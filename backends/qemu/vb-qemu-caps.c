@@ -252,8 +252,9 @@ parse_transcript (const char *emulator, const char *out, GError **error)
 {
   g_autoptr(VbQemuCaps) caps = caps_new (emulator);
   g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+  static const char *const ids[] = { "caps", "version", "machines", "cpus", "devices", "accels", "quit" };
   gboolean has_kvm_accel = FALSE;
-  gboolean got_machines = FALSE;
+  guint answered = 0;
 
   for (guint i = 0; lines[i] != NULL; i++) {
     g_autoptr(JsonParser) parser = json_parser_new ();
@@ -279,14 +280,24 @@ parse_transcript (const char *emulator, const char *out, GError **error)
     }
     if (!json_object_has_member (obj, "return"))
       continue;
-    if (g_str_equal (id, "machines"))
-      got_machines = TRUE;
+    for (guint k = 0; k < G_N_ELEMENTS (ids); k++)
+      if (g_str_equal (id, ids[k]))
+        answered |= 1u << k;
     if (!parse_reply (caps, id, json_object_get_member (obj, "return"), &has_kvm_accel, error))
       return NULL;
   }
-  if (caps->version == 0 || !got_machines) {
-    g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "probing %s: QEMU did not answer the capability queries",
-                 emulator);
+  /* Every reply, up to quit's: a transcript cut short (QEMU killed, its
+   * output lost) must not pass for a QEMU without devices, and never goes
+   * to the disk cache. */
+  for (guint k = 0; k < G_N_ELEMENTS (ids); k++)
+    if (!(answered & (1u << k))) {
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED,
+                   "probing %s: QEMU did not answer all the capability queries (no reply to '%s')", emulator,
+                   ids[k]);
+      return NULL;
+    }
+  if (caps->version == 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "probing %s: QEMU reported no version", emulator);
     return NULL;
   }
   g_ptr_array_sort (caps->machines, compare_machines);
@@ -311,7 +322,10 @@ typedef struct {
   gint64 mtime;
   char *disk_key;  /* first line of the disk cache file, see disk_cache_key */
   char *disk_path; /* NULL: no disk cache */
+  guint attempts;
 } ProbeData;
+
+static void probe_spawn (GTask *task);
 
 static void
 probe_data_free (gpointer data)
@@ -424,6 +438,14 @@ probe_done (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   caps = parse_transcript (pd->emulator, out ? out : "", &error);
+  if (caps == NULL && pd->attempts < 3 && g_subprocess_get_successful (proc)) {
+    /* QEMU ran and quit, yet the transcript is short: seen on a loaded
+     * host. Asking again costs a probe; caching a QEMU without devices
+     * would cost every start. */
+    g_debug ("%s; probing again", error->message);
+    probe_spawn (g_steal_pointer (&task));
+    return;
+  }
   if (caps == NULL) {
     if (err != NULL && *g_strstrip (err) != '\0')
       g_prefix_error (&error, "%s: ", err);
@@ -441,11 +463,7 @@ vb_qemu_caps_probe_async (const char *emulator, GCancellable *cancellable, GAsyn
                           gpointer user_data)
 {
   g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GError) error = NULL;
   ProbeData *pd;
-  int script_fd;
   CacheEntry *entry;
   struct stat st;
 
@@ -482,6 +500,20 @@ vb_qemu_caps_probe_async (const char *emulator, GCancellable *cancellable, GAsyn
     }
   }
 
+  probe_spawn (g_steal_pointer (&task));
+}
+
+/* Runs QEMU on the probe script; completes @task (taken) in probe_done. */
+static void
+probe_spawn (GTask *task)
+{
+  ProbeData *pd = g_task_get_task_data (task);
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  int script_fd;
+
+  pd->attempts++;
   /* The script goes in as a file, not a pipe: a QEMU exiting early would
    * otherwise get the daemon killed by SIGPIPE. QEMU answers every command
    * it has read before it notices the end of its input. */
@@ -493,18 +525,20 @@ vb_qemu_caps_probe_async (const char *emulator, GCancellable *cancellable, GAsyn
     if (script_fd >= 0)
       close (script_fd);
     g_task_return_new_error (task, VB_ERROR, VB_ERROR_IO, "cannot prepare the QEMU probe: %s", g_strerror (saved));
+    g_object_unref (task);
     return;
   }
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_take_stdin_fd (launcher, script_fd);
-  proc = g_subprocess_launcher_spawn (launcher, &error, emulator, "-S", "-nodefaults", "-no-user-config", "-display",
-                                      "none", "-machine", "none,accel=tcg", "-qmp", "stdio", NULL);
+  proc = g_subprocess_launcher_spawn (launcher, &error, pd->emulator, "-S", "-nodefaults", "-no-user-config",
+                                      "-display", "none", "-machine", "none,accel=tcg", "-qmp", "stdio", NULL);
   if (proc == NULL) {
     g_task_return_error (task, g_steal_pointer (&error));
+    g_object_unref (task);
     return;
   }
   vb_child_track (proc);
-  g_subprocess_communicate_utf8_async (proc, NULL, cancellable, probe_done, g_steal_pointer (&task));
+  g_subprocess_communicate_utf8_async (proc, NULL, g_task_get_cancellable (task), probe_done, task);
 }
 
 VbQemuCaps *

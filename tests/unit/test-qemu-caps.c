@@ -350,6 +350,36 @@ test_disk_cache (void)
     g_assert_null (strstr (rewritten, "size=1 "));
   }
 
+  /* A transcript cut short (the devices' reply lost, as a loaded host once
+   * produced) under the right key is not believed, not even as a QEMU
+   * without devices: a new probe replaces it. */
+  {
+    g_autofree char *qemu4 = g_build_filename (tmp, "qemu4", NULL);
+    g_autofree char *file4 = NULL;
+    g_autofree char *cut = NULL;
+    g_autofree char *rewritten = NULL;
+    g_auto(GStrv) lines = g_strsplit (transcript, "\n", -1);
+    g_autoptr(GString) kept = g_string_new (NULL);
+    g_autoptr(VbQemuCaps) d = NULL;
+
+    g_assert_cmpint (symlink (EMULATOR, qemu4), ==, 0);
+    for (guint i = 0; lines[i] != NULL; i++)
+      if (strstr (lines[i], "\"devices\"") == NULL)
+        g_string_append_printf (kept, "%s\n", lines[i]);
+    g_assert_cmpuint (kept->len, <, strlen (transcript));
+    cut = g_strconcat (key_prefix, qemu4, "\n", kept->str, NULL);
+    file4 = disk_cache_file (cache, qemu4);
+    g_assert_true (g_file_set_contents (file4, cut, -1, NULL));
+    d = probe (qemu4, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (d->devices->len, ==, a->devices->len);
+    g_assert_cmpuint (d->devices->len, >, 0);
+    g_assert_true (g_file_get_contents (file4, &rewritten, NULL, NULL));
+    g_assert_nonnull (strstr (rewritten, "\"devices\""));
+    g_unlink (file4);
+    g_unlink (qemu4);
+  }
+
   vb_qemu_caps_set_cache_dir (NULL);
   g_unlink (file1);
   g_unlink (file2);
