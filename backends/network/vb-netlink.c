@@ -387,3 +387,33 @@ vb_tap_create (const char *name_template, gboolean vnet_hdr, char **name_out, GE
   *name_out = g_strndup (ifr.ifr_name, IFNAMSIZ);
   return fd;
 }
+
+gboolean
+vb_netlink_macvtap_add (const char *name, const char *lower, guint32 mode, const char *mac, GError **error)
+{
+  g_autofree char *what = g_strdup_printf ("create macvtap device '%s' on '%s'", name, lower);
+  NlMsg msg;
+  struct ifinfomsg *ifi = msg_init (&msg, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, sizeof *ifi);
+  struct rtattr *info, *data;
+  guint8 addr[6];
+  int lower_index;
+
+  if (!vb_netlink_name_is_valid (name)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "invalid interface name '%s'", name ? name : "");
+    return FALSE;
+  }
+  lower_index = link_index (lower, what, error);
+  if (lower_index == 0 || !parse_mac (mac, addr, error))
+    return FALSE;
+  ifi->ifi_family = AF_UNSPEC;
+  put_str (&msg, IFLA_IFNAME, name);
+  put_u32 (&msg, IFLA_LINK, (guint32) lower_index);
+  put_attr (&msg, IFLA_ADDRESS, addr, sizeof addr);
+  info = nest_start (&msg, IFLA_LINKINFO);
+  put_str (&msg, IFLA_INFO_KIND, "macvtap");
+  data = nest_start (&msg, IFLA_INFO_DATA);
+  put_u32 (&msg, IFLA_MACVLAN_MODE, mode);
+  nest_end (&msg, data);
+  nest_end (&msg, info);
+  return talk (&msg, what, error);
+}

@@ -40,6 +40,11 @@ gboolean vb_netlink_address_add (const char *name, GInetAddress *address, guint 
 gboolean vb_netlink_route_add (const char *name, GInetAddress *dest, guint prefix, GInetAddress *gateway,
                                guint metric, GError **error);
 
+/* A new macvtap device @name on @lower (which must exist), with the
+ * guest's @mac and @mode (MACVLAN_MODE_VEPA, _BRIDGE, _PRIVATE, _PASSTHRU
+ * of <linux/if_link.h>), down. */
+gboolean vb_netlink_macvtap_add (const char *name, const char *lower, guint32 mode, const char *mac, GError **error);
+
 /* A new tap device: @name_template is a name or a template with "%d"
  * ("vnet%d"); its name is stored in @name_out. @vnet_hdr: with the virtio
  * net header (IFF_VNET_HDR) QEMU's virtio-net offloads need. Returns the

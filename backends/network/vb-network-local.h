@@ -48,4 +48,19 @@ GPtrArray *vb_network_local_leases (VbBackend *backend, const char *network_name
 int vb_network_tap_open (const char *bridge, const char *target_dev, const char *guest_mac, guint mtu,
                          gboolean vnet_hdr, char **name_out, GError **error);
 
+/* A macvtap device for a guest NIC of type direct, up: on host interface
+ * @lower in @mode (MACVLAN_MODE_* of <linux/if_link.h>), with the
+ * guest's own @guest_mac. @target_dev: the name the definition asks for
+ * (it must not exist), or NULL for the first free "macvtap%d";
+ * @vnet_hdr: with the virtio net header; @node_dir: where a device node
+ * is made (and removed again) when /dev has none for it. Returns the
+ * descriptor (O_CLOEXEC), the name in @name_out; -1 with @error, and
+ * nothing left behind. Unlike a tap the device outlives its descriptors:
+ * vb_network_macvtap_release removes it. */
+int vb_network_macvtap_open (const char *lower, guint32 mode, const char *target_dev, const char *guest_mac,
+                             gboolean vnet_hdr, const char *node_dir, char **name_out, GError **error);
+/* Removes macvtap @name if it is one and still has @guest_mac (a device
+ * made by someone else under that name since is left alone). */
+void vb_network_macvtap_release (const char *name, const char *guest_mac);
+
 G_END_DECLS

@@ -564,9 +564,9 @@ vb_qemu_domain_validate (const VbDomainDef *def, const VbQemuCaps *caps, GError 
     const VbDomainNetDef *net = g_ptr_array_index (def->nets, i);
 
     if (net->type != VB_DOMAIN_NET_TYPE_USER && net->type != VB_DOMAIN_NET_TYPE_NETWORK
-        && net->type != VB_DOMAIN_NET_TYPE_BRIDGE)
-      return NOT_SUPPORTED (error, "<interface type='%s'> is not supported by the QEMU driver yet (user, network "
-                            "and bridge are)", vb_domain_net_type_to_string (net->type));
+        && net->type != VB_DOMAIN_NET_TYPE_BRIDGE && net->type != VB_DOMAIN_NET_TYPE_DIRECT)
+      return NOT_SUPPORTED (error, "<interface type='%s'> is not supported by the QEMU driver yet (user, network, "
+                            "bridge and direct are)", vb_domain_net_type_to_string (net->type));
     if (net->type == VB_DOMAIN_NET_TYPE_BRIDGE && net->src_bridge == NULL)
       return XML_ERROR (error, "<interface type='bridge'> needs <source bridge='...'/>");
     if (net->type == VB_DOMAIN_NET_TYPE_NETWORK && net->src_network == NULL)

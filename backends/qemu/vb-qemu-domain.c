@@ -594,7 +594,6 @@ parse_and_validate (VbQemuBackend *self, const char *xml, const VbCallerCreds *c
     return NULL;
   }
   {
-    g_autoptr(GError) caps_error = NULL;
     const VbQemuCaps *caps;
 
     /* Only called once the probe finished (see defer_until_caps). */

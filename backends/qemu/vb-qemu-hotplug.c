@@ -644,11 +644,10 @@ check_live_device (const VbDomainDef *def, const VbDomainDeviceDef *dev, gboolea
     return TRUE;
   }
   case VB_DOMAIN_DEVICE_INTERFACE:
-    if (dev->data.net->type != VB_DOMAIN_NET_TYPE_USER && dev->data.net->type != VB_DOMAIN_NET_TYPE_NETWORK &&
-        dev->data.net->type != VB_DOMAIN_NET_TYPE_BRIDGE) {
+    if (dev->data.net->type != VB_DOMAIN_NET_TYPE_USER && !vb_qemu_net_has_tap (dev->data.net)) {
       g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
-                   "live %s of <interface type='%s'> is not supported by the QEMU driver (user, network and bridge "
-                   "are)", verb, vb_domain_net_type_to_string (dev->data.net->type));
+                   "live %s of <interface type='%s'> is not supported by the QEMU driver (user, network, bridge "
+                   "and direct are)", verb, vb_domain_net_type_to_string (dev->data.net->type));
       return FALSE;
     }
     return TRUE;
@@ -793,6 +792,9 @@ on_attached (GObject *source, GAsyncResult *result, gpointer user_data)
   VbDomainDeviceInfo *info = device_info (c->dev);
 
   if (!g_task_propagate_boolean (G_TASK (result), &error)) {
+    /* The steps undone, QEMU let go of its descriptor: a macvtap goes too. */
+    if (c->dev->type == VB_DOMAIN_DEVICE_INTERFACE)
+      vb_qemu_net_release (c->dev->data.net);
     g_prefix_error (&error, "cannot attach the device to domain '%s': ", c->dom->name);
     g_task_return_error (c->task, error);
     change_free (c);
@@ -881,10 +883,9 @@ hotplug_attach_device (VbBackend *backend, VbObj *dom, const char *xml, guint fl
     VbDomainNetDef *net = dev->data.net;
     int tap_fd = -1;
 
-    /* Plugged into its bridge now; the tap goes with the failed step
-     * list, or lives on in QEMU. */
-    if ((net->type == VB_DOMAIN_NET_TYPE_NETWORK || net->type == VB_DOMAIN_NET_TYPE_BRIDGE) &&
-        (tap_fd = vb_qemu_net_open_tap (vb_qemu_dom (dom)->backend, net, &error)) < 0)
+    /* Plugged in now; the tap goes with the failed step list (a macvtap
+     * is removed in on_attached), or lives on in QEMU. */
+    if (vb_qemu_net_has_tap (net) && (tap_fd = vb_qemu_net_open_tap (vb_qemu_dom (dom)->backend, net, &error)) < 0)
       RETURN_ERROR (task, error);
     steps = net_attach_steps (probe, net, tap_fd);
   }
@@ -949,6 +950,7 @@ device_deleted (VbObj *dom, const char *id, const char *path)
     if (g_strcmp0 (net->info.alias, id) == 0) {
       g_autofree char *netdev = g_strdup_printf ("host%s", id);
       vb_qemu_process_qmp_fire (dom, "netdev_del", obj_with_id ("id", netdev));
+      vb_qemu_net_release (net);
       g_ptr_array_remove_index (def->nets, i);
       break;
     }

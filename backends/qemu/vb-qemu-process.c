@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/if_link.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -94,6 +95,8 @@ complete_exit_waiters (VbQemuDom *d)
   for (guint i = 0; waiters && i < waiters->len; i++)
     g_task_return_boolean (g_ptr_array_index (waiters, i), TRUE);
 }
+
+static void release_nets (VbDomainDef *def);
 
 /* Stops watching the process and talking to it (it may keep running). */
 static void
@@ -304,6 +307,7 @@ process_exited (VbObj *dom)
              info.si_status);
   parts_stopped (dom, FALSE);
   release_process (d);
+  release_nets (live_def (dom));
   d->resume_reason = d->resume_detail = -1;
   remove_runtime_files (d->backend, dom->name);
   restore_access (d);
@@ -807,7 +811,9 @@ start_failed (GTask *task, GError *error)
     pidfd_send_signal (d->pidfd, SIGKILL, NULL, 0);
     return;
   } else {
-    /* QEMU gave up on its own: what it created stays behind otherwise. */
+    /* QEMU gave up on its own (or never ran): what it and we created
+     * stays behind otherwise. */
+    release_nets (live_def (sd->dom));
     remove_runtime_files (d->backend, sd->dom->name);
     restore_access (d);
     vb_child_reap_orphans_soon ();
@@ -1058,6 +1064,44 @@ close_fd (gpointer p)
 /* The first descriptor number QEMU gets the taps on (after stdio). */
 #define FIRST_TAP_FD 3
 
+gboolean
+vb_qemu_net_has_tap (const VbDomainNetDef *net)
+{
+  return net->type == VB_DOMAIN_NET_TYPE_NETWORK || net->type == VB_DOMAIN_NET_TYPE_BRIDGE ||
+         net->type == VB_DOMAIN_NET_TYPE_DIRECT;
+}
+
+static guint32
+macvlan_mode (VbDomainNetDirectMode mode)
+{
+  switch (mode) {
+  case VB_DOMAIN_NET_DIRECT_MODE_PRIVATE:
+    return MACVLAN_MODE_PRIVATE;
+  case VB_DOMAIN_NET_DIRECT_MODE_BRIDGE:
+    return MACVLAN_MODE_BRIDGE;
+  case VB_DOMAIN_NET_DIRECT_MODE_PASSTHROUGH:
+    return MACVLAN_MODE_PASSTHRU;
+  case VB_DOMAIN_NET_DIRECT_MODE_NONE: /* libvirt's default */
+  case VB_DOMAIN_NET_DIRECT_MODE_VEPA:
+  default:
+    return MACVLAN_MODE_VEPA;
+  }
+}
+
+void
+vb_qemu_net_release (const VbDomainNetDef *net)
+{
+  if (net->type == VB_DOMAIN_NET_TYPE_DIRECT)
+    vb_network_macvtap_release (net->target_dev, net->mac);
+}
+
+static void
+release_nets (VbDomainDef *def)
+{
+  for (guint i = 0; i < def->nets->len; i++)
+    vb_qemu_net_release (g_ptr_array_index (def->nets, i));
+}
+
 int
 vb_qemu_net_open_tap (VbQemuBackend *self, VbDomainNetDef *net, GError **error)
 {
@@ -1065,6 +1109,20 @@ vb_qemu_net_open_tap (VbQemuBackend *self, VbDomainNetDef *net, GError **error)
   const char *target = net->target_dev;
   int fd;
 
+  if (net->type == VB_DOMAIN_NET_TYPE_DIRECT) {
+    const VbStateDirs *dirs = vb_backend_get_state_dirs (VB_BACKEND (self));
+    g_autofree char *node_dir = g_build_filename (dirs->run_dir, "macvtap", NULL);
+    /* As libvirt: "macvtap…" names are handed out anew at each start. */
+    if (target != NULL && g_str_has_prefix (target, "macvtap"))
+      target = NULL;
+    fd = vb_network_macvtap_open (net->src_dev, macvlan_mode (net->src_mode), target, net->mac,
+                                  g_strcmp0 (net->model, "virtio") == 0, node_dir, &tap, error);
+    if (fd < 0)
+      return -1;
+    g_free (net->target_dev);
+    net->target_dev = g_steal_pointer (&tap);
+    return fd;
+  }
   if (net->type == VB_DOMAIN_NET_TYPE_NETWORK) {
     char *bridge = vb_network_local_bridge_for (VB_BACKEND (self), net->src_network, error);
     if (bridge == NULL)
@@ -1095,7 +1153,7 @@ open_taps (VbQemuBackend *self, VbDomainDef *def, GArray *fds, int *child_fds, G
     int fd;
 
     child_fds[i] = -1;
-    if (net->type != VB_DOMAIN_NET_TYPE_NETWORK && net->type != VB_DOMAIN_NET_TYPE_BRIDGE)
+    if (!vb_qemu_net_has_tap (net))
       continue;
     fd = vb_qemu_net_open_tap (self, net, error);
     if (fd < 0)

@@ -27,12 +27,18 @@ typedef struct {
   int paused_reason;
 } VbQemuStartOptions;
 
-/* vb_qemu_process_start() with @opts (copied; NULL = a boot). */
-/* A tap for @net (type network or bridge), up in its bridge; @net, a
- * live interface, records the tap's name and, for a network, the bridge.
- * Returns the descriptor that keeps the tap, or -1 with @error. */
+/* A tap for @net (type network or bridge), up in its bridge, or for type
+ * direct a macvtap on its host interface; @net, a live interface, records
+ * the device's name and, for a network, the bridge. Returns the
+ * descriptor QEMU gets, or -1 with @error. */
 int vb_qemu_net_open_tap (VbQemuBackend *self, VbDomainNetDef *net, GError **error);
+/* TRUE for the interface types QEMU gets a tap descriptor for. */
+gboolean vb_qemu_net_has_tap (const VbDomainNetDef *net);
+/* What goes when the guest lets go of @net: a tap goes by itself with
+ * its last descriptor, a macvtap is removed here. */
+void vb_qemu_net_release (const VbDomainNetDef *net);
 
+/* vb_qemu_process_start() with @opts (copied; NULL = a boot). */
 void vb_qemu_process_start_full (VbQemuBackend *self, VbObj *dom, guint flags, const VbQemuStartOptions *opts,
                                  GTask *task);
 

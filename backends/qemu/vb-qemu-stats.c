@@ -438,10 +438,14 @@ build_interfaces (Gather *g, GVariantBuilder *b)
     const char *name = net->target_dev ? net->target_dev : net->info.alias ? net->info.alias : net->mac;
 
     add_dev (b, "net", i, "name", g_variant_new_string (name));
-    if (net->type != VB_DOMAIN_NET_TYPE_NETWORK && net->type != VB_DOMAIN_NET_TYPE_BRIDGE)
+    if (!vb_qemu_net_has_tap (net))
       continue;
     for (guint c = 0; net->target_dev != NULL && c < G_N_ELEMENTS (counters); c++) {
-      g_autofree char *path = g_strdup_printf ("/sys/class/net/%s/statistics/%s", net->target_dev, counters[c][1]);
+      /* A macvtap counts as the guest does: what it receives goes to the
+       * guest (a tap's counters are the other way round). */
+      guint other = net->type == VB_DOMAIN_NET_TYPE_DIRECT ? (c + 4) % 8 : c;
+      g_autofree char *path = g_strdup_printf ("/sys/class/net/%s/statistics/%s", net->target_dev,
+                                               counters[other][1]);
       g_autofree char *text = NULL;
       guint64 value;
 

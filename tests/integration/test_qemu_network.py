@@ -483,6 +483,108 @@ def test_guest_on_a_network(network):
     n.net(net, "Destroy")
 
 
+def direct_nic(dev, mac, mode=None, target=None, model="virtio"):
+    mode_attr = f" mode='{mode}'" if mode else ""
+    target_xml = f"<target dev='{target}'/>" if target else ""
+    return (f"<interface type='direct'><mac address='{mac}'/><source dev='{dev}'{mode_attr}/>{target_xml}"
+            f"<model type='{model}'/></interface>")
+
+
+def macvtaps(n):
+    return {name: link for name, link in n.links().items()
+            if link.get("linkinfo", {}).get("info_kind") == "macvtap"}
+
+
+@pytest.mark.skipif(__import__("guest").missing_requirements() is not None,
+                    reason=str(__import__("guest").missing_requirements()))
+def test_guest_on_a_direct_interface(network):
+    """<interface type='direct'>: a macvtap on a host interface, made for
+    the guest at start and hotplug, carrying its traffic to the wire, and
+    removed when the guest lets go of it, daemon restart or not."""
+    import guest
+    from test_qemu_hotplug import guest_value, wait_domain_signal
+    from test_qemu_lifecycle import BOOT_TIMEOUT, Qemu, wait_gone as wait_pids_gone
+    from test_qemu_stats import stats
+
+    n = network
+    q = Qemu(n.vb, n.root)
+    # The "wire": a veth pair, the host's end of it with an address.
+    n.sh("ip", "link", "add", "lan0", "type", "veth", "peer", "name", "wire0")
+    n.sh("ip", "addr", "add", "192.168.160.1/24", "dev", "wire0")
+    n.sh("ip", "link", "set", "wire0", "up")
+    n.sh("ip", "link", "set", "lan0", "up")
+
+    # Refused without anything left behind: no such host interface; a
+    # target name some other interface has (which stays).
+    assert "host interface 'nope' does not exist" in n.error(
+        QEMU_PATH, CONNECT, "DomainCreateXML", "su",
+        guest.domain_xml("bad1", extra_devices=direct_nic("nope", "52:54:00:12:35:01")), 0)
+    assert "interface 'wire0' already exists" in n.error(
+        QEMU_PATH, CONNECT, "DomainCreateXML", "su",
+        guest.domain_xml("bad2", extra_devices=direct_nic("lan0", "52:54:00:12:35:02", target="wire0")), 0)
+    assert "missing <source dev=...>" in n.error(
+        QEMU_PATH, CONNECT, "DomainCreateXML", "su",
+        guest.domain_xml("bad3", extra_devices="<interface type='direct'><mac address='52:54:00:12:35:03'/>"
+                         "<model type='virtio'/></interface>"), 0)
+    assert macvtaps(n) == {} and n.links()["wire0"]["operstate"] != "ABSENT"
+
+    mac = "52:54:00:12:35:10"
+    path = q.connect("DomainDefineXML", "s",
+                     guest.domain_xml("dirvm", extra_devices=direct_nic("lan0", mac, mode="bridge")))
+    q.start(path)
+    con = q.console(path)
+    con.wait_ready(BOOT_TIMEOUT)
+    iface = ET.fromstring(q.dom(path, "GetXMLDesc", "u", 0)[0]).find("devices/interface")
+    assert iface.get("type") == "direct"
+    assert (iface.find("source").get("dev"), iface.find("source").get("mode")) == ("lan0", "bridge")
+    tap = iface.find("target").get("dev")
+    assert re.fullmatch(r"macvtap\d+", tap)
+    link = macvtaps(n)[tap]
+    assert link["address"] == mac and link["link"] == "lan0" and link["linkinfo"]["info_data"]["mode"] == "bridge"
+    assert "macvtap" not in q.dom(path, "GetXMLDesc", "u", 2)[0]
+
+    # Traffic goes through the macvtap to the host's end of the wire and back.
+    guest_value(con, "ip link set eth0 up; ip addr add 192.168.160.5/24 dev eth0 2>/dev/null; "
+                "ping -c 1 -W 2 192.168.160.1 >/dev/null && echo up", "up")
+    neighbours = n.sh("ip", "neigh", "show", "dev", "wire0").stdout
+    assert "192.168.160.5" in neighbours and mac in neighbours
+    st = stats(q, path)
+    assert st["net.0.name"] == ("s", tap)
+    assert st["net.0.tx.pkts"][1] > 0 and st["net.0.rx.pkts"][1] > 0
+
+    # A second one, live, in the default mode (vepa), and out again.
+    n.vb.clear_signals()
+    q.dom(path, "AttachDevice", "su", direct_nic("lan0", "52:54:00:12:35:11"), 1)
+    wait_domain_signal(q, "DeviceAdded", path, ("net1",), con)
+    guest_value(con, "cat /sys/class/net/eth1/address", "52:54:00:12:35:11")
+    second = [i for i in ET.fromstring(q.dom(path, "GetXMLDesc", "u", 0)[0]).findall("devices/interface")
+              if i.find("mac").get("address") == "52:54:00:12:35:11"][0]
+    tap2 = second.find("target").get("dev")
+    assert macvtaps(n)[tap2]["linkinfo"]["info_data"]["mode"] == "vepa"
+    assert "host interface 'gone0' does not exist" in n.error(
+        path, DOMAIN, "AttachDevice", "su", direct_nic("gone0", "52:54:00:12:35:12"), 1)
+    assert set(macvtaps(n)) == {tap, tap2}
+    q.dom(path, "DetachDevice", "su", direct_nic("lan0", "52:54:00:12:35:11"), 1)
+    wait_domain_signal(q, "DeviceRemoved", path, ("net1",), con)
+    deadline = time.monotonic() + 5
+    while tap2 in n.links():
+        assert time.monotonic() < deadline, "the detached NIC's macvtap stayed"
+        time.sleep(0.05)
+
+    # The daemon dies and comes back: the guest keeps its macvtap, and it
+    # goes with the guest.
+    con.close()
+    n.vb.kill_and_restart()
+    con = q.console(path)
+    guest_value(con, "ping -c 1 -W 2 192.168.160.1 >/dev/null && echo up", "up")
+    con.close()
+    pid = q.pid("dirvm")
+    q.dom(path, "Destroy", "u", 0)
+    wait_pids_gone([pid])
+    assert macvtaps(n) == {}
+    assert "lan0" in n.links() and "wire0" in n.links()
+
+
 def test_shipped_default_network(network):
     """data/networks/default.xml, as the README tells users to define it."""
     n = network

@@ -301,8 +301,8 @@ static const ErrorCase error_cases[] = {
     "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0' bus='0' slot='3' "
     "function='0'/></source></hostdev>",
     NULL, NULL, NULL, "<hostdev> is not supported by the QEMU driver yet" },
-  { "net-direct", "<interface type='direct'><source dev='eth0' mode='bridge'/></interface>", NULL, NULL, NULL,
-    "<interface type='direct'> is not supported by the QEMU driver yet" },
+  { "net-ethernet", "<interface type='ethernet'><target dev='tap7'/></interface>", NULL, NULL, NULL,
+    "<interface type='ethernet'> is not supported by the QEMU driver yet" },
   { "net-multiqueue", "<interface type='bridge'><source bridge='br0'/><model type='virtio'/>"
     "<driver name='vhost' queues='4'/></interface>", NULL, NULL, NULL, "multiqueue taps are not supported" },
   { "spice", "<graphics type='spice'/>", NULL, NULL, NULL, "<graphics type='spice'> is not supported" },
