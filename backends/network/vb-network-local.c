@@ -87,6 +87,72 @@ mode_has_own_bridge (VbNetworkForwardMode mode)
          || mode == VB_NETWORK_FORWARD_OPEN;
 }
 
+/* A network of macvtaps: guests go straight onto one of its host
+ * interfaces (modes private, vepa, passthrough, and bridge without a
+ * bridge name). No bridge, firewall or dnsmasq of ours. */
+static gboolean
+is_macvtap_network (const VbNetworkDef *def)
+{
+  switch (def->forward.mode) {
+  case VB_NETWORK_FORWARD_PRIVATE:
+  case VB_NETWORK_FORWARD_VEPA:
+  case VB_NETWORK_FORWARD_PASSTHROUGH:
+    return TRUE;
+  case VB_NETWORK_FORWARD_BRIDGE:
+    return def->bridge == NULL || def->bridge->name == NULL;
+  default:
+    return FALSE;
+  }
+}
+
+/* The host interfaces of a network of macvtaps: <interface dev>s, else
+ * <forward dev>. */
+static GPtrArray *
+forward_devices (const VbNetworkDef *def)
+{
+  GPtrArray *devs = g_ptr_array_new ();
+
+  for (guint i = 0; def->forward.interfaces != NULL && i < def->forward.interfaces->len; i++)
+    g_ptr_array_add (devs, ((VbNetworkForwardInterface *) g_ptr_array_index (def->forward.interfaces, i))->dev);
+  if (devs->len == 0 && def->forward.dev != NULL)
+    g_ptr_array_add (devs, def->forward.dev);
+  return devs;
+}
+
+static gboolean
+prepare_macvtap_def (VbNetworkDef *def, GError **error)
+{
+  g_autoptr(GPtrArray) devs = forward_devices (def);
+
+  if (def->forward.pf_dev != NULL) {
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                 "network '%s': SR-IOV physical functions (<pf dev=...>) are not supported by virtbus", def->name);
+    return FALSE;
+  }
+  if (devs->len == 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_XML,
+                 "network '%s' with forward mode '%s' needs the host interfaces its guests go onto "
+                 "(<forward dev=...> or <interface dev=...>)%s", def->name,
+                 vb_network_forward_mode_to_string (def->forward.mode),
+                 def->forward.mode == VB_NETWORK_FORWARD_BRIDGE ? ", or a host bridge (<bridge name=...>)" : "");
+    return FALSE;
+  }
+  for (guint i = 0; i < devs->len; i++)
+    if (!vb_netlink_name_is_valid (g_ptr_array_index (devs, i))) {
+      g_set_error (error, VB_ERROR, VB_ERROR_XML, "invalid forward interface name '%s'",
+                   (const char *) g_ptr_array_index (devs, i));
+      return FALSE;
+    }
+  if (def->ips->len > 0 || def->dns != NULL || def->domain_name != NULL || def->mac != NULL) {
+    g_set_error (error, VB_ERROR, VB_ERROR_XML,
+                 "network '%s' puts guests straight onto host interfaces: <ip>, <dns>, <domain> and <mac> belong "
+                 "to the host's own setup",
+                 def->name);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 /* ---- files ---- */
 
 static char *
@@ -249,9 +315,12 @@ prepare_def (VbBackend *backend, VbNetworkDef *def, VbObj *existing, GError **er
   VbNetworkForwardMode mode = def->forward.mode;
   const VbNetworkDef *old = existing ? vb_obj_get_persistent_def (existing) : NULL;
 
+  if (is_macvtap_network (def))
+    return prepare_macvtap_def (def, error);
   if (!mode_has_own_bridge (mode) && mode != VB_NETWORK_FORWARD_BRIDGE) {
     g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
-                 "forward mode '%s' is not supported by virtbus (none, nat, route, open and bridge are)",
+                 "forward mode '%s' is not supported by virtbus (none, nat, route, open, bridge, private, vepa and "
+                 "passthrough are)",
                  vb_network_forward_mode_to_string (mode));
     return FALSE;
   }
@@ -789,6 +858,18 @@ start_network (VbBackend *backend, VbObj *net, gboolean restore, GTask *task)
   g_task_set_task_data (task, st, start_free);
   net_data (net)->busy = TRUE;
 
+  if (is_macvtap_network (def)) {
+    g_autoptr(GPtrArray) devs = forward_devices (def);
+    for (guint i = 0; i < devs->len; i++)
+      if (!vb_netlink_link_exists (g_ptr_array_index (devs, i))) {
+        start_failed (task, g_error_new (VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                                         "network '%s' forwards to host interface '%s', which does not exist",
+                                         def->name, (const char *) g_ptr_array_index (devs, i)));
+        return;
+      }
+    start_done (task);
+    return;
+  }
   if (def->forward.mode == VB_NETWORK_FORWARD_BRIDGE) {
     if (!vb_netlink_link_exists (def->bridge->name))
       start_failed (task, g_error_new (VB_ERROR, VB_ERROR_OPERATION_INVALID,
@@ -1315,27 +1396,73 @@ vb_network_local_ops_init (VbNetworkOpsInterface *iface)
 
 /* ---- guests ---- */
 
-char *
-vb_network_local_bridge_for (VbBackend *backend, const char *network_name, GError **error)
+gboolean
+vb_network_local_port_for (VbBackend *backend, const char *network_name, GPtrArray *in_use, char **bridge_out,
+                           char **dev_out, VbDomainNetDirectMode *mode_out, GError **error)
 {
   VbObj *net = vb_backend_lookup_by_name (backend, VB_OBJ_NETWORK, network_name);
+  g_autoptr(GPtrArray) devs = NULL;
   const VbNetworkDef *def;
+  const char *best = NULL;
+  guint best_uses = G_MAXUINT;
 
   if (net == NULL) {
     g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "no network with matching name '%s'", network_name);
-    return NULL;
+    return FALSE;
   }
   if (!net->active || net_data (net)->busy) {
     g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "network '%s' is not active", network_name);
-    return NULL;
+    return FALSE;
   }
   def = net_def (net);
-  if (def->bridge == NULL || def->bridge->name == NULL) {
-    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "network '%s' has no bridge to plug a guest into",
-                 network_name);
-    return NULL;
+  if (!is_macvtap_network (def)) {
+    if (def->bridge == NULL || def->bridge->name == NULL) {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "network '%s' has no bridge to plug a guest into",
+                   network_name);
+      return FALSE;
+    }
+    *bridge_out = g_strdup (def->bridge->name);
+    return TRUE;
   }
-  return g_strdup (def->bridge->name);
+  /* As libvirt: the interface with the fewest guests on it; in
+   * passthrough mode each takes one guest only. */
+  devs = forward_devices (def);
+  for (guint i = 0; i < devs->len; i++) {
+    const char *dev = g_ptr_array_index (devs, i);
+    guint uses = 0;
+
+    for (guint j = 0; in_use != NULL && j < in_use->len; j++)
+      uses += g_strcmp0 (g_ptr_array_index (in_use, j), dev) == 0;
+    if (def->forward.mode == VB_NETWORK_FORWARD_PASSTHROUGH && uses > 0)
+      continue;
+    if (uses < best_uses) {
+      best = dev;
+      best_uses = uses;
+    }
+  }
+  if (best == NULL) {
+    g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                 "network '%s' has no free interface: in passthrough mode each of its %u takes one guest",
+                 network_name, devs->len);
+    return FALSE;
+  }
+  *dev_out = g_strdup (best);
+  switch (def->forward.mode) {
+  case VB_NETWORK_FORWARD_PRIVATE:
+    *mode_out = VB_DOMAIN_NET_DIRECT_MODE_PRIVATE;
+    break;
+  case VB_NETWORK_FORWARD_PASSTHROUGH:
+    *mode_out = VB_DOMAIN_NET_DIRECT_MODE_PASSTHROUGH;
+    break;
+  case VB_NETWORK_FORWARD_BRIDGE:
+    *mode_out = VB_DOMAIN_NET_DIRECT_MODE_BRIDGE;
+    break;
+  case VB_NETWORK_FORWARD_VEPA:
+  default:
+    *mode_out = VB_DOMAIN_NET_DIRECT_MODE_VEPA;
+    break;
+  }
+  return TRUE;
 }
 
 int
@@ -1508,7 +1635,7 @@ vb_network_local_load_async (VbBackend *backend, GCancellable *cancellable, GAsy
       vb_obj_set_def (net, vb_network_def_copy (def));
       vb_obj_set_newdef (net, g_steal_pointer (&persistent));
     }
-    if (net_def (net)->bridge == NULL || net_def (net)->bridge->name == NULL) {
+    if (!is_macvtap_network (net_def (net)) && (net_def (net)->bridge == NULL || net_def (net)->bridge->name == NULL)) {
       g_warning ("forgetting active network '%s': its state has no bridge", def->name);
       mark_inactive (backend, net, FALSE);
       continue;

@@ -11,6 +11,7 @@
  * dnsmasq's files under the lib dir. See README.md. */
 #pragma once
 
+#include "vb-domain-def.h"
 #include "vb-network-ops.h"
 
 G_BEGIN_DECLS
@@ -30,10 +31,16 @@ gboolean vb_network_local_load_finish (VbBackend *backend, GAsyncResult *result,
  * started or failed, so that guests using them can start next. */
 void vb_network_local_autostart_async (VbBackend *backend, GAsyncReadyCallback callback, gpointer user_data);
 
-/* The host bridge an <interface type='network'> on @network_name plugs
- * into: the network must exist, be active and have a bridge (forward
- * modes none, nat, route, open, bridge). */
-char *vb_network_local_bridge_for (VbBackend *backend, const char *network_name, GError **error);
+/* Where an <interface type='network'> on @network_name goes (the network
+ * must exist and be active): a bridge to plug a tap into (@bridge_out,
+ * forward modes none, nat, route, open, bridge with a bridge name), or for
+ * a network of macvtaps the host interface (@dev_out) and macvtap mode:
+ * the one of its interfaces with the fewest guests in @in_use (the
+ * interfaces its running guests are on, one entry per guest NIC; NULL for
+ * none), a free one in passthrough mode. */
+gboolean vb_network_local_port_for (VbBackend *backend, const char *network_name, GPtrArray *in_use,
+                                    char **bridge_out, char **dev_out, VbDomainNetDirectMode *mode_out,
+                                    GError **error);
 
 /* The unexpired DHCP leases (VbDnsmasqLease, vb-network-dnsmasq.h) of
  * active network @network_name, for @mac or all (@mac NULL). */
@@ -59,8 +66,9 @@ int vb_network_tap_open (const char *bridge, const char *target_dev, const char 
  * vb_network_macvtap_release removes it. */
 int vb_network_macvtap_open (const char *lower, guint32 mode, const char *target_dev, const char *guest_mac,
                              gboolean vnet_hdr, const char *node_dir, char **name_out, GError **error);
-/* Removes macvtap @name if it is one and still has @guest_mac (a device
- * made by someone else under that name since is left alone). */
-void vb_network_macvtap_release (const char *name, const char *guest_mac);
+/* Removes macvtap @name if it is one and still has @guest_mac or sits on
+ * @lower (a device made by someone else under that name since is left
+ * alone). */
+void vb_network_macvtap_release (const char *name, const char *guest_mac, const char *lower);
 
 G_END_DECLS

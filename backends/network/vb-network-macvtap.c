@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_link.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -124,8 +125,16 @@ vb_network_macvtap_open (const char *lower, guint32 mode, const char *target_dev
       return -1;
     }
   }
-  if (!vb_netlink_macvtap_add (name, lower, mode, guest_mac, error))
+  if (!vb_netlink_macvtap_add (name, lower, mode, guest_mac, &local)) {
+    if (mode == MACVLAN_MODE_PASSTHRU)
+      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                   "%s (in passthrough mode the guest must be alone on '%s': no other macvtap or macvlan)",
+                   local->message, lower);
+    else
+      g_propagate_error (error, g_steal_pointer (&local));
+    g_clear_error (&local);
     return -1;
+  }
   fd = -1;
   if (!vb_netlink_link_set_up (name, TRUE, &local) || (fd = open_macvtap (name, node_dir, &local)) < 0 ||
       !set_vnet_hdr (fd, name, vnet_hdr, &local)) {
@@ -142,22 +151,30 @@ vb_network_macvtap_open (const char *lower, guint32 mode, const char *target_dev
 }
 
 void
-vb_network_macvtap_release (const char *name, const char *guest_mac)
+vb_network_macvtap_release (const char *name, const char *guest_mac, const char *lower)
 {
   g_autofree char *dir = NULL;
   g_autofree char *address_path = NULL;
+  g_autofree char *lower_link = NULL;
   g_autofree char *address = NULL;
   g_autoptr(GError) error = NULL;
+  gboolean ours;
 
   if (name == NULL || guest_mac == NULL || !vb_netlink_name_is_valid (name))
     return;
   dir = g_strdup_printf ("/sys/class/net/%s/macvtap", name);
   address_path = g_strdup_printf ("/sys/class/net/%s/address", name);
-  /* Only a macvtap that still carries the guest's address is ours: a
-   * device someone made under the name since is left alone. */
-  if (!g_file_test (dir, G_FILE_TEST_IS_DIR) || !g_file_get_contents (address_path, &address, NULL, NULL) ||
-      g_ascii_strcasecmp (g_strstrip (address), guest_mac) != 0)
-    return;
-  if (!vb_netlink_link_delete (name, &error))
+  lower_link = lower != NULL && vb_netlink_name_is_valid (lower)
+                 ? g_strdup_printf ("/sys/class/net/%s/lower_%s", name, lower)
+                 : NULL;
+  /* Only a macvtap that still carries the guest's address is ours (in
+   * passthrough mode it has the host interface's: then its being on that
+   * interface says it): a device someone made under the name since is
+   * left alone. */
+  ours = g_file_test (dir, G_FILE_TEST_IS_DIR) &&
+         ((g_file_get_contents (address_path, &address, NULL, NULL) &&
+           g_ascii_strcasecmp (g_strstrip (address), guest_mac) == 0) ||
+          (lower_link != NULL && g_file_test (lower_link, G_FILE_TEST_EXISTS)));
+  if (ours && !vb_netlink_link_delete (name, &error))
     g_warning ("%s", error->message);
 }

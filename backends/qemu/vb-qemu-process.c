@@ -97,6 +97,7 @@ complete_exit_waiters (VbQemuDom *d)
 }
 
 static void release_nets (VbDomainDef *def);
+static void forget_plugging (VbDomainDef *def);
 
 /* Stops watching the process and talking to it (it may keep running). */
 static void
@@ -308,6 +309,8 @@ process_exited (VbObj *dom)
   parts_stopped (dom, FALSE);
   release_process (d);
   release_nets (live_def (dom));
+  if (dom->newdef == NULL)
+    forget_plugging (live_def (dom));
   d->resume_reason = d->resume_detail = -1;
   remove_runtime_files (d->backend, dom->name);
   restore_access (d);
@@ -814,6 +817,7 @@ start_failed (GTask *task, GError *error)
     /* QEMU gave up on its own (or never ran): what it and we created
      * stays behind otherwise. */
     release_nets (live_def (sd->dom));
+    forget_plugging (live_def (sd->dom));
     remove_runtime_files (d->backend, sd->dom->name);
     restore_access (d);
     vb_child_reap_orphans_soon ();
@@ -836,6 +840,7 @@ start_finished (GTask *task)
   if (dom->persistent && dom->newdef == NULL) {
     VbDomainDef *newdef = vb_domain_def_copy (dom->def);
     newdef->id = -1;
+    forget_plugging (newdef);
     vb_obj_set_newdef (dom, newdef);
   }
   live_def (dom)->id = id;
@@ -1091,8 +1096,8 @@ macvlan_mode (VbDomainNetDirectMode mode)
 void
 vb_qemu_net_release (const VbDomainNetDef *net)
 {
-  if (net->type == VB_DOMAIN_NET_TYPE_DIRECT)
-    vb_network_macvtap_release (net->target_dev, net->mac);
+  if (vb_domain_net_actual_type (net) == VB_DOMAIN_NET_TYPE_DIRECT)
+    vb_network_macvtap_release (net->target_dev, net->mac, net->src_dev);
 }
 
 static void
@@ -1102,6 +1107,47 @@ release_nets (VbDomainDef *def)
     vb_qemu_net_release (g_ptr_array_index (def->nets, i));
 }
 
+/* What plugging NICs in wrote into @def, a configuration again (the
+ * persistent one of a domain that ran, or the one a start failed with):
+ * the bridge or host interface a network gave, and names handed out
+ * anew at each start. */
+static void
+forget_plugging (VbDomainDef *def)
+{
+  for (guint i = 0; i < def->nets->len; i++) {
+    VbDomainNetDef *net = g_ptr_array_index (def->nets, i);
+
+    if (net->type == VB_DOMAIN_NET_TYPE_NETWORK) {
+      g_clear_pointer (&net->src_dev, g_free);
+      g_clear_pointer (&net->src_bridge, g_free);
+      net->src_mode = VB_DOMAIN_NET_DIRECT_MODE_NONE;
+    }
+    if (net->target_dev != NULL && (g_str_has_prefix (net->target_dev, "vnet") ||
+                                    g_str_has_prefix (net->target_dev, "vif") ||
+                                    g_str_has_prefix (net->target_dev, "macvtap")))
+      g_clear_pointer (&net->target_dev, g_free);
+  }
+}
+
+/* The host interfaces the guests' NICs on network @name sit on, one entry
+ * per NIC: what a network of macvtaps spreads its guests by. */
+static GPtrArray *
+network_devices_in_use (VbQemuBackend *self, const char *name)
+{
+  g_autoptr(GPtrArray) doms = vb_backend_list (VB_BACKEND (self), VB_OBJ_DOMAIN);
+  GPtrArray *in_use = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < doms->len; i++) {
+    const VbDomainDef *def = ((VbObj *) g_ptr_array_index (doms, i))->def;
+    for (guint j = 0; def != NULL && j < def->nets->len; j++) {
+      const VbDomainNetDef *net = g_ptr_array_index (def->nets, j);
+      if (vb_domain_net_actual_type (net) == VB_DOMAIN_NET_TYPE_DIRECT && g_strcmp0 (net->src_network, name) == 0)
+        g_ptr_array_add (in_use, g_strdup (net->src_dev));
+    }
+  }
+  return in_use;
+}
+
 int
 vb_qemu_net_open_tap (VbQemuBackend *self, VbDomainNetDef *net, GError **error)
 {
@@ -1109,7 +1155,23 @@ vb_qemu_net_open_tap (VbQemuBackend *self, VbDomainNetDef *net, GError **error)
   const char *target = net->target_dev;
   int fd;
 
-  if (net->type == VB_DOMAIN_NET_TYPE_DIRECT) {
+  if (net->type == VB_DOMAIN_NET_TYPE_NETWORK) {
+    g_autoptr(GPtrArray) in_use = network_devices_in_use (self, net->src_network);
+    g_autofree char *bridge = NULL;
+    g_autofree char *dev = NULL;
+    VbDomainNetDirectMode mode = VB_DOMAIN_NET_DIRECT_MODE_NONE;
+
+    if (!vb_network_local_port_for (VB_BACKEND (self), net->src_network, in_use, &bridge, &dev, &mode, error))
+      return -1;
+    /* A network of macvtaps: the NIC goes onto the interface chosen
+     * (its live XML shows a direct one, vb_domain_net_actual_type). */
+    g_free (net->src_dev);
+    net->src_dev = g_steal_pointer (&dev);
+    net->src_mode = mode;
+    g_free (net->src_bridge);
+    net->src_bridge = g_steal_pointer (&bridge);
+  }
+  if (vb_domain_net_actual_type (net) == VB_DOMAIN_NET_TYPE_DIRECT) {
     const VbStateDirs *dirs = vb_backend_get_state_dirs (VB_BACKEND (self));
     g_autofree char *node_dir = g_build_filename (dirs->run_dir, "macvtap", NULL);
     /* As libvirt: "macvtap…" names are handed out anew at each start. */
@@ -1122,13 +1184,6 @@ vb_qemu_net_open_tap (VbQemuBackend *self, VbDomainNetDef *net, GError **error)
     g_free (net->target_dev);
     net->target_dev = g_steal_pointer (&tap);
     return fd;
-  }
-  if (net->type == VB_DOMAIN_NET_TYPE_NETWORK) {
-    char *bridge = vb_network_local_bridge_for (VB_BACKEND (self), net->src_network, error);
-    if (bridge == NULL)
-      return -1;
-    g_free (net->src_bridge);
-    net->src_bridge = bridge;
   }
   /* As libvirt: "vnet…" and "vif…" names are handed out anew at each start. */
   if (target != NULL && (g_str_has_prefix (target, "vnet") || g_str_has_prefix (target, "vif")))

@@ -443,7 +443,7 @@ build_interfaces (Gather *g, GVariantBuilder *b)
     for (guint c = 0; net->target_dev != NULL && c < G_N_ELEMENTS (counters); c++) {
       /* A macvtap counts as the guest does: what it receives goes to the
        * guest (a tap's counters are the other way round). */
-      guint other = net->type == VB_DOMAIN_NET_TYPE_DIRECT ? (c + 4) % 8 : c;
+      guint other = vb_domain_net_actual_type (net) == VB_DOMAIN_NET_TYPE_DIRECT ? (c + 4) % 8 : c;
       g_autofree char *path = g_strdup_printf ("/sys/class/net/%s/statistics/%s", net->target_dev,
                                                counters[other][1]);
       g_autofree char *text = NULL;

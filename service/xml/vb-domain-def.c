@@ -674,6 +674,12 @@ vb_domain_disk_bus_to_string (VbDomainDiskBus bus)
   return enum_str (disk_bus_names, 1, bus);
 }
 
+VbDomainNetType
+vb_domain_net_actual_type (const VbDomainNetDef *net)
+{
+  return net->type == VB_DOMAIN_NET_TYPE_NETWORK && net->src_dev != NULL ? VB_DOMAIN_NET_TYPE_DIRECT : net->type;
+}
+
 const char *
 vb_domain_net_type_to_string (VbDomainNetType type)
 {
@@ -1657,6 +1663,13 @@ net_parse (xmlNode *node, guint flags, GError **error)
     if (!attr_enum (n, "mode", net_direct_mode_names, 1, FALSE, &v, error))
       return NULL;
     net->src_mode = v;
+    /* A running guest's NIC on a network of macvtaps shows as direct,
+     * with the network it came from (as libvirt). */
+    if (!attr_str (n, "network", STR_TEXT, FALSE, &net->src_network, error) ||
+        !attr_str (n, "portgroup", STR_DEVNAME, FALSE, &net->src_portgroup, error))
+      return NULL;
+    if (net->src_network != NULL && strchr (net->src_network, '/'))
+      return fail (error, n, "attribute 'network': '%s' is not a network name", net->src_network), NULL;
     break;
   case VB_DOMAIN_NET_TYPE_USER:
   case VB_DOMAIN_NET_TYPE_ETHERNET:
@@ -1726,10 +1739,11 @@ net_format (VbXmlWriter *w, const VbDomainNetDef *net, guint flags)
 {
   g_autoptr(GPtrArray) pool = POOL ();
   gboolean live = !(flags & VB_DOMAIN_XML_INACTIVE);
+  VbDomainNetType type = live ? vb_domain_net_actual_type (net) : net->type;
 
-  vb_xml_writer_start (w, "interface", "type", enum_str (net_type_names, 0, net->type), NULL);
+  vb_xml_writer_start (w, "interface", "type", enum_str (net_type_names, 0, type), NULL);
   vb_xml_writer_empty (w, "mac", "address", net->mac, NULL);
-  switch (net->type) {
+  switch (type) {
   case VB_DOMAIN_NET_TYPE_NETWORK:
     vb_xml_writer_empty (w, "source", "network", net->src_network, "portgroup", net->src_portgroup,
                          "portid", live ? net->src_portid : NULL,
@@ -1740,7 +1754,8 @@ net_format (VbXmlWriter *w, const VbDomainNetDef *net, guint flags)
     break;
   case VB_DOMAIN_NET_TYPE_DIRECT:
     vb_xml_writer_empty (w, "source", "dev", net->src_dev,
-                         "mode", enum_str (net_direct_mode_names, 1, net->src_mode), NULL);
+                         "mode", enum_str (net_direct_mode_names, 1, net->src_mode), "network", net->src_network,
+                         "portgroup", net->src_portgroup, NULL);
     break;
   case VB_DOMAIN_NET_TYPE_USER:
   case VB_DOMAIN_NET_TYPE_ETHERNET:

@@ -1233,6 +1233,10 @@ int vb_domain_device_type_from_string (const char *str);
 const char *vb_domain_disk_device_to_string (VbDomainDiskDevice device);
 const char *vb_domain_disk_bus_to_string (VbDomainDiskBus bus);
 const char *vb_domain_net_type_to_string (VbDomainNetType type);
+/* What a NIC is while the guest runs: a type='network' NIC on a network of
+ * macvtaps (src_dev set when it was plugged) is a direct one, and its live
+ * XML says so, with the network it came from. */
+VbDomainNetType vb_domain_net_actual_type (const VbDomainNetDef *net);
 const char *vb_domain_controller_type_to_string (VbDomainControllerType type);
 const char *vb_domain_graphics_type_to_string (VbDomainGraphicsType type);
 const char *vb_domain_lifecycle_action_to_string (VbDomainLifecycleAction action);

@@ -279,8 +279,8 @@ def test_bad_networks_leave_nothing(network):
     for xml, want in ((net_xml("evil", bridge="br0;reboot"), "'br0;reboot' is not a device name"),
                       (net_xml("evil", bridge="br0:x"), "invalid bridge name 'br0:x'"),
                       (net_xml("long", bridge="b" * 16), "invalid bridge name"),
-                      (net_xml("vepa", forward="vepa"), "forward mode 'vepa' is not supported"),
-                      ("<network><name>hb</name><forward mode='bridge'/></network>", "needs <bridge name"),
+                      (net_xml("hostdev", forward="hostdev"), "forward mode 'hostdev' is not supported"),
+                      ("<network><name>hb</name><forward mode='bridge'/></network>", "or a host bridge (<bridge name=...>)"),
                       ("<network><name>bad", "")):
         assert want in n.error(QEMU_PATH, CONNECT, "NetworkDefineXML", "s", xml)
     assert n.connect("ListNetworks", "u", 0) == []
@@ -583,6 +583,106 @@ def test_guest_on_a_direct_interface(network):
     wait_pids_gone([pid])
     assert macvtaps(n) == {}
     assert "lan0" in n.links() and "wire0" in n.links()
+
+
+@pytest.mark.skipif(__import__("guest").missing_requirements() is not None,
+                    reason=str(__import__("guest").missing_requirements()))
+def test_networks_of_macvtaps(network):
+    """Forward modes bridge (without a bridge name), vepa, private and
+    passthrough: the network's guests go onto its host interfaces with
+    macvtaps, spread over them, one per interface in passthrough mode."""
+    import guest
+    from test_qemu_hotplug import guest_value, wait_domain_signal
+    from test_qemu_lifecycle import BOOT_TIMEOUT, Qemu, wait_gone as wait_pids_gone
+
+    n = network
+    q = Qemu(n.vb, n.root)
+    for i in (0, 1, 2):
+        n.sh("ip", "link", "add", "up%d" % i, "type", "veth", "peer", "name", "far%d" % i)
+        n.sh("ip", "addr", "add", "192.168.18%d.1/24" % i, "dev", "far%d" % i)
+        for dev in ("up%d" % i, "far%d" % i):
+            n.sh("ip", "link", "set", dev, "up")
+
+    # What such a network cannot have.
+    for xml, text in (
+            ("<network><name>m1</name><forward mode='vepa'/></network>", "needs the host interfaces"),
+            ("<network><name>m1</name><forward mode='bridge'/></network>", "or a host bridge"),
+            ("<network><name>m1</name><forward mode='private' dev='up0'/><ip address='10.1.1.1' prefix='24'/>"
+             "</network>", "<ip>, <dns>, <domain> and <mac> belong to the host's own setup"),
+            ("<network><name>m1</name><forward mode='passthrough'><pf dev='up0'/></forward></network>",
+             "SR-IOV physical functions"),
+            ("<network><name>m1</name><forward mode='hostdev'/></network>", "not supported")):
+        assert text in n.error(QEMU_PATH, CONNECT, "NetworkDefineXML", "s", xml), xml
+    before = set(n.links())
+    spread = n.define("<network><name>spread</name><forward mode='bridge'><interface dev='up0'/>"
+                      "<interface dev='up1'/></forward></network>")
+    single = n.define("<network><name>single</name><forward mode='passthrough' dev='up2'/></network>")
+    missing = n.define("<network><name>missing</name><forward mode='vepa'><interface dev='nope0'/></forward>"
+                       "</network>")
+    assert "forwards to host interface 'nope0', which does not exist" in n.error(missing, NETWORK, "Create")
+    assert n.prop(missing, "Active") is False
+    n.net(spread, "Create")
+    n.net(single, "Create")
+    # No bridge, no dnsmasq, no firewall table of ours.
+    assert set(n.links()) == before and n.tables() == [] and n.dnsmasq_pid("spread") is None
+    assert n.net(spread, "GetDHCPLeases", "su", "", 0) == ([],)
+    assert n.xml(spread).find("bridge") is None
+
+    macs = ["52:54:00:12:36:%02x" % i for i in range(1, 5)]
+    nics = nic(("network", "spread"), macs[0]) + nic(("network", "spread"), macs[1])
+    path = q.connect("DomainDefineXML", "s", guest.domain_xml("mvvm", extra_devices=nics))
+    q.start(path)
+    con = q.console(path)
+    con.wait_ready(BOOT_TIMEOUT)
+    live = q.dom(path, "GetXMLDesc", "u", 0)[0]
+    from test_schemas import validate
+    validate(live, "domain.rng")
+    ifaces = ET.fromstring(live).findall("devices/interface")
+    assert [i.get("type") for i in ifaces] == ["direct", "direct"]
+    assert [(i.find("source").get("network"), i.find("source").get("mode")) for i in ifaces] == \
+        [("spread", "bridge")] * 2
+    # Spread over both interfaces.
+    assert sorted(i.find("source").get("dev") for i in ifaces) == ["up0", "up1"]
+    taps = macvtaps(n)
+    assert sorted(link["link"] for link in taps.values()) == ["up0", "up1"]
+    # The config keeps the network.
+    config = ET.fromstring(q.dom(path, "GetXMLDesc", "u", 2)[0]).findall("devices/interface")
+    assert [i.get("type") for i in config] == ["network", "network"]
+    assert all(i.find("source").get("dev") is None and i.find("target") is None for i in config)
+    on_up0 = [i for i in ifaces if i.find("source").get("dev") == "up0"][0].find("mac").get("address")
+    eth = "eth0" if on_up0 == macs[0] else "eth1"
+    guest_value(con, "ip link set %s up; ip addr add 192.168.180.5/24 dev %s 2>/dev/null; "
+                "ping -c 1 -W 2 192.168.180.1 >/dev/null && echo up" % (eth, eth), "up")
+
+    # Passthrough: one guest NIC per interface.
+    n.vb.clear_signals()
+    q.dom(path, "AttachDevice", "su", nic(("network", "single"), macs[2]), 1)
+    wait_domain_signal(q, "DeviceAdded", path, ("net2",), con)
+    third = [i for i in ET.fromstring(q.dom(path, "GetXMLDesc", "u", 0)[0]).findall("devices/interface")
+             if i.find("mac").get("address") == macs[2]][0]
+    assert (third.find("source").get("dev"), third.find("source").get("mode")) == ("up2", "passthrough")
+    assert "has no free interface" in n.error(path, DOMAIN, "AttachDevice", "su", nic(("network", "single"), macs[3]),
+                                              1)
+    assert len(macvtaps(n)) == 3
+    # Passthrough onto an interface that has other macvtaps: said clearly.
+    assert "the guest must be alone on 'up0'" in n.error(
+        path, DOMAIN, "AttachDevice", "su", direct_nic("up0", macs[3], mode="passthrough"), 1)
+    assert len(macvtaps(n)) == 3
+
+    # A restart keeps them; the guest's end removes them all.
+    con.close()
+    n.vb.kill_and_restart()
+    assert [i.get("type") for i in ET.fromstring(q.dom(path, "GetXMLDesc", "u", 0)[0]).findall(
+        "devices/interface")] == ["direct"] * 3
+    pid = q.pid("mvvm")
+    q.dom(path, "Destroy", "u", 0)
+    wait_pids_gone([pid])
+    assert macvtaps(n) == {}
+    # And the next start begins again from the network.
+    q.start(path)
+    assert len(macvtaps(n)) == 2
+    q.dom(path, "Destroy", "u", 0)
+    assert macvtaps(n) == {}
 
 
 def test_shipped_default_network(network):
