@@ -18,6 +18,8 @@ build_deps=(meson ninja-build pkg-config gcc libglib2.0-dev libxml2-dev libjson-
 # virtual networks on qemu:// (backends/network): dnsmasq for DHCP/DNS, nft for NAT and
 # forwarding; iproute2's ip for the tests' network namespaces
 build_deps+=(dnsmasq-base nftables iproute2)
+# Host devices (backends/nodedev): the names of PCI and USB vendors and products.
+build_deps+=(pci.ids usb.ids)
 test_deps=(clang libclang-rt-14-dev python3 python3-pytest python3-gi gir1.2-glib-2.0 python3-dbus
            python3-dbusmock libxml2-utils libvirt0 libvirt-dbus libvirt-clients
            linux-image-amd64 busybox-static qemu-guest-agent

@@ -86,6 +86,9 @@ on_backend_added (GObject *source, GAsyncResult *result, gpointer user_data)
                                                    G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT |
                                                      (daemon->replace ? G_BUS_NAME_OWNER_FLAGS_REPLACE : 0),
                                                    on_name_acquired, on_name_lost, daemon, NULL);
+  /* After the name request on the connection: what the backends emitted
+   * while opening reaches the clients that wait for the name. */
+  vb_service_release_events (daemon->service);
 }
 
 /* virtbusd does a little work per wakeup and its callers wait for it,
@@ -210,8 +213,10 @@ main (int argc, char **argv)
       g_ptr_array_add (backends, backend);
     }
     daemon.pending_opens = backends->len;
-    for (guint i = 0; i < backends->len; i++)
+    for (guint i = 0; i < backends->len; i++) {
+      vb_backend_hold_events (g_ptr_array_index (backends, i));
       vb_service_add_backend_async (service, g_ptr_array_index (backends, i), on_backend_added, &daemon);
+    }
   }
 
   g_main_loop_run (daemon.loop);

@@ -22,7 +22,27 @@ typedef struct {
   VbStateDirs *dirs;
   Index index[N_KINDS];
   GHashTable *vol_paths; /* volume path → VbObj (borrowed) */
+  GPtrArray *held;       /* HeldEvent, while events are held back; else NULL */
 } VbBackendPrivate;
+
+/* An event or domain signal emitted while events are held back. */
+typedef struct {
+  VbObj *obj;
+  int event, detail; /* a lifecycle event when @name is NULL */
+  char *name;
+  GVariant *args;
+} HeldEvent;
+
+static void
+held_event_free (gpointer p)
+{
+  HeldEvent *h = p;
+
+  g_object_unref (h->obj);
+  g_free (h->name);
+  g_clear_pointer (&h->args, g_variant_unref);
+  g_free (h);
+}
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (VbBackend, vb_backend, G_TYPE_OBJECT)
 
@@ -55,6 +75,7 @@ vb_backend_finalize (GObject *object)
     g_clear_pointer (&priv->index[k].by_id, g_hash_table_unref);
   }
   g_clear_pointer (&priv->vol_paths, g_hash_table_unref);
+  g_clear_pointer (&priv->held, g_ptr_array_unref);
   vb_state_dirs_free (priv->dirs);
   g_free (priv->driver);
   g_free (priv->uri);
@@ -390,14 +411,58 @@ vb_backend_count (VbBackend *self, VbObjKind kind)
 void
 vb_backend_emit_event (VbBackend *self, VbObj *obj, int event, int detail)
 {
+  VbBackendPrivate *priv = vb_backend_get_instance_private (self);
+
+  if (priv->held != NULL) {
+    HeldEvent *h = g_new0 (HeldEvent, 1);
+    h->obj = g_object_ref (obj);
+    h->event = event;
+    h->detail = detail;
+    g_ptr_array_add (priv->held, h);
+    return;
+  }
   g_signal_emit (self, signals[SIGNAL_LIFECYCLE_EVENT], 0, obj, event, detail);
 }
 
 void
 vb_backend_emit_domain_signal (VbBackend *self, VbObj *domain, const char *name, GVariant *args)
 {
+  VbBackendPrivate *priv = vb_backend_get_instance_private (self);
   g_autoptr(GVariant) sunk = args ? g_variant_ref_sink (args) : g_variant_ref_sink (g_variant_new ("()"));
+
+  if (priv->held != NULL) {
+    HeldEvent *h = g_new0 (HeldEvent, 1);
+    h->obj = g_object_ref (domain);
+    h->name = g_strdup (name);
+    h->args = g_steal_pointer (&sunk);
+    g_ptr_array_add (priv->held, h);
+    return;
+  }
   g_signal_emit (self, signals[SIGNAL_DOMAIN_SIGNAL], 0, domain, name, sunk);
+}
+
+void
+vb_backend_hold_events (VbBackend *self)
+{
+  VbBackendPrivate *priv = vb_backend_get_instance_private (self);
+
+  if (priv->held == NULL)
+    priv->held = g_ptr_array_new_with_free_func (held_event_free);
+}
+
+void
+vb_backend_release_events (VbBackend *self)
+{
+  VbBackendPrivate *priv = vb_backend_get_instance_private (self);
+  g_autoptr(GPtrArray) held = g_steal_pointer (&priv->held);
+
+  for (guint i = 0; held != NULL && i < held->len; i++) {
+    HeldEvent *h = g_ptr_array_index (held, i);
+    if (h->name == NULL)
+      g_signal_emit (self, signals[SIGNAL_LIFECYCLE_EVENT], 0, h->obj, h->event, h->detail);
+    else
+      g_signal_emit (self, signals[SIGNAL_DOMAIN_SIGNAL], 0, h->obj, h->name, h->args);
+  }
 }
 
 void

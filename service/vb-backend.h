@@ -110,6 +110,12 @@ guint vb_backend_count (VbBackend *self, VbObjKind kind);
  * *pspec): a property of an object it holds changed. */
 void vb_backend_emit_event (VbBackend *self, VbObj *obj, int event, int detail);
 void vb_backend_emit_domain_signal (VbBackend *self, VbObj *domain, const char *name, GVariant *args);
+/* Holds back the events and domain signals above (kept in order) until
+ * vb_backend_release_events: a backend opening may emit some (a restart
+ * undoing a job cut short) before its connection is on the bus and the
+ * daemon owns its name, and clients would never see them. */
+void vb_backend_hold_events (VbBackend *self);
+void vb_backend_release_events (VbBackend *self);
 void vb_backend_emit_pool_refresh (VbBackend *self, VbObj *pool);
 
 /* Returns an error naming the missing object kind and identifier. */

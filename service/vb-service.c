@@ -72,6 +72,13 @@ vb_service_defer_publication (VbService *self)
 }
 
 void
+vb_service_release_events (VbService *self)
+{
+  for (guint i = 0; i < self->backends->len; i++)
+    vb_backend_release_events (g_ptr_array_index (self->backends, i));
+}
+
+void
 vb_service_publish (VbService *self)
 {
   if (g_dbus_object_manager_server_get_connection (self->manager) == NULL)

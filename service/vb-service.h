@@ -26,5 +26,8 @@ void vb_service_shutdown (VbService *self);
  * no client can see them anyway. */
 void vb_service_defer_publication (VbService *self);
 void vb_service_publish (VbService *self);
+/* Delivers what the backends held back while opening
+ * (vb_backend_hold_events): called once the bus name is asked for. */
+void vb_service_release_events (VbService *self);
 
 G_END_DECLS

@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include "vb-qemu-process.h"
+#include "vb-interface-local.h"
 #include "vb-network-local.h"
+#include "vb-nodedev-local.h"
 #include "vb-storage-local.h"
 
 #define VB_QEMU_DEFAULT_EMULATOR "/usr/bin/qemu-system-x86_64"
@@ -19,7 +21,9 @@
 G_DEFINE_FINAL_TYPE_WITH_CODE (VbQemuBackend, vb_qemu_backend, VB_TYPE_BACKEND,
   G_IMPLEMENT_INTERFACE (VB_TYPE_DOMAIN_OPS, vb_qemu_domain_ops_init)
   G_IMPLEMENT_INTERFACE (VB_TYPE_STORAGE_OPS, vb_storage_local_ops_init)
-  G_IMPLEMENT_INTERFACE (VB_TYPE_NETWORK_OPS, vb_network_local_ops_init))
+  G_IMPLEMENT_INTERFACE (VB_TYPE_NETWORK_OPS, vb_network_local_ops_init)
+  G_IMPLEMENT_INTERFACE (VB_TYPE_INTERFACE_OPS, vb_interface_local_ops_init)
+  G_IMPLEMENT_INTERFACE (VB_TYPE_NODE_DEV_OPS, vb_nodedev_local_ops_init))
 
 /* ---- files ---- */
 
@@ -129,6 +133,29 @@ on_networks_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (!vb_network_local_load_finish (VB_BACKEND (self), result, &error))
     g_warning ("cannot load the virtual networks: %s", error->message);
+  open_step_done (self);
+}
+
+static void
+on_interfaces_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(VbQemuBackend) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* Not fatal either: the interface calls say what is wrong. */
+  if (!vb_interface_local_load_finish (VB_BACKEND (self), result, &error))
+    g_warning ("cannot read the host's network interfaces: %s", error->message);
+  open_step_done (self);
+}
+
+static void
+on_node_devices_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(VbQemuBackend) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!vb_nodedev_local_load_finish (VB_BACKEND (self), result, &error))
+    g_warning ("cannot read the host's devices: %s", error->message);
   open_step_done (self);
 }
 
@@ -393,8 +420,10 @@ vb_qemu_backend_open_async (VbBackend *backend, GAsyncReadyCallback callback, gp
     return;
   }
   self->open_task = g_steal_pointer (&task);
-  self->open_pending = 3;
+  self->open_pending = 5;
   vb_network_local_load_async (backend, self->cancellable, on_networks_loaded, g_object_ref (self));
+  vb_interface_local_load_async (backend, self->cancellable, on_interfaces_loaded, g_object_ref (self));
+  vb_nodedev_local_load_async (backend, "/sys", self->cancellable, on_node_devices_loaded, g_object_ref (self));
   {
     g_autofree char *tool = vb_qemu_backend_qemu_img (self);
     vb_storage_local_load_async (backend, tool, self->cancellable, on_storage_loaded, g_object_ref (self));
@@ -425,6 +454,8 @@ vb_qemu_backend_close (VbBackend *backend)
   for (guint i = 0; i < doms->len; i++)
     vb_qemu_process_detach (g_ptr_array_index (doms, i));
   vb_qemu_domain_write_index (self);
+  vb_interface_local_stop (backend);
+  vb_nodedev_local_stop (backend);
 }
 
 static gboolean

@@ -229,8 +229,8 @@ def test_connect_is_exported(qemu):
     # Only the kinds of object this connection manages have a node.
     import xml.etree.ElementTree as ET
     tree = ET.fromstring(qemu.vb.call1(QEMU_PATH, "org.freedesktop.DBus.Introspectable", "Introspect"))
-    assert sorted(n.get("name") for n in tree.findall("node")) == ["domain", "domainsnapshot", "network", "storagepool",
-                                                                 "storagevol"]
+    assert sorted(n.get("name") for n in tree.findall("node")) == ["domain", "domainsnapshot", "interface", "network",
+                                                                 "nodedev", "storagepool", "storagevol"]
 
 
 def test_define_start_console_destroy(qemu):
