@@ -1513,10 +1513,19 @@ vb_nodedev_sysfs_pci_reset (VbNodedevSysfs *self, const char *devpath, GError **
   const char *address = NULL;
   g_autofree char *dir = pci_device_dir (self, devpath, &address, error);
   g_autofree char *reset = NULL;
+  g_autofree char *driver = NULL;
   struct stat st;
 
   if (dir == NULL)
     return FALSE;
+  /* A reset under a host driver pulls the device from under it (a disk
+   * controller, the host's NIC): only one that no host driver runs. */
+  driver = read_link_name (dir, "driver");
+  if (driver != NULL && g_strcmp0 (driver, "vfio-pci") != 0 && g_strcmp0 (driver, "pci-stub") != 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                 "PCI device %s is in use by the host's driver %s: detach it first", address, driver);
+    return FALSE;
+  }
   reset = g_build_filename (dir, "reset", NULL);
   if (lstat (reset, &st) < 0 || !S_ISREG (st.st_mode)) {
     g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "PCI device %s does not support reset", address);

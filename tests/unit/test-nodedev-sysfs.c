@@ -1252,12 +1252,25 @@ test_reset (Fixture *fx, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autofree char *value = NULL;
 
+  /* Under its host driver: refused, nothing written. */
+  g_assert_false (vb_nodedev_sysfs_pci_reset (fx->sysfs, NIC, &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID);
+  g_assert_nonnull (strstr (error->message, "in use by the host's driver ixgbe: detach it first"));
+  g_assert_cmpuint (fx->writes->len, ==, 0);
+  g_clear_error (&error);
+
+  /* Detached (on vfio-pci): reset. */
+  mkdirs (fx->root, "bus/pci/drivers/vfio-pci");
+  put (fx->root, "bus/pci/drivers/vfio-pci/unbind", "");
+  g_assert_true (vb_nodedev_sysfs_pci_detach (fx->sysfs, NIC, &error));
+  g_assert_no_error (error);
   g_assert_true (vb_nodedev_sysfs_pci_reset (fx->sysfs, NIC, &error));
   g_assert_no_error (error);
   value = read_back (fx->root, NIC "/reset");
   g_assert_cmpstr (value, ==, "1");
 
-  g_assert_false (vb_nodedev_sysfs_pci_reset (fx->sysfs, ROOT_PORT, &error));
+  /* No host driver, no reset file. */
+  g_assert_false (vb_nodedev_sysfs_pci_reset (fx->sysfs, VF, &error));
   g_assert_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID);
   g_assert_nonnull (strstr (error->message, "does not support reset"));
 
@@ -1650,10 +1663,14 @@ test_module_ops (Module *m, gconstpointer data)
   g_assert_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID);
   g_clear_error (&error);
   g_clear_object (&task);
+  /* Back on its host driver: not reset from under it. */
   task = g_task_new (m->backend, NULL, NULL, NULL);
   m->ops.reset (m->backend, nic, task);
   wait_task (task);
-  g_assert_true (g_task_propagate_boolean (task, &error));
+  g_assert_false (g_task_propagate_boolean (task, &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID);
+  g_assert_nonnull (strstr (error->message, "in use by the host's driver igb"));
+  g_clear_error (&error);
   g_clear_object (&task);
 
   /* What the caller gets wrong. */
