@@ -91,9 +91,18 @@ def test_node_devices(network):
     # What cannot be done here fails clearly, and changes nothing.
     assert "not a PCI device" in n.error(computer, NODEDEV, "Reset", "")
     assert "not a PCI device" in n.error(computer, NODEDEV, "Detach", "su", "", 0)
+    assert "neither a vHBA nor a mediated device" in n.error(computer, NODEDEV, "Destroy", "")
     if pci:
         first = devs["pci_" + pci[0].replace(":", "_").replace(".", "_")][0]
         assert "xen" in n.error(first, NODEDEV, "Detach", "su", "xen", 0)
+    # A device a host driver runs is never reset from under it (this
+    # machine's virtio devices are run by virtio-pci).
+    for address in pci:
+        with open("/sys/bus/pci/devices/%s/uevent" % address) as f:
+            if "DRIVER=" not in f.read():
+                continue
+        bound = devs["pci_" + address.replace(":", "_").replace(".", "_")][0]
+        assert "detach it first" in n.error(bound, NODEDEV, "Reset", "")
         assert "not detached" in n.error(first, NODEDEV, "ReAttach", "") or \
             "vfio" in n.error(first, NODEDEV, "ReAttach", "")
     msg = n.error(QEMU_PATH, CONNECT, "NodeDeviceCreateXML", "su",
