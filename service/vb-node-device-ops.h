@@ -81,4 +81,8 @@ struct _VbNodeDevOpsInterface {
   VbNodeDevOp reset;     /* [void] */
 };
 
+/* list_caps from the device's definition (a VbNodeDevDef): what every
+ * backend answers. */
+void vb_node_dev_ops_list_caps (VbBackend *backend, VbObj *dev, GTask *task);
+
 G_END_DECLS

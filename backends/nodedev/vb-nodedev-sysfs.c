@@ -836,17 +836,6 @@ link_state (const char *operstate)
 }
 
 static gboolean
-valid_mac (const char *mac)
-{
-  if (strlen (mac) != 17)
-    return FALSE;
-  for (int i = 0; i < 17; i++)
-    if ((i % 3 == 2) ? mac[i] != ':' : !g_ascii_isxdigit (mac[i]))
-      return FALSE;
-  return TRUE;
-}
-
-static gboolean
 read_net (const char *dir, const char *sysname, const Uevent *uevent, VbNodeDevDef *def)
 {
   g_autofree char *address = read_attr (dir, "address");
@@ -858,7 +847,7 @@ read_net (const char *dir, const char *sysname, const Uevent *uevent, VbNodeDevD
   net = &vb_nodedev_def_add_cap (def, VB_NODEDEV_CAP_NET)->net;
   net->interface = g_strdup (sysname);
   /* Tunnels and InfiniBand have addresses that are no MAC. */
-  if (address != NULL && valid_mac (address))
+  if (address != NULL && vb_nodedev_mac_is_valid (address))
     net->address = g_ascii_strdown (address, -1);
   def->name = make_name ("net", sysname, net->address);
   if (operstate != NULL) {

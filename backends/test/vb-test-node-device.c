@@ -301,15 +301,6 @@ get_xml_desc (VbBackend *backend, VbObj *dev, guint flags, GTask *task)
   g_task_return_pointer (task, vb_nodedev_def_format (dev->def, 0), g_free);
 }
 
-static void
-list_caps (VbBackend *backend, VbObj *dev, GTask *task)
-{
-  g_auto(GStrv) names = vb_nodedev_def_cap_names (dev->def);
-
-  g_task_return_pointer (task, g_variant_ref_sink (g_variant_new_strv ((const char *const *) names, -1)),
-                         (GDestroyNotify) g_variant_unref);
-}
-
 void
 vb_test_node_device_ops_init (VbNodeDevOpsInterface *iface)
 {
@@ -317,7 +308,7 @@ vb_test_node_device_ops_init (VbNodeDevOpsInterface *iface)
   iface->destroy = destroy;
   iface->detach = detach;
   iface->get_xml_desc = get_xml_desc;
-  iface->list_caps = list_caps;
+  iface->list_caps = vb_node_dev_ops_list_caps;
   iface->reattach = reattach;
   iface->reset = reset;
 }

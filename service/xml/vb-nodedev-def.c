@@ -740,8 +740,8 @@ parse_link (xmlNode *node, VbNodeDevCapNet *net, GError **error)
   return TRUE;
 }
 
-static gboolean
-valid_mac (const char *mac)
+gboolean
+vb_nodedev_mac_is_valid (const char *mac)
 {
   if (strlen (mac) != 17)
     return FALSE;
@@ -764,7 +764,7 @@ parse_net (xmlNode *node, VbNodeDevCapNet *net, GError **error)
   if (!child_string (node, "address", FALSE, &mac, error))
     return FALSE;
   if (mac != NULL) {
-    if (!valid_mac (mac))
+    if (!vb_nodedev_mac_is_valid (mac))
       return set_node_error (error, node, "'%s' is not a MAC address", mac);
     net->address = g_ascii_strdown (mac, -1);
   }

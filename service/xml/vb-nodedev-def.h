@@ -288,6 +288,8 @@ gboolean vb_nodedev_def_has_cap_name (const VbNodeDevDef *def, const char *cap_n
 
 /* WWNs compare case-insensitively, with or without "0x". */
 gboolean vb_nodedev_wwn_equal (const char *a, const char *b);
+/* "aa:bb:cc:dd:ee:ff" (hex digits of either case). */
+gboolean vb_nodedev_mac_is_valid (const char *mac);
 /* Whether @def is a scsi_host with an fc_host of these port/node names. */
 gboolean vb_nodedev_def_matches_wwn (const VbNodeDevDef *def, const char *wwnn, const char *wwpn);
 /* Finds the scsi_host among @defs (VbNodeDevDef) with these names. */
