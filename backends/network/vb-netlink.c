@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "vb-error.h"
@@ -111,6 +112,12 @@ talk (NlMsg *msg, const char *what, GError **error)
     saved = errno;
     g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "cannot %s: netlink: %s", what, g_strerror (saved));
     return FALSE;
+  }
+  /* The kernel answers at once; a bound wait all the same, so that the
+   * main loop can never hang on it. */
+  {
+    struct timeval limit = { .tv_sec = 5 };
+    (void) setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
   }
   msg->hdr.nlmsg_seq = 1;
   if (sendto (fd, msg->buf, msg->hdr.nlmsg_len, 0, (struct sockaddr *) &kernel, sizeof kernel) < 0) {
