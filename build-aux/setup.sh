@@ -20,6 +20,8 @@ build_deps=(meson ninja-build pkg-config gcc libglib2.0-dev libxml2-dev libjson-
 build_deps+=(dnsmasq-base nftables iproute2)
 # Host devices (backends/nodedev): the names of PCI and USB vendors and products.
 build_deps+=(pci.ids usb.ids)
+# fs storage pools (backends/storage): mkfs.ext4 and blkid, mount and umount
+build_deps+=(e2fsprogs util-linux mount)
 test_deps=(clang libclang-rt-14-dev python3 python3-pytest python3-gi gir1.2-glib-2.0 python3-dbus
            python3-dbusmock libxml2-utils libvirt0 libvirt-dbus libvirt-clients
            linux-image-amd64 busybox-static qemu-guest-agent

@@ -169,12 +169,14 @@ parse_pool (const char *xml, const VbCallerCreds *creds, GError **error)
                  def->name);
     return NULL;
   }
-  if (def->type != VB_STORAGE_POOL_DIR) {
+  if (def->type != VB_STORAGE_POOL_DIR && def->type != VB_STORAGE_POOL_FS) {
     g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
-                 "storage pools of type '%s' are not supported by this connection (supported: dir)",
+                 "storage pools of type '%s' are not supported by this connection (supported: dir, fs)",
                  vb_storage_pool_type_to_string (def->type));
     return NULL;
   }
+  if (def->type == VB_STORAGE_POOL_FS && !vb_storage_fs_check_def (def, creds, error))
+    return NULL;
   if (def->target_path == NULL) {
     g_set_error (error, VB_ERROR, VB_ERROR_XML, "pool '%s' has no <target><path>", def->name);
     return NULL;
@@ -202,6 +204,35 @@ new_pool (VbStoragePoolDef *def)
   return pool;
 }
 
+/* Two fs pools never mount the same device. @self: the pool @def
+ * redefines, or NULL. */
+static gboolean
+check_device_free (VbBackend *backend, const VbStoragePoolDef *def, VbObj *self, GError **error)
+{
+  g_autoptr(GPtrArray) pools = NULL;
+  const char *device;
+
+  if (def->type != VB_STORAGE_POOL_FS)
+    return TRUE;
+  device = vb_storage_fs_device (def);
+  pools = vb_backend_list (backend, VB_OBJ_STORAGE_POOL);
+  for (guint i = 0; i < pools->len; i++) {
+    VbObj *other = g_ptr_array_index (pools, i);
+    const VbStoragePoolDef *defs[] = { other->def, other->newdef };
+
+    if (other == self || g_strcmp0 (other->uuid, def->uuid) == 0)
+      continue;
+    for (guint j = 0; j < G_N_ELEMENTS (defs); j++)
+      if (defs[j] != NULL && defs[j]->type == VB_STORAGE_POOL_FS &&
+          g_strcmp0 (vb_storage_fs_device (defs[j]), device) == 0) {
+        g_set_error (error, VB_ERROR, VB_ERROR_EXISTS, "storage pool '%s' already uses source device %s",
+                     other->name, device);
+        return FALSE;
+      }
+  }
+  return TRUE;
+}
+
 static gboolean
 pool_idle (VbObj *pool, GError **error)
 {
@@ -210,6 +241,11 @@ pool_idle (VbObj *pool, GError **error)
   if (sp->scanning) {
     g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "storage pool '%s' is being %s", pool->name,
                  pool->active ? "refreshed" : "started");
+    return FALSE;
+  }
+  if (sp->mounting) {
+    g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                 "storage pool '%s' is being mounted, unmounted or built", pool->name);
     return FALSE;
   }
   if (sp->jobs > 0) {
@@ -401,9 +437,11 @@ check_target (const VbStoragePoolDef *def, GError **error)
 }
 
 typedef struct {
+  VbBackend *backend;
   VbObj *pool;
   gboolean is_new;  /* CreateXML: the pool is registered only once it runs */
   gboolean restore; /* a restarted daemon finding it active */
+  gboolean mounted; /* fs: mounted by this start (unmounted again if it fails) */
 } Start;
 
 static void
@@ -413,6 +451,37 @@ start_free (gpointer p)
 
   g_object_unref (start->pool);
   g_free (start);
+}
+
+static void
+on_cleanup_unmounted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autofree char *name = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!vb_storage_fs_finish (result, &error))
+    g_warning ("storage pool '%s' did not start, and stays mounted: %s", name, error->message);
+}
+
+/* Nothing half done: an fs pool this start mounted is unmounted again, a
+ * pool a restarted daemon found active is not any more. */
+static void
+start_failed (VbBackend *backend, GTask *task, GError *error)
+{
+  Start *start = g_task_get_task_data (task);
+  VbObj *pool = start->pool;
+
+  if (start->mounted)
+    vb_storage_fs_umount_async (pool_def (pool), on_cleanup_unmounted, g_strdup (pool->name));
+  if (start->restore) {
+    remove_state (backend, pool);
+    /* Inactive, it is its persistent definition again. */
+    if (pool->newdef != NULL)
+      vb_obj_set_def (pool, g_steal_pointer (&pool->newdef));
+    if (!pool->persistent)
+      vb_backend_remove_object (backend, pool);
+  }
+  g_task_return_error (task, error);
 }
 
 static void
@@ -426,15 +495,7 @@ on_start_scanned (GObject *source, GAsyncResult *result, gpointer user_data)
 
   vb_storage_pool (pool)->scanning = FALSE;
   if (!g_task_propagate_boolean (G_TASK (result), &error)) {
-    if (start->restore) {
-      remove_state (backend, pool);
-      /* Inactive, it is its persistent definition again. */
-      if (pool->newdef != NULL)
-        vb_obj_set_def (pool, g_steal_pointer (&pool->newdef));
-      if (!pool->persistent)
-        vb_backend_remove_object (backend, pool);
-    }
-    g_task_return_error (task, error);
+    start_failed (backend, task, error);
     return;
   }
   if (start->is_new)
@@ -451,23 +512,53 @@ on_start_scanned (GObject *source, GAsyncResult *result, gpointer user_data)
   g_task_return_boolean (task, TRUE);
 }
 
-/* Starts @pool (scans its directory); completes @task_in (taken) [void]. */
+static void
+on_start_mounted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Start *start = g_task_get_task_data (task);
+  VbObj *pool = start->pool;
+  GError *error = NULL;
+
+  vb_storage_pool (pool)->mounting = FALSE;
+  if (!vb_storage_fs_finish (result, &error)) {
+    if (!g_str_has_prefix (error->message, "cannot start"))
+      g_prefix_error (&error, "cannot start storage pool '%s': ", pool->name);
+    start_failed (start->backend, task, error);
+    return;
+  }
+  start->mounted = TRUE;
+  vb_storage_pool (pool)->scanning = TRUE;
+  scan_async (start->backend, pool, on_start_scanned, g_steal_pointer (&task));
+}
+
+/* Starts @pool (an fs pool's file system mounted first, then its directory
+ * scanned); completes @task_in (taken) [void]. */
 static void
 start_pool (VbBackend *backend, VbObj *pool, gboolean is_new, gboolean restore, GTask *task_in)
 {
   g_autoptr(GTask) task = task_in;
+  const VbStoragePoolDef *def = pool_def (pool);
   Start *start;
   GError *error = NULL;
 
-  if (!restore && !check_target (pool_def (pool), &error)) {
+  if (!restore && !check_target (def, &error)) {
     g_task_return_error (task, error);
     return;
   }
   start = g_new0 (Start, 1);
+  start->backend = backend;
   start->pool = g_object_ref (pool);
   start->is_new = is_new;
   start->restore = restore;
   g_task_set_task_data (task, start, start_free);
+  /* A restarted daemon finds its fs pools still mounted (or mounts them
+   * again: the pool was active). */
+  if (def->type == VB_STORAGE_POOL_FS && !(restore && vb_storage_fs_is_mounted (def->target_path))) {
+    vb_storage_pool (pool)->mounting = TRUE;
+    vb_storage_fs_mount_async (def, on_start_mounted, g_object_ref (task));
+    return;
+  }
   vb_storage_pool (pool)->scanning = TRUE;
   scan_async (backend, pool, on_start_scanned, g_object_ref (task));
 }
@@ -485,6 +576,53 @@ on_pool_started (GObject *source, GAsyncResult *result, gpointer user_data)
     g_task_return_pointer (task, g_object_ref (start->pool), g_object_unref);
 }
 
+/* fs pools: the file system made (mkfs) after the directory, when a build
+ * asks for it with overwrite or no-overwrite (as libvirt: a plain build
+ * makes the directory only); then the pool starts if @start_task is set,
+ * else @task completes [void] with the CREATED event. */
+typedef struct {
+  VbBackend *backend;
+  VbObj *pool;
+  GTask *task;       /* Build's, or NULL */
+  GTask *start_task; /* a start_pool task, or NULL */
+  gboolean is_new;
+} FsBuild;
+
+static void
+on_fs_built (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  FsBuild *b = user_data;
+  GError *error = NULL;
+
+  vb_storage_pool (b->pool)->mounting = FALSE;
+  if (!vb_storage_fs_finish (result, &error)) {
+    g_task_return_error (b->start_task ? b->start_task : b->task, error);
+    g_clear_object (&b->start_task);
+  } else if (b->start_task != NULL) {
+    start_pool (b->backend, b->pool, b->is_new, FALSE, g_steal_pointer (&b->start_task));
+  } else {
+    vb_backend_emit_event (b->backend, b->pool, VB_STORAGE_POOL_EVENT_CREATED, 0);
+    g_task_return_boolean (b->task, TRUE);
+  }
+  g_clear_object (&b->task);
+  g_object_unref (b->pool);
+  g_free (b);
+}
+
+static void
+build_fs (VbBackend *backend, VbObj *pool, gboolean overwrite, GTask *task, GTask *start_task, gboolean is_new)
+{
+  FsBuild *b = g_new0 (FsBuild, 1);
+
+  b->backend = backend;
+  b->pool = g_object_ref (pool);
+  b->task = task ? g_object_ref (task) : NULL;
+  b->start_task = start_task;
+  b->is_new = is_new;
+  vb_storage_pool (pool)->mounting = TRUE;
+  vb_storage_fs_mkfs_async (pool_def (pool), overwrite, on_fs_built, b);
+}
+
 /* ---- org.libvirt.Connect ---- */
 
 static void
@@ -496,7 +634,8 @@ local_pool_define_xml (VbBackend *backend, const char *xml, guint flags, GTask *
 
   CHECK_FLAGS (task, flags, POOL_DEFINE_VALIDATE, "StoragePoolDefineXML");
   def = parse_pool (xml, vb_task_get_caller_creds (task), &error);
-  if (def == NULL || !vb_storage_pool_check_duplicate (backend, def, &pool, &error)) {
+  if (def == NULL || !vb_storage_pool_check_duplicate (backend, def, &pool, &error) ||
+      !check_device_free (backend, def, pool, &error)) {
     g_task_return_error (task, error);
     return;
   }
@@ -561,12 +700,19 @@ local_pool_create_xml (VbBackend *backend, const char *xml, guint flags, GTask *
   }
   if (existing != NULL)
     FAIL (task, VB_ERROR_EXISTS, "pool '%s' already exists with uuid %s", existing->name, existing->uuid);
-  if ((flags & (POOL_CREATE_WITH_BUILD | POOL_CREATE_WITH_BUILD_OVERWRITE | POOL_CREATE_WITH_BUILD_NO_OVERWRITE)) &&
-      !build_dir (def, &error)) {
+  if (!check_device_free (backend, def, NULL, &error) ||
+      ((flags & (POOL_CREATE_WITH_BUILD | POOL_CREATE_WITH_BUILD_OVERWRITE | POOL_CREATE_WITH_BUILD_NO_OVERWRITE)) &&
+       !build_dir (def, &error))) {
     g_task_return_error (task, error);
     return;
   }
   pool = new_pool (g_steal_pointer (&def));
+  if (pool_def (pool)->type == VB_STORAGE_POOL_FS &&
+      (flags & (POOL_CREATE_WITH_BUILD_OVERWRITE | POOL_CREATE_WITH_BUILD_NO_OVERWRITE))) {
+    build_fs (backend, pool, (flags & POOL_CREATE_WITH_BUILD_OVERWRITE) != 0, NULL,
+              g_task_new (backend, NULL, on_pool_started, g_object_ref (task)), TRUE);
+    return;
+  }
   start_pool (backend, pool, TRUE, FALSE, g_task_new (backend, NULL, on_pool_started, g_object_ref (task)));
 }
 
@@ -627,6 +773,10 @@ local_pool_build (VbBackend *backend, VbObj *pool, guint flags, GTask *task)
     g_task_return_error (task, error);
     return;
   }
+  if (pool_def (pool)->type == VB_STORAGE_POOL_FS && (flags & (POOL_BUILD_OVERWRITE | POOL_BUILD_NO_OVERWRITE))) {
+    build_fs (backend, pool, (flags & POOL_BUILD_OVERWRITE) != 0, task, NULL, FALSE);
+    return;
+  }
   vb_backend_emit_event (backend, pool, VB_STORAGE_POOL_EVENT_CREATED, 0);
   g_task_return_boolean (task, TRUE);
 }
@@ -649,6 +799,11 @@ local_pool_create (VbBackend *backend, VbObj *pool, guint flags, GTask *task)
   if ((flags & (POOL_CREATE_WITH_BUILD | POOL_CREATE_WITH_BUILD_OVERWRITE | POOL_CREATE_WITH_BUILD_NO_OVERWRITE)) &&
       !build_dir (pool_def (pool), &error)) {
     g_task_return_error (task, error);
+    return;
+  }
+  if (pool_def (pool)->type == VB_STORAGE_POOL_FS &&
+      (flags & (POOL_CREATE_WITH_BUILD_OVERWRITE | POOL_CREATE_WITH_BUILD_NO_OVERWRITE))) {
+    build_fs (backend, pool, (flags & POOL_CREATE_WITH_BUILD_OVERWRITE) != 0, NULL, g_object_ref (task), FALSE);
     return;
   }
   /* The caller's task: its data is the backend's (vb-invocation.h). */
@@ -682,10 +837,36 @@ local_pool_delete (VbBackend *backend, VbObj *pool, guint flags, GTask *task)
   g_task_return_boolean (task, TRUE);
 }
 
+static void stopped (VbBackend *backend, VbObj *pool, GTask *task);
+
+typedef struct {
+  VbBackend *backend;
+  VbObj *pool;
+  GTask *task;
+} Unmount;
+
+static void
+on_destroy_unmounted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Unmount *u = user_data;
+  GError *error = NULL;
+
+  vb_storage_pool (u->pool)->mounting = FALSE;
+  /* Busy (a guest has a volume open): the pool stays as it is. */
+  if (!vb_storage_fs_finish (result, &error)) {
+    g_prefix_error (&error, "cannot stop storage pool '%s': ", u->pool->name);
+    g_task_return_error (u->task, error);
+  } else {
+    stopped (u->backend, u->pool, u->task);
+  }
+  g_object_unref (u->task);
+  g_object_unref (u->pool);
+  g_free (u);
+}
+
 static void
 local_pool_destroy (VbBackend *backend, VbObj *pool, GTask *task)
 {
-  g_autoptr(VbObj) hold = g_object_ref (pool);
   GError *error = NULL;
 
   if (!check_active (task, pool))
@@ -694,6 +875,24 @@ local_pool_destroy (VbBackend *backend, VbObj *pool, GTask *task)
     g_task_return_error (task, error);
     return;
   }
+  if (pool_def (pool)->type == VB_STORAGE_POOL_FS) {
+    Unmount *u = g_new0 (Unmount, 1);
+    u->backend = backend;
+    u->pool = g_object_ref (pool);
+    u->task = g_object_ref (task);
+    vb_storage_pool (pool)->mounting = TRUE;
+    vb_storage_fs_umount_async (pool_def (pool), on_destroy_unmounted, u);
+    return;
+  }
+  stopped (backend, pool, task);
+}
+
+/* The pool's volumes leave the bus, it is inactive. */
+static void
+stopped (VbBackend *backend, VbObj *pool, GTask *task)
+{
+  g_autoptr(VbObj) hold = g_object_ref (pool);
+
   drop_volumes (backend, pool);
   vb_obj_set_active (pool, FALSE);
   remove_state (backend, pool);

@@ -23,6 +23,7 @@ typedef struct {
 typedef struct {
   guint jobs;           /* volume jobs running in the pool */
   gboolean scanning;    /* starting or refreshing */
+  gboolean mounting;    /* fs: mounting, unmounting or making its file system */
   GHashTable *building; /* names of the volumes being made */
   GPtrArray *waiters;   /* GTask: refreshes waiting for the running scan */
 } VbStoragePool;
@@ -53,5 +54,20 @@ void vb_storage_volume_ops_init (VbStorageOpsInterface *iface);
  * give @perms' file another owner or group than its own; @what names it. */
 gboolean vb_storage_check_owner (const VbStoragePerms *perms, const VbCallerCreds *creds, const char *what,
                                  GError **error);
+
+/* Pools of type fs (vb-storage-fs.c). */
+const char *vb_storage_fs_device (const VbStoragePoolDef *def);
+gboolean vb_storage_fs_check_def (const VbStoragePoolDef *def, const VbCallerCreds *creds, GError **error);
+/* Is something mounted on @target (its real path)? */
+gboolean vb_storage_fs_is_mounted (const char *target);
+/* Each completes [void] (vb_storage_fs_finish); an error says what failed
+ * and the tool's message. */
+void vb_storage_fs_mount_async (const VbStoragePoolDef *def, GAsyncReadyCallback callback, gpointer user_data);
+void vb_storage_fs_umount_async (const VbStoragePoolDef *def, GAsyncReadyCallback callback, gpointer user_data);
+/* mkfs of the pool's <format>; unless @overwrite, only on a device where
+ * blkid finds no file system. */
+void vb_storage_fs_mkfs_async (const VbStoragePoolDef *def, gboolean overwrite, GAsyncReadyCallback callback,
+                               gpointer user_data);
+gboolean vb_storage_fs_finish (GAsyncResult *result, GError **error);
 
 G_END_DECLS
