@@ -2840,6 +2840,30 @@ cmd_nodedev_destroy (Ctx *ctx, Args *a)
                         _("Destroyed node device '%s'"));
 }
 
+/* PCI devices: to vfio-pci for a guest, back to the host's driver, reset. */
+static int
+cmd_nodedev_detach (Ctx *ctx, Args *a)
+{
+  const char *driver = opt_value (a, "--driver");
+
+  return object_simple (ctx, VIRTBUS_TYPE_NODE_DEVICE, "node device", arg (a, 0), "Detach",
+                        g_variant_new ("(su)", driver ? driver : "", 0), _("Detached node device '%s'"));
+}
+
+static int
+cmd_nodedev_reattach (Ctx *ctx, Args *a)
+{
+  return object_simple (ctx, VIRTBUS_TYPE_NODE_DEVICE, "node device", arg (a, 0), "ReAttach", NULL,
+                        _("Reattached node device '%s'"));
+}
+
+static int
+cmd_nodedev_reset (Ctx *ctx, Args *a)
+{
+  return object_simple (ctx, VIRTBUS_TYPE_NODE_DEVICE, "node device", arg (a, 0), "Reset", NULL,
+                        _("Reset node device '%s'"));
+}
+
 /* ---- block jobs ---- */
 
 /* virDomainBlockJobType, virConnectDomainEventBlockJobStatus */
@@ -3185,6 +3209,11 @@ static const Cmd commands[] = {
   { "nodedev-dumpxml", cmd_nodedev_dumpxml, "DEVICE", N_("host device information in XML"), NULL },
   { "nodedev-create", cmd_nodedev_create, "FILE", N_("create a host device from an XML file"), NULL },
   { "nodedev-destroy", cmd_nodedev_destroy, "DEVICE", N_("destroy a host device"), NULL },
+  { "nodedev-detach", cmd_nodedev_detach, "DEVICE [--driver vfio]", N_("detach a PCI device for guests (vfio-pci)"),
+    "--driver" },
+  { "nodedev-reattach", cmd_nodedev_reattach, "DEVICE", N_("give a detached PCI device back to its host driver"),
+    NULL },
+  { "nodedev-reset", cmd_nodedev_reset, "DEVICE", N_("reset a detached PCI device"), NULL },
 };
 
 /* How many positional arguments each command takes, from its usage line:

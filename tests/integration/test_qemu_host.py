@@ -119,6 +119,11 @@ def test_node_devices(network):
     assert r.returncode == 0 and "computer" in r.stdout.split(), r
     r = virtbusctl(n.vb, "-c", "qemu:///session", "nodedev-dumpxml", "computer")
     assert r.returncode == 0 and "<capability type='system'>" in r.stdout, r
+    for command in ("nodedev-detach", "nodedev-reattach", "nodedev-reset"):
+        r = virtbusctl(n.vb, "-c", "qemu:///session", command, "computer")
+        assert r.returncode == 1 and "not a PCI device" in r.stderr, r
+    r = virtbusctl(n.vb, "-c", "qemu:///session", "nodedev-detach", "computer", "--driver", "xen")
+    assert r.returncode == 1 and "not a PCI device" in r.stderr, r
 
 
 def test_node_devices_follow_the_kernel(network):
