@@ -85,4 +85,11 @@ struct _VbNodeDevOpsInterface {
  * backend answers. */
 void vb_node_dev_ops_list_caps (VbBackend *backend, VbObj *dev, GTask *task);
 
+/* Detach, ReAttach and Reset only make sense for PCI devices: an error
+ * (INVALID_ARG) for the others. */
+gboolean vb_node_dev_check_pci (VbObj *dev, GError **error);
+/* Detach's arguments: no flags, a PCI device, the vfio driver (NULL: the
+ * default, vfio). */
+gboolean vb_node_dev_check_detach (VbObj *dev, const char *driver_name, guint flags, GError **error);
+
 G_END_DECLS

@@ -745,17 +745,6 @@ dev_devpath (VbObj *dev, GError **error)
   return devpath;
 }
 
-/* Detach, ReAttach and Reset only make sense for PCI devices. */
-static gboolean
-check_pci (VbObj *dev, GError **error)
-{
-  if (vb_nodedev_def_get_cap (dev->def, VB_NODEDEV_CAP_PCI) == NULL) {
-    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "device %s is not a PCI device", dev->name);
-    return FALSE;
-  }
-  return TRUE;
-}
-
 /* ---- org.libvirt.Connect ---- */
 
 static void
@@ -907,13 +896,8 @@ detach (VbBackend *backend, VbObj *dev, const char *driver_name, guint flags, GT
 {
   GError *error = NULL;
 
-  if (!vb_check_flags (flags, 0, "Detach", &error) || !check_pci (dev, &error)) {
+  if (!vb_node_dev_check_detach (dev, driver_name, flags, &error)) {
     g_task_return_error (task, error);
-    return;
-  }
-  if (driver_name != NULL && !g_str_equal (driver_name, "vfio")) {
-    g_task_return_new_error (task, VB_ERROR, VB_ERROR_INVALID_ARG,
-                             "unknown driver name '%s': only 'vfio' is supported", driver_name);
     return;
   }
   start_pci_op (backend, dev, OP_DETACH, task);
@@ -924,7 +908,7 @@ reattach (VbBackend *backend, VbObj *dev, GTask *task)
 {
   GError *error = NULL;
 
-  if (!check_pci (dev, &error)) {
+  if (!vb_node_dev_check_pci (dev, &error)) {
     g_task_return_error (task, error);
     return;
   }
@@ -936,7 +920,7 @@ reset (VbBackend *backend, VbObj *dev, GTask *task)
 {
   GError *error = NULL;
 
-  if (!check_pci (dev, &error)) {
+  if (!vb_node_dev_check_pci (dev, &error)) {
     g_task_return_error (task, error);
     return;
   }

@@ -235,29 +235,13 @@ destroy (VbBackend *backend, VbObj *dev, GTask *task)
   g_task_return_boolean (task, TRUE);
 }
 
-/* Detach, ReAttach and Reset only make sense for PCI devices. */
-static gboolean
-check_pci (VbObj *dev, GError **error)
-{
-  if (vb_nodedev_def_get_cap (dev->def, VB_NODEDEV_CAP_PCI) == NULL) {
-    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "device %s is not a PCI device", dev->name);
-    return FALSE;
-  }
-  return TRUE;
-}
-
 static void
 detach (VbBackend *backend, VbObj *dev, const char *driver_name, guint flags, GTask *task)
 {
   GError *error = NULL;
 
-  if (!vb_check_flags (flags, 0, "Detach", &error) || !check_pci (dev, &error)) {
+  if (!vb_node_dev_check_detach (dev, driver_name, flags, &error)) {
     g_task_return_error (task, error);
-    return;
-  }
-  if (driver_name != NULL && g_strcmp0 (driver_name, "vfio") != 0) {
-    g_task_return_new_error (task, VB_ERROR, VB_ERROR_INVALID_ARG,
-                             "unknown driver name '%s': only 'vfio' is supported", driver_name);
     return;
   }
   g_object_set_data (G_OBJECT (dev), DETACHED_KEY, GINT_TO_POINTER (TRUE));
@@ -269,7 +253,7 @@ reattach (VbBackend *backend, VbObj *dev, GTask *task)
 {
   GError *error = NULL;
 
-  if (!check_pci (dev, &error)) {
+  if (!vb_node_dev_check_pci (dev, &error)) {
     g_task_return_error (task, error);
     return;
   }
@@ -282,7 +266,7 @@ reset (VbBackend *backend, VbObj *dev, GTask *task)
 {
   GError *error = NULL;
 
-  if (!check_pci (dev, &error)) {
+  if (!vb_node_dev_check_pci (dev, &error)) {
     g_task_return_error (task, error);
     return;
   }
