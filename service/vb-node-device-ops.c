@@ -41,3 +41,12 @@ vb_node_dev_check_detach (VbObj *dev, const char *driver_name, guint flags, GErr
   }
   return TRUE;
 }
+
+VbNodeDevDef *
+vb_node_dev_parse_create_xml (const char *xml, guint flags, GError **error)
+{
+  /* VIR_NODE_DEVICE_CREATE_XML_VALIDATE: our parser always validates. */
+  if (!vb_check_flags (flags, 1, "NodeDeviceCreateXML", error))
+    return NULL;
+  return vb_nodedev_def_parse (xml, error);
+}

@@ -15,6 +15,7 @@
 #pragma once
 
 #include "vb-backend.h"
+#include "vb-nodedev-def.h"
 
 G_BEGIN_DECLS
 
@@ -91,5 +92,9 @@ gboolean vb_node_dev_check_pci (VbObj *dev, GError **error);
 /* Detach's arguments: no flags, a PCI device, the vfio driver (NULL: the
  * default, vfio). */
 gboolean vb_node_dev_check_detach (VbObj *dev, const char *driver_name, guint flags, GError **error);
+
+/* NodeDeviceCreateXML's document, its flags checked (VALIDATE: the parser
+ * always validates); NULL with @error. */
+VbNodeDevDef *vb_node_dev_parse_create_xml (const char *xml, guint flags, GError **error);
 
 G_END_DECLS

@@ -819,12 +819,7 @@ create_xml (VbBackend *backend, const char *xml, guint flags, GTask *task)
   g_autoptr(VbNodeDevDef) req = NULL;
   VbNodeDevCap *cap;
 
-  /* VIR_NODE_DEVICE_CREATE_XML_VALIDATE: our parser always validates. */
-  if (!vb_check_flags (flags, 1, "NodeDeviceCreateXML", &error)) {
-    g_task_return_error (task, error);
-    return;
-  }
-  req = vb_nodedev_def_parse (xml, &error);
+  req = vb_node_dev_parse_create_xml (xml, flags, &error);
   if (req == NULL) {
     g_task_return_error (task, error);
     return;
