@@ -286,3 +286,28 @@ vb_dir_read_definitions (const char *dir, const char *what, VbDefParseFunc parse
   }
   return defs;
 }
+
+gboolean
+vb_state_dirs_load_definitions (const VbStateDirs *dirs, const char *what, VbDefParseFunc parse,
+                                VbDefNameFunc name_of, GDestroyNotify free_def, GPtrArray **configs,
+                                GPtrArray **states, GError **error)
+{
+  g_autofree char *autostart_dir = g_build_filename (dirs->config_dir, "autostart", NULL);
+  g_autoptr(GPtrArray) found = NULL;
+
+  if (!vb_state_dirs_ensure (dirs, error))
+    return FALSE;
+  if (g_mkdir_with_parents (autostart_dir, 0755) < 0) {
+    int saved = errno;
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot create %s: %s", autostart_dir, g_strerror (saved));
+    return FALSE;
+  }
+  found = vb_dir_read_definitions (dirs->config_dir, what, parse, name_of, free_def, error);
+  if (found == NULL)
+    return FALSE;
+  *states = vb_dir_read_definitions (dirs->run_dir, what, parse, name_of, free_def, error);
+  if (*states == NULL)
+    return FALSE;
+  *configs = g_steal_pointer (&found);
+  return TRUE;
+}

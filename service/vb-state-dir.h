@@ -56,6 +56,14 @@ typedef const char *(*VbDefNameFunc) (gconstpointer def);
 GPtrArray *vb_dir_read_definitions (const char *dir, const char *what, VbDefParseFunc parse, VbDefNameFunc name_of,
                                     GDestroyNotify free_def, GError **error);
 
+/* What a backend keeping definitions loads at open: @dirs made (with
+ * <config_dir>/autostart), then the persistent definitions of its
+ * config dir in @configs and the active objects' of its run dir in
+ * @states (vb_dir_read_definitions). FALSE with @error, nothing returned. */
+gboolean vb_state_dirs_load_definitions (const VbStateDirs *dirs, const char *what, VbDefParseFunc parse,
+                                         VbDefNameFunc name_of, GDestroyNotify free_def, GPtrArray **configs,
+                                         GPtrArray **states, GError **error);
+
 /* Autostart marks as libvirt keeps them: <config_dir>/autostart/<name>.xml,
  * a link to ../<name>.xml; made when @autostart, else removed. */
 gboolean vb_autostart_link_set (const char *config_dir, const char *name, gboolean autostart, GError **error);

@@ -1556,13 +1556,6 @@ def_name (gconstpointer def)
   return ((const VbNetworkDef *) def)->name;
 }
 
-static GPtrArray *
-read_defs (const char *dir, GError **error)
-{
-  return vb_dir_read_definitions (dir, "network", parse_file, def_name, (GDestroyNotify) vb_network_def_free,
-                                  error);
-}
-
 void
 vb_network_local_load_async (VbBackend *backend, GCancellable *cancellable, GAsyncReadyCallback callback,
                              gpointer user_data)
@@ -1583,15 +1576,8 @@ vb_network_local_load_async (VbBackend *backend, GCancellable *cancellable, GAsy
   load->pending = 1;
 
   autostart_dir = g_build_filename (local->dirs->config_dir, "autostart", NULL);
-  if (!vb_state_dirs_ensure (local->dirs, &error) || g_mkdir_with_parents (autostart_dir, 0755) < 0) {
-    if (error == NULL)
-      g_set_error (&error, VB_ERROR, VB_ERROR_IO, "cannot create %s: %s", autostart_dir, g_strerror (errno));
-    g_task_return_error (task, error);
-    return;
-  }
-  configs = read_defs (local->dirs->config_dir, &error);
-  states = configs ? read_defs (local->dirs->run_dir, &error) : NULL;
-  if (states == NULL) {
+  if (!vb_state_dirs_load_definitions (local->dirs, "network", parse_file, def_name,
+                                       (GDestroyNotify) vb_network_def_free, &configs, &states, &error)) {
     g_task_return_error (task, error);
     return;
   }

@@ -1058,21 +1058,12 @@ def_name (gconstpointer def)
   return ((const VbStoragePoolDef *) def)->name;
 }
 
-/* The pool of each definition file in @dir, parsed. */
-static GPtrArray *
-read_defs (const char *dir, GError **error)
-{
-  return vb_dir_read_definitions (dir, "storage pool", parse_pool_file, def_name,
-                                  (GDestroyNotify) vb_storage_pool_def_free, error);
-}
-
 void
 vb_storage_local_load_async (VbBackend *backend, const char *qemu_img, GCancellable *cancellable,
                              GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr(GTask) task = g_task_new (backend, cancellable, callback, user_data);
   VbStorageLocal *local = g_new0 (VbStorageLocal, 1);
-  g_autofree char *autostart_dir = NULL;
   g_autoptr(GPtrArray) configs = NULL;
   g_autoptr(GPtrArray) states = NULL;
   Load *load = g_new0 (Load, 1);
@@ -1086,16 +1077,8 @@ vb_storage_local_load_async (VbBackend *backend, const char *qemu_img, GCancella
   g_task_set_task_data (task, load, g_free);
   load->pending = 1;
 
-  autostart_dir = g_build_filename (local->dirs->config_dir, "autostart", NULL);
-  if (!vb_state_dirs_ensure (local->dirs, &error) || g_mkdir_with_parents (autostart_dir, 0755) < 0) {
-    if (error == NULL)
-      g_set_error (&error, VB_ERROR, VB_ERROR_IO, "cannot create %s: %s", autostart_dir, g_strerror (errno));
-    g_task_return_error (task, error);
-    return;
-  }
-  configs = read_defs (local->dirs->config_dir, &error);
-  states = configs ? read_defs (local->dirs->run_dir, &error) : NULL;
-  if (states == NULL) {
+  if (!vb_state_dirs_load_definitions (local->dirs, "storage pool", parse_pool_file, def_name,
+                                       (GDestroyNotify) vb_storage_pool_def_free, &configs, &states, &error)) {
     g_task_return_error (task, error);
     return;
   }
