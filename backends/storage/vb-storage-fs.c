@@ -22,13 +22,10 @@ vb_storage_fs_device (const VbStoragePoolDef *def)
 gboolean
 vb_storage_fs_check_def (const VbStoragePoolDef *def, const VbCallerCreds *creds, GError **error)
 {
+  /* The parser gave an fs pool exactly one device; its path may still be
+   * a plain name (the schema allows one). */
   const char *device = vb_storage_fs_device (def);
 
-  if (def->source.devices->len != 1 || device == NULL) {
-    g_set_error (error, VB_ERROR, VB_ERROR_XML, "pool '%s' of type fs needs exactly one <source><device path=...>",
-                 def->name);
-    return FALSE;
-  }
   if (device[0] != '/' || strstr (device, "/../") != NULL || g_str_has_suffix (device, "/..")) {
     g_set_error (error, VB_ERROR, VB_ERROR_XML,
                  "pool '%s': the source device '%s' is not an absolute path without '..'", def->name, device);
@@ -223,7 +220,6 @@ vb_storage_fs_umount_async (const VbStoragePoolDef *def, GAsyncReadyCallback cal
 
 typedef struct {
   VbStoragePoolDef *def;
-  gboolean overwrite;
 } Mkfs;
 
 static void
@@ -293,7 +289,6 @@ vb_storage_fs_mkfs_async (const VbStoragePoolDef *def, gboolean overwrite, GAsyn
   struct stat st;
 
   m->def = vb_storage_pool_def_copy (def);
-  m->overwrite = overwrite;
   g_task_set_task_data (task, m, mkfs_free);
   if (def->source.format == VB_STORAGE_POOL_FORMAT_DEFAULT || def->source.format == VB_STORAGE_POOL_FORMAT_AUTO) {
     g_task_return_new_error (task, VB_ERROR, VB_ERROR_INVALID_ARG,

@@ -174,7 +174,8 @@ def test_fs_pool_errors(fs):
             ("<pool type='fs'><name>p3</name><source><format type='ext4'/></source>"
              "<target><path>%s</path></target></pool>" % fs.root, "<device"),
             (fs.pool_xml("p4", "rel/disk.img", os.path.join(fs.root, "p4")), "not a valid source device path"),
-            (fs.pool_xml("p5", "/dev/../tmp/x.img", os.path.join(fs.root, "p5")), "without '..'")):
+            (fs.pool_xml("p5", "/dev/../tmp/x.img", os.path.join(fs.root, "p5")), "without '..'"),
+            (fs.pool_xml("p6", "disk", os.path.join(fs.root, "p6")), "not an absolute path")):
         assert want in fs.error(QEMU_PATH, CONNECT, "StoragePoolDefineXML", "su", xml, 0), xml
     # No such device; a device that is a directory.
     gone = fs.define("gone", os.path.join(fs.root, "nope.img"), os.path.join(fs.root, "pools", "gone"))
