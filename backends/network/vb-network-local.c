@@ -943,23 +943,48 @@ mark_inactive (VbBackend *backend, VbObj *net, gboolean emit)
   }
 }
 
+/* The last step of a stop: the bridge goes, the network is inactive. */
+static void
+stop_finish (GTask *task)
+{
+  Stop *sp = g_task_get_task_data (task);
+  const VbNetworkDef *def = net_def (sp->net);
+  g_autoptr(GError) error = NULL;
+
+  if (mode_has_own_bridge (def->forward.mode) && vb_netlink_link_exists (def->bridge->name) &&
+      !vb_netlink_link_delete (def->bridge->name, &error))
+    g_warning ("%s", error->message);
+  net_data (sp->net)->busy = FALSE;
+  mark_inactive (sp->backend, sp->net, TRUE);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_stop_firewall_dropped (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data; /* stop_network's */
+
+  on_cleanup_done (source, result, NULL);
+  stop_finish (task);
+}
+
 static void
 on_stop_dnsmasq_stopped (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data; /* stop_network's */
   Stop *sp = g_task_get_task_data (task);
   const VbNetworkDef *def = net_def (sp->net);
-  g_autoptr(GError) error = NULL;
 
   stop_dnsmasq_finish (result, NULL);
   if (mode_has_own_bridge (def->forward.mode)) {
-    drop_firewall (def);
-    if (vb_netlink_link_exists (def->bridge->name) && !vb_netlink_link_delete (def->bridge->name, &error))
-      g_warning ("%s", error->message);
+    /* Waited for: a start right after the stop must not have its new
+     * table deleted by this one's removal running late. */
+    g_autofree char *script = vb_network_firewall_delete_script (def);
+    g_autofree char *what = g_strdup_printf ("remove the firewall rules of network '%s'", def->name);
+    run_nft_async (script, what, on_stop_firewall_dropped, g_steal_pointer (&task));
+    return;
   }
-  net_data (sp->net)->busy = FALSE;
-  mark_inactive (sp->backend, sp->net, TRUE);
-  g_task_return_boolean (task, TRUE);
+  stop_finish (task);
 }
 
 static void
