@@ -19,6 +19,7 @@ import pwd
 import re
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -639,6 +640,10 @@ def raw_floor(cfg, res, workdir):
         elif a == "-qmp":
             argv += ["-qmp", "unix:%s,server=on,wait=off" % qmp_path]
             skip = True
+        elif a.startswith("socket,id=charmonitor,fd=3,"):
+            # The monitor socket virtbus listens on before QEMU runs: the
+            # floor does the same (see listening below).
+            argv.append(a)
         else:
             if cfg.qemu_root in a:
                 a = a.replace(cfg.qemu_root, workdir)
@@ -657,13 +662,28 @@ def raw_floor(cfg, res, workdir):
             os.unlink(qmp_path)
         with open(os.path.join(workdir, "qemu.log"), "ab") as log:
             pause_after_guest(COLD_GAP if cold else WARM_GAP)
+            listening = "-mon" in argv
             t0 = time.perf_counter()
-            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                    preexec_fn=pin_services)  # as the domain's <vcpu cpuset>
-            while not os.path.exists(qmp_path):
-                if proc.poll() is not None:
-                    raise RuntimeError("raw QEMU exited: see %s/qemu.log" % workdir)
-                time.sleep(0.0005)
+            if listening:
+                # As virtbus: bound and listening before QEMU runs, QEMU's
+                # fd 3; the connection below waits for the greeting.
+                lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                lsock.bind(qmp_path)
+                lsock.listen(4)
+
+                def setup():
+                    pin_services()  # as the domain's <vcpu cpuset>
+                    os.dup2(lsock.fileno(), 3)
+                proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, close_fds=False,
+                                        preexec_fn=setup)
+                lsock.close()
+            else:
+                proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                        preexec_fn=pin_services)  # as the domain's <vcpu cpuset>
+                while not os.path.exists(qmp_path):
+                    if proc.poll() is not None:
+                        raise RuntimeError("raw QEMU exited: see %s/qemu.log" % workdir)
+                    time.sleep(0.0005)
             qmp = tinyguest.Qmp(qmp_path)  # greeting + qmp_capabilities
             qmp.execute("cont")
             add("raw QEMU floor: spawn → qmp_capabilities → cont%s [ms]"

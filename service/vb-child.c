@@ -110,11 +110,10 @@ vb_child_reap_orphans (void)
     return;
   if (adopted == NULL)
     adopted = g_hash_table_new (NULL, NULL);
-  /* Our children are what we spawned (GLib reaps those) and what was
-   * orphaned below us: a daemonized QEMU and its middle process (a zombie
-   * at once), QEMU itself when it fails to start, anything a tunnel or a
-   * helper left behind. Zombies are reaped now, the living get a pidfd
-   * watch that reaps them when they exit. */
+  /* Our children are what we spawned through GSubprocess (GLib reaps
+   * those), QEMUs (spawned for us to reap), and what was orphaned below
+   * us: anything a tunnel or a helper left behind. Zombies are reaped
+   * now, the living get a pidfd watch that reaps them when they exit. */
   while ((tid = g_dir_read_name (tasks)) != NULL) {
     g_autofree char *path = g_build_filename ("/proc/self/task", tid, "children", NULL);
     g_autofree char *children = NULL;
@@ -154,9 +153,8 @@ on_reap_timeout (gpointer user_data)
 void
 vb_child_reap_orphans_soon (void)
 {
-  /* A QEMU that fails during -daemonize dies while its middle process may
-   * still be exiting, so it becomes our child a moment after we looked:
-   * look again a few times (bounded). */
+  /* What a process that just died left running may become our child a
+   * moment after we looked: look again a few times (bounded). */
   static const guint delays_ms[] = { 20, 100, 500, 2000 };
 
   for (gsize i = 0; i < G_N_ELEMENTS (delays_ms); i++)

@@ -6,7 +6,7 @@
 G_BEGIN_DECLS
 
 /* Makes virtbusd a child subreaper (prctl(2)): processes orphaned below
- * it (a daemonized QEMU, what an ssh tunnel leaves) become its children
+ * it (what an ssh tunnel or a helper leaves) become its children
  * instead of init's, and vb_child_reap_orphans() reaps them. */
 gboolean vb_child_become_subreaper (GError **error);
 

@@ -1,7 +1,7 @@
 /* VbQemuBackend: the qemu:///session and qemu:///system connections.
  *
  * Domains are real QEMU processes (see README.md in this folder for the
- * process model: daemonized QEMU, pidfd exit detection, QMP, reattach). */
+ * process model: QEMU as a child ready at its monitor's greeting, pidfd exit detection, QMP, reattach). */
 #pragma once
 
 #include "vb-backend.h"

@@ -1656,12 +1656,10 @@ vb_qemu_build_command (const VbDomainDef *orig, const VbQemuCaps *caps, const Vb
   arg2 (&cmd, "-msg", "timestamp=on");
   arg (&cmd, "-no-user-config");
   arg (&cmd, "-nodefaults");
-  /* -daemonize forks and calls setsid() after the filter is installed, so
-   * spawn=deny and elevateprivileges=deny would kill it (SIGSYS / exit 1
-   * with QEMU 7.2); without -daemonize the full set applies. */
+  /* QEMU is never daemonized (which forks and calls setsid() after the
+   * filter is installed): the full set applies. */
   if (ctx->system)
-    arg2 (&cmd, "-sandbox", ctx->daemonize ? "on,obsolete=deny,resourcecontrol=deny"
-                                           : "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny");
+    arg2 (&cmd, "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny");
   build_firmware (&cmd);
   build_machine (&cmd);
   build_cpu (&cmd);
@@ -1726,15 +1724,22 @@ vb_qemu_build_command (const VbDomainDef *orig, const VbQemuCaps *caps, const Vb
   if (ctx->qmp_socket != NULL) {
     if (!check_socket_path (ctx->qmp_socket, error))
       return NULL;
-    s = g_string_new ("unix:");
-    append_escaped (s, ctx->qmp_socket);
-    g_string_append (s, ",server=on,wait=off");
-    arg2_take (&cmd, "-qmp", s);
+    if (ctx->qmp_fd > 2) {
+      /* Listening before QEMU runs: a client connects at once and gets
+       * the greeting when QEMU is ready, no polling for the socket. */
+      s = g_string_new (NULL);
+      g_string_append_printf (s, "socket,id=charmonitor,fd=%d,server=on,wait=off", ctx->qmp_fd);
+      arg2_take (&cmd, "-chardev", s);
+      arg2 (&cmd, "-mon", "chardev=charmonitor,id=monitor,mode=control");
+    } else {
+      s = g_string_new ("unix:");
+      append_escaped (s, ctx->qmp_socket);
+      g_string_append (s, ",server=on,wait=off");
+      arg2_take (&cmd, "-qmp", s);
+    }
   }
   if (ctx->pidfile != NULL)
     arg2 (&cmd, "-pidfile", ctx->pidfile);
-  if (ctx->daemonize)
-    arg (&cmd, "-daemonize");
   /* Restore and incoming migration: QEMU waits for migrate-incoming. */
   if (ctx->incoming)
     arg2 (&cmd, "-incoming", "defer");

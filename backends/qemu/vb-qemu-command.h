@@ -18,7 +18,8 @@ typedef struct {
   const char *pidfile;      /* for -pidfile */
   const char *nvram_path;   /* writable OVMF vars for this domain, or NULL */
   gboolean system;          /* system instance: -sandbox on, -runas is NOT used (we drop privileges ourselves) */
-  gboolean daemonize;       /* add -daemonize so QEMU outlives virtbusd */
+  int qmp_fd;               /* > 2: the descriptor QEMU inherits the monitor's listening socket as (bound by
+                             * the caller at qmp_socket); else QEMU binds qmp_socket itself */
   gboolean incoming;        /* add -incoming defer (restore, incoming migration) */
   /* Per def->nets index: the descriptor number of the interface's tap in
    * QEMU (inherited), or -1; NULL when no interface has one. */

@@ -266,7 +266,7 @@ char *vb_qemu_domain_state_path (VbQemuBackend *self, const char *name);
 char *vb_qemu_domain_config_path (VbQemuBackend *self, const char *name);
 char *vb_qemu_domain_autostart_path (VbQemuBackend *self, const char *name);
 char *vb_qemu_domain_log_path (VbQemuBackend *self, const char *name);
-/* Children and orphans (daemonized QEMUs): service/vb-child.h. */
+/* Children and orphans: service/vb-child.h. */
 
 /* ---- vb-qemu-access.c ---- */
 /* System mode: access for the QEMU user to a domain's images, kernels,

@@ -763,9 +763,10 @@ start_data_free (gpointer data)
   g_free (sd);
 }
 
-/* What QEMU said about why it did not start: its log since this start. */
+/* What QEMU said about why it did not start: its log since this start
+ * (@none when it said nothing). */
 static char *
-read_log_tail (StartData *sd)
+read_log_tail (StartData *sd, const char *none)
 {
   g_autofree char *contents = NULL;
   gsize len = 0;
@@ -773,7 +774,7 @@ read_log_tail (StartData *sd)
   g_auto(GStrv) lines = NULL;
 
   if (!g_file_get_contents (sd->log_path, &contents, &len, NULL) || (goffset) len <= sd->log_start)
-    return g_strdup ("no error message (see the log)");
+    return g_strdup (none);
   lines = g_strsplit (contents + sd->log_start, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++) {
     const char *line = g_strstrip (lines[i]);
@@ -783,6 +784,8 @@ read_log_tail (StartData *sd)
       g_string_append (out, "; ");
     g_string_append (out, line);
   }
+  if (out->len == 0)
+    return g_strdup (none);
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
@@ -936,7 +939,15 @@ on_qmp_connected (GObject *source, GAsyncResult *result, gpointer user_data)
   VbQmp *qmp = vb_qmp_connect_finish (result, &error);
 
   if (qmp == NULL) {
-    g_prefix_error (&error, "cannot connect to the monitor of QEMU: ");
+    /* The monitor listens from before QEMU ran: no connection means QEMU
+     * closed it, exiting (its error is in the log), or never got it. */
+    g_autofree char *why = read_log_tail (sd, NULL);
+    if (why != NULL) {
+      g_clear_error (&error);
+      error = g_error_new (VB_ERROR, VB_ERROR_FAILED, "QEMU failed to start domain '%s': %s", sd->dom->name, why);
+    } else {
+      g_prefix_error (&error, "cannot connect to the monitor of QEMU: ");
+    }
     start_failed (task, error);
     return;
   }
@@ -951,47 +962,6 @@ on_qmp_connected (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   start_cpus (g_steal_pointer (&task));
-}
-
-static void
-on_daemonized (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  StartData *sd = g_task_get_task_data (task);
-  GSubprocess *proc = G_SUBPROCESS (source);
-  GError *error = NULL;
-  g_autofree char *pidfile = run_file (sd->dom, "qemu.pid");
-  g_autofree char *qmp_path = run_file (sd->dom, "qmp.sock");
-  g_autofree char *pidtext = NULL;
-  GPid pid;
-
-  g_subprocess_wait_finish (proc, result, NULL);
-  vb_child_reap_orphans ();
-  if (!g_subprocess_get_successful (proc)) {
-    g_autofree char *why = read_log_tail (sd);
-    start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "QEMU failed to start domain '%s': %s",
-                                     sd->dom->name, why));
-    return;
-  }
-  if (!g_file_get_contents (pidfile, &pidtext, NULL, &error)) {
-    g_prefix_error (&error, "QEMU started but left no pidfile: ");
-    start_failed (task, error);
-    return;
-  }
-  pid = atoi (pidtext);
-  if (pid <= 0 || !watch_process (sd->dom, pid, &error)) {
-    if (error == NULL)
-      error = g_error_new (VB_ERROR, VB_ERROR_FAILED, "QEMU wrote an invalid pidfile %s", pidfile);
-    start_failed (task, error);
-    return;
-  }
-  vb_child_proc_stat (pid, NULL, NULL, &vb_qemu_dom (sd->dom)->start_time);
-  vb_qmp_connect_async (qmp_path, NULL, on_qmp_connected, g_steal_pointer (&task));
-  /* From here a daemon that dies before the start is over leaves a file
-   * saying so: the next one stops this QEMU instead of losing track of it
-   * (a restore, an incoming migration: the whole time they load). Written
-   * while QEMU answers the connection (perf: ~0.25 ms off the start). */
-  vb_qemu_process_save_state (sd->dom, NULL);
 }
 
 typedef struct {
@@ -1050,6 +1020,12 @@ child_setup (gpointer user_data)
 {
   ChildSetup *setup = user_data;
 
+  /* What -daemonize would do: a session of its own (no signal for
+   * virtbusd's process group or terminal reaches the guest), files it
+   * creates (sockets, logs) not for others. */
+  if (setsid () < 0)
+    _exit (124);
+  umask (027);
   /* The default slice back: virtbusd asks for a short one (service/main.c). */
   (void) vb_sched_set_slice (0);
 
@@ -1060,14 +1036,40 @@ child_setup (gpointer user_data)
     _exit (126);
 }
 
+/* The monitor's socket at @path, listening before QEMU runs (QEMU gets
+ * it as MONITOR_FD and accepts once it is ready). */
+static int
+monitor_listen (const char *path, GError **error)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  int fd;
+
+  if (strlen (path) >= sizeof addr.sun_path) {
+    g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "monitor socket path %s is too long", path);
+    return -1;
+  }
+  strcpy (addr.sun_path, path);
+  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 || bind (fd, (struct sockaddr *) &addr, sizeof addr) < 0 || listen (fd, 4) < 0) {
+    int saved = errno;
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot listen on %s: %s", path, g_strerror (saved));
+    if (fd >= 0)
+      close (fd);
+    return -1;
+  }
+  return fd;
+}
+
 static void
 close_fd (gpointer p)
 {
   close (*(int *) p);
 }
 
-/* The first descriptor number QEMU gets the taps on (after stdio). */
-#define FIRST_TAP_FD 3
+/* The descriptor QEMU gets its monitor's listening socket on (after
+ * stdio), and the first one of the taps. */
+#define MONITOR_FD 3
+#define FIRST_TAP_FD 4
 
 gboolean
 vb_qemu_net_has_tap (const VbDomainNetDef *net)
@@ -1230,11 +1232,15 @@ start_with_caps (VbQemuBackend *self, const VbQemuCaps *caps, const GError *caps
   g_autofree char *log_dir = g_build_filename (dirs->log_dir, dom->name, NULL);
   g_autofree char *pidfile = run_file (dom, "qemu.pid");
   g_autofree char *qmp_path = run_file (dom, "qmp.sock");
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GArray) child_fds = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr(GArray) target_fds = g_array_new (FALSE, FALSE, sizeof (int));
   g_auto(GStrv) argv = NULL;
   g_autofree char *cmdline = NULL;
   g_autofree char *header = NULL;
+  ChildSetup setup = { 0 };
+  gboolean spawned;
+  GPid pid;
+  int monfd;
   GError *error = NULL;
   VbQemuCommandContext ctx = { 0 };
   g_autoptr(GArray) taps = g_array_new (FALSE, FALSE, sizeof (int));
@@ -1291,7 +1297,7 @@ start_with_caps (VbQemuBackend *self, const VbQemuCaps *caps, const GError *caps
   ctx.qmp_socket = qmp_path;
   ctx.pidfile = pidfile;
   ctx.system = vb_backend_is_system (VB_BACKEND (self));
-  ctx.daemonize = TRUE;
+  ctx.qmp_fd = MONITOR_FD;
   ctx.incoming = sd->opts.incoming;
   g_array_set_clear_func (taps, close_fd);
   tap_fds = g_new (int, live_def (dom)->nets->len + 1);
@@ -1308,6 +1314,24 @@ start_with_caps (VbQemuBackend *self, const VbQemuCaps *caps, const GError *caps
   if (argv == NULL) {
     start_failed (task, error);
     return;
+  }
+
+  {
+    long ncpus = sysconf (_SC_NPROCESSORS_CONF);
+    const char *cpuset = live_def (dom)->vcpu_cpuset;
+
+    setup.self = self;
+    if (cpuset != NULL) {
+      setup.must_pin = TRUE;
+      if (!parse_cpuset (cpuset, ncpus, &setup.cpus, &error)) {
+        start_failed (task, error);
+        return;
+      }
+    } else {
+      CPU_ZERO (&setup.cpus);
+      for (long cpu = 0; cpu < MIN (ncpus, (long) CPU_SETSIZE); cpu++)
+        CPU_SET (cpu, &setup.cpus);
+    }
   }
 
   logfd = open (sd->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -1327,46 +1351,56 @@ start_with_caps (VbQemuBackend *self, const VbQemuCaps *caps, const GError *caps
   sd->log_start = lseek (logfd, 0, SEEK_END);
   g_debug ("starting domain '%s': %s", dom->name, cmdline);
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  monfd = monitor_listen (qmp_path, &error);
   nullfd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (nullfd >= 0)
-    g_subprocess_launcher_take_stdin_fd (launcher, nullfd);
-  g_subprocess_launcher_take_stdout_fd (launcher, dup (logfd));
-  g_subprocess_launcher_take_stderr_fd (launcher, logfd);
-  g_subprocess_launcher_set_cwd (launcher, "/");
-  /* QEMU keeps the taps alive; ours close when this function returns. */
-  for (guint i = 0; i < taps->len; i++)
-    g_subprocess_launcher_take_fd (launcher, fcntl (g_array_index (taps, int, i), F_DUPFD_CLOEXEC, 0),
-                                   FIRST_TAP_FD + (int) i);
-  {
-    ChildSetup *setup = g_new0 (ChildSetup, 1);
-    long ncpus = sysconf (_SC_NPROCESSORS_CONF);
-    const char *cpuset = live_def (dom)->vcpu_cpuset;
-
-    setup->self = self;
-    g_subprocess_launcher_set_child_setup (launcher, child_setup, setup, g_free);
-    if (cpuset != NULL) {
-      setup->must_pin = TRUE;
-      if (!parse_cpuset (cpuset, ncpus, &setup->cpus, &error)) {
-        start_failed (task, error);
-        return;
-      }
-    } else {
-      CPU_ZERO (&setup->cpus);
-      for (long cpu = 0; cpu < MIN (ncpus, (long) CPU_SETSIZE); cpu++)
-        CPU_SET (cpu, &setup->cpus);
-    }
+  if (monfd < 0 || nullfd < 0) {
+    if (error == NULL)
+      error = g_error_new (VB_ERROR, VB_ERROR_IO, "cannot open /dev/null: %s", g_strerror (errno));
+    if (monfd >= 0)
+      close (monfd);
+    if (nullfd >= 0)
+      close (nullfd);
+    close (logfd);
+    start_failed (task, error);
+    return;
   }
-  proc = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv, &error);
-  if (proc == NULL) {
+  /* QEMU is our child, not daemonized: it is ready when the monitor
+   * greets (QEMU's parent process exiting took 2-3 ms longer warm, and
+   * much more on a cold host, see bench/README.md), and whatever it
+   * writes later still goes to the log. It is reaped through its pidfd
+   * (process_exited). The taps and the monitor socket are inherited;
+   * ours close when this function returns. */
+  g_array_append_val (child_fds, monfd);
+  g_array_append_val (target_fds, (int) { MONITOR_FD });
+  for (guint i = 0; i < taps->len; i++) {
+    g_array_append_val (child_fds, g_array_index (taps, int, i));
+    g_array_append_val (target_fds, (int) { FIRST_TAP_FD + (int) i });
+  }
+  spawned = g_spawn_async_with_pipes_and_fds ("/", (const char *const *) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                                              child_setup, &setup, nullfd, logfd, logfd,
+                                              (const int *) child_fds->data, (const int *) target_fds->data,
+                                              child_fds->len, &pid, NULL, NULL, NULL, &error);
+  close (monfd);
+  close (nullfd);
+  close (logfd);
+  if (!spawned) {
     g_prefix_error (&error, "cannot run %s: ", ctx.emulator);
     start_failed (task, error);
     return;
   }
-  vb_child_track (proc);
-  /* With -daemonize the first process exits once QEMU is ready (monitor
-   * listening) or failed: that is our start signal. */
-  g_subprocess_wait_async (proc, NULL, on_daemonized, g_steal_pointer (&task));
+  if (!watch_process (dom, pid, &error)) {
+    kill (pid, SIGKILL);
+    (void) waitpid (pid, NULL, 0);
+    start_failed (task, error);
+    return;
+  }
+  vb_child_proc_stat (pid, NULL, NULL, &vb_qemu_dom (dom)->start_time);
+  vb_qmp_connect_async (qmp_path, NULL, on_qmp_connected, g_steal_pointer (&task));
+  /* From here a daemon that dies before the start is over leaves a file
+   * saying so: the next one stops this QEMU instead of losing track of it
+   * (a restore, an incoming migration: the whole time they load). Written
+   * while QEMU starts up. */
+  vb_qemu_process_save_state (dom, NULL);
 }
 
 void

@@ -1,4 +1,4 @@
-/* QEMU processes of the QEMU backend: starting (daemonized, paused, then
+/* QEMU processes of the QEMU backend: starting (a child of ours, paused, then
  * `cont`), stopping, exit detection (pidfd), QMP events → domain state and
  * events, runtime state files and reattaching after a daemon restart. */
 #pragma once

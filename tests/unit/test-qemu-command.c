@@ -8,6 +8,7 @@
 #include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <sys/wait.h>
 
 #include "vb-error.h"
 #include "vb-qemu-command.h"
@@ -250,7 +251,6 @@ test_golden (gconstpointer data)
   ctx.pidfile = pidfile;
   ctx.nvram_path = gc->nvram ? nvram : NULL;
   ctx.system = gc->system;
-  ctx.daemonize = FALSE;
 
   argv = vb_qemu_build_command (def, &caps, &ctx, &error);
   g_assert_no_error (error);
@@ -454,9 +454,6 @@ test_socket_too_long (void)
   g_assert_nonnull (strstr (error->message, "too long"));
 }
 
-/* The process model of the backend: system mode (-sandbox) + -daemonize,
- * pidfile and the QMP socket; QEMU must daemonize, answer on the socket
- * and quit. */
 /* Interfaces on taps: the descriptor the daemon hands QEMU, vhost when
  * asked for; user-mode ones stay user-mode. */
 static void
@@ -492,8 +489,12 @@ test_tap_netdev (void)
   g_assert_nonnull (strstr (joined, "netdev=hostnet2,mac=52:54:00:00:00:03"));
 }
 
+/* The process model of the backend: system mode (the full -sandbox set,
+ * no -daemonize), the pidfile and a monitor socket the caller listens on
+ * before QEMU runs: a client connects at once, gets the greeting once QEMU
+ * is ready, and QEMU quits when told. */
 static void
-test_daemonize (void)
+test_process_model (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(VbDomainDef) def = NULL;
@@ -502,18 +503,18 @@ test_daemonize (void)
   g_autofree char *qmp = NULL;
   g_autofree char *pidfile = NULL;
   g_autofree char *pidtext = NULL;
-  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GSocket) listener = NULL;
+  g_autoptr(GSocketAddress) addr = NULL;
   g_autoptr(GSocketClient) client = NULL;
   g_autoptr(GSocketConnection) conn = NULL;
-  g_autoptr(GSocketAddress) addr = NULL;
   g_autoptr(GDataInputStream) in = NULL;
   g_auto(GStrv) argv = NULL;
+  g_autofree char *joined = NULL;
   g_autofree char *greeting = NULL;
   g_autofree char *reply = NULL;
   VbQemuCommandContext ctx = { 0 };
   const char *cmds = "{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"quit\"}\n";
-  gboolean found_daemonize = FALSE;
-  gboolean found_sandbox = FALSE;
+  int source_fd, target_fd = 3, status = 0;
   GPid pid;
 
   if (!have_qemu ())
@@ -528,55 +529,60 @@ test_daemonize (void)
   ctx.run_dir = run_dir;
   ctx.log_dir = run_dir;
   ctx.qmp_socket = qmp;
+  ctx.qmp_fd = target_fd;
   ctx.pidfile = pidfile;
   ctx.system = TRUE;
-  ctx.daemonize = TRUE;
   def = vb_domain_def_parse ("<domain type='qemu'><name>d</name><memory>65536</memory>"
                              "<os><type arch='x86_64'>hvm</type></os><devices><serial type='pty'/></devices></domain>",
                              &error);
   g_assert_no_error (error);
   argv = vb_qemu_build_command (def, host_caps, &ctx, &error);
   g_assert_no_error (error);
-  for (guint i = 0; argv[i] != NULL; i++) {
-    found_daemonize |= g_str_equal (argv[i], "-daemonize");
-    found_sandbox |= g_str_equal (argv[i], "on,obsolete=deny,resourcecontrol=deny");
-  }
-  g_assert_true (found_daemonize);
-  g_assert_true (found_sandbox);
+  joined = g_strjoinv ("\n", argv);
+  g_assert_null (strstr (joined, "-daemonize"));
+  g_assert_null (strstr (joined, "-qmp"));
+  g_assert_nonnull (strstr (joined, "\n-sandbox\non,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny\n"));
+  g_assert_nonnull (strstr (joined, "\n-chardev\nsocket,id=charmonitor,fd=3,server=on,wait=off\n"
+                                    "-mon\nchardev=charmonitor,id=monitor,mode=control\n"));
 
-  proc = g_subprocess_newv ((const char *const *) argv, G_SUBPROCESS_FLAGS_NONE, &error);
+  listener = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, &error);
   g_assert_no_error (error);
-  g_subprocess_wait_check (proc, NULL, &error);
-  g_assert_no_error (error);
-  /* The parent exits once the daemon is ready: pidfile and socket exist. */
-  g_file_get_contents (pidfile, &pidtext, NULL, &error);
-  g_assert_no_error (error);
-  pid = (GPid) g_ascii_strtoll (pidtext, NULL, 10);
-  g_assert_cmpint (pid, >, 0);
-  g_assert_cmpint (kill (pid, 0), ==, 0);
-  {
-    g_autofree char *serial = vb_qemu_console_socket_path (run_dir, 0);
-    g_assert_true (g_file_test (serial, G_FILE_TEST_EXISTS));
-  }
-
-  client = g_socket_client_new ();
   addr = g_unix_socket_address_new (qmp);
+  g_assert_true (g_socket_bind (listener, addr, FALSE, &error));
+  g_assert_true (g_socket_listen (listener, &error));
+  source_fd = g_socket_get_fd (listener);
+  g_assert_true (g_spawn_async_with_pipes_and_fds (NULL, (const char *const *) argv, NULL,
+                                                   G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, -1, -1, -1, &source_fd,
+                                                   &target_fd, 1, &pid, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_socket_close (listener, NULL);
+
+  /* Connecting needs no QEMU yet: the socket listens already. */
+  client = g_socket_client_new ();
   conn = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (addr), NULL, &error);
   g_assert_no_error (error);
   in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (conn)));
   greeting = g_data_input_stream_read_line (in, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (strstr (greeting, "\"QMP\""));
+  /* Ready: the pidfile and the serial socket are there. */
+  g_file_get_contents (pidfile, &pidtext, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint ((GPid) g_ascii_strtoll (pidtext, NULL, 10), ==, pid);
+  {
+    g_autofree char *serial = vb_qemu_console_socket_path (run_dir, 0);
+    g_assert_true (g_file_test (serial, G_FILE_TEST_EXISTS));
+  }
   g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), cmds, strlen (cmds), NULL, NULL,
                              &error);
   g_assert_no_error (error);
   reply = g_data_input_stream_read_line (in, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (strstr (reply, "\"return\""));
-  /* quit: the daemon goes away. */
-  for (guint i = 0; i < 200 && kill (pid, 0) == 0; i++)
-    g_usleep (10000);
-  g_assert_cmpint (kill (pid, 0), !=, 0);
+  /* quit: QEMU goes away, with status 0 (the sandbox let it run). */
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
   rm_rf (dir);
 }
 
@@ -683,7 +689,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-command/aliases", test_aliases);
   g_test_add_func ("/qemu-command/console-path", test_console_path);
   g_test_add_func ("/qemu-command/socket-too-long", test_socket_too_long);
-  g_test_add_func ("/qemu-command/daemonize", test_daemonize);
+  g_test_add_func ("/qemu-command/process-model", test_process_model);
   g_test_add_func ("/qemu-command/tap-netdev", test_tap_netdev);
   g_test_add_func ("/qemu-command/blockdev-json", test_blockdev_json);
   g_test_add_func ("/qemu-command/disk-bus-rules", test_disk_bus_rules);
