@@ -31,6 +31,8 @@ build_deps+=(gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0 bash-c
 # policy/ translated through po/ (msgfmt, polkit.its from polkitd)
 build_deps+=(gettext polkitd)
 test_deps+=(gjs openssh-server openssh-client)
+# test_qemu_graphics: SPICE (RSA-OAEP) and VNC (DES) password checks of a running display
+test_deps+=(python3-cryptography)
 # bench/ only: the anchor stack (libvirtd + libvirt-dbus on qemu:///session) measured side by side with virtbus
 bench_deps=(python3 python3-gi gir1.2-glib-2.0 dbus libvirt-daemon libvirt-daemon-driver-qemu libvirt-dbus)
 

@@ -230,6 +230,8 @@ vb_qemu_domain_assign_aliases (VbDomainDef *def)
     set_alias (&((VbDomainVideoDef *) g_ptr_array_index (def->videos, i))->info, "video%u", i);
   for (guint i = 0; i < def->rngs->len; i++)
     set_alias (&((VbDomainRngDef *) g_ptr_array_index (def->rngs, i))->info, "rng%u", i);
+  for (guint i = 0; i < def->sounds->len; i++)
+    set_alias (&((VbDomainSoundDef *) g_ptr_array_index (def->sounds, i))->info, "sound%u", i);
   for (guint i = 0; i < def->watchdogs->len; i++)
     set_alias (&((VbDomainWatchdogDef *) g_ptr_array_index (def->watchdogs, i))->info, "watchdog%u", i);
   for (guint i = 0; i < def->panics->len; i++)
@@ -244,6 +246,12 @@ vb_qemu_domain_assign_aliases (VbDomainDef *def)
 static gboolean
 validate_chr (const VbDomainChrDef *chr, const char *element, GError **error)
 {
+  if (chr->type == VB_DOMAIN_CHR_TYPE_SPICEVMC) {
+    if (!g_str_equal (element, "channel") || g_strcmp0 (chr->target_type, "virtio") != 0)
+      return NOT_SUPPORTED (error, "<%s type='spicevmc'>: only a <channel> with <target type='virtio'> (the SPICE "
+                            "agent's) is supported", element);
+    return TRUE;
+  }
   switch (chr->type) {
   case VB_DOMAIN_CHR_TYPE_PTY:
   case VB_DOMAIN_CHR_TYPE_FILE:
@@ -413,6 +421,136 @@ validate_cpu (const VbDomainDef *def, const VbQemuCaps *caps, GError **error)
   return TRUE;
 }
 
+static const char *const timer_names[] = { "platform", "pit", "rtc", "hpet", "tsc", "kvmclock", "hypervclock",
+                                            "armvtimer" };
+static const char *const tickpolicy_names[] = { "", "delay", "catchup", "merge", "discard" };
+
+const VbDomainTimerDef *
+vb_qemu_domain_timer (const VbDomainDef *def, VbDomainTimerName name)
+{
+  for (guint i = 0; def->clock.timers != NULL && i < def->clock.timers->len; i++) {
+    const VbDomainTimerDef *t = g_ptr_array_index (def->clock.timers, i);
+    if (t->name == name)
+      return t;
+  }
+  return NULL;
+}
+
+/* <clock><timer>s QEMU has a knob for, as libvirt maps them (virt-manager
+ * writes rtc catchup, pit delay, hpet off into every x86 guest). */
+static gboolean
+validate_timers (const VbDomainDef *def, GError **error)
+{
+  for (guint i = 0; def->clock.timers != NULL && i < def->clock.timers->len; i++) {
+    const VbDomainTimerDef *t = g_ptr_array_index (def->clock.timers, i);
+    const char *name = t->name < G_N_ELEMENTS (timer_names) ? timer_names[t->name] : "?";
+
+    switch (t->name) {
+    case VB_DOMAIN_TIMER_RTC:
+      if (t->present == VB_DOMAIN_TRISTATE_NO)
+        return NOT_SUPPORTED (error, "<timer name='rtc' present='no'>: QEMU's RTC cannot be removed");
+      if (t->tickpolicy == VB_DOMAIN_TIMER_TICKPOLICY_MERGE || t->tickpolicy == VB_DOMAIN_TIMER_TICKPOLICY_DISCARD)
+        return NOT_SUPPORTED (error, "<timer name='rtc' tickpolicy='%s'> is not supported by QEMU (delay, catchup)",
+                              tickpolicy_names[t->tickpolicy]);
+      if (t->track == VB_DOMAIN_TIMER_TRACK_BOOT)
+        return NOT_SUPPORTED (error, "<timer name='rtc' track='boot'> is not supported by QEMU (guest, wall, "
+                              "realtime)");
+      break;
+    case VB_DOMAIN_TIMER_PIT:
+      if (t->present == VB_DOMAIN_TRISTATE_NO)
+        return NOT_SUPPORTED (error, "<timer name='pit' present='no'> is not supported by the QEMU driver");
+      if (t->tickpolicy == VB_DOMAIN_TIMER_TICKPOLICY_MERGE)
+        return NOT_SUPPORTED (error, "<timer name='pit' tickpolicy='merge'> is not supported by QEMU (delay, "
+                              "catchup, discard)");
+      break;
+    case VB_DOMAIN_TIMER_HPET:
+      if (t->tickpolicy != VB_DOMAIN_TIMER_TICKPOLICY_NONE)
+        return NOT_SUPPORTED (error, "<timer name='hpet' tickpolicy='%s'> is not supported by QEMU",
+                              tickpolicy_names[t->tickpolicy]);
+      break;
+    case VB_DOMAIN_TIMER_KVMCLOCK:
+      break;
+    default:
+      return NOT_SUPPORTED (error, "<timer name='%s'> is not supported by the QEMU driver yet", name);
+    }
+  }
+  return TRUE;
+}
+
+/* The QEMU device of a sound model, or NULL. */
+static const char *
+sound_device (VbDomainSoundModel model)
+{
+  switch (model) {
+  case VB_DOMAIN_SOUND_ICH6: return "intel-hda";
+  case VB_DOMAIN_SOUND_ICH9: return "ich9-intel-hda";
+  case VB_DOMAIN_SOUND_AC97: return "AC97";
+  case VB_DOMAIN_SOUND_ES1370: return "ES1370";
+  case VB_DOMAIN_SOUND_SB16: return "sb16";
+  case VB_DOMAIN_SOUND_USB: return "usb-audio";
+  default: return NULL;
+  }
+}
+
+/* The id of the audio backend sound devices use: their <audio id=>, the
+ * first <audio>, or the implicit one libvirt also adds (SPICE audio with
+ * SPICE graphics, else none). */
+static char *
+audiodev_of (const VbDomainDef *def, const VbDomainSoundDef *snd)
+{
+  if (snd != NULL && snd->audio_id != 0)
+    return g_strdup_printf ("audio%u", snd->audio_id);
+  if (def->audios->len > 0)
+    return g_strdup_printf ("audio%u", ((const VbDomainAudioDef *) g_ptr_array_index (def->audios, 0))->id);
+  return g_strdup ("audio1");
+}
+
+static gboolean
+has_graphics (const VbDomainDef *def, VbDomainGraphicsType type)
+{
+  for (guint i = 0; i < def->graphics->len; i++)
+    if (((const VbDomainGraphicsDef *) g_ptr_array_index (def->graphics, i))->type == type)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+validate_sound (const VbDomainDef *def, const VbQemuCaps *caps, GError **error)
+{
+  static const char *const models[] = { "sb16", "es1370", "pcspk", "ac97", "ich6", "ich7", "ich9", "usb" };
+
+  for (guint i = 0; i < def->audios->len; i++) {
+    const VbDomainAudioDef *a = g_ptr_array_index (def->audios, i);
+
+    if (a->type == VB_DOMAIN_AUDIO_SPICE && !has_graphics (def, VB_DOMAIN_GRAPHICS_SPICE))
+      return NOT_SUPPORTED (error, "<audio type='spice'> needs <graphics type='spice'>");
+    if (a->type != VB_DOMAIN_AUDIO_NONE && a->type != VB_DOMAIN_AUDIO_SPICE)
+      return NOT_SUPPORTED (error, "<audio id='%u'>: only types 'none' and 'spice' are supported by the QEMU driver "
+                            "(a system service has no host sound to play to)", a->id);
+  }
+  for (guint i = 0; i < def->sounds->len; i++) {
+    const VbDomainSoundDef *snd = g_ptr_array_index (def->sounds, i);
+    const char *model = snd->model < G_N_ELEMENTS (models) ? models[snd->model] : "?";
+    const char *dev = sound_device (snd->model);
+
+    if (snd->model == VB_DOMAIN_SOUND_PCSPK) {
+      if (def->os.arch != NULL && !g_str_equal (def->os.arch, "x86_64") && !g_str_equal (def->os.arch, "i686"))
+        return NOT_SUPPORTED (error, "<sound model='pcspk'> is only for x86");
+    } else if (dev == NULL) {
+      return NOT_SUPPORTED (error, "<sound model='%s'> is not supported by QEMU (ich9, ich6, ac97, es1370, sb16, usb, "
+                            "pcspk)", model);
+    } else if (!vb_qemu_caps_has_device (caps, dev)) {
+      return NOT_SUPPORTED (error, "<sound model='%s'> needs the %s device, which %s lacks", model, dev,
+                            caps->emulator);
+    }
+    if ((snd->model == VB_DOMAIN_SOUND_ICH6 || snd->model == VB_DOMAIN_SOUND_ICH9) &&
+        !vb_qemu_caps_has_device (caps, "hda-duplex"))
+      return NOT_SUPPORTED (error, "<sound model='%s'> needs the hda-duplex codec, which %s lacks", model,
+                            caps->emulator);
+  }
+  return TRUE;
+}
+
 gboolean
 vb_qemu_domain_validate (const VbDomainDef *def, const VbQemuCaps *caps, GError **error)
 {
@@ -505,8 +643,8 @@ vb_qemu_domain_validate (const VbDomainDef *def, const VbQemuCaps *caps, GError 
   if (def->clock.offset != VB_DOMAIN_CLOCK_UTC && def->clock.offset != VB_DOMAIN_CLOCK_LOCALTIME)
     return NOT_SUPPORTED (error, "<clock offset='%s'> is not supported by the QEMU driver yet",
                           def->clock.offset == VB_DOMAIN_CLOCK_TIMEZONE ? "timezone" : "variable");
-  if (def->clock.timers != NULL && def->clock.timers->len > 0)
-    return NOT_SUPPORTED (error, "<clock><timer> is not supported by the QEMU driver yet");
+  if (!validate_timers (def, error))
+    return FALSE;
 
   /* lifecycle */
   if (def->on_poweroff == VB_DOMAIN_LIFECYCLE_RENAME_RESTART || def->on_reboot == VB_DOMAIN_LIFECYCLE_RENAME_RESTART
@@ -525,10 +663,8 @@ vb_qemu_domain_validate (const VbDomainDef *def, const VbQemuCaps *caps, GError 
     return NOT_SUPPORTED (error, "<parallel> is not supported by the QEMU driver yet");
   if (def->tpms->len > 0)
     return NOT_SUPPORTED (error, "<tpm> is not supported by the QEMU driver yet");
-  if (def->sounds->len > 0)
-    return NOT_SUPPORTED (error, "<sound> is not supported by the QEMU driver yet");
-  if (def->audios->len > 0)
-    return NOT_SUPPORTED (error, "<audio> is not supported by the QEMU driver yet");
+  if (!validate_sound (def, caps, error))
+    return FALSE;
   if (def->hostdevs->len > 0)
     return NOT_SUPPORTED (error, "<hostdev> is not supported by the QEMU driver yet");
 
@@ -555,6 +691,8 @@ vb_qemu_domain_validate (const VbDomainDef *def, const VbQemuCaps *caps, GError 
     for (guint j = 0; j < def->serials->len; j++)
       usb_devices |= g_strcmp0 (((VbDomainChrDef *) g_ptr_array_index (def->serials, j))->target_type,
                                 "usb-serial") == 0;
+    for (guint j = 0; j < def->sounds->len; j++)
+      usb_devices |= ((VbDomainSoundDef *) g_ptr_array_index (def->sounds, j))->model == VB_DOMAIN_SOUND_USB;
     if (usb_devices)
       return NOT_SUPPORTED (error, "USB devices need a USB controller, but the domain has "
                             "<controller type='usb' model='none'>");
@@ -616,22 +754,29 @@ vb_qemu_domain_validate (const VbDomainDef *def, const VbQemuCaps *caps, GError 
     if (g_strcmp0 (chr->target_type, "virtio") != 0)
       return NOT_SUPPORTED (error, "<channel><target type='%s'> is not supported by the QEMU driver yet",
                             chr->target_type ? chr->target_type : "");
-    if (chr->target_name == NULL)
+    if (chr->type == VB_DOMAIN_CHR_TYPE_SPICEVMC && !has_graphics (def, VB_DOMAIN_GRAPHICS_SPICE))
+      return NOT_SUPPORTED (error, "<channel type='spicevmc'> needs <graphics type='spice'>");
+    if (chr->target_name == NULL && chr->type != VB_DOMAIN_CHR_TYPE_SPICEVMC)
       return NOT_SUPPORTED (error, "<channel><target type='virtio'> needs name=");
   }
 
-  if (def->graphics->len > 1)
-    return NOT_SUPPORTED (error, "more than one <graphics> is not supported by the QEMU driver yet");
   for (guint i = 0; i < def->graphics->len; i++) {
     const VbDomainGraphicsDef *g = g_ptr_array_index (def->graphics, i);
+    const char *type = vb_domain_graphics_type_to_string (g->type);
 
-    if (g->type != VB_DOMAIN_GRAPHICS_VNC)
-      return NOT_SUPPORTED (error, "<graphics type='%s'> is not supported by the QEMU driver yet",
-                            vb_domain_graphics_type_to_string (g->type));
+    for (guint j = 0; j < i; j++)
+      if (((const VbDomainGraphicsDef *) g_ptr_array_index (def->graphics, j))->type == g->type)
+        return NOT_SUPPORTED (error, "more than one <graphics type='%s'> is not supported by QEMU", type);
+    if (g->type != VB_DOMAIN_GRAPHICS_VNC && g->type != VB_DOMAIN_GRAPHICS_SPICE)
+      return NOT_SUPPORTED (error, "<graphics type='%s'> is not supported by the QEMU driver yet", type);
+    if (g->type == VB_DOMAIN_GRAPHICS_SPICE && g->tls_port > 0)
+      return NOT_SUPPORTED (error, "<graphics type='spice' tlsPort=>: SPICE over TLS is not supported by the QEMU "
+                            "driver yet (no certificates are configured)");
     if (g->websocket < 0)
       return NOT_SUPPORTED (error, "<graphics websocket='-1'> is not supported by the QEMU driver yet");
     if (!g->autoport && g->port > 0 && g->port < 5900)
-      return NOT_SUPPORTED (error, "VNC port %d is below 5900", g->port);
+      return NOT_SUPPORTED (error, "%s port %d is below 5900", g->type == VB_DOMAIN_GRAPHICS_VNC ? "VNC" : "SPICE",
+                            g->port);
     if (g->listens->len > 1)
       return NOT_SUPPORTED (error, "more than one <listen> is not supported by the QEMU driver yet");
     if (g->listens->len == 1
@@ -660,7 +805,8 @@ vb_qemu_domain_validate (const VbDomainDef *def, const VbQemuCaps *caps, GError 
     if ((v->ram || v->vram64) && v->model != VB_DOMAIN_VIDEO_QXL)
       return NOT_SUPPORTED (error, "<video><model ram=/vram64=> is only supported for qxl");
     if (v->heads > 1)
-      return NOT_SUPPORTED (error, "<video><model heads=> is not supported by the QEMU driver yet");
+      return NOT_SUPPORTED (error, "<video><model heads='%u'>: more than one head is not supported by the QEMU "
+                            "driver yet", v->heads);
   }
   for (guint i = 0; i < def->inputs->len; i++) {
     const VbDomainInputDef *in = g_ptr_array_index (def->inputs, i);
@@ -780,6 +926,7 @@ build_machine (Cmd *cmd)
 {
   const VbDomainDef *def = cmd->def;
   GString *s = g_string_new (cmd->machine->name);
+  const VbDomainTimerDef *t;
 
   opt (s, "usb", "off");
   opt (s, "dump-guest-core", "off");
@@ -789,6 +936,15 @@ build_machine (Cmd *cmd)
     opt (s, "vmport", def->features.vmport == VB_DOMAIN_TRISTATE_YES ? "on" : "off");
   if (def->features.smm != VB_DOMAIN_TRISTATE_ABSENT)
     opt (s, "smm", def->features.smm == VB_DOMAIN_TRISTATE_YES ? "on" : "off");
+  if ((t = vb_qemu_domain_timer (def, VB_DOMAIN_TIMER_HPET)) != NULL && t->present != VB_DOMAIN_TRISTATE_ABSENT)
+    opt (s, "hpet", t->present == VB_DOMAIN_TRISTATE_YES ? "on" : "off");
+  for (guint i = 0; i < def->sounds->len; i++) {
+    const VbDomainSoundDef *snd = g_ptr_array_index (def->sounds, i);
+    if (snd->model == VB_DOMAIN_SOUND_PCSPK) {
+      g_autofree char *audiodev = audiodev_of (def, snd);
+      opt (s, "pcspk-audiodev", audiodev);
+    }
+  }
   if (def->os.loader_type == VB_DOMAIN_LOADER_TYPE_PFLASH
       || (def->os.firmware == VB_DOMAIN_FIRMWARE_EFI && def->os.loader_type != VB_DOMAIN_LOADER_TYPE_ROM)) {
     opt (s, "pflash0", "vb-pflash0-fmt");
@@ -908,8 +1064,13 @@ build_cpu (Cmd *cmd)
   gboolean kvm = def->virt_type == VB_DOMAIN_VIRT_KVM;
   GString *s;
 
-  if (cpu == NULL)
+  if (cpu == NULL) {
+    /* kvmclock is a CPU flag: QEMU's default model with it. */
+    const VbDomainTimerDef *t = vb_qemu_domain_timer (def, VB_DOMAIN_TIMER_KVMCLOCK);
+    if (t != NULL && t->present != VB_DOMAIN_TRISTATE_ABSENT)
+      arg2 (cmd, "-cpu", t->present == VB_DOMAIN_TRISTATE_YES ? "qemu64,+kvmclock" : "qemu64,-kvmclock");
     return;
+  }
   switch (cpu->mode) {
   case VB_DOMAIN_CPU_MODE_HOST_PASSTHROUGH:
     s = g_string_new ("host");
@@ -936,7 +1097,42 @@ build_cpu (Cmd *cmd)
     g_string_append_printf (s, ",%c", on ? '+' : '-');
     append_escaped (s, f->name);
   }
+  {
+    const VbDomainTimerDef *t = vb_qemu_domain_timer (def, VB_DOMAIN_TIMER_KVMCLOCK);
+    if (t != NULL && t->present != VB_DOMAIN_TRISTATE_ABSENT)
+      g_string_append (s, t->present == VB_DOMAIN_TRISTATE_YES ? ",+kvmclock" : ",-kvmclock");
+  }
   arg2_take (cmd, "-cpu", s);
+}
+
+/* -rtc, and the PIT's lost tick policy (KVM's in-kernel PIT has one;
+ * TCG's PIT delays). */
+static void
+build_clock (Cmd *cmd)
+{
+  const VbDomainDef *def = cmd->def;
+  const VbDomainTimerDef *rtc = vb_qemu_domain_timer (def, VB_DOMAIN_TIMER_RTC);
+  const VbDomainTimerDef *pit = vb_qemu_domain_timer (def, VB_DOMAIN_TIMER_PIT);
+  GString *s = g_string_new (def->clock.offset == VB_DOMAIN_CLOCK_LOCALTIME ? "base=localtime" : "base=utc");
+
+  if (rtc != NULL) {
+    if (rtc->track == VB_DOMAIN_TIMER_TRACK_GUEST)
+      opt (s, "clock", "vm");
+    else if (rtc->track == VB_DOMAIN_TIMER_TRACK_WALL)
+      opt (s, "clock", "host");
+    else if (rtc->track == VB_DOMAIN_TIMER_TRACK_REALTIME)
+      opt (s, "clock", "rt");
+    if (rtc->tickpolicy == VB_DOMAIN_TIMER_TICKPOLICY_CATCHUP)
+      opt (s, "driftfix", "slew");
+  }
+  arg2_take (cmd, "-rtc", s);
+  if (pit != NULL && pit->tickpolicy != VB_DOMAIN_TIMER_TICKPOLICY_NONE && vb_qemu_caps_has_device (cmd->caps, "kvm-pit")) {
+    const char *policy = pit->tickpolicy == VB_DOMAIN_TIMER_TICKPOLICY_CATCHUP   ? "slew"
+                         : pit->tickpolicy == VB_DOMAIN_TIMER_TICKPOLICY_DISCARD ? "discard"
+                                                                                  : "delay";
+    g_autofree char *global = g_strdup_printf ("kvm-pit.lost_tick_policy=%s", policy);
+    arg2 (cmd, "-global", global);
+  }
 }
 
 static void
@@ -1229,6 +1425,12 @@ build_chardev (Cmd *cmd, const VbDomainChrDef *chr, const char *id, const char *
     g_string_append (s, "null");
     opt (s, "id", id);
     break;
+  case VB_DOMAIN_CHR_TYPE_SPICEVMC:
+    /* The SPICE agent's channel (validated: a virtio channel). */
+    g_string_append (s, "spicevmc");
+    opt (s, "id", id);
+    opt (s, "name", "vdagent");
+    break;
   case VB_DOMAIN_CHR_TYPE_FILE:
     g_string_append (s, "file");
     opt (s, "id", id);
@@ -1355,8 +1557,10 @@ build_chardevs (Cmd *cmd, GError **error)
   }
   for (guint i = 0; i < def->channels->len; i++) {
     const VbDomainChrDef *chr = g_ptr_array_index (def->channels, i);
+    /* libvirt's name for the SPICE agent's channel when it has none. */
+    const char *name = chr->target_name ? chr->target_name : "com.redhat.spice.0";
     g_autofree char *id = g_strdup_printf ("char%s", chr->info.alias);
-    g_autofree char *base = g_strdup_printf ("%s.sock", chr->target_name);
+    g_autofree char *base = g_strdup_printf ("%s.sock", name);
     g_autofree char *sock = g_build_filename (cmd->ctx->run_dir, base, NULL);
     GString *s = g_string_new (NULL);
 
@@ -1366,9 +1570,99 @@ build_chardevs (Cmd *cmd, GError **error)
     }
     device_id (s, "virtserialport", &chr->info);
     opt (s, "chardev", id);
-    opt (s, "name", chr->target_name);
+    opt (s, "name", name);
     arg2_take (cmd, "-device", s);
   }
+  return TRUE;
+}
+
+/* The address a graphics device listens on ("127.0.0.1" unless told). */
+static void
+append_listen_address (GString *s, const VbDomainGraphicsListen *l)
+{
+  const char *addr = l && l->address ? l->address : "127.0.0.1";
+
+  if (strchr (addr, ':') != NULL)
+    g_string_append_printf (s, "[%s]", addr);
+  else
+    append_escaped (s, addr);
+}
+
+static gboolean
+build_vnc (Cmd *cmd, const VbDomainGraphicsDef *g, GError **error)
+{
+  const VbDomainGraphicsListen *l = g->listens->len ? g_ptr_array_index (g->listens, 0) : NULL;
+  GString *s = g_string_new (NULL);
+
+  if (l != NULL && l->type == VB_DOMAIN_GRAPHICS_LISTEN_NONE) {
+    g_string_append (s, "none");
+  } else if (l != NULL && l->type == VB_DOMAIN_GRAPHICS_LISTEN_SOCKET) {
+    g_autofree char *path = l->socket ? g_strdup (l->socket) : g_build_filename (cmd->ctx->run_dir, "vnc.sock", NULL);
+
+    if (!check_socket_path (path, error)) {
+      g_string_free (s, TRUE);
+      return FALSE;
+    }
+    g_string_append (s, "unix:");
+    append_escaped (s, path);
+  } else {
+    append_listen_address (s, l);
+    /* The backend gives autoport displays a port before the start
+     * (vb_qemu_process.c: assign_graphics_ports); without one QEMU takes
+     * the first free display from 0 up. */
+    if (g->port > 0)
+      g_string_append_printf (s, ":%d", g->port - 5900);
+    else
+      g_string_append (s, ":0,to=100");
+    if (g->websocket > 0)
+      optf (s, "websocket", "%d", g->websocket);
+  }
+  /* The password itself goes over QMP (set_password) before the guest
+   * runs; until then nobody gets in. */
+  if (g->passwd != NULL)
+    opt (s, "password", "on");
+  arg2_take (cmd, "-vnc", s);
+  return TRUE;
+}
+
+static gboolean
+build_spice (Cmd *cmd, const VbDomainGraphicsDef *g, GError **error)
+{
+  const VbDomainGraphicsListen *l = g->listens->len ? g_ptr_array_index (g->listens, 0) : NULL;
+  GString *s = g_string_new (NULL);
+
+  if (l != NULL && l->type == VB_DOMAIN_GRAPHICS_LISTEN_NONE) {
+    /* No listening socket (clients come through OpenGraphicsFD); QEMU
+     * wants a port anyway, 0 is none. */
+    g_string_append (s, "port=0");
+  } else if (l != NULL && l->type == VB_DOMAIN_GRAPHICS_LISTEN_SOCKET) {
+    g_autofree char *path = l->socket ? g_strdup (l->socket)
+                                      : g_build_filename (cmd->ctx->run_dir, "spice.sock", NULL);
+
+    if (!check_socket_path (path, error)) {
+      g_string_free (s, TRUE);
+      return FALSE;
+    }
+    g_string_append (s, "unix=on,addr=");
+    append_escaped (s, path);
+  } else {
+    if (g->port <= 0) {
+      g_string_free (s, TRUE);
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "the SPICE display has no port assigned");
+      return FALSE;
+    }
+    g_string_append_printf (s, "port=%d,addr=", g->port);
+    if (l && l->address && strchr (l->address, ':') != NULL)
+      append_escaped (s, l->address); /* QEMU's addr= takes IPv6 bare */
+    else
+      append_listen_address (s, l);
+  }
+  /* With a password: set over QMP before the guest runs, nobody gets in
+   * until then. */
+  if (g->passwd == NULL)
+    opt (s, "disable-ticketing", "on");
+  opt (s, "seamless-migration", "on");
+  arg2_take (cmd, "-spice", s);
   return TRUE;
 }
 
@@ -1383,39 +1677,9 @@ build_graphics (Cmd *cmd, GError **error)
   }
   for (guint i = 0; i < def->graphics->len; i++) {
     const VbDomainGraphicsDef *g = g_ptr_array_index (def->graphics, i);
-    const VbDomainGraphicsListen *l = g->listens->len ? g_ptr_array_index (g->listens, 0) : NULL;
-    GString *s = g_string_new (NULL);
 
-    if (l != NULL && l->type == VB_DOMAIN_GRAPHICS_LISTEN_NONE) {
-      g_string_append (s, "none");
-    } else if (l != NULL && l->type == VB_DOMAIN_GRAPHICS_LISTEN_SOCKET) {
-      g_autofree char *path = l->socket ? g_strdup (l->socket) : g_build_filename (cmd->ctx->run_dir, "vnc.sock", NULL);
-
-      if (!check_socket_path (path, error)) {
-        g_string_free (s, TRUE);
-        return FALSE;
-      }
-      g_string_append (s, "unix:");
-      append_escaped (s, path);
-    } else {
-      const char *addr = l && l->address ? l->address : "127.0.0.1";
-
-      if (strchr (addr, ':') != NULL)
-        g_string_append_printf (s, "[%s]", addr);
-      else
-        append_escaped (s, addr);
-      /* autoport: QEMU takes the first free display from 0 up. */
-      if (g->autoport || g->port <= 0)
-        g_string_append (s, ":0,to=100");
-      else
-        g_string_append_printf (s, ":%d", g->port - 5900);
-      if (g->websocket > 0)
-        optf (s, "websocket", "%d", g->websocket);
-    }
-    /* The password itself goes over QMP (set_password) after start. */
-    if (g->passwd != NULL)
-      opt (s, "password", "on");
-    arg2_take (cmd, "-vnc", s);
+    if (!(g->type == VB_DOMAIN_GRAPHICS_SPICE ? build_spice (cmd, g, error) : build_vnc (cmd, g, error)))
+      return FALSE;
     if (g->keymap != NULL)
       arg2 (cmd, "-k", g->keymap);
   }
@@ -1485,6 +1749,55 @@ build_inputs (Cmd *cmd)
       optf (s, "bus", "%s.0", cmd->usb_bus);
     }
     arg2_take (cmd, "-device", s);
+  }
+}
+
+static void
+build_audio (Cmd *cmd)
+{
+  const VbDomainDef *def = cmd->def;
+
+  for (guint i = 0; i < def->audios->len; i++) {
+    const VbDomainAudioDef *a = g_ptr_array_index (def->audios, i);
+    g_autofree char *dev = g_strdup_printf ("%s,id=audio%u", a->type == VB_DOMAIN_AUDIO_SPICE ? "spice" : "none",
+                                            a->id);
+    arg2 (cmd, "-audiodev", dev);
+  }
+  if (def->audios->len == 0 && def->sounds->len > 0)
+    arg2 (cmd, "-audiodev", has_graphics (def, VB_DOMAIN_GRAPHICS_SPICE) ? "spice,id=audio1" : "none,id=audio1");
+}
+
+static void
+build_sounds (Cmd *cmd)
+{
+  const VbDomainDef *def = cmd->def;
+
+  for (guint i = 0; i < def->sounds->len; i++) {
+    const VbDomainSoundDef *snd = g_ptr_array_index (def->sounds, i);
+    g_autofree char *audiodev = audiodev_of (def, snd);
+    const char *dev = sound_device (snd->model);
+    GString *s;
+
+    if (dev == NULL)
+      continue; /* pcspk: part of the machine (build_machine) */
+    s = g_string_new (NULL);
+    device_id (s, dev, &snd->info);
+    if (snd->model == VB_DOMAIN_SOUND_USB)
+      optf (s, "bus", "%s.0", cmd->usb_bus);
+    else if (snd->model != VB_DOMAIN_SOUND_SB16)
+      pci_address (cmd, s, &snd->info);
+    /* HDA controllers play through a codec; the others themselves. */
+    if (snd->model != VB_DOMAIN_SOUND_ICH6 && snd->model != VB_DOMAIN_SOUND_ICH9)
+      opt (s, "audiodev", audiodev);
+    arg2_take (cmd, "-device", s);
+    if (snd->model == VB_DOMAIN_SOUND_ICH6 || snd->model == VB_DOMAIN_SOUND_ICH9) {
+      s = g_string_new ("hda-duplex");
+      optf (s, "id", "%s-codec0", snd->info.alias);
+      optf (s, "bus", "%s.0", snd->info.alias);
+      opt (s, "cad", "0");
+      opt (s, "audiodev", audiodev);
+      arg2_take (cmd, "-device", s);
+    }
   }
 }
 
@@ -1672,7 +1985,7 @@ vb_qemu_build_command (const VbDomainDef *orig, const VbQemuCaps *caps, const Vb
     arg2 (&cmd, "-object", obj);
   }
   arg2 (&cmd, "-uuid", def->uuid);
-  arg2 (&cmd, "-rtc", def->clock.offset == VB_DOMAIN_CLOCK_LOCALTIME ? "base=localtime" : "base=utc");
+  build_clock (&cmd);
   /* Guest power-off stops QEMU without exiting, so the backend sees it and
    * applies <on_poweroff> itself. */
   arg (&cmd, "-no-shutdown");
@@ -1749,10 +2062,12 @@ vb_qemu_build_command (const VbDomainDef *orig, const VbQemuCaps *caps, const Vb
   build_nets (&cmd);
   if (!build_chardevs (&cmd, error))
     return NULL;
+  build_audio (&cmd);
   if (!build_graphics (&cmd, error))
     return NULL;
   build_videos (&cmd);
   build_inputs (&cmd);
+  build_sounds (&cmd);
   build_misc_devices (&cmd);
 
   g_ptr_array_add (argv, NULL);

@@ -26,6 +26,9 @@ typedef struct {
   const int *tap_fds;
 } VbQemuCommandContext;
 
+/* @def's <clock><timer name=@name>, or NULL. */
+const VbDomainTimerDef *vb_qemu_domain_timer (const VbDomainDef *def, VbDomainTimerName name);
+
 /* The console socket path of serial/console @index in @run_dir (what
  * org.virtbus.Domain.OpenConsole connects to). */
 char *vb_qemu_console_socket_path (const char *run_dir, guint index);

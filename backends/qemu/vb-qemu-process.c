@@ -98,6 +98,7 @@ complete_exit_waiters (VbQemuDom *d)
 
 static void release_nets (VbDomainDef *def);
 static void forget_plugging (VbDomainDef *def);
+static void set_graphics_passwords (VbObj *dom);
 
 /* Stops watching the process and talking to it (it may keep running). */
 static void
@@ -900,6 +901,7 @@ start_cpus (GTask *task)
   StartData *sd = g_task_get_task_data (task);
   VbQemuDom *d = vb_qemu_dom (sd->dom);
 
+  set_graphics_passwords (sd->dom);
   set_initial_balloon (sd->dom);
   if (sd->flags & VB_QEMU_START_PAUSED) {
     start_finished (task);
@@ -1129,6 +1131,120 @@ forget_plugging (VbDomainDef *def)
                                     g_str_has_prefix (net->target_dev, "macvtap")))
       g_clear_pointer (&net->target_dev, g_free);
   }
+  /* Ports handed out at the start (assign_graphics_ports). */
+  for (guint i = 0; i < def->graphics->len; i++) {
+    VbDomainGraphicsDef *g = g_ptr_array_index (def->graphics, i);
+    if (g->autoport)
+      g->port = 0;
+  }
+}
+
+/* ---- graphics ---- */
+
+/* Whether a TCP listener could take @port on @address now (QEMU binds
+ * with SO_REUSEADDR too). */
+static gboolean
+tcp_port_free (const char *address, int port)
+{
+  g_autoptr(GInetAddress) inet = address ? g_inet_address_new_from_string (address) : NULL;
+  g_autoptr(GSocketAddress) sa = NULL;
+  g_autoptr(GSocket) sock = NULL;
+
+  if (inet == NULL)
+    inet = g_inet_address_new_any (G_SOCKET_FAMILY_IPV4);
+  sa = g_inet_socket_address_new (inet, (guint16) port);
+  sock = g_socket_new (g_inet_address_get_family (inet), G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  return sock != NULL && g_socket_bind (sock, sa, TRUE, NULL);
+}
+
+/* Whether a display of a running or starting guest (@dom's own included)
+ * has @port. */
+static gboolean
+graphics_port_taken (VbQemuBackend *self, int port)
+{
+  g_autoptr(GPtrArray) doms = vb_backend_list (VB_BACKEND (self), VB_OBJ_DOMAIN);
+
+  for (guint i = 0; i < doms->len; i++) {
+    VbObj *other = g_ptr_array_index (doms, i);
+    const VbDomainDef *def = other->def;
+
+    if (def == NULL || (!other->active && !vb_qemu_dom (other)->starting))
+      continue;
+    for (guint j = 0; j < def->graphics->len; j++) {
+      const VbDomainGraphicsDef *g = g_ptr_array_index (def->graphics, j);
+      if (g->port == port || g->tls_port == port || g->websocket == port)
+        return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+/* Ports for the displays with autoport on a TCP address, from 5900 up as
+ * libvirt hands them out, written into the live definition: GetXMLDesc
+ * shows where to connect (forget_plugging takes them back out). */
+static gboolean
+assign_graphics_ports (VbQemuBackend *self, VbObj *dom, GError **error)
+{
+  VbDomainDef *def = live_def (dom);
+  int next = 5900;
+
+  for (guint i = 0; i < def->graphics->len; i++) {
+    VbDomainGraphicsDef *g = g_ptr_array_index (def->graphics, i);
+    const VbDomainGraphicsListen *l = g->listens->len ? g_ptr_array_index (g->listens, 0) : NULL;
+
+    if ((l != NULL && l->type != VB_DOMAIN_GRAPHICS_LISTEN_ADDRESS) || (!g->autoport && g->port > 0))
+      continue;
+    g->autoport = TRUE;
+    g->port = 0;
+    while (next <= 65535 && (graphics_port_taken (self, next) || !tcp_port_free (l ? l->address : NULL, next)))
+      next++;
+    if (next > 65535) {
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "no free TCP port from 5900 up for the %s display of domain '%s'",
+                   vb_domain_graphics_type_to_string (g->type), dom->name);
+      return FALSE;
+    }
+    g->port = next++;
+  }
+  return TRUE;
+}
+
+/* Display passwords go to QEMU before the guest runs (never on its
+ * command line); until then a display with one lets nobody in. */
+static void
+set_graphics_passwords (VbObj *dom)
+{
+  const VbDomainDef *def = live_def (dom);
+
+  for (guint i = 0; i < def->graphics->len; i++) {
+    const VbDomainGraphicsDef *g = g_ptr_array_index (def->graphics, i);
+    const char *protocol = g->type == VB_DOMAIN_GRAPHICS_SPICE ? "spice" : "vnc";
+    g_autoptr(JsonObject) args = NULL;
+    g_autoptr(GDateTime) until = NULL;
+
+    if (g->passwd == NULL)
+      continue;
+    args = json_object_new ();
+    json_object_set_string_member (args, "protocol", protocol);
+    json_object_set_string_member (args, "password", g->passwd);
+    vb_qemu_process_qmp_fire (dom, "set_password", g_steal_pointer (&args));
+    if (g->passwd_valid_to != NULL) {
+      g_autoptr(GTimeZone) utc = g_time_zone_new_utc ();
+      g_autofree char *when = NULL;
+
+      /* passwdValidTo is UTC, QEMU wants seconds since the epoch. */
+      until = g_date_time_new_from_iso8601 (g->passwd_valid_to, utc);
+      if (until == NULL) {
+        g_warning ("domain '%s': passwdValidTo '%s' is not a time; the password does not expire", dom->name,
+                   g->passwd_valid_to);
+        continue;
+      }
+      when = g_strdup_printf ("%" G_GINT64_FORMAT, g_date_time_to_unix (until));
+      args = json_object_new ();
+      json_object_set_string_member (args, "protocol", protocol);
+      json_object_set_string_member (args, "time", when);
+      vb_qemu_process_qmp_fire (dom, "expire_password", g_steal_pointer (&args));
+    }
+  }
 }
 
 /* The host interfaces the guests' NICs on network @name sit on, one entry
@@ -1307,6 +1423,10 @@ start_with_caps (VbQemuBackend *self, const VbQemuCaps *caps, const GError *caps
   }
   if (taps->len > 0)
     ctx.tap_fds = tap_fds;
+  if (!assign_graphics_ports (self, dom, &error)) {
+    start_failed (task, error);
+    return;
+  }
   /* The live definition carries the ids the command line uses (<alias>):
    * hotplug, the agent and stats find devices by them. */
   vb_qemu_domain_assign_aliases (live_def (dom));

@@ -416,6 +416,129 @@ def vnc_security_types(fd):
         sock.close()
 
 
+def vnc_login(port, password):
+    """RFB 3.8 VNC authentication against 127.0.0.1:@port: True when the
+    display took @password (the DES challenge answered as VNC does)."""
+    import socket
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    try:
+        f = sock.makefile("rwb", buffering=0)
+        assert f.read(12).startswith(b"RFB 003.")
+        f.write(b"RFB 003.008\n")
+        types = list(f.read(f.read(1)[0]))
+        assert types == [2], types  # a password: VNC authentication only
+        f.write(b"\x02")
+        challenge = f.read(16)
+        # VNC's DES key: the password's first 8 bytes, each bit-reversed.
+        key = bytes(int("{:08b}".format(b)[::-1], 2) for b in password.encode()[:8].ljust(8, b"\0"))
+        enc = Cipher(algorithms.TripleDES(key), modes.ECB()).encryptor()
+        f.write(enc.update(challenge) + enc.finalize())
+        return int.from_bytes(f.read(4), "big") == 0
+    finally:
+        sock.close()
+
+
+def spice_login(port, password):
+    """A SPICE main-channel link to 127.0.0.1:@port with @password as the
+    ticket: the server's answer to the ticket (0 SPICE_LINK_ERR_OK, 7
+    SPICE_LINK_ERR_PERMISSION_DENIED)."""
+    import socket
+    import struct
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+    magic = 0x51444552  # "REDQ"
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    try:
+        f = sock.makefile("rwb", buffering=0)
+        mess = struct.pack("<IBBIII", 0, 1, 0, 0, 0, 18)  # connection 0, main channel, no caps
+        f.write(struct.pack("<IIII", magic, 2, 2, len(mess)) + mess)
+        got_magic, major, _, size = struct.unpack("<IIII", f.read(16))
+        assert (got_magic, major) == (magic, 2)
+        reply = f.read(size)
+        assert struct.unpack("<I", reply[:4])[0] == 0  # linked
+        key = serialization.load_der_public_key(reply[4:4 + 162])
+        ticket = key.encrypt(password.encode() + b"\0",
+                             padding.OAEP(mgf=padding.MGF1(hashes.SHA1()), algorithm=hashes.SHA1(), label=None))
+        f.write(ticket)
+        return struct.unpack("<I", f.read(4))[0]
+    finally:
+        sock.close()
+
+
+def graphics_of(xml):
+    import xml.etree.ElementTree as ET
+    return {g.get("type"): g for g in ET.fromstring(xml).findall("devices/graphics")}
+
+
+# What virt-manager writes into a desktop guest: both displays (VNC and
+# SPICE) with autoport and passwords, the SPICE agent's channel, an HDA
+# sound card playing to SPICE, and the clock's timers.
+DESKTOP_DEVICES = """
+    <graphics type='vnc' port='-1' autoport='yes' passwd='sesame'><listen type='address' address='127.0.0.1'/></graphics>
+    <graphics type='spice' autoport='yes' passwd='opensesame'><listen type='address' address='127.0.0.1'/></graphics>
+    <channel type='spicevmc'><target type='virtio' name='com.redhat.spice.0'/></channel>
+    <sound model='ich9'/>
+    <audio id='1' type='spice'/>
+"""
+DESKTOP_CLOCK = """<clock offset='utc'>
+    <timer name='rtc' tickpolicy='catchup'/>
+    <timer name='pit' tickpolicy='delay'/>
+    <timer name='hpet' present='no'/>
+  </clock>
+  <on_poweroff>"""
+
+
+def test_displays_sound_and_timers_of_a_desktop_guest(qemu):
+    vb = qemu.vb
+    xml = guest.domain_xml("desk", extra_devices=DESKTOP_DEVICES).replace("<on_poweroff>", DESKTOP_CLOCK, 1)
+    path = qemu.connect("DomainDefineXML", "s", xml)
+    inactive = graphics_of(qemu.dom(path, "GetXMLDesc", "u", 0)[0])
+    # As libvirt writes them: VNC port='-1', SPICE no port.
+    assert inactive["vnc"].get("port") == "-1" and inactive["spice"].get("port") is None
+    # Paused (VIR_DOMAIN_START_PAUSED): this SPICE server answers a
+    # ticket only while the guest does not run (a running one sends 11,
+    # no link error, to this minimal client whatever the ticket; so does
+    # a paused one to the first link when it has audio or an agent
+    # channel).
+    qemu.dom(path, "Create", "u", 1, timeout=60000)
+    assert qemu.state(path)[0] == PAUSED
+    live_xml = qemu.dom(path, "GetXMLDesc", "u", 0)[0]
+    validate(live_xml, "domain.rng")
+    live = graphics_of(live_xml)
+    vnc, spice = int(live["vnc"].get("port")), int(live["spice"].get("port"))
+    assert vnc >= 5900 and spice >= 5900 and vnc != spice
+    assert live["vnc"].get("autoport") == "yes" and live["vnc"].get("listen") == "127.0.0.1"
+    for proc in ("/proc/%d/cmdline" % qemu.pid("desk"),):
+        with open(proc, "rb") as f:
+            argv = f.read().split(b"\0")
+        # Passwords never on the command line, the timers and sound there.
+        assert not any(b"sesame" in a for a in argv)
+        assert b"base=utc,driftfix=slew" in argv and any(b"hpet=off" in a for a in argv)
+        assert any(a.startswith(b"hda-duplex,") and b"audiodev=audio1" in a for a in argv)
+    # The displays are where the live XML says, with the passwords set.
+    assert not vnc_login(vnc, "wrong")
+    assert vnc_login(vnc, "sesame")
+    wrong = [spice_login(spice, "wrong") for _ in range(3)]
+    assert 0 not in wrong and 7 in wrong, wrong
+    assert 0 in [spice_login(spice, "opensesame") for _ in range(3)]
+    qemu.dom(path, "Resume")
+    assert qemu.state(path)[0] == RUNNING
+    assert vnc_login(vnc, "sesame")
+    # The persistent definition keeps autoport, not the port handed out.
+    inactive = graphics_of(qemu.dom(path, "GetXMLDesc", "u", 2)[0])
+    assert inactive["vnc"].get("port") == "-1" and inactive["spice"].get("port") is None
+    # A second guest's displays get other ports.
+    other = qemu.define("desk2", extra_devices="<graphics type='vnc' autoport='yes'/>")
+    qemu.start(other)
+    port = int(graphics_of(qemu.dom(other, "GetXMLDesc", "u", 0)[0])["vnc"].get("port"))
+    assert port >= 5900 and port not in (vnc, spice)
+    qemu.dom(other, "Destroy", "u", 0)
+    qemu.dom(path, "Destroy", "u", 0)
+    inactive = graphics_of(qemu.dom(path, "GetXMLDesc", "u", 0)[0])
+    assert inactive["vnc"].get("port") == "-1"
+
+
 def test_open_graphics_fd_connects_to_the_display(qemu):
     vb = qemu.vb
     # No listening socket at all: only OpenGraphicsFD reaches this display.
