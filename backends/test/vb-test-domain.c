@@ -1554,6 +1554,7 @@ device_info (const VbDomainDeviceDef *dev)
   case VB_DOMAIN_DEVICE_PANIC: return &dev->data.panic->info;
   case VB_DOMAIN_DEVICE_FILESYSTEM: return &dev->data.fs->info;
   case VB_DOMAIN_DEVICE_TPM: return &dev->data.tpm->info;
+  case VB_DOMAIN_DEVICE_REDIRDEV: return &dev->data.redirdev->info;
   default: return NULL;
   }
 }

@@ -100,8 +100,10 @@ static const char *const tpm_backend_names[] = { "passthrough", "emulator", NULL
 static const char *const tpm_versions[] = { "1.2", "2.0", NULL };
 static const char *const device_type_names[] = {
   "disk", "controller", "interface", "serial", "parallel", "console", "channel", "graphics", "video",
-  "input", "sound", "audio", "hostdev", "memballoon", "rng", "watchdog", "panic", "filesystem", "tpm", NULL
+  "input", "sound", "audio", "hostdev", "memballoon", "rng", "watchdog", "panic", "filesystem", "tpm",
+  "redirdev", NULL
 };
+static const char *const redirdev_bus_names[] = { "usb", NULL };
 static const char *const cpu_mode_names[] = { "custom", "host-model", "host-passthrough", "maximum", NULL };
 static const char *const cpu_match_names[] = { "minimum", "exact", "strict", NULL };  /* from 1 */
 static const char *const cpu_check_names[] = { "none", "partial", "full", NULL };      /* from 1 */
@@ -1829,6 +1831,42 @@ chr_element_name (VbDomainDeviceType kind)
   return enum_str (device_type_names, 0, kind);
 }
 
+/* The <source mode= host= service=> and <protocol type=> of a tcp
+ * character device, below @node (also the tcp form of a <redirdev>). */
+static gboolean
+chr_tcp_parse (xmlNode *node, gboolean host_required, VbDomainChrSourceMode *mode, char **host,
+               char **service, VbDomainChrProtocol *protocol, GError **error)
+{
+  xmlNode *n = vb_xml_child (node, "source");
+  int v = 0;
+
+  if (n == NULL)
+    return fail (error, node, "missing <source mode=... host=... service=...>");
+  if (!attr_enum (n, "mode", chr_mode_names, 1, FALSE, &v, error))
+    return FALSE;
+  *mode = v;
+  if (!attr_str (n, "host", STR_HOST, host_required, host, error) ||
+      !attr_str (n, "service", STR_TOKEN, TRUE, service, error))
+    return FALSE;
+  if ((n = vb_xml_child (node, "protocol")) != NULL) {
+    v = 0;
+    if (!attr_enum (n, "type", chr_protocol_names, 1, FALSE, &v, error))
+      return FALSE;
+    *protocol = v;
+  }
+  return TRUE;
+}
+
+static void
+chr_tcp_format (VbXmlWriter *w, VbDomainChrSourceMode mode, const char *host, const char *service,
+                VbDomainChrProtocol protocol)
+{
+  vb_xml_writer_empty (w, "source", "mode", enum_str (chr_mode_names, 1, mode), "host", host, "service", service,
+                       NULL);
+  if (protocol)
+    vb_xml_writer_empty (w, "protocol", "type", enum_str (chr_protocol_names, 1, protocol), NULL);
+}
+
 static VbDomainChrDef *
 chr_parse (xmlNode *node, VbDomainDeviceType kind, guint flags, GError **error)
 {
@@ -1868,24 +1906,18 @@ chr_parse (xmlNode *node, VbDomainDeviceType kind, guint flags, GError **error)
       return NULL;
     break;
   case VB_DOMAIN_CHR_TYPE_UNIX:
-  case VB_DOMAIN_CHR_TYPE_TCP:
-    if (n == NULL) {
-      if (c->type == VB_DOMAIN_CHR_TYPE_TCP)
-        return fail (error, node, "missing <source mode=... host=... service=...>"), NULL;
+    if (n == NULL)
       break;
-    }
     v = 0;
     if (!attr_enum (n, "mode", chr_mode_names, 1, FALSE, &v, error))
       return NULL;
     c->src_mode = v;
-    if (c->type == VB_DOMAIN_CHR_TYPE_UNIX) {
-      if (!attr_str (n, "path", STR_PATH, FALSE, &c->src_path, error))
-        return NULL;
-    } else {
-      if (!attr_str (n, "host", STR_HOST, FALSE, &c->src_host, error) ||
-          !attr_str (n, "service", STR_TOKEN, TRUE, &c->src_service, error))
-        return NULL;
-    }
+    if (!attr_str (n, "path", STR_PATH, FALSE, &c->src_path, error))
+      return NULL;
+    break;
+  case VB_DOMAIN_CHR_TYPE_TCP:
+    if (!chr_tcp_parse (node, FALSE, &c->src_mode, &c->src_host, &c->src_service, &c->protocol, error))
+      return NULL;
     break;
   case VB_DOMAIN_CHR_TYPE_NULL:
   case VB_DOMAIN_CHR_TYPE_VC:
@@ -1897,12 +1929,6 @@ chr_parse (xmlNode *node, VbDomainDeviceType kind, guint flags, GError **error)
       return fail (error, n, "a character device of type '%s' takes no <source>",
                    enum_str (chr_type_names, 0, c->type)), NULL;
     break;
-  }
-  if (c->type == VB_DOMAIN_CHR_TYPE_TCP && (n = vb_xml_child (node, "protocol")) != NULL) {
-    v = 0;
-    if (!attr_enum (n, "type", chr_protocol_names, 1, FALSE, &v, error))
-      return NULL;
-    c->protocol = v;
   }
   if ((n = vb_xml_child (node, "log")) != NULL) {
     if (!attr_str (n, "file", STR_PATH, TRUE, &c->log_file, error) ||
@@ -1984,10 +2010,7 @@ chr_format (VbXmlWriter *w, const VbDomainChrDef *c, VbDomainDeviceType kind, gu
                            "path", c->src_path, NULL);
     break;
   case VB_DOMAIN_CHR_TYPE_TCP:
-    vb_xml_writer_empty (w, "source", "mode", enum_str (chr_mode_names, 1, c->src_mode),
-                         "host", c->src_host, "service", c->src_service, NULL);
-    if (c->protocol)
-      vb_xml_writer_empty (w, "protocol", "type", enum_str (chr_protocol_names, 1, c->protocol), NULL);
+    chr_tcp_format (w, c->src_mode, c->src_host, c->src_service, c->protocol);
     break;
   case VB_DOMAIN_CHR_TYPE_NULL:
   case VB_DOMAIN_CHR_TYPE_VC:
@@ -2563,6 +2586,168 @@ hostdev_format (VbXmlWriter *w, const VbDomainHostdevDef *h, guint flags)
 }
 
 /* ------------------------------------------------------------------ */
+/* USB redirection                                                      */
+
+static void
+redirdev_free (VbDomainRedirdevDef *r)
+{
+  if (r == NULL)
+    return;
+  g_free (r->src_host);
+  g_free (r->src_service);
+  info_clear (&r->info);
+  g_free (r);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbDomainRedirdevDef, redirdev_free)
+
+static VbDomainRedirdevDef *
+redirdev_copy (const VbDomainRedirdevDef *s)
+{
+  VbDomainRedirdevDef *r = g_new0 (VbDomainRedirdevDef, 1);
+  *r = *s;
+  r->src_host = g_strdup (s->src_host);
+  r->src_service = g_strdup (s->src_service);
+  info_copy (&r->info, &s->info);
+  return r;
+}
+
+static VbDomainRedirdevDef *
+redirdev_parse (xmlNode *node, guint flags, GError **error)
+{
+  g_autoptr(VbDomainRedirdevDef) r = g_new0 (VbDomainRedirdevDef, 1);
+  g_autofree char *type = NULL;
+  int v = 0;
+
+  /* libvirt takes a missing bus= as 'usb', the only bus there is. */
+  if (!attr_enum (node, "bus", redirdev_bus_names, 0, FALSE, &v, error))
+    return NULL;
+  type = vb_xml_prop (node, "type");
+  if (type == NULL)
+    return fail (error, node, "missing attribute 'type'"), NULL;
+  v = enum_lookup (chr_type_names, type);
+  if (v != VB_DOMAIN_CHR_TYPE_SPICEVMC && v != VB_DOMAIN_CHR_TYPE_TCP)
+    return fail (error, node, "attribute 'type': '%s' is not supported for USB redirection (supported: 'spicevmc', "
+                 "'tcp')", type), NULL;
+  r->type = v;
+  if (r->type == VB_DOMAIN_CHR_TYPE_TCP) {
+    if (!chr_tcp_parse (node, TRUE, &r->src_mode, &r->src_host, &r->src_service, &r->protocol, error))
+      return NULL;
+  } else if (vb_xml_child (node, "source") != NULL) {
+    return fail (error, node, "a <redirdev> of type 'spicevmc' takes no <source>"), NULL;
+  }
+  if (!info_parse (node, &r->info, TRUE, flags, error))
+    return NULL;
+  /* The redirected device sits on a port of a USB controller. */
+  if (r->info.address.type != VB_DOMAIN_ADDRESS_NONE && r->info.address.type != VB_DOMAIN_ADDRESS_USB)
+    return fail (error, vb_xml_child (node, "address"), "a <redirdev> takes only an address of type 'usb'"), NULL;
+  return g_steal_pointer (&r);
+}
+
+static void
+redirdev_format (VbXmlWriter *w, const VbDomainRedirdevDef *r, guint flags)
+{
+  vb_xml_writer_start (w, "redirdev", "bus", redirdev_bus_names[0], "type", enum_str (chr_type_names, 0, r->type),
+                       NULL);
+  if (r->type == VB_DOMAIN_CHR_TYPE_TCP)
+    chr_tcp_format (w, r->src_mode, r->src_host, r->src_service, r->protocol);
+  info_format (w, &r->info, flags);
+  vb_xml_writer_end (w);
+}
+
+/* A class=, vendor= or product= of a <usbdev> rule: '-1' or absent for
+ * any, else a number up to @max (hex with '0x', as libvirt writes it). */
+static gboolean
+usbdev_id_attr (xmlNode *node, const char *name, guint max, int *out, GError **error)
+{
+  g_autofree char *value = vb_xml_prop (node, name);
+  guint64 v = 0;
+
+  *out = -1;
+  if (value == NULL || strcmp (value, "-1") == 0)
+    return TRUE;
+  /* "010" is octal to libvirt and decimal to vb_parse_u64: refuse it. */
+  if (!vb_parse_u64 (value, &v) || v > max || (value[0] == '0' && g_ascii_isdigit (value[1])))
+    return fail (error, node, "attribute '%s': '%s' is not '-1' or a number from 0x0 to 0x%x", name, value, max);
+  *out = (int) v;
+  return TRUE;
+}
+
+/* version= of a <usbdev> rule: '-1' or absent for any, else "M.m" with one
+ * or two decimal digits each, kept as the bcdUSB value ("1.10" = 0x0110). */
+static gboolean
+usbdev_version_attr (xmlNode *node, int *out, GError **error)
+{
+  g_autofree char *value = vb_xml_prop (node, "version");
+  guint part[2] = { 0, 0 };
+  const char *p;
+
+  *out = -1;
+  if (value == NULL || strcmp (value, "-1") == 0)
+    return TRUE;
+  p = value;
+  for (int i = 0; i < 2; i++) {
+    int digits = 0;
+    for (; g_ascii_isdigit (*p) && digits < 3; p++, digits++)
+      part[i] = part[i] * 10 + (guint) (*p - '0');
+    if (digits == 0 || digits > 2 || *p != (i == 0 ? '.' : '\0'))
+      return fail (error, node, "attribute 'version': '%s' is not '-1' or a USB version like '2.0' or '1.10'",
+                   value);
+    p++;
+  }
+  *out = (int) ((part[0] / 10) << 12 | (part[0] % 10) << 8 | (part[1] / 10) << 4 | part[1] % 10);
+  return TRUE;
+}
+
+static gboolean
+redirfilter_parse (xmlNode *node, GPtrArray *rules, GError **error)
+{
+  for (xmlNode *n = vb_xml_next (node, NULL, "usbdev"); n != NULL; n = vb_xml_next (node, n, "usbdev")) {
+    g_autofree VbDomainRedirFilterUsbDev *rule = g_new0 (VbDomainRedirFilterUsbDev, 1);
+    VbDomainTristate allow = VB_DOMAIN_TRISTATE_ABSENT;
+
+    if (!usbdev_id_attr (n, "class", 0xff, &rule->usb_class, error) ||
+        !usbdev_id_attr (n, "vendor", 0xffff, &rule->vendor, error) ||
+        !usbdev_id_attr (n, "product", 0xffff, &rule->product, error) ||
+        !usbdev_version_attr (n, &rule->version, error) ||
+        !attr_tristate_required (n, "allow", FALSE, &allow, error))
+      return FALSE;
+    rule->allow = allow == VB_DOMAIN_TRISTATE_YES;
+    g_ptr_array_add (rules, g_steal_pointer (&rule));
+  }
+  return TRUE;
+}
+
+static void
+redirfilter_format (VbXmlWriter *w, const GPtrArray *rules)
+{
+  if (rules->len == 0)
+    return;
+  vb_xml_writer_start (w, "redirfilter", NULL);
+  for (guint i = 0; i < rules->len; i++) {
+    const VbDomainRedirFilterUsbDev *rule = g_ptr_array_index ((GPtrArray *) rules, i);
+    g_autoptr(GPtrArray) pool = POOL ();
+    guint v = (guint) rule->version;
+
+    vb_xml_writer_empty (w, "usbdev",
+                         "class", rule->usb_class >= 0 ? sp (pool, "0x%02X", (guint) rule->usb_class) : NULL,
+                         "vendor", rule->vendor >= 0 ? sp (pool, "0x%04X", (guint) rule->vendor) : NULL,
+                         "product", rule->product >= 0 ? sp (pool, "0x%04X", (guint) rule->product) : NULL,
+                         "version", rule->version >= 0
+                           ? sp (pool, "%u.%u", (v >> 12 & 0xf) * 10 + (v >> 8 & 0xf), (v >> 4 & 0xf) * 10 + (v & 0xf))
+                           : NULL,
+                         "allow", rule->allow ? "yes" : "no", NULL);
+  }
+  vb_xml_writer_end (w);
+}
+
+static void
+redirfilter_copy (GPtrArray *to, const GPtrArray *from)
+{
+  for (guint i = 0; i < from->len; i++)
+    g_ptr_array_add (to, g_memdup2 (g_ptr_array_index ((GPtrArray *) from, i), sizeof (VbDomainRedirFilterUsbDev)));
+}
+
+/* ------------------------------------------------------------------ */
 /* Memballoon, RNG, watchdog, panic, filesystem, TPM                    */
 
 static void
@@ -2955,6 +3140,7 @@ vb_domain_device_def_free (VbDomainDeviceDef *dev)
   case VB_DOMAIN_DEVICE_PANIC: panic_free (dev->data.panic); break;
   case VB_DOMAIN_DEVICE_FILESYSTEM: fs_free (dev->data.fs); break;
   case VB_DOMAIN_DEVICE_TPM: tpm_free (dev->data.tpm); break;
+  case VB_DOMAIN_DEVICE_REDIRDEV: redirdev_free (dev->data.redirdev); break;
   case VB_DOMAIN_DEVICE_LAST:
   default: break;
   }
@@ -2985,6 +3171,7 @@ device_data_copy (VbDomainDeviceType type, gconstpointer data)
   case VB_DOMAIN_DEVICE_PANIC: return panic_copy (data);
   case VB_DOMAIN_DEVICE_FILESYSTEM: return fs_copy (data);
   case VB_DOMAIN_DEVICE_TPM: return tpm_copy (data);
+  case VB_DOMAIN_DEVICE_REDIRDEV: return redirdev_copy (data);
   case VB_DOMAIN_DEVICE_LAST:
   default: return NULL;
   }
@@ -3025,6 +3212,7 @@ device_format (VbXmlWriter *w, VbDomainDeviceType type, gconstpointer data, guin
   case VB_DOMAIN_DEVICE_PANIC: panic_format (w, data, flags); break;
   case VB_DOMAIN_DEVICE_FILESYSTEM: fs_format (w, data, flags); break;
   case VB_DOMAIN_DEVICE_TPM: tpm_format (w, data, flags); break;
+  case VB_DOMAIN_DEVICE_REDIRDEV: redirdev_format (w, data, flags); break;
   case VB_DOMAIN_DEVICE_LAST:
   default: break;
   }
@@ -3073,6 +3261,7 @@ device_parse_node (xmlNode *node, guint flags, GError **error)
   case VB_DOMAIN_DEVICE_PANIC: dev->data.panic = panic_parse (node, flags, error); break;
   case VB_DOMAIN_DEVICE_FILESYSTEM: dev->data.fs = fs_parse (node, flags, error); break;
   case VB_DOMAIN_DEVICE_TPM: dev->data.tpm = tpm_parse (node, flags, error); break;
+  case VB_DOMAIN_DEVICE_REDIRDEV: dev->data.redirdev = redirdev_parse (node, flags, error); break;
   case VB_DOMAIN_DEVICE_LAST:
   default: break;
   }
@@ -3951,6 +4140,8 @@ vb_domain_def_new (void)
   def->audios = g_ptr_array_new_with_free_func (g_free);
   def->videos = g_ptr_array_new_with_free_func ((GDestroyNotify) video_free);
   def->hostdevs = g_ptr_array_new_with_free_func ((GDestroyNotify) hostdev_free);
+  def->redirdevs = g_ptr_array_new_with_free_func ((GDestroyNotify) redirdev_free);
+  def->redirfilter = g_ptr_array_new_with_free_func (g_free);
   def->watchdogs = g_ptr_array_new_with_free_func ((GDestroyNotify) watchdog_free);
   def->rngs = g_ptr_array_new_with_free_func ((GDestroyNotify) rng_free);
   def->panics = g_ptr_array_new_with_free_func ((GDestroyNotify) panic_free);
@@ -3990,6 +4181,8 @@ vb_domain_def_free (VbDomainDef *def)
   g_ptr_array_unref (def->audios);
   g_ptr_array_unref (def->videos);
   g_ptr_array_unref (def->hostdevs);
+  g_ptr_array_unref (def->redirdevs);
+  g_ptr_array_unref (def->redirfilter);
   g_ptr_array_unref (def->watchdogs);
   memballoon_free (def->memballoon);
   g_ptr_array_unref (def->rngs);
@@ -4021,6 +4214,7 @@ device_array (const VbDomainDef *def, VbDomainDeviceType type)
   case VB_DOMAIN_DEVICE_PANIC: return def->panics;
   case VB_DOMAIN_DEVICE_FILESYSTEM: return def->filesystems;
   case VB_DOMAIN_DEVICE_TPM: return def->tpms;
+  case VB_DOMAIN_DEVICE_REDIRDEV: return def->redirdevs;
   case VB_DOMAIN_DEVICE_MEMBALLOON:
   case VB_DOMAIN_DEVICE_LAST:
   default: return NULL;
@@ -4099,6 +4293,7 @@ vb_domain_def_copy (const VbDomainDef *s)
     for (guint i = 0; i < from->len; i++)
       g_ptr_array_add (to, device_data_copy (t, g_ptr_array_index (from, i)));
   }
+  redirfilter_copy (def->redirfilter, s->redirfilter);
   def->memballoon = s->memballoon ? memballoon_copy (s->memballoon) : NULL;
   for (guint i = 0; i < s->seclabels->len; i++) {
     const VbDomainSeclabelDef *ss = g_ptr_array_index (s->seclabels, i);
@@ -4154,6 +4349,7 @@ device_boot_order (VbDomainDeviceType type, gconstpointer data)
   case VB_DOMAIN_DEVICE_DISK: return ((const VbDomainDiskDef *) data)->info.boot_order;
   case VB_DOMAIN_DEVICE_INTERFACE: return ((const VbDomainNetDef *) data)->info.boot_order;
   case VB_DOMAIN_DEVICE_HOSTDEV: return ((const VbDomainHostdevDef *) data)->info.boot_order;
+  case VB_DOMAIN_DEVICE_REDIRDEV: return ((const VbDomainRedirdevDef *) data)->info.boot_order;
   default: return 0;
   }
 }
@@ -4161,7 +4357,9 @@ device_boot_order (VbDomainDeviceType type, gconstpointer data)
 static gboolean
 has_device_boot (const VbDomainDef *def)
 {
-  const VbDomainDeviceType types[] = { VB_DOMAIN_DEVICE_DISK, VB_DOMAIN_DEVICE_INTERFACE, VB_DOMAIN_DEVICE_HOSTDEV };
+  const VbDomainDeviceType types[] = {
+    VB_DOMAIN_DEVICE_DISK, VB_DOMAIN_DEVICE_INTERFACE, VB_DOMAIN_DEVICE_HOSTDEV, VB_DOMAIN_DEVICE_REDIRDEV
+  };
   for (gsize t = 0; t < G_N_ELEMENTS (types); t++) {
     GPtrArray *arr = device_array (def, types[t]);
     for (guint i = 0; i < arr->len; i++)
@@ -4178,7 +4376,7 @@ vb_domain_def_validate (const VbDomainDef *def, GError **error)
   g_autoptr(GHashTable) boots = g_hash_table_new (g_direct_hash, g_direct_equal);
   g_autoptr(GHashTable) audio_ids = g_hash_table_new (g_direct_hash, g_direct_equal);
   const VbDomainDeviceType boot_types[] = {
-    VB_DOMAIN_DEVICE_DISK, VB_DOMAIN_DEVICE_INTERFACE, VB_DOMAIN_DEVICE_HOSTDEV
+    VB_DOMAIN_DEVICE_DISK, VB_DOMAIN_DEVICE_INTERFACE, VB_DOMAIN_DEVICE_HOSTDEV, VB_DOMAIN_DEVICE_REDIRDEV
   };
   guint primaries = 0;
 
@@ -4303,6 +4501,20 @@ vb_domain_def_validate (const VbDomainDef *def, GError **error)
     const VbDomainSoundDef *s = g_ptr_array_index (def->sounds, i);
     if (s->audio_id && !g_hash_table_contains (audio_ids, GUINT_TO_POINTER (s->audio_id)))
       return invalid (error, "sound device refers to audio id %u, which does not exist", s->audio_id);
+  }
+  /* What the parser guarantees, for defs built by hand. */
+  for (guint i = 0; i < def->redirdevs->len; i++) {
+    const VbDomainRedirdevDef *r = g_ptr_array_index (def->redirdevs, i);
+    if (r->type != VB_DOMAIN_CHR_TYPE_SPICEVMC && r->type != VB_DOMAIN_CHR_TYPE_TCP)
+      return invalid (error, "a <redirdev> must be of type 'spicevmc' or 'tcp'");
+    if (r->type == VB_DOMAIN_CHR_TYPE_TCP && (r->src_host == NULL || r->src_service == NULL))
+      return invalid (error, "a <redirdev> of type 'tcp' needs a source host and service");
+  }
+  for (guint i = 0; i < def->redirfilter->len; i++) {
+    const VbDomainRedirFilterUsbDev *rule = g_ptr_array_index (def->redirfilter, i);
+    if (rule->usb_class < -1 || rule->usb_class > 0xff || rule->vendor < -1 || rule->vendor > 0xffff ||
+        rule->product < -1 || rule->product > 0xffff || rule->version < -1 || rule->version > 0xffff)
+      return invalid (error, "<redirfilter> rule %u is out of range", i + 1);
   }
   for (guint i = 0; i < def->videos->len; i++)
     if (((const VbDomainVideoDef *) g_ptr_array_index (def->videos, i))->primary)
@@ -4448,6 +4660,8 @@ lifecycle_parse (xmlNode *root, const char *name, const char *const *names, int 
 static gboolean
 domain_parse_devices (xmlNode *node, VbDomainDef *def, guint flags, GError **error)
 {
+  gboolean seen_redirfilter = FALSE;
+
   for (xmlNode *c = vb_xml_next (node, NULL, NULL); c != NULL; c = vb_xml_next (node, c, NULL)) {
     VbDomainDeviceDef *dev;
     if (strcmp ((const char *) c->name, "emulator") == 0) {
@@ -4457,6 +4671,15 @@ domain_parse_devices (xmlNode *node, VbDomainDef *def, guint flags, GError **err
         return FALSE;
       if (def->emulator == NULL)
         return fail (error, c, "must be an absolute path");
+      continue;
+    }
+    /* Not a device: the rules for the redirdevs, once per domain. */
+    if (strcmp ((const char *) c->name, "redirfilter") == 0) {
+      if (seen_redirfilter)
+        return fail (error, c, "element may appear only once");
+      seen_redirfilter = TRUE;
+      if (!redirfilter_parse (c, def->redirfilter, error))
+        return FALSE;
       continue;
     }
     dev = device_parse_node (c, flags, error);
@@ -4642,7 +4865,7 @@ static const VbDomainDeviceType device_format_order[] = {
   VB_DOMAIN_DEVICE_INTERFACE, VB_DOMAIN_DEVICE_SERIAL, VB_DOMAIN_DEVICE_PARALLEL,
   VB_DOMAIN_DEVICE_CONSOLE, VB_DOMAIN_DEVICE_CHANNEL, VB_DOMAIN_DEVICE_INPUT, VB_DOMAIN_DEVICE_TPM,
   VB_DOMAIN_DEVICE_GRAPHICS, VB_DOMAIN_DEVICE_SOUND, VB_DOMAIN_DEVICE_AUDIO, VB_DOMAIN_DEVICE_VIDEO,
-  VB_DOMAIN_DEVICE_HOSTDEV, VB_DOMAIN_DEVICE_WATCHDOG, VB_DOMAIN_DEVICE_MEMBALLOON,
+  VB_DOMAIN_DEVICE_HOSTDEV, VB_DOMAIN_DEVICE_REDIRDEV, VB_DOMAIN_DEVICE_WATCHDOG, VB_DOMAIN_DEVICE_MEMBALLOON,
   VB_DOMAIN_DEVICE_RNG, VB_DOMAIN_DEVICE_PANIC,
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (device_format_order) == VB_DOMAIN_DEVICE_LAST);
@@ -4718,6 +4941,9 @@ vb_domain_def_format_into (struct _VbXmlWriter *w, const VbDomainDef *def, guint
     }
     for (guint i = 0; i < arr->len; i++)
       device_format (w, type, g_ptr_array_index (arr, i), flags);
+    /* libvirt writes the filter right after the redirdevs. */
+    if (type == VB_DOMAIN_DEVICE_REDIRDEV)
+      redirfilter_format (w, def->redirfilter);
   }
   vb_xml_writer_end (w);
 
@@ -5088,6 +5314,7 @@ device_info (VbDomainDeviceType type, gpointer data)
   case VB_DOMAIN_DEVICE_PANIC: return &((VbDomainPanicDef *) data)->info;
   case VB_DOMAIN_DEVICE_FILESYSTEM: return &((VbDomainFsDef *) data)->info;
   case VB_DOMAIN_DEVICE_TPM: return &((VbDomainTpmDef *) data)->info;
+  case VB_DOMAIN_DEVICE_REDIRDEV: return &((VbDomainRedirdevDef *) data)->info;
   case VB_DOMAIN_DEVICE_GRAPHICS:
   case VB_DOMAIN_DEVICE_AUDIO:
   case VB_DOMAIN_DEVICE_LAST:
@@ -5179,6 +5406,11 @@ device_matches (VbDomainDeviceType type, gconstpointer want, gconstpointer have)
   case VB_DOMAIN_DEVICE_TPM: {
     const VbDomainTpmDef *a = want, *b = have;
     return a->model == VB_DOMAIN_TPM_MODEL_DEFAULT || a->model == b->model;
+  }
+  case VB_DOMAIN_DEVICE_REDIRDEV: {
+    const VbDomainRedirdevDef *a = want, *b = have;
+    return a->type == b->type && g_strcmp0 (a->src_host, b->src_host) == 0 &&
+           g_strcmp0 (a->src_service, b->src_service) == 0;
   }
   case VB_DOMAIN_DEVICE_LAST:
   default:

@@ -114,7 +114,7 @@ typedef struct {
 
 typedef struct {
   char *alias;      /* <alias name=>; live-only unless it starts with "ua-" */
-  guint boot_order; /* <boot order=>; 0 = absent (disk, interface, hostdev only) */
+  guint boot_order; /* <boot order=>; 0 = absent (disk, interface, hostdev, redirdev only) */
   VbDomainDeviceAddress address;
 } VbDomainDeviceInfo;
 
@@ -571,6 +571,31 @@ typedef struct {
 } VbDomainHostdevDef;
 
 /* ------------------------------------------------------------------ */
+/* USB redirection                                                      */
+
+/* <redirdev bus='usb'>: a USB device of a SPICE client (spicevmc) or of a
+ * usbredir server (tcp) plugged into the guest. */
+typedef struct {
+  VbDomainChrType type; /* VB_DOMAIN_CHR_TYPE_SPICEVMC or VB_DOMAIN_CHR_TYPE_TCP */
+  /* tcp: <source mode= host= service=> (host and service required) */
+  VbDomainChrSourceMode src_mode;
+  char *src_host;
+  char *src_service;
+  VbDomainChrProtocol protocol; /* tcp: <protocol type=> */
+  VbDomainDeviceInfo info;      /* <alias>, <address type='usb'>, <boot order=> */
+} VbDomainRedirdevDef;
+
+/* One <redirfilter><usbdev> rule; -1 in a field means "any" ('-1' or the
+ * attribute absent; written by leaving the attribute out, as libvirt does). */
+typedef struct {
+  int usb_class; /* class=: 0x00..0xff */
+  int vendor;    /* vendor=: 0x0000..0xffff */
+  int product;   /* product=: 0x0000..0xffff */
+  int version;   /* version=: the bcdUSB value, "1.10" is 0x0110 */
+  gboolean allow;
+} VbDomainRedirFilterUsbDev;
+
+/* ------------------------------------------------------------------ */
 /* Memballoon, RNG, watchdog, panic, filesystem, TPM                    */
 
 typedef enum {
@@ -724,6 +749,7 @@ typedef enum {
   VB_DOMAIN_DEVICE_PANIC,
   VB_DOMAIN_DEVICE_FILESYSTEM,
   VB_DOMAIN_DEVICE_TPM,
+  VB_DOMAIN_DEVICE_REDIRDEV,
   VB_DOMAIN_DEVICE_LAST
 } VbDomainDeviceType;
 
@@ -746,6 +772,7 @@ typedef struct {
     VbDomainPanicDef *panic;
     VbDomainFsDef *fs;
     VbDomainTpmDef *tpm;
+    VbDomainRedirdevDef *redirdev;
     gpointer ptr;
   } data;
 } VbDomainDeviceDef;
@@ -1134,6 +1161,10 @@ typedef struct {
   GPtrArray *audios;      /* VbDomainAudioDef */
   GPtrArray *videos;      /* VbDomainVideoDef */
   GPtrArray *hostdevs;    /* VbDomainHostdevDef */
+  GPtrArray *redirdevs;   /* VbDomainRedirdevDef */
+  /* <redirfilter>: VbDomainRedirFilterUsbDev rules in order; empty when
+   * absent (an empty <redirfilter/> filters nothing and is dropped) */
+  GPtrArray *redirfilter;
   GPtrArray *watchdogs;   /* VbDomainWatchdogDef */
   VbDomainMemballoonDef *memballoon; /* NULL = absent */
   GPtrArray *rngs;        /* VbDomainRngDef */
@@ -1203,9 +1234,10 @@ gboolean vb_domain_def_add_device (VbDomainDef *def, const VbDomainDeviceDef *de
 /* Finds the device of @def that @dev designates, matching as libvirt does:
  * disk by target dev; interface by MAC (when given), else alias / PCI
  * address; controller by type+index; hostdev by host source; chardevs by
- * target port (channels by target name); others by model. Returns the
- * index in the array of that device type (0 for the memballoon), or -1
- * with VB_ERROR_NOT_FOUND (or VB_ERROR_INVALID_ARG when ambiguous). */
+ * target port (channels by target name); redirdevs by type (and tcp
+ * host/service); others by model. Returns the index in the array of that
+ * device type (0 for the memballoon), or -1 with VB_ERROR_NOT_FOUND (or
+ * VB_ERROR_INVALID_ARG when ambiguous). */
 int vb_domain_def_find_device (const VbDomainDef *def, const VbDomainDeviceDef *dev, GError **error);
 /* Removes the device designated by @dev; returns it (caller frees) or NULL
  * with an error. */

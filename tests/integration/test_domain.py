@@ -164,6 +164,48 @@ def test_bad_xml(virtbus):
     assert virtbus.connect_call("ListDomains", "u", 0) == [TEST_DOM]
 
 
+def test_define_with_usb_redirection(virtbus):
+    """A SPICE guest as virt-manager writes it (two spicevmc redirdevs), plus
+    a usbredir server over tcp and a filter: kept and written as libvirt does."""
+    uuid = "11111111-2222-3333-4444-5555555555aa"
+    redir = """<redirdev bus='usb' type='spicevmc'/>
+    <redirdev bus='usb' type='spicevmc'/>
+    <redirdev bus='usb' type='tcp'>
+      <source mode='connect' host='usbhost' service='4000'/>
+      <protocol type='raw'/>
+    </redirdev>
+    <redirfilter>
+      <usbdev class='0x08' vendor='0x15e1' product='0x2007' version='1.10' allow='yes'/>
+      <usbdev class='-1' vendor='-1' product='-1' version='-1' allow='no'/>
+    </redirfilter>"""
+    path = define(virtbus, domain_xml(name="spice", uuid=uuid, extra=redir))
+    assert path == dom_path(uuid)
+    for flags in (0, XML_INACTIVE):
+        xml = call1(virtbus, path, "GetXMLDesc", "u", flags)
+        assert xml.count("<redirdev bus='usb' type='spicevmc'/>") == 2
+        assert ("<redirdev bus='usb' type='tcp'>\n"
+                "      <source mode='connect' host='usbhost' service='4000'/>\n"
+                "      <protocol type='raw'/>\n"
+                "    </redirdev>\n"
+                "    <redirfilter>\n"
+                "      <usbdev class='0x08' vendor='0x15E1' product='0x2007' version='1.10' allow='yes'/>\n"
+                "      <usbdev allow='no'/>\n"
+                "    </redirfilter>\n") in xml
+
+    tcp = "<redirdev bus='usb' type='tcp'><source mode='connect' host='other' service='4001'/></redirdev>"
+    call(virtbus, path, "AttachDevice", "su", tcp, AFFECT_CONFIG)
+    assert "host='other'" in call1(virtbus, path, "GetXMLDesc", "u", XML_INACTIVE)
+    call(virtbus, path, "DetachDevice", "su", tcp, AFFECT_CONFIG)
+    assert "host='other'" not in call1(virtbus, path, "GetXMLDesc", "u", XML_INACTIVE)
+    name, msg = virtbus.error(path, DOM, "DetachDevice", "su", "<redirdev bus='usb' type='spicevmc'/>", AFFECT_CONFIG)
+    assert name == ERR and "2 <redirdev> devices match" in msg
+
+    name, msg = virtbus.error(TEST_PATH, CONN, "DomainDefineXML", "s",
+                              domain_xml(name="bad", uuid="11111111-2222-3333-4444-5555555555ab",
+                                         extra="<redirdev bus='usb' type='pty'/>"))
+    assert name == ERR and "not supported for USB redirection" in msg
+
+
 def test_define_running_domain_stores_next_config(virtbus):
     xml = call1(virtbus, TEST_DOM, "GetXMLDesc", "u", XML_INACTIVE)
     new_xml = xml.replace("<memory unit='KiB'>8388608</memory>", "<memory unit='KiB'>4194304</memory>")

@@ -707,7 +707,7 @@ test_device_api (void)
   /* Fragment errors. */
   {
     const char *bad[] = {
-      "", "<disk/><disk/>", "<emulator>/bin/x</emulator>", "<redirdev bus='usb' type='spicevmc'/>",
+      "", "<disk/><disk/>", "<emulator>/bin/x</emulator>", "<hub type='usb'/>",
       "<disk type='file'><source file='/a'/><target dev='vda'/><bogus/></disk>", "text",
     };
     for (gsize i = 0; i < G_N_ELEMENTS (bad); i++) {
@@ -1088,6 +1088,288 @@ test_disk_volume (void)
   }
 }
 
+/* <redirdev> and <redirfilter>: what virt-manager writes for a SPICE guest,
+ * plus a usbredir server over tcp, read back in libvirt's form. */
+#define REDIR_DOMAIN \
+  "<domain type='kvm'><name>spice-vm</name><uuid>2b2c2d2e-0000-4000-8000-000000000001</uuid>" \
+  "<memory unit='MiB'>2048</memory><vcpu>2</vcpu><os><type arch='x86_64' machine='q35'>hvm</type></os>" \
+  "<devices><emulator>/usr/bin/qemu-system-x86_64</emulator>" \
+  "<disk type='file' device='disk'><source file='/var/lib/libvirt/images/spice-vm.qcow2'/>" \
+  "<target dev='vda' bus='virtio'/><boot order='1'/></disk>" \
+  "<controller type='usb' index='0' model='qemu-xhci' ports='15'/>" \
+  "<channel type='spicevmc'><target type='virtio' name='com.redhat.spice.0'/></channel>" \
+  "<input type='tablet' bus='usb'/>" \
+  "<graphics type='spice' autoport='yes'><listen type='address'/></graphics>" \
+  "<video><model type='qxl' ram='65536' vram='65536' vgamem='16384' heads='1' primary='yes'/></video>" \
+  "<memballoon model='virtio'/>" \
+  /* Before the redirdevs, with libvirt's spelling of "any": both are normalised. */ \
+  "<redirfilter><usbdev class='0x08' vendor='0x15e1' product='0x2007' version='1.10' allow='yes'/>" \
+  "<usbdev class='-1' vendor='-1' product='-1' version='-1' allow='no'/></redirfilter>" \
+  "<redirdev bus='usb' type='spicevmc'><alias name='redir0'/></redirdev>" \
+  "<redirdev type='spicevmc'><address type='usb' bus='0' port='3'/></redirdev>" \
+  "<redirdev bus='usb' type='tcp'><source mode='connect' host='usbhost.example.com' service='4000'/>" \
+  "<protocol type='raw'/><boot order='2'/><alias name='ua-usbredir'/></redirdev>" \
+  "</devices></domain>"
+
+static void
+test_redirdev (void)
+{
+  g_autoptr(VbDomainDef) def = parse_ok (REDIR_DOMAIN);
+  g_autoptr(GError) error = NULL;
+  const VbDomainRedirdevDef *r;
+  const VbDomainRedirFilterUsbDev *rule;
+  const char *expect =
+    "    <redirdev bus='usb' type='spicevmc'>\n"
+    "      <alias name='redir0'/>\n"
+    "    </redirdev>\n"
+    "    <redirdev bus='usb' type='spicevmc'>\n"
+    "      <address type='usb' bus='0' port='3'/>\n"
+    "    </redirdev>\n"
+    "    <redirdev bus='usb' type='tcp'>\n"
+    "      <source mode='connect' host='usbhost.example.com' service='4000'/>\n"
+    "      <protocol type='raw'/>\n"
+    "      <boot order='2'/>\n"
+    "      <alias name='ua-usbredir'/>\n"
+    "    </redirdev>\n"
+    "    <redirfilter>\n"
+    "      <usbdev class='0x08' vendor='0x15E1' product='0x2007' version='1.10' allow='yes'/>\n"
+    "      <usbdev allow='no'/>\n"
+    "    </redirfilter>\n"
+    "    <memballoon model='virtio'/>\n";
+
+  g_assert_cmpint (vb_domain_device_type_from_string ("redirdev"), ==, VB_DOMAIN_DEVICE_REDIRDEV);
+  g_assert_cmpuint (def->redirdevs->len, ==, 3);
+  r = g_ptr_array_index (def->redirdevs, 0);
+  g_assert_cmpint (r->type, ==, VB_DOMAIN_CHR_TYPE_SPICEVMC);
+  g_assert_cmpstr (r->info.alias, ==, "redir0");
+  g_assert_null (r->src_host);
+  r = g_ptr_array_index (def->redirdevs, 1);
+  g_assert_cmpint (r->info.address.type, ==, VB_DOMAIN_ADDRESS_USB);
+  g_assert_cmpstr (r->info.address.u.usb.port, ==, "3");
+  r = g_ptr_array_index (def->redirdevs, 2);
+  g_assert_cmpint (r->type, ==, VB_DOMAIN_CHR_TYPE_TCP);
+  g_assert_cmpint (r->src_mode, ==, VB_DOMAIN_CHR_MODE_CONNECT);
+  g_assert_cmpstr (r->src_host, ==, "usbhost.example.com");
+  g_assert_cmpstr (r->src_service, ==, "4000");
+  g_assert_cmpint (r->protocol, ==, VB_DOMAIN_CHR_PROTOCOL_RAW);
+  g_assert_cmpuint (r->info.boot_order, ==, 2);
+  g_assert_cmpuint (def->redirfilter->len, ==, 2);
+  rule = g_ptr_array_index (def->redirfilter, 0);
+  g_assert_cmpint (rule->usb_class, ==, 0x08);
+  g_assert_cmpint (rule->vendor, ==, 0x15e1);
+  g_assert_cmpint (rule->product, ==, 0x2007);
+  g_assert_cmpint (rule->version, ==, 0x0110);
+  g_assert_true (rule->allow);
+  rule = g_ptr_array_index (def->redirfilter, 1);
+  g_assert_cmpint (rule->usb_class, ==, -1);
+  g_assert_cmpint (rule->vendor, ==, -1);
+  g_assert_cmpint (rule->product, ==, -1);
+  g_assert_cmpint (rule->version, ==, -1);
+  g_assert_false (rule->allow);
+
+  /* libvirt's place and spelling: after the hostdevs, filter right after
+   * the redirdevs, before the memballoon; in every form, copies alike. */
+  {
+    const guint flag_sets[] = { 0, VB_DOMAIN_XML_INACTIVE, VB_DOMAIN_XML_SECURE | VB_DOMAIN_XML_MIGRATABLE };
+    for (gsize i = 0; i < G_N_ELEMENTS (flag_sets); i++) {
+      g_autofree char *out = assert_round_trip (def, flag_sets[i]);
+      g_autoptr(VbDomainDef) copy = vb_domain_def_copy (def);
+      g_autofree char *out_copy = vb_domain_def_format (copy, flag_sets[i]);
+      g_assert_cmpstr (out, ==, out_copy);
+      if (flag_sets[i] & VB_DOMAIN_XML_INACTIVE) {
+        /* The generated alias is live-only; a user alias stays. */
+        g_assert_null (strstr (out, "redir0"));
+        g_assert_nonnull (strstr (out, "ua-usbredir"));
+      } else {
+        g_assert_nonnull (strstr (out, expect));
+        g_assert_cmpint (strstr (out, "<video>") - out, <, strstr (out, "<redirdev") - out);
+      }
+      if (!schema_validate ("domain.rng", out))
+        return;
+    }
+  }
+  {
+    g_autoptr(VbDomainDef) cfg = vb_domain_def_parse_full (REDIR_DOMAIN, VB_DOMAIN_PARSE_INACTIVE, &error);
+    g_assert_no_error (error);
+    g_assert_null (((VbDomainRedirdevDef *) g_ptr_array_index (cfg->redirdevs, 0))->info.alias);
+    g_assert_cmpstr (((VbDomainRedirdevDef *) g_ptr_array_index (cfg->redirdevs, 2))->info.alias, ==, "ua-usbredir");
+  }
+
+  /* Versions keep their two decimal parts; an empty filter filters nothing. */
+  {
+    g_autofree char *xml = with_devices ("<redirfilter><usbdev version='2.0' allow='yes'/>"
+                                         "<usbdev class='0xe0' version='1.1' allow='no'/>"
+                                         "<usbdev vendor='1234' allow='no'/></redirfilter>");
+    g_autoptr(VbDomainDef) d = parse_ok (xml);
+    g_autofree char *out = assert_round_trip (d, 0);
+    g_autoptr(VbDomainDef) empty = NULL;
+    g_autofree char *empty_out = NULL;
+    g_assert_nonnull (strstr (out, "<usbdev version='2.0' allow='yes'/>\n"
+                                   "      <usbdev class='0xE0' version='1.1' allow='no'/>\n"
+                                   "      <usbdev vendor='0x04D2' allow='no'/>\n"));
+    empty = parse_ok (MINIMAL_HEAD "<devices><redirfilter/></devices></domain>");
+    g_assert_cmpuint (empty->redirfilter->len, ==, 0);
+    empty_out = vb_domain_def_format (empty, 0);
+    g_assert_null (strstr (empty_out, "redirfilter"));
+  }
+
+  /* Per-device boot orders are shared with disks and the rest. */
+  {
+    g_autofree char *xml = with_devices ("<disk type='file'><source file='/a'/><target dev='vda'/>"
+                                         "<boot order='1'/></disk>"
+                                         "<redirdev bus='usb' type='spicevmc'><boot order='1'/></redirdev>");
+    g_autoptr(VbDomainDef) d = vb_domain_def_parse (xml, &error);
+    g_assert_null (d);
+    vb_test_assert_xml_error (error, "boot order 1");
+    g_clear_error (&error);
+  }
+
+  /* Refused, each with a VB_ERROR_XML naming the problem. */
+  {
+    static const struct { const char *devices; const char *needle; } bad[] = {
+      { "<redirdev bus='usb' type='pty'/>", "'pty' is not supported for USB redirection" },
+      { "<redirdev bus='usb' type='udp'/>", "'udp' is not supported for USB redirection" },
+      { "<redirdev bus='usb'/>", "missing attribute 'type'" },
+      { "<redirdev bus='pci' type='spicevmc'/>", "'pci'" },
+      { "<redirdev bus='usb' type='tcp'/>", "missing <source" },
+      { "<redirdev bus='usb' type='tcp'><source mode='connect' service='4000'/></redirdev>",
+        "missing attribute 'host'" },
+      { "<redirdev bus='usb' type='tcp'><source mode='connect' host='h'/></redirdev>", "missing attribute 'service'" },
+      { "<redirdev bus='usb' type='tcp'><source mode='listen' host='h' service='1'/></redirdev>", "'listen'" },
+      { "<redirdev bus='usb' type='tcp'><source host='h' service='1'/><protocol type='ssh'/></redirdev>", "'ssh'" },
+      { "<redirdev bus='usb' type='spicevmc'><source path='/x'/></redirdev>", "takes no <source>" },
+      { "<redirdev bus='usb' type='spicevmc'><protocol type='raw'/></redirdev>", "<protocol>" },
+      { "<redirdev bus='usb' type='spicevmc'><address type='pci' slot='3'/></redirdev>", "address of type 'usb'" },
+      { "<redirdev bus='usb' type='spicevmc'><boot order='0'/></redirdev>", "order" },
+      { "<redirfilter><usbdev vendor='0xZZ' allow='yes'/></redirfilter>", "attribute 'vendor': '0xZZ'" },
+      { "<redirfilter><usbdev product='0x12345' allow='yes'/></redirfilter>", "attribute 'product'" },
+      { "<redirfilter><usbdev class='0x100' allow='yes'/></redirfilter>", "attribute 'class'" },
+      { "<redirfilter><usbdev class='010' allow='yes'/></redirfilter>", "attribute 'class'" },
+      { "<redirfilter><usbdev vendor='-2' allow='yes'/></redirfilter>", "attribute 'vendor'" },
+      { "<redirfilter><usbdev version='1.100' allow='yes'/></redirfilter>", "attribute 'version'" },
+      { "<redirfilter><usbdev version='2' allow='yes'/></redirfilter>", "attribute 'version'" },
+      { "<redirfilter><usbdev allow='maybe'/></redirfilter>", "'maybe'" },
+      { "<redirfilter><usbdev vendor='0x1234'/></redirfilter>", "missing attribute 'allow'" },
+      { "<redirfilter><usbdev allow='yes' bogus='1'/></redirfilter>", "'bogus'" },
+      { "<redirfilter><device allow='yes'/></redirfilter>", "<device>" },
+      { "<redirfilter/><redirfilter/>", "only once" },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS (bad); i++) {
+      g_autofree char *xml = with_devices (bad[i].devices);
+      g_autoptr(VbDomainDef) d = vb_domain_def_parse (xml, &error);
+      g_test_message ("bad %s", bad[i].devices);
+      g_assert_null (d);
+      vb_test_assert_xml_error (error, bad[i].needle);
+      g_clear_error (&error);
+    }
+  }
+}
+
+/* A lone <redirdev> as AttachDevice/DetachDevice get it. */
+static void
+test_redirdev_device (void)
+{
+  g_autoptr(VbDomainDef) def = parse_ok (REDIR_DOMAIN);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VbDomainDeviceDef) spice = vb_domain_device_def_parse ("<redirdev bus='usb' type='spicevmc'/>", &error);
+  g_autoptr(VbDomainDeviceDef) tcp = NULL;
+  g_autoptr(VbDomainDeviceDef) by_addr = NULL;
+  g_autoptr(VbDomainDeviceDef) copy = NULL;
+  g_autoptr(VbDomainDeviceDef) removed = NULL;
+  g_autofree char *fragment = NULL;
+  g_autofree char *tcp_fragment = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (spice->type, ==, VB_DOMAIN_DEVICE_REDIRDEV);
+  g_assert_cmpint (spice->data.redirdev->type, ==, VB_DOMAIN_CHR_TYPE_SPICEVMC);
+  fragment = vb_domain_device_def_format (spice, 0);
+  g_assert_cmpstr (fragment, ==, "<redirdev bus='usb' type='spicevmc'/>\n");
+
+  tcp = vb_domain_device_def_parse ("<redirdev bus='usb' type='tcp'><source mode='bind' host='0.0.0.0' service='4001'/>"
+                                    "<protocol type='telnet'/><address type='usb' bus='0' port='4'/></redirdev>",
+                                    &error);
+  g_assert_no_error (error);
+  copy = vb_domain_device_def_copy (tcp);
+  tcp_fragment = vb_domain_device_def_format (copy, 0);
+  g_assert_cmpstr (tcp_fragment, ==,
+                   "<redirdev bus='usb' type='tcp'>\n"
+                   "  <source mode='bind' host='0.0.0.0' service='4001'/>\n"
+                   "  <protocol type='telnet'/>\n"
+                   "  <address type='usb' bus='0' port='4'/>\n"
+                   "</redirdev>\n");
+
+  /* Two spicevmc redirdevs match a bare description: ambiguous. */
+  g_assert_cmpint (vb_domain_def_find_device (def, spice, &error), ==, -1);
+  g_assert_error (error, VB_ERROR, VB_ERROR_INVALID_ARG);
+  g_clear_error (&error);
+  by_addr = vb_domain_device_def_parse ("<redirdev bus='usb' type='spicevmc'><address type='usb' bus='0' port='3'/>"
+                                        "</redirdev>", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (vb_domain_def_find_device (def, by_addr, &error), ==, 1);
+  g_assert_no_error (error);
+
+  /* Attach, then detach by source. */
+  g_assert_true (vb_domain_def_add_device (def, tcp, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (def->redirdevs->len, ==, 4);
+  g_assert_cmpint (vb_domain_def_find_device (def, tcp, &error), ==, 3);
+  removed = vb_domain_def_remove_device (def, tcp, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (removed->data.redirdev->src_service, ==, "4001");
+  g_assert_cmpuint (def->redirdevs->len, ==, 3);
+  g_clear_pointer (&removed, vb_domain_device_def_free);
+  g_assert_null (vb_domain_def_remove_device (def, tcp, &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* Detach one spicevmc by address; the other is then the only match. */
+  removed = vb_domain_def_remove_device (def, by_addr, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&removed, vb_domain_device_def_free);
+  g_assert_cmpint (vb_domain_def_find_device (def, spice, &error), ==, 0);
+  g_assert_no_error (error);
+
+  {
+    g_autofree char *out = assert_round_trip (def, 0);
+    schema_validate ("domain.rng", out);
+  }
+
+  /* A def built by hand is held to what the parser ensures. */
+  {
+    g_autoptr(VbDomainDef) n = vb_domain_def_new ();
+    VbDomainRedirdevDef *r = g_new0 (VbDomainRedirdevDef, 1);
+    VbDomainRedirFilterUsbDev *rule = g_new0 (VbDomainRedirFilterUsbDev, 1);
+    n->name = g_strdup ("hand");
+    n->memory_kib = n->current_memory_kib = 2048;
+    r->type = VB_DOMAIN_CHR_TYPE_TCP;
+    g_ptr_array_add (n->redirdevs, r);
+    g_assert_false (vb_domain_def_validate (n, &error));
+    vb_test_assert_xml_error (error, "host and service");
+    g_clear_error (&error);
+    r->src_host = g_strdup ("h");
+    r->src_service = g_strdup ("1");
+    rule->usb_class = 0x100;
+    g_ptr_array_add (n->redirfilter, rule);
+    g_assert_false (vb_domain_def_validate (n, &error));
+    vb_test_assert_xml_error (error, "rule 1");
+    g_clear_error (&error);
+    rule->usb_class = rule->vendor = rule->product = rule->version = -1;
+    g_assert_true (vb_domain_def_validate (n, &error));
+    g_free (assert_round_trip (n, 0));
+  }
+
+  /* Fragment errors are XML errors too. */
+  {
+    g_autoptr(VbDomainDeviceDef) bad = vb_domain_device_def_parse ("<redirdev bus='usb' type='file'/>", &error);
+    g_assert_null (bad);
+    vb_test_assert_xml_error (error, "not supported for USB redirection");
+    g_clear_error (&error);
+    bad = vb_domain_device_def_parse ("<redirfilter><usbdev allow='yes'/></redirfilter>", &error);
+    g_assert_null (bad);
+    vb_test_assert_xml_error (error, "unsupported device <redirfilter>");
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1106,5 +1388,7 @@ main (int argc, char **argv)
   g_test_add_func ("/xml/domain/validate-name", test_validate_name);
   g_test_add_func ("/xml/domain/hostile", test_hostile);
   g_test_add_func ("/xml/domain/disk-source", test_disk_source);
+  g_test_add_func ("/xml/domain/redirdev", test_redirdev);
+  g_test_add_func ("/xml/domain/redirdev-device", test_redirdev_device);
   return g_test_run ();
 }
