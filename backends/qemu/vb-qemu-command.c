@@ -232,6 +232,8 @@ vb_qemu_domain_assign_aliases (VbDomainDef *def)
     set_alias (&((VbDomainRngDef *) g_ptr_array_index (def->rngs, i))->info, "rng%u", i);
   for (guint i = 0; i < def->sounds->len; i++)
     set_alias (&((VbDomainSoundDef *) g_ptr_array_index (def->sounds, i))->info, "sound%u", i);
+  for (guint i = 0; i < def->redirdevs->len; i++)
+    set_alias (&((VbDomainRedirdevDef *) g_ptr_array_index (def->redirdevs, i))->info, "redir%u", i);
   for (guint i = 0; i < def->watchdogs->len; i++)
     set_alias (&((VbDomainWatchdogDef *) g_ptr_array_index (def->watchdogs, i))->info, "watchdog%u", i);
   for (guint i = 0; i < def->panics->len; i++)
@@ -665,6 +667,17 @@ vb_qemu_domain_validate (const VbDomainDef *def, const VbQemuCaps *caps, GError 
     return NOT_SUPPORTED (error, "<tpm> is not supported by the QEMU driver yet");
   if (!validate_sound (def, caps, error))
     return FALSE;
+  for (guint i = 0; i < def->redirdevs->len; i++) {
+    const VbDomainRedirdevDef *r = g_ptr_array_index (def->redirdevs, i);
+
+    if (!vb_qemu_caps_has_device (caps, "usb-redir"))
+      return NOT_SUPPORTED (error, "<redirdev> needs the usb-redir device, which %s lacks", caps->emulator);
+    if (r->type == VB_DOMAIN_CHR_TYPE_SPICEVMC && !has_graphics (def, VB_DOMAIN_GRAPHICS_SPICE))
+      return NOT_SUPPORTED (error, "<redirdev type='spicevmc'> needs <graphics type='spice'>");
+    if (r->type == VB_DOMAIN_CHR_TYPE_TCP && r->protocol != VB_DOMAIN_CHR_PROTOCOL_NONE &&
+        r->protocol != VB_DOMAIN_CHR_PROTOCOL_RAW)
+      return NOT_SUPPORTED (error, "<redirdev type='tcp'>: usbredir runs over raw TCP only (<protocol type='raw'/>)");
+  }
   if (def->hostdevs->len > 0)
     return NOT_SUPPORTED (error, "<hostdev> is not supported by the QEMU driver yet");
 
@@ -693,6 +706,7 @@ vb_qemu_domain_validate (const VbDomainDef *def, const VbQemuCaps *caps, GError 
                                 "usb-serial") == 0;
     for (guint j = 0; j < def->sounds->len; j++)
       usb_devices |= ((VbDomainSoundDef *) g_ptr_array_index (def->sounds, j))->model == VB_DOMAIN_SOUND_USB;
+    usb_devices |= def->redirdevs->len > 0;
     if (usb_devices)
       return NOT_SUPPORTED (error, "USB devices need a USB controller, but the domain has "
                             "<controller type='usb' model='none'>");
@@ -1801,6 +1815,73 @@ build_sounds (Cmd *cmd)
   }
 }
 
+/* usb-redir's filter= from <redirfilter>: "class:vendor:product:version:
+ * allow" rules joined by '|', -1 for any; NULL without rules. */
+static char *
+redir_filter (const VbDomainDef *def)
+{
+  GString *s;
+
+  if (def->redirfilter == NULL || def->redirfilter->len == 0)
+    return NULL;
+  s = g_string_new (NULL);
+  for (guint i = 0; i < def->redirfilter->len; i++) {
+    const VbDomainRedirFilterUsbDev *u = g_ptr_array_index (def->redirfilter, i);
+    const int fields[] = { u->usb_class, u->vendor, u->product, u->version };
+
+    if (i > 0)
+      g_string_append_c (s, '|');
+    for (guint j = 0; j < G_N_ELEMENTS (fields); j++) {
+      if (fields[j] < 0)
+        g_string_append (s, "-1:");
+      else
+        g_string_append_printf (s, "0x%04x:", fields[j]);
+    }
+    g_string_append_c (s, u->allow ? '1' : '0');
+  }
+  return g_string_free (s, FALSE);
+}
+
+/* USB redirection: a SPICE client's devices (spicevmc) or a usbredir
+ * server's (tcp) on the guest's USB bus. */
+static void
+build_redirdevs (Cmd *cmd)
+{
+  const VbDomainDef *def = cmd->def;
+  g_autofree char *filter = redir_filter (def);
+
+  for (guint i = 0; i < def->redirdevs->len; i++) {
+    const VbDomainRedirdevDef *r = g_ptr_array_index (def->redirdevs, i);
+    g_autofree char *id = g_strdup_printf ("char%s", r->info.alias);
+    GString *s = g_string_new (NULL);
+
+    if (r->type == VB_DOMAIN_CHR_TYPE_SPICEVMC) {
+      g_string_append (s, "spicevmc");
+      opt (s, "id", id);
+      opt (s, "name", "usbredir");
+    } else {
+      g_string_append (s, "socket");
+      opt (s, "id", id);
+      opt (s, "host", r->src_host);
+      opt (s, "port", r->src_service);
+      if (r->src_mode == VB_DOMAIN_CHR_MODE_BIND) {
+        opt (s, "server", "on");
+        opt (s, "wait", "off");
+      }
+    }
+    arg2_take (cmd, "-chardev", s);
+    s = g_string_new (NULL);
+    device_id (s, "usb-redir", &r->info);
+    opt (s, "chardev", id);
+    optf (s, "bus", "%s.0", cmd->usb_bus);
+    if (r->info.boot_order > 0)
+      optf (s, "bootindex", "%u", r->info.boot_order);
+    if (filter != NULL)
+      opt (s, "filter", filter);
+    arg2_take (cmd, "-device", s);
+  }
+}
+
 static void
 build_misc_devices (Cmd *cmd)
 {
@@ -1923,6 +2004,9 @@ scan_needs (Cmd *cmd)
   for (guint i = 0; i < def->serials->len; i++)
     cmd->need_usb |= g_strcmp0 (((VbDomainChrDef *) g_ptr_array_index (def->serials, i))->target_type,
                                 "usb-serial") == 0;
+  for (guint i = 0; i < def->sounds->len; i++)
+    cmd->need_usb |= ((VbDomainSoundDef *) g_ptr_array_index (def->sounds, i))->model == VB_DOMAIN_SOUND_USB;
+  cmd->need_usb |= def->redirdevs->len > 0;
   for (guint i = 0; i < def->consoles->len; i++)
     cmd->need_virtio_serial |= g_strcmp0 (((VbDomainChrDef *) g_ptr_array_index (def->consoles, i))->target_type,
                                           "virtio") == 0;
@@ -2068,6 +2152,7 @@ vb_qemu_build_command (const VbDomainDef *orig, const VbQemuCaps *caps, const Vb
   build_videos (&cmd);
   build_inputs (&cmd);
   build_sounds (&cmd);
+  build_redirdevs (&cmd);
   build_misc_devices (&cmd);
 
   g_ptr_array_add (argv, NULL);

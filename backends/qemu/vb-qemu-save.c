@@ -276,7 +276,8 @@ check_abi (const VbDomainDef *old, const VbDomainDef *def, GError **error)
            COUNT (old->videos) != COUNT (def->videos) || COUNT (old->sounds) != COUNT (def->sounds) ||
            COUNT (old->hostdevs) != COUNT (def->hostdevs) || COUNT (old->watchdogs) != COUNT (def->watchdogs) ||
            COUNT (old->rngs) != COUNT (def->rngs) || COUNT (old->panics) != COUNT (def->panics) ||
-           COUNT (old->tpms) != COUNT (def->tpms) || COUNT (old->graphics) != COUNT (def->graphics))
+           COUNT (old->tpms) != COUNT (def->tpms) || COUNT (old->graphics) != COUNT (def->graphics) ||
+           COUNT (old->redirdevs) != COUNT (def->redirdevs))
     what = "devices";
   else if ((old->memballoon == NULL) != (def->memballoon == NULL) ||
            (old->memballoon != NULL && old->memballoon->model != def->memballoon->model))

@@ -473,13 +473,15 @@ def graphics_of(xml):
 
 # What virt-manager writes into a desktop guest: both displays (VNC and
 # SPICE) with autoport and passwords, the SPICE agent's channel, an HDA
-# sound card playing to SPICE, and the clock's timers.
+# sound card playing to SPICE, USB redirection, and the clock's timers.
 DESKTOP_DEVICES = """
     <graphics type='vnc' port='-1' autoport='yes' passwd='sesame'><listen type='address' address='127.0.0.1'/></graphics>
     <graphics type='spice' autoport='yes' passwd='opensesame'><listen type='address' address='127.0.0.1'/></graphics>
     <channel type='spicevmc'><target type='virtio' name='com.redhat.spice.0'/></channel>
     <sound model='ich9'/>
     <audio id='1' type='spice'/>
+    <redirdev bus='usb' type='spicevmc'/>
+    <redirdev bus='usb' type='spicevmc'/>
 """
 DESKTOP_CLOCK = """<clock offset='utc'>
     <timer name='rtc' tickpolicy='catchup'/>
@@ -516,6 +518,7 @@ def test_displays_sound_and_timers_of_a_desktop_guest(qemu):
         assert not any(b"sesame" in a for a in argv)
         assert b"base=utc,driftfix=slew" in argv and any(b"hpet=off" in a for a in argv)
         assert any(a.startswith(b"hda-duplex,") and b"audiodev=audio1" in a for a in argv)
+        assert len([a for a in argv if a.startswith(b"usb-redir,")]) == 2
     # The displays are where the live XML says, with the passwords set.
     assert not vnc_login(vnc, "wrong")
     assert vnc_login(vnc, "sesame")

@@ -312,6 +312,13 @@ static const ErrorCase error_cases[] = {
     "more than one <graphics type='vnc'>" },
   { "spicevmc-no-spice", "<channel type='spicevmc'><target type='virtio' name='com.redhat.spice.0'/></channel>",
     NULL, NULL, NULL, "<channel type='spicevmc'> needs <graphics type='spice'>" },
+  { "redirdev-no-spice", "<redirdev bus='usb' type='spicevmc'/>", NULL, NULL, NULL,
+    "<redirdev type='spicevmc'> needs <graphics type='spice'>" },
+  { "redirdev-telnet", "<redirdev bus='usb' type='tcp'><source mode='connect' host='localhost' service='4000'/>"
+    "<protocol type='telnet'/></redirdev>", NULL, NULL, NULL, "usbredir runs over raw TCP only" },
+  { "redirdev-usb-none", "<controller type='usb' model='none'/><redirdev bus='usb' type='tcp'>"
+    "<source mode='connect' host='localhost' service='4000'/></redirdev>", NULL, NULL, NULL,
+    "USB devices need a USB controller" },
   { "spicevmc-serial", "<serial type='spicevmc'/>", NULL, NULL, NULL, "<serial type='spicevmc'>: only a <channel>" },
   { "audio-spice-no-spice", "<audio id='1' type='spice'/>", NULL, NULL, NULL,
     "<audio type='spice'> needs <graphics type='spice'>" },
