@@ -11,7 +11,8 @@
  *
  * Starting a network of ours: the bridge (down), its addresses and routes,
  * up; the nftables table; dnsmasq. Each step is undone when a later one
- * fails, so a failed start leaves nothing behind. */
+ * fails, so a failed start leaves nothing behind; it reports its error
+ * only once that is done. */
 #include "config.h"
 
 #include <errno.h>
@@ -41,9 +42,16 @@ typedef struct {
   VbStateDirs *dirs;
 } Local;
 
-/* Per network (VbObj.backend_data). */
+/* Per network (VbObj.backend_data).
+ *
+ * @busy also orders what a network runs: a start, stop, live update or
+ * restore holds it until its last nft and dnsmasq run has finished,
+ * cleanup included (a transient network whose start failed is removed
+ * only then), and a network takes no other operation while it is set.
+ * So one network's nft runs never overlap, and an apply cannot overtake a
+ * deletion still pending, without a queue of nft runs of its own. */
 typedef struct {
-  gboolean busy; /* a start, stop or live update is under way */
+  gboolean busy; /* a start, stop, live update or restore is under way */
 } NetData;
 
 static GQuark local_quark;
@@ -466,23 +474,27 @@ run_nft_async (const char *script, const char *what, GAsyncReadyCallback callbac
   run_tool_async (argv, script, what, callback, user_data);
 }
 
+/* Deletes @def's table; completes once nft is done. Always waited for
+ * before the operation reports: a start right after it must not have its
+ * new table deleted by this removal running late. */
 static void
-on_cleanup_done (GObject *source, GAsyncResult *result, gpointer user_data)
+drop_firewall_async (const VbNetworkDef *def, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autofree char *script = vb_network_firewall_delete_script (def);
+  g_autofree char *what = g_strdup_printf ("remove the firewall rules of network '%s'", def->name);
+
+  run_nft_async (script, what, callback, user_data);
+}
+
+/* A table that cannot be removed is logged: the network goes all the same,
+ * and a failed start keeps its own error. */
+static void
+drop_firewall_finish (GAsyncResult *result)
 {
   g_autoptr(GError) error = NULL;
 
   if (!run_tool_finish (result, &error))
     g_warning ("%s", error->message);
-}
-
-/* Deletes @def's table, not waiting: a stop or an undone start goes on. */
-static void
-drop_firewall (const VbNetworkDef *def)
-{
-  g_autofree char *script = vb_network_firewall_delete_script (def);
-  g_autofree char *what = g_strdup_printf ("remove the firewall rules of network '%s'", def->name);
-
-  run_nft_async (script, what, on_cleanup_done, NULL);
 }
 
 /* The pid of the dnsmasq of network @uuid when it is running: the pid file
@@ -655,6 +667,28 @@ start_dnsmasq_async (VbBackend *backend, const VbNetworkDef *def, GAsyncReadyCal
 
 /* ---- start ---- */
 
+/* Forgets the network's runtime state; a persistent network goes back to
+ * its persistent definition, a transient one is gone. */
+static void
+mark_inactive (VbBackend *backend, VbObj *net, gboolean emit)
+{
+  g_autofree char *state = state_path (backend, net->name);
+
+  remove_runtime (state);
+  vb_obj_set_active (net, FALSE);
+  if (emit)
+    vb_backend_emit_event (backend, net, VB_NETWORK_EVENT_STOPPED, 0);
+  if (!net->persistent) {
+    vb_backend_remove_object (backend, net);
+    return;
+  }
+  if (net->newdef != NULL) {
+    gpointer persistent = net->newdef;
+    net->newdef = NULL;
+    vb_obj_set_def (net, persistent);
+  }
+}
+
 typedef struct {
   VbBackend *backend;
   VbObj *net;
@@ -662,6 +696,7 @@ typedef struct {
   gboolean made_bridge;  /* steps done, undone on failure */
   gboolean made_firewall;
   gboolean made_dnsmasq;
+  GError *error;         /* why it failed, reported once undone */
 } Start;
 
 static void
@@ -670,31 +705,75 @@ start_free (gpointer p)
   Start *st = p;
 
   g_object_unref (st->net);
+  g_clear_error (&st->error);
   g_free (st);
 }
 
+/* The last step of a failed start: the bridge goes; a network that was
+ * being restored is inactive; the error is reported. */
 static void
-on_start_undone (GObject *source, GAsyncResult *result, gpointer user_data)
+start_failed_finish (GTask *task)
 {
-  stop_dnsmasq_finish (result, NULL);
+  Start *st = g_task_get_task_data (task);
+  const VbNetworkDef *def = net_def (st->net);
+  gboolean own_bridge = mode_has_own_bridge (def->forward.mode);
+  g_autoptr(GError) error = NULL;
+
+  if ((st->made_bridge || (st->restore && own_bridge && vb_netlink_link_exists (def->bridge->name))) &&
+      !vb_netlink_link_delete (def->bridge->name, &error))
+    g_warning ("%s", error->message);
+  net_data (st->net)->busy = FALSE;
+  if (st->restore)
+    mark_inactive (st->backend, st->net, TRUE);
+  g_task_return_error (task, g_steal_pointer (&st->error));
+  g_object_unref (task);
 }
 
+static void
+on_start_failed_firewall_dropped (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  drop_firewall_finish (result);
+  start_failed_finish (user_data);
+}
+
+static void
+start_failed_drop_firewall (GTask *task)
+{
+  Start *st = g_task_get_task_data (task);
+  const VbNetworkDef *def = net_def (st->net);
+
+  if (st->made_firewall || (st->restore && mode_has_own_bridge (def->forward.mode))) {
+    drop_firewall_async (def, on_start_failed_firewall_dropped, task);
+    return;
+  }
+  start_failed_finish (task);
+}
+
+static void
+on_start_failed_dnsmasq_stopped (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  stop_dnsmasq_finish (result, NULL);
+  start_failed_drop_firewall (user_data);
+}
+
+/* Undoes what the start made, in a stop's order (dnsmasq, the table, the
+ * bridge), each step waited for, and only then reports @error and frees
+ * the network: a start right after it finds nothing of this one left, and
+ * nothing of this one still running to remove what it makes. A restore
+ * undoes all the network had (its dnsmasq and table from before the
+ * daemon's restart). What cannot be undone is logged; @error stays the
+ * start's. */
 static void
 start_failed (GTask *task, GError *error)
 {
   Start *st = g_task_get_task_data (task);
-  const VbNetworkDef *def = net_def (st->net);
-  g_autoptr(GError) local = NULL;
 
-  if (st->made_dnsmasq)
-    stop_dnsmasq_async (st->backend, st->net->uuid, on_start_undone, NULL);
-  if (st->made_firewall)
-    drop_firewall (def);
-  if (st->made_bridge && !vb_netlink_link_delete (def->bridge->name, &local))
-    g_warning ("%s", local->message);
-  net_data (st->net)->busy = FALSE;
-  g_task_return_error (task, error);
-  g_object_unref (task);
+  st->error = error;
+  if (st->made_dnsmasq || st->restore) {
+    stop_dnsmasq_async (st->backend, st->net->uuid, on_start_failed_dnsmasq_stopped, task);
+    return;
+  }
+  start_failed_drop_firewall (task);
 }
 
 static void
@@ -921,28 +1000,6 @@ stop_free (gpointer p)
   g_free (sp);
 }
 
-/* Forgets the network's runtime state; a persistent network goes back to
- * its persistent definition, a transient one is gone. */
-static void
-mark_inactive (VbBackend *backend, VbObj *net, gboolean emit)
-{
-  g_autofree char *state = state_path (backend, net->name);
-
-  remove_runtime (state);
-  vb_obj_set_active (net, FALSE);
-  if (emit)
-    vb_backend_emit_event (backend, net, VB_NETWORK_EVENT_STOPPED, 0);
-  if (!net->persistent) {
-    vb_backend_remove_object (backend, net);
-    return;
-  }
-  if (net->newdef != NULL) {
-    gpointer persistent = net->newdef;
-    net->newdef = NULL;
-    vb_obj_set_def (net, persistent);
-  }
-}
-
 /* The last step of a stop: the bridge goes, the network is inactive. */
 static void
 stop_finish (GTask *task)
@@ -964,7 +1021,7 @@ on_stop_firewall_dropped (GObject *source, GAsyncResult *result, gpointer user_d
 {
   g_autoptr(GTask) task = user_data; /* stop_network's */
 
-  on_cleanup_done (source, result, NULL);
+  drop_firewall_finish (result);
   stop_finish (task);
 }
 
@@ -977,11 +1034,7 @@ on_stop_dnsmasq_stopped (GObject *source, GAsyncResult *result, gpointer user_da
 
   stop_dnsmasq_finish (result, NULL);
   if (mode_has_own_bridge (def->forward.mode)) {
-    /* Waited for: a start right after the stop must not have its new
-     * table deleted by this one's removal running late. */
-    g_autofree char *script = vb_network_firewall_delete_script (def);
-    g_autofree char *what = g_strdup_printf ("remove the firewall rules of network '%s'", def->name);
-    run_nft_async (script, what, on_stop_firewall_dropped, g_steal_pointer (&task));
+    drop_firewall_async (def, on_stop_firewall_dropped, g_steal_pointer (&task));
     return;
   }
   stop_finish (task);
@@ -1256,6 +1309,7 @@ typedef struct {
   VbObj *net;
   VbNetworkDef *live, *config; /* the edited definitions, swapped in at the end */
   VbNetworkDef *old_live;      /* for the dnsmasq restart to fall back on */
+  GError *error;               /* why the restart failed, reported once the old dnsmasq runs again */
 } Update;
 
 static void
@@ -1267,6 +1321,7 @@ update_free (gpointer p)
   g_clear_pointer (&up->live, vb_network_def_free);
   g_clear_pointer (&up->config, vb_network_def_free);
   g_clear_pointer (&up->old_live, vb_network_def_free);
+  g_clear_error (&up->error);
   g_free (up);
 }
 
@@ -1299,17 +1354,39 @@ update_commit (GTask *task)
 }
 
 static void
+on_update_rolled_back (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Update *up = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  if (!run_tool_finish (result, &error))
+    g_warning ("network '%s' has no DHCP and DNS server any more: %s", up->net->name, error->message);
+  net_data (up->net)->busy = FALSE;
+  g_task_return_error (task, g_steal_pointer (&up->error));
+}
+
+static void
+on_update_failed_dnsmasq_stopped (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  Update *up = g_task_get_task_data (task);
+
+  stop_dnsmasq_finish (result, NULL);
+  start_dnsmasq_async (up->backend, up->old_live, on_update_rolled_back, task);
+}
+
+static void
 on_update_dnsmasq_restarted (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   Update *up = g_task_get_task_data (task);
-  GError *error = NULL;
 
-  if (!run_tool_finish (result, &error)) {
-    /* Nothing changed then: dnsmasq runs again on the old definition. */
-    g_task_return_error (task, error);
-    net_data (up->net)->busy = FALSE;
-    start_dnsmasq_async (up->backend, up->old_live, on_cleanup_done, NULL);
+  if (!run_tool_finish (result, &up->error)) {
+    /* Nothing changes then: dnsmasq runs again on the old definition (the
+     * new one stopped first, should it have failed late), and the network
+     * is free, and the error reported, only once it does. */
+    stop_dnsmasq_async (up->backend, up->net->uuid, on_update_failed_dnsmasq_stopped, g_steal_pointer (&task));
     return;
   }
   update_commit (task);
@@ -1537,24 +1614,9 @@ load_step_done (GTask *task)
     g_task_return_boolean (task, TRUE);
 }
 
-static void
-on_cleaned_after_restore (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(VbObj) net = user_data;
-  VbBackend *backend = g_task_get_source_object (G_TASK (result));
-
-  stop_dnsmasq_finish (result, NULL);
-  if (mode_has_own_bridge (net_def (net)->forward.mode)) {
-    const char *bridge = net_def (net)->bridge->name;
-    g_autoptr(GError) error = NULL;
-
-    drop_firewall (net_def (net));
-    if (vb_netlink_link_exists (bridge) && !vb_netlink_link_delete (bridge, &error))
-      g_warning ("%s", error->message);
-  }
-  mark_inactive (backend, net, TRUE);
-}
-
+/* A restore that failed has cleaned up (start_failed): the network is
+ * inactive, its dnsmasq, table and bridge gone. Loading completes (and the
+ * daemon serves) only after that. */
 static void
 on_restored (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -1562,10 +1624,8 @@ on_restored (GObject *source, GAsyncResult *result, gpointer user_data)
   Start *st = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error)) {
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
     g_warning ("network '%s' was active and is not any more: %s", st->net->name, error->message);
-    stop_dnsmasq_async (st->backend, st->net->uuid, on_cleaned_after_restore, g_object_ref (st->net));
-  }
   load_step_done (task);
 }
 

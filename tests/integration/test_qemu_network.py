@@ -8,14 +8,15 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
 import uuid as uuidlib
 import xml.etree.ElementTree as ET
 
 import pytest
-from gi.repository import GLib
+from gi.repository import Gio, GLib
 
-from conftest import Virtbus
+from conftest import BUS_NAME, Virtbus
 
 QEMU_PATH = "/org/libvirt/QEMU"
 CONNECT = "org.libvirt.Connect"
@@ -26,7 +27,7 @@ ERROR = "org.libvirt.Error"
 DEFINED, UNDEFINED, STARTED, STOPPED = range(4)
 # virNetworkUpdateCommand / Section / Flags
 MODIFY, DELETE, ADD_LAST, ADD_FIRST = 1, 2, 3, 4
-SECTION_BRIDGE, SECTION_IP_DHCP_HOST, SECTION_DNS_HOST = 1, 4, 10
+SECTION_BRIDGE, SECTION_IP_DHCP_HOST, SECTION_DHCP_RANGE, SECTION_DNS_HOST = 1, 4, 5, 10
 AFFECT_LIVE, AFFECT_CONFIG = 1, 2
 
 
@@ -377,6 +378,235 @@ def test_networks_survive_a_restart(network):
     for path in (n.connect("NetworkLookupByName", "s", name) for name in ("keep", "auto")):
         n.net(path, "Destroy")
     assert not [t for t in n.tables() if t.startswith("virtbus_")]
+
+
+# nft and dnsmasq for the daemon, the real ones behind them, that the test
+# can hold at a point where something must wait for them: while
+# <gate>/hold-nft exists, a script that only deletes a table (no "{")
+# waits, once read, for <gate>/release; while <gate>/hold-dnsmasq exists,
+# so does a dnsmasq start. <gate>/held says one is waiting. A dnsmasq
+# start fails once when <gate>/fail-dnsmasq exists.
+HELD_NFT = """#!/bin/sh
+if [ "$1 $2" != "-f -" ]; then exec %(real)s "$@"; fi
+script=$(cat)
+case "$script" in
+*"{"*) ;;
+*) [ -e %(gate)s/hold-nft ] && %(gate)s/wait ;;
+esac
+printf '%%s\\n' "$script" | exec %(real)s -f -
+"""
+HELD_DNSMASQ = """#!/bin/sh
+if [ -e %(gate)s/fail-dnsmasq ]; then
+  rm -f %(gate)s/fail-dnsmasq
+  echo "dnsmasq: refused by the test" >&2
+  exit 1
+fi
+[ -e %(gate)s/hold-dnsmasq ] && %(gate)s/wait
+exec %(real)s "$@"
+"""
+GATE_WAIT = """#!/bin/sh
+: > %(gate)s/held
+n=0
+while [ ! -e %(gate)s/release ] && [ $n -lt 3000 ]; do sleep 0.01; n=$((n + 1)); done
+"""
+
+
+class Gate:
+    """Holds the daemon's table deletions or dnsmasq starts until released
+    (see HELD_NFT)."""
+
+    def __init__(self, n, path):
+        self.n = n
+        self.path = path
+
+    def _file(self, name):
+        return os.path.join(self.path, name)
+
+    def hold(self, tool):
+        for name in ("held", "release"):
+            if os.path.exists(self._file(name)):
+                os.unlink(self._file(name))
+        open(self._file("hold-" + tool), "w").close()
+
+    def fail_dnsmasq_once(self):
+        open(self._file("fail-dnsmasq"), "w").close()
+
+    def wait_held(self, timeout=10):
+        deadline = time.monotonic() + timeout
+        while not os.path.exists(self._file("held")):
+            assert time.monotonic() < deadline, "nothing was held; log:\n" + self.n.vb.read_log()
+            time.sleep(0.01)
+
+    def release(self):
+        for tool in ("nft", "dnsmasq"):
+            if os.path.exists(self._file("hold-" + tool)):
+                os.unlink(self._file("hold-" + tool))
+        open(self._file("release"), "w").close()
+
+
+@pytest.fixture
+def gate(network, tmp_path, monkeypatch):
+    """The network fixture's daemon, restarted on an nft and a dnsmasq the
+    test can hold: what must wait for them can be seen waiting."""
+    path = tmp_path / "gate"
+    bindir = tmp_path / "bin"
+    path.mkdir()
+    bindir.mkdir()
+    for name, text in (("nft", HELD_NFT), ("dnsmasq", HELD_DNSMASQ)):
+        real = shutil.which(name) or "/usr/sbin/" + name
+        (bindir / name).write_text(text % {"real": real, "gate": path})
+        (bindir / name).chmod(0o755)
+    (path / "wait").write_text(GATE_WAIT % {"gate": path})
+    (path / "wait").chmod(0o755)
+    monkeypatch.setenv("PATH", "%s:%s" % (bindir, os.environ.get("PATH", "/usr/bin:/bin")))
+    assert network.vb.stop() == 0
+    network.vb.start()
+    g = Gate(network, str(path))
+    yield g
+    g.release()
+
+
+class PortBlocker:
+    """A socket on UDP port 67 in the namespace, as another DHCP server
+    would hold it: a dnsmasq serving DHCP cannot start."""
+
+    def __init__(self, n):
+        self.proc = subprocess.Popen(
+            ["ip", "netns", "exec", n.ns, sys.executable, "-c",
+             "import socket, sys\n"
+             "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+             "s.bind(('0.0.0.0', 67))\n"
+             "print('bound', flush=True)\n"
+             "sys.stdin.read()\n"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout.readline().strip() == "bound"
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait(timeout=10)
+        self.proc.stdout.close()
+
+
+def call_async(vb, path, interface, method, signature="", *args):
+    """Sends a call; its reply (out arguments, or the GLib.Error) is
+    appended to the list returned once the main context is pumped."""
+    params = GLib.Variant("(%s)" % signature, tuple(args)) if signature else None
+    replies = []
+
+    def on_reply(conn, result):
+        try:
+            replies.append(conn.call_finish(result).unpack())
+        except GLib.Error as e:
+            replies.append(e)
+    vb.connection.call(BUS_NAME, path, interface, method, params, None, Gio.DBusCallFlags.NONE, 30000, None,
+                       on_reply)
+    return replies
+
+
+def wait_reply(vb, replies, timeout=30):
+    deadline = time.monotonic() + timeout
+    while not replies:
+        assert time.monotonic() < deadline, vb.read_log()
+        vb.pump(0.01)
+    return replies[0]
+
+
+def test_failed_start_cleans_up_before_it_reports(network, gate):
+    """A start that fails after its firewall step reports its error only
+    once dnsmasq is stopped and its table is gone: a retry the moment the
+    error arrives cannot have its fresh table deleted by the failed start's
+    removal running late, and while that removal runs the network is busy."""
+    n = network
+    path = n.define(net_xml("retry"))
+    table = "virtbus_" + n.prop(path, "UUID").replace("-", "")
+    blocker = PortBlocker(n)
+    gate.hold("nft")
+    first = call_async(n.vb, path, NETWORK, "Create")
+    gate.wait_held()
+    # The failed start's table removal is under way: the network is not
+    # free yet, even with the cause of the failure gone.
+    blocker.close()
+    assert "try again" in n.error(path, NETWORK, "Create")
+    gate.release()
+    err = wait_reply(n.vb, first)
+    assert isinstance(err, GLib.Error), err
+    # The start's own error, not one of its cleanup.
+    assert "cannot start dnsmasq for network 'retry'" in err.message and "DHCP" in err.message, err.message
+    assert n.prop(path, "Active") is False
+    assert table not in n.tables()
+    assert "virbr0" not in n.links()
+    assert n.dnsmasq_pid("retry") is None
+    # The retry right after the error: its table stays.
+    n.net(path, "Create")
+    assert table in n.tables()
+    assert n.dnsmasq_pid("retry") is not None
+    n.net(path, "Destroy")
+    assert table not in n.tables()
+
+
+def test_failed_restore_cleans_up_before_it_reports(network, gate):
+    """A network that was active before a daemon restart and cannot be
+    restored is inactive only once its table is gone, and the daemon
+    serves only after that: no table of it deleted late."""
+    n = network
+    path = n.define(net_xml("gone", ip="10.50.0.1"))
+    n.net(path, "Create")
+    table = "virtbus_" + n.prop(path, "UUID").replace("-", "")
+    pid = n.dnsmasq_pid("gone")
+    n.vb.proc.send_signal(signal.SIGKILL)
+    n.vb.proc.wait()
+    n.vb.proc = None
+    n.vb.log.close()
+    n.sh("ip", "link", "del", "virbr0")      # behind the daemon's back
+    state = [p for p in n.files("gone.xml") if os.sep + "runtime" + os.sep in p]
+    assert len(state) == 1, n.files(".xml")
+    gate.hold("nft")
+    # Started without waiting for its bus name: the daemon takes it only
+    # once its networks are loaded, the failed one cleaned up.
+    n.vb.wait_for_name = lambda timeout=10: None
+    try:
+        n.vb.start()
+    finally:
+        del n.vb.wait_for_name
+    gate.wait_held()
+    # The table is being deleted: the network is still the active one it
+    # was (its state file is there), its dnsmasq already stopped.
+    assert os.path.exists(state[0])
+    wait_gone(pid)
+    gate.release()
+    n.vb.wait_for_name()
+    path = n.connect("NetworkLookupByName", "s", "gone")
+    assert n.prop(path, "Active") is False
+    assert not os.path.exists(state[0])
+    assert table not in n.tables()
+    assert n.dnsmasq_pid("gone") is None
+
+
+def test_failed_live_update_restores_dnsmasq_before_it_reports(network, gate):
+    """A live update whose new dnsmasq does not start reports its error
+    once the old dnsmasq runs again, and the network is busy until then:
+    a Destroy right after the error cannot miss a dnsmasq still starting."""
+    n = network
+    path = n.define(net_xml("upd"))
+    n.net(path, "Create")
+    old = n.dnsmasq_pid("upd")
+    gate.fail_dnsmasq_once()
+    gate.hold("dnsmasq")
+    update = call_async(n.vb, path, NETWORK, "Update", "uuisu", ADD_LAST, SECTION_DHCP_RANGE, 0,
+                        "<range start='192.168.100.60' end='192.168.100.70'/>", AFFECT_LIVE)
+    gate.wait_held()
+    # The old dnsmasq is starting again.
+    wait_gone(old)
+    assert "try again" in n.error(path, NETWORK, "Destroy")
+    gate.release()
+    err = wait_reply(n.vb, update)
+    assert isinstance(err, GLib.Error) and "refused by the test" in err.message, err
+    pid = n.dnsmasq_pid("upd")
+    assert pid is not None
+    assert "dhcp-range=192.168.100.60" not in n.dnsmasq_text("upd", ".conf")
+    assert [r.get("start") for r in n.xml(path).findall("ip/dhcp/range")] == ["192.168.100.10"]
+    n.net(path, "Destroy")
+    wait_gone(pid)
 
 
 def nic(source, mac, model="virtio"):
