@@ -22,6 +22,8 @@ build_deps+=(dnsmasq-base nftables iproute2)
 build_deps+=(pci.ids usb.ids)
 # fs storage pools (backends/storage): mkfs.ext4 and blkid, mount and umount
 build_deps+=(e2fsprogs util-linux mount)
+# emulated TPMs of QEMU guests (backends/qemu/vb-qemu-tpm.c): swtpm and swtpm_setup
+build_deps+=(swtpm swtpm-tools)
 test_deps=(clang libclang-rt-14-dev python3 python3-pytest python3-gi gir1.2-glib-2.0 python3-dbus
            python3-dbusmock libxml2-utils libvirt0 libvirt-dbus libvirt-clients
            linux-image-amd64 busybox-static qemu-guest-agent

@@ -234,6 +234,8 @@ vb_qemu_domain_assign_aliases (VbDomainDef *def)
     set_alias (&((VbDomainSoundDef *) g_ptr_array_index (def->sounds, i))->info, "sound%u", i);
   for (guint i = 0; i < def->redirdevs->len; i++)
     set_alias (&((VbDomainRedirdevDef *) g_ptr_array_index (def->redirdevs, i))->info, "redir%u", i);
+  for (guint i = 0; i < def->tpms->len; i++)
+    set_alias (&((VbDomainTpmDef *) g_ptr_array_index (def->tpms, i))->info, "tpm%u", i);
   for (guint i = 0; i < def->watchdogs->len; i++)
     set_alias (&((VbDomainWatchdogDef *) g_ptr_array_index (def->watchdogs, i))->info, "watchdog%u", i);
   for (guint i = 0; i < def->panics->len; i++)
@@ -507,6 +509,18 @@ audiodev_of (const VbDomainDef *def, const VbDomainSoundDef *snd)
   return g_strdup ("audio1");
 }
 
+/* The QEMU device of a TPM model on x86 (TIS unless told), or NULL. */
+static const char *
+tpm_device (const VbDomainTpmDef *tpm)
+{
+  switch (tpm->model) {
+  case VB_DOMAIN_TPM_MODEL_DEFAULT:
+  case VB_DOMAIN_TPM_MODEL_TIS: return "tpm-tis";
+  case VB_DOMAIN_TPM_MODEL_CRB: return "tpm-crb";
+  default: return NULL;
+  }
+}
+
 static gboolean
 has_graphics (const VbDomainDef *def, VbDomainGraphicsType type)
 {
@@ -663,8 +677,24 @@ vb_qemu_domain_validate (const VbDomainDef *def, const VbQemuCaps *caps, GError 
     return NOT_SUPPORTED (error, "<filesystem> is not supported by the QEMU driver yet");
   if (def->parallels->len > 0)
     return NOT_SUPPORTED (error, "<parallel> is not supported by the QEMU driver yet");
-  if (def->tpms->len > 0)
-    return NOT_SUPPORTED (error, "<tpm> is not supported by the QEMU driver yet");
+  if (def->tpms->len > 1)
+    return NOT_SUPPORTED (error, "more than one <tpm> is not supported by the QEMU driver");
+  for (guint i = 0; i < def->tpms->len; i++) {
+    const VbDomainTpmDef *tpm = g_ptr_array_index (def->tpms, i);
+    const char *dev = tpm_device (tpm);
+
+    if (tpm->backend != VB_DOMAIN_TPM_BACKEND_EMULATOR)
+      return NOT_SUPPORTED (error, "<tpm><backend type='passthrough'> is not supported by the QEMU driver yet (use "
+                            "type='emulator')");
+    if (dev == NULL)
+      return NOT_SUPPORTED (error, "<tpm model='%s'> is not available on x86 (tpm-tis, tpm-crb)",
+                            tpm->model == VB_DOMAIN_TPM_MODEL_SPAPR ? "tpm-spapr" : "spapr-tpm-proxy");
+    if (tpm->model == VB_DOMAIN_TPM_MODEL_CRB && tpm->version != NULL && !g_str_equal (tpm->version, "2.0"))
+      return NOT_SUPPORTED (error, "<tpm model='tpm-crb'> is a TPM 2.0 interface: version='%s' needs "
+                            "model='tpm-tis'", tpm->version);
+    if (!vb_qemu_caps_has_device (caps, dev))
+      return NOT_SUPPORTED (error, "<tpm> needs the %s device, which %s lacks", dev, caps->emulator);
+  }
   if (!validate_sound (def, caps, error))
     return FALSE;
   for (guint i = 0; i < def->redirdevs->len; i++) {
@@ -1882,6 +1912,35 @@ build_redirdevs (Cmd *cmd)
   }
 }
 
+/* The emulated TPM: QEMU connects to the swtpm the backend started. */
+static void
+build_tpm (Cmd *cmd)
+{
+  const VbDomainDef *def = cmd->def;
+  GString *s;
+
+  if (cmd->ctx->tpm_socket == NULL)
+    return;
+  for (guint i = 0; i < def->tpms->len; i++) {
+    const VbDomainTpmDef *tpm = g_ptr_array_index (def->tpms, i);
+
+    if (tpm->backend != VB_DOMAIN_TPM_BACKEND_EMULATOR)
+      continue;
+    s = g_string_new ("socket");
+    optf (s, "id", "chr%s", tpm->info.alias);
+    opt (s, "path", cmd->ctx->tpm_socket);
+    arg2_take (cmd, "-chardev", s);
+    s = g_string_new ("emulator");
+    optf (s, "id", "tpm-%s", tpm->info.alias);
+    optf (s, "chardev", "chr%s", tpm->info.alias);
+    arg2_take (cmd, "-tpmdev", s);
+    s = g_string_new (NULL);
+    device_id (s, tpm_device (tpm), &tpm->info);
+    optf (s, "tpmdev", "tpm-%s", tpm->info.alias);
+    arg2_take (cmd, "-device", s);
+  }
+}
+
 static void
 build_misc_devices (Cmd *cmd)
 {
@@ -2153,6 +2212,7 @@ vb_qemu_build_command (const VbDomainDef *orig, const VbQemuCaps *caps, const Vb
   build_inputs (&cmd);
   build_sounds (&cmd);
   build_redirdevs (&cmd);
+  build_tpm (&cmd);
   build_misc_devices (&cmd);
 
   g_ptr_array_add (argv, NULL);

@@ -24,6 +24,7 @@ typedef struct {
   /* Per def->nets index: the descriptor number of the interface's tap in
    * QEMU (inherited), or -1; NULL when no interface has one. */
   const int *tap_fds;
+  const char *tpm_socket;   /* the emulated TPM's control socket (swtpm listens), or NULL */
 } VbQemuCommandContext;
 
 /* @def's <clock><timer name=@name>, or NULL. */

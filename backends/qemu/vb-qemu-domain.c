@@ -28,7 +28,8 @@
    VB_QEMU_SHUTDOWN_PARAVIRT)
 
 enum { UNDEFINE_MANAGED_SAVE = 1 << 0, UNDEFINE_SNAPSHOTS_METADATA = 1 << 1, UNDEFINE_NVRAM = 1 << 2,
-       UNDEFINE_KEEP_NVRAM = 1 << 3, UNDEFINE_CHECKPOINTS_METADATA = 1 << 4 };
+       UNDEFINE_KEEP_NVRAM = 1 << 3, UNDEFINE_CHECKPOINTS_METADATA = 1 << 4, UNDEFINE_TPM = 1 << 5,
+       UNDEFINE_KEEP_TPM = 1 << 6 };
 enum { DEFINE_VALIDATE = 1 << 0 };
 
 void
@@ -68,6 +69,7 @@ new_obj (VbQemuBackend *self, const char *name, const char *uuid, VbDomainDef *d
   d->backend = self;
   d->dom = dom;
   d->pidfd = -1;
+  d->tpm_pidfd = -1;
   d->pause_reason = -1;
   d->pause_detail = -1;
   d->resume_reason = -1;
@@ -988,10 +990,12 @@ qemu_undefine (VbBackend *backend, VbObj *dom, guint flags, GTask *task)
 
   CHECK_FLAGS (task, flags,
                UNDEFINE_MANAGED_SAVE | UNDEFINE_SNAPSHOTS_METADATA | UNDEFINE_NVRAM | UNDEFINE_KEEP_NVRAM |
-                 UNDEFINE_CHECKPOINTS_METADATA,
+                 UNDEFINE_CHECKPOINTS_METADATA | UNDEFINE_TPM | UNDEFINE_KEEP_TPM,
                "Undefine");
   if ((flags & UNDEFINE_NVRAM) && (flags & UNDEFINE_KEEP_NVRAM))
     FAIL (task, VB_ERROR_INVALID_ARG, "the nvram and keep-nvram flags are mutually exclusive");
+  if ((flags & UNDEFINE_TPM) && (flags & UNDEFINE_KEEP_TPM))
+    FAIL (task, VB_ERROR_INVALID_ARG, "the tpm and keep-tpm flags are mutually exclusive");
   if (!dom->persistent)
     FAIL (task, VB_ERROR_OPERATION_INVALID, "cannot undefine transient domain '%s'", dom->name);
   if (vb_qemu_dom (dom)->starting)
@@ -1004,6 +1008,18 @@ qemu_undefine (VbBackend *backend, VbObj *dom, guint flags, GTask *task)
     }
   }
 
+  /* The emulated TPM's state goes with the definition unless asked to
+   * stay (libvirt's default without persistent_state); a running guest
+   * keeps using it until it stops. */
+  if (!(flags & UNDEFINE_KEEP_TPM)) {
+    const VbDomainDef *persistent = dom->newdef != NULL ? dom->newdef : dom->def;
+    GError *error = NULL;
+
+    if (dom->active)
+      vb_qemu_dom (dom)->remove_tpm = TRUE;
+    else if (!vb_qemu_tpm_remove_state (self, persistent, &error))
+      g_warning ("undefining domain '%s': %s", dom->name, error->message), g_clear_error (&error);
+  }
   remove_config (self, dom->name);
   vb_obj_set_autostart (dom, FALSE);
   vb_qemu_emit (self, dom, VB_QEMU_EV_UNDEFINED, VB_QEMU_UNDEFINED_REMOVED);

@@ -124,6 +124,8 @@ typedef struct {
   GPid pid;               /* 0 when not running */
   guint64 start_time;     /* /proc/<pid>/stat field 22, against pid reuse */
   int pidfd;              /* -1 when not running */
+  int tpm_pidfd;          /* the swtpm this daemon started for it, -1 when none */
+  gboolean remove_tpm;    /* undefined while running: its TPM state goes when it stops */
   guint pidfd_watch;
   VbQmp *qmp;
   guint kill_timer;
@@ -247,6 +249,31 @@ void vb_qemu_disk_merge (VbObj *dom, const char *target, const char *top, gboole
 /* A merge of a snapshot deletion ended after a daemon restart: the
  * deletion is finished from the images as they are now. */
 void vb_qemu_snapshot_merge_ended (VbObj *dom);
+
+/* ---- vb-qemu-tpm.c ---- */
+/* @def's <tpm> with an emulator backend, or NULL. */
+const VbDomainTpmDef *vb_qemu_tpm_emulator (const VbDomainDef *def);
+/* Version 2.0 (the default) rather than 1.2. */
+gboolean vb_qemu_tpm_is_v2 (const VbDomainTpmDef *tpm);
+/* Where @def's emulated TPM keeps its state: <lib>/swtpm/<uuid>/tpm2. */
+char *vb_qemu_tpm_state_dir (VbQemuBackend *self, const VbDomainDef *def);
+/* Makes the state of @dom's emulated TPM with swtpm_setup unless it has
+ * one; completes at once without an emulated TPM. @dom is the task's
+ * source object. */
+void vb_qemu_tpm_setup_async (VbQemuBackend *self, VbObj *dom, GAsyncReadyCallback callback, gpointer user_data);
+gboolean vb_qemu_tpm_setup_finish (GAsyncResult *result, GError **error);
+/* Starts @dom's swtpm with its control channel listening at @socket_path;
+ * a pidfd of it, or -1 with @error. */
+int vb_qemu_tpm_spawn (VbQemuBackend *self, VbObj *dom, const char *socket_path, GError **error);
+/* Tells the swtpm of *@pidfd to go (when still there) and closes it. */
+void vb_qemu_tpm_stop (int *pidfd);
+/* Removes everything of @def's emulated TPMs (the <uuid> directory). */
+gboolean vb_qemu_tpm_remove_state (VbQemuBackend *self, const VbDomainDef *def, GError **error);
+
+/* ---- vb-qemu-process.c ---- */
+/* A unix stream socket bound at @path and listening (close-on-exec), or
+ * -1 with @error: what a child gets to accept on, bound before it runs. */
+int vb_qemu_listen_unix (const char *path, GError **error);
 
 /* ---- vb-qemu-stats.c ---- */
 /* The entry of query-block / query-blockstats for the device @alias. */

@@ -110,6 +110,12 @@ release_process (VbQemuDom *d)
   if (d->pidfd >= 0)
     close (d->pidfd);
   d->pidfd = -1;
+  /* A swtpm of a guest that keeps running (daemon shutdown) keeps
+   * running too: only our handle of it goes (process_exited and
+   * start_failed stop it). */
+  if (d->tpm_pidfd >= 0)
+    close (d->tpm_pidfd);
+  d->tpm_pidfd = -1;
   if (d->qmp != NULL) {
     g_signal_handlers_disconnect_by_data (d->qmp, d->dom);
     vb_qmp_close (d->qmp);
@@ -308,8 +314,16 @@ process_exited (VbObj *dom)
     g_debug ("QEMU of domain '%s' (pid %d) exited: code %d status %d", dom->name, (int) d->pid, info.si_code,
              info.si_status);
   parts_stopped (dom, FALSE);
+  vb_qemu_tpm_stop (&d->tpm_pidfd);
   release_process (d);
   release_nets (live_def (dom));
+  if (d->remove_tpm) {
+    g_autoptr(GError) error = NULL;
+
+    d->remove_tpm = FALSE;
+    if (!vb_qemu_tpm_remove_state (d->backend, live_def (dom), &error))
+      g_warning ("domain '%s': %s", dom->name, error->message);
+  }
   if (dom->newdef == NULL)
     forget_plugging (live_def (dom));
   d->resume_reason = d->resume_detail = -1;
@@ -820,6 +834,7 @@ start_failed (GTask *task, GError *error)
   } else {
     /* QEMU gave up on its own (or never ran): what it and we created
      * stays behind otherwise. */
+    vb_qemu_tpm_stop (&d->tpm_pidfd);
     release_nets (live_def (sd->dom));
     forget_plugging (live_def (sd->dom));
     remove_runtime_files (d->backend, sd->dom->name);
@@ -1038,16 +1053,14 @@ child_setup (gpointer user_data)
     _exit (126);
 }
 
-/* The monitor's socket at @path, listening before QEMU runs (QEMU gets
- * it as MONITOR_FD and accepts once it is ready). */
-static int
-monitor_listen (const char *path, GError **error)
+int
+vb_qemu_listen_unix (const char *path, GError **error)
 {
   struct sockaddr_un addr = { .sun_family = AF_UNIX };
   int fd;
 
   if (strlen (path) >= sizeof addr.sun_path) {
-    g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "monitor socket path %s is too long", path);
+    g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "socket path %s is too long", path);
     return -1;
   }
   strcpy (addr.sun_path, path);
@@ -1348,6 +1361,7 @@ start_with_caps (VbQemuBackend *self, const VbQemuCaps *caps, const GError *caps
   g_autofree char *log_dir = g_build_filename (dirs->log_dir, dom->name, NULL);
   g_autofree char *pidfile = run_file (dom, "qemu.pid");
   g_autofree char *qmp_path = run_file (dom, "qmp.sock");
+  g_autofree char *tpm_path = run_file (dom, "swtpm.sock");
   g_autoptr(GArray) child_fds = g_array_new (FALSE, FALSE, sizeof (int));
   g_autoptr(GArray) target_fds = g_array_new (FALSE, FALSE, sizeof (int));
   g_auto(GStrv) argv = NULL;
@@ -1414,6 +1428,8 @@ start_with_caps (VbQemuBackend *self, const VbQemuCaps *caps, const GError *caps
   ctx.pidfile = pidfile;
   ctx.system = vb_backend_is_system (VB_BACKEND (self));
   ctx.qmp_fd = MONITOR_FD;
+  if (vb_qemu_tpm_emulator (live_def (dom)) != NULL)
+    ctx.tpm_socket = tpm_path;
   ctx.incoming = sd->opts.incoming;
   g_array_set_clear_func (taps, close_fd);
   tap_fds = g_new (int, live_def (dom)->nets->len + 1);
@@ -1471,7 +1487,9 @@ start_with_caps (VbQemuBackend *self, const VbQemuCaps *caps, const GError *caps
   sd->log_start = lseek (logfd, 0, SEEK_END);
   g_debug ("starting domain '%s': %s", dom->name, cmdline);
 
-  monfd = monitor_listen (qmp_path, &error);
+  /* The monitor listens before QEMU runs: QEMU gets it as MONITOR_FD
+   * and accepts once it is ready. */
+  monfd = vb_qemu_listen_unix (qmp_path, &error);
   nullfd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
   if (monfd < 0 || nullfd < 0) {
     if (error == NULL)
@@ -1480,6 +1498,15 @@ start_with_caps (VbQemuBackend *self, const VbQemuCaps *caps, const GError *caps
       close (monfd);
     if (nullfd >= 0)
       close (nullfd);
+    close (logfd);
+    start_failed (task, error);
+    return;
+  }
+  /* The TPM emulator listens before QEMU connects to it. */
+  if (ctx.tpm_socket != NULL &&
+      (vb_qemu_dom (dom)->tpm_pidfd = vb_qemu_tpm_spawn (self, dom, tpm_path, &error)) < 0) {
+    close (monfd);
+    close (nullfd);
     close (logfd);
     start_failed (task, error);
     return;
@@ -1523,6 +1550,21 @@ start_with_caps (VbQemuBackend *self, const VbQemuCaps *caps, const GError *caps
   vb_qemu_process_save_state (dom, NULL);
 }
 
+static void
+on_tpm_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  StartData *sd = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!vb_qemu_tpm_setup_finish (result, &error)) {
+    start_failed (task, error);
+    g_object_unref (task);
+    return;
+  }
+  vb_qemu_backend_when_caps_ready (vb_qemu_dom (sd->dom)->backend, start_with_caps, task);
+}
+
 void
 vb_qemu_process_start (VbQemuBackend *self, VbObj *dom, guint flags, GTask *task)
 {
@@ -1555,6 +1597,11 @@ vb_qemu_process_start_full (VbQemuBackend *self, VbObj *dom, guint flags, const 
   d->stop_cause = VB_QEMU_STOP_NONE;
   d->guest_shutdown = FALSE;
   d->fake_reboot = FALSE;
+  if (vb_qemu_tpm_emulator (dom->def) != NULL) {
+    /* The TPM's state first (swtpm_setup, once per domain). */
+    vb_qemu_tpm_setup_async (self, dom, on_tpm_ready, g_object_ref (task));
+    return;
+  }
   vb_qemu_backend_when_caps_ready (self, start_with_caps, g_object_ref (task));
 }
 

@@ -9,6 +9,7 @@ files) or zombie processes stayed behind.
 """
 import json
 import os
+import shutil
 import signal
 import time
 
@@ -540,6 +541,90 @@ def test_displays_sound_and_timers_of_a_desktop_guest(qemu):
     qemu.dom(path, "Destroy", "u", 0)
     inactive = graphics_of(qemu.dom(path, "GetXMLDesc", "u", 0)[0])
     assert inactive["vnc"].get("port") == "-1"
+
+
+def swtpm_pids(root):
+    """PIDs of the swtpm processes (not zombies) whose command line mentions @root."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % entry, "rb") as f:
+                argv = f.read().split(b"\0")
+            with open("/proc/%s/stat" % entry) as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if argv and argv[0].endswith(b"swtpm") and root.encode() in b" ".join(argv) and state != "Z":
+            pids.append(int(entry))
+    return pids
+
+
+def tpm_state_files(root):
+    found = []
+    for dirpath, _, files in os.walk(root):
+        found += [os.path.join(dirpath, f) for f in files if f.endswith(".permall")]
+    return found
+
+
+TPM = "<tpm model='tpm-tis'><backend type='emulator' version='2.0'/></tpm>\n"
+UNDEFINE_KEEP_TPM = 64
+
+
+@pytest.mark.skipif(shutil.which("swtpm") is None or shutil.which("swtpm_setup") is None,
+                    reason="swtpm and swtpm_setup are not installed (Debian packages swtpm, swtpm-tools)")
+def test_emulated_tpm_keeps_its_state(qemu):
+    vb = qemu.vb
+    path = qemu.define("tpm", extra_devices=TPM)
+    qemu.start(path)
+    assert qemu.state(path)[0] == RUNNING
+    # QEMU started with its TPM (it refuses to when the emulator does not
+    # answer), a swtpm of ours runs, the TPM's state was made.
+    with open("/proc/%d/cmdline" % qemu.pid("tpm"), "rb") as f:
+        argv = f.read().split(b"\0")
+    assert b"emulator,id=tpm-tpm0,chardev=chrtpm0" in argv and b"tpm-tis,id=tpm0,tpmdev=tpm-tpm0" in argv
+    assert len(swtpm_pids(qemu.root)) == 1
+    (state,) = tpm_state_files(qemu.root)
+    assert "/swtpm/" in state and state.endswith("/tpm2/tpm2-00.permall")
+    made = os.stat(state).st_ino
+    live = qemu.dom(path, "GetXMLDesc", "u", 0)[0]
+    assert "<backend type='emulator' version='2.0'" in live
+    # It goes with QEMU; the state stays and is used again.
+    qemu.dom(path, "Destroy", "u", 0)
+    wait_gone(swtpm_pids(qemu.root))
+    assert swtpm_pids(qemu.root) == []
+    qemu.start(path)
+    assert tpm_state_files(qemu.root) == [state] and os.stat(state).st_ino == made
+    qemu.dom(path, "Destroy", "u", 0)
+    wait_gone(swtpm_pids(qemu.root))
+
+    # A start that fails after the swtpm was started leaves no swtpm: QEMU
+    # cannot take the VNC port the test holds.
+    import socket
+    holder = socket.socket()
+    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    holder.bind(("127.0.0.1", 0))
+    holder.listen(1)
+    port = holder.getsockname()[1]
+    xml = qemu.dom(path, "GetXMLDesc", "u", 2)[0].replace(
+        "</devices>", "<graphics type='vnc' port='%d' autoport='no' listen='127.0.0.1'/></devices>" % port)
+    qemu.connect("DomainDefineXML", "s", xml)
+    if port >= 5900:
+        name, msg = vb.error(path, DOMAIN, "Create", "u", 0)
+        assert name == "org.libvirt.Error" and "QEMU failed to start domain 'tpm'" in msg, msg
+        wait_gone(swtpm_pids(qemu.root))
+        assert swtpm_pids(qemu.root) == []
+    holder.close()
+
+    # Undefine keeps the state when asked to, else removes it.
+    qemu.dom(path, "Undefine", "u", UNDEFINE_KEEP_TPM)
+    assert tpm_state_files(qemu.root) == [state]
+    path = qemu.connect("DomainDefineXML", "s", xml)
+    qemu.dom(path, "Undefine", "u", 0)
+    assert tpm_state_files(qemu.root) == []
+    name, msg = vb.error(qemu.define("tpm2", extra_devices=TPM), DOMAIN, "Undefine", "u", 32 | 64)
+    assert name == "org.libvirt.Error" and "mutually exclusive" in msg
 
 
 def test_open_graphics_fd_connects_to_the_display(qemu):

@@ -319,6 +319,14 @@ static const ErrorCase error_cases[] = {
   { "redirdev-usb-none", "<controller type='usb' model='none'/><redirdev bus='usb' type='tcp'>"
     "<source mode='connect' host='localhost' service='4000'/></redirdev>", NULL, NULL, NULL,
     "USB devices need a USB controller" },
+  { "tpm-passthrough", "<tpm model='tpm-tis'><backend type='passthrough'><device path='/dev/tpm0'/></backend></tpm>",
+    NULL, NULL, NULL, "<tpm><backend type='passthrough'> is not supported" },
+  { "tpm-crb-1.2", "<tpm model='tpm-crb'><backend type='emulator' version='1.2'/></tpm>", NULL, NULL, NULL,
+    "version='1.2' needs model='tpm-tis'" },
+  { "tpm-spapr", "<tpm model='tpm-spapr'><backend type='emulator'/></tpm>", NULL, NULL, NULL,
+    "<tpm model='tpm-spapr'> is not available on x86" },
+  { "tpm-two", "<tpm model='tpm-crb'><backend type='emulator'/></tpm><tpm model='tpm-tis'><backend type='emulator'/>"
+    "</tpm>", NULL, NULL, NULL, "more than one <tpm>" },
   { "spicevmc-serial", "<serial type='spicevmc'/>", NULL, NULL, NULL, "<serial type='spicevmc'>: only a <channel>" },
   { "audio-spice-no-spice", "<audio id='1' type='spice'/>", NULL, NULL, NULL,
     "<audio type='spice'> needs <graphics type='spice'>" },
@@ -613,6 +621,33 @@ test_process_model (void)
   rm_rf (dir);
 }
 
+/* An emulated TPM: QEMU connects to the swtpm socket the backend gives. */
+static void
+test_tpm_emulator (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VbDomainDef) def = vb_domain_def_parse (
+    "<domain type='qemu'><name>t</name><memory>65536</memory><os><type arch='x86_64' machine='q35'>hvm</type></os>"
+    "<devices><tpm model='tpm-crb'><backend type='emulator' version='2.0'/></tpm></devices></domain>",
+    &error);
+  VbQemuCommandContext ctx = { EMULATOR, "/tmp/run", "/tmp/log", "/tmp/run/qmp", NULL, NULL, FALSE, FALSE };
+  g_auto(GStrv) argv = NULL;
+  g_autofree char *joined = NULL;
+
+  g_assert_no_error (error);
+  if (!have_qemu ())
+    return;
+  g_assert_true (vb_qemu_domain_validate (def, host_caps, &error));
+  g_assert_no_error (error);
+  ctx.tpm_socket = "/tmp/run/swtpm.sock";
+  argv = vb_qemu_build_command (def, host_caps, &ctx, &error);
+  g_assert_no_error (error);
+  joined = g_strjoinv ("\n", argv);
+  g_assert_nonnull (strstr (joined, "\n-chardev\nsocket,id=chrtpm0,path=/tmp/run/swtpm.sock\n"
+                                    "-tpmdev\nemulator,id=tpm-tpm0,chardev=chrtpm0\n"
+                                    "-device\ntpm-crb,id=tpm0,tpmdev=tpm-tpm0"));
+}
+
 /* hotplug: the JSON shared by -blockdev and QMP blockdev-add, the bus
  * rules, and q35's spare root ports. */
 static void
@@ -718,6 +753,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-command/socket-too-long", test_socket_too_long);
   g_test_add_func ("/qemu-command/process-model", test_process_model);
   g_test_add_func ("/qemu-command/tap-netdev", test_tap_netdev);
+  g_test_add_func ("/qemu-command/tpm-emulator", test_tpm_emulator);
   g_test_add_func ("/qemu-command/blockdev-json", test_blockdev_json);
   g_test_add_func ("/qemu-command/disk-bus-rules", test_disk_bus_rules);
   g_test_add_func ("/qemu-command/root-ports", test_root_ports);
