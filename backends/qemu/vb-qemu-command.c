@@ -816,6 +816,18 @@ vb_qemu_domain_validate (const VbDomainDef *def, const VbQemuCaps *caps, GError 
     if (g->type == VB_DOMAIN_GRAPHICS_SPICE && g->tls_port > 0)
       return NOT_SUPPORTED (error, "<graphics type='spice' tlsPort=>: SPICE over TLS is not supported by the QEMU "
                             "driver yet (no certificates are configured)");
+    if (g->type == VB_DOMAIN_GRAPHICS_SPICE) {
+      gboolean secure = g->spice[VB_DOMAIN_SPICE_DEFAULT_MODE] == 2;
+
+      for (guint c = 0; c < VB_DOMAIN_SPICE_CHANNEL_LAST; c++)
+        secure |= g->spice_channel[c] == 2;
+      if (secure)
+        return NOT_SUPPORTED (error, "<graphics type='spice'>: secure (TLS) channels are not supported by the QEMU "
+                              "driver yet (no certificates are configured)");
+      if (g->spice[VB_DOMAIN_SPICE_GL] == 1)
+        return NOT_SUPPORTED (error, "<graphics type='spice'><gl enable='yes'> is not supported by the QEMU driver "
+                              "yet");
+    }
     if (g->websocket < 0)
       return NOT_SUPPORTED (error, "<graphics websocket='-1'> is not supported by the QEMU driver yet");
     if (!g->autoport && g->port > 0 && g->port < 5900)
@@ -1705,6 +1717,25 @@ build_spice (Cmd *cmd, const VbDomainGraphicsDef *g, GError **error)
    * until then. */
   if (g->passwd == NULL)
     opt (s, "disable-ticketing", "on");
+  {
+    /* The options QEMU takes by the same names as libvirt's values. */
+    static const struct { VbDomainSpiceOption option; const char *key; } same[] = {
+      { VB_DOMAIN_SPICE_IMAGE, "image-compression" },
+      { VB_DOMAIN_SPICE_JPEG, "jpeg-wan-compression" },
+      { VB_DOMAIN_SPICE_ZLIB, "zlib-glz-wan-compression" },
+      { VB_DOMAIN_SPICE_PLAYBACK, "playback-compression" },
+      { VB_DOMAIN_SPICE_STREAMING, "streaming-video" },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS (same); i++)
+      if (g->spice[same[i].option] != 0)
+        opt (s, same[i].key, vb_domain_spice_option_to_string (same[i].option, g->spice[same[i].option]));
+  }
+  if (g->spice[VB_DOMAIN_SPICE_MOUSE] != 0)
+    opt (s, "agent-mouse", g->spice[VB_DOMAIN_SPICE_MOUSE] == 2 ? "on" : "off");
+  if (g->spice[VB_DOMAIN_SPICE_COPYPASTE] == 2)
+    opt (s, "disable-copy-paste", "on");
+  if (g->spice[VB_DOMAIN_SPICE_FILETRANSFER] == 2)
+    opt (s, "disable-agent-file-xfer", "on");
   opt (s, "seamless-migration", "on");
   arg2_take (cmd, "-spice", s);
   return TRUE;

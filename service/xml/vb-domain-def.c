@@ -79,6 +79,41 @@ static const char *const console_target_types[] = { "serial", "virtio", "xen", "
 static const char *const channel_target_types[] = { "virtio", NULL };
 static const char *const graphics_type_names[] = { "vnc", "spice", NULL };
 static const char *const graphics_listen_names[] = { "address", "network", "socket", "none", NULL };
+/* SPICE's options: per VbDomainSpiceOption, its element and attribute and
+ * the values it takes (value N is names[N - 1]). */
+static const struct {
+  const char *element, *attribute;
+  const char *const names[7];
+} spice_options[] = {
+  { "image", "compression", { "auto_glz", "auto_lz", "quic", "glz", "lz", "off", NULL } },
+  { "jpeg", "compression", { "auto", "never", "always", NULL } },
+  { "zlib", "compression", { "auto", "never", "always", NULL } },
+  { "playback", "compression", { "on", "off", NULL } },
+  { "streaming", "mode", { "filter", "all", "off", NULL } },
+  { "clipboard", "copypaste", { "yes", "no", NULL } },
+  { "mouse", "mode", { "server", "client", NULL } },
+  { "filetransfer", "enable", { "yes", "no", NULL } },
+  { "gl", "enable", { "yes", "no", NULL } },
+  { NULL, "defaultMode", { "any", "secure", "insecure", NULL } },
+};
+static const char *const spice_channel_names[] = { "main", "display", "inputs", "cursor", "playback", "record",
+                                                   "smartcard", "usbredir", NULL };
+G_STATIC_ASSERT (G_N_ELEMENTS (spice_options) == VB_DOMAIN_SPICE_OPTION_LAST);
+G_STATIC_ASSERT (G_N_ELEMENTS (spice_channel_names) == VB_DOMAIN_SPICE_CHANNEL_LAST + 1);
+
+const char *
+vb_domain_spice_option_to_string (VbDomainSpiceOption option, int value)
+{
+  if (option >= VB_DOMAIN_SPICE_OPTION_LAST || value < 1 || value > 6)
+    return NULL;
+  return spice_options[option].names[value - 1];
+}
+
+const char *
+vb_domain_spice_channel_to_string (VbDomainSpiceChannel channel)
+{
+  return channel < VB_DOMAIN_SPICE_CHANNEL_LAST ? spice_channel_names[channel] : NULL;
+}
 static const char *const video_model_names[] = { "vga", "cirrus", "vmvga", "qxl", "virtio", "bochs", "ramfb", "none", NULL };
 static const char *const input_type_names[] = { "mouse", "tablet", "keyboard", NULL };
 static const char *const input_bus_names[] = { "ps2", "usb", "virtio", NULL }; /* from 1 */
@@ -2067,6 +2102,7 @@ graphics_free (VbDomainGraphicsDef *g)
   g_free (g->keymap);
   g_free (g->passwd);
   g_free (g->passwd_valid_to);
+  g_free (g->spice_rendernode);
   g_ptr_array_unref (g->listens);
   g_free (g);
 }
@@ -2083,6 +2119,7 @@ graphics_copy (const VbDomainGraphicsDef *s)
   g->keymap = g_strdup (s->keymap);
   g->passwd = g_strdup (s->passwd);
   g->passwd_valid_to = g_strdup (s->passwd_valid_to);
+  g->spice_rendernode = g_strdup (s->spice_rendernode);
   for (guint i = 0; i < s->listens->len; i++) {
     const VbDomainGraphicsListen *sl = g_ptr_array_index (s->listens, i);
     VbDomainGraphicsListen *l = g_new0 (VbDomainGraphicsListen, 1);
@@ -2113,6 +2150,57 @@ datetime_check (const char *s)
     return FALSE;
   dt = g_date_time_new_utc (y, mo, d, h, mi, se);
   return dt != NULL;
+}
+
+/* The children of <graphics type='spice'> (and its defaultMode=). */
+static gboolean
+spice_parse (xmlNode *node, VbDomainGraphicsDef *g, GError **error)
+{
+  int v = 0;
+
+  for (guint i = 0; i < VB_DOMAIN_SPICE_OPTION_LAST; i++) {
+    xmlNode *n = spice_options[i].element ? vb_xml_child (node, spice_options[i].element) : node;
+
+    v = 0;
+    if (n != NULL && !attr_enum (n, spice_options[i].attribute, spice_options[i].names, 1,
+                                 spice_options[i].element != NULL, &v, error))
+      return FALSE;
+    g->spice[i] = v;
+  }
+  if (g->spice[VB_DOMAIN_SPICE_GL] != 0) {
+    xmlNode *gl = vb_xml_child (node, "gl");
+    if (!attr_str (gl, "rendernode", STR_PATH, FALSE, &g->spice_rendernode, error))
+      return FALSE;
+  }
+  for (xmlNode *n = vb_xml_next (node, NULL, "channel"); n != NULL; n = vb_xml_next (node, n, "channel")) {
+    int name = 0;
+
+    v = 0;
+    if (!attr_enum (n, "name", spice_channel_names, 0, TRUE, &name, error) ||
+        !attr_enum (n, "mode", spice_options[VB_DOMAIN_SPICE_DEFAULT_MODE].names, 1, TRUE, &v, error))
+      return FALSE;
+    if (g->spice_channel[name] != 0)
+      return fail (error, n, "channel '%s' listed twice", spice_channel_names[name]);
+    g->spice_channel[name] = v;
+  }
+  return TRUE;
+}
+
+static void
+spice_format (VbXmlWriter *w, const VbDomainGraphicsDef *g)
+{
+  for (guint i = 0; i < VB_DOMAIN_SPICE_CHANNEL_LAST; i++)
+    if (g->spice_channel[i] != 0)
+      vb_xml_writer_empty (w, "channel", "name", spice_channel_names[i], "mode",
+                           vb_domain_spice_option_to_string (VB_DOMAIN_SPICE_DEFAULT_MODE, g->spice_channel[i]),
+                           NULL);
+  for (guint i = 0; i < VB_DOMAIN_SPICE_DEFAULT_MODE; i++) {
+    if (g->spice[i] == 0)
+      continue;
+    vb_xml_writer_empty (w, spice_options[i].element, spice_options[i].attribute,
+                         vb_domain_spice_option_to_string (i, g->spice[i]), "rendernode",
+                         i == VB_DOMAIN_SPICE_GL ? g->spice_rendernode : NULL, NULL);
+  }
 }
 
 static VbDomainGraphicsDef *
@@ -2186,8 +2274,6 @@ graphics_parse (xmlNode *node, guint flags, GError **error)
         g_clear_pointer (&l->address, g_free);
       break;
     case VB_DOMAIN_GRAPHICS_LISTEN_SOCKET:
-      if (!vnc)
-        return fail (error, n, "socket listens are only supported for VNC"), NULL;
       if (!attr_str (n, "socket", STR_PATH, FALSE, &l->socket, error))
         return NULL;
       break;
@@ -2197,6 +2283,9 @@ graphics_parse (xmlNode *node, guint flags, GError **error)
       break;
     }
   }
+
+  if (!vnc && !spice_parse (node, g, error))
+    return NULL;
 
   /* The listen= / socket= attributes are shorthands for the first <listen>. */
   if (socket_attr) {
@@ -2256,7 +2345,10 @@ graphics_format (VbXmlWriter *w, const VbDomainGraphicsDef *g, guint flags)
                        "websocket", g->websocket ? sp (pool, "%d", g->websocket) : NULL,
                        "listen", listen, "keymap", g->keymap,
                        "passwd", (flags & VB_DOMAIN_XML_SECURE) ? g->passwd : NULL,
-                       "passwdValidTo", g->passwd_valid_to, NULL);
+                       "passwdValidTo", g->passwd_valid_to,
+                       "defaultMode",
+                       vb_domain_spice_option_to_string (VB_DOMAIN_SPICE_DEFAULT_MODE,
+                                                         g->spice[VB_DOMAIN_SPICE_DEFAULT_MODE]), NULL);
   for (guint i = 0; i < g->listens->len; i++) {
     const VbDomainGraphicsListen *l = g_ptr_array_index (g->listens, i);
     const char *type = enum_str (graphics_listen_names, 0, l->type);
@@ -2278,6 +2370,8 @@ graphics_format (VbXmlWriter *w, const VbDomainGraphicsDef *g, guint flags)
       break;
     }
   }
+  if (g->type == VB_DOMAIN_GRAPHICS_SPICE)
+    spice_format (w, g);
   vb_xml_writer_end (w);
 }
 

@@ -451,6 +451,37 @@ typedef struct {
   char *socket;  /* socket */
 } VbDomainGraphicsListen;
 
+/* SPICE's options (children of <graphics type='spice'>). Each value is an
+ * index into the names vb_domain_spice_option_to_string() gives, from 1;
+ * 0 = absent. */
+typedef enum {
+  VB_DOMAIN_SPICE_IMAGE,       /* <image compression=>: auto_glz auto_lz quic glz lz off */
+  VB_DOMAIN_SPICE_JPEG,        /* <jpeg compression=>: auto never always */
+  VB_DOMAIN_SPICE_ZLIB,        /* <zlib compression=>: auto never always */
+  VB_DOMAIN_SPICE_PLAYBACK,    /* <playback compression=>: on off */
+  VB_DOMAIN_SPICE_STREAMING,   /* <streaming mode=>: filter all off */
+  VB_DOMAIN_SPICE_COPYPASTE,   /* <clipboard copypaste=>: yes no */
+  VB_DOMAIN_SPICE_MOUSE,       /* <mouse mode=>: server client */
+  VB_DOMAIN_SPICE_FILETRANSFER, /* <filetransfer enable=>: yes no */
+  VB_DOMAIN_SPICE_GL,          /* <gl enable=>: yes no */
+  VB_DOMAIN_SPICE_DEFAULT_MODE, /* <graphics defaultMode=>: any secure insecure */
+  VB_DOMAIN_SPICE_OPTION_LAST
+} VbDomainSpiceOption;
+
+/* SPICE's channels, in the order libvirt lists them (<channel name= mode=>;
+ * modes as VB_DOMAIN_SPICE_DEFAULT_MODE's). */
+typedef enum {
+  VB_DOMAIN_SPICE_CHANNEL_MAIN,
+  VB_DOMAIN_SPICE_CHANNEL_DISPLAY,
+  VB_DOMAIN_SPICE_CHANNEL_INPUTS,
+  VB_DOMAIN_SPICE_CHANNEL_CURSOR,
+  VB_DOMAIN_SPICE_CHANNEL_PLAYBACK,
+  VB_DOMAIN_SPICE_CHANNEL_RECORD,
+  VB_DOMAIN_SPICE_CHANNEL_SMARTCARD,
+  VB_DOMAIN_SPICE_CHANNEL_USBREDIR,
+  VB_DOMAIN_SPICE_CHANNEL_LAST
+} VbDomainSpiceChannel;
+
 typedef struct {
   VbDomainGraphicsType type;
   int port;         /* 0 = none (yet); port='-1' parses as autoport with port 0 */
@@ -463,7 +494,19 @@ typedef struct {
   /* <listen> children in order; the first address listen is also written
    * as the listen= attribute, as libvirt does. GPtrArray of VbDomainGraphicsListen */
   GPtrArray *listens;
+  /* SPICE only: the options (VbDomainSpiceOption), the channels' modes
+   * (VbDomainSpiceChannel), <gl rendernode=> */
+  int spice[VB_DOMAIN_SPICE_OPTION_LAST];
+  int spice_channel[VB_DOMAIN_SPICE_CHANNEL_LAST];
+  char *spice_rendernode;
 } VbDomainGraphicsDef;
+
+/* The name of value @value (from 1) of SPICE option @option, or of a
+ * channel's mode when @option is VB_DOMAIN_SPICE_DEFAULT_MODE; NULL when
+ * out of range. */
+const char *vb_domain_spice_option_to_string (VbDomainSpiceOption option, int value);
+/* The name of SPICE channel @channel ("main", "display", …). */
+const char *vb_domain_spice_channel_to_string (VbDomainSpiceChannel channel);
 
 /* ------------------------------------------------------------------ */
 /* Video, input, sound, audio                                           */

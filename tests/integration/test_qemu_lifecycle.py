@@ -417,6 +417,15 @@ def vnc_security_types(fd):
         sock.close()
 
 
+def read_exact(sock, n):
+    data = b""
+    while len(data) < n:
+        chunk = sock.recv(n - len(data))
+        assert chunk, "the display closed the connection after %d of %d bytes" % (len(data), n)
+        data += chunk
+    return data
+
+
 def vnc_login(port, password):
     """RFB 3.8 VNC authentication against 127.0.0.1:@port: True when the
     display took @password (the DES challenge answered as VNC does)."""
@@ -424,18 +433,17 @@ def vnc_login(port, password):
     from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
     sock = socket.create_connection(("127.0.0.1", port), timeout=10)
     try:
-        f = sock.makefile("rwb", buffering=0)
-        assert f.read(12).startswith(b"RFB 003.")
-        f.write(b"RFB 003.008\n")
-        types = list(f.read(f.read(1)[0]))
+        assert read_exact(sock, 12).startswith(b"RFB 003.")
+        sock.sendall(b"RFB 003.008\n")
+        types = list(read_exact(sock, read_exact(sock, 1)[0]))
         assert types == [2], types  # a password: VNC authentication only
-        f.write(b"\x02")
-        challenge = f.read(16)
+        sock.sendall(b"\x02")
+        challenge = read_exact(sock, 16)
         # VNC's DES key: the password's first 8 bytes, each bit-reversed.
         key = bytes(int("{:08b}".format(b)[::-1], 2) for b in password.encode()[:8].ljust(8, b"\0"))
         enc = Cipher(algorithms.TripleDES(key), modes.ECB()).encryptor()
-        f.write(enc.update(challenge) + enc.finalize())
-        return int.from_bytes(f.read(4), "big") == 0
+        sock.sendall(enc.update(challenge) + enc.finalize())
+        return int.from_bytes(read_exact(sock, 4), "big") == 0
     finally:
         sock.close()
 
@@ -451,18 +459,17 @@ def spice_login(port, password):
     magic = 0x51444552  # "REDQ"
     sock = socket.create_connection(("127.0.0.1", port), timeout=10)
     try:
-        f = sock.makefile("rwb", buffering=0)
         mess = struct.pack("<IBBIII", 0, 1, 0, 0, 0, 18)  # connection 0, main channel, no caps
-        f.write(struct.pack("<IIII", magic, 2, 2, len(mess)) + mess)
-        got_magic, major, _, size = struct.unpack("<IIII", f.read(16))
+        sock.sendall(struct.pack("<IIII", magic, 2, 2, len(mess)) + mess)
+        got_magic, major, _, size = struct.unpack("<IIII", read_exact(sock, 16))
         assert (got_magic, major) == (magic, 2)
-        reply = f.read(size)
+        reply = read_exact(sock, size)
         assert struct.unpack("<I", reply[:4])[0] == 0  # linked
         key = serialization.load_der_public_key(reply[4:4 + 162])
         ticket = key.encrypt(password.encode() + b"\0",
                              padding.OAEP(mgf=padding.MGF1(hashes.SHA1()), algorithm=hashes.SHA1(), label=None))
-        f.write(ticket)
-        return struct.unpack("<I", f.read(4))[0]
+        sock.sendall(ticket)
+        return struct.unpack("<I", read_exact(sock, 4))[0]
     finally:
         sock.close()
 
@@ -477,7 +484,8 @@ def graphics_of(xml):
 # sound card playing to SPICE, USB redirection, and the clock's timers.
 DESKTOP_DEVICES = """
     <graphics type='vnc' port='-1' autoport='yes' passwd='sesame'><listen type='address' address='127.0.0.1'/></graphics>
-    <graphics type='spice' autoport='yes' passwd='opensesame'><listen type='address' address='127.0.0.1'/></graphics>
+    <graphics type='spice' autoport='yes' passwd='opensesame'><listen type='address' address='127.0.0.1'/>
+      <image compression='off'/><clipboard copypaste='no'/></graphics>
     <channel type='spicevmc'><target type='virtio' name='com.redhat.spice.0'/></channel>
     <sound model='ich9'/>
     <audio id='1' type='spice'/>
@@ -499,11 +507,7 @@ def test_displays_sound_and_timers_of_a_desktop_guest(qemu):
     inactive = graphics_of(qemu.dom(path, "GetXMLDesc", "u", 0)[0])
     # As libvirt writes them: VNC port='-1', SPICE no port.
     assert inactive["vnc"].get("port") == "-1" and inactive["spice"].get("port") is None
-    # Paused (VIR_DOMAIN_START_PAUSED): this SPICE server answers a
-    # ticket only while the guest does not run (a running one sends 11,
-    # no link error, to this minimal client whatever the ticket; so does
-    # a paused one to the first link when it has audio or an agent
-    # channel).
+    # Paused (VIR_DOMAIN_START_PAUSED), then resumed: both answer.
     qemu.dom(path, "Create", "u", 1, timeout=60000)
     assert qemu.state(path)[0] == PAUSED
     live_xml = qemu.dom(path, "GetXMLDesc", "u", 0)[0]
@@ -512,6 +516,7 @@ def test_displays_sound_and_timers_of_a_desktop_guest(qemu):
     vnc, spice = int(live["vnc"].get("port")), int(live["spice"].get("port"))
     assert vnc >= 5900 and spice >= 5900 and vnc != spice
     assert live["vnc"].get("autoport") == "yes" and live["vnc"].get("listen") == "127.0.0.1"
+    assert live["spice"].find("image").get("compression") == "off"
     for proc in ("/proc/%d/cmdline" % qemu.pid("desk"),):
         with open(proc, "rb") as f:
             argv = f.read().split(b"\0")
@@ -520,15 +525,17 @@ def test_displays_sound_and_timers_of_a_desktop_guest(qemu):
         assert b"base=utc,driftfix=slew" in argv and any(b"hpet=off" in a for a in argv)
         assert any(a.startswith(b"hda-duplex,") and b"audiodev=audio1" in a for a in argv)
         assert len([a for a in argv if a.startswith(b"usb-redir,")]) == 2
+        assert any(b"image-compression=off,disable-copy-paste=on" in a for a in argv)
     # The displays are where the live XML says, with the passwords set.
     assert not vnc_login(vnc, "wrong")
     assert vnc_login(vnc, "sesame")
-    wrong = [spice_login(spice, "wrong") for _ in range(3)]
-    assert 0 not in wrong and 7 in wrong, wrong
-    assert 0 in [spice_login(spice, "opensesame") for _ in range(3)]
+    assert spice_login(spice, "wrong") == 7  # SPICE_LINK_ERR_PERMISSION_DENIED
+    assert spice_login(spice, "opensesame") == 0
     qemu.dom(path, "Resume")
     assert qemu.state(path)[0] == RUNNING
     assert vnc_login(vnc, "sesame")
+    assert spice_login(spice, "wrong") == 7
+    assert spice_login(spice, "opensesame") == 0
     # The persistent definition keeps autoport, not the port handed out.
     inactive = graphics_of(qemu.dom(path, "GetXMLDesc", "u", 2)[0])
     assert inactive["vnc"].get("port") == "-1" and inactive["spice"].get("port") is None

@@ -306,6 +306,12 @@ static const ErrorCase error_cases[] = {
     "<interface type='ethernet'> is not supported by the QEMU driver yet" },
   { "net-multiqueue", "<interface type='bridge'><source bridge='br0'/><model type='virtio'/>"
     "<driver name='vhost' queues='4'/></interface>", NULL, NULL, NULL, "multiqueue taps are not supported" },
+  { "spice-secure", "<graphics type='spice' port='5901' autoport='no' defaultMode='secure'/>", NULL, NULL, NULL,
+    "secure (TLS) channels are not supported" },
+  { "spice-secure-channel", "<graphics type='spice' port='5901' autoport='no'><channel name='main' mode='secure'/>"
+    "</graphics>", NULL, NULL, NULL, "secure (TLS) channels are not supported" },
+  { "spice-gl", "<graphics type='spice' port='5901' autoport='no'><gl enable='yes'/></graphics>", NULL, NULL, NULL,
+    "<gl enable='yes'> is not supported" },
   { "spice-tls", "<graphics type='spice' port='5901' tlsPort='5902' autoport='no'/>", NULL, NULL, NULL,
     "SPICE over TLS is not supported" },
   { "two-vnc", "<graphics type='vnc'/><graphics type='vnc'/>", NULL, NULL, NULL,

@@ -751,7 +751,8 @@ test_negative (void)
     { "<graphics type='sdl'/>", "sdl" },
     { "<graphics type='vnc' port='70000'/>", "port" },
     { "<graphics type='vnc' listen='1.2.3.4'><listen type='address' address='5.6.7.8'/></graphics>", "listen" },
-    { "<graphics type='spice'><image compression='off'/></graphics>", "<image>" },
+    { "<graphics type='vnc'><image compression='off'/></graphics>", "<image>" },
+    { "<graphics type='spice'><video compression='off'/></graphics>", "<video>" },
     { "<video><model type='qxl' primary='yes'/></video><video><model type='vga' primary='yes'/></video>", "primary" },
     { "<video/>", "<model" },
     { "<video><model type='vga' ram='1'/></video>", "'ram'" },
@@ -1111,6 +1112,70 @@ test_disk_volume (void)
   "<protocol type='raw'/><boot order='2'/><alias name='ua-usbredir'/></redirdev>" \
   "</devices></domain>"
 
+/* What virt-manager and libvirt write under <graphics type='spice'>:
+ * kept and written back in libvirt's order and spelling. */
+static void
+test_spice_options (void)
+{
+  g_autofree char *xml = with_devices (
+    "<graphics type='spice' autoport='yes' defaultMode='any'>"
+    "<listen type='address' address='127.0.0.1'/>"
+    "<channel name='main' mode='insecure'/><channel name='usbredir' mode='any'/>"
+    "<image compression='off'/><jpeg compression='never'/><zlib compression='always'/>"
+    "<playback compression='off'/><streaming mode='filter'/><clipboard copypaste='no'/>"
+    "<mouse mode='client'/><filetransfer enable='no'/><gl enable='no'/>"
+    "</graphics>"
+    "<graphics type='spice'><listen type='socket' socket='/run/x/spice.sock'/></graphics>");
+  g_autoptr(VbDomainDef) def = parse_ok (xml);
+  const VbDomainGraphicsDef *g = g_ptr_array_index (def->graphics, 0);
+  const char *expect =
+    "    <graphics type='spice' autoport='yes' listen='127.0.0.1' defaultMode='any'>\n"
+    "      <listen type='address' address='127.0.0.1'/>\n"
+    "      <channel name='main' mode='insecure'/>\n"
+    "      <channel name='usbredir' mode='any'/>\n"
+    "      <image compression='off'/>\n"
+    "      <jpeg compression='never'/>\n"
+    "      <zlib compression='always'/>\n"
+    "      <playback compression='off'/>\n"
+    "      <streaming mode='filter'/>\n"
+    "      <clipboard copypaste='no'/>\n"
+    "      <mouse mode='client'/>\n"
+    "      <filetransfer enable='no'/>\n"
+    "      <gl enable='no'/>\n"
+    "    </graphics>\n";
+
+  g_assert_cmpint (g->spice[VB_DOMAIN_SPICE_IMAGE], ==, 6);
+  g_assert_cmpstr (vb_domain_spice_option_to_string (VB_DOMAIN_SPICE_IMAGE, g->spice[VB_DOMAIN_SPICE_IMAGE]), ==,
+                   "off");
+  g_assert_cmpstr (vb_domain_spice_option_to_string (VB_DOMAIN_SPICE_MOUSE, g->spice[VB_DOMAIN_SPICE_MOUSE]), ==,
+                   "client");
+  g_assert_cmpint (g->spice_channel[VB_DOMAIN_SPICE_CHANNEL_MAIN], ==, 3);
+  g_assert_cmpint (g->spice_channel[VB_DOMAIN_SPICE_CHANNEL_DISPLAY], ==, 0);
+  g_assert_cmpstr (vb_domain_spice_channel_to_string (VB_DOMAIN_SPICE_CHANNEL_USBREDIR), ==, "usbredir");
+  {
+    const guint flag_sets[] = { 0, VB_DOMAIN_XML_INACTIVE };
+    for (gsize i = 0; i < G_N_ELEMENTS (flag_sets); i++) {
+      g_autofree char *out = assert_round_trip (def, flag_sets[i]);
+      g_autoptr(VbDomainDef) copy = vb_domain_def_copy (def);
+      g_autofree char *out_copy = vb_domain_def_format (copy, flag_sets[i]);
+      g_assert_cmpstr (out, ==, out_copy);
+      if (strstr (out, expect) == NULL)
+        g_printerr ("%s\n", out);
+      g_assert_nonnull (strstr (out, expect));
+      g_assert_nonnull (strstr (out, "<listen type='socket' socket='/run/x/spice.sock'/>"));
+      if (!schema_validate ("domain.rng", out))
+        return;
+    }
+  }
+  parse_fails (with_devices ("<graphics type='spice'><image compression='fast'/></graphics>"), "fast");
+  parse_fails (with_devices ("<graphics type='spice'><image/></graphics>"), "compression");
+  parse_fails (with_devices ("<graphics type='spice'><channel name='main' mode='any'/>"
+                             "<channel name='main' mode='secure'/></graphics>"),
+               "channel 'main' listed twice");
+  parse_fails (with_devices ("<graphics type='spice'><channel name='video' mode='any'/></graphics>"), "video");
+  parse_fails (with_devices ("<graphics type='spice' defaultMode='plain'/>"), "plain");
+}
+
 static void
 test_redirdev (void)
 {
@@ -1389,6 +1454,7 @@ main (int argc, char **argv)
   g_test_add_func ("/xml/domain/hostile", test_hostile);
   g_test_add_func ("/xml/domain/disk-source", test_disk_source);
   g_test_add_func ("/xml/domain/redirdev", test_redirdev);
+  g_test_add_func ("/xml/domain/spice-options", test_spice_options);
   g_test_add_func ("/xml/domain/redirdev-device", test_redirdev_device);
   return g_test_run ();
 }
