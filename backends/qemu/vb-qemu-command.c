@@ -828,8 +828,6 @@ vb_qemu_domain_validate (const VbDomainDef *def, const VbQemuCaps *caps, GError 
         return NOT_SUPPORTED (error, "<graphics type='spice'><gl enable='yes'> is not supported by the QEMU driver "
                               "yet");
     }
-    if (g->websocket < 0)
-      return NOT_SUPPORTED (error, "<graphics websocket='-1'> is not supported by the QEMU driver yet");
     if (!g->autoport && g->port > 0 && g->port < 5900)
       return NOT_SUPPORTED (error, "%s port %d is below 5900", g->type == VB_DOMAIN_GRAPHICS_VNC ? "VNC" : "SPICE",
                             g->port);

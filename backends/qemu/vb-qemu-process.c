@@ -1149,6 +1149,10 @@ forget_plugging (VbDomainDef *def)
     VbDomainGraphicsDef *g = g_ptr_array_index (def->graphics, i);
     if (g->autoport)
       g->port = 0;
+    if (g->websocket_auto) {
+      g->websocket = -1;
+      g->websocket_auto = FALSE;
+    }
   }
 }
 
@@ -1192,14 +1196,42 @@ graphics_port_taken (VbQemuBackend *self, int port)
   return FALSE;
 }
 
+/* The first port from *@next up that no guest's display has and that can
+ * be bound on @address; -1 when none is left. */
+static int
+free_graphics_port (VbQemuBackend *self, const char *address, int *next)
+{
+  while (*next <= 65535 && (graphics_port_taken (self, *next) || !tcp_port_free (address, *next)))
+    (*next)++;
+  return *next <= 65535 ? (*next)++ : -1;
+}
+
 /* Ports for the displays with autoport on a TCP address, from 5900 up as
- * libvirt hands them out, written into the live definition: GetXMLDesc
- * shows where to connect (forget_plugging takes them back out). */
+ * libvirt hands them out, and for VNC websockets asked as -1, from 5700
+ * up: written into the live definition, GetXMLDesc shows where to connect
+ * (forget_plugging takes them back out). */
 static gboolean
 assign_graphics_ports (VbQemuBackend *self, VbObj *dom, GError **error)
 {
   VbDomainDef *def = live_def (dom);
-  int next = 5900;
+  int next = 5900, next_websocket = 5700;
+
+  for (guint i = 0; i < def->graphics->len; i++) {
+    VbDomainGraphicsDef *g = g_ptr_array_index (def->graphics, i);
+    const VbDomainGraphicsListen *l = g->listens->len ? g_ptr_array_index (g->listens, 0) : NULL;
+    int port;
+
+    if (g->websocket != -1 || (l != NULL && l->type != VB_DOMAIN_GRAPHICS_LISTEN_ADDRESS))
+      continue;
+    port = free_graphics_port (self, l ? l->address : NULL, &next_websocket);
+    if (port < 0) {
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "no free TCP port from 5700 up for the VNC websocket of "
+                   "domain '%s'", dom->name);
+      return FALSE;
+    }
+    g->websocket = port;
+    g->websocket_auto = TRUE;
+  }
 
   for (guint i = 0; i < def->graphics->len; i++) {
     VbDomainGraphicsDef *g = g_ptr_array_index (def->graphics, i);
@@ -1209,14 +1241,13 @@ assign_graphics_ports (VbQemuBackend *self, VbObj *dom, GError **error)
       continue;
     g->autoport = TRUE;
     g->port = 0;
-    while (next <= 65535 && (graphics_port_taken (self, next) || !tcp_port_free (l ? l->address : NULL, next)))
-      next++;
-    if (next > 65535) {
+    g->port = free_graphics_port (self, l ? l->address : NULL, &next);
+    if (g->port < 0) {
+      g->port = 0;
       g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "no free TCP port from 5900 up for the %s display of domain '%s'",
                    vb_domain_graphics_type_to_string (g->type), dom->name);
       return FALSE;
     }
-    g->port = next++;
   }
   return TRUE;
 }

@@ -487,6 +487,7 @@ typedef struct {
   int port;         /* 0 = none (yet); port='-1' parses as autoport with port 0 */
   int tls_port;     /* spice tlsPort; 0 = none, -1 = auto */
   int websocket;    /* vnc; 0 = absent, -1 = auto */
+  gboolean websocket_auto; /* live: websocket was -1 and got a port at the start */
   gboolean autoport;
   char *keymap;
   char *passwd;     /* only formatted with VB_DOMAIN_XML_SECURE */

@@ -483,7 +483,8 @@ def graphics_of(xml):
 # SPICE) with autoport and passwords, the SPICE agent's channel, an HDA
 # sound card playing to SPICE, USB redirection, and the clock's timers.
 DESKTOP_DEVICES = """
-    <graphics type='vnc' port='-1' autoport='yes' passwd='sesame'><listen type='address' address='127.0.0.1'/></graphics>
+    <graphics type='vnc' port='-1' autoport='yes' websocket='-1' passwd='sesame'>
+      <listen type='address' address='127.0.0.1'/></graphics>
     <graphics type='spice' autoport='yes' passwd='opensesame'><listen type='address' address='127.0.0.1'/>
       <image compression='off'/><clipboard copypaste='no'/></graphics>
     <channel type='spicevmc'><target type='virtio' name='com.redhat.spice.0'/></channel>
@@ -517,6 +518,11 @@ def test_displays_sound_and_timers_of_a_desktop_guest(qemu):
     assert vnc >= 5900 and spice >= 5900 and vnc != spice
     assert live["vnc"].get("autoport") == "yes" and live["vnc"].get("listen") == "127.0.0.1"
     assert live["spice"].find("image").get("compression") == "off"
+    # The websocket too got a port of its own, where QEMU listens.
+    websocket = int(live["vnc"].get("websocket"))
+    assert websocket >= 5700 and websocket not in (vnc, spice)
+    import socket
+    socket.create_connection(("127.0.0.1", websocket), timeout=10).close()
     for proc in ("/proc/%d/cmdline" % qemu.pid("desk"),):
         with open(proc, "rb") as f:
             argv = f.read().split(b"\0")
@@ -539,6 +545,7 @@ def test_displays_sound_and_timers_of_a_desktop_guest(qemu):
     # The persistent definition keeps autoport, not the port handed out.
     inactive = graphics_of(qemu.dom(path, "GetXMLDesc", "u", 2)[0])
     assert inactive["vnc"].get("port") == "-1" and inactive["spice"].get("port") is None
+    assert inactive["vnc"].get("websocket") == "-1"
     # A second guest's displays get other ports.
     other = qemu.define("desk2", extra_devices="<graphics type='vnc' autoport='yes'/>")
     qemu.start(other)
