@@ -5,6 +5,7 @@ boot), events and states follow libvirt's codes, GetJobInfo/GetJobStats
 report a save while it runs and AbortJob cancels it."""
 import json
 import os
+import shutil
 import stat
 import struct
 import time
@@ -14,8 +15,8 @@ from gi.repository import Gio, GLib
 
 import guest
 from conftest import BUS_NAME
-from test_qemu_lifecycle import (BOOT_TIMEOUT, CONNECT, DOMAIN, QEMU_PATH, drain, qemu,  # noqa: F401
-                                 qemu_pids)
+from test_qemu_lifecycle import (BOOT_TIMEOUT, CONNECT, DOMAIN, QEMU_PATH, TPM, drain, qemu,  # noqa: F401
+                                 qemu_pids, swtpm_pids, tpm_state_files, wait_gone)
 
 # virDomainEventType and details
 EV_DEFINED, EV_UNDEFINED, EV_STARTED, EV_SUSPENDED, EV_RESUMED, EV_STOPPED = range(6)
@@ -578,4 +579,30 @@ def test_autostart_restores_the_managed_save_image(qemu):
     con.wait_ready(60)
     assert read_marker(con) == "autostart-marker"
     qemu.dom(path, "Destroy", "u", 0)
+    con.close()
+
+
+@pytest.mark.skipif(shutil.which("swtpm") is None or shutil.which("swtpm_setup") is None,
+                    reason="swtpm and swtpm_setup are not installed (Debian packages swtpm, swtpm-tools)")
+def test_save_and_restore_of_a_guest_with_an_emulated_tpm(qemu, tmp_path):
+    # The TPM's volatile state travels in the image (QEMU takes it from
+    # the swtpm); the restored QEMU gets a swtpm of its own on the same
+    # state and refuses to load the image when it does not answer.
+    path, con = qemu.boot("svtpm", extra_devices=TPM)
+    mark(con, "with-a-tpm")
+    assert len(swtpm_pids(qemu.root)) == 1
+    image = str(tmp_path / "svtpm.img")
+    qemu.dom(path, "Save", "ssu", image, "", 0, timeout=120000)
+    wait_gone(swtpm_pids(qemu.root))
+    assert swtpm_pids(qemu.root) == [] and qemu_pids(qemu.root) == []
+    (state,) = tpm_state_files(qemu.root)
+    qemu.vb.call(QEMU_PATH, CONNECT, "DomainRestore", "ssu", image, "", 0, timeout=120000)
+    assert qemu.state(path)[0] == RUNNING
+    assert len(swtpm_pids(qemu.root)) == 1 and tpm_state_files(qemu.root) == [state]
+    con.close()
+    con = qemu.console(path)
+    con.wait_ready(60)
+    assert read_marker(con) == "with-a-tpm"
+    qemu.dom(path, "Destroy", "u", 0)
+    wait_gone(swtpm_pids(qemu.root))
     con.close()
