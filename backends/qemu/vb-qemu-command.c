@@ -236,6 +236,8 @@ vb_qemu_domain_assign_aliases (VbDomainDef *def)
     set_alias (&((VbDomainRedirdevDef *) g_ptr_array_index (def->redirdevs, i))->info, "redir%u", i);
   for (guint i = 0; i < def->tpms->len; i++)
     set_alias (&((VbDomainTpmDef *) g_ptr_array_index (def->tpms, i))->info, "tpm%u", i);
+  for (guint i = 0; i < def->filesystems->len; i++)
+    set_alias (&((VbDomainFsDef *) g_ptr_array_index (def->filesystems, i))->info, "fs%u", i);
   for (guint i = 0; i < def->watchdogs->len; i++)
     set_alias (&((VbDomainWatchdogDef *) g_ptr_array_index (def->watchdogs, i))->info, "watchdog%u", i);
   for (guint i = 0; i < def->panics->len; i++)
@@ -619,8 +621,36 @@ vb_qemu_domain_validate (const VbDomainDef *def, const VbQemuCaps *caps, GError 
   /* top-level elements */
   if (def->max_memory_kib != 0)
     return NOT_SUPPORTED (error, "<maxMemory> (memory hotplug) is not supported by the QEMU driver yet");
-  if (def->has_memory_backing)
-    return NOT_SUPPORTED (error, "<memoryBacking> is not supported by the QEMU driver yet");
+  if (def->has_memory_backing) {
+    const VbDomainMemoryBacking *mb = &def->memory_backing;
+
+    if (mb->hugepages)
+      return NOT_SUPPORTED (error, "<memoryBacking><hugepages> is not supported by the QEMU driver yet");
+    if (mb->source == VB_DOMAIN_MEMORY_SOURCE_FILE)
+      return NOT_SUPPORTED (error, "<memoryBacking><source type='file'> is not supported by the QEMU driver yet "
+                            "(memfd, anonymous)");
+    if (mb->discard)
+      return NOT_SUPPORTED (error, "<memoryBacking><discard/> is only for file-backed memory");
+    if (mb->access == VB_DOMAIN_MEMORY_ACCESS_SHARED && mb->source != VB_DOMAIN_MEMORY_SOURCE_MEMFD)
+      return NOT_SUPPORTED (error, "<memoryBacking><access mode='shared'> needs <source type='memfd'/>");
+  }
+  for (guint i = 0; i < def->filesystems->len; i++) {
+    const VbDomainFsDef *fs = g_ptr_array_index (def->filesystems, i);
+
+    if (fs->driver != VB_DOMAIN_FS_DRIVER_VIRTIOFS)
+      return NOT_SUPPORTED (error, "<filesystem> '%s': only <driver type='virtiofs'/> is supported by the QEMU "
+                            "driver", fs->dst);
+    if (fs->accessmode != VB_DOMAIN_FS_ACCESS_NONE && fs->accessmode != VB_DOMAIN_FS_ACCESS_PASSTHROUGH)
+      return NOT_SUPPORTED (error, "<filesystem> '%s': virtiofs only has accessmode='passthrough'", fs->dst);
+    if (fs->readonly)
+      return NOT_SUPPORTED (error, "<filesystem> '%s': virtiofs does not support read-only shares", fs->dst);
+    if (!def->has_memory_backing || def->memory_backing.access != VB_DOMAIN_MEMORY_ACCESS_SHARED)
+      return NOT_SUPPORTED (error, "<filesystem> '%s': virtiofs needs shared memory (<memoryBacking><source "
+                            "type='memfd'/><access mode='shared'/></memoryBacking>)", fs->dst);
+    if (!vb_qemu_caps_has_device (caps, "vhost-user-fs-pci"))
+      return NOT_SUPPORTED (error, "<filesystem> '%s' needs the vhost-user-fs-pci device, which %s lacks", fs->dst,
+                            caps->emulator);
+  }
   if (def->vcpu_placement == VB_DOMAIN_VCPU_PLACEMENT_AUTO)
     return NOT_SUPPORTED (error, "<vcpu placement='auto'> (numad) is not supported by the QEMU driver");
   if (def->resource_partition != NULL)
@@ -673,8 +703,6 @@ vb_qemu_domain_validate (const VbDomainDef *def, const VbQemuCaps *caps, GError 
     return NOT_SUPPORTED (error, "<on_lockfailure> is not supported by the QEMU driver yet");
 
   /* devices the driver has nothing for yet */
-  if (def->filesystems->len > 0)
-    return NOT_SUPPORTED (error, "<filesystem> is not supported by the QEMU driver yet");
   if (def->parallels->len > 0)
     return NOT_SUPPORTED (error, "<parallel> is not supported by the QEMU driver yet");
   if (def->tpms->len > 1)
@@ -975,6 +1003,19 @@ device_id (GString *s, const char *model, const VbDomainDeviceInfo *info)
   opt (s, "id", info->alias);
 }
 
+/* <memoryBacking>: the guest's RAM as a backend object of its own (the
+ * machine's memory-backend=, build_machine) when it is memfd, shared or
+ * preallocated; locked → -overcommit mem-lock. */
+static gboolean
+needs_memory_backend (const VbDomainDef *def)
+{
+  const VbDomainMemoryBacking *mb = &def->memory_backing;
+
+  return def->has_memory_backing &&
+         (mb->source == VB_DOMAIN_MEMORY_SOURCE_MEMFD || mb->access != VB_DOMAIN_MEMORY_ACCESS_NONE ||
+          mb->allocation == VB_DOMAIN_MEMORY_ALLOCATION_IMMEDIATE);
+}
+
 static void
 build_machine (Cmd *cmd)
 {
@@ -990,6 +1031,10 @@ build_machine (Cmd *cmd)
     opt (s, "vmport", def->features.vmport == VB_DOMAIN_TRISTATE_YES ? "on" : "off");
   if (def->features.smm != VB_DOMAIN_TRISTATE_ABSENT)
     opt (s, "smm", def->features.smm == VB_DOMAIN_TRISTATE_YES ? "on" : "off");
+  if (needs_memory_backend (def))
+    opt (s, "memory-backend", "pc.ram");
+  if (def->has_memory_backing && def->memory_backing.nosharepages)
+    opt (s, "mem-merge", "off");
   if ((t = vb_qemu_domain_timer (def, VB_DOMAIN_TIMER_HPET)) != NULL && t->present != VB_DOMAIN_TRISTATE_ABSENT)
     opt (s, "hpet", t->present == VB_DOMAIN_TRISTATE_YES ? "on" : "off");
   for (guint i = 0; i < def->sounds->len; i++) {
@@ -1157,6 +1202,30 @@ build_cpu (Cmd *cmd)
       g_string_append (s, t->present == VB_DOMAIN_TRISTATE_YES ? ",+kvmclock" : ",-kvmclock");
   }
   arg2_take (cmd, "-cpu", s);
+}
+
+/* <memoryBacking> (needs_memory_backend): the RAM backend and mem-lock. */
+static void
+build_memory_backend (Cmd *cmd)
+{
+  const VbDomainDef *def = cmd->def;
+  const VbDomainMemoryBacking *mb = &def->memory_backing;
+  GString *s;
+
+  if (needs_memory_backend (def)) {
+    /* "pc.ram", the id QEMU's own RAM has: migration streams and saved
+     * images stay compatible. */
+    s = g_string_new (mb->source == VB_DOMAIN_MEMORY_SOURCE_MEMFD ? "memory-backend-memfd" : "memory-backend-ram");
+    opt (s, "id", "pc.ram");
+    optf (s, "size", "%" G_GUINT64_FORMAT "k", def->memory_kib);
+    if (mb->access != VB_DOMAIN_MEMORY_ACCESS_NONE)
+      opt (s, "share", mb->access == VB_DOMAIN_MEMORY_ACCESS_SHARED ? "on" : "off");
+    if (mb->allocation == VB_DOMAIN_MEMORY_ALLOCATION_IMMEDIATE)
+      opt (s, "prealloc", "on");
+    arg2_take (cmd, "-object", s);
+  }
+  if (def->has_memory_backing && mb->locked)
+    arg2 (cmd, "-overcommit", "mem-lock=on");
 }
 
 /* -rtc, and the PIT's lost tick policy (KVM's in-kernel PIT has one;
@@ -1941,6 +2010,29 @@ build_redirdevs (Cmd *cmd)
   }
 }
 
+/* Shared directories: QEMU connects to the virtiofsd the backend started. */
+static void
+build_filesystems (Cmd *cmd)
+{
+  const VbDomainDef *def = cmd->def;
+
+  for (guint i = 0; cmd->ctx->fs_sockets != NULL && i < def->filesystems->len; i++) {
+    const VbDomainFsDef *fs = g_ptr_array_index (def->filesystems, i);
+    GString *s = g_string_new ("socket");
+
+    optf (s, "id", "chr-vu-%s", fs->info.alias);
+    opt (s, "path", cmd->ctx->fs_sockets[i]);
+    arg2_take (cmd, "-chardev", s);
+    s = g_string_new (NULL);
+    device_id (s, "vhost-user-fs-pci", &fs->info);
+    optf (s, "chardev", "chr-vu-%s", fs->info.alias);
+    opt (s, "tag", fs->dst);
+    opt (s, "queue-size", "1024");
+    pci_address (cmd, s, &fs->info);
+    arg2_take (cmd, "-device", s);
+  }
+}
+
 /* The emulated TPM: QEMU connects to the swtpm the backend started. */
 static void
 build_tpm (Cmd *cmd)
@@ -2151,6 +2243,7 @@ vb_qemu_build_command (const VbDomainDef *orig, const VbQemuCaps *caps, const Vb
   s = g_string_new (NULL);
   optf (s, "size", "%" G_GUINT64_FORMAT "k", def->memory_kib);
   arg2_take (&cmd, "-m", s);
+  build_memory_backend (&cmd);
   build_smp (&cmd);
   for (guint i = 1; i <= def->iothreads; i++) {
     g_autofree char *obj = g_strdup_printf ("iothread,id=iothread%u", i);
@@ -2242,6 +2335,7 @@ vb_qemu_build_command (const VbDomainDef *orig, const VbQemuCaps *caps, const Vb
   build_sounds (&cmd);
   build_redirdevs (&cmd);
   build_tpm (&cmd);
+  build_filesystems (&cmd);
   build_misc_devices (&cmd);
 
   g_ptr_array_add (argv, NULL);

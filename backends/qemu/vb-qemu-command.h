@@ -25,6 +25,9 @@ typedef struct {
    * QEMU (inherited), or -1; NULL when no interface has one. */
   const int *tap_fds;
   const char *tpm_socket;   /* the emulated TPM's control socket (swtpm listens), or NULL */
+  /* Per def->filesystems index: the socket its virtiofsd listens on; NULL
+   * when the domain has no filesystem. */
+  const char *const *fs_sockets;
 } VbQemuCommandContext;
 
 /* @def's <clock><timer name=@name>, or NULL. */

@@ -69,7 +69,7 @@ new_obj (VbQemuBackend *self, const char *name, const char *uuid, VbDomainDef *d
   d->backend = self;
   d->dom = dom;
   d->pidfd = -1;
-  d->tpm_pidfd = -1;
+  d->helpers = g_array_new (FALSE, FALSE, sizeof (int));
   d->pause_reason = -1;
   d->pause_detail = -1;
   d->resume_reason = -1;
@@ -1012,12 +1012,11 @@ qemu_undefine (VbBackend *backend, VbObj *dom, guint flags, GTask *task)
    * stay (libvirt's default without persistent_state); a running guest
    * keeps using it until it stops. */
   if (!(flags & UNDEFINE_KEEP_TPM)) {
-    const VbDomainDef *persistent = dom->newdef != NULL ? dom->newdef : dom->def;
     GError *error = NULL;
 
     if (dom->active)
       vb_qemu_dom (dom)->remove_tpm = TRUE;
-    else if (!vb_qemu_tpm_remove_state (self, persistent, &error))
+    else if (!vb_qemu_tpm_remove_state (self, dom->uuid, &error))
       g_warning ("undefining domain '%s': %s", dom->name, error->message), g_clear_error (&error);
   }
   remove_config (self, dom->name);

@@ -124,7 +124,7 @@ typedef struct {
   GPid pid;               /* 0 when not running */
   guint64 start_time;     /* /proc/<pid>/stat field 22, against pid reuse */
   int pidfd;              /* -1 when not running */
-  int tpm_pidfd;          /* the swtpm this daemon started for it, -1 when none */
+  GArray *helpers;        /* int: pidfds of the helpers this daemon started for the QEMU (swtpm, virtiofsd) */
   gboolean remove_tpm;    /* undefined while running: its TPM state goes when it stops */
   guint pidfd_watch;
   VbQmp *qmp;
@@ -265,15 +265,29 @@ gboolean vb_qemu_tpm_setup_finish (GAsyncResult *result, GError **error);
 /* Starts @dom's swtpm with its control channel listening at @socket_path;
  * a pidfd of it, or -1 with @error. */
 int vb_qemu_tpm_spawn (VbQemuBackend *self, VbObj *dom, const char *socket_path, GError **error);
-/* Tells the swtpm of *@pidfd to go (when still there) and closes it. */
-void vb_qemu_tpm_stop (int *pidfd);
-/* Removes everything of @def's emulated TPMs (the <uuid> directory). */
-gboolean vb_qemu_tpm_remove_state (VbQemuBackend *self, const VbDomainDef *def, GError **error);
+/* Removes everything of the emulated TPMs of the domain @uuid (its
+ * directory under <lib>/swtpm). */
+gboolean vb_qemu_tpm_remove_state (VbQemuBackend *self, const char *uuid, GError **error);
+
+/* ---- vb-qemu-virtiofs.c ---- */
+/* The virtiofsd binary of this host, or NULL. */
+char *vb_qemu_virtiofsd_path (void);
+/* Starts the virtiofsd of @dom's filesystem @index, listening at
+ * @socket_path; its messages go to @log_fd. A pidfd, or -1 with @error. */
+int vb_qemu_virtiofs_spawn (VbQemuBackend *self, VbObj *dom, guint index, const char *socket_path, int log_fd,
+                            GError **error);
 
 /* ---- vb-qemu-process.c ---- */
 /* A unix stream socket bound at @path and listening (close-on-exec), or
  * -1 with @error: what a child gets to accept on, bound before it runs. */
 int vb_qemu_listen_unix (const char *path, GError **error);
+/* Starts a helper QEMU connects to (not daemonized, in a session of its
+ * own, umask 077): @argv, with a socket listening at @socket_path as its
+ * descriptor @socket_fd, stdin /dev/null, stdout and stderr to @out_fd
+ * (-1: /dev/null); as the QEMU user in system mode when @as_qemu_user.
+ * Reaped as an adopted child. A pidfd of it, or -1 with @error. */
+int vb_qemu_spawn_helper (VbQemuBackend *self, const char *const *argv, const char *socket_path, int socket_fd,
+                          int out_fd, gboolean as_qemu_user, GError **error);
 
 /* ---- vb-qemu-stats.c ---- */
 /* The entry of query-block / query-blockstats for the device @alias. */

@@ -101,6 +101,20 @@ static void forget_plugging (VbDomainDef *def);
 static void set_graphics_passwords (VbObj *dom);
 
 /* Stops watching the process and talking to it (it may keep running). */
+/* The helpers started for @d's QEMU (swtpm, virtiofsd) end with it on
+ * their own; those still there (QEMU never came, or is just going) are
+ * told to go. Reaped as adopted children (vb_child_reap_orphans). */
+static void
+stop_helpers (VbQemuDom *d)
+{
+  for (guint i = 0; i < d->helpers->len; i++) {
+    int pidfd = g_array_index (d->helpers, int, i);
+    (void) pidfd_send_signal (pidfd, SIGTERM, NULL, 0);
+    close (pidfd);
+  }
+  g_array_set_size (d->helpers, 0);
+}
+
 static void
 release_process (VbQemuDom *d)
 {
@@ -110,12 +124,13 @@ release_process (VbQemuDom *d)
   if (d->pidfd >= 0)
     close (d->pidfd);
   d->pidfd = -1;
-  /* A swtpm of a guest that keeps running (daemon shutdown) keeps
-   * running too: only our handle of it goes (process_exited and
-   * start_failed stop it). */
-  if (d->tpm_pidfd >= 0)
-    close (d->tpm_pidfd);
-  d->tpm_pidfd = -1;
+  /* The helpers of a guest that keeps running (daemon shutdown) keep
+   * running too: only our handles of them go (process_exited and
+   * start_failed stop them). */
+  for (guint i = 0; d->helpers != NULL && i < d->helpers->len; i++)
+    close (g_array_index (d->helpers, int, i));
+  if (d->helpers != NULL)
+    g_array_set_size (d->helpers, 0);
   if (d->qmp != NULL) {
     g_signal_handlers_disconnect_by_data (d->qmp, d->dom);
     vb_qmp_close (d->qmp);
@@ -163,6 +178,7 @@ vb_qemu_dom_free (gpointer data)
   g_clear_pointer (&d->reattach_state, json_object_unref);
   /* Not restored: the guest may keep running (daemon shutdown). */
   g_clear_pointer (&d->grants, g_ptr_array_unref);
+  g_clear_pointer (&d->helpers, g_array_unref);
   g_free (d);
 }
 
@@ -314,14 +330,14 @@ process_exited (VbObj *dom)
     g_debug ("QEMU of domain '%s' (pid %d) exited: code %d status %d", dom->name, (int) d->pid, info.si_code,
              info.si_status);
   parts_stopped (dom, FALSE);
-  vb_qemu_tpm_stop (&d->tpm_pidfd);
+  stop_helpers (d);
   release_process (d);
   release_nets (live_def (dom));
   if (d->remove_tpm) {
     g_autoptr(GError) error = NULL;
 
     d->remove_tpm = FALSE;
-    if (!vb_qemu_tpm_remove_state (d->backend, live_def (dom), &error))
+    if (!vb_qemu_tpm_remove_state (d->backend, dom->uuid, &error))
       g_warning ("domain '%s': %s", dom->name, error->message);
   }
   if (dom->newdef == NULL)
@@ -834,7 +850,7 @@ start_failed (GTask *task, GError *error)
   } else {
     /* QEMU gave up on its own (or never ran): what it and we created
      * stays behind otherwise. */
-    vb_qemu_tpm_stop (&d->tpm_pidfd);
+    stop_helpers (d);
     release_nets (live_def (sd->dom));
     forget_plugging (live_def (sd->dom));
     remove_runtime_files (d->backend, sd->dom->name);
@@ -1073,6 +1089,71 @@ vb_qemu_listen_unix (const char *path, GError **error)
     return -1;
   }
   return fd;
+}
+
+typedef struct {
+  VbQemuBackend *self;
+  gboolean as_qemu_user;
+} HelperSetup;
+
+/* Between fork and exec: a session of its own, files for nobody else,
+ * the QEMU user when asked. Async-signal-safe calls only. */
+static void
+helper_child_setup (gpointer user_data)
+{
+  HelperSetup *setup = user_data;
+
+  if (setsid () < 0)
+    _exit (124);
+  umask (077);
+  if (setup->as_qemu_user && setup->self->qemu_user != NULL &&
+      (setgroups (0, NULL) < 0 || setgid (setup->self->qemu_gid) < 0 || setuid (setup->self->qemu_uid) < 0))
+    _exit (126);
+}
+
+int
+vb_qemu_spawn_helper (VbQemuBackend *self, const char *const *argv, const char *socket_path, int socket_fd,
+                      int out_fd, gboolean as_qemu_user, GError **error)
+{
+  HelperSetup setup = { self, as_qemu_user };
+  int listen_fd, null_fd, pidfd;
+  GPid pid;
+  gboolean ok;
+
+  listen_fd = vb_qemu_listen_unix (socket_path, error);
+  if (listen_fd < 0)
+    return -1;
+  /* QEMU connects to it: in system mode as the QEMU user. */
+  if (self->qemu_user != NULL && chown (socket_path, self->qemu_uid, self->qemu_gid) < 0) {
+    int saved = errno;
+    close (listen_fd);
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot hand %s to user %s: %s", socket_path, self->qemu_user,
+                 g_strerror (saved));
+    return -1;
+  }
+  null_fd = open ("/dev/null", O_RDWR | O_CLOEXEC);
+  ok = g_spawn_async_with_pipes_and_fds ("/", argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, helper_child_setup, &setup,
+                                         null_fd, out_fd >= 0 ? out_fd : null_fd, out_fd >= 0 ? out_fd : null_fd,
+                                         &listen_fd, &socket_fd, 1, &pid, NULL, NULL, NULL, error);
+  close (listen_fd);
+  if (null_fd >= 0)
+    close (null_fd);
+  if (!ok) {
+    g_prefix_error (error, "cannot run %s: ", argv[0]);
+    return -1;
+  }
+  pidfd = pidfd_open (pid, 0);
+  if (pidfd < 0) {
+    int saved = errno;
+    kill (pid, SIGKILL);
+    (void) waitpid (pid, NULL, 0);
+    g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "cannot watch %s (pid %d): %s", argv[0], (int) pid,
+                 g_strerror (saved));
+    return -1;
+  }
+  /* Ours to reap when it goes (an adopted child's pidfd watch). */
+  vb_child_reap_orphans ();
+  return pidfd;
 }
 
 static void
@@ -1381,6 +1462,27 @@ open_taps (VbQemuBackend *self, VbDomainDef *def, GArray *fds, int *child_fds, G
   return TRUE;
 }
 
+/* Starts what QEMU connects to at its start: the TPM emulator, a
+ * virtiofsd per shared directory; their pidfds go to d->helpers. */
+static gboolean
+spawn_helpers (VbQemuBackend *self, VbObj *dom, const VbQemuCommandContext *ctx, int logfd, GError **error)
+{
+  VbQemuDom *d = vb_qemu_dom (dom);
+  int pidfd;
+
+  if (ctx->tpm_socket != NULL) {
+    if ((pidfd = vb_qemu_tpm_spawn (self, dom, ctx->tpm_socket, error)) < 0)
+      return FALSE;
+    g_array_append_val (d->helpers, pidfd);
+  }
+  for (guint i = 0; ctx->fs_sockets != NULL && ctx->fs_sockets[i] != NULL; i++) {
+    if ((pidfd = vb_qemu_virtiofs_spawn (self, dom, i, ctx->fs_sockets[i], logfd, error)) < 0)
+      return FALSE;
+    g_array_append_val (d->helpers, pidfd);
+  }
+  return TRUE;
+}
+
 static void
 start_with_caps (VbQemuBackend *self, const VbQemuCaps *caps, const GError *caps_error, gpointer user_data)
 {
@@ -1393,6 +1495,7 @@ start_with_caps (VbQemuBackend *self, const VbQemuCaps *caps, const GError *caps
   g_autofree char *pidfile = run_file (dom, "qemu.pid");
   g_autofree char *qmp_path = run_file (dom, "qmp.sock");
   g_autofree char *tpm_path = run_file (dom, "swtpm.sock");
+  g_auto(GStrv) fs_sockets = NULL;
   g_autoptr(GArray) child_fds = g_array_new (FALSE, FALSE, sizeof (int));
   g_autoptr(GArray) target_fds = g_array_new (FALSE, FALSE, sizeof (int));
   g_auto(GStrv) argv = NULL;
@@ -1461,6 +1564,14 @@ start_with_caps (VbQemuBackend *self, const VbQemuCaps *caps, const GError *caps
   ctx.qmp_fd = MONITOR_FD;
   if (vb_qemu_tpm_emulator (live_def (dom)) != NULL)
     ctx.tpm_socket = tpm_path;
+  if (live_def (dom)->filesystems->len > 0) {
+    fs_sockets = g_new0 (char *, live_def (dom)->filesystems->len + 1);
+    for (guint i = 0; i < live_def (dom)->filesystems->len; i++) {
+      g_autofree char *name = g_strdup_printf ("fs%u.sock", i);
+      fs_sockets[i] = run_file (dom, name);
+    }
+    ctx.fs_sockets = (const char *const *) fs_sockets;
+  }
   ctx.incoming = sd->opts.incoming;
   g_array_set_clear_func (taps, close_fd);
   tap_fds = g_new (int, live_def (dom)->nets->len + 1);
@@ -1533,9 +1644,8 @@ start_with_caps (VbQemuBackend *self, const VbQemuCaps *caps, const GError *caps
     start_failed (task, error);
     return;
   }
-  /* The TPM emulator listens before QEMU connects to it. */
-  if (ctx.tpm_socket != NULL &&
-      (vb_qemu_dom (dom)->tpm_pidfd = vb_qemu_tpm_spawn (self, dom, tpm_path, &error)) < 0) {
+  /* The helpers listen before QEMU connects to them. */
+  if (!spawn_helpers (self, dom, &ctx, logfd, &error)) {
     close (monfd);
     close (nullfd);
     close (logfd);

@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/pidfd.h>
@@ -42,17 +41,17 @@ vb_qemu_tpm_is_v2 (const VbDomainTpmDef *tpm)
 
 /* <lib>/swtpm/<uuid>: everything of the domain's TPMs. */
 static char *
-uuid_dir (VbQemuBackend *self, const VbDomainDef *def)
+uuid_dir (VbQemuBackend *self, const char *uuid)
 {
   const VbStateDirs *dirs = vb_backend_get_state_dirs (VB_BACKEND (self));
-  return g_build_filename (dirs->lib_dir, "swtpm", def->uuid, NULL);
+  return g_build_filename (dirs->lib_dir, "swtpm", uuid, NULL);
 }
 
 char *
 vb_qemu_tpm_state_dir (VbQemuBackend *self, const VbDomainDef *def)
 {
   const VbDomainTpmDef *tpm = vb_qemu_tpm_emulator (def);
-  g_autofree char *dir = uuid_dir (self, def);
+  g_autofree char *dir = uuid_dir (self, def->uuid);
 
   return g_build_filename (dir, tpm != NULL && !vb_qemu_tpm_is_v2 (tpm) ? "tpm1.2" : "tpm2", NULL);
 }
@@ -172,7 +171,7 @@ vb_qemu_tpm_setup_async (VbQemuBackend *self, VbObj *dom, GAsyncReadyCallback ca
     g_task_return_boolean (task, TRUE);
     return;
   }
-  top = uuid_dir (self, def);
+  top = uuid_dir (self, def->uuid);
   if (!make_dir (self, top, &error) || !make_dir (self, state_dir, &error)) {
     g_task_return_error (task, error);
     return;
@@ -213,6 +212,7 @@ vb_qemu_tpm_setup_async (VbQemuBackend *self, VbObj *dom, GAsyncReadyCallback ca
     return;
   }
   vb_child_track (proc);
+  g_debug ("domain '%s': making the state of its TPM in %s", dom->name, state_dir);
   s = g_new0 (Setup, 1);
   s->state_dir = g_steal_pointer (&state_dir);
   s->name = g_strdup (dom->name);
@@ -226,25 +226,6 @@ vb_qemu_tpm_setup_finish (GAsyncResult *result, GError **error)
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-typedef struct {
-  VbQemuBackend *self;
-} SwtpmSetup;
-
-/* Between fork and exec: a session of its own, files for nobody else,
- * and in system mode the QEMU user. Async-signal-safe calls only. */
-static void
-swtpm_child_setup (gpointer user_data)
-{
-  SwtpmSetup *setup = user_data;
-
-  if (setsid () < 0)
-    _exit (124);
-  umask (077);
-  if (setup->self->qemu_user != NULL &&
-      (setgroups (0, NULL) < 0 || setgid (setup->self->qemu_gid) < 0 || setuid (setup->self->qemu_uid) < 0))
-    _exit (126);
-}
-
 int
 vb_qemu_tpm_spawn (VbQemuBackend *self, VbObj *dom, const char *socket_path, GError **error)
 {
@@ -255,70 +236,33 @@ vb_qemu_tpm_spawn (VbQemuBackend *self, VbObj *dom, const char *socket_path, GEr
   g_autofree char *state_dir = NULL;
   g_autofree char *state_arg = NULL;
   g_autofree char *log_arg = NULL;
-  g_autofree char *log_name = NULL;
   g_autofree char *ctrl_arg = g_strdup_printf ("type=unixio,fd=%d", SWTPM_CTRL_FD);
-  SwtpmSetup setup = { self };
-  const int target = SWTPM_CTRL_FD;
-  int listen_fd, null_fd, pidfd;
-  GPid pid;
-  gboolean ok;
 
   if (swtpm == NULL)
     return -1;
   g_return_val_if_fail (tpm != NULL, -1);
   state_dir = vb_qemu_tpm_state_dir (self, def);
   state_arg = g_strdup_printf ("dir=%s,mode=0600", state_dir);
-  log_name = g_strdup_printf ("%s-swtpm.log", def->name);
-  log_arg = g_strdup_printf ("file=%s/%s", dirs->log_dir, log_name);
-  /* --terminate: it goes when QEMU closes the control channel. A TPM
-   * 1.2 is swtpm's default (no --tpm2). */
-  const char *argv[] = { swtpm,   "socket",  "--tpmstate", state_arg, "--ctrl", ctrl_arg, "--terminate",
-                         "--log", log_arg,   vb_qemu_tpm_is_v2 (tpm) ? "--tpm2" : NULL, NULL };
-
-  listen_fd = vb_qemu_listen_unix (socket_path, error);
-  if (listen_fd < 0)
-    return -1;
-  if (self->qemu_user != NULL && fchown (listen_fd, self->qemu_uid, self->qemu_gid) < 0)
-    g_debug ("cannot hand the TPM socket of domain '%s' to %s: %s", def->name, self->qemu_user, g_strerror (errno));
-  null_fd = open ("/dev/null", O_RDWR | O_CLOEXEC);
-  ok = g_spawn_async_with_pipes_and_fds ("/", argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, swtpm_child_setup, &setup,
-                                         null_fd, null_fd, null_fd, &listen_fd, &target, 1, &pid, NULL, NULL, NULL,
-                                         error);
-  close (listen_fd);
-  if (null_fd >= 0)
-    close (null_fd);
-  if (!ok) {
-    g_prefix_error (error, "cannot run %s: ", swtpm);
-    return -1;
+  log_arg = g_strdup_printf ("file=%s/%s-swtpm.log", dirs->log_dir, def->name);
+  {
+    /* --terminate: it goes when QEMU closes the control channel. A TPM
+     * 1.2 is swtpm's default (no --tpm2). It runs as the QEMU user. */
+    const char *argv[] = { swtpm,   "socket",  "--tpmstate", state_arg, "--ctrl", ctrl_arg, "--terminate",
+                           "--log", log_arg,   vb_qemu_tpm_is_v2 (tpm) ? "--tpm2" : NULL, NULL };
+    return vb_qemu_spawn_helper (self, argv, socket_path, SWTPM_CTRL_FD, -1, TRUE, error);
   }
-  pidfd = pidfd_open (pid, 0);
-  if (pidfd < 0) {
-    int saved = errno;
-    kill (pid, SIGKILL);
-    g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "cannot watch swtpm (pid %d): %s", (int) pid, g_strerror (saved));
-    return -1;
-  }
-  /* Ours to reap when it goes (an adopted child's pidfd watch). */
-  vb_child_reap_orphans ();
-  return pidfd;
-}
-
-void
-vb_qemu_tpm_stop (int *pidfd)
-{
-  if (*pidfd < 0)
-    return;
-  /* Gone already when QEMU went (--terminate); else (QEMU never came)
-   * told to go. Reaped by the adopted-child watch. */
-  (void) pidfd_send_signal (*pidfd, SIGTERM, NULL, 0);
-  close (*pidfd);
-  *pidfd = -1;
 }
 
 gboolean
-vb_qemu_tpm_remove_state (VbQemuBackend *self, const VbDomainDef *def, GError **error)
+vb_qemu_tpm_remove_state (VbQemuBackend *self, const char *uuid, GError **error)
 {
-  g_autofree char *top = uuid_dir (self, def);
+  g_autofree char *top = NULL;
+
+  /* A uuid is a single path component: never a way out of <lib>/swtpm. */
+  if (uuid == NULL || *uuid == '\0' || strchr (uuid, '/') != NULL || g_str_equal (uuid, ".") ||
+      g_str_equal (uuid, ".."))
+    return TRUE;
+  top = uuid_dir (self, uuid);
   g_autoptr(GDir) dir = NULL;
   const char *entry;
 

@@ -601,7 +601,7 @@ def test_emulated_tpm_keeps_its_state(qemu):
     assert len(swtpm_pids(qemu.root)) == 1
     (state,) = tpm_state_files(qemu.root)
     assert "/swtpm/" in state and state.endswith("/tpm2/tpm2-00.permall")
-    made = os.stat(state).st_ino
+    made = "domain 'tpm': making the state of its TPM"
     live = qemu.dom(path, "GetXMLDesc", "u", 0)[0]
     assert "<backend type='emulator' version='2.0'" in live
     # It goes with QEMU; the state stays and is used again.
@@ -609,7 +609,7 @@ def test_emulated_tpm_keeps_its_state(qemu):
     wait_gone(swtpm_pids(qemu.root))
     assert swtpm_pids(qemu.root) == []
     qemu.start(path)
-    assert tpm_state_files(qemu.root) == [state] and os.stat(state).st_ino == made
+    assert tpm_state_files(qemu.root) == [state] and vb.read_log().count(made) == 1
     qemu.dom(path, "Destroy", "u", 0)
     wait_gone(swtpm_pids(qemu.root))
 
@@ -639,6 +639,66 @@ def test_emulated_tpm_keeps_its_state(qemu):
     assert tpm_state_files(qemu.root) == []
     name, msg = vb.error(qemu.define("tpm2", extra_devices=TPM), DOMAIN, "Undefine", "u", 32 | 64)
     assert name == "org.libvirt.Error" and "mutually exclusive" in msg
+
+
+def virtiofsd_pids(path):
+    """PIDs of the virtiofsd processes (not zombies) sharing @path."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % entry, "rb") as f:
+                argv = f.read().split(b"\0")
+            with open("/proc/%s/stat" % entry) as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if argv and argv[0].endswith(b"virtiofsd") and (b"source=" + path.encode()) in argv and state != "Z":
+            pids.append(int(entry))
+    return pids
+
+
+SHARED_MEMORY = "<memoryBacking><source type='memfd'/><access mode='shared'/></memoryBacking>\n  "
+
+
+@pytest.mark.skipif(not any(os.access(p, os.X_OK) for p in ("/usr/libexec/virtiofsd", "/usr/lib/qemu/virtiofsd")),
+                    reason="no virtiofsd (Debian package qemu-system-common)")
+def test_shared_directory_over_virtiofs(qemu, tmp_path):
+    share = str(tmp_path / "share")
+    os.makedirs(share)
+    with open(os.path.join(share, "hello.txt"), "w") as f:
+        f.write("from the host\n")
+    fs = ("<filesystem type='mount' accessmode='passthrough'><driver type='virtiofs'/><source dir='%s'/>"
+          "<target dir='share0'/></filesystem>\n" % share)
+    xml = guest.domain_xml("vfs", agent=True, extra_devices=fs).replace("<vcpu>", SHARED_MEMORY + "<vcpu>", 1)
+    path = qemu.connect("DomainDefineXML", "s", xml)
+    qemu.start(path)
+    # virtiofsd runs (QEMU's own forks once more into its sandbox).
+    assert virtiofsd_pids(share) != []
+    con = qemu.console(path)
+    con.wait_ready(BOOT_TIMEOUT)
+    # The guest mounts the tag and sees the host's files, and the host its.
+    status, out = con.run("mkdir -p /mnt/share && mount -t virtiofs share0 /mnt/share && cat /mnt/share/hello.txt")
+    assert status == 0 and "from the host" in out, out
+    status, out = con.run("echo from-the-guest > /mnt/share/back.txt && sync")
+    assert status == 0, out
+    with open(os.path.join(share, "back.txt")) as f:
+        assert f.read().strip() == "from-the-guest"
+    live = qemu.dom(path, "GetXMLDesc", "u", 0)[0]
+    validate(live, "domain.rng")
+    assert "<driver type='virtiofs'/>" in live and "<access mode='shared'/>" in live
+    # virtiofsd goes with QEMU.
+    qemu.dom(path, "Destroy", "u", 0)
+    con.close()
+    wait_gone(virtiofsd_pids(share))
+    assert virtiofsd_pids(share) == []
+    # A share whose directory is gone: the start fails, naming it, and
+    # leaves nothing running.
+    os.rename(share, share + ".moved")
+    name, msg = qemu.vb.error(path, DOMAIN, "Create", "u", 0)
+    assert name == "org.libvirt.Error" and "is not a directory" in msg and share in msg, msg
+    assert virtiofsd_pids(share) == [] and qemu_pids(qemu.root) == []
 
 
 def test_open_graphics_fd_connects_to_the_display(qemu):

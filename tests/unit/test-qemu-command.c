@@ -333,6 +333,20 @@ static const ErrorCase error_cases[] = {
     "<tpm model='tpm-spapr'> is not available on x86" },
   { "tpm-two", "<tpm model='tpm-crb'><backend type='emulator'/></tpm><tpm model='tpm-tis'><backend type='emulator'/>"
     "</tpm>", NULL, NULL, NULL, "more than one <tpm>" },
+  { "fs-9p", "<filesystem type='mount'><source dir='/srv'/><target dir='share'/></filesystem>", NULL, NULL, NULL,
+    "only <driver type='virtiofs'/>" },
+  { "fs-no-shared-memory", "<filesystem type='mount'><driver type='virtiofs'/><source dir='/srv'/>"
+    "<target dir='share'/></filesystem>", NULL, NULL, NULL, "virtiofs needs shared memory" },
+  { "fs-readonly", "<filesystem type='mount'><driver type='virtiofs'/><source dir='/srv'/><target dir='share'/>"
+    "<readonly/></filesystem>", "<memoryBacking><source type='memfd'/><access mode='shared'/></memoryBacking>", NULL,
+    NULL, "does not support read-only" },
+  { "fs-mapped", "<filesystem type='mount' accessmode='mapped'><driver type='virtiofs'/><source dir='/srv'/>"
+    "<target dir='share'/></filesystem>", NULL, NULL, NULL, "only has accessmode='passthrough'" },
+  { "hugepages", NULL, "<memoryBacking><hugepages/></memoryBacking>", NULL, NULL, "<hugepages>" },
+  { "memory-file", NULL, "<memoryBacking><source type='file'/></memoryBacking>", NULL, NULL,
+    "<source type='file'>" },
+  { "memory-shared-anonymous", NULL, "<memoryBacking><access mode='shared'/></memoryBacking>", NULL, NULL,
+    "needs <source type='memfd'/>" },
   { "spicevmc-serial", "<serial type='spicevmc'/>", NULL, NULL, NULL, "<serial type='spicevmc'>: only a <channel>" },
   { "audio-spice-no-spice", "<audio id='1' type='spice'/>", NULL, NULL, NULL,
     "<audio type='spice'> needs <graphics type='spice'>" },
@@ -340,8 +354,6 @@ static const ErrorCase error_cases[] = {
   { "sound-ich7", "<sound model='ich7'/>", NULL, NULL, NULL, "<sound model='ich7'> is not supported by QEMU" },
   { "sound-usb-none", "<controller type='usb' model='none'/><sound model='usb'/>", NULL, NULL, NULL,
     "USB devices need a USB controller" },
-  { "filesystem", "<filesystem type='mount'><source dir='/tmp'/><target dir='tag'/></filesystem>", NULL, NULL,
-    NULL, "<filesystem> is not supported by the QEMU driver yet" },
   { "parallel", "<parallel type='pty'/>", NULL, NULL, NULL, "<parallel> is not supported" },
   { "virtio-cdrom", "<disk type='file' device='cdrom'><target dev='vdb' bus='virtio'/></disk>", NULL, NULL, NULL,
     "cannot use bus='virtio'" },
@@ -654,6 +666,42 @@ test_tpm_emulator (void)
                                     "-device\ntpm-crb,id=tpm0,tpmdev=tpm-tpm0"));
 }
 
+/* A shared directory: guest RAM as a shared memfd, QEMU's vhost-user-fs
+ * device on the virtiofsd socket the backend gives. */
+static void
+test_virtiofs (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VbDomainDef) def = vb_domain_def_parse (
+    "<domain type='qemu'><name>t</name><memory unit='MiB'>128</memory>"
+    "<memoryBacking><source type='memfd'/><access mode='shared'/><allocation mode='immediate'/><nosharepages/>"
+    "</memoryBacking><os><type arch='x86_64' machine='q35'>hvm</type></os>"
+    "<devices><filesystem type='mount' accessmode='passthrough'><driver type='virtiofs'/>"
+    "<source dir='/srv/share'/><target dir='share0'/></filesystem></devices></domain>",
+    &error);
+  VbQemuCommandContext ctx = { EMULATOR, "/tmp/run", "/tmp/log", "/tmp/run/qmp", NULL, NULL, FALSE, FALSE };
+  const char *const sockets[] = { "/tmp/run/fs0.sock", NULL };
+  g_auto(GStrv) argv = NULL;
+  g_autofree char *joined = NULL;
+
+  g_assert_no_error (error);
+  if (!have_qemu ())
+    return;
+  g_assert_true (vb_qemu_domain_validate (def, host_caps, &error));
+  g_assert_no_error (error);
+  ctx.fs_sockets = sockets;
+  argv = vb_qemu_build_command (def, host_caps, &ctx, &error);
+  g_assert_no_error (error);
+  joined = g_strjoinv ("\n", argv);
+  g_test_message ("%s", joined);
+  g_assert_nonnull (strstr (joined, "\n-machine\npc-q35-7.2,usb=off,dump-guest-core=off,acpi=off,memory-backend=pc.ram,"
+                                    "mem-merge=off\n"));
+  g_assert_nonnull (strstr (joined, "\n-object\nmemory-backend-memfd,id=pc.ram,size=131072k,share=on,prealloc=on\n"));
+  g_assert_nonnull (strstr (joined, "\n-chardev\nsocket,id=chr-vu-fs0,path=/tmp/run/fs0.sock\n"
+                                    "-device\nvhost-user-fs-pci,id=fs0,chardev=chr-vu-fs0,tag=share0,"
+                                    "queue-size=1024"));
+}
+
 /* hotplug: the JSON shared by -blockdev and QMP blockdev-add, the bus
  * rules, and q35's spare root ports. */
 static void
@@ -760,6 +808,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-command/process-model", test_process_model);
   g_test_add_func ("/qemu-command/tap-netdev", test_tap_netdev);
   g_test_add_func ("/qemu-command/tpm-emulator", test_tpm_emulator);
+  g_test_add_func ("/qemu-command/virtiofs", test_virtiofs);
   g_test_add_func ("/qemu-command/blockdev-json", test_blockdev_json);
   g_test_add_func ("/qemu-command/disk-bus-rules", test_disk_bus_rules);
   g_test_add_func ("/qemu-command/root-ports", test_root_ports);
