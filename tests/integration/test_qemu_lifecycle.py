@@ -49,8 +49,8 @@ pytestmark = pytest.mark.skipif(guest.missing_requirements() is not None,
                                 reason=str(guest.missing_requirements()))
 
 
-def qemu_pids(root):
-    """PIDs of the QEMU processes whose command line mentions @root."""
+def live_processes(match):
+    """PIDs of the processes (not zombies) whose argv @match(argv) takes."""
     pids = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -62,9 +62,14 @@ def qemu_pids(root):
                 state = f.read().rsplit(")", 1)[1].split()[0]
         except OSError:
             continue
-        if argv and argv[0].endswith(b"qemu-system-x86_64") and root.encode() in b" ".join(argv) and state != "Z":
+        if argv and argv[0] and state != "Z" and match(argv):
             pids.append(int(entry))
     return pids
+
+
+def qemu_pids(root):
+    """PIDs of the QEMU processes whose command line mentions @root."""
+    return live_processes(lambda argv: argv[0].endswith(b"qemu-system-x86_64") and root.encode() in b" ".join(argv))
 
 
 def zombie_children(pid):
@@ -558,21 +563,8 @@ def test_displays_sound_and_timers_of_a_desktop_guest(qemu):
 
 
 def swtpm_pids(root):
-    """PIDs of the swtpm processes (not zombies) whose command line mentions @root."""
-    pids = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % entry, "rb") as f:
-                argv = f.read().split(b"\0")
-            with open("/proc/%s/stat" % entry) as f:
-                state = f.read().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if argv and argv[0].endswith(b"swtpm") and root.encode() in b" ".join(argv) and state != "Z":
-            pids.append(int(entry))
-    return pids
+    """PIDs of the swtpm processes whose command line mentions @root."""
+    return live_processes(lambda argv: argv[0].endswith(b"swtpm") and root.encode() in b" ".join(argv))
 
 
 def tpm_state_files(root):
@@ -642,21 +634,8 @@ def test_emulated_tpm_keeps_its_state(qemu):
 
 
 def virtiofsd_pids(path):
-    """PIDs of the virtiofsd processes (not zombies) sharing @path."""
-    pids = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % entry, "rb") as f:
-                argv = f.read().split(b"\0")
-            with open("/proc/%s/stat" % entry) as f:
-                state = f.read().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if argv and argv[0].endswith(b"virtiofsd") and (b"source=" + path.encode()) in argv and state != "Z":
-            pids.append(int(entry))
-    return pids
+    """PIDs of the virtiofsd processes sharing @path."""
+    return live_processes(lambda argv: argv[0].endswith(b"virtiofsd") and b"source=" + path.encode() in argv)
 
 
 SHARED_MEMORY = "<memoryBacking><source type='memfd'/><access mode='shared'/></memoryBacking>\n  "

@@ -639,28 +639,39 @@ test_process_model (void)
   rm_rf (dir);
 }
 
+/* The command line of domain @xml (validated first) with @ctx, its
+ * arguments joined by newlines; NULL without QEMU. */
+static char *
+command_of (const char *xml, const VbQemuCommandContext *ctx)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VbDomainDef) def = vb_domain_def_parse (xml, &error);
+  g_auto(GStrv) argv = NULL;
+
+  g_assert_no_error (error);
+  if (!have_qemu ())
+    return NULL;
+  g_assert_true (vb_qemu_domain_validate (def, host_caps, &error));
+  g_assert_no_error (error);
+  argv = vb_qemu_build_command (def, host_caps, ctx, &error);
+  g_assert_no_error (error);
+  return g_strjoinv ("\n", argv);
+}
+
 /* An emulated TPM: QEMU connects to the swtpm socket the backend gives. */
 static void
 test_tpm_emulator (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(VbDomainDef) def = vb_domain_def_parse (
-    "<domain type='qemu'><name>t</name><memory>65536</memory><os><type arch='x86_64' machine='q35'>hvm</type></os>"
-    "<devices><tpm model='tpm-crb'><backend type='emulator' version='2.0'/></tpm></devices></domain>",
-    &error);
   VbQemuCommandContext ctx = { EMULATOR, "/tmp/run", "/tmp/log", "/tmp/run/qmp", NULL, NULL, FALSE, FALSE };
-  g_auto(GStrv) argv = NULL;
   g_autofree char *joined = NULL;
 
-  g_assert_no_error (error);
-  if (!have_qemu ())
-    return;
-  g_assert_true (vb_qemu_domain_validate (def, host_caps, &error));
-  g_assert_no_error (error);
   ctx.tpm_socket = "/tmp/run/swtpm.sock";
-  argv = vb_qemu_build_command (def, host_caps, &ctx, &error);
-  g_assert_no_error (error);
-  joined = g_strjoinv ("\n", argv);
+  joined = command_of ("<domain type='qemu'><name>t</name><memory>65536</memory>"
+                       "<os><type arch='x86_64' machine='q35'>hvm</type></os><devices><tpm model='tpm-crb'>"
+                       "<backend type='emulator' version='2.0'/></tpm></devices></domain>",
+                       &ctx);
+  if (joined == NULL)
+    return;
   g_assert_nonnull (strstr (joined, "\n-chardev\nsocket,id=chrtpm0,path=/tmp/run/swtpm.sock\n"
                                     "-tpmdev\nemulator,id=tpm-tpm0,chardev=chrtpm0\n"
                                     "-device\ntpm-crb,id=tpm0,tpmdev=tpm-tpm0"));
@@ -671,29 +682,19 @@ test_tpm_emulator (void)
 static void
 test_virtiofs (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(VbDomainDef) def = vb_domain_def_parse (
-    "<domain type='qemu'><name>t</name><memory unit='MiB'>128</memory>"
-    "<memoryBacking><source type='memfd'/><access mode='shared'/><allocation mode='immediate'/><nosharepages/>"
-    "</memoryBacking><os><type arch='x86_64' machine='q35'>hvm</type></os>"
-    "<devices><filesystem type='mount' accessmode='passthrough'><driver type='virtiofs'/>"
-    "<source dir='/srv/share'/><target dir='share0'/></filesystem></devices></domain>",
-    &error);
   VbQemuCommandContext ctx = { EMULATOR, "/tmp/run", "/tmp/log", "/tmp/run/qmp", NULL, NULL, FALSE, FALSE };
   const char *const sockets[] = { "/tmp/run/fs0.sock", NULL };
-  g_auto(GStrv) argv = NULL;
   g_autofree char *joined = NULL;
 
-  g_assert_no_error (error);
-  if (!have_qemu ())
-    return;
-  g_assert_true (vb_qemu_domain_validate (def, host_caps, &error));
-  g_assert_no_error (error);
   ctx.fs_sockets = sockets;
-  argv = vb_qemu_build_command (def, host_caps, &ctx, &error);
-  g_assert_no_error (error);
-  joined = g_strjoinv ("\n", argv);
-  g_test_message ("%s", joined);
+  joined = command_of ("<domain type='qemu'><name>t</name><memory unit='MiB'>128</memory>"
+                       "<memoryBacking><source type='memfd'/><access mode='shared'/><allocation mode='immediate'/>"
+                       "<nosharepages/></memoryBacking><os><type arch='x86_64' machine='q35'>hvm</type></os>"
+                       "<devices><filesystem type='mount' accessmode='passthrough'><driver type='virtiofs'/>"
+                       "<source dir='/srv/share'/><target dir='share0'/></filesystem></devices></domain>",
+                       &ctx);
+  if (joined == NULL)
+    return;
   g_assert_nonnull (strstr (joined, "\n-machine\npc-q35-7.2,usb=off,dump-guest-core=off,acpi=off,memory-backend=pc.ram,"
                                     "mem-merge=off\n"));
   g_assert_nonnull (strstr (joined, "\n-object\nmemory-backend-memfd,id=pc.ram,size=131072k,share=on,prealloc=on\n"));
