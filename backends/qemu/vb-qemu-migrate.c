@@ -1049,6 +1049,66 @@ qemu_migrate_set_max_downtime (VbBackend *backend, VbObj *dom, guint64 downtime,
   apply_parameters (dom, task);
 }
 
+/* The XBZRLE cache (compressed pages of a live migration with the
+ * COMPRESSED flag): QEMU's own setting, asked for and set on the running
+ * guest, as libvirt does. */
+static void
+on_compression_cache (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  g_autoptr(JsonNode) ret = g_task_propagate_pointer (G_TASK (result), &error);
+  JsonObject *obj = ret != NULL && JSON_NODE_HOLDS_OBJECT (ret) ? json_node_get_object (ret) : NULL;
+  gint64 size;
+
+  if (error != NULL) {
+    g_task_return_error (task, error);
+    return;
+  }
+  if (obj == NULL || !json_object_has_member (obj, "xbzrle-cache-size") ||
+      (size = json_object_get_int_member (obj, "xbzrle-cache-size")) < 0)
+    FAIL (task, VB_ERROR_FAILED, "QEMU did not report the size of its migration compression cache");
+  g_task_return_pointer (task, g_variant_ref_sink (g_variant_new_uint64 ((guint64) size)),
+                         (GDestroyNotify) g_variant_unref);
+}
+
+static void
+qemu_migrate_get_compression_cache (VbBackend *backend, VbObj *dom, guint flags, GTask *task)
+{
+  GError *error = NULL;
+  GTask *inner;
+
+  if (!vb_check_flags (flags, 0, "MigrateGetCompressionCache", &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  if (!dom->active)
+    FAIL (task, VB_ERROR_OPERATION_INVALID, "domain '%s' is not running", dom->name);
+  inner = g_task_new (dom, NULL, on_compression_cache, g_object_ref (task));
+  vb_qemu_process_qmp (dom, "query-migrate-parameters", NULL, inner);
+  g_object_unref (inner);
+}
+
+static void
+qemu_migrate_set_compression_cache (VbBackend *backend, VbObj *dom, guint64 size, guint flags, GTask *task)
+{
+  g_autoptr(JsonObject) args = NULL;
+  GError *error = NULL;
+
+  if (!vb_check_flags (flags, 0, "MigrateSetCompressionCache", &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  if (!dom->active)
+    FAIL (task, VB_ERROR_OPERATION_INVALID, "domain '%s' is not running", dom->name);
+  if (size > G_MAXINT64)
+    FAIL (task, VB_ERROR_INVALID_ARG, "cache size %" G_GUINT64_FORMAT " is too large", size);
+  /* QEMU checks the rest (a page at least, no more than guest RAM). */
+  args = json_object_new ();
+  json_object_set_int_member (args, "xbzrle-cache-size", (gint64) size);
+  vb_qemu_process_qmp_void (dom, "migrate-set-parameters", args, task);
+}
+
 static void
 qemu_migrate_start_post_copy (VbBackend *backend, VbObj *dom, guint flags, GTask *task)
 {
@@ -1131,6 +1191,8 @@ migrate_ops_init (VbDomainOpsInterface *iface)
   iface->migrate_set_max_speed = qemu_migrate_set_max_speed;
   iface->migrate_get_max_speed = qemu_migrate_get_max_speed;
   iface->migrate_set_max_downtime = qemu_migrate_set_max_downtime;
+  iface->migrate_get_compression_cache = qemu_migrate_get_compression_cache;
+  iface->migrate_set_compression_cache = qemu_migrate_set_compression_cache;
   iface->migrate_start_post_copy = qemu_migrate_start_post_copy;
 }
 

@@ -507,6 +507,11 @@ def test_offline_migration(pair):
     # An inactive domain needs OFFLINE.
     name, msg = migrate_error(src, path, dst.address)
     assert "is not running" in msg and "OFFLINE" in msg
+    # Its compression cache is the running QEMU's: none.
+    for method, sig, args in (("MigrateGetCompressionCache", "u", (0,)),
+                              ("MigrateSetCompressionCache", "tu", (64 << 20, 0))):
+        name, msg = src.vb.error(path, DOMAIN, method, sig, *args)
+        assert name == "org.libvirt.Error" and "is not running" in msg, msg
     # OFFLINE needs PERSIST_DEST.
     name, msg = migrate_error(src, path, dst.address, flags=OFFLINE)
     assert "requires the PERSIST_DEST flag" in msg
@@ -537,6 +542,14 @@ def test_virtbusctl_migrate_and_tunables(pair):
     assert "downtime must be" in msg
     name, msg = src.vb.error(path, DOMAIN, "MigrateStartPostCopy", "u", 0)
     assert "is not being migrated" in msg
+    # The compression cache is QEMU's (64 MiB unless set).
+    assert src.q.dom(path, "MigrateGetCompressionCache", "u", 0) == (64 << 20,)
+    src.q.dom(path, "MigrateSetCompressionCache", "tu", 32 << 20, 0)
+    assert src.q.dom(path, "MigrateGetCompressionCache", "u", 0) == (32 << 20,)
+    name, msg = src.vb.error(path, DOMAIN, "MigrateSetCompressionCache", "tu", 1, 0)
+    assert name == "org.libvirt.Error" and "expects a power of two" in msg, msg  # QEMU's own words
+    name, msg = src.vb.error(path, DOMAIN, "MigrateGetCompressionCache", "u", 4)
+    assert "unsupported flags" in msg
     con.close()
 
     env = dict(os.environ)
