@@ -171,14 +171,23 @@ handle_lookup_by_mac (VbGenLibvirtConnect *iface, GDBusMethodInvocation *invocat
   g_autofree char *what = g_strdup_printf ("no interface with matching mac '%s'", mac);
   g_autoptr(GPtrArray) all = vb_backend_list (vb_connect_get_backend (connect), VB_OBJ_INTERFACE);
   VbObj *found = NULL;
+  guint matches = 0;
 
   /* MACs compare case-insensitively; an interface without a MAC (keyed by
-   * its name) never matches. */
-  for (guint i = 0; i < all->len && found == NULL; i++) {
+   * its name) never matches. A MAC two interfaces have (a bridge and its
+   * first port) names neither, as libvirt refuses it. */
+  for (guint i = 0; i < all->len; i++) {
     VbObj *obj = g_ptr_array_index (all, i);
     const VbInterfaceDef *def = obj->def;
-    if (def != NULL && def->mac != NULL && g_ascii_strcasecmp (def->mac, mac) == 0)
+    if (def != NULL && def->mac != NULL && g_ascii_strcasecmp (def->mac, mac) == 0) {
       found = obj;
+      matches++;
+    }
+  }
+  if (matches > 1) {
+    vb_invocation_return_error (invocation, VB_ERROR_INVALID_ARG, "the MAC address '%s' matches %u interfaces",
+                                mac, matches);
+    return TRUE;
   }
   return vb_connect_reply_lookup (connect, invocation, VB_OBJ_INTERFACE, found, what);
 }

@@ -175,6 +175,18 @@ def test_host_interfaces(network):
     port1 = ET.fromstring(n.vb.call1(ifs["port1"], IFACE, "GetXMLDesc", "u", 0))
     assert port1.get("type") == "ethernet" and port1.find("mac").get("address") == "52:54:00:cc:dd:02"
     assert n.connect("InterfaceLookupByMAC", "s", "52:54:00:cc:dd:02") == ifs["port1"]
+    # A MAC two interfaces have names neither (as libvirt refuses it).
+    n.sh("ip", "link", "add", "dup0", "address", "52:54:00:cc:dd:0e", "type", "veth", "peer", "name", "dup1",
+         "address", "52:54:00:cc:dd:0e")
+    wait_for(lambda: {"dup0", "dup1"} <= set(interfaces(n)), "the veth pair is missing", n)
+    name, msg = n.vb.error(QEMU_PATH, CONNECT, "InterfaceLookupByMAC", "s", "52:54:00:CC:DD:0E")
+    assert name == "org.libvirt.Error" and "matches 2 interfaces" in msg, msg
+    n.sh("ip", "link", "set", "dup1", "address", "52:54:00:cc:dd:0f")
+    wait_for(lambda: n.vb.get_property(interfaces(n)["dup1"], IFACE, "MAC") == "52:54:00:cc:dd:0f",
+             "dup1's new MAC is not seen", n)
+    assert n.connect("InterfaceLookupByMAC", "s", "52:54:00:cc:dd:0f") == interfaces(n)["dup1"]
+    assert n.connect("InterfaceLookupByMAC", "s", "52:54:00:cc:dd:0e") == interfaces(n)["dup0"]
+    n.sh("ip", "link", "del", "dup0")
     assert n.connect("InterfaceLookupByName", "s", "port1") == ifs["port1"]
     assert n.vb.get_property(ifs["port1"], IFACE, "Active") is False
     assert n.vb.get_property(ifs["port1"], IFACE, "MAC") == "52:54:00:cc:dd:02"
