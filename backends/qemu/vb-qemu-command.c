@@ -792,8 +792,6 @@ vb_qemu_domain_validate (const VbDomainDef *def, const VbQemuCaps *caps, GError 
     if (net->driver_queues > 1)
       return NOT_SUPPORTED (error, "<interface><driver queues='%u'>: multiqueue taps are not supported by the "
                             "QEMU driver yet", net->driver_queues);
-    if (net->link_state == VB_DOMAIN_NET_LINK_DOWN)
-      return NOT_SUPPORTED (error, "<interface><link state='down'> at start is not supported by the QEMU driver yet");
     if (net->mtu != 0 && g_strcmp0 (net->model, "virtio") != 0)
       return NOT_SUPPORTED (error, "<interface><mtu> needs model type='virtio'");
   }

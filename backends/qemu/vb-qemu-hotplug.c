@@ -1092,6 +1092,68 @@ on_medium_changed (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
+on_link_set (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Change *c = user_data;
+  const VbDomainNetDef *want = c->dev->data.net;
+  GError *error = NULL;
+  int index;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error)) {
+    g_prefix_error (&error, "cannot set the link of an interface of domain '%s': ", c->dom->name);
+    g_task_return_error (c->task, error);
+    change_free (c);
+    return;
+  }
+  index = vb_domain_def_find_device (live_def (c->dom), c->dev, NULL);
+  if (index >= 0)
+    ((VbDomainNetDef *) g_ptr_array_index (live_def (c->dom)->nets, index))->link_state = want->link_state;
+  live_changed (c->dom);
+  if (c->config != NULL && !commit_config (c->dom, g_steal_pointer (&c->config), TRUE, &error)) {
+    g_task_return_error (c->task, error);
+    change_free (c);
+    return;
+  }
+  g_task_return_boolean (c->task, TRUE);
+  change_free (c);
+}
+
+/* UpdateDevice of a running guest's <interface>: the link state is what
+ * changes live (cockpit's plug/unplug); a change of anything else that
+ * QEMU would need the NIC re-plugged for is refused, naming it. */
+static void
+update_link (VbObj *dom, VbDomainDeviceDef *dev, VbDomainDef *config, GTask *task)
+{
+  g_autoptr(VbDomainDeviceDef) owned = dev;
+  g_autoptr(VbDomainDef) owned_config = config;
+  const VbDomainNetDef *want = dev->data.net;
+  const VbDomainNetDef *net;
+  g_autoptr(JsonObject) args = NULL;
+  GError *error = NULL;
+  GTask *inner;
+  int index;
+
+  /* As libvirt finds it: by MAC when given, else by alias or address. */
+  if ((index = vb_domain_def_find_device (live_def (dom), dev, &error)) < 0)
+    RETURN_ERROR (task, error);
+  net = g_ptr_array_index (live_def (dom)->nets, index);
+  if (want->type != net->type || g_strcmp0 (want->model, net->model) != 0 ||
+      (want->src_network != NULL && g_strcmp0 (want->src_network, net->src_network) != 0) ||
+      (want->type == VB_DOMAIN_NET_TYPE_BRIDGE && g_strcmp0 (want->src_bridge, net->src_bridge) != 0))
+    FAIL (task, VB_ERROR_NOT_SUPPORTED, "live update of interface %s: only its link state can change while the "
+          "guest runs (type, source and model need it shut off)", net->mac);
+  if (net->info.alias == NULL)
+    FAIL (task, VB_ERROR_FAILED, "interface %s has no alias", net->mac);
+  args = json_object_new ();
+  json_object_set_string_member (args, "name", net->info.alias);
+  json_object_set_boolean_member (args, "up", want->link_state != VB_DOMAIN_NET_LINK_DOWN);
+  inner = g_task_new (dom, NULL, on_link_set,
+                      change_new (dom, g_steal_pointer (&owned), g_steal_pointer (&owned_config), task));
+  vb_qemu_process_qmp_void (dom, "set_link", args, inner);
+  g_object_unref (inner);
+}
+
+static void
 hotplug_update_device (VbBackend *backend, VbObj *dom, const char *xml, guint flags, GTask *task)
 {
   g_autoptr(VbDomainDeviceDef) dev = NULL;
@@ -1125,9 +1187,14 @@ hotplug_update_device (VbBackend *backend, VbObj *dom, const char *xml, guint fl
 
   if (!check_not_busy (dom, &error))
     RETURN_ERROR (task, error);
+  if (dev->type == VB_DOMAIN_DEVICE_INTERFACE) {
+    update_link (dom, g_steal_pointer (&dev), g_steal_pointer (&config), task);
+    return;
+  }
   if (dev->type != VB_DOMAIN_DEVICE_DISK)
     FAIL (task, VB_ERROR_NOT_SUPPORTED,
-          "live update of <%s> devices is not supported by the QEMU driver (only the medium of a cdrom)",
+          "live update of <%s> devices is not supported by the QEMU driver (only the medium of a cdrom and the "
+          "link state of an interface)",
           vb_domain_device_type_to_string (dev->type));
   want = dev->data.disk;
   disk = vb_domain_def_find_disk_by_target (live_def (dom), want->dst);

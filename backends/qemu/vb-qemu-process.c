@@ -925,6 +925,26 @@ set_initial_balloon (VbObj *dom)
   vb_qemu_process_qmp_fire (dom, "balloon", g_steal_pointer (&args));
 }
 
+/* NICs defined with <link state='down'/> start unplugged (the guest sees
+ * no carrier), before its CPUs run. */
+static void
+set_initial_links (VbObj *dom)
+{
+  const VbDomainDef *def = live_def (dom);
+
+  for (guint i = 0; i < def->nets->len; i++) {
+    const VbDomainNetDef *net = g_ptr_array_index (def->nets, i);
+    JsonObject *args;
+
+    if (net->link_state != VB_DOMAIN_NET_LINK_DOWN || net->info.alias == NULL)
+      continue;
+    args = json_object_new ();
+    json_object_set_string_member (args, "name", net->info.alias);
+    json_object_set_boolean_member (args, "up", FALSE);
+    vb_qemu_process_qmp_fire (dom, "set_link", args);
+  }
+}
+
 /* The guest is set up: run its CPUs unless asked to start paused. */
 static void
 start_cpus (GTask *task)
@@ -933,6 +953,7 @@ start_cpus (GTask *task)
   VbQemuDom *d = vb_qemu_dom (sd->dom);
 
   set_graphics_passwords (sd->dom);
+  set_initial_links (sd->dom);
   set_initial_balloon (sd->dom);
   if (sd->flags & VB_QEMU_START_PAUSED) {
     start_finished (task);

@@ -244,6 +244,36 @@ def test_nic_attach_detach_live(qemu):
     con.close()
 
 
+def test_nic_link_state(qemu):
+    # Defined unplugged (<link state='down'/>): the guest boots without a
+    # carrier; UpdateDevice plugs and unplugs it live (cockpit-machines'
+    # buttons), and with CONFIG the next start keeps the state.
+    down = ("<interface type='user'><mac address='52:54:00:ab:cd:01'/><model type='virtio'/>"
+            "<link state='down'/></interface>")
+    up = down.replace("<link state='down'/>", "<link state='up'/>")
+    path, con = qemu.boot("hp-link", extra_devices=down)
+    guest_value(con, "ip link set eth0 up; cat /sys/class/net/eth0/carrier", "0")
+    assert "<link state='down'/>" in xml(qemu, path)
+    qemu.dom(path, "UpdateDevice", "su", up, LIVE)
+    guest_value(con, "cat /sys/class/net/eth0/carrier", "1")
+    assert "<link state='up'/>" in xml(qemu, path)
+    # Live only: the persistent definition still has it down.
+    assert "<link state='down'/>" in xml(qemu, path, 2)
+    qemu.dom(path, "UpdateDevice", "su", down, LIVE | CONFIG)
+    guest_value(con, "cat /sys/class/net/eth0/carrier", "0")
+    assert "<link state='down'/>" in xml(qemu, path) and "<link state='down'/>" in xml(qemu, path, 2)
+    # Found without a MAC too (by alias); what needs the guest off is refused.
+    qemu.dom(path, "UpdateDevice", "su", "<interface type='user'><model type='virtio'/><link state='up'/>"
+             "<alias name='net0'/></interface>", LIVE)
+    guest_value(con, "cat /sys/class/net/eth0/carrier", "1")
+    name, msg = qemu.vb.error(path, DOMAIN, "UpdateDevice", "su", up.replace("virtio", "e1000"), LIVE)
+    assert name == "org.libvirt.Error" and "only its link state can change" in msg, msg
+    name, msg = qemu.vb.error(path, DOMAIN, "UpdateDevice", "su", up.replace("cd:01", "cd:99"), LIVE)
+    assert name == "org.libvirt.Error" and "52:54:00:ab:cd:99" in msg, msg
+    qemu.dom(path, "Destroy", "u", 0)
+    con.close()
+
+
 def test_cdrom_media_change(qemu, tmp_path):
     iso1 = make_image(tmp_path, "one.iso", "1M", "raw")
     cdrom = "<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>%s<target dev='hdc' bus='ide'/></disk>"
@@ -261,9 +291,10 @@ def test_cdrom_media_change(qemu, tmp_path):
     assert iso1 not in xml(qemu, path)
     assert "index=" not in re.search(r"<disk type='file' device='cdrom'>.*?</disk>", xml(qemu, path), re.S).group(0)
     wait_domain_signal(qemu, "TrayChange", path, ("ide0-1-0", TRAY_OPEN), con)
-    # Only cdrom media change live.
-    name, msg = qemu.vb.error(path, DOMAIN, "UpdateDevice", "su", nic_xml("52:54:00:00:00:01"), LIVE)
-    assert "only the medium of a cdrom" in msg
+    # Only cdrom media (and NIC links) change live.
+    name, msg = qemu.vb.error(path, DOMAIN, "UpdateDevice", "su", "<serial type='pty'><target port='0'/></serial>",
+                              LIVE)
+    assert "live update of <serial>" in msg and "only the medium of a cdrom" in msg
     qemu.dom(path, "Destroy", "u", 0)
     con.close()
 
