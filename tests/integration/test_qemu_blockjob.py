@@ -177,7 +177,14 @@ def test_active_commit_pivots_and_config_follows(qemu, tmp_path):
 
     # 1 MiB/s: slow enough to see the job, its type and its speed.
     qemu.dom(dom, "BlockCommit", "ssstu", "vda", "", "", 1, COMMIT_ACTIVE)
-    info = tuple(qemu.dom(dom, "GetBlockJobInfo", "su", "vda", 0)[0])
+    # QEMU knows the job's length once the job ran a first time (on a
+    # loaded host a moment after the call returned).
+    deadline = time.monotonic() + 10
+    while True:
+        info = tuple(qemu.dom(dom, "GetBlockJobInfo", "su", "vda", 0)[0])
+        if info[3] > 0 or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert info[0] == ACTIVE_COMMIT and info[1] == 1 and info[3] > 0, info
     assert tuple(qemu.dom(dom, "GetBlockJobInfo", "su", "vda", 1)[0])[1] == MIB  # BANDWIDTH_BYTES
     name, text = qemu.vb.error(dom, DOMAIN, "BlockPull", "stu", "vda", 0, 0)
