@@ -1167,13 +1167,20 @@ test_spice_options (void)
         return;
     }
   }
-  parse_fails (with_devices ("<graphics type='spice'><image compression='fast'/></graphics>"), "fast");
-  parse_fails (with_devices ("<graphics type='spice'><image/></graphics>"), "compression");
-  parse_fails (with_devices ("<graphics type='spice'><channel name='main' mode='any'/>"
-                             "<channel name='main' mode='secure'/></graphics>"),
-               "channel 'main' listed twice");
-  parse_fails (with_devices ("<graphics type='spice'><channel name='video' mode='any'/></graphics>"), "video");
-  parse_fails (with_devices ("<graphics type='spice' defaultMode='plain'/>"), "plain");
+  {
+    static const char *const bad[][2] = {
+      { "<graphics type='spice'><image compression='fast'/></graphics>", "fast" },
+      { "<graphics type='spice'><image/></graphics>", "compression" },
+      { "<graphics type='spice'><channel name='main' mode='any'/><channel name='main' mode='secure'/></graphics>",
+        "channel 'main' listed twice" },
+      { "<graphics type='spice'><channel name='video' mode='any'/></graphics>", "video" },
+      { "<graphics type='spice' defaultMode='plain'/>", "plain" },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS (bad); i++) {
+      g_autofree char *bad_xml = with_devices (bad[i][0]);
+      parse_fails (bad_xml, bad[i][1]);
+    }
+  }
 }
 
 static void
