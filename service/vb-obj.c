@@ -197,6 +197,17 @@ vb_obj_set_def (VbObj *self, gpointer def)
 }
 
 void
+vb_obj_apply_newdef (VbObj *self)
+{
+  gpointer newdef = self->newdef;
+
+  if (newdef == NULL)
+    return;
+  self->newdef = NULL;
+  vb_obj_set_def (self, newdef);
+}
+
+void
 vb_obj_set_newdef (VbObj *self, gpointer newdef)
 {
   if (self->newdef == newdef)

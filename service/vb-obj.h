@@ -95,6 +95,9 @@ void vb_obj_set_state (VbObj *self, int state, int reason, int id);
 /* Replaces def (and newdef) freeing the old ones; emits "notify::def". */
 void vb_obj_set_def (VbObj *self, gpointer def);
 void vb_obj_set_newdef (VbObj *self, gpointer newdef);
+/* A stopped object's persistent definition becomes its definition again:
+ * newdef, when set, replaces def (emits "notify::def"). */
+void vb_obj_apply_newdef (VbObj *self);
 /* The persistent definition: newdef when set, else def. */
 gpointer vb_obj_get_persistent_def (VbObj *self);
 

@@ -682,11 +682,7 @@ mark_inactive (VbBackend *backend, VbObj *net, gboolean emit)
     vb_backend_remove_object (backend, net);
     return;
   }
-  if (net->newdef != NULL) {
-    gpointer persistent = net->newdef;
-    net->newdef = NULL;
-    vb_obj_set_def (net, persistent);
-  }
+  vb_obj_apply_newdef (net);
 }
 
 typedef struct {

@@ -675,10 +675,8 @@ on_created_started (GObject *source, GAsyncResult *result, gpointer user_data)
      * gets its own config back. */
     if (!dom->persistent && !dom->active) {
       vb_backend_remove_object (VB_BACKEND (source), dom);
-    } else if (!dom->active && dom->newdef != NULL) {
-      gpointer newdef = dom->newdef;
-      dom->newdef = NULL;
-      vb_obj_set_def (dom, newdef);
+    } else if (!dom->active) {
+      vb_obj_apply_newdef (dom);
     }
     g_task_return_error (task, error);
     return;

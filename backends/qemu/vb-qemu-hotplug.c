@@ -773,6 +773,24 @@ change_new (VbObj *dom, VbDomainDeviceDef *dev, VbDomainDef *config, GTask *task
   return c;
 }
 
+/* The live change is made: the runtime state file, then the persistent
+ * config with it (when asked), then @signal (@alias) and the reply. */
+static void
+change_done (Change *c, const char *signal, const char *alias)
+{
+  GError *error = NULL;
+
+  live_changed (c->dom);
+  if (c->config != NULL && !commit_config (c->dom, g_steal_pointer (&c->config), TRUE, &error)) {
+    g_task_return_error (c->task, error);
+  } else {
+    if (signal != NULL)
+      emit (c->dom, signal, g_variant_new ("(s)", alias));
+    g_task_return_boolean (c->task, TRUE);
+  }
+  change_free (c);
+}
+
 static gboolean
 check_not_busy (VbObj *dom, GError **error)
 {
@@ -807,15 +825,7 @@ on_attached (GObject *source, GAsyncResult *result, gpointer user_data)
     g_warning ("domain '%s': plugged device missing from the live XML: %s", c->dom->name, error->message);
     g_clear_error (&error);
   }
-  live_changed (c->dom);
-  if (c->config != NULL && !commit_config (c->dom, g_steal_pointer (&c->config), TRUE, &error)) {
-    g_task_return_error (c->task, error);
-    change_free (c);
-    return;
-  }
-  emit (c->dom, "DeviceAdded", g_variant_new ("(s)", info->alias));
-  g_task_return_boolean (c->task, TRUE);
-  change_free (c);
+  change_done (c, "DeviceAdded", info->alias);
 }
 
 static void
@@ -1081,14 +1091,7 @@ on_medium_changed (GObject *source, GAsyncResult *result, gpointer user_data)
     disk->backing_terminated = FALSE;
     vb_qemu_disk_number_chain (disk);
   }
-  live_changed (c->dom);
-  if (c->config != NULL && !commit_config (c->dom, g_steal_pointer (&c->config), TRUE, &error)) {
-    g_task_return_error (c->task, error);
-    change_free (c);
-    return;
-  }
-  g_task_return_boolean (c->task, TRUE);
-  change_free (c);
+  change_done (c, NULL, NULL);
 }
 
 static void
@@ -1108,14 +1111,7 @@ on_link_set (GObject *source, GAsyncResult *result, gpointer user_data)
   index = vb_domain_def_find_device (live_def (c->dom), c->dev, NULL);
   if (index >= 0)
     ((VbDomainNetDef *) g_ptr_array_index (live_def (c->dom)->nets, index))->link_state = want->link_state;
-  live_changed (c->dom);
-  if (c->config != NULL && !commit_config (c->dom, g_steal_pointer (&c->config), TRUE, &error)) {
-    g_task_return_error (c->task, error);
-    change_free (c);
-    return;
-  }
-  g_task_return_boolean (c->task, TRUE);
-  change_free (c);
+  change_done (c, NULL, NULL);
 }
 
 /* UpdateDevice of a running guest's <interface>: the link state is what

@@ -618,10 +618,8 @@ drop_incoming (VbObj *dom)
   m->drop_on_exit = FALSE;
   if (!dom->persistent && !dom->active) {
     vb_backend_remove_object (VB_BACKEND (vb_qemu_dom (dom)->backend), dom);
-  } else if (!dom->active && dom->newdef != NULL) {
-    gpointer newdef = dom->newdef;
-    dom->newdef = NULL;
-    vb_obj_set_def (dom, newdef);
+  } else if (!dom->active) {
+    vb_obj_apply_newdef (dom);
   }
   if (cancel != NULL)
     g_task_return_boolean (cancel, TRUE);

@@ -300,11 +300,7 @@ stop_domain (VbObj *dom, int reason, int detail)
   VbQemuBackend *self = d->backend;
   g_autoptr(VbObj) hold = g_object_ref (dom);
 
-  if (dom->newdef != NULL) {
-    gpointer newdef = dom->newdef;
-    dom->newdef = NULL;
-    vb_obj_set_def (dom, newdef);
-  }
+  vb_obj_apply_newdef (dom);
   live_def (dom)->id = -1;
   d->pid = 0;
   d->stop_cause = VB_QEMU_STOP_NONE;

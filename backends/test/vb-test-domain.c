@@ -351,11 +351,7 @@ static void
 stop_domain (VbBackend *backend, VbObj *dom, int reason, int detail)
 {
   vb_test_domain_set_state (dom, VB_DOMAIN_SHUTOFF, reason, -1);
-  if (dom->newdef != NULL) {
-    gpointer newdef = dom->newdef;
-    dom->newdef = NULL;
-    vb_obj_set_def (dom, newdef);
-  }
+  vb_obj_apply_newdef (dom);
   live_def (dom)->id = -1;
   vb_obj_set_updated (dom, FALSE);
   emit_event (backend, dom, EV_STOPPED, detail);

@@ -45,11 +45,7 @@ stop_network (VbBackend *backend, VbObj *net)
     vb_backend_remove_object (backend, net);
     return;
   }
-  if (net->newdef != NULL) {
-    gpointer persistent = net->newdef;
-    net->newdef = NULL;
-    vb_obj_set_def (net, persistent);
-  }
+  vb_obj_apply_newdef (net);
 }
 
 static void

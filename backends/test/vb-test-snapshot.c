@@ -139,11 +139,7 @@ dom_start (VbBackend *backend, VbObj *dom)
 static void
 dom_stop (VbBackend *backend, VbObj *dom)
 {
-  if (dom->newdef != NULL) {
-    gpointer newdef = dom->newdef;
-    dom->newdef = NULL;
-    vb_obj_set_def (dom, newdef);
-  }
+  vb_obj_apply_newdef (dom);
   ((VbDomainDef *) dom->def)->id = -1;
   vb_obj_set_state (dom, VB_DOMAIN_SHUTOFF, SHUTOFF_FROM_SNAPSHOT, -1);
   vb_obj_set_updated (dom, FALSE);
