@@ -1461,6 +1461,7 @@ typedef struct {
   int ours;          /* the caller's end of the socket pair */
   char *fdname;      /* the other end, once QEMU has it */
   gboolean skipauth;
+  const char *protocol; /* "vnc" or "spice" (static) */
 } GraphicsOp;
 
 static void
@@ -1518,16 +1519,16 @@ on_graphics_fd_passed (GObject *source, GAsyncResult *result, gpointer user_data
     return;
   }
   /* add_client takes the descriptor out of QEMU's list, failing or not. */
-  json_object_set_string_member (args, "protocol", "vnc");
+  json_object_set_string_member (args, "protocol", op->protocol);
   json_object_set_string_member (args, "fdname", op->fdname);
   json_object_set_boolean_member (args, "skipauth", op->skipauth);
   json_object_set_boolean_member (args, "tls", FALSE);
   vb_qmp_execute_async (VB_QMP (source), "add_client", args, NULL, on_graphics_client_added, op);
 }
 
-/* A socket connected to display @idx, as a VNC client QEMU accepted (no
- * listening socket involved: also for <listen type='none'/>); with
- * SKIPAUTH without asking for the display's password. */
+/* A socket connected to display @idx (VNC or SPICE), as a client QEMU
+ * accepted (no listening socket involved: also for <listen type='none'/>);
+ * with SKIPAUTH without asking for the display's password. */
 static void
 qemu_open_graphics_fd (VbBackend *backend, VbObj *dom, guint idx, guint flags, GTask *task)
 {
@@ -1535,6 +1536,7 @@ qemu_open_graphics_fd (VbBackend *backend, VbObj *dom, guint idx, guint flags, G
   const VbDomainDef *def = dom->def;
   VbQmp *qmp = vb_qemu_process_get_qmp (dom);
   g_autoptr(JsonObject) args = json_object_new ();
+  VbDomainGraphicsType op_type;
   GraphicsOp *op;
   int pair[2];
 
@@ -1545,8 +1547,7 @@ qemu_open_graphics_fd (VbBackend *backend, VbObj *dom, guint idx, guint flags, G
   if (idx >= def->graphics->len)
     FAIL (task, VB_ERROR_INVALID_ARG, "domain '%s' has no graphics device at index %u (it has %u)", dom->name, idx,
           def->graphics->len);
-  if (((const VbDomainGraphicsDef *) g_ptr_array_index (def->graphics, idx))->type != VB_DOMAIN_GRAPHICS_VNC)
-    FAIL (task, VB_ERROR_NOT_SUPPORTED, "graphics device %u of domain '%s' is not VNC", idx, dom->name);
+  op_type = ((const VbDomainGraphicsDef *) g_ptr_array_index (def->graphics, idx))->type;
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
     FAIL (task, VB_ERROR_IO, "cannot create a socket pair: %s", g_strerror (errno));
   op = g_new0 (GraphicsOp, 1);
@@ -1554,6 +1555,7 @@ qemu_open_graphics_fd (VbBackend *backend, VbObj *dom, guint idx, guint flags, G
   op->task = g_object_ref (task);
   op->ours = pair[0];
   op->skipauth = (flags & OPEN_GRAPHICS_SKIPAUTH) != 0;
+  op->protocol = op_type == VB_DOMAIN_GRAPHICS_SPICE ? "spice" : "vnc";
   /* A name of its own: calls at the same time do not replace each
    * other's descriptor. */
   op->fdname = g_strdup_printf ("vb-graphics-%u", ++serial);

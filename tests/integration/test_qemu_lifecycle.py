@@ -454,15 +454,20 @@ def vnc_login(port, password):
 
 
 def spice_login(port, password):
-    """A SPICE main-channel link to 127.0.0.1:@port with @password as the
-    ticket: the server's answer to the ticket (0 SPICE_LINK_ERR_OK, 7
+    """A SPICE main-channel link to 127.0.0.1:@port (or over the connected
+    socket descriptor @port when it is a tuple ("fd", n)) with @password as
+    the ticket: the server's answer to the ticket (0 SPICE_LINK_ERR_OK, 7
     SPICE_LINK_ERR_PERMISSION_DENIED)."""
     import socket
     import struct
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import padding
     magic = 0x51444552  # "REDQ"
-    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    if isinstance(port, tuple):
+        sock = socket.socket(fileno=port[1])
+        sock.settimeout(10)
+    else:
+        sock = socket.create_connection(("127.0.0.1", port), timeout=10)
     try:
         mess = struct.pack("<IBBIII", 0, 1, 0, 0, 0, 18)  # connection 0, main channel, no caps
         sock.sendall(struct.pack("<IIII", magic, 2, 2, len(mess)) + mess)
@@ -704,6 +709,22 @@ def test_open_graphics_fd_connects_to_the_display(qemu):
     assert name == "org.libvirt.Error" and "no graphics device at index 1" in msg
     name, msg = vb.error(path, DOMAIN, "OpenGraphicsFD", "uu", 0, 2)
     assert name == "org.libvirt.Error" and "unsupported flags (0x2)" in msg
+    qemu.dom(path, "Destroy", "u", 0)
+
+
+def test_open_graphics_fd_connects_to_a_spice_display(qemu):
+    vb = qemu.vb
+    spice = "<graphics type='spice' passwd='sesame'><listen type='none'/></graphics>"
+    path = qemu.define("gfxs", extra_devices=spice)
+    qemu.start(path)
+    # The display's password is asked for...
+    (handle,), fds = vb.call(path, DOMAIN, "OpenGraphicsFD", "uu", 0, 0, fd_list=Gio.UnixFDList())
+    assert spice_login(("fd", fds.get(handle)), "wrong") == 7
+    (handle,), fds = vb.call(path, DOMAIN, "OpenGraphicsFD", "uu", 0, 0, fd_list=Gio.UnixFDList())
+    assert spice_login(("fd", fds.get(handle)), "sesame") == 0
+    # ...and not with SKIPAUTH.
+    (handle,), fds = vb.call(path, DOMAIN, "OpenGraphicsFD", "uu", 0, 1, fd_list=Gio.UnixFDList())
+    assert spice_login(("fd", fds.get(handle)), "wrong") == 0
     qemu.dom(path, "Destroy", "u", 0)
 
 
