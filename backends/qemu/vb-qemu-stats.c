@@ -1274,6 +1274,145 @@ qemu_pin_emulator (VbBackend *backend, VbObj *dom, GVariant *cpumap, guint flags
   with_vcpu_threads (pd, task);
 }
 
+/* ---- IOThreads (<iothreads>N</iothreads>: iothread1 … iothreadN) ---- */
+
+typedef struct {
+  VbObj *dom;
+  guint id;        /* pin: the IOThread; 0 = info */
+  cpu_set_t set;
+} IoThreadOp;
+
+static void
+iothread_op_free (IoThreadOp *op)
+{
+  g_object_unref (op->dom);
+  g_free (op);
+}
+
+static int
+compare_iothread_entries (gconstpointer a, gconstpointer b)
+{
+  guint ida, idb;
+
+  g_variant_get_child (*(GVariant *const *) a, 0, "u", &ida);
+  g_variant_get_child (*(GVariant *const *) b, 0, "u", &idb);
+  return ida < idb ? -1 : ida > idb;
+}
+
+static void
+on_iothreads (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  IoThreadOp *op = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autoptr(JsonNode) ret = g_task_propagate_pointer (G_TASK (result), &error);
+  JsonArray *list = node_array (ret);
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+  GVariantBuilder b;
+
+  if (ret == NULL) {
+    g_task_return_error (task, error);
+    return;
+  }
+  for (guint i = 0; list != NULL && i < json_array_get_length (list); i++) {
+    JsonObject *io = json_array_get_object_element (list, i);
+    const char *name = io != NULL && json_object_has_member (io, "id") ? json_object_get_string_member (io, "id")
+                                                                        : NULL;
+    guint64 id = 0, tid = 0;
+    cpu_set_t set;
+
+    /* Only the ones the command line made (iothreadN); tid 0: none. */
+    if (name == NULL || !g_str_has_prefix (name, "iothread") ||
+        !g_ascii_string_to_unsigned (name + strlen ("iothread"), 10, 1, G_MAXUINT32, &id, NULL) ||
+        !vb_qmp_member_u64 (io, "thread-id", &tid) || tid == 0 || tid > G_MAXINT)
+      continue;
+    if (op->id != 0) {
+      if (id != op->id)
+        continue;
+      if (sched_setaffinity ((pid_t) tid, sizeof op->set, &op->set) < 0)
+        FAIL (task, VB_ERROR_FAILED, "cannot pin IOThread %u of domain '%s': %s", op->id, op->dom->name,
+              g_strerror (errno));
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+    g_ptr_array_add (entries, g_variant_ref_sink (
+      g_variant_new ("(u@ab)", (guint) id,
+                     cpumap_from_set (sched_getaffinity ((pid_t) tid, sizeof set, &set) == 0 ? &set : NULL))));
+  }
+  if (op->id != 0)
+    FAIL (task, VB_ERROR_INVALID_ARG, "domain '%s' has no IOThread %u", op->dom->name, op->id);
+  /* By id, as the definition lists them (QEMU's order is its own). */
+  g_ptr_array_sort (entries, compare_iothread_entries);
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(uab)"));
+  for (guint i = 0; i < entries->len; i++)
+    g_variant_builder_add_value (&b, g_ptr_array_index (entries, i));
+  return_value (task, g_variant_builder_end (&b));
+}
+
+/* Runs @op once QEMU told the IOThreads' thread ids. */
+static void
+with_iothreads (IoThreadOp *op, GTask *task)
+{
+  GTask *inner;
+
+  g_task_set_task_data (task, op, (GDestroyNotify) iothread_op_free);
+  inner = g_task_new (NULL, NULL, on_iothreads, g_object_ref (task));
+  vb_qemu_process_qmp (op->dom, "query-iothreads", NULL, inner);
+  g_object_unref (inner);
+}
+
+static void
+qemu_get_iothread_info (VbBackend *backend, VbObj *dom, guint flags, GTask *task)
+{
+  gboolean live, config;
+  GError *error = NULL;
+  IoThreadOp *op;
+
+  CHECK_FLAGS (task, flags, AFFECT_LIVE | AFFECT_CONFIG, "GetIOThreadInfo");
+  if ((flags & AFFECT_LIVE) && (flags & AFFECT_CONFIG))
+    FAIL (task, VB_ERROR_INVALID_ARG, "the live and config flags are mutually exclusive here");
+  if (!vb_resolve_affect (dom, flags, &live, &config, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  if (!live) {
+    /* Pinning lives only in the running QEMU: the configuration's are
+     * unpinned. */
+    const VbDomainDef *def = vb_obj_get_persistent_def (dom);
+    GVariantBuilder b;
+
+    g_variant_builder_init (&b, G_VARIANT_TYPE ("a(uab)"));
+    for (guint id = 1; def != NULL && id <= def->iothreads; id++)
+      g_variant_builder_add (&b, "(u@ab)", id, cpumap_from_set (NULL));
+    return_value (task, g_variant_builder_end (&b));
+    return;
+  }
+  op = g_new0 (IoThreadOp, 1);
+  op->dom = g_object_ref (dom);
+  with_iothreads (op, task);
+}
+
+static void
+qemu_pin_iothread (VbBackend *backend, VbObj *dom, guint id, GVariant *cpumap, guint flags, GTask *task)
+{
+  IoThreadOp *op = g_new0 (IoThreadOp, 1);
+  GError *error = NULL;
+
+  op->dom = g_object_ref (dom);
+  op->id = id;
+  if (!vb_check_flags (flags, AFFECT_LIVE | AFFECT_CONFIG, "PinIOThread", &error) ||
+      !check_pin_live (dom, flags, &error) || !cpumap_to_set (cpumap, &op->set, &error)) {
+    iothread_op_free (op);
+    g_task_return_error (task, error);
+    return;
+  }
+  if (id == 0) {
+    iothread_op_free (op);
+    FAIL (task, VB_ERROR_INVALID_ARG, "IOThread ids start at 1");
+  }
+  with_iothreads (op, task);
+}
+
 /* ---- part hooks ---- */
 
 static void
@@ -1314,6 +1453,8 @@ stats_ops_init (VbDomainOpsInterface *iface)
   iface->pin_vcpu = qemu_pin_vcpu;
   iface->get_emulator_pin_info = qemu_get_emulator_pin_info;
   iface->pin_emulator = qemu_pin_emulator;
+  iface->get_iothread_info = qemu_get_iothread_info;
+  iface->pin_iothread = qemu_pin_iothread;
 }
 
 const VbQemuPart vb_qemu_part_stats = {

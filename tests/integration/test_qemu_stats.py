@@ -283,6 +283,29 @@ def test_all_domain_stats_and_filters(qemu):
     assert set(all_stats(qemu, ST_STATE, GS_ACTIVE)) == set()
 
 
+def test_iothreads_info_and_pinning(qemu):
+    ncpu = os.cpu_count()
+    everywhere = [True] * ncpu
+    first = [True] + [False] * (ncpu - 1)
+    xml = guest.domain_xml("io1").replace("<vcpu>", "<iothreads>2</iothreads>\n  <vcpu>", 1)
+    path = qemu.connect("DomainDefineXML", "s", xml)
+    # Not running: the configuration's IOThreads, unpinned.
+    assert qemu.dom(path, "GetIOThreadInfo", "u", 0)[0] == [(1, everywhere), (2, everywhere)]
+    name, msg = qemu.vb.error(path, DOMAIN, "PinIOThread", "uabu", 1, first, 0)
+    assert name == "org.libvirt.Error" and "not supported" in msg
+    qemu.start(path)
+    # Running: QEMU's threads; pinning one leaves the other alone.
+    assert qemu.dom(path, "GetIOThreadInfo", "u", 0)[0] == [(1, everywhere), (2, everywhere)]
+    qemu.dom(path, "PinIOThread", "uabu", 2, first, AFFECT_LIVE)
+    assert qemu.dom(path, "GetIOThreadInfo", "u", 0)[0] == [(1, everywhere), (2, first)]
+    assert qemu.dom(path, "GetIOThreadInfo", "u", AFFECT_CONFIG)[0] == [(1, everywhere), (2, everywhere)]
+    for iothread, cpumap, flags, words in ((3, first, 0, "has no IOThread 3"), (0, first, 0, "start at 1"),
+                                          (1, [False] * ncpu, 0, "no cpu"), (1, first, AFFECT_CONFIG, "not supported")):
+        name, msg = qemu.vb.error(path, DOMAIN, "PinIOThread", "uabu", iothread, cpumap, flags)
+        assert name == "org.libvirt.Error" and words in msg, msg
+    qemu.dom(path, "Destroy", "u", 0)
+
+
 def test_errors_of_a_stopped_domain(qemu):
     path = qemu.define("idle", balloon=True)
     for method, sig, args in (("MemoryStats", "u", (0,)), ("GetControlInfo", "u", (0,)),
