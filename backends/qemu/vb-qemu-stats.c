@@ -1064,12 +1064,12 @@ check_pin_live (VbObj *dom, guint flags, GError **error)
   return TRUE;
 }
 
-typedef enum { PIN_INFO, PIN_VCPU, PIN_EMULATOR } PinOp;
+typedef enum { PIN_INFO, PIN_VCPU, PIN_EMULATOR, PIN_IOTHREAD_INFO, PIN_IOTHREAD } PinOp;
 
 typedef struct {
   VbObj *dom;
   PinOp op;
-  guint vcpu;
+  guint vcpu;      /* PIN_VCPU: the vCPU; PIN_IOTHREAD: the IOThread's id */
   cpu_set_t set;
 } PinData;
 
@@ -1165,18 +1165,26 @@ on_pin_threads (GObject *source, GAsyncResult *result, gpointer user_data)
   case PIN_EMULATOR:
     pin_emulator_threads (pd, tids, task);
     return;
+  case PIN_IOTHREAD_INFO:
+  case PIN_IOTHREAD:
+  default:
+    g_assert_not_reached (); /* on_iothreads */
   }
 }
 
-/* Runs @pd's operation once QEMU told the vCPU threads. */
+static void on_iothreads (GObject *source, GAsyncResult *result, gpointer user_data);
+
+/* Runs @pd's operation once QEMU told the threads it needs: the vCPUs'
+ * (query-cpus-fast) or the IOThreads' (query-iothreads). */
 static void
-with_vcpu_threads (PinData *pd, GTask *task)
+with_threads (PinData *pd, GTask *task)
 {
+  gboolean io = pd->op == PIN_IOTHREAD_INFO || pd->op == PIN_IOTHREAD;
   GTask *inner;
 
   g_task_set_task_data (task, pd, (GDestroyNotify) pin_data_free);
-  inner = g_task_new (NULL, NULL, on_pin_threads, g_object_ref (task));
-  vb_qemu_process_qmp (pd->dom, "query-cpus-fast", NULL, inner);
+  inner = g_task_new (NULL, NULL, io ? on_iothreads : on_pin_threads, g_object_ref (task));
+  vb_qemu_process_qmp (pd->dom, io ? "query-iothreads" : "query-cpus-fast", NULL, inner);
   g_object_unref (inner);
 }
 
@@ -1205,7 +1213,7 @@ qemu_get_vcpu_pin_info (VbBackend *backend, VbObj *dom, guint flags, GTask *task
     return;
   }
   if (live) {
-    with_vcpu_threads (pin_data_new (dom, PIN_INFO), task);
+    with_threads (pin_data_new (dom, PIN_INFO), task);
     return;
   }
   /* the configuration pins nothing */
@@ -1233,7 +1241,7 @@ qemu_pin_vcpu (VbBackend *backend, VbObj *dom, guint vcpu, GVariant *cpumap, gui
           live_def (dom)->vcpus);
   }
   pd->vcpu = vcpu;
-  with_vcpu_threads (pd, task);
+  with_threads (pd, task);
 }
 
 static void
@@ -1271,23 +1279,10 @@ qemu_pin_emulator (VbBackend *backend, VbObj *dom, GVariant *cpumap, guint flags
     g_task_return_error (task, error);
     return;
   }
-  with_vcpu_threads (pd, task);
+  with_threads (pd, task);
 }
 
 /* ---- IOThreads (<iothreads>N</iothreads>: iothread1 … iothreadN) ---- */
-
-typedef struct {
-  VbObj *dom;
-  guint id;        /* pin: the IOThread; 0 = info */
-  cpu_set_t set;
-} IoThreadOp;
-
-static void
-iothread_op_free (IoThreadOp *op)
-{
-  g_object_unref (op->dom);
-  g_free (op);
-}
 
 static int
 compare_iothread_entries (gconstpointer a, gconstpointer b)
@@ -1303,7 +1298,8 @@ static void
 on_iothreads (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
-  IoThreadOp *op = g_task_get_task_data (task);
+  PinData *op = g_task_get_task_data (task);
+  guint want = op->op == PIN_IOTHREAD ? op->vcpu : 0;
   GError *error = NULL;
   g_autoptr(JsonNode) ret = g_task_propagate_pointer (G_TASK (result), &error);
   JsonArray *list = node_array (ret);
@@ -1326,11 +1322,11 @@ on_iothreads (GObject *source, GAsyncResult *result, gpointer user_data)
         !g_ascii_string_to_unsigned (name + strlen ("iothread"), 10, 1, G_MAXUINT32, &id, NULL) ||
         !vb_qmp_member_u64 (io, "thread-id", &tid) || tid == 0 || tid > G_MAXINT)
       continue;
-    if (op->id != 0) {
-      if (id != op->id)
+    if (want != 0) {
+      if (id != want)
         continue;
       if (sched_setaffinity ((pid_t) tid, sizeof op->set, &op->set) < 0)
-        FAIL (task, VB_ERROR_FAILED, "cannot pin IOThread %u of domain '%s': %s", op->id, op->dom->name,
+        FAIL (task, VB_ERROR_FAILED, "cannot pin IOThread %u of domain '%s': %s", want, op->dom->name,
               g_strerror (errno));
       g_task_return_boolean (task, TRUE);
       return;
@@ -1339,8 +1335,8 @@ on_iothreads (GObject *source, GAsyncResult *result, gpointer user_data)
       g_variant_new ("(u@ab)", (guint) id,
                      cpumap_from_set (sched_getaffinity ((pid_t) tid, sizeof set, &set) == 0 ? &set : NULL))));
   }
-  if (op->id != 0)
-    FAIL (task, VB_ERROR_INVALID_ARG, "domain '%s' has no IOThread %u", op->dom->name, op->id);
+  if (want != 0)
+    FAIL (task, VB_ERROR_INVALID_ARG, "domain '%s' has no IOThread %u", op->dom->name, want);
   /* By id, as the definition lists them (QEMU's order is its own). */
   g_ptr_array_sort (entries, compare_iothread_entries);
   g_variant_builder_init (&b, G_VARIANT_TYPE ("a(uab)"));
@@ -1349,24 +1345,11 @@ on_iothreads (GObject *source, GAsyncResult *result, gpointer user_data)
   return_value (task, g_variant_builder_end (&b));
 }
 
-/* Runs @op once QEMU told the IOThreads' thread ids. */
-static void
-with_iothreads (IoThreadOp *op, GTask *task)
-{
-  GTask *inner;
-
-  g_task_set_task_data (task, op, (GDestroyNotify) iothread_op_free);
-  inner = g_task_new (NULL, NULL, on_iothreads, g_object_ref (task));
-  vb_qemu_process_qmp (op->dom, "query-iothreads", NULL, inner);
-  g_object_unref (inner);
-}
-
 static void
 qemu_get_iothread_info (VbBackend *backend, VbObj *dom, guint flags, GTask *task)
 {
   gboolean live, config;
   GError *error = NULL;
-  IoThreadOp *op;
 
   CHECK_FLAGS (task, flags, AFFECT_LIVE | AFFECT_CONFIG, "GetIOThreadInfo");
   if ((flags & AFFECT_LIVE) && (flags & AFFECT_CONFIG))
@@ -1387,30 +1370,27 @@ qemu_get_iothread_info (VbBackend *backend, VbObj *dom, guint flags, GTask *task
     return_value (task, g_variant_builder_end (&b));
     return;
   }
-  op = g_new0 (IoThreadOp, 1);
-  op->dom = g_object_ref (dom);
-  with_iothreads (op, task);
+  with_threads (pin_data_new (dom, PIN_IOTHREAD_INFO), task);
 }
 
 static void
 qemu_pin_iothread (VbBackend *backend, VbObj *dom, guint id, GVariant *cpumap, guint flags, GTask *task)
 {
-  IoThreadOp *op = g_new0 (IoThreadOp, 1);
+  PinData *pd = pin_data_new (dom, PIN_IOTHREAD);
   GError *error = NULL;
 
-  op->dom = g_object_ref (dom);
-  op->id = id;
+  pd->vcpu = id;
   if (!vb_check_flags (flags, AFFECT_LIVE | AFFECT_CONFIG, "PinIOThread", &error) ||
-      !check_pin_live (dom, flags, &error) || !cpumap_to_set (cpumap, &op->set, &error)) {
-    iothread_op_free (op);
+      !check_pin_live (dom, flags, &error) || !cpumap_to_set (cpumap, &pd->set, &error)) {
+    pin_data_free (pd);
     g_task_return_error (task, error);
     return;
   }
   if (id == 0) {
-    iothread_op_free (op);
+    pin_data_free (pd);
     FAIL (task, VB_ERROR_INVALID_ARG, "IOThread ids start at 1");
   }
-  with_iothreads (op, task);
+  with_threads (pd, task);
 }
 
 /* ---- part hooks ---- */
