@@ -24,6 +24,8 @@ build_deps+=(pci.ids usb.ids)
 build_deps+=(e2fsprogs util-linux mount)
 # emulated TPMs of QEMU guests (backends/qemu/vb-qemu-tpm.c): swtpm and swtpm_setup
 build_deps+=(swtpm swtpm-tools)
+# UEFI guests (backends/qemu/vb-qemu-firmware.c): OVMF and its firmware descriptors
+build_deps+=(ovmf)
 test_deps=(clang libclang-rt-14-dev python3 python3-pytest python3-gi gir1.2-glib-2.0 python3-dbus
            python3-dbusmock libxml2-utils libvirt0 libvirt-dbus libvirt-clients
            linux-image-amd64 busybox-static qemu-guest-agent
@@ -35,6 +37,8 @@ build_deps+=(gettext polkitd)
 test_deps+=(gjs openssh-server openssh-client)
 # test_qemu_graphics: SPICE (RSA-OAEP) and VNC (DES) password checks of a running display
 test_deps+=(python3-cryptography)
+# test_qemu_uefi: an EFI system partition (mtools, dosfstools), a kernel signed with OVMF's test key
+test_deps+=(mtools dosfstools sbsigntool openssl)
 # bench/ only: the anchor stack (libvirtd + libvirt-dbus on qemu:///session) measured side by side with virtbus
 bench_deps=(python3 python3-gi gir1.2-glib-2.0 dbus libvirt-daemon libvirt-daemon-driver-qemu libvirt-dbus)
 

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vb-qemu-firmware.h"
 #include "vb-qemu-process.h"
 #include "vb-interface-local.h"
 #include "vb-network-local.h"
@@ -59,6 +60,60 @@ vb_qemu_domain_log_path (VbQemuBackend *self, const char *name)
 {
   g_autofree char *file = g_strconcat (name, ".log", NULL);
   return g_build_filename (vb_backend_get_state_dirs (VB_BACKEND (self))->log_dir, file, NULL);
+}
+
+char *
+vb_qemu_nvram_dir (VbQemuBackend *self)
+{
+  return g_build_filename (vb_backend_get_state_dirs (VB_BACKEND (self))->lib_dir, "nvram", NULL);
+}
+
+/* ---- firmware ---- */
+
+GPtrArray *
+vb_qemu_backend_firmware (VbQemuBackend *self, const VbQemuCaps *caps)
+{
+  g_auto(GStrv) dirs = vb_qemu_firmware_default_dirs (vb_backend_is_system (VB_BACKEND (self)));
+  GPtrArray *firmware = vb_qemu_firmware_load ((const char *const *) dirs, caps->arch);
+
+  /* A host without descriptors (hand-installed OVMF): the image the probe
+   * found, as a firmware without Secure Boot. */
+  if (firmware->len == 0 && caps->ovmf_code != NULL && caps->ovmf_vars != NULL) {
+    VbQemuFirmware *fw = g_new0 (VbQemuFirmware, 1);
+    const char *machines[] = { "pc-i440fx-*", "pc-q35-*", NULL };
+
+    fw->descriptor = g_strdup ("(found on the host)");
+    fw->code = g_strdup (caps->ovmf_code);
+    fw->vars = g_strdup (caps->ovmf_vars);
+    fw->machines = g_strdupv ((char **) machines);
+    g_ptr_array_add (firmware, fw);
+  }
+  return firmware;
+}
+
+gboolean
+vb_qemu_domain_fill_firmware (VbQemuBackend *self, VbDomainDef *def, const VbQemuCaps *caps, GError **error)
+{
+  g_autoptr(GPtrArray) firmware = NULL;
+  g_autofree char *nvram_dir = NULL;
+  const VbQemuMachine *m = NULL;
+
+  if (def->os.firmware != VB_DOMAIN_FIRMWARE_EFI && def->os.loader_type != VB_DOMAIN_LOADER_TYPE_PFLASH)
+    return TRUE;
+  if (def->os.machine != NULL) {
+    m = vb_qemu_caps_find_machine (caps, def->os.machine);
+  } else {
+    for (guint i = 0; i < caps->machines->len && m == NULL; i++) {
+      const VbQemuMachine *cand = g_ptr_array_index (caps->machines, i);
+      if (cand->is_default)
+        m = cand;
+    }
+  }
+  if (m == NULL)
+    return TRUE; /* validation says why */
+  firmware = vb_qemu_backend_firmware (self, caps);
+  nvram_dir = vb_qemu_nvram_dir (self);
+  return vb_qemu_firmware_fill (def, m->name, firmware, nvram_dir, error);
 }
 
 /* ---- capabilities ---- */
@@ -231,6 +286,11 @@ qemu_get_domain_capabilities (VbBackend *backend, const char *emulator, const ch
                               const char *virttype, guint flags, GError **error)
 {
   VbQemuBackend *self = VB_QEMU_BACKEND (backend);
+  g_autoptr(GPtrArray) firmware = NULL;
+  g_autofree char *swtpm = NULL;
+  g_autofree char *swtpm_setup = NULL;
+  g_autofree char *virtiofsd = NULL;
+  VbQemuHostExtras host = { 0 };
   const VbQemuCaps *caps;
 
   if (!vb_check_flags (flags, 0, "GetDomainCapabilities", error))
@@ -248,7 +308,15 @@ qemu_get_domain_capabilities (VbBackend *backend, const char *emulator, const ch
                  caps->arch);
     return NULL;
   }
-  return vb_qemu_caps_format_domain_capabilities (caps, machine, virttype, error);
+  firmware = vb_qemu_backend_firmware (self, caps);
+  swtpm = g_find_program_in_path ("swtpm");
+  swtpm_setup = g_find_program_in_path ("swtpm_setup");
+  virtiofsd = vb_qemu_virtiofsd_path ();
+  host.firmware = firmware;
+  host.swtpm = swtpm != NULL && swtpm_setup != NULL;
+  /* virtiofsd runs as root: a virtbusd running as root. */
+  host.virtiofs = virtiofsd != NULL && geteuid () == 0;
+  return vb_qemu_caps_format_domain_capabilities (caps, &host, machine, virttype, error);
 }
 
 static char **

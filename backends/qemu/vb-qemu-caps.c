@@ -5,8 +5,10 @@
  * the daemon, and on disk (see "the disk cache" below). */
 #define _GNU_SOURCE /* memfd_create */
 #include "vb-qemu-caps.h"
+#include "vb-qemu-firmware.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <fcntl.h>
 #include <json-glib/json-glib.h>
 #include <sys/mman.h>
@@ -694,7 +696,8 @@ vb_qemu_caps_format_capabilities (const VbQemuCaps *caps, GError **error)
 /* ---- <domainCapabilities> ---- */
 
 char *
-vb_qemu_caps_format_domain_capabilities (const VbQemuCaps *caps, const char *machine, const char *virttype,
+vb_qemu_caps_format_domain_capabilities (const VbQemuCaps *caps, const VbQemuHostExtras *host, const char *machine,
+                                         const char *virttype,
                                          GError **error)
 {
   g_autoptr(VbDomainCaps) dcaps = NULL;
@@ -736,13 +739,30 @@ vb_qemu_caps_format_domain_capabilities (const VbQemuCaps *caps, const char *mac
   dcaps->vcpu_max = m->max_cpus;
   vb_domain_caps_feature_set (&dcaps->iothreads, TRUE);
   vb_domain_caps_feature_set (&dcaps->os, TRUE);
-  vb_domain_caps_feature_add_enum (&dcaps->os, "firmware", caps->ovmf_code ? "efi" : NULL, NULL);
-  vb_domain_caps_feature_set (&dcaps->loader, TRUE);
-  if (caps->ovmf_code != NULL)
-    vb_domain_caps_add_loader_value (dcaps, caps->ovmf_code);
-  vb_domain_caps_feature_add_enum (&dcaps->loader, "type", "rom", "pflash", NULL);
-  vb_domain_caps_feature_add_enum (&dcaps->loader, "readonly", "yes", "no", NULL);
-  vb_domain_caps_feature_add_enum (&dcaps->loader, "secure", "no", NULL);
+  /* The UEFI images for this machine, from the host's firmware
+   * descriptors; Secure Boot where one of them has it. */
+  {
+    GPtrArray *firmware = host != NULL ? host->firmware : NULL;
+    gboolean any = FALSE, secure = FALSE;
+
+    for (guint i = 0; firmware != NULL && i < firmware->len; i++) {
+      const VbQemuFirmware *fw = g_ptr_array_index (firmware, i);
+      gboolean runs = FALSE;
+
+      for (guint j = 0; fw->machines[j] != NULL && !runs; j++)
+        runs = fnmatch (fw->machines[j], m->name, 0) == 0;
+      if (!runs)
+        continue;
+      any = TRUE;
+      secure |= fw->requires_smm;
+      vb_domain_caps_add_loader_value (dcaps, fw->code);
+    }
+    vb_domain_caps_feature_add_enum (&dcaps->os, "firmware", any ? "efi" : NULL, NULL);
+    vb_domain_caps_feature_set (&dcaps->loader, TRUE);
+    vb_domain_caps_feature_add_enum (&dcaps->loader, "type", "rom", "pflash", NULL);
+    vb_domain_caps_feature_add_enum (&dcaps->loader, "readonly", "yes", NULL);
+    vb_domain_caps_feature_add_enum (&dcaps->loader, "secure", secure ? "yes" : "no", secure ? "no" : NULL, NULL);
+  }
 
   dcaps->has_cpu = TRUE;
   vb_domain_caps_feature_set (&dcaps->cpu_host_passthrough, kvm);
@@ -764,7 +784,9 @@ vb_qemu_caps_format_domain_capabilities (const VbQemuCaps *caps, const char *mac
   vb_domain_caps_feature_add_enum (&dcaps->devices[VB_DOMAIN_CAPS_DEVICE_DISK], "bus", "ide", "scsi", "virtio",
                                    "sata", NULL);
   vb_domain_caps_feature_add_enum (&dcaps->devices[VB_DOMAIN_CAPS_DEVICE_DISK], "model", NULL);
-  vb_domain_caps_feature_add_enum (&dcaps->devices[VB_DOMAIN_CAPS_DEVICE_GRAPHICS], "type", "vnc", NULL);
+  e = vb_domain_caps_feature_add_enum (&dcaps->devices[VB_DOMAIN_CAPS_DEVICE_GRAPHICS], "type", "vnc", NULL);
+  if (vb_qemu_caps_has_device (caps, "qxl-vga") || vb_qemu_caps_has_device (caps, "virtio-vga"))
+    vb_domain_caps_enum_add_value (e, "spice");
   e = vb_domain_caps_feature_add_enum (&dcaps->devices[VB_DOMAIN_CAPS_DEVICE_VIDEO], "modelType", "vga", "cirrus",
                                        "virtio", "none", NULL);
   if (vb_qemu_caps_has_device (caps, "qxl-vga"))
@@ -777,9 +799,31 @@ vb_qemu_caps_format_domain_capabilities (const VbQemuCaps *caps, const char *mac
   vb_domain_caps_feature_add_enum (&dcaps->devices[VB_DOMAIN_CAPS_DEVICE_RNG], "model", "virtio", NULL);
   vb_domain_caps_feature_add_enum (&dcaps->devices[VB_DOMAIN_CAPS_DEVICE_RNG], "backendModel", "random", "builtin",
                                    NULL);
-  vb_domain_caps_feature_set (&dcaps->devices[VB_DOMAIN_CAPS_DEVICE_FILESYSTEM], FALSE);
-  vb_domain_caps_feature_set (&dcaps->devices[VB_DOMAIN_CAPS_DEVICE_TPM], FALSE);
-  vb_domain_caps_feature_set (&dcaps->devices[VB_DOMAIN_CAPS_DEVICE_REDIRDEV], FALSE);
+  if (host != NULL && host->virtiofs && vb_qemu_caps_has_device (caps, "vhost-user-fs-pci")) {
+    vb_domain_caps_feature_add_enum (&dcaps->devices[VB_DOMAIN_CAPS_DEVICE_FILESYSTEM], "driverType", "virtiofs",
+                                     NULL);
+  } else {
+    vb_domain_caps_feature_set (&dcaps->devices[VB_DOMAIN_CAPS_DEVICE_FILESYSTEM], FALSE);
+  }
+  {
+    VbDomainCapsFeature *tpm = &dcaps->devices[VB_DOMAIN_CAPS_DEVICE_TPM];
+
+    if (host != NULL && host->swtpm) {
+      e = vb_domain_caps_feature_add_enum (tpm, "model", NULL);
+      if (vb_qemu_caps_has_device (caps, "tpm-tis"))
+        vb_domain_caps_enum_add_value (e, "tpm-tis");
+      if (vb_qemu_caps_has_device (caps, "tpm-crb"))
+        vb_domain_caps_enum_add_value (e, "tpm-crb");
+      vb_domain_caps_feature_add_enum (tpm, "backendModel", "emulator", NULL);
+      vb_domain_caps_feature_add_enum (tpm, "backendVersion", "1.2", "2.0", NULL);
+    } else {
+      vb_domain_caps_feature_set (tpm, FALSE);
+    }
+  }
+  if (vb_qemu_caps_has_device (caps, "usb-redir"))
+    vb_domain_caps_feature_add_enum (&dcaps->devices[VB_DOMAIN_CAPS_DEVICE_REDIRDEV], "bus", "usb", NULL);
+  else
+    vb_domain_caps_feature_set (&dcaps->devices[VB_DOMAIN_CAPS_DEVICE_REDIRDEV], FALSE);
   vb_domain_caps_feature_add_enum (&dcaps->devices[VB_DOMAIN_CAPS_DEVICE_CHANNEL], "type", "pty", "unix", NULL);
 
   vb_domain_caps_feature_set (&dcaps->features[VB_DOMAIN_CAPS_FEATURE_GIC], FALSE);
@@ -790,5 +834,13 @@ vb_qemu_caps_format_domain_capabilities (const VbQemuCaps *caps, const char *mac
   vb_domain_caps_feature_set (&dcaps->features[VB_DOMAIN_CAPS_FEATURE_BACKING_STORE_INPUT], FALSE);
   vb_domain_caps_feature_set (&dcaps->features[VB_DOMAIN_CAPS_FEATURE_BACKUP], FALSE);
   vb_domain_caps_feature_set (&dcaps->features[VB_DOMAIN_CAPS_FEATURE_SEV], FALSE);
+  /* The enlightenments QEMU takes with this accelerator (TCG has no VP
+   * index, and so nothing that needs one; passthrough is KVM's). */
+  e = vb_domain_caps_feature_add_enum (&dcaps->features[VB_DOMAIN_CAPS_FEATURE_HYPERV], "features", NULL);
+  for (int i = 0; i < VB_DOMAIN_HYPERV_LAST; i++) {
+    if (!kvm && (i == VB_DOMAIN_HYPERV_VPINDEX))
+      continue;
+    vb_domain_caps_enum_add_value (e, vb_domain_hyperv_feature_to_string (i));
+  }
   return vb_domain_caps_format (dcaps);
 }

@@ -44,8 +44,16 @@ gboolean vb_qemu_caps_has_cpu_model (const VbQemuCaps *caps, const char *model);
 /* <capabilities> and <domainCapabilities> documents for Connect.GetCapabilities
  * and GetDomainCapabilities, built with service/xml/vb-capabilities.h. */
 char *vb_qemu_caps_format_capabilities (const VbQemuCaps *caps, GError **error);
-char *vb_qemu_caps_format_domain_capabilities (const VbQemuCaps *caps, const char *machine,
-                                               const char *virttype, GError **error);
+/* What the host has besides QEMU, for the domain capabilities. */
+typedef struct {
+  GPtrArray *firmware; /* the UEFI firmware (VbQemuFirmware, vb-qemu-firmware.h), or NULL */
+  gboolean virtiofs;   /* virtiofsd there and usable by this instance */
+  gboolean swtpm;      /* swtpm and swtpm_setup there */
+} VbQemuHostExtras;
+
+/* @host: NULL for none of it. */
+char *vb_qemu_caps_format_domain_capabilities (const VbQemuCaps *caps, const VbQemuHostExtras *host,
+                                               const char *machine, const char *virttype, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbQemuCaps, vb_qemu_caps_free)
 

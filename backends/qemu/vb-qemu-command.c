@@ -476,6 +476,10 @@ validate_timers (const VbDomainDef *def, GError **error)
       break;
     case VB_DOMAIN_TIMER_KVMCLOCK:
       break;
+    case VB_DOMAIN_TIMER_HYPERVCLOCK:
+      /* hv-time: a CPU flag, like kvmclock (the XML model takes no
+       * tickpolicy or track for either). */
+      break;
     default:
       return NOT_SUPPORTED (error, "<timer name='%s'> is not supported by the QEMU driver yet", name);
     }
@@ -603,13 +607,20 @@ vb_qemu_domain_validate (const VbDomainDef *def, const VbQemuCaps *caps, GError 
     return NOT_SUPPORTED (error, "<os><dtb> is not supported on x86");
   if (def->os.smbios != VB_DOMAIN_SMBIOS_NONE)
     return NOT_SUPPORTED (error, "<os><smbios> is not supported by the QEMU driver yet");
-  if (def->os.fw_secure_boot == VB_DOMAIN_TRISTATE_YES || def->os.loader_secure == VB_DOMAIN_TRISTATE_YES)
-    return NOT_SUPPORTED (error, "UEFI secure boot is not supported by the QEMU driver yet");
-  if (def->os.fw_enrolled_keys == VB_DOMAIN_TRISTATE_YES)
-    return NOT_SUPPORTED (error, "<firmware><feature name='enrolled-keys'> is not supported by the QEMU driver yet");
-  if (def->os.firmware == VB_DOMAIN_FIRMWARE_EFI && def->os.loader_path == NULL && caps->ovmf_code == NULL)
+  /* Secure Boot is the firmware's (a build with the keys' store in
+   * SMM-protected flash); the definition has that build once chosen
+   * (vb_qemu_domain_fill_firmware). */
+  if (def->os.loader_secure == VB_DOMAIN_TRISTATE_YES) {
+    if (def->os.loader_type != VB_DOMAIN_LOADER_TYPE_PFLASH)
+      return NOT_SUPPORTED (error, "<loader secure='yes'> needs a pflash loader (type='pflash')");
+    if (!q35)
+      return NOT_SUPPORTED (error, "<loader secure='yes'> (Secure Boot) needs a q35 machine");
+    if (def->features.smm == VB_DOMAIN_TRISTATE_NO)
+      return NOT_SUPPORTED (error, "<loader secure='yes'> (Secure Boot) needs SMM: <smm state='on'/> in <features>");
+  }
+  if (def->os.firmware == VB_DOMAIN_FIRMWARE_EFI && def->os.loader_path == NULL)
     return NOT_SUPPORTED (error, "<os firmware='efi'>: no UEFI firmware (OVMF) found on this host");
-  if (def->os.loader_type == VB_DOMAIN_LOADER_TYPE_PFLASH && def->os.loader_path == NULL && caps->ovmf_code == NULL)
+  if (def->os.loader_type == VB_DOMAIN_LOADER_TYPE_PFLASH && def->os.loader_path == NULL)
     return NOT_SUPPORTED (error, "<loader type='pflash'> without a path: no UEFI firmware (OVMF) found on this host");
   if (def->os.loader_path != NULL && def->os.loader_type == VB_DOMAIN_LOADER_TYPE_PFLASH
       && def->os.loader_readonly == VB_DOMAIN_TRISTATE_NO)
@@ -681,6 +692,14 @@ vb_qemu_domain_validate (const VbDomainDef *def, const VbQemuCaps *caps, GError 
                           caps->emulator);
   if (def->features.smm != VB_DOMAIN_TRISTATE_ABSENT && !q35 && def->features.smm == VB_DOMAIN_TRISTATE_YES)
     return NOT_SUPPORTED (error, "<features><smm state='on'> needs a q35 machine");
+  /* QEMU's TCG has no Hyper-V VP index ("kernel doesn't allow setting
+   * HyperV VP_INDEX"); the other enlightenments it takes. */
+  if (def->features.hyperv_mode == VB_DOMAIN_HYPERV_MODE_CUSTOM && def->virt_type != VB_DOMAIN_VIRT_KVM &&
+      def->features.hyperv[VB_DOMAIN_HYPERV_VPINDEX] == VB_DOMAIN_TRISTATE_YES)
+    return NOT_SUPPORTED (error, "<hyperv><vpindex state='on'/> needs KVM (domain type='kvm'): QEMU cannot emulate it");
+  if (def->features.hyperv_mode == VB_DOMAIN_HYPERV_MODE_PASSTHROUGH && def->virt_type != VB_DOMAIN_VIRT_KVM)
+    return NOT_SUPPORTED (error, "<hyperv mode='passthrough'> passes the host's Hyper-V features through KVM: it needs "
+                          "domain type='kvm'");
 
   if (!validate_cpu (def, caps, error))
     return FALSE;
@@ -1147,9 +1166,54 @@ build_firmware (Cmd *cmd)
   }
   blockdev (cmd, "file", "vb-pflash0-file", code, NULL, TRUE, NULL);
   blockdev (cmd, "raw", "vb-pflash0-fmt", NULL, "vb-pflash0-file", TRUE, NULL);
+  /* Secure Boot: only SMM code may write the variable store (the keys). */
+  if (def->os.loader_secure == VB_DOMAIN_TRISTATE_YES)
+    arg2 (cmd, "-global", "driver=cfi.pflash01,property=secure,value=on");
   if (vars != NULL) {
     blockdev (cmd, "file", "vb-pflash1-file", vars, NULL, FALSE, NULL);
     blockdev (cmd, "raw", "vb-pflash1-fmt", NULL, "vb-pflash1-file", FALSE, NULL);
+  }
+}
+
+/* The CPU flags that come from elsewhere than <cpu>: the kvmclock and
+ * hypervclock timers, the Hyper-V enlightenments (as libvirt, only the
+ * ones turned on are named). */
+static void
+append_cpu_flags (Cmd *cmd, GString *s)
+{
+  const VbDomainDef *def = cmd->def;
+  const VbDomainFeatures *f = &def->features;
+  const VbDomainTimerDef *t;
+
+  if ((t = vb_qemu_domain_timer (def, VB_DOMAIN_TIMER_KVMCLOCK)) != NULL && t->present != VB_DOMAIN_TRISTATE_ABSENT)
+    g_string_append (s, t->present == VB_DOMAIN_TRISTATE_YES ? ",+kvmclock" : ",-kvmclock");
+  if ((t = vb_qemu_domain_timer (def, VB_DOMAIN_TIMER_HYPERVCLOCK)) != NULL && t->present == VB_DOMAIN_TRISTATE_YES)
+    opt (s, "hv-time", "on");
+  if (f->hyperv_mode == VB_DOMAIN_HYPERV_MODE_PASSTHROUGH) {
+    opt (s, "hv-passthrough", "on");
+    return;
+  }
+  for (int i = 0; f->hyperv_mode == VB_DOMAIN_HYPERV_MODE_CUSTOM && i < VB_DOMAIN_HYPERV_LAST; i++) {
+    if (f->hyperv[i] != VB_DOMAIN_TRISTATE_YES)
+      continue;
+    switch (i) {
+    case VB_DOMAIN_HYPERV_SPINLOCKS:
+      optf (s, "hv-spinlocks", "0x%x", f->hyperv_spinlock_retries);
+      break;
+    case VB_DOMAIN_HYPERV_VENDOR_ID:
+      opt (s, "hv-vendor-id", f->hyperv_vendor_id);
+      break;
+    case VB_DOMAIN_HYPERV_STIMER:
+      opt (s, "hv-stimer", "on");
+      if (f->hyperv_stimer_direct == VB_DOMAIN_TRISTATE_YES)
+        opt (s, "hv-stimer-direct", "on");
+      break;
+    default: {
+      g_autofree char *name = g_strdup_printf ("hv-%s", vb_domain_hyperv_feature_to_string (i));
+      opt (s, name, "on");
+      break;
+    }
+    }
   }
 }
 
@@ -1162,10 +1226,13 @@ build_cpu (Cmd *cmd)
   GString *s;
 
   if (cpu == NULL) {
-    /* kvmclock is a CPU flag: QEMU's default model with it. */
-    const VbDomainTimerDef *t = vb_qemu_domain_timer (def, VB_DOMAIN_TIMER_KVMCLOCK);
-    if (t != NULL && t->present != VB_DOMAIN_TRISTATE_ABSENT)
-      arg2 (cmd, "-cpu", t->present == VB_DOMAIN_TRISTATE_YES ? "qemu64,+kvmclock" : "qemu64,-kvmclock");
+    /* The timers' and Hyper-V's flags go on QEMU's default model. */
+    s = g_string_new ("qemu64");
+    append_cpu_flags (cmd, s);
+    if (s->len > strlen ("qemu64"))
+      arg2_take (cmd, "-cpu", s);
+    else
+      g_string_free (s, TRUE);
     return;
   }
   switch (cpu->mode) {
@@ -1194,11 +1261,7 @@ build_cpu (Cmd *cmd)
     g_string_append_printf (s, ",%c", on ? '+' : '-');
     append_escaped (s, f->name);
   }
-  {
-    const VbDomainTimerDef *t = vb_qemu_domain_timer (def, VB_DOMAIN_TIMER_KVMCLOCK);
-    if (t != NULL && t->present != VB_DOMAIN_TRISTATE_ABSENT)
-      g_string_append (s, t->present == VB_DOMAIN_TRISTATE_YES ? ",+kvmclock" : ",-kvmclock");
-  }
+  append_cpu_flags (cmd, s);
   arg2_take (cmd, "-cpu", s);
 }
 

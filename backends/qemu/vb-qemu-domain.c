@@ -608,7 +608,9 @@ parse_and_validate (VbQemuBackend *self, const char *xml, const VbCallerCreds *c
     }
     /* hotplug: q35 gets spare pcie-root-ports to hot-plug into, as libvirt does. */
     vb_qemu_hotplug_add_root_ports (def);
-    if (!vb_qemu_domain_validate (def, caps, error))
+    /* UEFI: the firmware is chosen now and kept in the definition (what
+     * runs does not change when other firmware gets installed). */
+    if (!vb_qemu_domain_fill_firmware (self, def, caps, error) || !vb_qemu_domain_validate (def, caps, error))
       return NULL;
   }
   return g_steal_pointer (&def);
@@ -695,7 +697,7 @@ create_xml_now (VbBackend *backend, const char *xml, guint flags, GTask *task)
 
   CHECK_FLAGS (task, flags,
                VB_QEMU_START_PAUSED | VB_QEMU_START_AUTODESTROY | VB_QEMU_START_BYPASS_CACHE |
-                 VB_QEMU_START_FORCE_BOOT | VB_QEMU_START_VALIDATE,
+                 VB_QEMU_START_FORCE_BOOT | VB_QEMU_START_VALIDATE | VB_QEMU_START_RESET_NVRAM,
                "DomainCreateXML");
   if (flags & VB_QEMU_START_AUTODESTROY)
     FAIL (task, VB_ERROR_NOT_SUPPORTED, "auto-destroy domains are not supported by the QEMU driver yet");
@@ -723,7 +725,7 @@ create_xml_now (VbBackend *backend, const char *xml, guint flags, GTask *task)
   }
   g_task_set_task_data (task, g_object_ref (dom), g_object_unref);
   start = g_task_new (backend, NULL, on_created_started, g_object_ref (task));
-  vb_qemu_process_start (self, dom, flags & VB_QEMU_START_PAUSED, start);
+  vb_qemu_process_start (self, dom, flags & (VB_QEMU_START_PAUSED | VB_QEMU_START_RESET_NVRAM), start);
 }
 
 /* Definitions are validated against the capabilities: a call that comes
@@ -796,13 +798,14 @@ qemu_create (VbBackend *backend, VbObj *dom, guint flags, GTask *task)
 {
   CHECK_FLAGS (task, flags,
                VB_QEMU_START_PAUSED | VB_QEMU_START_AUTODESTROY | VB_QEMU_START_BYPASS_CACHE |
-                 VB_QEMU_START_FORCE_BOOT,
+                 VB_QEMU_START_FORCE_BOOT | VB_QEMU_START_RESET_NVRAM,
                "Create");
   if (flags & VB_QEMU_START_AUTODESTROY)
     FAIL (task, VB_ERROR_NOT_SUPPORTED, "auto-destroy domains are not supported by the QEMU driver yet");
   if (dom->active)
     FAIL (task, VB_ERROR_OPERATION_INVALID, "domain '%s' is already active", dom->name);
-  vb_qemu_process_start (VB_QEMU_BACKEND (backend), dom, flags & VB_QEMU_START_PAUSED, task);
+  vb_qemu_process_start (VB_QEMU_BACKEND (backend), dom, flags & (VB_QEMU_START_PAUSED | VB_QEMU_START_RESET_NVRAM),
+                         task);
 }
 
 /* agent part: the ACPI halves of Shutdown/Reboot, also the fallback when
@@ -985,6 +988,7 @@ static void
 qemu_undefine (VbBackend *backend, VbObj *dom, guint flags, GTask *task)
 {
   VbQemuBackend *self = VB_QEMU_BACKEND (backend);
+  g_autofree char *nvram = NULL;
 
   CHECK_FLAGS (task, flags,
                UNDEFINE_MANAGED_SAVE | UNDEFINE_SNAPSHOTS_METADATA | UNDEFINE_NVRAM | UNDEFINE_KEEP_NVRAM |
@@ -998,6 +1002,15 @@ qemu_undefine (VbBackend *backend, VbObj *dom, guint flags, GTask *task)
     FAIL (task, VB_ERROR_OPERATION_INVALID, "cannot undefine transient domain '%s'", dom->name);
   if (vb_qemu_dom (dom)->starting)
     FAIL (task, VB_ERROR_OPERATION_INVALID, "domain '%s' is being started", dom->name);
+  /* A UEFI guest's variables (boot entries, enrolled keys) are not lost
+   * by accident: as libvirt, the caller says whether they go. */
+  nvram = dom->def != NULL ? g_strdup (((const VbDomainDef *) dom->def)->os.nvram_path) : NULL;
+  if (nvram != NULL && !g_file_test (nvram, G_FILE_TEST_EXISTS))
+    g_clear_pointer (&nvram, g_free);
+  if (nvram != NULL && !(flags & (UNDEFINE_NVRAM | UNDEFINE_KEEP_NVRAM)))
+    FAIL (task, VB_ERROR_OPERATION_INVALID,
+          "cannot undefine domain '%s' with nvram (%s): remove it with the nvram flag or keep it with keep-nvram",
+          dom->name, nvram);
   for (guint i = 0; vb_qemu_parts[i] != NULL; i++) {
     GError *error = NULL;
     if (vb_qemu_parts[i]->undefine != NULL && !vb_qemu_parts[i]->undefine (dom, flags, &error)) {
@@ -1017,6 +1030,9 @@ qemu_undefine (VbBackend *backend, VbObj *dom, guint flags, GTask *task)
     else if (!vb_qemu_tpm_remove_state (self, dom->uuid, &error))
       g_warning ("undefining domain '%s': %s", dom->name, error->message), g_clear_error (&error);
   }
+  /* A running guest keeps the store it has open until it stops. */
+  if (nvram != NULL && (flags & UNDEFINE_NVRAM) && unlink (nvram) < 0 && errno != ENOENT)
+    g_warning ("undefining domain '%s': cannot remove %s: %s", dom->name, nvram, g_strerror (errno));
   remove_config (self, dom->name);
   vb_obj_set_autostart (dom, FALSE);
   vb_qemu_emit (self, dom, VB_QEMU_EV_UNDEFINED, VB_QEMU_UNDEFINED_REMOVED);
@@ -1038,6 +1054,8 @@ qemu_rename (VbBackend *backend, VbObj *dom, const char *name, guint flags, GTas
 {
   VbQemuBackend *self = VB_QEMU_BACKEND (backend);
   g_autofree char *old_name = NULL;
+  g_autofree char *old_nvram = NULL;
+  g_autofree char *new_nvram = NULL;
   gboolean autostart = dom->autostart;
   GError *error = NULL;
 
@@ -1056,11 +1074,36 @@ qemu_rename (VbBackend *backend, VbObj *dom, const char *name, guint flags, GTas
     FAIL (task, VB_ERROR_INVALID_ARG, "domain '%s' already has that name", dom->name);
   if (vb_backend_lookup_by_name (backend, VB_OBJ_DOMAIN, name) != NULL)
     FAIL (task, VB_ERROR_EXISTS, "domain with name '%s' already exists", name);
+  /* An NVRAM at its default place (<lib>/nvram/<name>_VARS.fd) follows
+   * the name; one the definition put elsewhere stays. */
+  {
+    const VbDomainDef *def = dom->def;
+    g_autofree char *dir = vb_qemu_nvram_dir (self);
+    g_autofree char *old_base = g_strdup_printf ("%s_VARS.fd", dom->name);
+    g_autofree char *new_base = g_strdup_printf ("%s_VARS.fd", name);
+
+    old_nvram = g_build_filename (dir, old_base, NULL);
+    new_nvram = g_build_filename (dir, new_base, NULL);
+    if (def == NULL || g_strcmp0 (def->os.nvram_path, old_nvram) != 0) {
+      g_clear_pointer (&old_nvram, g_free);
+    } else if (g_file_test (new_nvram, G_FILE_TEST_EXISTS)) {
+      FAIL (task, VB_ERROR_OPERATION_INVALID, "cannot rename domain '%s': the NVRAM %s exists already", dom->name,
+            new_nvram);
+    } else if (rename (old_nvram, new_nvram) < 0 && errno != ENOENT) {
+      FAIL (task, VB_ERROR_IO, "cannot rename the NVRAM of domain '%s': %s", dom->name, g_strerror (errno));
+    }
+  }
   for (guint i = 0; vb_qemu_parts[i] != NULL; i++) {
     if (vb_qemu_parts[i]->rename != NULL && !vb_qemu_parts[i]->rename (dom, name, &error)) {
+      if (old_nvram != NULL)
+        (void) rename (new_nvram, old_nvram);
       g_task_return_error (task, error);
       return;
     }
+  }
+  if (old_nvram != NULL) {
+    g_free (((VbDomainDef *) dom->def)->os.nvram_path);
+    ((VbDomainDef *) dom->def)->os.nvram_path = g_strdup (new_nvram);
   }
 
   old_name = g_strdup (dom->name);

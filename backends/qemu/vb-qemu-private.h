@@ -63,7 +63,7 @@ enum { VB_QEMU_CRASHED_REASON_PANICKED = 1 };
 /* virDomainCreateFlags, virDomainShutdownFlagValues, virDomainDestroyFlags. */
 enum {
   VB_QEMU_START_PAUSED = 1 << 0, VB_QEMU_START_AUTODESTROY = 1 << 1, VB_QEMU_START_BYPASS_CACHE = 1 << 2,
-  VB_QEMU_START_FORCE_BOOT = 1 << 3, VB_QEMU_START_VALIDATE = 1 << 4,
+  VB_QEMU_START_FORCE_BOOT = 1 << 3, VB_QEMU_START_VALIDATE = 1 << 4, VB_QEMU_START_RESET_NVRAM = 1 << 5,
 };
 enum {
   VB_QEMU_SHUTDOWN_ACPI = 1 << 0, VB_QEMU_SHUTDOWN_AGENT = 1 << 1, VB_QEMU_SHUTDOWN_INITCTL = 1 << 2,
@@ -307,6 +307,16 @@ char *vb_qemu_domain_state_path (VbQemuBackend *self, const char *name);
 char *vb_qemu_domain_config_path (VbQemuBackend *self, const char *name);
 char *vb_qemu_domain_autostart_path (VbQemuBackend *self, const char *name);
 char *vb_qemu_domain_log_path (VbQemuBackend *self, const char *name);
+/* Where the guests' UEFI variable stores are made: <lib>/nvram. */
+char *vb_qemu_nvram_dir (VbQemuBackend *self);
+/* <os firmware='efi'>: the loader and NVRAM of the firmware that fits,
+ * from the host's firmware descriptors (vb-qemu-firmware.h), written into
+ * @def. */
+gboolean vb_qemu_domain_fill_firmware (VbQemuBackend *self, VbDomainDef *def, const VbQemuCaps *caps,
+                                       GError **error);
+/* The host's UEFI firmware for @caps' architecture, as chosen from (the
+ * descriptors, else OVMF found at its usual paths). */
+GPtrArray *vb_qemu_backend_firmware (VbQemuBackend *self, const VbQemuCaps *caps);
 /* Children and orphans: service/vb-child.h. */
 
 /* ---- vb-qemu-access.c ---- */

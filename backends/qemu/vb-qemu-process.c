@@ -20,6 +20,7 @@
 #include <glib-unix.h>
 
 #include "vb-qemu-command.h"
+#include "vb-qemu-firmware.h"
 #include "vb-qemu-process.h"
 #include "vb-network-local.h"
 #include "vb-sched.h"
@@ -1723,6 +1724,112 @@ on_tpm_ready (GObject *source, GAsyncResult *result, gpointer user_data)
   vb_qemu_backend_when_caps_ready (vb_qemu_dom (sd->dom)->backend, start_with_caps, task);
 }
 
+/* After the NVRAM: the TPM's state (swtpm_setup, once per domain), then
+ * QEMU. Takes @task's reference. */
+static void
+prepare_tpm (GTask *task)
+{
+  StartData *sd = g_task_get_task_data (task);
+  VbQemuBackend *self = vb_qemu_dom (sd->dom)->backend;
+
+  if (vb_qemu_tpm_emulator (sd->dom->def) != NULL) {
+    vb_qemu_tpm_setup_async (self, sd->dom, on_tpm_ready, task);
+    return;
+  }
+  vb_qemu_backend_when_caps_ready (self, start_with_caps, task);
+}
+
+typedef struct {
+  char *path;
+  char *template;
+  gboolean reset;
+  uid_t uid;
+  gid_t gid;
+} NvramJob;
+
+static void
+nvram_job_free (gpointer p)
+{
+  NvramJob *j = p;
+
+  g_free (j->path);
+  g_free (j->template);
+  g_free (j);
+}
+
+static void
+make_nvram_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  NvramJob *j = data;
+  GError *error = NULL;
+
+  if (vb_qemu_nvram_make (j->path, j->template, j->reset, j->uid, j->gid, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+on_nvram_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  StartData *sd = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error)) {
+    g_prefix_error (&error, "cannot start domain '%s': ", sd->dom->name);
+    start_failed (task, error);
+    g_object_unref (task);
+    return;
+  }
+  prepare_tpm (task);
+}
+
+/* UEFI first: a definition from before the firmware was chosen at define
+ * time gets it now; the guest's variable store is made from its template
+ * when missing (or asked for anew: RESET_NVRAM), in a worker thread. */
+static void
+prepare_firmware (VbQemuBackend *self, const VbQemuCaps *caps, const GError *caps_error, gpointer user_data)
+{
+  GTask *task = user_data;
+  StartData *sd = g_task_get_task_data (task);
+  VbDomainDef *def = live_def (sd->dom);
+  GError *error = NULL;
+  GTask *job_task;
+  NvramJob *job;
+
+  /* Without caps, start_with_caps says why QEMU cannot run. */
+  if (caps == NULL) {
+    vb_qemu_backend_when_caps_ready (self, start_with_caps, task);
+    return;
+  }
+  if (!vb_qemu_domain_fill_firmware (self, def, caps, &error)) {
+    start_failed (task, error);
+    g_object_unref (task);
+    return;
+  }
+  if (def->os.nvram_path == NULL || def->os.loader_type != VB_DOMAIN_LOADER_TYPE_PFLASH) {
+    if (sd->flags & VB_QEMU_START_RESET_NVRAM) {
+      start_failed (task, g_error_new (VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                                       "domain '%s' has no NVRAM to reset (no UEFI firmware)", sd->dom->name));
+      g_object_unref (task);
+      return;
+    }
+    prepare_tpm (task);
+    return;
+  }
+  job = g_new0 (NvramJob, 1);
+  job->path = g_strdup (def->os.nvram_path);
+  job->template = g_strdup (def->os.nvram_template);
+  job->reset = (sd->flags & VB_QEMU_START_RESET_NVRAM) != 0;
+  job->uid = self->qemu_user != NULL ? self->qemu_uid : (uid_t) -1;
+  job->gid = self->qemu_user != NULL ? self->qemu_gid : (gid_t) -1;
+  job_task = g_task_new (sd->dom, NULL, on_nvram_ready, task);
+  g_task_set_task_data (job_task, job, nvram_job_free);
+  g_task_run_in_thread (job_task, make_nvram_thread);
+  g_object_unref (job_task);
+}
+
 void
 vb_qemu_process_start (VbQemuBackend *self, VbObj *dom, guint flags, GTask *task)
 {
@@ -1755,12 +1862,8 @@ vb_qemu_process_start_full (VbQemuBackend *self, VbObj *dom, guint flags, const 
   d->stop_cause = VB_QEMU_STOP_NONE;
   d->guest_shutdown = FALSE;
   d->fake_reboot = FALSE;
-  if (vb_qemu_tpm_emulator (dom->def) != NULL) {
-    /* The TPM's state first (swtpm_setup, once per domain). */
-    vb_qemu_tpm_setup_async (self, dom, on_tpm_ready, g_object_ref (task));
-    return;
-  }
-  vb_qemu_backend_when_caps_ready (self, start_with_caps, g_object_ref (task));
+  /* The firmware's variables, the TPM's state, then QEMU. */
+  vb_qemu_backend_when_caps_ready (self, prepare_firmware, g_object_ref (task));
 }
 
 /* ---- console ---- */

@@ -3633,6 +3633,122 @@ feature_state (xmlNode *parent, const char *name, VbDomainTristate *out, GError 
   return attr_tristate (n, "state", TRUE, out, error);
 }
 
+static const char *const hyperv_mode_names[] = { "custom", "passthrough", NULL }; /* from 1 */
+static const char *const hyperv_feature_names[] = {
+  "relaxed", "vapic", "spinlocks", "vpindex", "runtime", "synic", "stimer", "reset", "vendor_id", "frequencies",
+  "reenlightenment", "tlbflush", "ipi", "evmcs", "avic", NULL
+};
+G_STATIC_ASSERT (G_N_ELEMENTS (hyperv_feature_names) == VB_DOMAIN_HYPERV_LAST + 1);
+G_STATIC_ASSERT (G_N_ELEMENTS (hyperv_mode_names) == VB_DOMAIN_HYPERV_MODE_LAST);
+
+const char *
+vb_domain_hyperv_feature_to_string (VbDomainHypervFeature feature)
+{
+  return feature < VB_DOMAIN_HYPERV_LAST ? hyperv_feature_names[feature] : NULL;
+}
+
+/* <hyperv mode='custom|passthrough'>: each enlightenment has a required
+ * state; spinlocks on needs retries (>= 4095, as Hyper-V), vendor_id on a
+ * value of up to 12 characters. */
+static gboolean
+hyperv_parse (xmlNode *node, VbDomainFeatures *f, GError **error)
+{
+  int v = VB_DOMAIN_HYPERV_MODE_CUSTOM;
+
+  if (!attr_enum (node, "mode", hyperv_mode_names, 1, FALSE, &v, error))
+    return FALSE;
+  f->hyperv_mode = v;
+  for (int i = 0; i < VB_DOMAIN_HYPERV_LAST; i++) {
+    xmlNode *n = vb_xml_child (node, hyperv_feature_names[i]);
+
+    if (n == NULL)
+      continue;
+    if (f->hyperv_mode == VB_DOMAIN_HYPERV_MODE_PASSTHROUGH)
+      return fail (error, n, "<hyperv mode='passthrough'> takes no enlightenments (it passes all the host has)");
+    if (!attr_tristate_required (n, "state", TRUE, &f->hyperv[i], error))
+      return FALSE;
+    switch (i) {
+    case VB_DOMAIN_HYPERV_SPINLOCKS: {
+      gboolean present = FALSE;
+      if (!attr_uint (n, "retries", 0, G_MAXUINT32, FALSE, &f->hyperv_spinlock_retries, &present, error))
+        return FALSE;
+      if (f->hyperv[i] == VB_DOMAIN_TRISTATE_YES && !present)
+        return fail (error, n, "missing attribute 'retries' (the spinlock retry count)");
+      if (present && f->hyperv_spinlock_retries < 4095)
+        return fail (error, n, "attribute 'retries': the spinlock retry count must be at least 4095");
+      break;
+    }
+    case VB_DOMAIN_HYPERV_STIMER: {
+      xmlNode *direct = vb_xml_child (n, "direct");
+      if (direct != NULL && !attr_tristate_required (direct, "state", TRUE, &f->hyperv_stimer_direct, error))
+        return FALSE;
+      break;
+    }
+    case VB_DOMAIN_HYPERV_VENDOR_ID: {
+      g_autofree char *value = NULL;
+      if (!attr_str (n, "value", STR_TEXT, FALSE, &value, error))
+        return FALSE;
+      if (f->hyperv[i] == VB_DOMAIN_TRISTATE_YES && value == NULL)
+        return fail (error, n, "missing attribute 'value' (the Hyper-V vendor id)");
+      if (value != NULL && (strlen (value) > 12 || strchr (value, ',') != NULL))
+        return fail (error, n, "attribute 'value': a Hyper-V vendor id has at most 12 characters and no comma");
+      if (value != NULL)
+        g_strlcpy (f->hyperv_vendor_id, value, sizeof f->hyperv_vendor_id);
+      break;
+    }
+    default:
+      break;
+    }
+  }
+  return TRUE;
+}
+
+static void
+hyperv_format (VbXmlWriter *w, const VbDomainFeatures *f)
+{
+  g_autoptr(GPtrArray) pool = POOL ();
+  gboolean any = FALSE;
+
+  if (f->hyperv_mode == VB_DOMAIN_HYPERV_MODE_NONE)
+    return;
+  for (int i = 0; i < VB_DOMAIN_HYPERV_LAST; i++)
+    any |= f->hyperv[i] != VB_DOMAIN_TRISTATE_ABSENT;
+  if (!any) {
+    vb_xml_writer_empty (w, "hyperv", "mode", enum_str (hyperv_mode_names, 1, f->hyperv_mode), NULL);
+    return;
+  }
+  vb_xml_writer_start (w, "hyperv", "mode", enum_str (hyperv_mode_names, 1, f->hyperv_mode), NULL);
+  for (int i = 0; i < VB_DOMAIN_HYPERV_LAST; i++) {
+    const char *state = tristate_str (f->hyperv[i], TRUE);
+
+    if (f->hyperv[i] == VB_DOMAIN_TRISTATE_ABSENT)
+      continue;
+    switch (i) {
+    case VB_DOMAIN_HYPERV_SPINLOCKS:
+      vb_xml_writer_empty (w, hyperv_feature_names[i], "state", state, "retries",
+                           f->hyperv_spinlock_retries ? sp_u (pool, f->hyperv_spinlock_retries) : NULL, NULL);
+      break;
+    case VB_DOMAIN_HYPERV_STIMER:
+      if (f->hyperv_stimer_direct) {
+        vb_xml_writer_start (w, hyperv_feature_names[i], "state", state, NULL);
+        vb_xml_writer_empty (w, "direct", "state", tristate_str (f->hyperv_stimer_direct, TRUE), NULL);
+        vb_xml_writer_end (w);
+      } else {
+        vb_xml_writer_empty (w, hyperv_feature_names[i], "state", state, NULL);
+      }
+      break;
+    case VB_DOMAIN_HYPERV_VENDOR_ID:
+      vb_xml_writer_empty (w, hyperv_feature_names[i], "state", state, "value",
+                           f->hyperv_vendor_id[0] ? f->hyperv_vendor_id : NULL, NULL);
+      break;
+    default:
+      vb_xml_writer_empty (w, hyperv_feature_names[i], "state", state, NULL);
+      break;
+    }
+  }
+  vb_xml_writer_end (w);
+}
+
 static gboolean
 features_parse (xmlNode *node, VbDomainFeatures *f, GError **error)
 {
@@ -3648,6 +3764,8 @@ features_parse (xmlNode *node, VbDomainFeatures *f, GError **error)
       !feature_state (node, "pvspinlock", &f->pvspinlock, error) ||
       !feature_state (node, "pmu", &f->pmu, error) ||
       !feature_state (node, "vmcoreinfo", &f->vmcoreinfo, error))
+    return FALSE;
+  if ((n = vb_xml_child (node, "hyperv")) != NULL && !hyperv_parse (n, f, error))
     return FALSE;
   if ((n = vb_xml_child (node, "kvm")) != NULL) {
     xmlNode *hidden = vb_xml_child (n, "hidden");
@@ -3675,14 +3793,14 @@ static gboolean
 features_any (const VbDomainFeatures *f)
 {
   return f->acpi || f->apic || f->pae || f->hap || f->vmport || f->smm || f->pvspinlock || f->pmu ||
-         f->vmcoreinfo || f->kvm_hidden || f->ioapic || f->gic;
+         f->vmcoreinfo || f->kvm_hidden || f->ioapic || f->gic || f->hyperv_mode;
 }
 
 static void
 features_format (VbXmlWriter *w, const VbDomainFeatures *f)
 {
   const struct { const char *name; VbDomainTristate state; } states[] = {
-    { "hap", f->hap }, { "pvspinlock", f->pvspinlock }, { "pmu", f->pmu },
+    { "pvspinlock", f->pvspinlock }, { "pmu", f->pmu },
     { "vmport", f->vmport }, { "smm", f->smm }, { "vmcoreinfo", f->vmcoreinfo },
   };
 
@@ -3695,6 +3813,9 @@ features_format (VbXmlWriter *w, const VbDomainFeatures *f)
     vb_xml_writer_empty (w, "apic", NULL);
   if (f->pae)
     vb_xml_writer_empty (w, "pae", NULL);
+  if (f->hap)
+    vb_xml_writer_empty (w, "hap", "state", tristate_str (f->hap, TRUE), NULL);
+  hyperv_format (w, f);
   for (gsize i = 0; i < G_N_ELEMENTS (states); i++)
     if (states[i].state)
       vb_xml_writer_empty (w, states[i].name, "state", tristate_str (states[i].state, TRUE), NULL);

@@ -980,6 +980,35 @@ typedef enum {
   VB_DOMAIN_GIC_LAST
 } VbDomainGicVersion;
 
+typedef enum {
+  VB_DOMAIN_HYPERV_MODE_NONE = 0, /* <hyperv> absent */
+  VB_DOMAIN_HYPERV_MODE_CUSTOM,   /* the enlightenments listed */
+  VB_DOMAIN_HYPERV_MODE_PASSTHROUGH,
+  VB_DOMAIN_HYPERV_MODE_LAST
+} VbDomainHypervMode;
+
+/* <features><hyperv> children, in libvirt's order. */
+typedef enum {
+  VB_DOMAIN_HYPERV_RELAXED,
+  VB_DOMAIN_HYPERV_VAPIC,
+  VB_DOMAIN_HYPERV_SPINLOCKS,
+  VB_DOMAIN_HYPERV_VPINDEX,
+  VB_DOMAIN_HYPERV_RUNTIME,
+  VB_DOMAIN_HYPERV_SYNIC,
+  VB_DOMAIN_HYPERV_STIMER,
+  VB_DOMAIN_HYPERV_RESET,
+  VB_DOMAIN_HYPERV_VENDOR_ID,
+  VB_DOMAIN_HYPERV_FREQUENCIES,
+  VB_DOMAIN_HYPERV_REENLIGHTENMENT,
+  VB_DOMAIN_HYPERV_TLBFLUSH,
+  VB_DOMAIN_HYPERV_IPI,
+  VB_DOMAIN_HYPERV_EVMCS,
+  VB_DOMAIN_HYPERV_AVIC,
+  VB_DOMAIN_HYPERV_LAST
+} VbDomainHypervFeature;
+
+const char *vb_domain_hyperv_feature_to_string (VbDomainHypervFeature feature);
+
 /* <features>. Presence-only features are gboolean; features with a
  * state= attribute are tristates (ABSENT = element absent). */
 typedef struct {
@@ -995,6 +1024,12 @@ typedef struct {
   VbDomainTristate kvm_hidden; /* <kvm><hidden state=/></kvm> */
   VbDomainIoapicDriver ioapic;
   VbDomainGicVersion gic;
+  /* <hyperv>: Hyper-V enlightenments for Windows guests */
+  VbDomainHypervMode hyperv_mode;
+  VbDomainTristate hyperv[VB_DOMAIN_HYPERV_LAST];
+  guint hyperv_spinlock_retries;       /* <spinlocks retries=>, 0 = absent */
+  VbDomainTristate hyperv_stimer_direct; /* <stimer><direct state=> */
+  char hyperv_vendor_id[13];           /* <vendor_id value=>, up to 12 characters */
 } VbDomainFeatures;
 
 typedef enum {

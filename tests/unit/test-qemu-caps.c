@@ -223,7 +223,7 @@ test_domain_capabilities_xml (void)
     return;
   caps = probe (EMULATOR, &error);
   g_assert_no_error (error);
-  xml = vb_qemu_caps_format_domain_capabilities (caps, NULL, "qemu", &error);
+  xml = vb_qemu_caps_format_domain_capabilities (caps, NULL, NULL, "qemu", &error);
   g_assert_no_error (error);
   schema_validate (xml, "domaincaps.rng");
   g_assert_nonnull (strstr (xml, "<machine>pc-i440fx-7.2</machine>"));
@@ -231,24 +231,24 @@ test_domain_capabilities_xml (void)
   g_assert_nonnull (strstr (xml, ">qemu64</model>"));
   g_assert_nonnull (strstr (xml, "<vcpu max='255'/>"));
 
-  q35 = vb_qemu_caps_format_domain_capabilities (caps, "q35", "qemu", &error);
+  q35 = vb_qemu_caps_format_domain_capabilities (caps, NULL, "q35", "qemu", &error);
   g_assert_no_error (error);
   schema_validate (q35, "domaincaps.rng");
   g_assert_nonnull (strstr (q35, "<machine>pc-q35-7.2</machine>"));
 
-  bad = vb_qemu_caps_format_domain_capabilities (caps, "no-such-machine", "qemu", &error);
+  bad = vb_qemu_caps_format_domain_capabilities (caps, NULL, "no-such-machine", "qemu", &error);
   g_assert_null (bad);
   g_assert_error (error, VB_ERROR, VB_ERROR_INVALID_ARG);
   g_assert_nonnull (strstr (error->message, "no-such-machine"));
   g_clear_error (&error);
 
-  bad = vb_qemu_caps_format_domain_capabilities (caps, NULL, "xen", &error);
+  bad = vb_qemu_caps_format_domain_capabilities (caps, NULL, NULL, "xen", &error);
   g_assert_null (bad);
   g_assert_error (error, VB_ERROR, VB_ERROR_INVALID_ARG);
   g_clear_error (&error);
 
   caps->kvm_available = FALSE;
-  bad = vb_qemu_caps_format_domain_capabilities (caps, NULL, "kvm", &error);
+  bad = vb_qemu_caps_format_domain_capabilities (caps, NULL, NULL, "kvm", &error);
   g_assert_null (bad);
   g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
   g_assert_cmpstr (error->message, ==, "KVM is not available: /dev/kvm missing or unusable");

@@ -196,6 +196,7 @@ static const GoldenCase golden_cases[] = {
   { "pc-ide", FALSE, TRUE, FALSE, TRUE },
   { "kernel", FALSE, TRUE, FALSE, FALSE },
   { "efi", FALSE, TRUE, TRUE, FALSE },
+  { "windows", FALSE, TRUE, TRUE, FALSE },
   { "kvm", TRUE, FALSE, FALSE, FALSE },
 };
 
@@ -395,6 +396,21 @@ static const ErrorCase error_cases[] = {
   { "itco-pc", "<watchdog model='itco'/>", NULL, NULL, NULL, "<watchdog model='itco'> needs a q35 machine" },
   { "pvspinlock", NULL, "<features><acpi/><pvspinlock state='on'/></features>", NULL, NULL,
     "<features><pvspinlock>" },
+  { "hyperv-vpindex-tcg", NULL, "<features><hyperv><vpindex state='on'/></hyperv></features>", NULL, NULL,
+    "<hyperv><vpindex state='on'/> needs KVM" },
+  { "hyperv-passthrough-tcg", NULL, "<features><hyperv mode='passthrough'/></features>", NULL, NULL,
+    "<hyperv mode='passthrough'> passes the host's Hyper-V features through KVM" },
+  { "secure-boot-pc", NULL, NULL,
+    "<os><type arch='x86_64' machine='pc'>hvm</type><loader readonly='yes' secure='yes' type='pflash'>/x.fd</loader>"
+    "</os>", NULL, "(Secure Boot) needs a q35 machine" },
+  { "secure-boot-no-smm", NULL, "<features><smm state='off'/></features>",
+    "<os><type arch='x86_64' machine='q35'>hvm</type><loader readonly='yes' secure='yes' type='pflash'>/x.fd</loader>"
+    "</os>", NULL, "(Secure Boot) needs SMM" },
+  { "secure-boot-rom", NULL, NULL,
+    "<os><type arch='x86_64' machine='q35'>hvm</type><loader secure='yes' type='rom'>/x.fd</loader></os>", NULL,
+    "<loader secure='yes'> needs a pflash loader" },
+  { "efi-unfilled", NULL, NULL, "<os firmware='efi'><type arch='x86_64' machine='q35'>hvm</type></os>", NULL,
+    "no UEFI firmware (OVMF) found" },
 };
 
 static void

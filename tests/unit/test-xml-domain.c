@@ -812,7 +812,7 @@ test_negative (void)
     { MINIMAL_HEAD "<clock offset='utc' adjustment='reset'/></domain>", "adjustment" },
     { MINIMAL_HEAD "<clock offset='utc'><timer name='kvmclock' tickpolicy='delay'/></clock></domain>", "tickpolicy" },
     { MINIMAL_HEAD "<clock offset='utc'><timer name='rtc'/><timer name='rtc'/></clock></domain>", "twice" },
-    { MINIMAL_HEAD "<features><hyperv mode='custom'/></features></domain>", "<hyperv>" },
+    { MINIMAL_HEAD "<features><viridian/></features></domain>", "<viridian>" },
     { MINIMAL_HEAD "<features><gic version='4'/></features></domain>", "'4'" },
     { MINIMAL_HEAD "<features><acpi/><acpi/></features></domain>", "only once" },
     { MINIMAL_HEAD "<features><apic eoi='on'/></features></domain>", "'eoi'" },
@@ -1183,6 +1183,95 @@ test_spice_options (void)
   }
 }
 
+/* <features><hyperv> as virt-install writes it for Windows, and the
+ * firmware features of a Secure Boot guest. */
+static void
+test_hyperv (void)
+{
+  static const char *const hyperv =
+    "    <hyperv mode='custom'>\n"
+    "      <relaxed state='on'/>\n"
+    "      <vapic state='on'/>\n"
+    "      <spinlocks state='on' retries='8191'/>\n"
+    "      <vpindex state='on'/>\n"
+    "      <runtime state='on'/>\n"
+    "      <synic state='on'/>\n"
+    "      <stimer state='on'>\n"
+    "        <direct state='on'/>\n"
+    "      </stimer>\n"
+    "      <reset state='off'/>\n"
+    "      <vendor_id state='on' value='KVMKVMKVM'/>\n"
+    "      <frequencies state='on'/>\n"
+    "      <reenlightenment state='off'/>\n"
+    "      <tlbflush state='on'/>\n"
+    "      <ipi state='on'/>\n"
+    "      <evmcs state='off'/>\n"
+    "      <avic state='on'/>\n"
+    "    </hyperv>\n";
+  /* Given in another order than libvirt writes them. */
+  g_autofree char *xml = g_strdup (
+    "<domain type='kvm'><name>win</name><memory>65536</memory>"
+    "<os firmware='efi'><type arch='x86_64' machine='q35'>hvm</type>"
+    "<firmware><feature enabled='yes' name='secure-boot'/><feature enabled='yes' name='enrolled-keys'/></firmware>"
+    "</os><features><acpi/><apic/><smm state='on'/><hyperv>"
+    "<avic state='on'/><evmcs state='off'/><ipi state='on'/><tlbflush state='on'/><reenlightenment state='off'/>"
+    "<frequencies state='on'/><vendor_id state='on' value='KVMKVMKVM'/><reset state='off'/>"
+    "<stimer state='on'><direct state='on'/></stimer><synic state='on'/><runtime state='on'/>"
+    "<vpindex state='on'/><spinlocks state='on' retries='8191'/><vapic state='on'/><relaxed state='on'/>"
+    "</hyperv></features><clock offset='localtime'><timer name='hypervclock' present='yes'/></clock>"
+    "<devices/></domain>");
+  g_autoptr(VbDomainDef) def = parse_ok (xml);
+  g_autoptr(VbDomainDef) copy = vb_domain_def_copy (def);
+  g_autofree char *out = assert_round_trip (def, VB_DOMAIN_XML_INACTIVE);
+  g_autofree char *out_copy = vb_domain_def_format (copy, VB_DOMAIN_XML_INACTIVE);
+
+  g_assert_cmpint (def->features.hyperv_mode, ==, VB_DOMAIN_HYPERV_MODE_CUSTOM);
+  g_assert_cmpint (def->features.hyperv[VB_DOMAIN_HYPERV_RESET], ==, VB_DOMAIN_TRISTATE_NO);
+  g_assert_cmpint (def->features.hyperv[VB_DOMAIN_HYPERV_RELAXED], ==, VB_DOMAIN_TRISTATE_YES);
+  g_assert_cmpuint (def->features.hyperv_spinlock_retries, ==, 8191);
+  g_assert_cmpstr (def->features.hyperv_vendor_id, ==, "KVMKVMKVM");
+  g_assert_cmpstr (vb_domain_hyperv_feature_to_string (VB_DOMAIN_HYPERV_VENDOR_ID), ==, "vendor_id");
+  g_assert_null (vb_domain_hyperv_feature_to_string (VB_DOMAIN_HYPERV_LAST));
+  g_assert_cmpstr (out, ==, out_copy);
+  if (strstr (out, hyperv) == NULL)
+    g_printerr ("%s\n", out);
+  g_assert_nonnull (strstr (out, hyperv));
+  g_assert_nonnull (strstr (out, "<feature enabled='yes' name='secure-boot'/>"));
+  if (!schema_validate ("domain.rng", out))
+    return;
+
+  {
+    g_autoptr(VbDomainDef) pt = parse_ok ("<domain type='kvm'><name>p</name><memory>65536</memory>"
+                                          "<os><type>hvm</type></os><features><hyperv mode='passthrough'/>"
+                                          "</features></domain>");
+    g_autofree char *pt_out = assert_round_trip (pt, VB_DOMAIN_XML_INACTIVE);
+    g_assert_nonnull (strstr (pt_out, "<hyperv mode='passthrough'/>"));
+    g_assert_cmpint (pt->features.hyperv_mode, ==, VB_DOMAIN_HYPERV_MODE_PASSTHROUGH);
+    schema_validate ("domain.rng", pt_out);
+  }
+  {
+    static const char *const bad[][2] = {
+      { "<hyperv><spinlocks state='on'/></hyperv>", "missing attribute 'retries'" },
+      { "<hyperv><spinlocks state='on' retries='4094'/></hyperv>", "at least 4095" },
+      { "<hyperv><vendor_id state='on'/></hyperv>", "missing attribute 'value'" },
+      { "<hyperv><vendor_id state='on' value='thirteen-char'/></hyperv>", "at most 12 characters" },
+      { "<hyperv><vendor_id state='on' value='a,b'/></hyperv>", "no comma" },
+      { "<hyperv><relaxed/></hyperv>", "missing attribute 'state'" },
+      { "<hyperv><relaxed state='yes'/></hyperv>", "state" },
+      { "<hyperv mode='passthrough'><relaxed state='on'/></hyperv>", "takes no enlightenments" },
+      { "<hyperv mode='host'/>", "host" },
+      { "<hyperv><stimer state='on'><direct/></stimer></hyperv>", "missing attribute 'state'" },
+      { "<hyperv><vpcount state='on'/></hyperv>", "vpcount" },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS (bad); i++) {
+      g_autofree char *bad_xml = g_strdup_printf ("<domain type='kvm'><name>b</name><memory>65536</memory>"
+                                                  "<os><type>hvm</type></os><features>%s</features></domain>",
+                                                  bad[i][0]);
+      parse_fails (bad_xml, bad[i][1]);
+    }
+  }
+}
+
 static void
 test_redirdev (void)
 {
@@ -1463,5 +1552,6 @@ main (int argc, char **argv)
   g_test_add_func ("/xml/domain/redirdev", test_redirdev);
   g_test_add_func ("/xml/domain/spice-options", test_spice_options);
   g_test_add_func ("/xml/domain/redirdev-device", test_redirdev_device);
+  g_test_add_func ("/xml/domain/hyperv", test_hyperv);
   return g_test_run ();
 }
