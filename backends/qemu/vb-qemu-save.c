@@ -42,7 +42,7 @@
 #define QEMU_STREAM_MAGIC "QEVM"
 
 /* virDomainSaveRestoreFlags */
-enum { SAVE_BYPASS_CACHE = 1 << 0, SAVE_RUNNING = 1 << 1, SAVE_PAUSED = 1 << 2 };
+enum { SAVE_BYPASS_CACHE = 1 << 0, SAVE_RUNNING = 1 << 1, SAVE_PAUSED = 1 << 2, SAVE_RESET_NVRAM = 1 << 3 };
 enum { UNDEFINE_MANAGED_SAVE = 1 << 0 };
 
 /* virDomainCoreDumpFlags, virDomainCoreDumpFormat */
@@ -832,7 +832,10 @@ restore_from (VbQemuBackend *self, const char *path, const char *xml, guint flag
   opts.paused_reason = VB_QEMU_PAUSED_SAVE;
   {
     g_autoptr(GTask) start = g_task_new (self, NULL, on_restored, op);
-    vb_qemu_process_start_full (self, dom, paused ? VB_QEMU_START_PAUSED : 0, &opts, start);
+    vb_qemu_process_start_full (self, dom,
+                                (paused ? VB_QEMU_START_PAUSED : 0) |
+                                  ((flags & SAVE_RESET_NVRAM) ? VB_QEMU_START_RESET_NVRAM : 0),
+                                &opts, start);
   }
 }
 
@@ -841,7 +844,8 @@ qemu_restore (VbBackend *backend, const char *from, const char *xml, guint flags
 {
   GError *error = NULL;
 
-  if (!vb_check_flags (flags, SAVE_BYPASS_CACHE | SAVE_RUNNING | SAVE_PAUSED, "DomainRestore", &error) ||
+  if (!vb_check_flags (flags, SAVE_BYPASS_CACHE | SAVE_RUNNING | SAVE_PAUSED | SAVE_RESET_NVRAM, "DomainRestore",
+                       &error) ||
       !check_path (task, from, R_OK, 0, &error))
     RETURN_ERROR (task, error);
   restore_from (VB_QEMU_BACKEND (backend), from, xml, flags, NULL, task);
@@ -857,7 +861,8 @@ qemu_create_or_restore (VbBackend *backend, VbObj *dom, guint flags, GTask *task
   g_autofree char *path = dom_managed_save_path (dom);
 
   if (dom->active || vb_qemu_dom (dom)->starting ||
-      (flags & ~(VB_QEMU_START_PAUSED | VB_QEMU_START_BYPASS_CACHE | VB_QEMU_START_FORCE_BOOT)) ||
+      (flags & ~(VB_QEMU_START_PAUSED | VB_QEMU_START_BYPASS_CACHE | VB_QEMU_START_FORCE_BOOT |
+                 VB_QEMU_START_RESET_NVRAM)) ||
       !g_file_test (path, G_FILE_TEST_IS_REGULAR)) {
     core_create (backend, dom, flags, task);
     return;
@@ -870,7 +875,10 @@ qemu_create_or_restore (VbBackend *backend, VbObj *dom, guint flags, GTask *task
     core_create (backend, dom, flags, task);
     return;
   }
-  restore_from (VB_QEMU_BACKEND (backend), path, NULL, (flags & VB_QEMU_START_PAUSED) ? SAVE_PAUSED : 0, dom, task);
+  restore_from (VB_QEMU_BACKEND (backend), path, NULL,
+                ((flags & VB_QEMU_START_PAUSED) ? SAVE_PAUSED : 0) |
+                  ((flags & VB_QEMU_START_RESET_NVRAM) ? SAVE_RESET_NVRAM : 0),
+                dom, task);
 }
 
 /* ---- the image's XML ---- */

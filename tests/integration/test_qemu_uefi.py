@@ -382,3 +382,24 @@ def test_domain_capabilities_show_the_firmware(qemu):
         assert [v.text for v in tpm.find("enum[@name='model']").findall("value")] == ["tpm-tis", "tpm-crb"]
     graphics = [v.text for v in tree.find("devices/graphics/enum[@name='type']").findall("value")]
     assert graphics == ["vnc", "spice"]
+
+
+def test_managed_save_resumes_with_a_reset_nvram(qemu, esp, tmp_path):
+    """Create with RESET_NVRAM of a guest with a managed save image resumes
+    the image (as a plain Create does) on a fresh copy of the template.
+    (QEMU then writes the flash it restored back over it: the variables in
+    the image win, as with libvirt.)"""
+    serial = str(tmp_path / "ms.log")
+    path = qemu.connect("DomainDefineXML", "s", efi_xml("saved", esp, serial))
+    qemu.start(path)
+    wait_serial(serial, r"BdsDxe: starting Boot")
+    store = os_of(qemu, path)[0].find("nvram").text
+    inode = os.stat(store).st_ino
+    qemu.dom(path, "ManagedSave", "u", 0, timeout=60000)
+    wait_gone(qemu_pids(qemu.root))
+    assert qemu.vb.properties(path, DOMAIN)["Active"] is False
+    qemu.dom(path, "Create", "u", START_RESET_NVRAM, timeout=60000)
+    assert qemu.state(path) == (1, 3)  # running, restored
+    assert os.stat(store).st_ino != inode
+    stop(qemu, path)
+    qemu.dom(path, "Undefine", "u", UNDEFINE_NVRAM)
