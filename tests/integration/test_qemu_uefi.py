@@ -68,7 +68,7 @@ def make_esp(path, efi_binary):
 
 
 def efi_xml(name, esp, serial, os_extra="", features="", machine="q35", os_attrs=" firmware='efi'",
-            clock=""):
+            clock="", disks=""):
     return f"""<domain type='qemu'>
   <name>{name}</name>
   <memory unit='MiB'>256</memory>
@@ -87,7 +87,7 @@ def efi_xml(name, esp, serial, os_extra="", features="", machine="q35", os_attrs
       <source file='{esp}'/>
       <target dev='vda' bus='virtio'/>
     </disk>
-    <serial type='file'>
+{disks}    <serial type='file'>
       <source path='{serial}'/>
       <target port='0'/>
     </serial>
@@ -403,3 +403,30 @@ def test_managed_save_resumes_with_a_reset_nvram(qemu, esp, tmp_path):
     assert os.stat(store).st_ino != inode
     stop(qemu, path)
     qemu.dom(path, "Undefine", "u", UNDEFINE_NVRAM)
+
+
+def test_internal_snapshot_of_a_running_uefi_guest(qemu, esp, tmp_path):
+    """QEMU's snapshot-save names the disks: the NVRAM flash (raw) is not
+    one of them, so a running UEFI guest can have internal snapshots."""
+    serial = str(tmp_path / "snap.log")
+    data = str(tmp_path / "data.qcow2")
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", data, "16M"], check=True)
+    disk = f"""    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='{data}'/>
+      <target dev='vdb' bus='virtio'/>
+    </disk>
+"""
+    # The ESP is raw: read-only here, so the snapshot lives in the qcow2 disk.
+    xml = efi_xml("snap", esp, serial, disks=disk).replace(
+        "<target dev='vda' bus='virtio'/>", "<target dev='vda' bus='virtio'/>\n      <readonly/>")
+    path = qemu.connect("DomainDefineXML", "s", xml)
+    qemu.start(path)
+    wait_serial(serial, r"BdsDxe: starting Boot")
+    snap = qemu.vb.call1(path, DOMAIN, "SnapshotCreateXML", "su",
+                         "<domainsnapshot><name>s1</name></domainsnapshot>", 0, timeout=120000)
+    assert snap.startswith(QEMU_PATH)
+    out = subprocess.run(["qemu-img", "snapshot", "-U", "-l", data], check=True, capture_output=True, text=True)
+    assert "s1" in out.stdout
+    stop(qemu, path)
+    qemu.dom(path, "Undefine", "u", UNDEFINE_NVRAM | 2)  # and the snapshots' metadata
