@@ -97,8 +97,9 @@ on_backend_added (GObject *source, GAsyncResult *result, gpointer user_data)
  * task asking for a short slice may preempt a running task with a longer
  * one when it wakes, instead of waiting for that task's slice to end (up
  * to a few ms): ask for 0.1 ms (the minimum), for this thread and those
- * created after (GDBus' worker). Nothing changes on older kernels; QEMU's
- * processes get the default back (vb-qemu-process.c). */
+ * created after (GDBus' worker). Nothing changes on older kernels. QEMU
+ * starts with the default (its vCPU threads keep it); its event loops get
+ * the short one once it runs (vb-qemu-process.c). */
 static void
 request_short_slice (void)
 {

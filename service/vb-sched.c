@@ -18,14 +18,20 @@ struct vb_sched_attr {
 };
 
 int
-vb_sched_set_slice (guint64 slice_ns)
+vb_sched_set_slice_of (int tid, guint64 slice_ns)
 {
   struct vb_sched_attr attr = { .size = sizeof attr, .sched_policy = 0 /* SCHED_OTHER */ };
 
   errno = 0;
-  attr.sched_nice = getpriority (PRIO_PROCESS, 0);
+  attr.sched_nice = getpriority (PRIO_PROCESS, tid);
   if (errno != 0)
     return errno;
   attr.sched_runtime = slice_ns;
-  return syscall (SYS_sched_setattr, 0, &attr, 0) < 0 ? errno : 0;
+  return syscall (SYS_sched_setattr, tid, &attr, 0) < 0 ? errno : 0;
+}
+
+int
+vb_sched_set_slice (guint64 slice_ns)
+{
+  return vb_sched_set_slice_of (0, slice_ns);
 }

@@ -10,5 +10,8 @@ G_BEGIN_DECLS
  * value and SCHED_OTHER. Returns 0, or an errno value (ENOSYS/EINVAL on
  * older kernels). Async-signal-safe: usable between fork and exec. */
 int vb_sched_set_slice (guint64 slice_ns);
+/* The same for thread (or process) @tid, another of ours or one we may
+ * schedule (same user, or root). */
+int vb_sched_set_slice_of (int tid, guint64 slice_ns);
 
 G_END_DECLS

@@ -9,6 +9,7 @@
 #include <linux/if_link.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/socket.h>
@@ -981,6 +982,36 @@ on_prepared (GObject *source, GAsyncResult *result, gpointer user_data)
   start_cpus (task);
 }
 
+/* QEMU's event loops — its main loop (devices' I/O completions, the
+ * commands) and its I/O threads ("IO <id>": the monitor's, the disks') —
+ * get the short slice virtbusd's threads have (service/main.c): woken
+ * while a busy vCPU of the guest holds the CPU, they run at once instead
+ * of after the vCPU's slice (up to a few ms; bench/README.md, finding 6).
+ * Set once QEMU greets: its vCPU threads exist by then and keep the
+ * default (the guest's CPU time is not cut into short pieces). A short
+ * slice costs the guest no CPU share, only the preemptions. */
+static void
+shorten_event_loop_slices (VbObj *dom)
+{
+  GPid pid = vb_qemu_dom (dom)->pid;
+  g_autofree char *task_dir = g_strdup_printf ("/proc/%d/task", (int) pid);
+  g_autoptr(GDir) dir = g_dir_open (task_dir, 0, NULL);
+  const char *entry;
+
+  while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL) {
+    int tid = atoi (entry);
+    g_autofree char *comm_path = g_build_filename (task_dir, entry, "comm", NULL);
+    g_autofree char *comm = NULL;
+    int err;
+
+    if (tid != pid && (!g_file_get_contents (comm_path, &comm, NULL, NULL) || !g_str_has_prefix (comm, "IO ")))
+      continue;
+    err = vb_sched_set_slice_of (tid, 100 * 1000);
+    if (err != 0)
+      g_debug ("domain '%s': no short scheduler slice for QEMU's thread %d: %s", dom->name, tid, g_strerror (err));
+  }
+}
+
 static void
 on_qmp_connected (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -1003,6 +1034,7 @@ on_qmp_connected (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   attach_qmp (sd->dom, qmp);
+  shorten_event_loop_slices (sd->dom);
   if (sd->opts.prepare != NULL) {
     /* snapshot part: the source is read before the steal (argument order
      * is unspecified; stolen first, it was NULL and GLib complained). */
@@ -1077,7 +1109,9 @@ child_setup (gpointer user_data)
   if (setsid () < 0)
     _exit (124);
   umask (027);
-  /* The default slice back: virtbusd asks for a short one (service/main.c). */
+  /* The default slice back (virtbusd asks for a short one, service/main.c):
+   * the vCPU threads keep it; the event loops get the short one once QEMU
+   * greets (shorten_event_loop_slices). */
   (void) vb_sched_set_slice (0);
 
   if (sched_setaffinity (0, sizeof setup->cpus, &setup->cpus) < 0 && setup->must_pin)
