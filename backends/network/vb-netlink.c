@@ -306,6 +306,13 @@ vb_netlink_link_get_mtu (const char *name)
 gboolean
 vb_netlink_address_add (const char *name, GInetAddress *address, guint prefix, GError **error)
 {
+  return vb_netlink_address_add_peer (name, address, prefix, NULL, error);
+}
+
+gboolean
+vb_netlink_address_add_peer (const char *name, GInetAddress *address, guint prefix, GInetAddress *peer,
+                             GError **error)
+{
   g_autofree char *text = g_inet_address_to_string (address);
   g_autofree char *what = g_strdup_printf ("add address %s/%u to '%s'", text, prefix, name);
   gboolean v4 = g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV4;
@@ -323,9 +330,14 @@ vb_netlink_address_add (const char *name, GInetAddress *address, guint prefix, G
   ifa->ifa_index = (unsigned) link_index (name, what, error);
   if (ifa->ifa_index == 0)
     return FALSE;
+  if (peer != NULL && g_inet_address_get_family (peer) != g_inet_address_get_family (address)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "cannot %s: the peer is of another family", what);
+    return FALSE;
+  }
   put_attr (&msg, IFA_LOCAL, g_inet_address_to_bytes (address), len);
-  put_attr (&msg, IFA_ADDRESS, g_inet_address_to_bytes (address), len);
-  if (v4 && prefix < 31) {
+  /* A point-to-point link: IFA_ADDRESS is the other end. */
+  put_attr (&msg, IFA_ADDRESS, g_inet_address_to_bytes (peer != NULL ? peer : address), len);
+  if (v4 && prefix < 31 && peer == NULL) {
     guint32 a;
     memcpy (&a, g_inet_address_to_bytes (address), 4);
     a |= g_htonl (prefix == 0 ? 0xffffffffu : (1u << (32 - prefix)) - 1);

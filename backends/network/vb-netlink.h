@@ -36,6 +36,10 @@ guint vb_netlink_link_get_mtu (const char *name);
 
 /* @address/@prefix on @name (IPv4 with its broadcast address). */
 gboolean vb_netlink_address_add (const char *name, GInetAddress *address, guint prefix, GError **error);
+/* The same with the other end of a point-to-point link (@peer, may be
+ * NULL). */
+gboolean vb_netlink_address_add_peer (const char *name, GInetAddress *address, guint prefix, GInetAddress *peer,
+                                      GError **error);
 /* A static route to @dest/@prefix via @gateway (NULL: on-link) out of @name. */
 gboolean vb_netlink_route_add (const char *name, GInetAddress *dest, guint prefix, GInetAddress *gateway,
                                guint metric, GError **error);

@@ -1595,6 +1595,104 @@ vb_network_tap_open (const char *bridge, const char *target_dev, const char *gue
   return fd;
 }
 
+/* The prefix of an address given without one: classful for IPv4, /64 for
+ * IPv6 (as libvirt). */
+static guint
+default_prefix (GInetAddress *addr)
+{
+  const guint8 *b = g_inet_address_to_bytes (addr);
+
+  if (g_inet_address_get_family (addr) == G_SOCKET_FAMILY_IPV6)
+    return 64;
+  return b[0] < 128 ? 8 : b[0] < 192 ? 16 : 24;
+}
+
+static guint
+netmask_prefix (const char *netmask)
+{
+  g_autoptr(GInetAddress) mask = g_inet_address_new_from_string (netmask);
+  const guint8 *b;
+  guint bits = 0;
+
+  if (mask == NULL)
+    return 32;
+  b = g_inet_address_to_bytes (mask);
+  for (int i = 0; i < 4; i++)
+    for (int j = 7; j >= 0 && (b[i] >> j) & 1; j--)
+      bits++;
+  return bits;
+}
+
+int
+vb_network_tap_open_ethernet (const char *target_dev, gboolean managed, const char *guest_mac, guint mtu,
+                              GPtrArray *ips, GPtrArray *routes, gboolean vnet_hdr, char **name_out, GError **error)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *tap_mac = NULL;
+  int fd;
+
+  if (target_dev != NULL && !vb_netlink_name_is_valid (target_dev)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_XML, "invalid interface target name '%s'", target_dev);
+    return -1;
+  }
+  if (!managed) {
+    /* The host made it and set it up: only opened. */
+    if (target_dev == NULL || !vb_netlink_link_exists (target_dev)) {
+      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "tap device '%s' does not exist (<target "
+                   "managed='no'> names a tap the host made)", target_dev ? target_dev : "(none)");
+      return -1;
+    }
+    fd = vb_tap_create (target_dev, vnet_hdr, &name, error);
+    if (fd < 0) {
+      g_prefix_error (error, "cannot open tap device '%s': ", target_dev);
+      return -1;
+    }
+    *name_out = g_steal_pointer (&name);
+    return fd;
+  }
+  if (target_dev != NULL && vb_netlink_link_exists (target_dev)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                 "interface '%s' already exists (a tap the host made needs <target managed='no'/>)", target_dev);
+    return -1;
+  }
+  fd = vb_tap_create (target_dev ? target_dev : "vnet%d", vnet_hdr, &name, error);
+  if (fd < 0)
+    return -1;
+  tap_mac = g_strdup_printf ("fe%s", guest_mac + 2);
+  if (!vb_netlink_link_set_mac (name, tap_mac, error) || (mtu != 0 && !vb_netlink_link_set_mtu (name, mtu, error)) ||
+      !vb_netlink_link_set_up (name, TRUE, error))
+    goto fail;
+  for (guint i = 0; ips != NULL && i < ips->len; i++) {
+    const VbDomainNetIp *ip = g_ptr_array_index (ips, i);
+    g_autoptr(GInetAddress) addr = g_inet_address_new_from_string (ip->address);
+    g_autoptr(GInetAddress) peer = ip->peer ? g_inet_address_new_from_string (ip->peer) : NULL;
+
+    if (addr == NULL || !vb_netlink_address_add_peer (name, addr, ip->has_prefix ? ip->prefix : default_prefix (addr),
+                                                      peer, error))
+      goto fail;
+  }
+  for (guint i = 0; routes != NULL && i < routes->len; i++) {
+    const VbDomainNetRoute *r = g_ptr_array_index (routes, i);
+    g_autoptr(GInetAddress) dest = g_inet_address_new_from_string (r->address);
+    g_autoptr(GInetAddress) gateway = g_inet_address_new_from_string (r->gateway);
+    guint prefix;
+
+    if (dest == NULL || gateway == NULL)
+      goto fail;
+    prefix = r->has_prefix ? r->prefix : r->netmask != NULL ? netmask_prefix (r->netmask) : default_prefix (dest);
+    if (!vb_netlink_route_add (name, dest, prefix, gateway, r->metric, error))
+      goto fail;
+  }
+  *name_out = g_steal_pointer (&name);
+  return fd;
+
+fail:
+  if (error != NULL && *error == NULL)
+    g_set_error (error, VB_ERROR, VB_ERROR_XML, "tap '%s': an address of the interface is not valid", name);
+  close (fd); /* the tap, its addresses and routes go with its last descriptor */
+  return -1;
+}
+
 /* ---- loading ---- */
 
 typedef struct {

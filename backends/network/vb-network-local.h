@@ -55,6 +55,17 @@ GPtrArray *vb_network_local_leases (VbBackend *backend, const char *network_name
 int vb_network_tap_open (const char *bridge, const char *target_dev, const char *guest_mac, guint mtu,
                          gboolean vnet_hdr, char **name_out, GError **error);
 
+/* A tap for <interface type='ethernet'>, in no bridge. @managed: made
+ * (named @target_dev, which must not exist, or "vnet%d"), with the
+ * guest's MAC (first byte fe), @mtu (0: the kernel's), up, and the host
+ * side's addresses @ips and routes @routes (VbDomainNetIp, VbDomainNetRoute;
+ * may be NULL); otherwise the existing tap @target_dev the host made is
+ * only opened. Returns the descriptor (O_CLOEXEC), the name in @name_out;
+ * -1 with @error, and nothing made left behind. */
+int vb_network_tap_open_ethernet (const char *target_dev, gboolean managed, const char *guest_mac, guint mtu,
+                                  GPtrArray *ips, GPtrArray *routes, gboolean vnet_hdr, char **name_out,
+                                  GError **error);
+
 /* A macvtap device for a guest NIC of type direct, up: on host interface
  * @lower in @mode (MACVLAN_MODE_* of <linux/if_link.h>), with the
  * guest's own @guest_mac. @target_dev: the name the definition asks for

@@ -704,10 +704,17 @@ vb_qemu_domain_validate (const VbDomainDef *def, const VbQemuCaps *caps, GError 
   if (!validate_cpu (def, caps, error))
     return FALSE;
 
-  /* <clock> */
-  if (def->clock.offset != VB_DOMAIN_CLOCK_UTC && def->clock.offset != VB_DOMAIN_CLOCK_LOCALTIME)
-    return NOT_SUPPORTED (error, "<clock offset='%s'> is not supported by the QEMU driver yet",
-                          def->clock.offset == VB_DOMAIN_CLOCK_TIMEZONE ? "timezone" : "variable");
+  /* <clock>: a time zone QEMU's localtime() knows (its TZ). */
+  if (def->clock.offset == VB_DOMAIN_CLOCK_TIMEZONE) {
+    g_autoptr(GTimeZone) tz = NULL;
+
+    if (def->clock.timezone == NULL)
+      return XML_ERROR (error, "<clock offset='timezone'> needs a timezone='...'");
+    if (def->clock.timezone[0] == '/' || strstr (def->clock.timezone, "..") != NULL ||
+        (tz = g_time_zone_new_identifier (def->clock.timezone)) == NULL)
+      return NOT_SUPPORTED (error, "<clock timezone='%s'>: this host knows no such time zone (tzdata)",
+                            def->clock.timezone);
+  }
   if (!validate_timers (def, error))
     return FALSE;
 
@@ -793,9 +800,24 @@ vb_qemu_domain_validate (const VbDomainDef *def, const VbQemuCaps *caps, GError 
     const VbDomainNetDef *net = g_ptr_array_index (def->nets, i);
 
     if (net->type != VB_DOMAIN_NET_TYPE_USER && net->type != VB_DOMAIN_NET_TYPE_NETWORK
-        && net->type != VB_DOMAIN_NET_TYPE_BRIDGE && net->type != VB_DOMAIN_NET_TYPE_DIRECT)
+        && net->type != VB_DOMAIN_NET_TYPE_BRIDGE && net->type != VB_DOMAIN_NET_TYPE_DIRECT
+        && net->type != VB_DOMAIN_NET_TYPE_ETHERNET)
       return NOT_SUPPORTED (error, "<interface type='%s'> is not supported by the QEMU driver yet (user, network, "
-                            "bridge and direct are)", vb_domain_net_type_to_string (net->type));
+                            "bridge, direct and ethernet are)", vb_domain_net_type_to_string (net->type));
+    /* The host side of a plain tap: its addresses and routes, or a tap
+     * the host made (and set up) itself. */
+    if ((net->ips != NULL || net->routes != NULL) && net->type != VB_DOMAIN_NET_TYPE_ETHERNET)
+      return NOT_SUPPORTED (error, "<interface type='%s'>: <ip> and <route> are only for type='ethernet' (the host "
+                            "side of its tap)", vb_domain_net_type_to_string (net->type));
+    if (net->target_managed == VB_DOMAIN_TRISTATE_NO) {
+      if (net->type != VB_DOMAIN_NET_TYPE_ETHERNET)
+        return NOT_SUPPORTED (error, "<target managed='no'> is only for <interface type='ethernet'>");
+      if (net->target_dev == NULL)
+        return XML_ERROR (error, "<target managed='no'> needs the name of the tap: <target dev='...'>");
+      if (net->ips != NULL || net->routes != NULL || net->mtu != 0)
+        return NOT_SUPPORTED (error, "<interface type='ethernet'> on a tap the host made (managed='no'): its "
+                              "addresses, routes and MTU are the host's to set");
+    }
     if (net->type == VB_DOMAIN_NET_TYPE_BRIDGE && net->src_bridge == NULL)
       return XML_ERROR (error, "<interface type='bridge'> needs <source bridge='...'/>");
     if (net->type == VB_DOMAIN_NET_TYPE_NETWORK && net->src_network == NULL)
@@ -1297,7 +1319,23 @@ build_clock (Cmd *cmd)
   const VbDomainDef *def = cmd->def;
   const VbDomainTimerDef *rtc = vb_qemu_domain_timer (def, VB_DOMAIN_TIMER_RTC);
   const VbDomainTimerDef *pit = vb_qemu_domain_timer (def, VB_DOMAIN_TIMER_PIT);
-  GString *s = g_string_new (def->clock.offset == VB_DOMAIN_CLOCK_LOCALTIME ? "base=localtime" : "base=utc");
+  GString *s;
+
+  if (def->clock.offset == VB_DOMAIN_CLOCK_VARIABLE) {
+    /* The RTC starts at UTC (or local time) + adjustment seconds, as
+     * libvirt computes it at each start. */
+    gint64 now = cmd->ctx->now != 0 ? cmd->ctx->now : g_get_real_time () / G_USEC_PER_SEC;
+    g_autoptr(GDateTime) start = def->clock.basis == VB_DOMAIN_CLOCK_BASIS_LOCALTIME
+                                   ? g_date_time_new_from_unix_local (now + def->clock.adjustment)
+                                   : g_date_time_new_from_unix_utc (now + def->clock.adjustment);
+    g_autofree char *base = start != NULL ? g_date_time_format (start, "%Y-%m-%dT%H:%M:%S") : NULL;
+
+    s = g_string_new (NULL);
+    opt (s, "base", base != NULL ? base : "utc");
+  } else {
+    /* offset='timezone': localtime in the guest's zone (QEMU's TZ). */
+    s = g_string_new (def->clock.offset == VB_DOMAIN_CLOCK_UTC ? "base=utc" : "base=localtime");
+  }
 
   if (rtc != NULL) {
     if (rtc->track == VB_DOMAIN_TIMER_TRACK_GUEST)

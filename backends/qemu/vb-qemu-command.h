@@ -28,6 +28,9 @@ typedef struct {
   /* Per def->filesystems index: the socket its virtiofsd listens on; NULL
    * when the domain has no filesystem. */
   const char *const *fs_sockets;
+  /* <clock offset='variable'>: the time the guest's RTC starts from is
+   * this (seconds since the epoch) plus the adjustment; 0 = now. */
+  gint64 now;
 } VbQemuCommandContext;
 
 /* @def's <clock><timer name=@name>, or NULL. */

@@ -1223,7 +1223,7 @@ gboolean
 vb_qemu_net_has_tap (const VbDomainNetDef *net)
 {
   return net->type == VB_DOMAIN_NET_TYPE_NETWORK || net->type == VB_DOMAIN_NET_TYPE_BRIDGE ||
-         net->type == VB_DOMAIN_NET_TYPE_DIRECT;
+         net->type == VB_DOMAIN_NET_TYPE_DIRECT || net->type == VB_DOMAIN_NET_TYPE_ETHERNET;
 }
 
 static guint32
@@ -1480,11 +1480,17 @@ vb_qemu_net_open_tap (VbQemuBackend *self, VbDomainNetDef *net, GError **error)
     net->target_dev = g_steal_pointer (&tap);
     return fd;
   }
-  /* As libvirt: "vnet…" and "vif…" names are handed out anew at each start. */
-  if (target != NULL && (g_str_has_prefix (target, "vnet") || g_str_has_prefix (target, "vif")))
+  /* As libvirt: "vnet…" and "vif…" names are handed out anew at each
+   * start (not a tap the host made, which keeps its name). */
+  if (target != NULL && (g_str_has_prefix (target, "vnet") || g_str_has_prefix (target, "vif")) &&
+      net->target_managed != VB_DOMAIN_TRISTATE_NO)
     target = NULL;
-  fd = vb_network_tap_open (net->src_bridge, target, net->mac, net->mtu, g_strcmp0 (net->model, "virtio") == 0, &tap,
-                            error);
+  if (net->type == VB_DOMAIN_NET_TYPE_ETHERNET)
+    fd = vb_network_tap_open_ethernet (target, net->target_managed != VB_DOMAIN_TRISTATE_NO, net->mac, net->mtu,
+                                       net->ips, net->routes, g_strcmp0 (net->model, "virtio") == 0, &tap, error);
+  else
+    fd = vb_network_tap_open (net->src_bridge, target, net->mac, net->mtu, g_strcmp0 (net->model, "virtio") == 0,
+                              &tap, error);
   if (fd < 0)
     return -1;
   g_free (net->target_dev);
@@ -1551,6 +1557,7 @@ start_with_caps (VbQemuBackend *self, const VbQemuCaps *caps, const GError *caps
   g_autoptr(GArray) child_fds = g_array_new (FALSE, FALSE, sizeof (int));
   g_autoptr(GArray) target_fds = g_array_new (FALSE, FALSE, sizeof (int));
   g_auto(GStrv) argv = NULL;
+  g_auto(GStrv) envp = NULL;
   g_autofree char *cmdline = NULL;
   g_autofree char *header = NULL;
   ChildSetup setup = { 0 };
@@ -1716,7 +1723,11 @@ start_with_caps (VbQemuBackend *self, const VbQemuCaps *caps, const GError *caps
     g_array_append_val (child_fds, g_array_index (taps, int, i));
     g_array_append_val (target_fds, (int) { FIRST_TAP_FD + (int) i });
   }
-  spawned = g_spawn_async_with_pipes_and_fds ("/", (const char *const *) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+  /* <clock offset='timezone'>: QEMU's localtime() is the guest's zone. */
+  if (live_def (dom)->clock.offset == VB_DOMAIN_CLOCK_TIMEZONE && live_def (dom)->clock.timezone != NULL)
+    envp = g_environ_setenv (g_get_environ (), "TZ", live_def (dom)->clock.timezone, TRUE);
+  spawned = g_spawn_async_with_pipes_and_fds ("/", (const char *const *) argv, (const char *const *) envp,
+                                              G_SPAWN_DO_NOT_REAP_CHILD,
                                               child_setup, &setup, nullfd, logfd, logfd,
                                               (const int *) child_fds->data, (const int *) target_fds->data,
                                               child_fds->len, &pid, NULL, NULL, NULL, &error);

@@ -1579,10 +1579,159 @@ controller_format (VbXmlWriter *w, const VbDomainControllerDef *c, guint flags)
 /* Network interfaces                                                   */
 
 static void
+net_ip_free (gpointer p)
+{
+  VbDomainNetIp *ip = p;
+
+  g_free (ip->family);
+  g_free (ip->address);
+  g_free (ip->peer);
+  g_free (ip);
+}
+
+static gpointer
+net_ip_copy (gconstpointer p, gpointer unused)
+{
+  const VbDomainNetIp *s = p;
+  VbDomainNetIp *ip = g_new0 (VbDomainNetIp, 1);
+
+  *ip = *s;
+  ip->family = g_strdup (s->family);
+  ip->address = g_strdup (s->address);
+  ip->peer = g_strdup (s->peer);
+  return ip;
+}
+
+static void
+net_route_free (gpointer p)
+{
+  VbDomainNetRoute *r = p;
+
+  g_free (r->family);
+  g_free (r->address);
+  g_free (r->netmask);
+  g_free (r->gateway);
+  g_free (r);
+}
+
+static gpointer
+net_route_copy (gconstpointer p, gpointer unused)
+{
+  const VbDomainNetRoute *s = p;
+  VbDomainNetRoute *r = g_new0 (VbDomainNetRoute, 1);
+
+  *r = *s;
+  r->family = g_strdup (s->family);
+  r->address = g_strdup (s->address);
+  r->netmask = g_strdup (s->netmask);
+  r->gateway = g_strdup (s->gateway);
+  return r;
+}
+
+/* An IP address attribute (either family), kept as written; @family, when
+ * given, must be its family. *@bits: 32 or 128. */
+static gboolean
+attr_ip_address (xmlNode *node, const char *name, gboolean required, const char *family, char **out, guint *bits,
+                 GError **error)
+{
+  g_autoptr(GInetAddress) addr = NULL;
+
+  if (!attr_str (node, name, STR_TEXT, required, out, error))
+    return FALSE;
+  if (*out == NULL)
+    return TRUE;
+  addr = g_inet_address_new_from_string (*out);
+  if (addr == NULL)
+    return fail (error, node, "attribute '%s': '%s' is not an IP address", name, *out);
+  if (bits != NULL)
+    *bits = g_inet_address_get_family (addr) == G_SOCKET_FAMILY_IPV6 ? 128 : 32;
+  if (family != NULL &&
+      g_str_equal (family, "ipv6") != (g_inet_address_get_family (addr) == G_SOCKET_FAMILY_IPV6))
+    return fail (error, node, "attribute '%s': '%s' is not an %s address", name, *out, family);
+  return TRUE;
+}
+
+static gboolean
+attr_ip_family (xmlNode *node, char **out, GError **error)
+{
+  if (!attr_str (node, "family", STR_TEXT, FALSE, out, error))
+    return FALSE;
+  if (*out != NULL && !g_str_equal (*out, "ipv4") && !g_str_equal (*out, "ipv6"))
+    return fail (error, node, "attribute 'family': '%s' is not ipv4 or ipv6", *out);
+  return TRUE;
+}
+
+/* <ip address= family= prefix= peer=/> and <route family= address=
+ * netmask=|prefix= gateway= metric=/> of an interface. */
+static gboolean
+net_ip_info_parse (xmlNode *node, VbDomainNetDef *net, GError **error)
+{
+  for (xmlNode *n = NULL; (n = vb_xml_next (node, n, "ip")) != NULL;) {
+    g_autoptr(GPtrArray) one = g_ptr_array_new_with_free_func (net_ip_free);
+    VbDomainNetIp *ip = g_new0 (VbDomainNetIp, 1);
+    guint bits = 32, peer_bits = 32;
+
+    g_ptr_array_add (one, ip);
+    if (!attr_ip_family (n, &ip->family, error) ||
+        !attr_ip_address (n, "address", TRUE, ip->family, &ip->address, &bits, error) ||
+        !attr_uint (n, "prefix", 0, bits, FALSE, &ip->prefix, &ip->has_prefix, error) ||
+        !attr_ip_address (n, "peer", FALSE, ip->family, &ip->peer, &peer_bits, error))
+      return FALSE;
+    if (ip->peer != NULL && peer_bits != bits)
+      return fail (error, n, "attribute 'peer': '%s' is not an %s address", ip->peer, bits == 32 ? "ipv4" : "ipv6");
+    if (net->ips == NULL)
+      net->ips = g_ptr_array_new_with_free_func (net_ip_free);
+    g_ptr_array_add (net->ips, g_ptr_array_steal_index (one, 0));
+  }
+  for (xmlNode *n = NULL; (n = vb_xml_next (node, n, "route")) != NULL;) {
+    g_autoptr(GPtrArray) one = g_ptr_array_new_with_free_func (net_route_free);
+    VbDomainNetRoute *r = g_new0 (VbDomainNetRoute, 1);
+    guint bits = 32, gw_bits = 32;
+
+    g_ptr_array_add (one, r);
+    if (!attr_ip_family (n, &r->family, error) ||
+        !attr_ip_address (n, "address", TRUE, r->family, &r->address, &bits, error) ||
+        !attr_uint (n, "prefix", 0, bits, FALSE, &r->prefix, &r->has_prefix, error) ||
+        !attr_ip_address (n, "netmask", FALSE, "ipv4", &r->netmask, NULL, error) ||
+        !attr_ip_address (n, "gateway", TRUE, r->family, &r->gateway, &gw_bits, error) ||
+        !attr_uint (n, "metric", 0, G_MAXUINT32, FALSE, &r->metric, &r->has_metric, error))
+      return FALSE;
+    if (r->has_prefix && r->netmask != NULL)
+      return fail (error, n, "a route has either a prefix or a netmask");
+    if (r->netmask != NULL && bits != 32)
+      return fail (error, n, "attribute 'netmask': only for IPv4 routes (use prefix)");
+    if (gw_bits != bits)
+      return fail (error, n, "attribute 'gateway': '%s' is not of the route's family", r->gateway);
+    if (net->routes == NULL)
+      net->routes = g_ptr_array_new_with_free_func (net_route_free);
+    g_ptr_array_add (net->routes, g_ptr_array_steal_index (one, 0));
+  }
+  return TRUE;
+}
+
+static void
+net_ip_info_format (VbXmlWriter *w, const VbDomainNetDef *net, GPtrArray *pool)
+{
+  for (guint i = 0; net->ips != NULL && i < net->ips->len; i++) {
+    const VbDomainNetIp *ip = g_ptr_array_index (net->ips, i);
+    vb_xml_writer_empty (w, "ip", "address", ip->address, "family", ip->family,
+                         "prefix", ip->has_prefix ? sp_u (pool, ip->prefix) : NULL, "peer", ip->peer, NULL);
+  }
+  for (guint i = 0; net->routes != NULL && i < net->routes->len; i++) {
+    const VbDomainNetRoute *r = g_ptr_array_index (net->routes, i);
+    vb_xml_writer_empty (w, "route", "family", r->family, "address", r->address, "netmask", r->netmask,
+                         "prefix", r->has_prefix ? sp_u (pool, r->prefix) : NULL, "gateway", r->gateway,
+                         "metric", r->has_metric ? sp_u (pool, r->metric) : NULL, NULL);
+  }
+}
+
+static void
 net_free (VbDomainNetDef *n)
 {
   if (n == NULL)
     return;
+  g_clear_pointer (&n->ips, g_ptr_array_unref);
+  g_clear_pointer (&n->routes, g_ptr_array_unref);
   g_free (n->src_network);
   g_free (n->src_portgroup);
   g_free (n->src_portid);
@@ -1612,6 +1761,14 @@ net_copy (const VbDomainNetDef *s)
   n->filterref = g_strdup (s->filterref);
   if (s->filter_params != NULL)
     n->filter_params = g_ptr_array_copy (s->filter_params, (GCopyFunc) g_strdup, NULL);
+  if (s->ips != NULL) {
+    n->ips = g_ptr_array_copy (s->ips, net_ip_copy, NULL);
+    g_ptr_array_set_free_func (n->ips, net_ip_free);
+  }
+  if (s->routes != NULL) {
+    n->routes = g_ptr_array_copy (s->routes, net_route_copy, NULL);
+    g_ptr_array_set_free_func (n->routes, net_route_free);
+  }
   info_copy (&n->info, &s->info);
   return n;
 }
@@ -1724,11 +1881,14 @@ net_parse (xmlNode *node, guint flags, GError **error)
       return fail (error, n, "attribute 'type': '%s' is not a NIC model", net->model), NULL;
   }
   if ((n = vb_xml_child (node, "target")) != NULL) {
-    if (!attr_str (n, "dev", STR_DEVNAME, TRUE, &net->target_dev, error))
+    if (!attr_str (n, "dev", STR_DEVNAME, TRUE, &net->target_dev, error) ||
+        !attr_tristate (n, "managed", FALSE, &net->target_managed, error))
       return NULL;
-    if (inactive && net_ifname_is_generated (net->target_dev))
+    if (inactive && net_ifname_is_generated (net->target_dev) && net->target_managed != VB_DOMAIN_TRISTATE_NO)
       g_clear_pointer (&net->target_dev, g_free);
   }
+  if (!net_ip_info_parse (node, net, error))
+    return NULL;
   if ((n = vb_xml_child (node, "driver")) != NULL) {
     v = 0;
     if (!attr_enum (n, "name", net_driver_names, 1, FALSE, &v, error))
@@ -1800,8 +1960,11 @@ net_format (VbXmlWriter *w, const VbDomainNetDef *net, guint flags)
   default:
     break;
   }
-  if (net->target_dev && (live || !net_ifname_is_generated (net->target_dev)))
-    vb_xml_writer_empty (w, "target", "dev", net->target_dev, NULL);
+  net_ip_info_format (w, net, pool);
+  if (net->target_dev &&
+      (live || !net_ifname_is_generated (net->target_dev) || net->target_managed == VB_DOMAIN_TRISTATE_NO))
+    vb_xml_writer_empty (w, "target", "dev", net->target_dev, "managed", tristate_str (net->target_managed, FALSE),
+                         NULL);
   if (net->model)
     vb_xml_writer_empty (w, "model", "type", net->model, NULL);
   if (net->driver_name || net->driver_queues)

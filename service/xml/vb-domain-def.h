@@ -339,6 +339,28 @@ typedef enum {
   VB_DOMAIN_NET_DRIVER_LAST
 } VbDomainNetDriverName;
 
+/* <interface><ip>: for type='ethernet' an address of the host's side of
+ * the tap (libvirt ≥ 5.6). */
+typedef struct {
+  char *family;    /* "ipv4", "ipv6" as given, or NULL */
+  char *address;
+  guint prefix;    /* valid when has_prefix */
+  gboolean has_prefix;
+  char *peer;      /* the guest's end of a point-to-point link, or NULL */
+} VbDomainNetIp;
+
+/* <interface><route>: for type='ethernet' a host route through the tap. */
+typedef struct {
+  char *family;
+  char *address;
+  char *netmask;   /* IPv4, as given (instead of prefix) */
+  guint prefix;
+  gboolean has_prefix;
+  char *gateway;
+  guint metric;
+  gboolean has_metric;
+} VbDomainNetRoute;
+
 typedef struct {
   VbDomainNetType type;
   char mac[18];          /* "52:54:00:12:34:56", always set (generated if absent) */
@@ -352,6 +374,9 @@ typedef struct {
   VbDomainNetDirectMode src_mode;
   char *model;      /* <model type=>: virtio, e1000, ... */
   char *target_dev; /* <target dev=> */
+  VbDomainTristate target_managed; /* <target managed=>: NO = a tap the host made (type='ethernet') */
+  GPtrArray *ips;    /* VbDomainNetIp, NULL when none */
+  GPtrArray *routes; /* VbDomainNetRoute, NULL when none */
   VbDomainNetDriverName driver_name;
   guint driver_queues; /* 0 = absent */
   VbDomainNetLinkState link_state;

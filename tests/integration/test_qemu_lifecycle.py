@@ -1422,3 +1422,49 @@ def test_short_slices_for_the_daemon_and_qemus_event_loops(qemu):
     finally:
         qemu.dom(path, "Destroy", "u", 0)
 
+
+
+def guest_rtc(con):
+    """The guest's RTC (what its kernel read from the CMOS clock) as a UTC-less datetime."""
+    import datetime
+    status, out = con.run("cat /sys/class/rtc/rtc0/date /sys/class/rtc/rtc0/time")
+    assert status == 0, out
+    date, clock = out.strip().splitlines()[-2:]
+    return datetime.datetime.fromisoformat("%sT%s" % (date.strip(), clock.strip()))
+
+
+def test_clock_offsets_reach_the_guest(qemu):
+    """<clock offset='timezone'>: the guest's RTC runs in that zone;
+    offset='variable': it starts at UTC + adjustment."""
+    import datetime
+    import xml.etree.ElementTree as ET
+    xml = guest.domain_xml("tzvm").replace("<devices>", "<clock offset='timezone' timezone='Asia/Kolkata'/>\n"
+                                           "  <devices>")
+    path = qemu.connect("DomainDefineXML", "s", xml)
+    qemu.start(path)
+    con = qemu.console(path)
+    con.wait_ready(BOOT_TIMEOUT)
+    # India: UTC+5:30 all year.
+    want = datetime.datetime.utcnow() + datetime.timedelta(hours=5, minutes=30)
+    assert abs((guest_rtc(con) - want).total_seconds()) < 120
+    with open("/proc/%d/environ" % qemu.pid("tzvm"), "rb") as f:
+        assert b"TZ=Asia/Kolkata" in f.read().split(b"\0")
+    con.close()
+    qemu.dom(path, "Destroy", "u", 0)
+
+    xml = guest.domain_xml("varvm").replace("<devices>", "<clock offset='variable' adjustment='-86400' "
+                                            "basis='utc'/>\n  <devices>")
+    path = qemu.connect("DomainDefineXML", "s", xml)
+    clock = ET.fromstring(qemu.dom(path, "GetXMLDesc", "u", 2)[0]).find("clock")
+    assert clock.attrib == {"offset": "variable", "adjustment": "-86400", "basis": "utc"}
+    qemu.start(path)
+    con = qemu.console(path)
+    con.wait_ready(BOOT_TIMEOUT)
+    want = datetime.datetime.utcnow() - datetime.timedelta(days=1)
+    assert abs((guest_rtc(con) - want).total_seconds()) < 120
+    con.close()
+    qemu.dom(path, "Destroy", "u", 0)
+
+    name, msg = qemu.vb.error(QEMU_PATH, CONNECT, "DomainDefineXML", "s", guest.domain_xml("badtz").replace(
+        "<devices>", "<clock offset='timezone' timezone='Mars/Olympus_Mons'/>\n  <devices>"))
+    assert name == "org.libvirt.Error" and "knows no such time zone" in msg

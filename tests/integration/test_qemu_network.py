@@ -815,6 +815,93 @@ def test_guest_on_a_direct_interface(network):
     assert "lan0" in n.links() and "wire0" in n.links()
 
 
+def ethernet_nic(mac, target=None, managed=None, extra=""):
+    managed_attr = f" managed='{managed}'" if managed else ""
+    target_xml = f"<target dev='{target}'{managed_attr}/>" if target else ""
+    return (f"<interface type='ethernet'><mac address='{mac}'/>{extra}{target_xml}<model type='virtio'/>"
+            f"</interface>")
+
+
+def routes(n, dev):
+    return sorted("%s via %s" % (r["dst"], r.get("gateway", "-"))
+                  for r in json.loads(n.sh("ip", "-j", "route", "show", "dev", dev).stdout))
+
+
+@pytest.mark.skipif(__import__("guest").missing_requirements() is not None,
+                    reason=str(__import__("guest").missing_requirements()))
+def test_guest_on_an_ethernet_interface(network):
+    """<interface type='ethernet'>: a tap in no bridge, the host's side of
+    it with the definition's addresses and routes, traffic between guest and
+    host over it; or a tap the host made (managed='no'), used as it is and
+    left in place."""
+    import guest
+    from test_qemu_hotplug import guest_value
+    from test_qemu_lifecycle import BOOT_TIMEOUT, Qemu, wait_gone as wait_pids_gone
+
+    n = network
+    q = Qemu(n.vb, n.root)
+    mac = "52:54:00:12:36:10"
+    host_side = ("<ip address='192.168.170.1' prefix='24'/><ip address='10.1.0.1' peer='10.1.0.2'/>"
+                 "<route address='10.77.0.0' prefix='16' gateway='192.168.170.5'/>")
+    path = q.connect("DomainDefineXML", "s",
+                     guest.domain_xml("ethvm", extra_devices=ethernet_nic(mac, target="vm-eth0", extra=host_side)))
+    q.start(path)
+    con = q.console(path)
+    con.wait_ready(BOOT_TIMEOUT)
+    link = n.links()["vm-eth0"]
+    assert link["linkinfo"]["info_kind"] == "tun" and "master" not in link
+    assert link["address"] == "fe" + mac[2:] and "UP" in link["flags"]
+    # A missing prefix is the classful one (as libvirt); the peer is the
+    # other end of a point-to-point address.
+    assert n.addresses("vm-eth0") == ["10.1.0.1/8", "192.168.170.1/24"]
+    infos = json.loads(n.sh("ip", "-j", "addr", "show", "dev", "vm-eth0").stdout)[0]["addr_info"]
+    assert [a.get("address") for a in infos if a["local"] == "10.1.0.1"] == ["10.1.0.2"]
+    assert "10.77.0.0/16 via 192.168.170.5" in routes(n, "vm-eth0")
+    iface = ET.fromstring(q.dom(path, "GetXMLDesc", "u", 0)[0]).find("devices/interface")
+    assert iface.get("type") == "ethernet" and iface.find("target").get("dev") == "vm-eth0"
+    assert [ip.get("address") for ip in iface.findall("ip")] == ["192.168.170.1", "10.1.0.1"]
+
+    # The guest reaches the host over it.
+    guest_value(con, "ip link set eth0 up; ip addr add 192.168.170.5/24 dev eth0 2>/dev/null; "
+                "ping -c 1 -W 2 192.168.170.1 >/dev/null && echo up", "up")
+    assert mac in n.sh("ip", "neigh", "show", "dev", "vm-eth0").stdout
+    con.close()
+    pid = q.pid("ethvm")
+    q.dom(path, "Destroy", "u", 0)
+    wait_pids_gone([pid])
+    # The tap went with QEMU, and its routes with it.
+    assert "vm-eth0" not in n.links()
+    assert "10.77.0.0/16" not in n.sh("ip", "route").stdout
+
+    # Its name taken: refused, the other interface untouched.
+    n.sh("ip", "link", "add", "vm-eth0", "type", "veth", "peer", "name", "vm-eth0p")
+    assert "interface 'vm-eth0' already exists" in n.error(path, DOMAIN, "Create", "u", 0)
+    n.sh("ip", "link", "del", "vm-eth0")
+
+    # A tap the host made and set up: opened as it is, and it stays.
+    n.sh("ip", "tuntap", "add", "dev", "hosttap", "mode", "tap")
+    n.sh("ip", "addr", "add", "192.168.171.1/24", "dev", "hosttap")
+    n.sh("ip", "link", "set", "hosttap", "up")
+    mac2 = "52:54:00:12:36:11"
+    path2 = q.connect("DomainDefineXML", "s", guest.domain_xml(
+        "ethvm2", extra_devices=ethernet_nic(mac2, target="hosttap", managed="no")))
+    inactive = ET.fromstring(q.dom(path2, "GetXMLDesc", "u", 2)[0]).find("devices/interface/target")
+    assert inactive.attrib == {"dev": "hosttap", "managed": "no"}
+    q.start(path2)
+    con = q.console(path2)
+    con.wait_ready(BOOT_TIMEOUT)
+    guest_value(con, "ip link set eth0 up; ip addr add 192.168.171.5/24 dev eth0 2>/dev/null; "
+                "ping -c 1 -W 2 192.168.171.1 >/dev/null && echo up", "up")
+    con.close()
+    pid = q.pid("ethvm2")
+    q.dom(path2, "Destroy", "u", 0)
+    wait_pids_gone([pid])
+    assert "hosttap" in n.links() and n.addresses("hosttap") == ["192.168.171.1/24"]
+    # Gone: the start says so.
+    n.sh("ip", "link", "del", "hosttap")
+    assert "tap device 'hosttap' does not exist" in n.error(path2, DOMAIN, "Create", "u", 0)
+
+
 @pytest.mark.skipif(__import__("guest").missing_requirements() is not None,
                     reason=str(__import__("guest").missing_requirements()))
 def test_networks_of_macvtaps(network):

@@ -303,8 +303,12 @@ static const ErrorCase error_cases[] = {
     "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0' bus='0' slot='3' "
     "function='0'/></source></hostdev>",
     NULL, NULL, NULL, "<hostdev> is not supported by the QEMU driver yet" },
-  { "net-ethernet", "<interface type='ethernet'><target dev='tap7'/></interface>", NULL, NULL, NULL,
-    "<interface type='ethernet'> is not supported by the QEMU driver yet" },
+  { "net-ip-bridge", "<interface type='bridge'><source bridge='br0'/><ip address='10.0.0.1' prefix='24'/>"
+    "</interface>", NULL, NULL, NULL, "<ip> and <route> are only for type='ethernet'" },
+  { "net-unmanaged-bridge", "<interface type='bridge'><source bridge='br0'/><target dev='tap7' managed='no'/>"
+    "</interface>", NULL, NULL, NULL, "<target managed='no'> is only for <interface type='ethernet'>" },
+  { "net-unmanaged-ip", "<interface type='ethernet'><target dev='tap7' managed='no'/>"
+    "<ip address='10.0.0.1' prefix='24'/></interface>", NULL, NULL, NULL, "are the host's to set" },
   { "net-multiqueue", "<interface type='bridge'><source bridge='br0'/><model type='virtio'/>"
     "<driver name='vhost' queues='4'/></interface>", NULL, NULL, NULL, "multiqueue taps are not supported" },
   { "spice-secure", "<graphics type='spice' port='5901' autoport='no' defaultMode='secure'/>", NULL, NULL, NULL,
@@ -373,8 +377,10 @@ static const ErrorCase error_cases[] = {
   { "machine-isapc", NULL, NULL, "<os><type arch='x86_64' machine='isapc'>hvm</type></os>", NULL,
     "machine type 'isapc' is not supported by the QEMU driver yet" },
   { "kvm-missing", NULL, NULL, NULL, "kvm", "KVM is not available: /dev/kvm missing or unusable" },
-  { "clock-timezone", NULL, "<clock offset='timezone' timezone='Europe/Paris'/>", NULL, NULL,
-    "<clock offset='timezone'>" },
+  { "clock-timezone-unknown", NULL, "<clock offset='timezone' timezone='Mars/Olympus_Mons'/>", NULL, NULL,
+    "this host knows no such time zone" },
+  { "clock-timezone-escape", NULL, "<clock offset='timezone' timezone='../../etc/passwd'/>", NULL, NULL,
+    "this host knows no such time zone" },
   { "timer-tsc", NULL, "<clock offset='utc'><timer name='tsc' present='yes'/></clock>", NULL, NULL,
     "<timer name='tsc'> is not supported" },
   { "timer-rtc-merge", NULL, "<clock offset='utc'><timer name='rtc' tickpolicy='merge'/></clock>", NULL, NULL,
@@ -674,6 +680,33 @@ command_of (const char *xml, const VbQemuCommandContext *ctx)
   return g_strjoinv ("\n", argv);
 }
 
+/* <clock offset='variable'>: the RTC starts at now + adjustment (UTC
+ * basis here; ctx.now stands for the start's time); offset='timezone':
+ * localtime (QEMU gets the zone as TZ). */
+static void
+test_clock_offsets (void)
+{
+  VbQemuCommandContext ctx = { EMULATOR, "/tmp/run", "/tmp/log", "/tmp/run/qmp", NULL, NULL, FALSE, FALSE };
+  g_autofree char *variable = NULL;
+  g_autofree char *behind = NULL;
+  g_autofree char *zone = NULL;
+
+  ctx.now = 1700000000; /* 2023-11-14T22:13:20Z */
+  variable = command_of ("<domain type='qemu'><name>c</name><memory>65536</memory><os><type>hvm</type></os>"
+                         "<clock offset='variable' adjustment='3600' basis='utc'/></domain>", &ctx);
+  if (variable == NULL)
+    return;
+  g_assert_nonnull (strstr (variable, "\n-rtc\nbase=2023-11-14T23:13:20\n"));
+  /* An adjusted utc clock is a variable one. */
+  behind = command_of ("<domain type='qemu'><name>c</name><memory>65536</memory><os><type>hvm</type></os>"
+                       "<clock offset='utc' adjustment='-86400'><timer name='rtc' tickpolicy='catchup'/></clock>"
+                       "</domain>", &ctx);
+  g_assert_nonnull (strstr (behind, "\n-rtc\nbase=2023-11-13T22:13:20,driftfix=slew\n"));
+  zone = command_of ("<domain type='qemu'><name>c</name><memory>65536</memory><os><type>hvm</type></os>"
+                     "<clock offset='timezone' timezone='Asia/Kolkata'/></domain>", &ctx);
+  g_assert_nonnull (strstr (zone, "\n-rtc\nbase=localtime\n"));
+}
+
 /* An emulated TPM: QEMU connects to the swtpm socket the backend gives. */
 static void
 test_tpm_emulator (void)
@@ -820,6 +853,7 @@ main (int argc, char **argv)
     g_test_add_data_func (path, &error_cases[i], test_validate_error);
   }
   g_test_add_func ("/qemu-command/aliases", test_aliases);
+  g_test_add_func ("/qemu-command/clock-offsets", test_clock_offsets);
   g_test_add_func ("/qemu-command/console-path", test_console_path);
   g_test_add_func ("/qemu-command/socket-too-long", test_socket_too_long);
   g_test_add_func ("/qemu-command/process-model", test_process_model);

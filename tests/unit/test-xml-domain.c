@@ -1183,6 +1183,79 @@ test_spice_options (void)
   }
 }
 
+/* <interface type='ethernet'>: the host side's addresses and routes, a
+ * tap the host made (managed='no'). */
+static void
+test_ethernet (void)
+{
+  g_autofree char *xml = with_devices (
+    "<interface type='ethernet'><mac address='52:54:00:aa:bb:01'/>"
+    "<ip address='192.168.170.1' prefix='24'/><ip address='fd00::1' family='ipv6' prefix='64'/>"
+    "<ip address='10.1.0.1' peer='10.1.0.2'/>"
+    "<route address='10.77.0.0' prefix='16' gateway='192.168.170.5'/>"
+    "<route family='ipv4' address='10.78.0.0' netmask='255.255.0.0' gateway='192.168.170.5' metric='10'/>"
+    "<target dev='vnet7'/><model type='virtio'/></interface>"
+    "<interface type='ethernet'><mac address='52:54:00:aa:bb:02'/><target dev='vnet-host' managed='no'/>"
+    "</interface>");
+  g_autoptr(VbDomainDef) def = parse_ok (xml);
+  const VbDomainNetDef *a = g_ptr_array_index (def->nets, 0);
+  const VbDomainNetDef *b = g_ptr_array_index (def->nets, 1);
+  const VbDomainNetIp *ip;
+  const VbDomainNetRoute *r;
+
+  g_assert_cmpuint (a->ips->len, ==, 3);
+  ip = g_ptr_array_index (a->ips, 2);
+  g_assert_cmpstr (ip->address, ==, "10.1.0.1");
+  g_assert_cmpstr (ip->peer, ==, "10.1.0.2");
+  g_assert_false (ip->has_prefix);
+  g_assert_cmpuint (a->routes->len, ==, 2);
+  r = g_ptr_array_index (a->routes, 1);
+  g_assert_cmpstr (r->netmask, ==, "255.255.0.0");
+  g_assert_true (r->has_metric && r->metric == 10);
+  g_assert_cmpint (b->target_managed, ==, VB_DOMAIN_TRISTATE_NO);
+  {
+    g_autofree char *live = assert_round_trip (def, 0);
+    g_autofree char *inactive = assert_round_trip (def, VB_DOMAIN_XML_INACTIVE);
+    g_autoptr(VbDomainDef) copy = vb_domain_def_copy (def);
+    g_autofree char *copied = vb_domain_def_format (copy, 0);
+
+    g_assert_cmpstr (live, ==, copied);
+    g_assert_nonnull (strstr (live, "<ip address='10.1.0.1' peer='10.1.0.2'/>"));
+    g_assert_nonnull (strstr (live, "<route family='ipv4' address='10.78.0.0' netmask='255.255.0.0' "
+                                    "gateway='192.168.170.5' metric='10'/>"));
+    g_assert_nonnull (strstr (live, "<target dev='vnet7'/>"));
+    /* A generated name is not config; one of a tap the host made is. */
+    g_assert_null (strstr (inactive, "vnet7"));
+    g_assert_nonnull (strstr (inactive, "<target dev='vnet-host' managed='no'/>"));
+    if (!schema_validate ("domain.rng", live) || !schema_validate ("domain.rng", inactive))
+      return;
+  }
+  {
+    static const char *const bad[][2] = {
+      { "<interface type='ethernet'><ip address='300.1.1.1'/></interface>", "is not an IP address" },
+      { "<interface type='ethernet'><ip address='10.0.0.1' prefix='33'/></interface>", "out of range" },
+      { "<interface type='ethernet'><ip address='fd00::1' prefix='129'/></interface>", "out of range" },
+      { "<interface type='ethernet'><ip address='10.0.0.1' family='ipv6'/></interface>", "is not an ipv6 address" },
+      { "<interface type='ethernet'><ip address='10.0.0.1' family='inet'/></interface>", "not ipv4 or ipv6" },
+      { "<interface type='ethernet'><ip address='10.0.0.1' peer='fd00::2'/></interface>", "is not an ipv4" },
+      { "<interface type='ethernet'><ip prefix='24'/></interface>", "missing attribute 'address'" },
+      { "<interface type='ethernet'><route address='10.0.0.0' prefix='8'/></interface>",
+        "missing attribute 'gateway'" },
+      { "<interface type='ethernet'><route address='10.0.0.0' prefix='8' netmask='255.0.0.0' gateway='10.1.1.1'/>"
+        "</interface>", "either a prefix or a netmask" },
+      { "<interface type='ethernet'><route address='fd00::' netmask='255.0.0.0' gateway='fd00::1'/></interface>",
+        "only for IPv4 routes" },
+      { "<interface type='ethernet'><route address='10.0.0.0' prefix='8' gateway='fd00::1'/></interface>",
+        "not of the route's family" },
+      { "<interface type='ethernet'><target dev='t0' managed='maybe'/></interface>", "managed" },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS (bad); i++) {
+      g_autofree char *bad_xml = with_devices (bad[i][0]);
+      parse_fails (bad_xml, bad[i][1]);
+    }
+  }
+}
+
 /* <features><hyperv> as virt-install writes it for Windows, and the
  * firmware features of a Secure Boot guest. */
 static void
@@ -1553,5 +1626,6 @@ main (int argc, char **argv)
   g_test_add_func ("/xml/domain/spice-options", test_spice_options);
   g_test_add_func ("/xml/domain/redirdev-device", test_redirdev_device);
   g_test_add_func ("/xml/domain/hyperv", test_hyperv);
+  g_test_add_func ("/xml/domain/ethernet", test_ethernet);
   return g_test_run ();
 }
