@@ -1563,31 +1563,55 @@ vb_network_local_port_for (VbBackend *backend, const char *network_name, GPtrArr
   return TRUE;
 }
 
+/* A new tap (@target_dev, or "vnet%d") with the guest's MAC whose first
+ * byte is fe (a bridge takes the lowest MAC of its ports; fe:… is never
+ * the lowest) and @mtu (0: the kernel's), down. The descriptor, or -1;
+ * the tap goes with its last descriptor. */
+static int
+new_tap (const char *target_dev, const char *guest_mac, guint mtu, gboolean vnet_hdr, char **name_out,
+         GError **error)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *tap_mac = g_strdup_printf ("fe%s", guest_mac + 2);
+  int fd = vb_tap_create (target_dev ? target_dev : "vnet%d", vnet_hdr, &name, error);
+
+  if (fd < 0)
+    return -1;
+  if (!vb_netlink_link_set_mac (name, tap_mac, error) || (mtu != 0 && !vb_netlink_link_set_mtu (name, mtu, error))) {
+    close (fd);
+    return -1;
+  }
+  *name_out = g_steal_pointer (&name);
+  return fd;
+}
+
+static gboolean
+check_target_name (const char *target_dev, GError **error)
+{
+  if (target_dev != NULL && !vb_netlink_name_is_valid (target_dev)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_XML, "invalid interface target name '%s'", target_dev);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 int
 vb_network_tap_open (const char *bridge, const char *target_dev, const char *guest_mac, guint mtu,
                      gboolean vnet_hdr, char **name_out, GError **error)
 {
   g_autofree char *name = NULL;
-  g_autofree char *tap_mac = NULL;
   int fd;
 
-  if (target_dev != NULL && !vb_netlink_name_is_valid (target_dev)) {
-    g_set_error (error, VB_ERROR, VB_ERROR_XML, "invalid interface target name '%s'", target_dev);
+  if (!check_target_name (target_dev, error))
     return -1;
-  }
   if (!vb_netlink_link_exists (bridge)) {
     g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "bridge '%s' does not exist", bridge);
     return -1;
   }
-  fd = vb_tap_create (target_dev ? target_dev : "vnet%d", vnet_hdr, &name, error);
+  fd = new_tap (target_dev, guest_mac, mtu != 0 ? mtu : vb_netlink_link_get_mtu (bridge), vnet_hdr, &name, error);
   if (fd < 0)
     return -1;
-  if (mtu == 0)
-    mtu = vb_netlink_link_get_mtu (bridge);
-  /* A bridge takes the lowest MAC of its ports; fe:… is never the lowest. */
-  tap_mac = g_strdup_printf ("fe%s", guest_mac + 2);
-  if (!vb_netlink_link_set_mac (name, tap_mac, error) || (mtu != 0 && !vb_netlink_link_set_mtu (name, mtu, error)) ||
-      !vb_netlink_link_set_master (name, bridge, error) || !vb_netlink_link_set_up (name, TRUE, error)) {
+  if (!vb_netlink_link_set_master (name, bridge, error) || !vb_netlink_link_set_up (name, TRUE, error)) {
     close (fd); /* the tap goes with its last descriptor */
     return -1;
   }
@@ -1628,13 +1652,10 @@ vb_network_tap_open_ethernet (const char *target_dev, gboolean managed, const ch
                               GPtrArray *ips, GPtrArray *routes, gboolean vnet_hdr, char **name_out, GError **error)
 {
   g_autofree char *name = NULL;
-  g_autofree char *tap_mac = NULL;
   int fd;
 
-  if (target_dev != NULL && !vb_netlink_name_is_valid (target_dev)) {
-    g_set_error (error, VB_ERROR, VB_ERROR_XML, "invalid interface target name '%s'", target_dev);
+  if (!check_target_name (target_dev, error))
     return -1;
-  }
   if (!managed) {
     /* The host made it and set it up: only opened. */
     if (target_dev == NULL || !vb_netlink_link_exists (target_dev)) {
@@ -1655,12 +1676,10 @@ vb_network_tap_open_ethernet (const char *target_dev, gboolean managed, const ch
                  "interface '%s' already exists (a tap the host made needs <target managed='no'/>)", target_dev);
     return -1;
   }
-  fd = vb_tap_create (target_dev ? target_dev : "vnet%d", vnet_hdr, &name, error);
+  fd = new_tap (target_dev, guest_mac, mtu, vnet_hdr, &name, error);
   if (fd < 0)
     return -1;
-  tap_mac = g_strdup_printf ("fe%s", guest_mac + 2);
-  if (!vb_netlink_link_set_mac (name, tap_mac, error) || (mtu != 0 && !vb_netlink_link_set_mtu (name, mtu, error)) ||
-      !vb_netlink_link_set_up (name, TRUE, error))
+  if (!vb_netlink_link_set_up (name, TRUE, error))
     goto fail;
   for (guint i = 0; ips != NULL && i < ips->len; i++) {
     const VbDomainNetIp *ip = g_ptr_array_index (ips, i);
