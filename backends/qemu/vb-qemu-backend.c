@@ -94,21 +94,19 @@ vb_qemu_backend_firmware (VbQemuBackend *self, const VbQemuCaps *caps)
 gboolean
 vb_qemu_domain_fill_firmware (VbQemuBackend *self, VbDomainDef *def, const VbQemuCaps *caps, GError **error)
 {
+  const VbDomainOsDef *os = &def->os;
   g_autoptr(GPtrArray) firmware = NULL;
   g_autofree char *nvram_dir = NULL;
-  const VbQemuMachine *m = NULL;
+  const VbQemuMachine *m;
 
-  if (def->os.firmware != VB_DOMAIN_FIRMWARE_EFI && def->os.loader_type != VB_DOMAIN_LOADER_TYPE_PFLASH)
+  if (os->firmware != VB_DOMAIN_FIRMWARE_EFI && os->loader_type != VB_DOMAIN_LOADER_TYPE_PFLASH)
     return TRUE;
-  if (def->os.machine != NULL) {
-    m = vb_qemu_caps_find_machine (caps, def->os.machine);
-  } else {
-    for (guint i = 0; i < caps->machines->len && m == NULL; i++) {
-      const VbQemuMachine *cand = g_ptr_array_index (caps->machines, i);
-      if (cand->is_default)
-        m = cand;
-    }
-  }
+  /* Filled at define time (every start after): no descriptor to read. */
+  if (os->loader_path != NULL && os->loader_type == VB_DOMAIN_LOADER_TYPE_PFLASH &&
+      (os->loader_readonly == VB_DOMAIN_TRISTATE_NO ||
+       (os->loader_readonly == VB_DOMAIN_TRISTATE_YES && os->nvram_template != NULL && os->nvram_path != NULL)))
+    return TRUE;
+  m = vb_qemu_caps_machine_or_default (caps, os->machine);
   if (m == NULL)
     return TRUE; /* validation says why */
   firmware = vb_qemu_backend_firmware (self, caps);

@@ -8,7 +8,6 @@
 #include "vb-qemu-firmware.h"
 
 #include <errno.h>
-#include <fnmatch.h>
 #include <fcntl.h>
 #include <json-glib/json-glib.h>
 #include <sys/mman.h>
@@ -111,6 +110,19 @@ vb_qemu_caps_find_machine (const VbQemuCaps *caps, const char *name)
 
     if (g_strcmp0 (m->name, name) == 0 || g_strcmp0 (m->alias, name) == 0)
       return m;
+  }
+  return NULL;
+}
+
+const VbQemuMachine *
+vb_qemu_caps_machine_or_default (const VbQemuCaps *caps, const char *name)
+{
+  if (name != NULL && *name != '\0')
+    return vb_qemu_caps_find_machine (caps, name);
+  for (guint i = 0; i < caps->machines->len; i++) {
+    const VbQemuMachine *cand = g_ptr_array_index (caps->machines, i);
+    if (cand->is_default)
+      return cand;
   }
   return NULL;
 }
@@ -720,15 +732,7 @@ vb_qemu_caps_format_domain_capabilities (const VbQemuCaps *caps, const VbQemuHos
                  virttype, caps->emulator);
     return NULL;
   }
-  if (machine == NULL || *machine == '\0') {
-    for (guint i = 0; i < caps->machines->len && m == NULL; i++) {
-      const VbQemuMachine *cand = g_ptr_array_index (caps->machines, i);
-      if (cand->is_default)
-        m = cand;
-    }
-  } else {
-    m = vb_qemu_caps_find_machine (caps, machine);
-  }
+  m = vb_qemu_caps_machine_or_default (caps, machine);
   if (m == NULL) {
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "machine type '%s' is not supported by %s",
                  machine ? machine : "(default)", caps->emulator);
@@ -747,11 +751,8 @@ vb_qemu_caps_format_domain_capabilities (const VbQemuCaps *caps, const VbQemuHos
 
     for (guint i = 0; firmware != NULL && i < firmware->len; i++) {
       const VbQemuFirmware *fw = g_ptr_array_index (firmware, i);
-      gboolean runs = FALSE;
 
-      for (guint j = 0; fw->machines[j] != NULL && !runs; j++)
-        runs = fnmatch (fw->machines[j], m->name, 0) == 0;
-      if (!runs)
+      if (!vb_qemu_firmware_runs_machine (fw, m->name))
         continue;
       any = TRUE;
       secure |= fw->requires_smm;

@@ -37,6 +37,9 @@ void vb_qemu_caps_set_cache_dir (const char *dir);
 void vb_qemu_caps_free (VbQemuCaps *caps);
 
 const VbQemuMachine *vb_qemu_caps_find_machine (const VbQemuCaps *caps, const char *name);
+/* The machine @name (alias resolved) or, for NULL or "", QEMU's default;
+ * NULL when there is none. */
+const VbQemuMachine *vb_qemu_caps_machine_or_default (const VbQemuCaps *caps, const char *name);
 gboolean vb_qemu_caps_has_device (const VbQemuCaps *caps, const char *device);
 /* Added by the caps/command slice: is @model one of caps->cpu_models. */
 gboolean vb_qemu_caps_has_cpu_model (const VbQemuCaps *caps, const char *model);

@@ -108,17 +108,8 @@ machine_is_pc (const char *machine)
 static const VbQemuMachine *
 resolve_machine (const VbDomainDef *def, const VbQemuCaps *caps, GError **error)
 {
-  const VbQemuMachine *m = NULL;
+  const VbQemuMachine *m = vb_qemu_caps_machine_or_default (caps, def->os.machine);
 
-  if (def->os.machine == NULL) {
-    for (guint i = 0; i < caps->machines->len && m == NULL; i++) {
-      const VbQemuMachine *cand = g_ptr_array_index (caps->machines, i);
-      if (cand->is_default)
-        m = cand;
-    }
-  } else {
-    m = vb_qemu_caps_find_machine (caps, def->os.machine);
-  }
   if (m == NULL) {
     g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "machine type '%s' is not supported by %s",
                  def->os.machine ? def->os.machine : "(default)", caps->emulator);

@@ -192,8 +192,8 @@ vb_qemu_firmware_load (const char *const *dirs, const char *arch)
   return result;
 }
 
-static gboolean
-runs_machine (const VbQemuFirmware *fw, const char *machine)
+gboolean
+vb_qemu_firmware_runs_machine (const VbQemuFirmware *fw, const char *machine)
 {
   for (guint i = 0; fw->machines[i] != NULL; i++)
     if (fnmatch (fw->machines[i], machine, 0) == 0)
@@ -234,7 +234,7 @@ vb_qemu_firmware_fill (VbDomainDef *def, const char *machine, GPtrArray *firmwar
     for (guint i = 0; firmware != NULL && i < firmware->len && chosen == NULL; i++) {
       const VbQemuFirmware *fw = g_ptr_array_index (firmware, i);
 
-      if (!runs_machine (fw, machine) || !tristate_allows (os->fw_secure_boot, fw->secure_boot) ||
+      if (!vb_qemu_firmware_runs_machine (fw, machine) || !tristate_allows (os->fw_secure_boot, fw->secure_boot) ||
           !tristate_allows (os->fw_enrolled_keys, fw->enrolled_keys) ||
           !tristate_allows (os->loader_secure, fw->requires_smm) ||
           (fw->requires_smm && def->features.smm == VB_DOMAIN_TRISTATE_NO))

@@ -38,6 +38,9 @@ GStrv vb_qemu_firmware_default_dirs (gboolean system);
  * image are skipped with a debug message. */
 GPtrArray *vb_qemu_firmware_load (const char *const *dirs, const char *arch);
 
+/* Whether @fw runs machine type @machine (canonical name). */
+gboolean vb_qemu_firmware_runs_machine (const VbQemuFirmware *fw, const char *machine);
+
 /* For a definition with <os firmware='efi'> and no loader: picks the first
  * of @firmware that runs @machine (the canonical machine type) and has the
  * features the definition asks for (<firmware><feature>, <loader secure>,
