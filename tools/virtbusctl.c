@@ -1259,7 +1259,7 @@ cmd_setvcpus (Ctx *ctx, Args *a)
   g_autoptr(GVariant) reply = NULL;
   char *end = NULL;
   guint64 n = g_ascii_strtoull (arg (a, 1), &end, 10);
-  guint flags = affect_flags (a) | (opt (a, "--maximum") ? 1 << 2 : 0);
+  guint flags = affect_flags (a) | (opt (a, "--maximum") ? 1 << 2 : 0) | (opt (a, "--guest") ? 1 << 3 : 0);
   int code = EXIT_OK;
 
   if (end == arg (a, 1) || *end != '\0' || n == 0 || n > G_MAXUINT32)
@@ -1427,6 +1427,32 @@ cmd_domifaddr (Ctx *ctx, Args *a)
     g_variant_iter_free (addrs);
   }
   table_print (ctx, t);
+  return EXIT_OK;
+}
+
+static int
+cmd_domhostname (Ctx *ctx, Args *a)
+{
+  FIND_OR_RETURN (d, VirtbusDomain, VIRTBUS_TYPE_DOMAIN, arg (a, 0), "domain");
+  g_autoptr(GVariant) reply = NULL;
+  const char *source = opt_value (a, "--source");
+  const char *name;
+  guint flags = 0;
+  int code = EXIT_OK;
+
+  if (source != NULL) {
+    if (g_str_equal (source, "lease"))
+      flags = 1 << 0;
+    else if (g_str_equal (source, "agent"))
+      flags = 1 << 1;
+    else
+      return failf (EXIT_USAGE, _("invalid --source '%s' (lease or agent)"), source);
+  }
+  reply = call (VIRTBUS_OBJECT (d), "GetHostname", g_variant_new ("(u)", flags), &code);
+  if (reply == NULL)
+    return code;
+  g_variant_get (reply, "(&s)", &name);
+  print_text (ctx, "hostname", name);
   return EXIT_OK;
 }
 
@@ -3120,12 +3146,15 @@ static const Cmd commands[] = {
   { "edit", cmd_edit, "DOMAIN", N_("edit a domain's XML configuration in $EDITOR"), NULL },
   { "autostart", cmd_autostart, "DOMAIN [--disable]", N_("autostart a domain"), NULL },
   { "setmem", cmd_setmem, "DOMAIN SIZE [--config] [--live] [--current]", N_("change memory allocation (KiB, or with a M/G suffix)"), NULL },
-  { "setvcpus", cmd_setvcpus, "DOMAIN COUNT [--config] [--live] [--maximum]", N_("change the number of virtual CPUs"), NULL },
+  { "setvcpus", cmd_setvcpus, "DOMAIN COUNT [--config] [--live] [--maximum] [--guest]",
+    N_("change the number of virtual CPUs (with --guest: how many of them the guest keeps online)"), NULL },
   { "attach-device", cmd_attach_device, "DOMAIN FILE [--config] [--live] [--persistent]", N_("attach a device from an XML file"), NULL },
   { "detach-device", cmd_detach_device, "DOMAIN FILE [--config] [--live] [--persistent]", N_("detach a device described by an XML file"), NULL },
   { "domstats", cmd_domstats, "[DOMAIN...]", N_("domain statistics"), NULL },
   { "domblklist", cmd_domblklist, "DOMAIN [--inactive] [--details]", N_("list a domain's disks"), NULL },
   { "domifaddr", cmd_domifaddr, "DOMAIN [--source lease|agent|arp]", N_("domain interface addresses"), "--source" },
+  { "domhostname", cmd_domhostname, "DOMAIN [--source lease|agent]",
+    N_("the guest's host name (from its guest agent, or with --source lease from its DHCP lease)"), "--source" },
   { "console", cmd_console, "DOMAIN [--linger SECONDS]", N_("connect to the domain's serial console (Ctrl+] leaves)"), "--linger" },
   { "migrate", cmd_migrate,
     "DOMAIN DEST [--live] [--persistent] [--undefinesource] [--suspend] [--offline] [--postcopy] "

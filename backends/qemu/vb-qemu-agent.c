@@ -623,6 +623,43 @@ reply_hostname (VbObj *dom, JsonNode *ret, GTask *task)
   g_task_return_pointer (task, g_strdup (name), g_free);
 }
 
+/* The first host name a DHCP client of the domain's <interface
+ * type='network'>s gave the network's dnsmasq, in device order. */
+static void
+lease_hostname (VbBackend *backend, VbObj *dom, GTask *task)
+{
+  const VbDomainDef *def = dom->def;
+
+  if (!dom->active) {
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_OPERATION_INVALID, "domain '%s' is not running", dom->name);
+    return;
+  }
+  for (guint i = 0; i < def->nets->len; i++) {
+    const VbDomainNetDef *net = g_ptr_array_index (def->nets, i);
+    g_autoptr(GPtrArray) leases = NULL;
+    g_autoptr(GError) error = NULL;
+
+    if (net->type != VB_DOMAIN_NET_TYPE_NETWORK || net->src_network == NULL)
+      continue;
+    leases = vb_network_local_leases (backend, net->src_network, net->mac, &error);
+    if (leases == NULL) {
+      g_debug ("domain '%s': no leases for %s: %s", dom->name, net->mac, error->message);
+      continue;
+    }
+    for (guint j = 0; j < leases->len; j++) {
+      const VbDnsmasqLease *l = g_ptr_array_index (leases, j);
+
+      if (l->hostname != NULL && *l->hostname != '\0') {
+        g_task_return_pointer (task, g_strdup (l->hostname), g_free);
+        return;
+      }
+    }
+  }
+  g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED,
+                           "no DHCP lease of domain '%s' carries a host name (its guest sends none, or it has no "
+                           "lease on a network of this host)", dom->name);
+}
+
 static void
 agent_get_hostname (VbBackend *backend, VbObj *dom, guint flags, GTask *task)
 {
@@ -634,9 +671,7 @@ agent_get_hostname (VbBackend *backend, VbObj *dom, guint flags, GTask *task)
     return;
   }
   if (flags & HOSTNAME_LEASE) {
-    g_task_return_new_error (task, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
-                             "the QEMU driver has no DHCP lease database to find the hostname of domain '%s' in; "
-                             "ask its guest agent", dom->name);
+    lease_hostname (backend, dom, task);
     return;
   }
   agent_call (dom, "guest-get-host-name", NULL, COMMAND_TIMEOUT_MS, reply_hostname, task);
@@ -991,6 +1026,103 @@ agent_set_guest_vcpus (VbBackend *backend, VbObj *dom, GVariant *cpumap, int sta
   sv->online = state == 1;
   g_object_set_data_full (G_OBJECT (task), SET_VCPUS_KEY, sv, (GDestroyNotify) set_vcpus_free);
   agent_call (dom, "guest-get-vcpus", NULL, COMMAND_TIMEOUT_MS, reply_vcpus_for_set, task);
+}
+
+/* ---- SetVcpus / GetVcpus with VCPU_GUEST ---- */
+
+#define ONLINE_COUNT_KEY "vb-qemu-agent-online-count"
+
+static void
+reply_vcpu_count (VbObj *dom, JsonNode *ret, GTask *task)
+{
+  g_autoptr(GArray) cpus = parse_guest_vcpus (ret);
+  gboolean all = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (task), ONLINE_COUNT_KEY));
+  guint n = 0;
+
+  if (cpus == NULL) {
+    bad_reply (dom, task, "guest-get-vcpus");
+    return;
+  }
+  for (guint i = 0; i < cpus->len; i++)
+    if (all || g_array_index (cpus, GuestVcpu, i).online)
+      n++;
+  g_task_return_pointer (task, g_variant_ref_sink (g_variant_new_uint32 (n)), (GDestroyNotify) g_variant_unref);
+}
+
+void
+vb_qemu_agent_count_vcpus (VbObj *dom, gboolean all, GTask *task)
+{
+  g_object_set_data (G_OBJECT (task), ONLINE_COUNT_KEY, GINT_TO_POINTER (all));
+  agent_call (dom, "guest-get-vcpus", NULL, COMMAND_TIMEOUT_MS, reply_vcpu_count, task);
+}
+
+/* The guest's vcpus as they are, then as few changes as reach the count:
+ * offline ones come online from the lowest id up, online ones go offline
+ * from the highest id down (skipping those that cannot), as libvirt does. */
+static void
+reply_vcpus_for_count (VbObj *dom, JsonNode *ret, GTask *task)
+{
+  guint want = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (task), ONLINE_COUNT_KEY));
+  g_autoptr(GArray) cpus = parse_guest_vcpus (ret);
+  g_autoptr(JsonArray) change = NULL;
+  SetVcpus *sv;
+  JsonObject *args;
+  guint online = 0;
+
+  if (cpus == NULL) {
+    bad_reply (dom, task, "guest-get-vcpus");
+    return;
+  }
+  if (want > cpus->len) {
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_INVALID_ARG,
+                             "the guest of domain '%s' knows %u vcpus, fewer than the %u asked for", dom->name,
+                             cpus->len, want);
+    return;
+  }
+  for (guint i = 0; i < cpus->len; i++)
+    online += g_array_index (cpus, GuestVcpu, i).online;
+  change = json_array_new ();
+  for (guint k = 0; k < cpus->len && online != want; k++) {
+    gboolean up = online < want;
+    const GuestVcpu *cpu = &g_array_index (cpus, GuestVcpu, up ? k : cpus->len - 1 - k);
+    JsonObject *o;
+
+    if (cpu->online == up || (!up && !cpu->can_offline))
+      continue;
+    o = json_object_new ();
+    json_object_set_int_member (o, "logical-id", cpu->id);
+    json_object_set_boolean_member (o, "online", up);
+    json_array_add_object_element (change, o);
+    if (up)
+      online++;
+    else
+      online--;
+  }
+  if (online != want) {
+    /* Only going down can stop short: at the online vcpus that cannot go. */
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                             "the guest of domain '%s' cannot go down to %u online vcpus: %u of them cannot be taken "
+                             "offline", dom->name, want, online);
+    return;
+  }
+  if (json_array_get_length (change) == 0) {
+    g_task_return_boolean (task, TRUE);
+    return;
+  }
+  sv = g_new0 (SetVcpus, 1);
+  sv->cpumap = g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE_BOOLEAN, NULL, 0));
+  sv->wanted = json_array_get_length (change);
+  g_object_set_data_full (G_OBJECT (task), SET_VCPUS_KEY, sv, (GDestroyNotify) set_vcpus_free);
+  args = json_object_new ();
+  json_object_set_array_member (args, "vcpus", g_steal_pointer (&change));
+  agent_call (dom, "guest-set-vcpus", args, COMMAND_TIMEOUT_MS, reply_set_vcpus, task);
+}
+
+void
+vb_qemu_agent_set_online_vcpus (VbObj *dom, guint count, GTask *task)
+{
+  g_object_set_data (G_OBJECT (task), ONLINE_COUNT_KEY, GUINT_TO_POINTER (count));
+  agent_call (dom, "guest-get-vcpus", NULL, COMMAND_TIMEOUT_MS, reply_vcpus_for_count, task);
 }
 
 /* ---- FSFreeze / FSThaw / FSTrim ---- */

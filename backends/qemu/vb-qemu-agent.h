@@ -20,4 +20,12 @@ gboolean vb_qemu_agent_is_connected (VbObj *dom);
  * the agent is missing, unconnected, refuses or does not answer. */
 void vb_qemu_agent_shutdown (VbObj *dom, gboolean reboot, VbQemuAgentFallback fallback, GTask *task);
 
+/* How many vcpus the guest has online (all it knows with @all), from
+ * guest-get-vcpus: completes @task with a GVariant "u" [pointer]. */
+void vb_qemu_agent_count_vcpus (VbObj *dom, gboolean all, GTask *task);
+
+/* Brings @count of the guest's vcpus online and the others offline
+ * (guest-set-vcpus, changing as few as it can): completes @task [boolean]. */
+void vb_qemu_agent_set_online_vcpus (VbObj *dom, guint count, GTask *task);
+
 G_END_DECLS

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "vb-invocation.h" /* vb_task_get_caller_creds */
+#include "vb-qemu-agent.h"
 #include "vb-qemu-command.h"
 #include "vb-qemu-hotplug.h"
 #include "vb-qemu-process.h"
@@ -1402,8 +1403,19 @@ hotplug_set_vcpus (VbBackend *backend, VbObj *dom, guint vcpus, guint flags, GTa
   CHECK_FLAGS (task, flags, AFFECT_LIVE | AFFECT_CONFIG | VCPU_MAXIMUM | VCPU_GUEST | VCPU_HOTPLUGGABLE, "SetVcpus");
   if (vcpus == 0)
     FAIL (task, VB_ERROR_INVALID_ARG, "the number of vCPUs must be at least 1");
-  if (flags & VCPU_GUEST)
-    FAIL (task, VB_ERROR_NOT_SUPPORTED, "setting the guest's vCPUs needs the guest agent, which is not supported yet");
+  if (flags & VCPU_GUEST) {
+    /* What the running guest uses of the vCPUs it has, through its agent. */
+    if (flags & (AFFECT_CONFIG | VCPU_MAXIMUM | VCPU_HOTPLUGGABLE))
+      FAIL (task, VB_ERROR_INVALID_ARG,
+            "the guest flag of SetVcpus changes the running guest only: not with config, maximum or hotpluggable");
+    if (!dom->active)
+      FAIL (task, VB_ERROR_OPERATION_INVALID, "domain '%s' is not running", dom->name);
+    if (vcpus > live_def (dom)->vcpus_current)
+      FAIL (task, VB_ERROR_INVALID_ARG, "domain '%s' has %u vCPUs plugged in: the guest cannot bring %u online",
+            dom->name, live_def (dom)->vcpus_current, vcpus);
+    vb_qemu_agent_set_online_vcpus (dom, vcpus, task);
+    return;
+  }
   if (!vb_resolve_affect (dom, flags, &live, &config_flag, &error))
     RETURN_ERROR (task, error);
   if ((flags & VCPU_MAXIMUM) && live)

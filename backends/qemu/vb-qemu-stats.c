@@ -18,6 +18,7 @@
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
+#include "vb-qemu-agent.h"
 #include "vb-qemu-job.h"
 #include "vb-qemu-process.h"
 #include "vb-state-dir.h"
@@ -925,8 +926,14 @@ qemu_get_vcpus (VbBackend *backend, VbObj *dom, guint flags, GTask *task)
     g_task_return_error (task, error);
     return;
   }
-  if (flags & VCPU_GUEST)
-    FAIL (task, VB_ERROR_NOT_SUPPORTED, "counting the vCPUs the guest uses needs the guest agent, not supported");
+  if (flags & VCPU_GUEST) {
+    if (flags & AFFECT_CONFIG)
+      FAIL (task, VB_ERROR_INVALID_ARG, "the guest flag of GetVcpus asks the running guest: not with config");
+    if (!dom->active)
+      FAIL (task, VB_ERROR_OPERATION_INVALID, "domain '%s' is not running", dom->name);
+    vb_qemu_agent_count_vcpus (dom, (flags & VCPU_MAXIMUM) != 0, task);
+    return;
+  }
   def = live ? live_def (dom) : persistent_def (dom);
   return_value (task, g_variant_new_uint32 (flags & VCPU_MAXIMUM ? def->vcpus : def->vcpus_current));
 }

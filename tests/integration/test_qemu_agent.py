@@ -31,6 +31,8 @@ TIME_SYNC = 1
 PASSWORD_ENCRYPTED = 1
 SRC_LEASE, SRC_AGENT, SRC_ARP = 0, 1, 2
 IPV4, IPV6 = 0, 1
+# virDomainModificationImpact, virDomainVcpuFlags
+AFFECT_CONFIG, VCPU_MAXIMUM, VCPU_GUEST = 2, 4, 8
 
 MAC = "52:54:00:76:62:01"
 # SHA-512 crypt of "s3cret" with salt "abcdefgh".
@@ -101,11 +103,12 @@ def test_agent_reports_the_guest(qemu):
     path, con = boot_agent(qemu, "ga1")
     assert "state='connected'" in live_xml(qemu, path)
 
-    # GetHostname: the agent by default and with its flag; no lease database.
+    # GetHostname: the agent by default and with its flag; a user-mode NIC has
+    # no lease on a network of the host.
     assert call(qemu, path, "GetHostname", "u", 0) == ("virtbus-guest",)
     assert call(qemu, path, "GetHostname", "u", HOSTNAME_AGENT) == ("virtbus-guest",)
     name, msg = error(qemu, path, "GetHostname", "u", HOSTNAME_LEASE)
-    assert name == ERROR and "lease" in msg
+    assert name == ERROR and "no DHCP lease of domain 'ga1' carries a host name" in msg
     name, msg = error(qemu, path, "GetHostname", "u", HOSTNAME_LEASE | HOSTNAME_AGENT)
     assert name == ERROR and "mutually exclusive" in msg
 
@@ -266,10 +269,42 @@ def test_guest_vcpus(qemu):
     assert name == "org.libvirt.Error" and "unsupported flags (0x1)" in msg
     # Nothing changed by the refusals.
     assert call(qemu, path, "GetGuestVcpus", "u", 0)[0]["online"] == "0-1"
+
+    # SetVcpus/GetVcpus with the guest flag (`virsh setvcpus --guest`,
+    # `vcpucount --guest`): a count of online vcpus, through the agent.
+    assert call(qemu, path, "GetVcpus", "u", VCPU_GUEST) == (2,)
+    call(qemu, path, "SetVcpus", "uu", 1, VCPU_GUEST)
+    assert guest_file(con, "/sys/devices/system/cpu/cpu1/online").strip().splitlines()[-1] == "0"
+    assert call(qemu, path, "GetVcpus", "u", VCPU_GUEST) == (1,)
+    assert call(qemu, path, "GetVcpus", "u", VCPU_GUEST | VCPU_MAXIMUM) == (2,)
+    assert call(qemu, path, "GetGuestVcpus", "u", 0)[0]["online"] == "0"
+    # The vCPUs QEMU runs did not change, only what the guest uses of them.
+    assert call(qemu, path, "GetVcpus", "u", 0) == (2,)
+    call(qemu, path, "SetVcpus", "uu", 1, VCPU_GUEST)  # already there: nothing to do
+    from test_virtbusctl import run
+    r = run(qemu.vb, "-c", "qemu:///session", "setvcpus", "gvcpu", "2", "--guest")
+    assert r.returncode == 0 and "vCPUs of domain 'gvcpu' set to 2" in r.stdout, r
+    assert guest_file(con, "/sys/devices/system/cpu/cpu1/online").strip().splitlines()[-1] == "1"
+    assert call(qemu, path, "GetVcpus", "u", VCPU_GUEST) == (2,)
+    for args, message in [
+        ((3, VCPU_GUEST), "domain 'gvcpu' has 2 vCPUs plugged in: the guest cannot bring 3 online"),
+        ((1, VCPU_GUEST | AFFECT_CONFIG), "changes the running guest only"),
+        ((1, VCPU_GUEST | VCPU_MAXIMUM), "changes the running guest only"),
+        ((0, VCPU_GUEST), "at least 1"),
+    ]:
+        name, msg = error(qemu, path, "SetVcpus", "uu", *args)
+        assert name == "org.libvirt.Error" and message in msg, (args, msg)
+    name, msg = error(qemu, path, "GetVcpus", "u", VCPU_GUEST | AFFECT_CONFIG)
+    assert name == "org.libvirt.Error" and "not with config" in msg
+    assert call(qemu, path, "GetVcpus", "u", VCPU_GUEST) == (2,)
+
     qemu.dom(path, "Destroy", "u", 0)
     con.close()
     name, msg = error(qemu, path, "GetGuestVcpus", "u", 0)
     assert name == "org.libvirt.Error" and "not running" in msg
+    for method, sig, args in [("GetVcpus", "u", (VCPU_GUEST,)), ("SetVcpus", "uu", (1, VCPU_GUEST))]:
+        name, msg = error(qemu, path, method, sig, *args)
+        assert name == "org.libvirt.Error" and "domain 'gvcpu' is not running" in msg, (method, msg)
 
 
 def test_agent_reboot_and_shutdown(qemu):

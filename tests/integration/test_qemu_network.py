@@ -652,12 +652,17 @@ def test_guest_on_a_network(network):
     inactive = q.dom(path, "GetXMLDesc", "u", 2)[0]
     assert "vnet" not in inactive and "virbr0" not in inactive
 
-    status, out = con.run("ip link set eth0 up && udhcpc -i eth0 -n -q -t 10 -T 2 -s /bin/true 2>&1", timeout=60)
+    # No lease yet: no host name from one.
+    assert "no DHCP lease of domain 'netvm' carries a host name" in n.error(path, DOMAIN, "GetHostname", "u", 1)
+    status, out = con.run("ip link set eth0 up && udhcpc -i eth0 -n -q -t 10 -T 2 -s /bin/true "
+                          "-x hostname:lease-guest 2>&1", timeout=60)
     assert status == 0, out
     leases = n.net(net, "GetDHCPLeases", "su", "", 0)[0]
     assert len(leases) == 1
     bridge, expiry, kind, lmac, iaid, ip, prefix, hostname, clientid = leases[0]
-    assert (bridge, kind, lmac, prefix) == ("virbr0", 0, mac, 24)
+    assert (bridge, kind, lmac, prefix, hostname) == ("virbr0", 0, mac, 24, "lease-guest")
+    # GetHostname from the lease (flag LEASE), what `virsh domhostname --source lease` asks.
+    assert q.dom(path, "GetHostname", "u", 1) == ("lease-guest",)
     assert ip.startswith("192.168.150.") and 10 <= int(ip.rsplit(".", 1)[1]) <= 50
     assert expiry > time.time()
     assert n.net(net, "GetDHCPLeases", "su", "52:54:00:00:00:99", 0) == ([],)
@@ -667,6 +672,10 @@ def test_guest_on_a_network(network):
     assert r.returncode == 0 and mac in r.stdout and ip + "/24" in r.stdout and "ipv4" in r.stdout, r
     r = run(n.vb, "-c", "qemu:///session", "net-dhcp-leases", "lan", "--mac", "52:54:00:00:00:99")
     assert r.returncode == 0 and mac not in r.stdout, r
+    r = run(n.vb, "-c", "qemu:///session", "domhostname", "netvm", "--source", "lease")
+    assert r.returncode == 0 and r.stdout == "lease-guest\n", r
+    r = run(n.vb, "-c", "qemu:///session", "domhostname", "netvm", "--source", "dns")
+    assert r.returncode != 0 and "invalid --source 'dns'" in r.stderr, r
     r = run(n.vb, "-c", "qemu:///session", "domifaddr", "netvm")
     assert r.returncode == 0 and ip + "/24" in r.stdout and tap in r.stdout, r
     # The guest reaches the host's end of the bridge.
