@@ -1880,7 +1880,8 @@ cmd_snapshot_create_as (Ctx *ctx, Args *a)
   const char *name = arg (a, 1) != NULL ? arg (a, 1) : opt_value (a, "--name");
   const char *desc = opt_value (a, "--description");
   static const OptFlag flag_opts[] = {
-    { "--no-metadata", 1 << 2 }, { "--halt", 1 << 3 }, { "--disk-only", 1 << 4 }, { "--reuse-external", 1 << 5 },
+    { "--no-metadata", 1 << 2 }, { "--halt", 1 << 3 }, { "--disk-only", 1 << 4 },
+    { "--reuse-external", 1 << 5 }, { "--quiesce", 1 << 6 },
   };
   GPtrArray *specs = opt_values (a, "--diskspec");
   g_autoptr(GString) xml = g_string_new ("<domainsnapshot>");
@@ -3176,7 +3177,7 @@ static const Cmd commands[] = {
     N_("a disk's block job: information, abort, pivot or bandwidth"), "--bandwidth" },
   { "snapshot-create-as", cmd_snapshot_create_as,
     "DOMAIN [NAME] [--description TEXT] [--disk-only] [--diskspec SPEC]... [--reuse-external] [--no-metadata] "
-    "[--halt]",
+    "[--halt] [--quiesce]",
     N_("create a snapshot"), "--name --description --diskspec" },
   { "snapshot-list", cmd_snapshot_list, "DOMAIN", N_("list a domain's snapshots"), NULL },
   { "snapshot-revert", cmd_snapshot_revert, "DOMAIN SNAPSHOT [--running] [--paused] [--force]",

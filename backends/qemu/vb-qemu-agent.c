@@ -1173,6 +1173,18 @@ agent_fs_thaw (VbBackend *backend, VbObj *dom, const char *const *mountpoints, g
   agent_call (dom, "guest-fsfreeze-thaw", NULL, SLOW_COMMAND_TIMEOUT_MS, reply_count, task);
 }
 
+void
+vb_qemu_agent_freeze_all (VbObj *dom, GTask *task)
+{
+  agent_call (dom, "guest-fsfreeze-freeze", NULL, SLOW_COMMAND_TIMEOUT_MS, reply_count, task);
+}
+
+void
+vb_qemu_agent_thaw_all (VbObj *dom, GTask *task)
+{
+  agent_call (dom, "guest-fsfreeze-thaw", NULL, SLOW_COMMAND_TIMEOUT_MS, reply_count, task);
+}
+
 static void
 agent_fs_trim (VbBackend *backend, VbObj *dom, const char *mountpoint, guint64 minimum, guint flags, GTask *task)
 {

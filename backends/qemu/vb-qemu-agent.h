@@ -28,4 +28,9 @@ void vb_qemu_agent_count_vcpus (VbObj *dom, gboolean all, GTask *task);
  * (guest-set-vcpus, changing as few as it can): completes @task [boolean]. */
 void vb_qemu_agent_set_online_vcpus (VbObj *dom, guint count, GTask *task);
 
+/* guest-fsfreeze-freeze / guest-fsfreeze-thaw of all the guest's file
+ * systems: completes @task with the count as a GVariant "u" [pointer]. */
+void vb_qemu_agent_freeze_all (VbObj *dom, GTask *task);
+void vb_qemu_agent_thaw_all (VbObj *dom, GTask *task);
+
 G_END_DECLS

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "vb-invocation.h" /* vb_task_get_caller_creds */
+#include "vb-qemu-agent.h"
 #include "vb-qemu-command.h"
 #include "vb-qemu-job.h"
 #include "vb-qemu-process.h"
@@ -580,6 +581,9 @@ typedef struct {
   guint flags;
   gboolean job;      /* a job of ours was begun */
   gboolean live;     /* taken with QMP */
+  gboolean frozen;   /* QUIESCE: the guest's file systems are frozen */
+  GError *taken;     /* QUIESCE: the transaction's error, while thawing */
+  GError *thaw;      /* QUIESCE: why thawing failed (the snapshot stands) */
 } CreateData;
 
 static void
@@ -591,6 +595,8 @@ create_data_free (gpointer p)
   g_clear_pointer (&cd->def, vb_snapshot_def_free);
   g_clear_pointer (&cd->disks, g_ptr_array_unref);
   g_clear_pointer (&cd->ext, g_ptr_array_unref);
+  g_clear_error (&cd->taken);
+  g_clear_error (&cd->thaw);
   g_free (cd);
 }
 
@@ -645,6 +651,14 @@ on_created_done (GTask *task, GError *error)
   }
   set_current (dom, snap->name);
 
+  if (cd->thaw != NULL && !(cd->flags & VB_SNAPSHOT_CREATE_HALT)) {
+    /* As libvirt: the snapshot is there, but the caller must know that
+     * the guest's file systems may still be frozen. */
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED,
+                             "snapshot '%s' of domain '%s' was taken, but its file systems were not thawed (FSThaw "
+                             "thaws them): %s", snap->name, dom->name, cd->thaw->message);
+    return;
+  }
   if ((cd->flags & VB_SNAPSHOT_CREATE_HALT) && dom->active) {
     GTask *halt = g_task_new (NULL, NULL, on_halted, g_object_ref (task));
     g_object_set_data_full (G_OBJECT (task), "snapshot", g_object_ref (snap), g_object_unref);
@@ -932,19 +946,52 @@ on_live_overlays_read (GObject *source, GAsyncResult *result, gpointer user_data
 }
 
 static void
-on_transaction (GObject *source, GAsyncResult *result, gpointer user_data)
+after_transaction (GTask *task, GError *error)
 {
-  g_autoptr(GTask) task = user_data;
   CreateData *cd = g_task_get_task_data (task);
-  GError *error = NULL;
   g_autoptr(GTask) refresh = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error)) {
+  if (error != NULL) {
     on_created_done (task, error);
     return;
   }
   refresh = g_task_new (cd->dom, NULL, on_live_overlays_read, g_object_ref (task));
   vb_qemu_disk_refresh_all (cd->dom, refresh);
+}
+
+static void
+on_thawed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CreateData *cd = g_task_get_task_data (task);
+  g_autoptr(GVariant) count = g_task_propagate_pointer (G_TASK (result), &cd->thaw);
+
+  cd->frozen = FALSE;
+  if (cd->taken != NULL && cd->thaw != NULL) {
+    GError *both = g_error_new (cd->taken->domain, cd->taken->code, "%s; and the guest's file systems were not "
+                                "thawed (FSThaw thaws them): %s", cd->taken->message, cd->thaw->message);
+    g_error_free (cd->taken);
+    cd->taken = both;
+  }
+  after_transaction (task, g_steal_pointer (&cd->taken));
+}
+
+static void
+on_transaction (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CreateData *cd = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  g_task_propagate_boolean (G_TASK (result), &error);
+  if (cd->frozen) {
+    /* Thawed at once, whatever the transaction did. */
+    g_autoptr(GTask) thaw = g_task_new (NULL, NULL, on_thawed, g_object_ref (task));
+    cd->taken = error;
+    vb_qemu_agent_thaw_all (cd->dom, thaw);
+    return;
+  }
+  after_transaction (task, error);
 }
 
 static void
@@ -1028,6 +1075,38 @@ create_external (GTask *task)
   }
 }
 
+static void
+on_failed_freeze_thawed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) ignored = NULL;
+  g_autoptr(GVariant) count = g_task_propagate_pointer (G_TASK (result), &ignored);
+  GError *error = g_object_steal_data (G_OBJECT (task), "freeze-error");
+
+  on_created_done (task, error);
+}
+
+static void
+on_frozen (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CreateData *cd = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autoptr(GVariant) count = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (count == NULL) {
+    /* qemu-ga thaws what it froze when freezing fails; a thaw anyway, as
+     * libvirt does, in case the agent went away half-way. */
+    g_autoptr(GTask) thaw = g_task_new (NULL, NULL, on_failed_freeze_thawed, g_object_ref (task));
+    g_prefix_error (&error, "freezing the guest's file systems: ");
+    g_object_set_data_full (G_OBJECT (task), "freeze-error", error, (GDestroyNotify) g_error_free);
+    vb_qemu_agent_thaw_all (cd->dom, thaw);
+    return;
+  }
+  cd->frozen = TRUE;
+  create_external (task);
+}
+
 /* REDEFINE: metadata only (the data is assumed to be in the images). */
 static void
 redefine (VbObj *dom, VbSnapshotDef *def_in, guint flags, GTask *task)
@@ -1078,8 +1157,6 @@ qemu_snapshot_create_xml (VbBackend *backend, VbObj *dom, const char *xml, guint
   CreateData *cd;
 
   CHECK_FLAGS (task, flags, VB_SNAPSHOT_CREATE_ALL, "SnapshotCreateXML");
-  if (flags & VB_SNAPSHOT_CREATE_QUIESCE)
-    FAIL (task, VB_ERROR_NOT_SUPPORTED, "quiescing the guest's file systems for a snapshot is not supported");
   if (flags & VB_SNAPSHOT_CREATE_LIVE)
     FAIL (task, VB_ERROR_NOT_SUPPORTED, "live snapshot creation is supported only with external memory snapshots");
   if ((flags & VB_SNAPSHOT_CREATE_CURRENT) && !(flags & VB_SNAPSHOT_CREATE_REDEFINE))
@@ -1103,6 +1180,11 @@ qemu_snapshot_create_xml (VbBackend *backend, VbObj *dom, const char *xml, guint
   external = (flags & VB_SNAPSHOT_CREATE_DISK_ONLY) || snapshot_is_external (def);
   if ((flags & VB_SNAPSHOT_CREATE_REUSE_EXT) && !external)
     FAIL (task, VB_ERROR_INVALID_ARG, "REUSE_EXT is for external snapshots");
+  if ((flags & VB_SNAPSHOT_CREATE_QUIESCE) && !external)
+    FAIL (task, VB_ERROR_INVALID_ARG, "QUIESCE is for disk-only (external) snapshots");
+  if ((flags & VB_SNAPSHOT_CREATE_QUIESCE) && !dom->active)
+    FAIL (task, VB_ERROR_OPERATION_INVALID, "QUIESCE needs domain '%s' running (its guest agent freezes its file "
+          "systems)", dom->name);
   if (vb_obj_lookup_child (dom, def->name) != NULL)
     FAIL (task, VB_ERROR_EXISTS, "domain snapshot '%s' already exists", def->name);
   if (!vb_snapshot_tree_check_room (dom, &error)) {
@@ -1129,6 +1211,11 @@ qemu_snapshot_create_xml (VbBackend *backend, VbObj *dom, const char *xml, guint
   }
   cd->job = TRUE;
 
+  if (external && (flags & VB_SNAPSHOT_CREATE_QUIESCE)) {
+    inner = g_task_new (NULL, NULL, on_frozen, g_object_ref (task));
+    vb_qemu_agent_freeze_all (dom, inner);
+    return;
+  }
   if (external) {
     create_external (task);
     return;

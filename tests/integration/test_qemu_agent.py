@@ -33,6 +33,8 @@ SRC_LEASE, SRC_AGENT, SRC_ARP = 0, 1, 2
 IPV4, IPV6 = 0, 1
 # virDomainModificationImpact, virDomainVcpuFlags
 AFFECT_CONFIG, VCPU_MAXIMUM, VCPU_GUEST = 2, 4, 8
+# virDomainSnapshotCreateFlags
+SNAP_DISK_ONLY, SNAP_QUIESCE = 16, 64
 
 MAC = "52:54:00:76:62:01"
 # SHA-512 crypt of "s3cret" with salt "abcdefgh".
@@ -305,6 +307,66 @@ def test_guest_vcpus(qemu):
     for method, sig, args in [("GetVcpus", "u", (VCPU_GUEST,)), ("SetVcpus", "uu", (1, VCPU_GUEST))]:
         name, msg = error(qemu, path, method, sig, *args)
         assert name == "org.libvirt.Error" and "domain 'gvcpu' is not running" in msg, (method, msg)
+
+
+def test_quiesced_snapshot(qemu):
+    """SnapshotCreateXML with QUIESCE: the agent freezes the guest's file
+    systems (writing back what the guest cached) around the disk-only
+    snapshot, so the image below the overlay holds them whole."""
+    path, con = boot_agent(qemu, "quiet")
+    disk = os.path.join(qemu.root, "quiet-data.img")
+    snap = "<domainsnapshot><name>%s</name></domainsnapshot>"
+    # No agent to freeze (it went away): the snapshot fails and nothing is
+    # made: no overlay, no snapshot, the disk as it was.
+    files = sorted(os.listdir(qemu.root))
+    qemu.vb.clear_signals()
+    rc, _ = con.run("kill $(cat /run/qemu-ga.pid)")
+    assert rc == 0
+    wait_agent_event(qemu, path, AGENT_DISCONNECTED, con, timeout=30)
+    name, msg = error(qemu, path, "SnapshotCreateXML", "su", snap % "q0", SNAP_DISK_ONLY | SNAP_QUIESCE)
+    assert name == ERROR and "cannot create snapshot 'q0' of domain 'quiet': freezing the guest's file systems: " \
+        "guest agent of domain 'quiet' is not connected" in msg, msg
+    rc, _ = con.run("/usr/sbin/qemu-ga -d -m virtio-serial -p /dev/virtio-ports/org.qemu.guest_agent.0"
+                    " -f /run/qemu-ga.pid -t /run/qga -l /var/log/qemu-ga.log")
+    assert rc == 0
+    wait_agent_event(qemu, path, AGENT_CONNECTED, con, timeout=30)
+    assert sorted(os.listdir(qemu.root)) == files
+    assert call(qemu, path, "ListDomainSnapshots", "u", 0) == ([],)
+    assert "quiet-data.img'" in live_xml(qemu, path)
+
+    # The guest writes back dirty pages only when asked: what it writes now
+    # stays in its page cache.
+    rc, out = con.run("echo 0 > /proc/sys/vm/dirty_writeback_centisecs && "
+                      "echo 360000 > /proc/sys/vm/dirty_expire_centisecs && "
+                      "echo quiesced-note-1 > /mnt/data/note")
+    assert rc == 0, out
+    with open(disk, "rb") as f:
+        assert b"quiesced-note-1" not in f.read()
+
+    # Not for internal snapshots (they stop the guest instead).
+    name, msg = error(qemu, path, "SnapshotCreateXML", "su", snap % "q0", SNAP_QUIESCE)
+    assert name == ERROR and "QUIESCE is for disk-only (external) snapshots" in msg
+
+    (spath,) = call(qemu, path, "SnapshotCreateXML", "su", snap % "q1", SNAP_DISK_ONLY | SNAP_QUIESCE)
+    assert call(qemu, path, "ListDomainSnapshots", "u", 0) == ([spath],)
+    # The image below the overlay has the note the guest had only cached.
+    with open(disk, "rb") as f:
+        assert b"quiesced-note-1" in f.read()
+    # Thawed: the guest writes on (now into the overlay).
+    rc, out = con.run("echo after > /mnt/data/after && sync && cat /mnt/data/after", timeout=20)
+    assert rc == 0 and out.strip() == "after", out
+    assert "quiet-data.q1'" in live_xml(qemu, path)
+    # The same from virtbusctl.
+    from test_virtbusctl import run
+    rc, out = con.run("echo quiesced-note-2 > /mnt/data/note2")
+    assert rc == 0, out
+    r = run(qemu.vb, "-c", "qemu:///session", "snapshot-create-as", "quiet", "q2", "--disk-only", "--quiesce")
+    assert r.returncode == 0, r
+    with open(os.path.join(qemu.root, "quiet-data.q1"), "rb") as f:
+        assert b"quiesced-note-2" in f.read()
+    assert "quiet-data.q2'" in live_xml(qemu, path)
+    qemu.dom(path, "Destroy", "u", 0)
+    con.close()
 
 
 def test_agent_reboot_and_shutdown(qemu):

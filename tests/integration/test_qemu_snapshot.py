@@ -340,7 +340,9 @@ def test_failures_and_undefine(qemu):
                          0)
     assert name == "org.libvirt.Error" and "not supported" in msg
     name, msg = vb.error(dom, DOMAIN, "SnapshotCreateXML", "su", snap_xml("x"), 1 << 6)  # QUIESCE
-    assert name == "org.libvirt.Error" and "not supported" in msg
+    assert name == "org.libvirt.Error" and "QUIESCE is for disk-only (external) snapshots" in msg
+    name, msg = vb.error(dom, DOMAIN, "SnapshotCreateXML", "su", snap_xml("x"), CREATE_DISK_ONLY | (1 << 6))
+    assert name == "org.libvirt.Error" and "QUIESCE needs domain 'snapfail' running" in msg
     name, msg = vb.error(dom, DOMAIN, "SnapshotCreateXML", "su", snap_xml("x"), CREATE_CURRENT)
     assert name == "org.libvirt.Error" and "REDEFINE" in msg
     name, msg = vb.error(dom, DOMAIN, "SnapshotCreateXML", "su", snap_xml("x"), 1 << 20)
@@ -406,7 +408,9 @@ def test_external_disk_only_snapshots_of_a_running_domain(qemu):
     overlay = os.path.join(q.root, "ext.e1")
 
     for xml, flags, msg in [
-            (snap_xml("e0"), CREATE_DISK_ONLY | (1 << 6), "quiescing"),
+            # No agent to freeze the file systems (test_qemu_agent.py has the agent's).
+            (snap_xml("e0"), CREATE_DISK_ONLY | (1 << 6),
+             "cannot create snapshot 'e0' of domain 'extvm': freezing the guest's file systems: domain 'extvm' "),
             (ext_xml("e0", "<disk name='vda' snapshot='external'/>"), 0, "needs the DISK_ONLY flag"),
             (ext_xml("e0", memory="<memory snapshot='external' file='/tmp/m'/>"), CREATE_DISK_ONLY,
              "not supported"),
