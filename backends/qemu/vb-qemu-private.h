@@ -152,6 +152,9 @@ typedef struct {
   int resume_detail;
 
   JsonObject *reattach_state; /* the state file of a reattach, until QMP is connected */
+  /* <clock offset='variable'>: the adjustment this QEMU's RTC started
+   * with; QEMU's RTC_CHANGE offsets are relative to it. */
+  gint64 rtc_adjustment0;
 
   VbQemuAgent *agent;
   VbQemuJob *job;

@@ -267,6 +267,8 @@ vb_qemu_process_save_state (VbObj *dom, GError **error)
   json_builder_add_boolean_value (b, dom->persistent);
   json_builder_set_member_name (b, "guest-shutdown");
   json_builder_add_boolean_value (b, d->guest_shutdown);
+  json_builder_set_member_name (b, "rtc-adjustment0");
+  json_builder_add_int_value (b, d->rtc_adjustment0);
   /* A start is not over before its QEMU runs the guest (or waits paused):
    * a daemon that finds this QEMU still starting stops it. */
   json_builder_set_member_name (b, "starting");
@@ -713,6 +715,25 @@ vb_qemu_process_note_resumed (VbObj *dom)
   vb_qemu_emit (d->backend, dom, VB_QEMU_EV_RESUMED, detail);
 }
 
+/* The guest set its RTC: QEMU says how far it now is from the time its
+ * -rtc base gave. A variable clock keeps that as its live adjustment
+ * (kept over a daemon restart, shown in the live XML, as libvirt); the
+ * signal carries the RTC's offset from UTC (or from local time). */
+static void
+handle_rtc_change (VbObj *dom, gint64 offset)
+{
+  VbQemuDom *d = vb_qemu_dom (dom);
+  VbDomainDef *live = live_def (dom);
+
+  if (live->clock.offset == VB_DOMAIN_CLOCK_VARIABLE) {
+    offset += d->rtc_adjustment0;
+    live->clock.adjustment = offset;
+    if (d->pid > 0 && d->save_state_id == 0)
+      d->save_state_id = g_timeout_add_full (G_PRIORITY_LOW, SAVE_STATE_DELAY_MS, save_state_now, dom, NULL);
+  }
+  vb_backend_emit_domain_signal (VB_BACKEND (d->backend), dom, "RTCChange", g_variant_new ("(x)", offset));
+}
+
 static void
 on_qmp_event (VbQmp *qmp, const char *name, JsonObject *data, gint64 timestamp, VbObj *dom)
 {
@@ -756,6 +777,8 @@ on_qmp_event (VbQmp *qmp, const char *name, JsonObject *data, gint64 timestamp, 
   } else if (g_strcmp0 (name, "BALLOON_CHANGE") == 0 && data && json_object_has_member (data, "actual")) {
     guint64 kib = (guint64) json_object_get_int_member (data, "actual") / 1024;
     vb_backend_emit_domain_signal (backend, dom, "BalloonChange", g_variant_new ("(t)", kib));
+  } else if (g_strcmp0 (name, "RTC_CHANGE") == 0 && data && json_object_has_member (data, "offset")) {
+    handle_rtc_change (dom, json_object_get_int_member (data, "offset"));
   } else if (g_strcmp0 (name, "DEVICE_DELETED") == 0 && data && json_object_has_member (data, "device")) {
     vb_backend_emit_domain_signal (backend, dom, "DeviceRemoved",
                                    g_variant_new ("(s)", json_object_get_string_member (data, "device")));
@@ -1647,6 +1670,7 @@ start_with_caps (VbQemuBackend *self, const VbQemuCaps *caps, const GError *caps
   /* The live definition carries the ids the command line uses (<alias>):
    * hotplug, the agent and stats find devices by them. */
   vb_qemu_domain_assign_aliases (live_def (dom));
+  vb_qemu_dom (dom)->rtc_adjustment0 = live_def (dom)->clock.adjustment;
   argv = vb_qemu_build_command (live_def (dom), caps, &ctx, &error);
   if (argv == NULL) {
     start_failed (task, error);
@@ -2111,6 +2135,7 @@ vb_qemu_process_reattach (VbQemuBackend *self, const char *path, GError **error)
   g_clear_pointer (&d->reattach_state, json_object_unref);
   d->reattach_state = json_object_ref (st);
   d->guest_shutdown = json_object_get_boolean_member_with_default (st, "guest-shutdown", FALSE);
+  d->rtc_adjustment0 = json_object_get_int_member_with_default (st, "rtc-adjustment0", live_def (dom)->clock.adjustment);
   g_clear_pointer (&d->grants, g_ptr_array_unref);
   d->grants = vb_qemu_access_from_json (json_object_get_member (st, "grants"));
   live_def (dom)->id = id;

@@ -1462,8 +1462,40 @@ def test_clock_offsets_reach_the_guest(qemu):
     con.wait_ready(BOOT_TIMEOUT)
     want = datetime.datetime.utcnow() - datetime.timedelta(days=1)
     assert abs((guest_rtc(con) - want).total_seconds()) < 120
+
+    # The guest sets its RTC two days back: RTCChange with the new offset
+    # from UTC, which the live definition keeps as its adjustment (the
+    # persistent one keeps the configured one), also over a daemon restart.
+    def set_guest_rtc(days):
+        when = datetime.datetime.utcnow() + datetime.timedelta(days=days)
+        status, out = con.run("date -u -s '%s' >/dev/null && hwclock -u -w" % when.strftime("%Y-%m-%d %H:%M:%S"))
+        assert status == 0, out
+
+    def rtc_change(near):
+        s = qemu.vb.wait_signal("RTCChange", lambda s: s[0] == path, timeout=30)
+        assert abs(s[3][0] - near) < 60, s
+        return s[3][0]
+
+    def adjustment(flags):
+        return int(ET.fromstring(qemu.dom(path, "GetXMLDesc", "u", flags)[0]).find("clock").get("adjustment"))
+
+    qemu.vb.clear_signals()
+    set_guest_rtc(-2)
+    offset = rtc_change(-2 * 86400)
+    assert adjustment(0) == offset and adjustment(2) == -86400
+    con.close()
+    assert qemu.vb.stop() == 0
+    qemu.vb.start()
+    assert adjustment(0) == offset and adjustment(2) == -86400
+    con = qemu.console(path)
+    qemu.vb.clear_signals()
+    set_guest_rtc(3)
+    offset = rtc_change(3 * 86400)
+    assert adjustment(0) == offset
     con.close()
     qemu.dom(path, "Destroy", "u", 0)
+    # The next start begins at the configured adjustment again.
+    assert adjustment(0) == -86400
 
     name, msg = qemu.vb.error(QEMU_PATH, CONNECT, "DomainDefineXML", "s", guest.domain_xml("badtz").replace(
         "<devices>", "<clock offset='timezone' timezone='Mars/Olympus_Mons'/>\n  <devices>"))
