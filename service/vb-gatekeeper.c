@@ -7,6 +7,7 @@
 #include <glib/gi18n-lib.h>
 #include <unistd.h>
 
+#include "vb-client.h"
 #include "vb-connect.h"
 #include "vb-error.h"
 #include "vb-xml.h"
@@ -557,6 +558,7 @@ vb_gatekeeper_install (GDBusConnection *connection, VbGatekeeperMode mode)
 
   self->connection = g_object_ref (connection);
   self->mode = mode;
+  vb_client_set_connection (connection);
   self->name_owner_sub = g_dbus_connection_signal_subscribe (
     connection, "org.freedesktop.DBus", "org.freedesktop.DBus", "NameOwnerChanged", "/org/freedesktop/DBus", NULL,
     G_DBUS_SIGNAL_FLAGS_NONE, on_name_owner_changed, self, NULL);

@@ -2,6 +2,7 @@
 
 #include "vb-invocation.h"
 
+#include "vb-client.h"
 #include "vb-connect.h"
 #include "vb-error.h"
 #include "vb-gatekeeper.h"
@@ -231,6 +232,7 @@ vb_invocation_task_new (VbConnect *connect, GDBusMethodInvocation *invocation, V
   g_task_set_source_tag (task, vb_invocation_task_new);
   /* The gatekeeper left restricted callers' credentials on the invocation;
    * the backend gets them with the task (its task data is the backend's). */
+  vb_client_tag_task (task, g_dbus_method_invocation_get_sender (invocation));
   creds = vb_gatekeeper_get_caller_creds (invocation);
   if (creds != NULL)
     g_object_set_qdata_full (G_OBJECT (task), caller_creds_quark (), vb_caller_creds_copy (creds),

@@ -13,6 +13,7 @@
 
 #include <gio/gunixfdlist.h>
 
+#include "vb-client.h"     /* AUTODESTROY */
 #include "vb-invocation.h" /* vb_task_get_caller_creds */
 #include "vb-qemu-agent.h"   /* agent part: Shutdown/Reboot with the guest agent */
 #include "vb-qemu-command.h"
@@ -665,6 +666,19 @@ define_xml_now (VbBackend *backend, const char *xml, guint flags, GTask *task)
   g_task_return_pointer (task, g_object_ref (dom), g_object_unref);
 }
 
+/* The start about to begin is tied to @client: once it is over, the
+ * domain is destroyed when @client leaves the bus (libvirt's
+ * VIR_DOMAIN_START_AUTODESTROY, with the caller's bus connection as its
+ * connection). */
+static void
+set_autodestroy (VbObj *dom, const char *client)
+{
+  VbQemuDom *d = vb_qemu_dom (dom);
+
+  g_free (d->autodestroy_pending);
+  d->autodestroy_pending = g_strdup (client);
+}
+
 static void
 on_created_started (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -699,8 +713,8 @@ create_xml_now (VbBackend *backend, const char *xml, guint flags, GTask *task)
                VB_QEMU_START_PAUSED | VB_QEMU_START_AUTODESTROY | VB_QEMU_START_BYPASS_CACHE |
                  VB_QEMU_START_FORCE_BOOT | VB_QEMU_START_VALIDATE | VB_QEMU_START_RESET_NVRAM,
                "DomainCreateXML");
-  if (flags & VB_QEMU_START_AUTODESTROY)
-    FAIL (task, VB_ERROR_NOT_SUPPORTED, "auto-destroy domains are not supported by the QEMU driver yet");
+  if ((flags & VB_QEMU_START_AUTODESTROY) && vb_task_get_client (task) == NULL)
+    FAIL (task, VB_ERROR_INVALID_ARG, "AUTODESTROY is for D-Bus callers (the domain goes when the caller does)");
   def = parse_and_validate (self, xml, vb_task_get_caller_creds (task), &error);
   if (def == NULL || !check_collision (backend, def, &dom, &error)) {
     g_task_return_error (task, error);
@@ -725,6 +739,8 @@ create_xml_now (VbBackend *backend, const char *xml, guint flags, GTask *task)
   }
   g_task_set_task_data (task, g_object_ref (dom), g_object_unref);
   start = g_task_new (backend, NULL, on_created_started, g_object_ref (task));
+  if (flags & VB_QEMU_START_AUTODESTROY)
+    set_autodestroy (dom, vb_task_get_client (task));
   vb_qemu_process_start (self, dom, flags & (VB_QEMU_START_PAUSED | VB_QEMU_START_RESET_NVRAM), start);
 }
 
@@ -800,10 +816,14 @@ qemu_create (VbBackend *backend, VbObj *dom, guint flags, GTask *task)
                VB_QEMU_START_PAUSED | VB_QEMU_START_AUTODESTROY | VB_QEMU_START_BYPASS_CACHE |
                  VB_QEMU_START_FORCE_BOOT | VB_QEMU_START_RESET_NVRAM,
                "Create");
-  if (flags & VB_QEMU_START_AUTODESTROY)
-    FAIL (task, VB_ERROR_NOT_SUPPORTED, "auto-destroy domains are not supported by the QEMU driver yet");
+  if ((flags & VB_QEMU_START_AUTODESTROY) && vb_task_get_client (task) == NULL)
+    FAIL (task, VB_ERROR_INVALID_ARG, "AUTODESTROY is for D-Bus callers (the domain goes when the caller does)");
   if (dom->active)
     FAIL (task, VB_ERROR_OPERATION_INVALID, "domain '%s' is already active", dom->name);
+  if (vb_qemu_dom (dom)->starting)
+    FAIL (task, VB_ERROR_OPERATION_INVALID, "domain '%s' is already being started", dom->name);
+  if (flags & VB_QEMU_START_AUTODESTROY)
+    set_autodestroy (dom, vb_task_get_client (task));
   vb_qemu_process_start (VB_QEMU_BACKEND (backend), dom, flags & (VB_QEMU_START_PAUSED | VB_QEMU_START_RESET_NVRAM),
                          task);
 }

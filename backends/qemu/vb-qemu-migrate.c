@@ -153,6 +153,9 @@ qemu_migrate_begin (VbBackend *backend, VbObj *dom, GVariant *params, guint flag
           "domain '%s' is not running (use the OFFLINE flag to migrate its definition only)", dom->name);
   if (dom->state != VB_DOMAIN_RUNNING && dom->state != VB_DOMAIN_PAUSED)
     FAIL (task, VB_ERROR_OPERATION_INVALID, "domain '%s' must be running or paused to be migrated", dom->name);
+  /* As libvirt: it would outlive its client on the other host. */
+  if (vb_qemu_dom (dom)->autodestroy_client != NULL)
+    FAIL (task, VB_ERROR_OPERATION_INVALID, "domain '%s' is marked for auto-destroy: it cannot migrate", dom->name);
   if ((flags & MIGRATE_UNDEFINE_SOURCE) && !dom->persistent)
     FAIL (task, VB_ERROR_INVALID_ARG, "domain '%s' is transient: UNDEFINE_SOURCE does not apply", dom->name);
   if (g_variant_lookup (params, "bandwidth", "t", &value) && value == 0)

@@ -155,6 +155,12 @@ typedef struct {
   /* <clock offset='variable'>: the adjustment this QEMU's RTC started
    * with; QEMU's RTC_CHANGE offsets are relative to it. */
   gint64 rtc_adjustment0;
+  /* Create/CreateXML with AUTODESTROY: the client (vb-client.h) whose
+   * leaving destroys this run: pending until the start is over, then
+   * watched. */
+  char *autodestroy_pending;
+  char *autodestroy_client;
+  guint autodestroy_watch;
 
   VbQemuAgent *agent;
   VbQemuJob *job;

@@ -20,6 +20,7 @@
 
 #include <glib-unix.h>
 
+#include "vb-client.h"
 #include "vb-qemu-command.h"
 #include "vb-qemu-firmware.h"
 #include "vb-qemu-process.h"
@@ -141,6 +142,43 @@ release_process (VbQemuDom *d)
   d->kill_stage = 0;
 }
 
+/* ---- auto-destroy ---- */
+
+static void
+on_client_gone (const char *client, gpointer user_data)
+{
+  VbObj *dom = user_data;
+  VbQemuDom *d = vb_qemu_dom (dom);
+
+  d->autodestroy_watch = 0; /* a watch ends once it fired */
+  if (!dom->active || d->stop_cause != VB_QEMU_STOP_NONE)
+    return;
+  g_info ("domain '%s' goes with the client that started it (%s, auto-destroy)", dom->name, client);
+  vb_qemu_process_destroy (d->backend, dom, VB_QEMU_STOP_DESTROY, FALSE, NULL);
+}
+
+/* From now on @client leaving destroys the run (also over a daemon
+ * restart: the runtime state names it). */
+static void
+arm_autodestroy (VbObj *dom, char *client)
+{
+  VbQemuDom *d = vb_qemu_dom (dom);
+
+  vb_client_unwatch (d->autodestroy_watch);
+  g_free (d->autodestroy_client);
+  d->autodestroy_client = client;
+  d->autodestroy_watch = vb_client_watch (client, on_client_gone, dom, NULL);
+}
+
+static void
+clear_autodestroy (VbQemuDom *d)
+{
+  vb_client_unwatch (d->autodestroy_watch);
+  d->autodestroy_watch = 0;
+  g_clear_pointer (&d->autodestroy_client, g_free);
+  g_clear_pointer (&d->autodestroy_pending, g_free);
+}
+
 /* Tells every part the process is gone (or no longer watched). */
 static void
 parts_stopped (VbObj *dom, gboolean detached)
@@ -175,6 +213,7 @@ vb_qemu_dom_free (gpointer data)
     if (vb_qemu_parts[i]->dom_free != NULL)
       vb_qemu_parts[i]->dom_free (d);
   release_process (d);
+  clear_autodestroy (d);
   fail_exit_waiters (d, "the domain is gone");
   g_clear_pointer (&d->exit_waiters, g_ptr_array_unref);
   g_clear_pointer (&d->reattach_state, json_object_unref);
@@ -197,6 +236,8 @@ vb_qemu_process_detach (VbObj *dom)
   if (d->pid > 0)
     parts_stopped (dom, TRUE);
   release_process (d);
+  /* The next daemon watches the client again (the state file names it). */
+  clear_autodestroy (d);
   fail_exit_waiters (d, "virtbusd is shutting down");
 }
 
@@ -269,6 +310,10 @@ vb_qemu_process_save_state (VbObj *dom, GError **error)
   json_builder_add_boolean_value (b, d->guest_shutdown);
   json_builder_set_member_name (b, "rtc-adjustment0");
   json_builder_add_int_value (b, d->rtc_adjustment0);
+  if (d->autodestroy_client != NULL) {
+    json_builder_set_member_name (b, "autodestroy-client");
+    json_builder_add_string_value (b, d->autodestroy_client);
+  }
   /* A start is not over before its QEMU runs the guest (or waits paused):
    * a daemon that finds this QEMU still starting stops it. */
   json_builder_set_member_name (b, "starting");
@@ -310,6 +355,7 @@ stop_domain (VbObj *dom, int reason, int detail)
   d->stop_cause = VB_QEMU_STOP_NONE;
   d->guest_shutdown = FALSE;
   d->fake_reboot = FALSE;
+  clear_autodestroy (d);
   vb_obj_set_state (dom, VB_DOMAIN_SHUTOFF, reason, -1);
   vb_obj_set_updated (dom, FALSE);
   vb_qemu_emit (self, dom, VB_QEMU_EV_STOPPED, detail);
@@ -858,6 +904,7 @@ start_failed (GTask *task, GError *error)
 
   d->starting = FALSE;
   live_def (sd->dom)->id = -1;
+  g_clear_pointer (&d->autodestroy_pending, g_free);
   if (d->pidfd >= 0) {
     /* Half started: make sure it is gone; its exit stays silent. The
      * error is reported once it is gone, so that a new start right after
@@ -900,6 +947,8 @@ start_finished (GTask *task)
     vb_obj_set_newdef (dom, newdef);
   }
   live_def (dom)->id = id;
+  if (d->autodestroy_pending != NULL)
+    arm_autodestroy (dom, g_steal_pointer (&d->autodestroy_pending));
   if (paused)
     vb_obj_set_state (dom, VB_DOMAIN_PAUSED, sd->opts.paused_reason ? sd->opts.paused_reason : VB_QEMU_PAUSED_USER,
                       id);
@@ -2049,7 +2098,12 @@ on_reattach_qmp (GObject *source, GAsyncResult *result, gpointer user_data)
   parts_running (dom);
   if (d->reattach_state != NULL) {
     g_autoptr(JsonObject) state = g_steal_pointer (&d->reattach_state);
+    const char *client = json_object_get_string_member_with_default (state, "autodestroy-client", NULL);
+
     parts_reattached (dom, state);
+    /* Its client may have stayed on the bus while the daemon restarted. */
+    if (client != NULL)
+      arm_autodestroy (dom, g_strdup (client));
   }
   vb_qmp_execute_async (qmp, "query-status", NULL, NULL, on_reattach_status, g_object_ref (dom));
 }

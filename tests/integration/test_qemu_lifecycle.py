@@ -1500,3 +1500,75 @@ def test_clock_offsets_reach_the_guest(qemu):
     name, msg = qemu.vb.error(QEMU_PATH, CONNECT, "DomainDefineXML", "s", guest.domain_xml("badtz").replace(
         "<devices>", "<clock offset='timezone' timezone='Mars/Olympus_Mons'/>\n  <devices>"))
     assert name == "org.libvirt.Error" and "knows no such time zone" in msg
+
+
+AUTODESTROY = 2  # VIR_DOMAIN_START_AUTODESTROY
+
+
+def bus_client(qemu):
+    """A D-Bus client of its own (its own connection to the daemon's bus)."""
+    return Gio.DBusConnection.new_for_address_sync(
+        qemu.vb.bus.address,
+        Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
+
+
+def call_as(client, path, interface, method, signature, *args):
+    return client.call_sync("org.libvirt", path, interface, method, GLib.Variant("(%s)" % signature, args), None,
+                            Gio.DBusCallFlags.NONE, 60000, None).unpack()
+
+
+def test_autodestroy_domains_go_with_their_client(qemu):
+    """Create/CreateXML with AUTODESTROY: the domain is destroyed when the
+    client that started it leaves the bus (libvirt: when its connection
+    closes), also after a daemon restart and when the client left before
+    the start was over; other clients leaving do not matter."""
+    client = bus_client(qemu)
+    (path,) = call_as(client, QEMU_PATH, CONNECT, "DomainCreateXML", "su", guest.domain_xml("autovm"), AUTODESTROY)
+    pid = qemu.pid("autovm")
+    other = bus_client(qemu)
+    other.close_sync(None)
+    time.sleep(0.5)
+    assert qemu.state(path)[0] == RUNNING
+    # It would outlive its client on another host.
+    name, msg = qemu.vb.error(path, VDOMAIN, "Migrate", "sa{sv}u", "unix:path=/nonexistent", {}, 1)
+    assert "domain 'autovm' is marked for auto-destroy: it cannot migrate" in msg, msg
+    qemu.vb.clear_signals()
+    client.close_sync(None)
+    qemu.wait_event(path, EV_STOPPED, STOPPED_DESTROYED, timeout=15)
+    wait_gone([pid])
+    # Transient: gone with its run.
+    assert path not in qemu.connect("ListDomains", "u", 0)
+
+    # Persistent, started with Create(AUTODESTROY); the daemon restarts
+    # while the client stays: the new daemon goes on watching it.
+    path = qemu.define("autopers")
+    client = bus_client(qemu)
+    call_as(client, path, DOMAIN, "Create", "u", AUTODESTROY)
+    pid = qemu.pid("autopers")
+    assert qemu.vb.stop() == 0
+    qemu.vb.start()
+    assert qemu.state(path)[0] == RUNNING and qemu.pid("autopers") == pid
+    qemu.vb.clear_signals()
+    client.close_sync(None)
+    qemu.wait_event(path, EV_STOPPED, STOPPED_DESTROYED, timeout=15)
+    wait_gone([pid])
+    assert qemu.state(path)[0] == SHUTOFF  # still defined
+
+    # A client that leaves while its domain starts: the domain goes once started.
+    client = bus_client(qemu)
+    client.call("org.libvirt", path, DOMAIN, "Create", GLib.Variant("(u)", (AUTODESTROY,)), None,
+                Gio.DBusCallFlags.NONE, 60000, None, None, None)
+    client.flush_sync(None)
+    client.close_sync(None)
+    qemu.wait_event(path, EV_STARTED, STARTED_BOOTED, timeout=30)
+    qemu.wait_event(path, EV_STOPPED, STOPPED_DESTROYED, timeout=15)
+
+    # Without the flag, the client leaving changes nothing.
+    client = bus_client(qemu)
+    call_as(client, path, DOMAIN, "Create", "u", 0)
+    client.close_sync(None)
+    time.sleep(0.5)
+    assert qemu.state(path)[0] == RUNNING
+    pid = qemu.pid("autopers")
+    qemu.dom(path, "Destroy", "u", 0)
+    wait_gone([pid])
