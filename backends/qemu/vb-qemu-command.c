@@ -2335,8 +2335,8 @@ vb_qemu_build_command (const VbDomainDef *orig, const VbQemuCaps *caps, const Vb
   arg2_take (&cmd, "-m", s);
   build_memory_backend (&cmd);
   build_smp (&cmd);
-  for (guint i = 1; i <= def->iothreads; i++) {
-    g_autofree char *obj = g_strdup_printf ("iothread,id=iothread%u", i);
+  for (guint i = 0; i < def->iothreads; i++) {
+    g_autofree char *obj = g_strdup_printf ("iothread,id=iothread%u", vb_domain_def_iothread_id (def, i));
     arg2 (&cmd, "-object", obj);
   }
   arg2 (&cmd, "-uuid", def->uuid);

@@ -1455,6 +1455,110 @@ hotplug_set_vcpus (VbBackend *backend, VbObj *dom, guint vcpus, guint flags, GTa
 }
 
 /* ------------------------------------------------------------------ */
+/* AddIOThread / DelIOThread                                            */
+
+typedef struct {
+  VbObj *dom;
+  GTask *task;
+  guint id;
+  gboolean add;
+  VbDomainDef *config; /* the persistent definition to commit after, or NULL */
+} IoThreadOp;
+
+static void
+on_iothread_object (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  IoThreadOp *op = user_data;
+  GError *error = NULL;
+
+  if (g_task_propagate_boolean (G_TASK (result), &error)) {
+    /* QEMU has it (or not) now: the live definition follows. */
+    gboolean ok = op->add ? vb_domain_def_add_iothread (live_def (op->dom), op->id, &error)
+                          : vb_domain_def_del_iothread (live_def (op->dom), op->id, &error);
+    if (ok) {
+      live_changed (op->dom);
+      if (op->config != NULL)
+        commit_config (op->dom, g_steal_pointer (&op->config), TRUE, &error);
+    }
+  } else {
+    g_prefix_error (&error, "cannot %s IOThread %u of domain '%s': ", op->add ? "add" : "remove", op->id,
+                    op->dom->name);
+  }
+  if (error != NULL)
+    g_task_return_error (op->task, error);
+  else
+    g_task_return_boolean (op->task, TRUE);
+  g_object_unref (op->dom);
+  g_object_unref (op->task);
+  g_clear_pointer (&op->config, vb_domain_def_free);
+  g_free (op);
+}
+
+/* Checked on copies first (the live one too), so that a refusal changes
+ * nothing; QEMU's object comes and goes before the definitions follow. */
+static void
+iothread_change (VbObj *dom, guint id, guint flags, gboolean add, GTask *task)
+{
+  const char *method = add ? "AddIOThread" : "DelIOThread";
+  gboolean live, config_flag;
+  GError *error = NULL;
+  g_autoptr(VbDomainDef) config = NULL;
+  g_autoptr(JsonObject) args = NULL;
+  g_autofree char *object = NULL;
+  GTask *inner;
+  IoThreadOp *op;
+
+  CHECK_FLAGS (task, flags, AFFECT_LIVE | AFFECT_CONFIG, method);
+  if (id == 0)
+    FAIL (task, VB_ERROR_INVALID_ARG, "IOThread ids start at 1");
+  if (!vb_resolve_affect (dom, flags, &live, &config_flag, &error))
+    RETURN_ERROR (task, error);
+  if (config_flag) {
+    config = vb_domain_def_copy (persistent_def (dom));
+    if (!(add ? vb_domain_def_add_iothread (config, id, &error) : vb_domain_def_del_iothread (config, id, &error)))
+      RETURN_ERROR (task, error);
+  }
+  if (live) {
+    g_autoptr(VbDomainDef) trial = vb_domain_def_copy (live_def (dom));
+
+    if (!(add ? vb_domain_def_add_iothread (trial, id, &error) : vb_domain_def_del_iothread (trial, id, &error)))
+      RETURN_ERROR (task, error);
+  }
+  if (!live) {
+    if (!commit_config (dom, g_steal_pointer (&config), FALSE, &error))
+      RETURN_ERROR (task, error);
+    g_task_return_boolean (task, TRUE);
+    return;
+  }
+  object = g_strdup_printf ("iothread%u", id);
+  args = json_object_new ();
+  json_object_set_string_member (args, "id", object);
+  if (add)
+    json_object_set_string_member (args, "qom-type", "iothread");
+  op = g_new0 (IoThreadOp, 1);
+  op->dom = g_object_ref (dom);
+  op->task = g_object_ref (task);
+  op->id = id;
+  op->add = add;
+  op->config = g_steal_pointer (&config);
+  inner = g_task_new (dom, NULL, on_iothread_object, op);
+  vb_qemu_process_qmp_void (dom, add ? "object-add" : "object-del", args, inner);
+  g_object_unref (inner);
+}
+
+static void
+hotplug_add_iothread (VbBackend *backend, VbObj *dom, guint id, guint flags, GTask *task)
+{
+  iothread_change (dom, id, flags, TRUE, task);
+}
+
+static void
+hotplug_del_iothread (VbBackend *backend, VbObj *dom, guint id, guint flags, GTask *task)
+{
+  iothread_change (dom, id, flags, FALSE, task);
+}
+
+/* ------------------------------------------------------------------ */
 /* SetMemory                                                            */
 
 typedef struct {
@@ -2012,6 +2116,8 @@ hotplug_ops_init (VbDomainOpsInterface *iface)
   iface->detach_device = hotplug_detach_device;
   iface->update_device = hotplug_update_device;
   iface->set_vcpus = hotplug_set_vcpus;
+  iface->add_iothread = hotplug_add_iothread;
+  iface->del_iothread = hotplug_del_iothread;
   iface->set_memory = hotplug_set_memory;
   iface->block_resize = hotplug_block_resize;
   iface->get_device_parameters = hotplug_get_device_parameters;

@@ -1289,7 +1289,7 @@ qemu_pin_emulator (VbBackend *backend, VbObj *dom, GVariant *cpumap, guint flags
   with_threads (pd, task);
 }
 
-/* ---- IOThreads (<iothreads>N</iothreads>: iothread1 … iothreadN) ---- */
+/* ---- IOThreads (<iothreads>/<iothreadids>: QEMU objects iothread<id>) ---- */
 
 static int
 compare_iothread_entries (gconstpointer a, gconstpointer b)
@@ -1299,6 +1299,14 @@ compare_iothread_entries (gconstpointer a, gconstpointer b)
   g_variant_get_child (*(GVariant *const *) a, 0, "u", &ida);
   g_variant_get_child (*(GVariant *const *) b, 0, "u", &idb);
   return ida < idb ? -1 : ida > idb;
+}
+
+static int
+compare_uint (gconstpointer a, gconstpointer b)
+{
+  guint x = *(const guint *) a, y = *(const guint *) b;
+
+  return x < y ? -1 : x > y;
 }
 
 static void
@@ -1370,10 +1378,17 @@ qemu_get_iothread_info (VbBackend *backend, VbObj *dom, guint flags, GTask *task
      * unpinned. */
     const VbDomainDef *def = vb_obj_get_persistent_def (dom);
     GVariantBuilder b;
+    g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (guint));
 
+    for (guint i = 0; def != NULL && i < def->iothreads; i++) {
+      guint id = vb_domain_def_iothread_id (def, i);
+      g_array_append_val (ids, id);
+    }
+    /* By id, as the running domain's are. */
+    g_array_sort (ids, compare_uint);
     g_variant_builder_init (&b, G_VARIANT_TYPE ("a(uab)"));
-    for (guint id = 1; def != NULL && id <= def->iothreads; id++)
-      g_variant_builder_add (&b, "(u@ab)", id, cpumap_from_set (NULL));
+    for (guint i = 0; i < ids->len; i++)
+      g_variant_builder_add (&b, "(u@ab)", g_array_index (ids, guint, i), cpumap_from_set (NULL));
     return_value (task, g_variant_builder_end (&b));
     return;
   }

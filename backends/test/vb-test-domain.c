@@ -222,8 +222,8 @@ dom_data_new (VbBackend *backend, VbObj *dom)
   d->emulator_pin = DEFAULT_CPU_MASK;
   d->guest_offline = g_hash_table_new (g_direct_hash, g_direct_equal);
   d->iothreads = g_array_new (FALSE, FALSE, sizeof (IoThread));
-  for (guint i = 1; i <= def->iothreads; i++) {
-    IoThread io = { i, DEFAULT_CPU_MASK };
+  for (guint i = 0; i < def->iothreads; i++) {
+    IoThread io = { vb_domain_def_iothread_id (def, i), DEFAULT_CPU_MASK };
     g_array_append_val (d->iothreads, io);
   }
   d->params = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_hash_table_unref);
@@ -2095,16 +2095,25 @@ test_set_guest_vcpus (VbBackend *backend, VbObj *dom, GVariant *cpumap, int stat
 }
 
 /* The simulation keeps one IOThread list; the definitions affected by the
- * call record how many there are. */
+ * call take its ids. */
+static void
+set_iothread_ids (VbDomainDef *def, GArray *iothreads)
+{
+  def->iothreads = 0;
+  g_clear_pointer (&def->iothread_ids, g_array_unref);
+  for (guint i = 0; i < iothreads->len; i++)
+    vb_domain_def_add_iothread (def, g_array_index (iothreads, IoThread, i).id, NULL);
+}
+
 static void
 sync_iothread_count (VbObj *dom, gboolean live, gboolean config)
 {
-  guint n = data_of (dom)->iothreads->len;
+  GArray *iothreads = data_of (dom)->iothreads;
 
   if (live)
-    live_def (dom)->iothreads = n;
+    set_iothread_ids (live_def (dom), iothreads);
   if (config)
-    config_def_for_edit (dom)->iothreads = n;
+    set_iothread_ids (config_def_for_edit (dom), iothreads);
   note_update (dom, live, config);
 }
 
@@ -2124,8 +2133,8 @@ iothread_prepare (VbObj *dom, guint id, guint flags, const char *method, gboolea
   if (!vb_check_flags (flags, AFFECT_LIVE | AFFECT_CONFIG, method, error) ||
       !vb_resolve_affect (dom, flags, live, config, error))
     return FALSE;
-  if (id == 0) {
-    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "iothread id must be greater than 0");
+  if (id == 0 || id > G_MAXINT) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "an IOThread id must be between 1 and %d", G_MAXINT);
     return FALSE;
   }
   return TRUE;

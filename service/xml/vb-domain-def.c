@@ -16,6 +16,7 @@
 /* Far above what any hypervisor offers; keeps loops over vCPUs bounded. */
 #define MAX_VCPUS 16384
 #define MAX_IOTHREADS 16384
+#define MAX_IOTHREAD_ID G_MAXINT
 /* Largest CPU number accepted in a cpuset string. */
 #define MAX_CPUSET_CPU 65535
 
@@ -1215,7 +1216,7 @@ disk_parse (xmlNode *node, guint flags, GError **error)
     if (!attr_enum (n, "detect_zeroes", disk_detect_zeroes_names, 1, FALSE, &v, error))
       return NULL;
     d->detect_zeroes = v;
-    if (!attr_uint (n, "iothread", 1, MAX_IOTHREADS, FALSE, &d->driver_iothread, NULL, error))
+    if (!attr_uint (n, "iothread", 1, MAX_IOTHREAD_ID, FALSE, &d->driver_iothread, NULL, error))
       return NULL;
   }
 
@@ -1522,7 +1523,7 @@ controller_parse (xmlNode *node, guint flags, GError **error)
   if ((c->type == VB_DOMAIN_CONTROLLER_SCSI || c->type == VB_DOMAIN_CONTROLLER_VIRTIO_SERIAL) &&
       (n = vb_xml_child (node, "driver")) != NULL) {
     if (!attr_uint (n, "queues", 1, 1024, FALSE, &c->driver_queues, NULL, error) ||
-        !attr_uint (n, "iothread", 1, MAX_IOTHREADS, FALSE, &c->driver_iothread, NULL, error))
+        !attr_uint (n, "iothread", 1, MAX_IOTHREAD_ID, FALSE, &c->driver_iothread, NULL, error))
       return NULL;
   }
   if (c->type == VB_DOMAIN_CONTROLLER_PCI) {
@@ -4538,6 +4539,7 @@ vb_domain_def_free (VbDomainDef *def)
   g_ptr_array_unref (def->metadata);
   g_ptr_array_unref (def->memory_backing.pages);
   g_free (def->vcpu_cpuset);
+  g_clear_pointer (&def->iothread_ids, g_array_unref);
   g_free (def->resource_partition);
   os_clear (&def->os);
   cpu_free (def->cpu);
@@ -4644,6 +4646,10 @@ vb_domain_def_copy (const VbDomainDef *s)
   def->vcpu_placement = s->vcpu_placement;
   def->vcpu_cpuset = g_strdup (s->vcpu_cpuset);
   def->iothreads = s->iothreads;
+  if (s->iothread_ids != NULL) {
+    def->iothread_ids = g_array_sized_new (FALSE, FALSE, sizeof (guint), s->iothread_ids->len);
+    g_array_append_vals (def->iothread_ids, s->iothread_ids->data, s->iothread_ids->len);
+  }
   def->resource_partition = g_strdup (s->resource_partition);
   os_clear (&def->os);
   os_copy (&def->os, &s->os);
@@ -4836,8 +4842,9 @@ vb_domain_def_validate (const VbDomainDef *def, GError **error)
     const VbDomainDiskDef *d = g_ptr_array_index (def->disks, i);
     if (!g_hash_table_add (seen, g_strdup (d->dst)))
       return invalid (error, "disk target '%s' is used twice", d->dst);
-    if (d->driver_iothread > def->iothreads)
-      return invalid (error, "disk '%s' uses iothread %u but the domain has %u", d->dst, d->driver_iothread, def->iothreads);
+    if (d->driver_iothread != 0 && !vb_domain_def_has_iothread (def, d->driver_iothread))
+      return invalid (error, "disk '%s' uses iothread %u, which the domain does not have", d->dst,
+                      d->driver_iothread);
   }
   g_hash_table_remove_all (seen);
   for (guint i = 0; i < def->nets->len; i++) {
@@ -4855,8 +4862,8 @@ vb_domain_def_validate (const VbDomainDef *def, GError **error)
     if (!g_hash_table_add (seen, g_strdup_printf ("%d:%u", c->type, c->index)))
       return invalid (error, "there are two '%s' controllers with index %u",
                       enum_str (controller_type_names, 0, c->type), c->index);
-    if (c->driver_iothread > def->iothreads)
-      return invalid (error, "a controller uses iothread %u but the domain has %u", c->driver_iothread, def->iothreads);
+    if (c->driver_iothread != 0 && !vb_domain_def_has_iothread (def, c->driver_iothread))
+      return invalid (error, "a controller uses iothread %u, which the domain does not have", c->driver_iothread);
   }
   g_hash_table_remove_all (seen);
   for (guint i = 0; i < def->filesystems->len; i++) {
@@ -4980,6 +4987,96 @@ domain_parse_memory (xmlNode *root, VbDomainDef *def, GError **error)
   return TRUE;
 }
 
+/* Ids 1..iothreads in order need no list. */
+static void
+iothread_ids_normalize (VbDomainDef *def)
+{
+  if (def->iothread_ids == NULL)
+    return;
+  for (guint i = 0; i < def->iothread_ids->len; i++)
+    if (g_array_index (def->iothread_ids, guint, i) != i + 1)
+      return;
+  g_clear_pointer (&def->iothread_ids, g_array_unref);
+}
+
+guint
+vb_domain_def_iothread_id (const VbDomainDef *def, guint i)
+{
+  g_return_val_if_fail (i < def->iothreads, 0);
+  return def->iothread_ids != NULL ? g_array_index (def->iothread_ids, guint, i) : i + 1;
+}
+
+gboolean
+vb_domain_def_has_iothread (const VbDomainDef *def, guint id)
+{
+  if (def->iothread_ids == NULL)
+    return id >= 1 && id <= def->iothreads;
+  for (guint i = 0; i < def->iothread_ids->len; i++)
+    if (g_array_index (def->iothread_ids, guint, i) == id)
+      return TRUE;
+  return FALSE;
+}
+
+gboolean
+vb_domain_def_add_iothread (VbDomainDef *def, guint id, GError **error)
+{
+  if (id == 0 || id > MAX_IOTHREAD_ID) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "an IOThread id must be between 1 and %u", MAX_IOTHREAD_ID);
+    return FALSE;
+  }
+  if (vb_domain_def_has_iothread (def, id)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "an IOThread with id %u already exists", id);
+    return FALSE;
+  }
+  if (def->iothreads >= MAX_IOTHREADS) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "at most %d iothreads are supported", MAX_IOTHREADS);
+    return FALSE;
+  }
+  if (def->iothread_ids == NULL) {
+    def->iothread_ids = g_array_new (FALSE, FALSE, sizeof (guint));
+    for (guint i = 1; i <= def->iothreads; i++)
+      g_array_append_val (def->iothread_ids, i);
+  }
+  g_array_append_val (def->iothread_ids, id);
+  def->iothreads++;
+  iothread_ids_normalize (def);
+  return TRUE;
+}
+
+gboolean
+vb_domain_def_del_iothread (VbDomainDef *def, guint id, GError **error)
+{
+  if (!vb_domain_def_has_iothread (def, id)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "no IOThread with id %u", id);
+    return FALSE;
+  }
+  for (guint i = 0; i < def->disks->len; i++) {
+    const VbDomainDiskDef *d = g_ptr_array_index (def->disks, i);
+    if (d->driver_iothread == id) {
+      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "IOThread %u is in use by disk '%s'", id, d->dst);
+      return FALSE;
+    }
+  }
+  for (guint i = 0; i < def->controllers->len; i++)
+    if (((const VbDomainControllerDef *) g_ptr_array_index (def->controllers, i))->driver_iothread == id) {
+      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "IOThread %u is in use by a controller", id);
+      return FALSE;
+    }
+  if (def->iothread_ids == NULL) {
+    def->iothread_ids = g_array_new (FALSE, FALSE, sizeof (guint));
+    for (guint i = 1; i <= def->iothreads; i++)
+      g_array_append_val (def->iothread_ids, i);
+  }
+  for (guint i = 0; i < def->iothread_ids->len; i++)
+    if (g_array_index (def->iothread_ids, guint, i) == id) {
+      g_array_remove_index (def->iothread_ids, i);
+      break;
+    }
+  def->iothreads--;
+  iothread_ids_normalize (def);
+  return TRUE;
+}
+
 static gboolean
 domain_parse_vcpu (xmlNode *root, VbDomainDef *def, GError **error)
 {
@@ -5010,6 +5107,34 @@ domain_parse_vcpu (xmlNode *root, VbDomainDef *def, GError **error)
     if (v > MAX_IOTHREADS)
       return fail (error, n, "at most %d iothreads are supported", MAX_IOTHREADS);
     def->iothreads = (guint) v;
+  }
+  if ((n = vb_xml_child (root, "iothreadids")) != NULL) {
+    g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (guint));
+
+    for (xmlNode *t = vb_xml_next (n, NULL, "iothread"); t != NULL; t = vb_xml_next (n, t, "iothread")) {
+      guint id = 0;
+
+      if (!attr_uint (t, "id", 1, MAX_IOTHREAD_ID, TRUE, &id, NULL, error))
+        return FALSE;
+      for (guint i = 0; i < ids->len; i++)
+        if (g_array_index (ids, guint, i) == id)
+          return fail (error, t, "duplicate iothread id %u", id);
+      g_array_append_val (ids, id);
+    }
+    if (ids->len > MAX_IOTHREADS)
+      return fail (error, n, "at most %d iothreads are supported", MAX_IOTHREADS);
+    /* As libvirt: the count covers the ids given; the rest of the count
+     * gets the lowest ids not taken. */
+    def->iothreads = MAX (def->iothreads, ids->len);
+    for (guint next = 1; ids->len < def->iothreads; next++) {
+      gboolean taken = FALSE;
+      for (guint i = 0; i < ids->len && !taken; i++)
+        taken = g_array_index (ids, guint, i) == next;
+      if (!taken)
+        g_array_append_val (ids, next);
+    }
+    def->iothread_ids = g_steal_pointer (&ids);
+    iothread_ids_normalize (def);
   }
   return TRUE;
 }
@@ -5284,6 +5409,12 @@ vb_domain_def_format_into (struct _VbXmlWriter *w, const VbDomainDef *def, guint
                          "current", def->vcpus_current != def->vcpus ? sp_u (pool, def->vcpus_current) : NULL, NULL);
   if (def->iothreads)
     vb_xml_writer_element_u64 (w, "iothreads", def->iothreads);
+  if (def->iothread_ids != NULL) {
+    vb_xml_writer_start (w, "iothreadids", NULL);
+    for (guint i = 0; i < def->iothread_ids->len; i++)
+      vb_xml_writer_empty (w, "iothread", "id", sp_u (pool, g_array_index (def->iothread_ids, guint, i)), NULL);
+    vb_xml_writer_end (w);
+  }
   if (def->resource_partition) {
     vb_xml_writer_start (w, "resource", NULL);
     vb_xml_writer_element (w, "partition", def->resource_partition, NULL);

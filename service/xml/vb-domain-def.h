@@ -1234,6 +1234,7 @@ typedef struct {
   VbDomainVcpuPlacement vcpu_placement;
   char *vcpu_cpuset;
   guint iothreads;      /* 0 = absent */
+  GArray *iothread_ids; /* guint, <iothreadids> (iothreads of them); NULL: the ids are 1..iothreads */
   char *resource_partition; /* <resource><partition> */
 
   VbDomainOsDef os;
@@ -1293,6 +1294,16 @@ VbDomainDef *vb_domain_def_parse_full (const char *xml, guint flags, GError **er
 char *vb_domain_def_format (const VbDomainDef *def, guint flags);
 
 VbDomainDef *vb_domain_def_copy (const VbDomainDef *def);
+
+/* IOThreads: the id of the @i-th (0 <= @i < iothreads); whether there is
+ * one of id @id. */
+guint vb_domain_def_iothread_id (const VbDomainDef *def, guint i);
+gboolean vb_domain_def_has_iothread (const VbDomainDef *def, guint id);
+/* Adds IOThread @id (it must not exist), or removes it (it must exist,
+ * used by no disk or controller): libvirt's AddIOThread/DelIOThread on a
+ * definition. */
+gboolean vb_domain_def_add_iothread (VbDomainDef *def, guint id, GError **error);
+gboolean vb_domain_def_del_iothread (VbDomainDef *def, guint id, GError **error);
 void vb_domain_def_free (VbDomainDef *def);
 
 /* Cross-field checks run by the parser (and by vb_domain_def_add_device):

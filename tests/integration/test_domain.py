@@ -572,6 +572,9 @@ def test_iothreads(virtbus):
     call(virtbus, TEST_DOM, "AddIOThread", "uu", 3, 0)
     info = call1(virtbus, TEST_DOM, "GetIOThreadInfo", "u", 0)
     assert info == [(3, [True] * 8 + [False] * 8)]
+    # The definition lists it by id.
+    xml = call1(virtbus, TEST_DOM, "GetXMLDesc", "u", 0)
+    assert "<iothreads>1</iothreads>" in xml and "<iothread id='3'/>" in xml
     call(virtbus, TEST_DOM, "PinIOThread", "uabu", 3, [False, True], 0)
     assert call1(virtbus, TEST_DOM, "GetIOThreadInfo", "u", 0)[0][1][:2] == [False, True]
     name, msg = virtbus.error(TEST_DOM, DOM, "AddIOThread", "uu", 3, 0)

@@ -4,6 +4,7 @@ MemoryStats with a guest-reported period, GetVcpus, GetControlInfo,
 GetDiskErrors, vCPU/emulator pinning, and their error paths."""
 import os
 import time
+import xml.etree.ElementTree as ET
 
 import pytest
 from gi.repository import Gio, GLib
@@ -303,6 +304,43 @@ def test_iothreads_info_and_pinning(qemu):
                                           (1, [False] * ncpu, 0, "no cpu"), (1, first, AFFECT_CONFIG, "not supported")):
         name, msg = qemu.vb.error(path, DOMAIN, "PinIOThread", "uabu", iothread, cpumap, flags)
         assert name == "org.libvirt.Error" and words in msg, msg
+
+    # AddIOThread/DelIOThread: QEMU's iothread objects come and go (its
+    # query-iothreads is what GetIOThreadInfo shows), the definitions follow.
+    def ids(flags):
+        root = ET.fromstring(qemu.dom(path, "GetXMLDesc", "u", flags)[0])
+        listed = [int(t.get("id")) for t in root.findall("iothreadids/iothread")]
+        return int(root.findtext("iothreads", "0")), listed
+
+    qemu.dom(path, "AddIOThread", "uu", 7, AFFECT_LIVE)
+    assert qemu.dom(path, "GetIOThreadInfo", "u", 0)[0] == [(1, everywhere), (2, first), (7, everywhere)]
+    assert ids(0) == (3, [1, 2, 7]) and ids(2) == (2, [])
+    qemu.dom(path, "DelIOThread", "uu", 1, AFFECT_LIVE | AFFECT_CONFIG)
+    assert qemu.dom(path, "GetIOThreadInfo", "u", 0)[0] == [(2, first), (7, everywhere)]
+    assert ids(0) == (2, [2, 7]) and ids(2) == (1, [2])
+    qemu.dom(path, "AddIOThread", "uu", 9, AFFECT_CONFIG)
+    assert ids(0) == (2, [2, 7]) and ids(2) == (2, [2, 9])
+    for method, iothread, flags, words in (("AddIOThread", 7, 0, "an IOThread with id 7 already exists"),
+                                           ("AddIOThread", 0, 0, "start at 1"),
+                                           ("AddIOThread", 2, AFFECT_LIVE | AFFECT_CONFIG, "id 2 already exists"),
+                                           ("DelIOThread", 5, 0, "no IOThread with id 5"),
+                                           ("DelIOThread", 7, AFFECT_CONFIG, "no IOThread with id 7"),
+                                           ("AddIOThread", 3, 1 << 5, "unsupported flags")):
+        name, msg = qemu.vb.error(path, DOMAIN, method, "uu", iothread, flags)
+        assert name == "org.libvirt.Error" and words in msg, (method, msg)
+    # The refusals changed nothing.
+    assert ids(0) == (2, [2, 7]) and ids(2) == (2, [2, 9])
+    assert qemu.dom(path, "GetIOThreadInfo", "u", 0)[0] == [(2, first), (7, everywhere)]
+    qemu.dom(path, "Destroy", "u", 0)
+    # The next run has the configuration's IOThreads, by their ids.
+    assert qemu.dom(path, "GetIOThreadInfo", "u", 0)[0] == [(2, everywhere), (9, everywhere)]
+    qemu.start(path)
+    assert qemu.dom(path, "GetIOThreadInfo", "u", 0)[0] == [(2, everywhere), (9, everywhere)]
+    with open("/proc/%d/cmdline" % qemu.pid("io1"), "rb") as f:
+        argv = f.read().split(b"\0")
+    assert b"iothread,id=iothread9" in argv and b"iothread,id=iothread1" not in argv
+    qemu.dom(path, "DelIOThread", "uu", 9, 0)
+    assert qemu.dom(path, "GetIOThreadInfo", "u", 0)[0] == [(2, everywhere)]
     qemu.dom(path, "Destroy", "u", 0)
 
 

@@ -1256,6 +1256,97 @@ test_ethernet (void)
   }
 }
 
+/* <iothreads> and <iothreadids>: ids given, the rest of the count filled
+ * with the lowest free ids (as libvirt), disks using them by id, and the
+ * AddIOThread/DelIOThread helpers. */
+static void
+test_iothreads (void)
+{
+  g_autofree char *xml = g_strdup_printf (
+    MINIMAL_HEAD "<iothreads>3</iothreads><iothreadids><iothread id='5'/><iothread id='2'/></iothreadids>"
+    "<devices><disk type='file'><source file='/a'/><target dev='vda' bus='virtio'/>"
+    "<driver name='qemu' type='raw' iothread='5'/></disk></devices></domain>");
+  g_autoptr(VbDomainDef) def = parse_ok (xml);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpuint (def->iothreads, ==, 3);
+  g_assert_cmpuint (vb_domain_def_iothread_id (def, 0), ==, 5);
+  g_assert_cmpuint (vb_domain_def_iothread_id (def, 1), ==, 2);
+  g_assert_cmpuint (vb_domain_def_iothread_id (def, 2), ==, 1);
+  g_assert_true (vb_domain_def_has_iothread (def, 1) && !vb_domain_def_has_iothread (def, 3));
+  {
+    g_autofree char *out = assert_round_trip (def, 0);
+    g_autoptr(VbDomainDef) copy = vb_domain_def_copy (def);
+    g_autofree char *copied = vb_domain_def_format (copy, 0);
+
+    g_assert_cmpstr (out, ==, copied);
+    g_assert_nonnull (strstr (out, "<iothreads>3</iothreads>\n  <iothreadids>\n    <iothread id='5'/>\n"
+                                   "    <iothread id='2'/>\n    <iothread id='1'/>\n  </iothreadids>"));
+    if (!schema_validate ("domain.rng", out))
+      return;
+  }
+
+  /* DelIOThread: not while a disk uses it; then the ids close up. */
+  g_assert_false (vb_domain_def_del_iothread (def, 5, &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID);
+  g_assert_nonnull (strstr (error->message, "IOThread 5 is in use by disk 'vda'"));
+  g_clear_error (&error);
+  g_assert_false (vb_domain_def_del_iothread (def, 4, &error));
+  g_assert_nonnull (strstr (error->message, "no IOThread with id 4"));
+  g_clear_error (&error);
+  g_assert_true (vb_domain_def_del_iothread (def, 2, &error));
+  g_assert_cmpuint (def->iothreads, ==, 2);
+  g_assert_false (vb_domain_def_add_iothread (def, 5, &error));
+  g_assert_nonnull (strstr (error->message, "an IOThread with id 5 already exists"));
+  g_clear_error (&error);
+  g_assert_false (vb_domain_def_add_iothread (def, 0, &error));
+  g_clear_error (&error);
+  g_assert_true (vb_domain_def_add_iothread (def, 7, &error));
+  g_assert_cmpuint (def->iothreads, ==, 3);
+  g_assert_cmpuint (vb_domain_def_iothread_id (def, 2), ==, 7);
+
+  /* Ids 1..n in order are the plain count again. */
+  {
+    g_autofree char *plain_xml = g_strdup_printf (MINIMAL_HEAD "<iothreads>1</iothreads><devices/></domain>");
+    g_autoptr(VbDomainDef) plain = parse_ok (plain_xml);
+    g_autofree char *out = NULL;
+
+    g_assert_true (vb_domain_def_add_iothread (plain, 2, NULL));
+    out = vb_domain_def_format (plain, 0);
+    g_assert_nonnull (strstr (out, "<iothreads>2</iothreads>"));
+    g_assert_null (strstr (out, "iothreadids"));
+    g_assert_true (vb_domain_def_add_iothread (plain, 9, NULL));
+    g_assert_true (vb_domain_def_del_iothread (plain, 9, NULL));
+    g_free (out);
+    out = vb_domain_def_format (plain, 0);
+    g_assert_null (strstr (out, "iothreadids"));
+  }
+  /* <iothreadids> alone sets the count. */
+  {
+    g_autofree char *ids_xml = g_strdup_printf (
+      MINIMAL_HEAD "<iothreadids><iothread id='4'/><iothread id='8'/></iothreadids><devices/></domain>");
+    g_autoptr(VbDomainDef) ids = parse_ok (ids_xml);
+
+    g_assert_cmpuint (ids->iothreads, ==, 2);
+    g_assert_cmpuint (vb_domain_def_iothread_id (ids, 1), ==, 8);
+  }
+  {
+    static const char *const bad[][2] = {
+      { "<iothreadids><iothread id='2'/><iothread id='2'/></iothreadids>", "duplicate iothread id 2" },
+      { "<iothreadids><iothread id='0'/></iothreadids>", "id" },
+      { "<iothreadids><iothread/></iothreadids>", "missing attribute 'id'" },
+      { "<iothreadids><iothread id='1' thread_pool_min='2'/></iothreadids>", "unsupported attribute" },
+      { "<iothreads>2</iothreads><devices><disk type='file'><source file='/a'/><target dev='vda' bus='virtio'/>"
+        "<driver name='qemu' iothread='3'/></disk></devices>", "uses iothread 3, which the domain does not have" },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS (bad); i++) {
+      g_autofree char *bad_xml = g_strdup_printf (MINIMAL_HEAD "%s%s</domain>", bad[i][0],
+                                                  strstr (bad[i][0], "<devices>") ? "" : "<devices/>");
+      parse_fails (bad_xml, bad[i][1]);
+    }
+  }
+}
+
 /* <features><hyperv> as virt-install writes it for Windows, and the
  * firmware features of a Secure Boot guest. */
 static void
@@ -1627,5 +1718,6 @@ main (int argc, char **argv)
   g_test_add_func ("/xml/domain/redirdev-device", test_redirdev_device);
   g_test_add_func ("/xml/domain/hyperv", test_hyperv);
   g_test_add_func ("/xml/domain/ethernet", test_ethernet);
+  g_test_add_func ("/xml/domain/iothreads", test_iothreads);
   return g_test_run ();
 }
