@@ -1454,6 +1454,20 @@ hotplug_set_vcpus (VbBackend *backend, VbObj *dom, guint vcpus, guint flags, GTa
   vb_qemu_process_qmp (dom, "query-hotpluggable-cpus", NULL, query);
 }
 
+/* The end of a live change with a pending persistent one: @task gets
+ * @error or success; the references and the unused config go. */
+static void
+finish_live_change (VbObj *dom, GTask *task, VbDomainDef *config, GError *error)
+{
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+  g_object_unref (dom);
+  g_object_unref (task);
+  g_clear_pointer (&config, vb_domain_def_free);
+}
+
 /* ------------------------------------------------------------------ */
 /* AddIOThread / DelIOThread                                            */
 
@@ -1484,13 +1498,7 @@ on_iothread_object (GObject *source, GAsyncResult *result, gpointer user_data)
     g_prefix_error (&error, "cannot %s IOThread %u of domain '%s': ", op->add ? "add" : "remove", op->id,
                     op->dom->name);
   }
-  if (error != NULL)
-    g_task_return_error (op->task, error);
-  else
-    g_task_return_boolean (op->task, TRUE);
-  g_object_unref (op->dom);
-  g_object_unref (op->task);
-  g_clear_pointer (&op->config, vb_domain_def_free);
+  finish_live_change (op->dom, op->task, op->config, error);
   g_free (op);
 }
 
@@ -1580,13 +1588,7 @@ on_balloon_set (GObject *source, GAsyncResult *result, gpointer user_data)
     if (m->config != NULL)
       commit_config (m->dom, g_steal_pointer (&m->config), TRUE, &error);
   }
-  if (error != NULL)
-    g_task_return_error (m->task, error);
-  else
-    g_task_return_boolean (m->task, TRUE);
-  g_object_unref (m->dom);
-  g_object_unref (m->task);
-  g_clear_pointer (&m->config, vb_domain_def_free);
+  finish_live_change (m->dom, m->task, m->config, error);
   g_free (m);
 }
 

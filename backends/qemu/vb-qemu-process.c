@@ -269,13 +269,19 @@ save_state_now (gpointer user_data)
 #define SAVE_STATE_DELAY_MS 20
 
 static void
-set_state (VbObj *dom, int state, int reason)
+save_state_soon (VbObj *dom)
 {
   VbQemuDom *d = vb_qemu_dom (dom);
 
-  vb_obj_set_state (dom, state, reason, dom->id);
   if (d->pid > 0 && d->save_state_id == 0)
     d->save_state_id = g_timeout_add_full (G_PRIORITY_LOW, SAVE_STATE_DELAY_MS, save_state_now, dom, NULL);
+}
+
+static void
+set_state (VbObj *dom, int state, int reason)
+{
+  vb_obj_set_state (dom, state, reason, dom->id);
+  save_state_soon (dom);
 }
 
 gboolean
@@ -774,8 +780,7 @@ handle_rtc_change (VbObj *dom, gint64 offset)
   if (live->clock.offset == VB_DOMAIN_CLOCK_VARIABLE) {
     offset += d->rtc_adjustment0;
     live->clock.adjustment = offset;
-    if (d->pid > 0 && d->save_state_id == 0)
-      d->save_state_id = g_timeout_add_full (G_PRIORITY_LOW, SAVE_STATE_DELAY_MS, save_state_now, dom, NULL);
+    save_state_soon (dom);
   }
   vb_backend_emit_domain_signal (VB_BACKEND (d->backend), dom, "RTCChange", g_variant_new ("(x)", offset));
 }
