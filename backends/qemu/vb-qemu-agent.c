@@ -623,6 +623,22 @@ reply_hostname (VbObj *dom, JsonNode *ret, GTask *task)
   g_task_return_pointer (task, g_strdup (name), g_free);
 }
 
+/* The DHCP leases of @net's MAC on its network's dnsmasq: NULL for NICs
+ * on no network of this host (and networks that cannot tell). */
+static GPtrArray *
+nic_leases (VbBackend *backend, VbObj *dom, const VbDomainNetDef *net)
+{
+  g_autoptr(GError) error = NULL;
+  GPtrArray *leases;
+
+  if (net->type != VB_DOMAIN_NET_TYPE_NETWORK || net->src_network == NULL)
+    return NULL;
+  leases = vb_network_local_leases (backend, net->src_network, net->mac, &error);
+  if (leases == NULL)
+    g_debug ("domain '%s': no leases for %s: %s", dom->name, net->mac, error->message);
+  return leases;
+}
+
 /* The first host name a DHCP client of the domain's <interface
  * type='network'>s gave the network's dnsmasq, in device order. */
 static void
@@ -635,18 +651,9 @@ lease_hostname (VbBackend *backend, VbObj *dom, GTask *task)
     return;
   }
   for (guint i = 0; i < def->nets->len; i++) {
-    const VbDomainNetDef *net = g_ptr_array_index (def->nets, i);
-    g_autoptr(GPtrArray) leases = NULL;
-    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) leases = nic_leases (backend, dom, g_ptr_array_index (def->nets, i));
 
-    if (net->type != VB_DOMAIN_NET_TYPE_NETWORK || net->src_network == NULL)
-      continue;
-    leases = vb_network_local_leases (backend, net->src_network, net->mac, &error);
-    if (leases == NULL) {
-      g_debug ("domain '%s': no leases for %s: %s", dom->name, net->mac, error->message);
-      continue;
-    }
-    for (guint j = 0; j < leases->len; j++) {
+    for (guint j = 0; leases != NULL && j < leases->len; j++) {
       const VbDnsmasqLease *l = g_ptr_array_index (leases, j);
 
       if (l->hostname != NULL && *l->hostname != '\0') {
@@ -1301,18 +1308,10 @@ lease_interfaces (VbBackend *backend, VbObj *dom)
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(ssa(isu))"));
   for (guint i = 0; i < def->nets->len; i++) {
     const VbDomainNetDef *net = g_ptr_array_index (def->nets, i);
-    g_autoptr(GPtrArray) leases = NULL;
-    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) leases = nic_leases (backend, dom, net);
     GVariantBuilder addrs;
 
-    if (net->type != VB_DOMAIN_NET_TYPE_NETWORK || net->src_network == NULL)
-      continue;
-    leases = vb_network_local_leases (backend, net->src_network, net->mac, &error);
-    if (leases == NULL) {
-      g_debug ("domain '%s': no leases for %s: %s", dom->name, net->mac, error->message);
-      continue;
-    }
-    if (leases->len == 0)
+    if (leases == NULL || leases->len == 0)
       continue;
     g_variant_builder_init (&addrs, G_VARIANT_TYPE ("a(isu)"));
     for (guint j = 0; j < leases->len; j++) {

@@ -581,8 +581,7 @@ typedef struct {
   guint flags;
   gboolean job;      /* a job of ours was begun */
   gboolean live;     /* taken with QMP */
-  gboolean frozen;   /* QUIESCE: the guest's file systems are frozen */
-  GError *taken;     /* QUIESCE: the transaction's error, while thawing */
+  GError *taken;     /* QUIESCE: the freeze's or the transaction's error, while thawing */
   GError *thaw;      /* QUIESCE: why thawing failed (the snapshot stands) */
 } CreateData;
 
@@ -966,7 +965,6 @@ on_thawed (GObject *source, GAsyncResult *result, gpointer user_data)
   CreateData *cd = g_task_get_task_data (task);
   g_autoptr(GVariant) count = g_task_propagate_pointer (G_TASK (result), &cd->thaw);
 
-  cd->frozen = FALSE;
   if (cd->taken != NULL && cd->thaw != NULL) {
     GError *both = g_error_new (cd->taken->domain, cd->taken->code, "%s; and the guest's file systems were not "
                                 "thawed (FSThaw thaws them): %s", cd->taken->message, cd->thaw->message);
@@ -984,8 +982,8 @@ on_transaction (GObject *source, GAsyncResult *result, gpointer user_data)
   GError *error = NULL;
 
   g_task_propagate_boolean (G_TASK (result), &error);
-  if (cd->frozen) {
-    /* Thawed at once, whatever the transaction did. */
+  if (cd->flags & VB_SNAPSHOT_CREATE_QUIESCE) {
+    /* Frozen before (on_frozen): thawed at once, whatever the transaction did. */
     g_autoptr(GTask) thaw = g_task_new (NULL, NULL, on_thawed, g_object_ref (task));
     cd->taken = error;
     vb_qemu_agent_thaw_all (cd->dom, thaw);
@@ -1079,11 +1077,11 @@ static void
 on_failed_freeze_thawed (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
+  CreateData *cd = g_task_get_task_data (task);
   g_autoptr(GError) ignored = NULL;
   g_autoptr(GVariant) count = g_task_propagate_pointer (G_TASK (result), &ignored);
-  GError *error = g_object_steal_data (G_OBJECT (task), "freeze-error");
 
-  on_created_done (task, error);
+  on_created_done (task, g_steal_pointer (&cd->taken));
 }
 
 static void
@@ -1099,11 +1097,10 @@ on_frozen (GObject *source, GAsyncResult *result, gpointer user_data)
      * libvirt does, in case the agent went away half-way. */
     g_autoptr(GTask) thaw = g_task_new (NULL, NULL, on_failed_freeze_thawed, g_object_ref (task));
     g_prefix_error (&error, "freezing the guest's file systems: ");
-    g_object_set_data_full (G_OBJECT (task), "freeze-error", error, (GDestroyNotify) g_error_free);
+    cd->taken = error;
     vb_qemu_agent_thaw_all (cd->dom, thaw);
     return;
   }
-  cd->frozen = TRUE;
   create_external (task);
 }
 

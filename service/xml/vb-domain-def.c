@@ -4999,6 +4999,17 @@ iothread_ids_normalize (VbDomainDef *def)
   g_clear_pointer (&def->iothread_ids, g_array_unref);
 }
 
+/* The implicit ids 1..iothreads as a list, to change it. */
+static void
+iothread_ids_materialize (VbDomainDef *def)
+{
+  if (def->iothread_ids != NULL)
+    return;
+  def->iothread_ids = g_array_new (FALSE, FALSE, sizeof (guint));
+  for (guint i = 1; i <= def->iothreads; i++)
+    g_array_append_val (def->iothread_ids, i);
+}
+
 guint
 vb_domain_def_iothread_id (const VbDomainDef *def, guint i)
 {
@@ -5032,11 +5043,7 @@ vb_domain_def_add_iothread (VbDomainDef *def, guint id, GError **error)
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "at most %d iothreads are supported", MAX_IOTHREADS);
     return FALSE;
   }
-  if (def->iothread_ids == NULL) {
-    def->iothread_ids = g_array_new (FALSE, FALSE, sizeof (guint));
-    for (guint i = 1; i <= def->iothreads; i++)
-      g_array_append_val (def->iothread_ids, i);
-  }
+  iothread_ids_materialize (def);
   g_array_append_val (def->iothread_ids, id);
   def->iothreads++;
   iothread_ids_normalize (def);
@@ -5062,11 +5069,7 @@ vb_domain_def_del_iothread (VbDomainDef *def, guint id, GError **error)
       g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "IOThread %u is in use by a controller", id);
       return FALSE;
     }
-  if (def->iothread_ids == NULL) {
-    def->iothread_ids = g_array_new (FALSE, FALSE, sizeof (guint));
-    for (guint i = 1; i <= def->iothreads; i++)
-      g_array_append_val (def->iothread_ids, i);
-  }
+  iothread_ids_materialize (def);
   for (guint i = 0; i < def->iothread_ids->len; i++)
     if (g_array_index (def->iothread_ids, guint, i) == id) {
       g_array_remove_index (def->iothread_ids, i);
