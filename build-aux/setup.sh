@@ -35,6 +35,9 @@ build_deps+=(gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0 bash-c
 # policy/ translated through po/ (msgfmt, polkit.its from polkitd)
 build_deps+=(gettext polkitd)
 test_deps+=(gjs openssh-server openssh-client)
+# test_qemu_host_info: libvirtd's session daemon behind libvirt-dbus answers the same host queries (the
+# oracle; never linked or called by virtbus), dmidecode reads the tests' SMBIOS tables as libvirt does
+test_deps+=(libvirt-daemon libvirt-daemon-driver-qemu dmidecode)
 # test_qemu_graphics: SPICE (RSA-OAEP) and VNC (DES) password checks of a running display
 test_deps+=(python3-cryptography)
 # test_qemu_uefi: an EFI system partition (mtools, dosfstools), a kernel signed with OVMF's test key

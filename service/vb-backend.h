@@ -48,7 +48,6 @@ struct _VbBackendClass {
   gboolean (*node_set_memory_parameters) (VbBackend *self, GVariant *params, guint flags, GError **error);
   GVariant *(*node_get_security_model) (VbBackend *self, GError **error);                 /* (ss) */
   gboolean (*node_get_free_memory) (VbBackend *self, guint64 *bytes, GError **error);
-  gboolean (*node_get_info) (VbBackend *self, GVariant **info, GError **error);
 
   /* Optional asynchronous open, used instead of open when set: the
    * backend is exported (and the bus name owned) only once it completed,

@@ -2092,6 +2092,180 @@ format_version (guint64 v)
 }
 
 static int
+cmd_sysinfo (Ctx *ctx, Args *a)
+{
+  g_autoptr(GVariant) reply = NULL;
+  const char *xml;
+  int code = EXIT_OK;
+
+  reply = connect_call (ctx, "GetSysinfo", g_variant_new ("(u)", 0), &code);
+  if (reply == NULL)
+    return code;
+  g_variant_get (reply, "(&s)", &xml);
+  print_text (ctx, "xml", xml);
+  return EXIT_OK;
+}
+
+static int
+cmd_nodecpumap (Ctx *ctx, Args *a)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) map = NULL;
+  g_autoptr(Info) info = info_new ();
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autofree char *present = NULL, *online = NULL;
+  guint n_online = 0;
+  gsize n;
+  int code = EXIT_OK;
+
+  reply = connect_call (ctx, "NodeGetCPUMap", g_variant_new ("(u)", 0), &code);
+  if (reply == NULL)
+    return code;
+  map = g_variant_get_child_value (reply, 0);
+  n = g_variant_n_children (map);
+  for (gsize i = 0; i < n; i++) {
+    gboolean on;
+    g_variant_get_child (map, i, "b", &on);
+    n_online += on ? 1 : 0;
+    g_string_append_c (text, on ? 'y' : '-');
+  }
+  present = g_strdup_printf ("%" G_GSIZE_FORMAT, n);
+  online = g_strdup_printf ("%u", n_online);
+  info_add (info, _("CPUs present"), "present", present);
+  info_add (info, _("CPUs online"), "online", online);
+  info_add (info, _("CPU map"), "map", text->str);
+  info_print (ctx, info);
+  return EXIT_OK;
+}
+
+/* A D-Bus "a{st}" reply's fields, each with a label and a unit. */
+static int
+print_node_stats (Ctx *ctx, GVariant *reply, const char *const *keys, const char *const *labels, const char *unit)
+{
+  g_autoptr(GVariant) dict = g_variant_get_child_value (reply, 0);
+  g_autoptr(Info) info = info_new ();
+
+  for (guint i = 0; keys[i] != NULL; i++) {
+    guint64 value;
+    if (g_variant_lookup (dict, keys[i], "t", &value)) {
+      g_autofree char *text = ctx->json ? g_strdup_printf ("%" G_GUINT64_FORMAT, value)
+                                        : g_strdup_printf ("%" G_GUINT64_FORMAT "%s", value, unit);
+      info_add (info, _(labels[i]), keys[i], text);
+    }
+  }
+  info_print (ctx, info);
+  return EXIT_OK;
+}
+
+/* The value of option @name as an int of at least @min (@fallback when
+ * not given); FALSE after saying what is wrong. */
+static gboolean
+opt_int (Args *a, const char *name, gint64 min, gint64 max, gint64 fallback, gint64 *out)
+{
+  const char *text = opt_value (a, name);
+  char *end = NULL;
+
+  *out = fallback;
+  if (text == NULL)
+    return TRUE;
+  *out = g_ascii_strtoll (text, &end, 10);
+  if (end == text || *end != '\0' || *out < min || *out > max) {
+    g_printerr (_("error: invalid value '%s' for %s\n"), text, name);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static int
+cmd_nodecpustats (Ctx *ctx, Args *a)
+{
+  static const char *const keys[] = { "user", "kernel", "idle", "iowait", NULL };
+  static const char *const labels[] = { N_("user"), N_("system"), N_("idle"), N_("iowait"), NULL };
+  g_autoptr(GVariant) reply = NULL;
+  gint64 cpu;
+  int code = EXIT_OK;
+
+  if (!opt_int (a, "--cpu", 0, G_MAXINT32, -1, &cpu))
+    return EXIT_USAGE;
+  reply = connect_call (ctx, "NodeGetCPUStats", g_variant_new ("(iu)", (gint32) cpu, 0), &code);
+  if (reply == NULL)
+    return code;
+  return print_node_stats (ctx, reply, keys, labels, " ns");
+}
+
+static int
+cmd_nodememstats (Ctx *ctx, Args *a)
+{
+  static const char *const keys[] = { "total", "free", "buffers", "cached", NULL };
+  static const char *const labels[] = { N_("total"), N_("free"), N_("buffers"), N_("cached"), NULL };
+  g_autoptr(GVariant) reply = NULL;
+  gint64 cell;
+  int code = EXIT_OK;
+
+  if (!opt_int (a, "--cell", 0, G_MAXINT32, -1, &cell))
+    return EXIT_USAGE;
+  reply = connect_call (ctx, "NodeGetMemoryStats", g_variant_new ("(iu)", (gint32) cell, 0), &code);
+  if (reply == NULL)
+    return code;
+  return print_node_stats (ctx, reply, keys, labels, " KiB");
+}
+
+static int
+cmd_node_memory_tune (Ctx *ctx, Args *a)
+{
+  static const char *const settable[] = { "shm-pages-to-scan", "shm-sleep-millisecs", "shm-merge-across-nodes" };
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) dict = NULL;
+  g_autoptr(Info) info = info_new ();
+  GVariantBuilder b;
+  gboolean any = FALSE;
+  GVariantIter iter;
+  const char *key;
+  GVariant *value;
+  int code = EXIT_OK;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a{sv}"));
+  for (guint i = 0; i < G_N_ELEMENTS (settable); i++) {
+    g_autofree char *option = g_strconcat ("--", settable[i], NULL);
+    g_autofree char *param = g_strdelimit (g_strdup (settable[i]), "-", '_');
+    gint64 v;
+
+    if (!opt_int (a, option, 0, G_MAXUINT32, -1, &v)) {
+      g_variant_builder_clear (&b);
+      return EXIT_USAGE;
+    }
+    if (v >= 0) {
+      g_variant_builder_add (&b, "{sv}", param, g_variant_new_uint32 ((guint32) v));
+      any = TRUE;
+    }
+  }
+  if (any) {
+    reply = connect_call (ctx, "NodeSetMemoryParameters", g_variant_new ("(a{sv}u)", &b, 0), &code);
+    if (reply == NULL)
+      return code;
+    done (ctx, _("memory parameters of the host set"));
+    return EXIT_OK;
+  }
+  g_variant_builder_clear (&b);
+  reply = connect_call (ctx, "NodeGetMemoryParameters", g_variant_new ("(u)", 0), &code);
+  if (reply == NULL)
+    return code;
+  dict = g_variant_get_child_value (reply, 0);
+  g_variant_iter_init (&iter, dict);
+  while (g_variant_iter_next (&iter, "{&sv}", &key, &value)) {
+    g_autofree char *text = g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32)
+                              ? g_strdup_printf ("%u", g_variant_get_uint32 (value))
+                              : g_variant_is_of_type (value, G_VARIANT_TYPE_UINT64)
+                                  ? g_strdup_printf ("%" G_GUINT64_FORMAT, g_variant_get_uint64 (value))
+                                  : g_variant_print (value, FALSE);
+    info_add (info, key, key, text);
+    g_variant_unref (value);
+  }
+  info_print (ctx, info);
+  return EXIT_OK;
+}
+
+static int
 cmd_version (Ctx *ctx, Args *a)
 {
   g_autoptr(Info) info = info_new ();
@@ -3186,6 +3360,15 @@ static const Cmd commands[] = {
     N_("delete a snapshot (an external one: its overlays merged down)"), NULL },
   { "capabilities", cmd_capabilities, "", N_("host capabilities in XML"), NULL },
   { "nodeinfo", cmd_nodeinfo, "", N_("host information"), NULL },
+  { "sysinfo", cmd_sysinfo, "", N_("the host's SMBIOS information in XML"), NULL },
+  { "nodecpumap", cmd_nodecpumap, "", N_("the host's present and online CPUs"), NULL },
+  { "nodecpustats", cmd_nodecpustats, "[--cpu CPU]", N_("CPU times of the host or of one of its CPUs"), "--cpu" },
+  { "nodememstats", cmd_nodememstats, "[--cell CELL]", N_("memory of the host or of one of its NUMA cells"),
+    "--cell" },
+  { "node-memory-tune", cmd_node_memory_tune,
+    "[--shm-pages-to-scan N] [--shm-sleep-millisecs MS] [--shm-merge-across-nodes 0|1]",
+    N_("the host's kernel same-page merging: show, or set"),
+    "--shm-pages-to-scan --shm-sleep-millisecs --shm-merge-across-nodes" },
   { "hostname", cmd_hostname, "", N_("the host's name"), NULL },
   { "version", cmd_version, "", N_("versions of the client and the hypervisor"), NULL },
   { "net-list", cmd_net_list, "[--all] [--inactive]", N_("list networks"), NULL },

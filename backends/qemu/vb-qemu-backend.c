@@ -339,47 +339,6 @@ qemu_get_cpu_model_names (VbBackend *backend, const char *arch, guint flags, GEr
   return (char **) g_ptr_array_free (names, FALSE);
 }
 
-static guint64
-meminfo_kib (const char *key)
-{
-  g_autofree char *contents = NULL;
-  g_auto(GStrv) lines = NULL;
-  gsize keylen = strlen (key);
-
-  if (!g_file_get_contents ("/proc/meminfo", &contents, NULL, NULL))
-    return 0;
-  lines = g_strsplit (contents, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    if (strncmp (lines[i], key, keylen) == 0 && lines[i][keylen] == ':')
-      return g_ascii_strtoull (lines[i] + keylen + 1, NULL, 10);
-  return 0;
-}
-
-static gboolean
-qemu_node_get_info (VbBackend *backend, GVariant **info, GError **error)
-{
-  g_autofree char *cpuinfo = NULL;
-  guint mhz = 0, cpus = (guint) sysconf (_SC_NPROCESSORS_ONLN);
-
-  if (g_file_get_contents ("/proc/cpuinfo", &cpuinfo, NULL, NULL)) {
-    const char *p = strstr (cpuinfo, "cpu MHz");
-    if (p != NULL && (p = strchr (p, ':')) != NULL)
-      mhz = (guint) g_ascii_strtod (p + 1, NULL);
-  }
-  /* virNodeInfo: model, memory (KiB), cpus, mhz, nodes, sockets, cores,
-   * threads; the topology is reported flat, as one socket of @cpus cores. */
-  *info = g_variant_ref_sink (g_variant_new ("(stuuuuuu)", "x86_64", meminfo_kib ("MemTotal"), cpus, mhz, 1, 1,
-                                             cpus, 1));
-  return TRUE;
-}
-
-static gboolean
-qemu_node_get_free_memory (VbBackend *backend, guint64 *bytes, GError **error)
-{
-  *bytes = meminfo_kib ("MemFree") * 1024;
-  return TRUE;
-}
-
 /* ---- lifecycle ---- */
 
 static gboolean
@@ -563,8 +522,7 @@ vb_qemu_backend_class_init (VbQemuBackendClass *klass)
   backend_class->get_capabilities = qemu_get_capabilities;
   backend_class->get_domain_capabilities = qemu_get_domain_capabilities;
   backend_class->get_cpu_model_names = qemu_get_cpu_model_names;
-  backend_class->node_get_info = qemu_node_get_info;
-  backend_class->node_get_free_memory = qemu_node_get_free_memory;
+  vb_qemu_host_class_init (backend_class);
 }
 
 static void

@@ -278,6 +278,15 @@ int vb_qemu_tpm_spawn (VbQemuBackend *self, VbObj *dom, const char *socket_path,
  * directory under <lib>/swtpm). */
 gboolean vb_qemu_tpm_remove_state (VbQemuBackend *self, const char *uuid, GError **error);
 
+/* ---- vb-qemu-host.c, vb-qemu-smbios.c: the host's own queries ---- */
+/* @path (relative: "proc/stat") on the host, under VIRTBUS_HOST_ROOT when
+ * set (tests). */
+char *vb_qemu_host_path (const char *path);
+/* Sets the host query vfuncs of VbBackendClass. */
+void vb_qemu_host_class_init (VbBackendClass *klass);
+/* GetSysinfo: the host's SMBIOS tables as libvirt's <sysinfo type='smbios'>. */
+char *vb_qemu_smbios_get_sysinfo (VbBackend *backend, guint flags, GError **error);
+
 /* ---- vb-qemu-virtiofs.c ---- */
 /* The virtiofsd binary of this host, or NULL. */
 char *vb_qemu_virtiofsd_path (void);

@@ -15,14 +15,9 @@
 #define TEST_VERSION 2
 
 /* The node: what virsh nodeinfo shows for test:///default. */
-#define NODE_MODEL "i686"
 #define NODE_MEMORY_KIB G_GUINT64_CONSTANT (3145728)
 #define NODE_CPUS 16
-#define NODE_MHZ 1400
 #define NODE_CELLS 2
-#define NODE_SOCKETS 2
-#define NODE_CORES 2
-#define NODE_THREADS 2
 
 /* The test driver's CPU map: 8 CPUs present, 0, 2 and 4 online. */
 static const gboolean node_cpu_online[] = { TRUE, FALSE, TRUE, FALSE, TRUE, FALSE, FALSE, FALSE };
@@ -136,15 +131,6 @@ get_cpu_model_names (VbBackend *backend, const char *arch, guint flags, GError *
 }
 
 /* ---- node ---- */
-
-static gboolean
-node_get_info (VbBackend *backend, GVariant **info, GError **error)
-{
-  /* virNodeInfo: model, memory (KiB), cpus, mhz, nodes, sockets, cores, threads. */
-  *info = g_variant_ref_sink (g_variant_new ("(stuuuuuu)", NODE_MODEL, NODE_MEMORY_KIB, NODE_CPUS, NODE_MHZ,
-                                             NODE_CELLS, NODE_SOCKETS, NODE_CORES, NODE_THREADS));
-  return TRUE;
-}
 
 static GVariant *
 node_get_cpu_map (VbBackend *backend, guint flags, GError **error)
@@ -648,5 +634,4 @@ vb_test_host_class_init (VbBackendClass *klass)
   klass->node_set_memory_parameters = node_set_memory_parameters;
   klass->node_get_security_model = node_get_security_model;
   klass->node_get_free_memory = node_get_free_memory;
-  klass->node_get_info = node_get_info;
 }

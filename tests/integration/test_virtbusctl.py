@@ -294,6 +294,28 @@ def test_host_commands(virtbus):
     assert node["cpus"] > 0 and node["memory_kib"] > 0
 
 
+def test_host_statistics(virtbus):
+    # test:///default's fixed host (virsh -c test:///default shows the same)
+    assert js(virtbus, "nodecpumap") == {"present": 8, "online": 3, "map": "y-y-y---"}
+    cpu = js(virtbus, "nodecpustats")
+    assert cpu == {"user": 9797400000, "kernel": 34678723400000, "idle": 87264900000, "iowait": 763600000}
+    assert "system: " in ok(virtbus, "nodecpustats", "--cpu", "1")
+    assert js(virtbus, "nodememstats", "--cell", "1")["total"] > 0
+    assert set(js(virtbus, "nodememstats")) == {"total", "free", "buffers", "cached"}
+    r = run(virtbus, "nodememstats", "--cell", "x")
+    assert r.returncode == 2 and "invalid value 'x' for --cell" in r.stderr
+    r = run(virtbus, "nodememstats", "--cell", "7")
+    assert r.returncode != 0 and "invalid cell number 7" in r.stderr
+    assert js(virtbus, "node-memory-tune")["shm_pages_to_scan"] == 100
+    ok(virtbus, "node-memory-tune", "--shm-pages-to-scan", "300", "--shm-sleep-millisecs", "40")
+    tune = js(virtbus, "node-memory-tune")
+    assert (tune["shm_pages_to_scan"], tune["shm_sleep_millisecs"]) == (300, 40)
+    r = run(virtbus, "node-memory-tune", "--shm-pages-to-scan", "-1")
+    assert r.returncode == 2
+    assert js(virtbus, "node-memory-tune")["shm_pages_to_scan"] == 300
+    assert "<sysinfo type='smbios'>" in ok(virtbus, "sysinfo")
+
+
 def test_networks(virtbus, tmp_root):
     nets = js(virtbus, "net-list", "--all")
     assert {"name": "default", "state": "active", "autostart": False, "persistent": True} in nets
