@@ -2157,7 +2157,7 @@ print_node_stats (Ctx *ctx, GVariant *reply, const char *const *keys, const char
   return EXIT_OK;
 }
 
-/* The value of option @name as an int of at least @min (@fallback when
+/* The value of option @name as an int from @min to @max (@fallback when
  * not given); FALSE after saying what is wrong. */
 static gboolean
 opt_int (Args *a, const char *name, gint64 min, gint64 max, gint64 fallback, gint64 *out)
@@ -2176,21 +2176,31 @@ opt_int (Args *a, const char *name, gint64 min, gint64 max, gint64 fallback, gin
   return TRUE;
 }
 
+/* NodeGetCPUStats / NodeGetMemoryStats for the host (-1) or for the CPU
+ * or cell @option names. */
+static int
+node_stats (Ctx *ctx, Args *a, const char *option, const char *method, const char *const *keys,
+            const char *const *labels, const char *unit)
+{
+  g_autoptr(GVariant) reply = NULL;
+  gint64 which;
+  int code = EXIT_OK;
+
+  if (!opt_int (a, option, 0, G_MAXINT32, -1, &which))
+    return EXIT_USAGE;
+  reply = connect_call (ctx, method, g_variant_new ("(iu)", (gint32) which, 0), &code);
+  if (reply == NULL)
+    return code;
+  return print_node_stats (ctx, reply, keys, labels, unit);
+}
+
 static int
 cmd_nodecpustats (Ctx *ctx, Args *a)
 {
   static const char *const keys[] = { "user", "kernel", "idle", "iowait", NULL };
   static const char *const labels[] = { N_("user"), N_("system"), N_("idle"), N_("iowait"), NULL };
-  g_autoptr(GVariant) reply = NULL;
-  gint64 cpu;
-  int code = EXIT_OK;
 
-  if (!opt_int (a, "--cpu", 0, G_MAXINT32, -1, &cpu))
-    return EXIT_USAGE;
-  reply = connect_call (ctx, "NodeGetCPUStats", g_variant_new ("(iu)", (gint32) cpu, 0), &code);
-  if (reply == NULL)
-    return code;
-  return print_node_stats (ctx, reply, keys, labels, " ns");
+  return node_stats (ctx, a, "--cpu", "NodeGetCPUStats", keys, labels, " ns");
 }
 
 static int
@@ -2198,16 +2208,8 @@ cmd_nodememstats (Ctx *ctx, Args *a)
 {
   static const char *const keys[] = { "total", "free", "buffers", "cached", NULL };
   static const char *const labels[] = { N_("total"), N_("free"), N_("buffers"), N_("cached"), NULL };
-  g_autoptr(GVariant) reply = NULL;
-  gint64 cell;
-  int code = EXIT_OK;
 
-  if (!opt_int (a, "--cell", 0, G_MAXINT32, -1, &cell))
-    return EXIT_USAGE;
-  reply = connect_call (ctx, "NodeGetMemoryStats", g_variant_new ("(iu)", (gint32) cell, 0), &code);
-  if (reply == NULL)
-    return code;
-  return print_node_stats (ctx, reply, keys, labels, " KiB");
+  return node_stats (ctx, a, "--cell", "NodeGetMemoryStats", keys, labels, " KiB");
 }
 
 static int

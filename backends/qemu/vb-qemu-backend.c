@@ -1,5 +1,7 @@
 /* VbQemuBackend: the class, its state directories, the QEMU capabilities
- * probe and the host queries of org.libvirt.Connect. */
+ * probe and the host queries of org.libvirt.Connect that need QEMU's
+ * (capabilities, CPU models); those about the host alone are in
+ * vb-qemu-host.c. */
 #include "config.h"
 
 #include <errno.h>
