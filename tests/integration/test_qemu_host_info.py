@@ -21,7 +21,7 @@ import pytest
 from gi.repository import GLib
 
 import smbios
-from conftest import Bus, Virtbus, BUS_NAME
+from conftest import Bus, BUS_NAME
 from test_virtbusctl import ok as virtbusctl
 
 QEMU_PATH = "/org/libvirt/QEMU"
@@ -66,6 +66,13 @@ class Libvirt:
         self.bus = Bus(state)
         self.env["DBUS_SESSION_BUS_ADDRESS"] = self.bus.address
         self.procs = []
+        try:
+            self._start(state, dmi_dump)
+        except BaseException:
+            self.stop()  # nothing of a failed start is left running
+            raise
+
+    def _start(self, state, dmi_dump):
         sock = os.path.join(self.env["XDG_RUNTIME_DIR"], "libvirt", "libvirt-sock")
         cmd = ["setpriv", "--reuid", str(self.uid), "--regid", str(self.gid), "--clear-groups", "/usr/sbin/libvirtd"]
         if dmi_dump is not None:
@@ -84,7 +91,7 @@ class Libvirt:
                                            stdin=subprocess.DEVNULL))
         deadline = time.monotonic() + 30
         while not os.path.exists(sock):
-            assert self.procs[0].poll() is None, "libvirtd exited: see %s" % home
+            assert self.procs[0].poll() is None, "libvirtd exited: see %s" % self.env["HOME"]
             assert time.monotonic() < deadline, "libvirtd did not start"
             time.sleep(0.02)
         self.procs.append(subprocess.Popen(
