@@ -2008,19 +2008,26 @@ cmd_snapshot_delete (Ctx *ctx, Args *a)
 
 /* ---- host ---- */
 
+/* A Connect method that answers one XML document: prints it. */
 static int
-cmd_capabilities (Ctx *ctx, Args *a)
+print_connect_xml (Ctx *ctx, const char *method, GVariant *params)
 {
   g_autoptr(GVariant) reply = NULL;
   const char *xml;
   int code = EXIT_OK;
 
-  reply = connect_call (ctx, "GetCapabilities", NULL, &code);
+  reply = connect_call (ctx, method, params, &code);
   if (reply == NULL)
     return code;
   g_variant_get (reply, "(&s)", &xml);
   print_text (ctx, "xml", xml);
   return EXIT_OK;
+}
+
+static int
+cmd_capabilities (Ctx *ctx, Args *a)
+{
+  return print_connect_xml (ctx, "GetCapabilities", NULL);
 }
 
 static int
@@ -2094,16 +2101,7 @@ format_version (guint64 v)
 static int
 cmd_sysinfo (Ctx *ctx, Args *a)
 {
-  g_autoptr(GVariant) reply = NULL;
-  const char *xml;
-  int code = EXIT_OK;
-
-  reply = connect_call (ctx, "GetSysinfo", g_variant_new ("(u)", 0), &code);
-  if (reply == NULL)
-    return code;
-  g_variant_get (reply, "(&s)", &xml);
-  print_text (ctx, "xml", xml);
-  return EXIT_OK;
+  return print_connect_xml (ctx, "GetSysinfo", g_variant_new ("(u)", 0));
 }
 
 static int
