@@ -15,7 +15,9 @@
  * only once that is done. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -1561,6 +1563,84 @@ vb_network_local_port_for (VbBackend *backend, const char *network_name, GPtrArr
     break;
   }
   return TRUE;
+}
+
+/* The first IPv4 address of host interface @dev, or NULL. */
+static char *
+interface_ipv4_address (const char *dev)
+{
+  struct ifaddrs *list = NULL;
+  char *found = NULL;
+
+  if (getifaddrs (&list) < 0)
+    return NULL;
+  for (struct ifaddrs *ifa = list; ifa != NULL && found == NULL; ifa = ifa->ifa_next) {
+    char buf[INET_ADDRSTRLEN];
+
+    if (ifa->ifa_addr == NULL || ifa->ifa_addr->sa_family != AF_INET || g_strcmp0 (ifa->ifa_name, dev) != 0)
+      continue;
+    if (inet_ntop (AF_INET, &((struct sockaddr_in *) ifa->ifa_addr)->sin_addr, buf, sizeof buf) != NULL)
+      found = g_strdup (buf);
+  }
+  freeifaddrs (list);
+  return found;
+}
+
+char *
+vb_network_local_listen_address (VbBackend *backend, const char *network_name, GError **error)
+{
+  VbObj *net = vb_backend_lookup_by_name (backend, VB_OBJ_NETWORK, network_name);
+  const VbNetworkDef *def;
+  const char *dev = NULL;
+  char *address;
+
+  if (net == NULL) {
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "no network with matching name '%s'", network_name);
+    return NULL;
+  }
+  if (!net->active || net_data (net)->busy) {
+    g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "network '%s' is not active", network_name);
+    return NULL;
+  }
+  def = net_def (net);
+  switch (def->forward.mode) {
+  case VB_NETWORK_FORWARD_BRIDGE:
+  case VB_NETWORK_FORWARD_PRIVATE:
+  case VB_NETWORK_FORWARD_VEPA:
+  case VB_NETWORK_FORWARD_PASSTHROUGH:
+  case VB_NETWORK_FORWARD_HOSTDEV:
+    /* A network over host interfaces: the address of its bridge, else
+     * of its first interface, as libvirt. */
+    if (def->bridge != NULL && def->bridge->name != NULL) {
+      dev = def->bridge->name;
+    } else {
+      g_autoptr(GPtrArray) devs = forward_devices (def);
+      if (devs->len > 0)
+        dev = g_ptr_array_index (devs, 0);
+    }
+    if (dev == NULL) {
+      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                   "network '%s' has neither a bridge nor a host interface to listen on", network_name);
+      return NULL;
+    }
+    address = interface_ipv4_address (dev);
+    if (address == NULL)
+      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                   "interface '%s' of network '%s' has no IPv4 address to listen on", dev, network_name);
+    return address;
+  case VB_NETWORK_FORWARD_NONE:
+  case VB_NETWORK_FORWARD_NAT:
+  case VB_NETWORK_FORWARD_ROUTE:
+  case VB_NETWORK_FORWARD_OPEN:
+  default:
+    /* The network's own first address, on its bridge. */
+    if (def->ips == NULL || def->ips->len == 0 || ((VbNetworkIp *) g_ptr_array_index (def->ips, 0))->address == NULL) {
+      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "network '%s' has no IP address to listen on",
+                   network_name);
+      return NULL;
+    }
+    return g_strdup (((VbNetworkIp *) g_ptr_array_index (def->ips, 0))->address);
+  }
 }
 
 /* A new tap (@target_dev, or "vnet%d") with the guest's MAC whose first

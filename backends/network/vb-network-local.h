@@ -42,6 +42,13 @@ gboolean vb_network_local_port_for (VbBackend *backend, const char *network_name
                                     char **bridge_out, char **dev_out, VbDomainNetDirectMode *mode_out,
                                     GError **error);
 
+/* The address a guest's display with <listen type='network'> on
+ * @network_name listens on (the network must exist and be active), as
+ * libvirt: the network's first <ip> address, or for a network over host
+ * interfaces (forward mode bridge, private, vepa, passthrough) the first
+ * IPv4 address of its bridge or first interface. NULL with @error. */
+char *vb_network_local_listen_address (VbBackend *backend, const char *network_name, GError **error);
+
 /* The unexpired DHCP leases (VbDnsmasqLease, vb-network-dnsmasq.h) of
  * active network @network_name, for @mac or all (@mac NULL). */
 GPtrArray *vb_network_local_leases (VbBackend *backend, const char *network_name, const char *mac, GError **error);

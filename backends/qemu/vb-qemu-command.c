@@ -890,10 +890,7 @@ vb_qemu_domain_validate (const VbDomainDef *def, const VbQemuCaps *caps, GError 
       return NOT_SUPPORTED (error, "%s port %d is below 5900", g->type == VB_DOMAIN_GRAPHICS_VNC ? "VNC" : "SPICE",
                             g->port);
     if (g->listens->len > 1)
-      return NOT_SUPPORTED (error, "more than one <listen> is not supported by the QEMU driver yet");
-    if (g->listens->len == 1
-        && ((VbDomainGraphicsListen *) g_ptr_array_index (g->listens, 0))->type == VB_DOMAIN_GRAPHICS_LISTEN_NETWORK)
-      return NOT_SUPPORTED (error, "<listen type='network'> is not supported yet (no virtual networks)");
+      return NOT_SUPPORTED (error, "more than one <listen> for one display is not supported by QEMU");
   }
 
   for (guint i = 0; i < def->videos->len; i++) {
@@ -1789,6 +1786,20 @@ build_chardevs (Cmd *cmd, GError **error)
   return TRUE;
 }
 
+/* Whether the address of a <listen type='network'> was looked up (the
+ * backend writes the network's address into the live definition before
+ * the command is built). */
+static gboolean
+check_listen_resolved (const VbDomainGraphicsListen *l, GError **error)
+{
+  if (l != NULL && l->type == VB_DOMAIN_GRAPHICS_LISTEN_NETWORK && l->address == NULL) {
+    g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "the address of network '%s' to listen on is not known",
+                 l->network);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 /* The address a graphics device listens on ("127.0.0.1" unless told). */
 static void
 append_listen_address (GString *s, const VbDomainGraphicsListen *l)
@@ -1805,7 +1816,11 @@ static gboolean
 build_vnc (Cmd *cmd, const VbDomainGraphicsDef *g, GError **error)
 {
   const VbDomainGraphicsListen *l = g->listens->len ? g_ptr_array_index (g->listens, 0) : NULL;
-  GString *s = g_string_new (NULL);
+  GString *s;
+
+  if (!check_listen_resolved (l, error))
+    return FALSE;
+  s = g_string_new (NULL);
 
   if (l != NULL && l->type == VB_DOMAIN_GRAPHICS_LISTEN_NONE) {
     g_string_append (s, "none");
@@ -1842,7 +1857,11 @@ static gboolean
 build_spice (Cmd *cmd, const VbDomainGraphicsDef *g, GError **error)
 {
   const VbDomainGraphicsListen *l = g->listens->len ? g_ptr_array_index (g->listens, 0) : NULL;
-  GString *s = g_string_new (NULL);
+  GString *s;
+
+  if (!check_listen_resolved (l, error))
+    return FALSE;
+  s = g_string_new (NULL);
 
   if (l != NULL && l->type == VB_DOMAIN_GRAPHICS_LISTEN_NONE) {
     /* No listening socket (clients come through OpenGraphicsFD); QEMU

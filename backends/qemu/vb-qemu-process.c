@@ -1354,7 +1354,8 @@ forget_plugging (VbDomainDef *def)
                                     g_str_has_prefix (net->target_dev, "macvtap")))
       g_clear_pointer (&net->target_dev, g_free);
   }
-  /* Ports handed out at the start (assign_graphics_ports). */
+  /* Ports handed out and networks' addresses looked up at the start
+   * (assign_graphics_ports). */
   for (guint i = 0; i < def->graphics->len; i++) {
     VbDomainGraphicsDef *g = g_ptr_array_index (def->graphics, i);
     if (g->autoport)
@@ -1362,6 +1363,11 @@ forget_plugging (VbDomainDef *def)
     if (g->websocket_auto) {
       g->websocket = -1;
       g->websocket_auto = FALSE;
+    }
+    for (guint j = 0; j < g->listens->len; j++) {
+      VbDomainGraphicsListen *l = g_ptr_array_index (g->listens, j);
+      if (l->type == VB_DOMAIN_GRAPHICS_LISTEN_NETWORK)
+        g_clear_pointer (&l->address, g_free);
     }
   }
 }
@@ -1416,10 +1422,18 @@ free_graphics_port (VbQemuBackend *self, const char *address, int *next)
   return *next <= 65535 ? (*next)++ : -1;
 }
 
-/* Ports for the displays with autoport on a TCP address, from 5900 up as
- * libvirt hands them out, and for VNC websockets asked as -1, from 5700
- * up: written into the live definition, GetXMLDesc shows where to connect
- * (forget_plugging takes them back out). */
+/* Whether a display listens on a TCP address (its own or a network's). */
+static gboolean
+listens_on_tcp (const VbDomainGraphicsListen *l)
+{
+  return l == NULL || l->type == VB_DOMAIN_GRAPHICS_LISTEN_ADDRESS || l->type == VB_DOMAIN_GRAPHICS_LISTEN_NETWORK;
+}
+
+/* The addresses of the networks displays listen on (<listen
+ * type='network'>), then ports for the displays with autoport on a TCP
+ * address, from 5900 up as libvirt hands them out, and for VNC websockets
+ * asked as -1, from 5700 up: written into the live definition, GetXMLDesc
+ * shows where to connect (forget_plugging takes them back out). */
 static gboolean
 assign_graphics_ports (VbQemuBackend *self, VbObj *dom, GError **error)
 {
@@ -1428,10 +1442,29 @@ assign_graphics_ports (VbQemuBackend *self, VbObj *dom, GError **error)
 
   for (guint i = 0; i < def->graphics->len; i++) {
     VbDomainGraphicsDef *g = g_ptr_array_index (def->graphics, i);
+
+    for (guint j = 0; j < g->listens->len; j++) {
+      VbDomainGraphicsListen *l = g_ptr_array_index (g->listens, j);
+      g_autoptr(GError) local = NULL;
+
+      if (l->type != VB_DOMAIN_GRAPHICS_LISTEN_NETWORK)
+        continue;
+      g_free (l->address);
+      l->address = vb_network_local_listen_address (VB_BACKEND (self), l->network, &local);
+      if (l->address == NULL) {
+        g_set_error (error, VB_ERROR, local->code, "the %s display of domain '%s' cannot listen on network '%s': %s",
+                     vb_domain_graphics_type_to_string (g->type), dom->name, l->network, local->message);
+        return FALSE;
+      }
+    }
+  }
+
+  for (guint i = 0; i < def->graphics->len; i++) {
+    VbDomainGraphicsDef *g = g_ptr_array_index (def->graphics, i);
     const VbDomainGraphicsListen *l = g->listens->len ? g_ptr_array_index (g->listens, 0) : NULL;
     int port;
 
-    if (g->websocket != -1 || (l != NULL && l->type != VB_DOMAIN_GRAPHICS_LISTEN_ADDRESS))
+    if (g->websocket != -1 || !listens_on_tcp (l))
       continue;
     port = free_graphics_port (self, l ? l->address : NULL, &next_websocket);
     if (port < 0) {
@@ -1447,7 +1480,7 @@ assign_graphics_ports (VbQemuBackend *self, VbObj *dom, GError **error)
     VbDomainGraphicsDef *g = g_ptr_array_index (def->graphics, i);
     const VbDomainGraphicsListen *l = g->listens->len ? g_ptr_array_index (g->listens, 0) : NULL;
 
-    if ((l != NULL && l->type != VB_DOMAIN_GRAPHICS_LISTEN_ADDRESS) || (!g->autoport && g->port > 0))
+    if (!listens_on_tcp (l) || (!g->autoport && g->port > 0))
       continue;
     g->autoport = TRUE;
     g->port = 0;

@@ -46,8 +46,8 @@ pytestmark = pytest.mark.skipif(_missing() is not None, reason=str(_missing()))
 def net_xml(name, ip="192.168.100.1", prefix=24, forward="nat", bridge=None, dhcp=True, extra="", uuid=None):
     fwd = "" if forward is None else "<forward mode='%s'/>" % forward
     br = "" if bridge is None else "<bridge name='%s'/>" % bridge
-    base = ip.rsplit(".", 1)[0]
-    dhcp_xml = ("<dhcp><range start='%s.10' end='%s.50'/></dhcp>" % (base, base)) if dhcp else ""
+    base = ip.rsplit(".", 1)[0] if ip else None
+    dhcp_xml = ("<dhcp><range start='%s.10' end='%s.50'/></dhcp>" % (base, base)) if dhcp and ip else ""
     ip_xml = "" if ip is None else "<ip address='%s' prefix='%d'>%s</ip>" % (ip, prefix, dhcp_xml)
     uuid_xml = "<uuid>%s</uuid>" % uuid if uuid else ""
     return "<network><name>%s</name>%s%s%s%s%s</network>" % (name, uuid_xml, fwd, br, ip_xml, extra)
@@ -909,6 +909,87 @@ def test_guest_on_an_ethernet_interface(network):
     # Gone: the start says so.
     n.sh("ip", "link", "del", "hosttap")
     assert "tap device 'hosttap' does not exist" in n.error(path2, DOMAIN, "Create", "u", 0)
+
+
+def listening(n):
+    """The TCP addresses ("ADDR:PORT") listened on in the namespace."""
+    return set(line.split()[3] for line in n.sh("ss", "-Hltn").stdout.splitlines())
+
+
+@pytest.mark.skipif(__import__("guest").missing_requirements() is not None,
+                    reason=str(__import__("guest").missing_requirements()))
+def test_displays_listen_on_a_network(network):
+    """<listen type='network'>: the display listens on the network's
+    address, looked up at each start (the live XML shows it, the persistent
+    one does not); a network over a host bridge lends the bridge's
+    address; a network that is missing, not running or has no address
+    stops the start with a clear error and leaves nothing behind."""
+    import guest
+    from test_qemu_lifecycle import Qemu, wait_gone as wait_pids_gone
+
+    n = network
+    q = Qemu(n.vb, n.root)
+    lan = n.define(net_xml("lan", ip="192.168.160.1", dhcp=False))
+    n.sh("ip", "link", "add", "hostbr1", "type", "bridge")
+    n.sh("ip", "link", "set", "hostbr1", "up")
+    brnet = n.define(net_xml("brnet", forward="bridge", bridge="hostbr1", ip=None))
+    displays = ("<graphics type='vnc' autoport='yes'><listen type='network' network='lan'/></graphics>"
+                "<graphics type='spice' autoport='yes'><listen type='network' network='brnet'/></graphics>")
+    path = q.connect("DomainDefineXML", "s", guest.domain_xml("listenvm", extra_devices=displays))
+    inactive = ET.fromstring(q.dom(path, "GetXMLDesc", "u", 0)[0])
+    assert [g.find("listen").attrib for g in inactive.findall("devices/graphics")] == [
+        {"type": "network", "network": "lan"}, {"type": "network", "network": "brnet"}]
+
+    # Neither network runs yet, then the bridge has no address.
+    assert ("the vnc display of domain 'listenvm' cannot listen on network 'lan': network 'lan' is not active"
+            in n.error(path, DOMAIN, "Create", "u", 0))
+    n.net(lan, "Create")
+    n.net(brnet, "Create")
+    assert ("cannot listen on network 'brnet': interface 'hostbr1' of network 'brnet' has no IPv4 address "
+            "to listen on" in n.error(path, DOMAIN, "Create", "u", 0))
+    assert q.state(path)[0] == 5 and q.runtime_leftovers() == []
+    n.sh("ip", "addr", "add", "10.9.8.7/24", "dev", "hostbr1")
+
+    q.start(path)
+    live = ET.fromstring(q.dom(path, "GetXMLDesc", "u", 0)[0])
+    vnc, spice = live.findall("devices/graphics")
+    assert vnc.find("listen").attrib == {"type": "network", "network": "lan", "address": "192.168.160.1"}
+    assert vnc.get("listen") == "192.168.160.1"
+    assert spice.find("listen").attrib == {"type": "network", "network": "brnet", "address": "10.9.8.7"}
+    vnc_port, spice_port = int(vnc.get("port")), int(spice.get("port"))
+    assert vnc_port >= 5900 and spice_port >= 5900 and vnc_port != spice_port
+    # QEMU listens there, and only there.
+    deadline = time.monotonic() + 10
+    want = {"192.168.160.1:%d" % vnc_port, "10.9.8.7:%d" % spice_port}
+    while not want <= listening(n):
+        assert time.monotonic() < deadline, listening(n)
+        time.sleep(0.05)
+    assert not any(a.endswith(":%d" % vnc_port) and a != "192.168.160.1:%d" % vnc_port for a in listening(n))
+    banner = n.sh(sys.executable, "-c", "import socket; s = socket.create_connection(('192.168.160.1', %d), 10); "
+                  "print(s.recv(12).decode().strip())" % vnc_port).stdout.strip()
+    assert banner.startswith("RFB 003."), banner
+    # The persistent definition keeps the network, not its address.
+    persistent = q.dom(path, "GetXMLDesc", "u", 2)[0]
+    assert "192.168.160.1" not in persistent and "10.9.8.7" not in persistent
+    pid = q.pid("listenvm")
+    q.dom(path, "Destroy", "u", 0)
+    wait_pids_gone([pid])
+    after = ET.fromstring(q.dom(path, "GetXMLDesc", "u", 0)[0])
+    assert [g.find("listen").attrib for g in after.findall("devices/graphics")] == [
+        {"type": "network", "network": "lan"}, {"type": "network", "network": "brnet"}]
+
+    # A network of its own with no address, and one that does not exist.
+    bare = n.define(net_xml("bare", forward=None, ip=None))
+    n.net(bare, "Create")
+    xml = guest.domain_xml("listenvm2", extra_devices="<graphics type='vnc' autoport='yes'>"
+                           "<listen type='network' network='bare'/></graphics>")
+    path2 = q.connect("DomainDefineXML", "s", xml)
+    assert "network 'bare' has no IP address to listen on" in n.error(path2, DOMAIN, "Create", "u", 0)
+    xml = guest.domain_xml("listenvm3", extra_devices="<graphics type='vnc' autoport='yes'>"
+                           "<listen type='network' network='nope'/></graphics>")
+    assert "cannot listen on network 'nope': no network with matching name 'nope'" in n.error(
+        QEMU_PATH, CONNECT, "DomainCreateXML", "su", xml, 0)
+    assert q.runtime_leftovers() == []
 
 
 @pytest.mark.skipif(__import__("guest").missing_requirements() is not None,
