@@ -4492,6 +4492,7 @@ vb_domain_def_new (void)
   vb_uuid_generate (def->uuid);
   def->metadata = g_ptr_array_new_with_free_func (metadata_entry_free);
   def->memory_backing.pages = g_ptr_array_new_with_free_func (hugepage_free);
+  def->sysinfos = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_sysinfo_def_free);
   def->vcpus = 1;
   def->vcpus_current = 1;
   def->vcpu_placement = VB_DOMAIN_VCPU_PLACEMENT_STATIC;
@@ -4541,6 +4542,7 @@ vb_domain_def_free (VbDomainDef *def)
   g_free (def->vcpu_cpuset);
   g_clear_pointer (&def->iothread_ids, g_array_unref);
   g_free (def->resource_partition);
+  g_ptr_array_unref (def->sysinfos);
   os_clear (&def->os);
   cpu_free (def->cpu);
   g_free (def->clock.timezone);
@@ -4651,6 +4653,8 @@ vb_domain_def_copy (const VbDomainDef *s)
     g_array_append_vals (def->iothread_ids, s->iothread_ids->data, s->iothread_ids->len);
   }
   def->resource_partition = g_strdup (s->resource_partition);
+  for (guint i = 0; i < s->sysinfos->len; i++)
+    g_ptr_array_add (def->sysinfos, vb_sysinfo_def_copy (g_ptr_array_index (s->sysinfos, i)));
   os_clear (&def->os);
   os_copy (&def->os, &s->os);
   def->has_features = s->has_features;
@@ -5197,6 +5201,32 @@ domain_parse_devices (xmlNode *node, VbDomainDef *def, guint flags, GError **err
   return TRUE;
 }
 
+/* The <sysinfo> elements, one of each type at most. A system UUID must
+ * be the domain's; a domain without <uuid> takes it (libvirt's rules). */
+static gboolean
+domain_parse_sysinfo (xmlNode *root, VbDomainDef *def, gboolean has_uuid, GError **error)
+{
+  for (xmlNode *n = vb_xml_next (root, NULL, "sysinfo"); n != NULL; n = vb_xml_next (root, n, "sysinfo")) {
+    VbSysinfoDef *si = vb_sysinfo_def_parse_node (n, error);
+    const char *uuid;
+
+    if (si == NULL)
+      return FALSE;
+    g_ptr_array_add (def->sysinfos, si);
+    for (guint i = 0; i + 1 < def->sysinfos->len; i++)
+      if (((VbSysinfoDef *) g_ptr_array_index (def->sysinfos, i))->type == si->type)
+        return fail (error, n, "only one <sysinfo> of each type is allowed");
+    uuid = vb_sysinfo_get (si->system, "uuid");
+    if (uuid == NULL)
+      continue;
+    if (!has_uuid)
+      memcpy (def->uuid, uuid, sizeof def->uuid);
+    else if (strcmp (uuid, def->uuid) != 0)
+      return fail (error, n, "the system UUID %s is not the domain's (%s)", uuid, def->uuid);
+  }
+  return TRUE;
+}
+
 VbDomainDef *
 vb_domain_def_parse_node (struct _xmlNode *root, guint flags, GError **error)
 {
@@ -5206,6 +5236,7 @@ vb_domain_def_parse_node (struct _xmlNode *root, guint flags, GError **error)
   int v = 0;
   int id = -1;
   gboolean has_memory;
+  gboolean has_uuid = FALSE;
 
   g_return_val_if_fail (root != NULL, NULL);
 
@@ -5226,6 +5257,7 @@ vb_domain_def_parse_node (struct _xmlNode *root, guint flags, GError **error)
     g_autofree char *text = g_strstrip (vb_xml_text (n));
     if (!vb_uuid_parse (text, def->uuid))
       return fail (error, n, "'%s' is not a UUID", text), NULL;
+    has_uuid = TRUE;
   }
   if ((n = vb_xml_child (root, "genid")) != NULL) {
     g_autofree char *text = g_strstrip (vb_xml_text (n));
@@ -5260,6 +5292,9 @@ vb_domain_def_parse_node (struct _xmlNode *root, guint flags, GError **error)
     if (!child_str (n, "partition", STR_PATH, &def->resource_partition, error))
       return NULL;
   }
+
+  if (!domain_parse_sysinfo (root, def, has_uuid, error))
+    return NULL;
 
   n = vb_xml_child (root, "os");
   if (n == NULL)
@@ -5423,6 +5458,8 @@ vb_domain_def_format_into (struct _VbXmlWriter *w, const VbDomainDef *def, guint
     vb_xml_writer_element (w, "partition", def->resource_partition, NULL);
     vb_xml_writer_end (w);
   }
+  for (guint i = 0; i < def->sysinfos->len; i++)
+    vb_sysinfo_def_format (w, g_ptr_array_index (def->sysinfos, i));
   os_format (w, &def->os);
   features_format (w, &def->features);
   if (def->cpu)

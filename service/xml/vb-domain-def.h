@@ -16,6 +16,8 @@
 
 #include <glib.h>
 
+#include "vb-sysinfo-def.h"
+
 G_BEGIN_DECLS
 
 /* Flags of vb_domain_def_format(): libvirt's virDomainXMLFlags values. */
@@ -1236,6 +1238,7 @@ typedef struct {
   guint iothreads;      /* 0 = absent */
   GArray *iothread_ids; /* guint, <iothreadids> (iothreads of them); NULL: the ids are 1..iothreads */
   char *resource_partition; /* <resource><partition> */
+  GPtrArray *sysinfos;       /* <sysinfo>: VbSysinfoDef, at most one of each type, in order */
 
   VbDomainOsDef os;
   gboolean has_features;  /* <features> present (possibly empty) */

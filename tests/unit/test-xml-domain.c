@@ -87,6 +87,116 @@ with_devices (const char *devices)
   return g_strdup_printf (MINIMAL_HEAD "<devices>%s</devices></domain>", devices);
 }
 
+/* <sysinfo>: entries in libvirt's order whatever the document's, empty
+ * ones left out (and a section left empty), the system UUID made
+ * canonical and given to a domain without <uuid>, fw_cfg entries in
+ * order; copies equal. */
+static void
+test_sysinfo (void)
+{
+  static const char *const expected =
+    "  <sysinfo type='smbios'>\n"
+    "    <bios>\n"
+    "      <entry name='vendor'>Acme &amp; Sons</entry>\n"
+    "      <entry name='date'>01/31/2024</entry>\n"
+    "      <entry name='release'>1.2</entry>\n"
+    "    </bios>\n"
+    "    <system>\n"
+    "      <entry name='manufacturer'>OpenStack Foundation</entry>\n"
+    "      <entry name='product'>OpenStack Nova</entry>\n"
+    "      <entry name='serial'>s, with comma</entry>\n"
+    "      <entry name='uuid'>c7a5fdbd-edaf-9455-926a-d65c16db1809</entry>\n"
+    "      <entry name='family'>Virtual Machine</entry>\n"
+    "    </system>\n"
+    "    <baseBoard>\n"
+    "      <entry name='manufacturer'>Board A</entry>\n"
+    "    </baseBoard>\n"
+    "    <baseBoard>\n"
+    "      <entry name='product'>Board B</entry>\n"
+    "      <entry name='location'>slot 2</entry>\n"
+    "    </baseBoard>\n"
+    "    <oemStrings>\n"
+    "      <entry>myappname:some arbitrary data</entry>\n"
+    "      <entry></entry>\n"
+    "    </oemStrings>\n"
+    "  </sysinfo>\n"
+    "  <sysinfo type='fwcfg'>\n"
+    "    <entry name='opt/com.example/name'>example value</entry>\n"
+    "    <entry name='opt/com.example/config' file='/etc/example.xml'/>\n"
+    "  </sysinfo>\n"
+    "  <os>\n";
+  g_autoptr(VbDomainDef) def = parse_ok (
+    "<domain type='kvm'><name>nova</name><memory>1024</memory>"
+    "<sysinfo type='smbios'><oemStrings><entry>myappname:some arbitrary data</entry><entry/></oemStrings>"
+    "<baseBoard><entry name='manufacturer'>Board A</entry></baseBoard>"
+    "<system><entry name='family'>Virtual Machine</entry><entry name='uuid'>C7A5FDBDEDAF9455926AD65C16DB1809</entry>"
+    "<entry name='serial'>s, with comma</entry><entry name='version'></entry>"
+    "<entry name='product'>OpenStack Nova</entry><entry name='manufacturer'>OpenStack Foundation</entry></system>"
+    "<chassis><entry name='asset'></entry></chassis>"
+    "<baseBoard><entry name='location'>slot 2</entry><entry name='product'>Board B</entry></baseBoard>"
+    "<bios><entry name='release'>1.2</entry><entry name='date'>01/31/2024</entry>"
+    "<entry name='vendor'>Acme &amp; Sons</entry></bios></sysinfo>"
+    "<sysinfo type='fwcfg'><entry name='opt/com.example/name'>example value</entry>"
+    "<entry name='opt/com.example/config' file='/etc/example.xml'/></sysinfo>"
+    "<os><smbios mode='sysinfo'/><type>hvm</type></os></domain>");
+  g_autoptr(VbDomainDef) copy = vb_domain_def_copy (def);
+  g_autofree char *out = assert_round_trip (def, VB_DOMAIN_XML_INACTIVE);
+  g_autofree char *out_copy = vb_domain_def_format (copy, VB_DOMAIN_XML_INACTIVE);
+  const VbSysinfoDef *si;
+
+  g_assert_cmpstr (out, ==, out_copy);
+  g_assert_nonnull (strstr (out, expected));
+  g_assert_nonnull (strstr (out, "<smbios mode='sysinfo'/>"));
+  /* No <uuid>: the system's is the domain's. */
+  g_assert_cmpstr (def->uuid, ==, "c7a5fdbd-edaf-9455-926a-d65c16db1809");
+  g_assert_cmpuint (def->sysinfos->len, ==, 2);
+  si = g_ptr_array_index (def->sysinfos, 0);
+  g_assert_cmpint (si->type, ==, VB_SYSINFO_TYPE_SMBIOS);
+  g_assert_null (si->chassis);
+  g_assert_null (vb_sysinfo_get (si->system, "version"));
+  g_assert_cmpstr (vb_sysinfo_get (si->bios, "release"), ==, "1.2");
+  g_assert_cmpstr (vb_sysinfo_get (g_ptr_array_index (si->base_boards, 1), "location"), ==, "slot 2");
+  si = g_ptr_array_index (def->sysinfos, 1);
+  g_assert_cmpint (si->type, ==, VB_SYSINFO_TYPE_FWCFG);
+  g_assert_cmpuint (si->fwcfg->len, ==, 2);
+  if (!schema_validate ("domain.rng", out))
+    return;
+
+  /* The same UUID in <uuid>, another spelling: accepted. */
+  {
+    g_autoptr(VbDomainDef) same = parse_ok (
+      MINIMAL_HEAD "<uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid><sysinfo type='smbios'><system>"
+      "<entry name='uuid'>c7a5fdbdedaf9455926ad65c16db1809</entry></system></sysinfo></domain>");
+    g_assert_cmpstr (same->uuid, ==, "c7a5fdbd-edaf-9455-926a-d65c16db1809");
+  }
+  /* Empty sysinfos, as libvirt writes them. */
+  {
+    g_autoptr(VbDomainDef) empty = parse_ok (
+      MINIMAL_HEAD "<sysinfo type='smbios'><bios><entry name='vendor'/></bios></sysinfo>"
+      "<sysinfo type='fwcfg'/></domain>");
+    g_autofree char *empty_out = assert_round_trip (empty, 0);
+    g_assert_nonnull (strstr (empty_out, "  <sysinfo type='smbios'/>\n  <sysinfo type='fwcfg'/>\n"));
+  }
+  /* The host's, as GetSysinfo writes it: processors and memory skipped,
+   * values as they are, the first of each section. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VbSysinfoDef) host = vb_sysinfo_def_parse_host (
+      "<sysinfo type='smbios'><bios><entry name='vendor'>SeaBIOS</entry><entry name='date'>Mon 1 Jan</entry></bios>"
+      "<system><entry name='uuid'>Not Settable</entry></system><chassis><entry name='version'>1</entry></chassis>"
+      "<chassis><entry name='version'>2</entry></chassis><processor><entry name='family'>Other</entry></processor>"
+      "<memory_device><entry name='size'>1 GB</entry></memory_device><oemStrings><entry>o</entry></oemStrings>"
+      "</sysinfo>", &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (vb_sysinfo_get (host->bios, "date"), ==, "Mon 1 Jan");
+    g_assert_cmpstr (vb_sysinfo_get (host->system, "uuid"), ==, "Not Settable");
+    g_assert_cmpstr (vb_sysinfo_get (host->chassis, "version"), ==, "1");
+    g_assert_cmpuint (host->oem_strings->len, ==, 1);
+    g_assert_null (vb_sysinfo_def_parse_host ("<sysinfo type='smbios'><cpu/></sysinfo>", &error));
+    g_assert_error (error, VB_ERROR, VB_ERROR_XML);
+  }
+}
+
 /* ---- sample documents ---- */
 
 /* Samples whose output the libvirt 9.0 schema cannot validate (models
@@ -805,7 +915,45 @@ test_negative (void)
     { MINIMAL_HEAD "<vcpu cpuset='3-1'>2</vcpu></domain>", "cpuset" },
     { MINIMAL_HEAD "<uuid>not-a-uuid</uuid></domain>", "UUID" },
     { MINIMAL_HEAD "<cputune><shares>1</shares></cputune></domain>", "<cputune>" },
-    { MINIMAL_HEAD "<sysinfo type='smbios'/></domain>", "<sysinfo>" },
+    { MINIMAL_HEAD "<sysinfo/></domain>", "missing attribute 'type'" },
+    { MINIMAL_HEAD "<sysinfo type='acpi'/></domain>", "acpi" },
+    { MINIMAL_HEAD "<sysinfo type='smbios'><bios><entry name='colour'>red</entry></bios></sysinfo></domain>",
+      "unknown <bios> entry 'colour' (known: 'vendor', 'version', 'date', 'release')" },
+    { MINIMAL_HEAD "<sysinfo type='smbios'><chassis><entry name='product'>x</entry></chassis></sysinfo></domain>",
+      "unknown <chassis> entry 'product'" },
+    { MINIMAL_HEAD "<sysinfo type='smbios'><bios><entry>x</entry></bios></sysinfo></domain>",
+      "missing attribute 'name'" },
+    { MINIMAL_HEAD "<sysinfo type='smbios'><system><entry name='sku'>a</entry><entry name='sku'>b</entry>"
+      "</system></sysinfo></domain>", "entry 'sku' given twice" },
+    { MINIMAL_HEAD "<sysinfo type='smbios'><bios><entry name='date'>2024-01-31</entry></bios></sysinfo></domain>",
+      "BIOS date '2024-01-31' is not mm/dd/yy or mm/dd/yyyy" },
+    { MINIMAL_HEAD "<sysinfo type='smbios'><bios><entry name='date'>13/01/2024</entry></bios></sysinfo></domain>",
+      "BIOS date" },
+    { MINIMAL_HEAD "<sysinfo type='smbios'><bios><entry name='date'>01/02/1850</entry></bios></sysinfo></domain>",
+      "BIOS date" },
+    { MINIMAL_HEAD "<sysinfo type='smbios'><system><entry name='uuid'>nope</entry></system></sysinfo></domain>",
+      "'nope' is not a UUID" },
+    { MINIMAL_HEAD "<uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid><sysinfo type='smbios'><system>"
+      "<entry name='uuid'>c7a5fdbd-edaf-9455-926a-d65c16db1800</entry></system></sysinfo></domain>",
+      "the system UUID c7a5fdbd-edaf-9455-926a-d65c16db1800 is not the domain's (c7a5fdbd-edaf-9455-926a-d65c16db1809)" },
+    { MINIMAL_HEAD "<sysinfo type='smbios'><bios><entry name='vendor'>a&#10;b</entry></bios></sysinfo></domain>",
+      "control characters" },
+    { MINIMAL_HEAD "<sysinfo type='smbios'><bios><entry name='vendor'>a</entry></bios><bios>"
+      "<entry name='vendor'>b</entry></bios></sysinfo></domain>", "<bios> may appear only once" },
+    { MINIMAL_HEAD "<sysinfo type='smbios'/><sysinfo type='smbios'/></domain>",
+      "only one <sysinfo> of each type" },
+    { MINIMAL_HEAD "<sysinfo type='smbios'><processor/></sysinfo></domain>", "unsupported element <processor>" },
+    { MINIMAL_HEAD "<sysinfo type='smbios'><oemStrings><entry name='x'>y</entry></oemStrings></sysinfo></domain>",
+      "'name'" },
+    { MINIMAL_HEAD "<sysinfo type='fwcfg'><entry>v</entry></sysinfo></domain>", "missing attribute 'name'" },
+    { MINIMAL_HEAD "<sysinfo type='fwcfg'><entry name='opt/a'/></sysinfo></domain>", "a value or a file" },
+    { MINIMAL_HEAD "<sysinfo type='fwcfg'><entry name='opt/a' file='/f'>v</entry></sysinfo></domain>",
+      "either a value or a file" },
+    { MINIMAL_HEAD "<sysinfo type='fwcfg'><entry name='opt/a' file='rel'/></sysinfo></domain>",
+      "not an absolute path" },
+    { MINIMAL_HEAD "<sysinfo type='fwcfg'><entry name='opt/a'>1</entry><entry name='opt/a'>2</entry>"
+      "</sysinfo></domain>", "entry 'opt/a' given twice" },
+    { MINIMAL_HEAD "<sysinfo type='fwcfg'><bios/></sysinfo></domain>", "unsupported element <bios>" },
     { MINIMAL_HEAD "<on_reboot>coredump-destroy</on_reboot></domain>", "coredump" },
     { MINIMAL_HEAD "<on_crash>explode</on_crash></domain>", "explode" },
     { MINIMAL_HEAD "<clock offset='absolute' start='0'/></domain>", "absolute" },
@@ -1717,6 +1865,7 @@ main (int argc, char **argv)
   g_test_add_func ("/xml/domain/spice-options", test_spice_options);
   g_test_add_func ("/xml/domain/redirdev-device", test_redirdev_device);
   g_test_add_func ("/xml/domain/hyperv", test_hyperv);
+  g_test_add_func ("/xml/domain/sysinfo", test_sysinfo);
   g_test_add_func ("/xml/domain/ethernet", test_ethernet);
   g_test_add_func ("/xml/domain/iothreads", test_iothreads);
   return g_test_run ();
