@@ -1,6 +1,7 @@
-/* System mode: the unprivileged QEMU user gets access to the images and
- * kernels a domain uses while it runs, through one POSIX ACL entry per
- * file (the system.posix_acl_access xattr, written directly: no libacl).
+/* System mode: the unprivileged QEMU user gets access to the images,
+ * kernels and fw_cfg files a domain uses while it runs, through one POSIX
+ * ACL entry per file (the system.posix_acl_access xattr, written directly:
+ * no libacl).
  * What a file looked like before (mode, ACL) is remembered — in the
  * runtime state file too — and put back when the domain stops. */
 #include "config.h"
@@ -228,6 +229,13 @@ vb_qemu_access_grant (const VbDomainDef *def, uid_t uid, GError **error)
   for (guint i = 0; ok && def->disks && i < def->disks->len; i++) {
     const VbDomainDiskDef *disk = g_ptr_array_index (def->disks, i);
     ok = grant_one (grants, disk->src_path, uid, !disk->readonly, error);
+  }
+  /* The files of <sysinfo type='fwcfg'> entries QEMU reads. */
+  for (guint i = 0; ok && i < def->sysinfos->len; i++) {
+    const VbSysinfoDef *si = g_ptr_array_index (def->sysinfos, i);
+    for (guint j = 0; ok && j < si->fwcfg->len; j++)
+      ok = grant_one (grants, ((const VbSysinfoFwcfgEntry *) g_ptr_array_index (si->fwcfg, j))->file, uid, FALSE,
+                      error);
   }
   if (!ok) {
     vb_qemu_access_restore (grants);

@@ -506,6 +506,80 @@ audiodev_of (const VbDomainDef *def, const VbDomainSoundDef *snd)
   return g_strdup ("audio1");
 }
 
+/* ---- <sysinfo> and <os><smbios> ---- */
+
+/* The domain's <sysinfo> of @type, or NULL. */
+static const VbSysinfoDef *
+domain_sysinfo (const VbDomainDef *def, VbSysinfoType type)
+{
+  for (guint i = 0; i < def->sysinfos->len; i++)
+    if (((const VbSysinfoDef *) g_ptr_array_index (def->sysinfos, i))->type == type)
+      return g_ptr_array_index (def->sysinfos, i);
+  return NULL;
+}
+
+/* QEMU's -smbios type=0 release= is MAJOR.MINOR, each a byte. */
+static gboolean
+bios_release_valid (const char *release)
+{
+  guint64 major, minor;
+  char *end;
+
+  if (!g_ascii_isdigit (release[0]))
+    return FALSE;
+  major = g_ascii_strtoull (release, &end, 10);
+  if (*end != '.' || !g_ascii_isdigit (end[1]))
+    return FALSE;
+  minor = g_ascii_strtoull (end + 1, &end, 10);
+  return *end == '\0' && major <= 255 && minor <= 255;
+}
+
+/* What QEMU cannot take of an SMBIOS sysinfo (@what: whose). */
+static gboolean
+validate_smbios_source (const VbSysinfoDef *si, const char *what, GError **error)
+{
+  const char *release = vb_sysinfo_get (si->bios, "release");
+
+  if (si->base_boards->len > 1)
+    return NOT_SUPPORTED (error, "%s has %u base boards: QEMU gives a guest one (SMBIOS type 2) at most", what,
+                          si->base_boards->len);
+  if (release != NULL && !bios_release_valid (release))
+    return NOT_SUPPORTED (error, "%s: BIOS release '%s' is not MAJOR.MINOR (0-255 each), as QEMU takes it", what,
+                          release);
+  return TRUE;
+}
+
+static gboolean
+validate_sysinfo (const VbDomainDef *def, GError **error)
+{
+  const VbSysinfoDef *smbios = domain_sysinfo (def, VB_SYSINFO_TYPE_SMBIOS);
+  const VbSysinfoDef *fwcfg = domain_sysinfo (def, VB_SYSINFO_TYPE_FWCFG);
+
+  if (def->os.smbios == VB_DOMAIN_SMBIOS_SYSINFO) {
+    if (smbios == NULL)
+      return XML_ERROR (error, "<smbios mode='sysinfo'> needs a <sysinfo type='smbios'> to give the guest");
+    if (!validate_smbios_source (smbios, "<sysinfo type='smbios'>", error))
+      return FALSE;
+  }
+  for (guint i = 0; fwcfg != NULL && i < fwcfg->fwcfg->len; i++) {
+    const VbSysinfoFwcfgEntry *e = g_ptr_array_index (fwcfg->fwcfg, i);
+
+    /* QEMU's own names and the firmware's are not the guest's to set. */
+    if (!g_str_has_prefix (e->name, "opt/") || e->name[4] == '\0')
+      return NOT_SUPPORTED (error, "fw_cfg entry '%s': names start with 'opt/' (QEMU's own are not for domains)",
+                            e->name);
+    if (g_str_has_prefix (e->name, "opt/ovmf/") || g_str_has_prefix (e->name, "opt/org.qemu/"))
+      return NOT_SUPPORTED (error, "fw_cfg entry '%s': the names under '%.*s' are reserved", e->name,
+                            (int) (strchr (e->name + 4, '/') - e->name + 1), e->name);
+    /* FW_CFG_MAX_FILE_PATH: 56 bytes with the NUL. */
+    if (strlen (e->name) > 55)
+      return NOT_SUPPORTED (error, "fw_cfg entry name '%s' is longer than QEMU's 55 bytes", e->name);
+    if (e->file != NULL && !g_file_test (e->file, G_FILE_TEST_IS_REGULAR))
+      return XML_ERROR (error, "fw_cfg entry '%s': file %s does not exist", e->name, e->file);
+  }
+  return TRUE;
+}
+
 /* The QEMU device of a TPM model on x86 (TIS unless told), or NULL. */
 static const char *
 tpm_device (const VbDomainTpmDef *tpm)
@@ -596,8 +670,8 @@ vb_qemu_domain_validate (const VbDomainDef *def, const VbQemuCaps *caps, GError 
   /* <os> */
   if (def->os.dtb != NULL)
     return NOT_SUPPORTED (error, "<os><dtb> is not supported on x86");
-  if (def->os.smbios != VB_DOMAIN_SMBIOS_NONE)
-    return NOT_SUPPORTED (error, "<os><smbios> is not supported by the QEMU driver yet");
+  if (!validate_sysinfo (def, error))
+    return FALSE;
   /* Secure Boot is the firmware's (a build with the keys' store in
    * SMM-protected flash); the definition has that build once chosen
    * (vb_qemu_domain_fill_firmware). */
@@ -2302,6 +2376,74 @@ scan_needs (Cmd *cmd)
   cmd->need_virtio_serial |= def->channels->len > 0;
 }
 
+/* One -smbios type=@type argument of @section's fields, but @skip. */
+static void
+smbios_arg (Cmd *cmd, guint type, const VbSysinfoSection *section, const char *skip)
+{
+  const char *const *names;
+  GString *s;
+
+  if (section == NULL)
+    return;
+  names = vb_sysinfo_field_names (section->kind);
+  s = g_string_new (NULL);
+  optf (s, "type", "%u", type);
+  for (guint i = 0; names[i] != NULL; i++)
+    if (section->fields[i] != NULL && g_strcmp0 (names[i], skip) != 0)
+      opt (s, names[i], section->fields[i]);
+  arg2_take (cmd, "-smbios", s);
+}
+
+/* <os><smbios mode='sysinfo'>: the domain's <sysinfo type='smbios'>;
+ * mode='host': the host's own (ctx->host_sysinfo), its UUID left out;
+ * then the <sysinfo type='fwcfg'> entries. */
+static gboolean
+build_sysinfo (Cmd *cmd, GError **error)
+{
+  const VbDomainDef *def = cmd->def;
+  const VbSysinfoDef *source = NULL;
+  const VbSysinfoDef *fwcfg = domain_sysinfo (def, VB_SYSINFO_TYPE_FWCFG);
+  gboolean host = def->os.smbios == VB_DOMAIN_SMBIOS_HOST;
+
+  if (host) {
+    source = cmd->ctx->host_sysinfo;
+    if (source == NULL) {
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "the host's SMBIOS information was not read");
+      return FALSE;
+    }
+    if (!validate_smbios_source (source, "the host's SMBIOS information", error))
+      return FALSE;
+  } else if (def->os.smbios == VB_DOMAIN_SMBIOS_SYSINFO) {
+    source = domain_sysinfo (def, VB_SYSINFO_TYPE_SMBIOS);
+  }
+  if (source != NULL) {
+    smbios_arg (cmd, 0, source->bios, NULL);
+    /* A UUID is the domain's own: -uuid gives it already. */
+    smbios_arg (cmd, 1, source->system, host ? "uuid" : NULL);
+    if (source->base_boards->len > 0)
+      smbios_arg (cmd, 2, g_ptr_array_index (source->base_boards, 0), NULL);
+    smbios_arg (cmd, 3, source->chassis, NULL);
+    if (source->oem_strings->len > 0) {
+      GString *s = g_string_new ("type=11");
+      for (guint i = 0; i < source->oem_strings->len; i++)
+        opt (s, "value", g_ptr_array_index (source->oem_strings, i));
+      arg2_take (cmd, "-smbios", s);
+    }
+  }
+  for (guint i = 0; fwcfg != NULL && i < fwcfg->fwcfg->len; i++) {
+    const VbSysinfoFwcfgEntry *e = g_ptr_array_index (fwcfg->fwcfg, i);
+    GString *s = g_string_new (NULL);
+
+    opt (s, "name", e->name);
+    if (e->file != NULL)
+      opt (s, "file", e->file);
+    else
+      opt (s, "string", e->value);
+    arg2_take (cmd, "-fw_cfg", s);
+  }
+  return TRUE;
+}
+
 GStrv
 vb_qemu_build_command (const VbDomainDef *orig, const VbQemuCaps *caps, const VbQemuCommandContext *ctx,
                        GError **error)
@@ -2359,6 +2501,8 @@ vb_qemu_build_command (const VbDomainDef *orig, const VbQemuCaps *caps, const Vb
     arg2 (&cmd, "-object", obj);
   }
   arg2 (&cmd, "-uuid", def->uuid);
+  if (!build_sysinfo (&cmd, error))
+    return NULL;
   build_clock (&cmd);
   /* Guest power-off stops QEMU without exiting, so the backend sees it and
    * applies <on_poweroff> itself. */

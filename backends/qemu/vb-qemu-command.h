@@ -31,6 +31,9 @@ typedef struct {
   /* <clock offset='variable'>: the time the guest's RTC starts from is
    * this (seconds since the epoch) plus the adjustment; 0 = now. */
   gint64 now;
+  /* <smbios mode='host'>: the host's SMBIOS information (GetSysinfo's),
+   * read by the backend before the start; else NULL. */
+  const VbSysinfoDef *host_sysinfo;
 } VbQemuCommandContext;
 
 /* @def's <clock><timer name=@name>, or NULL. */

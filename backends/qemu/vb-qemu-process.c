@@ -1676,6 +1676,7 @@ start_with_caps (VbQemuBackend *self, const VbQemuCaps *caps, const GError *caps
   int monfd;
   GError *error = NULL;
   VbQemuCommandContext ctx = { 0 };
+  g_autoptr(VbSysinfoDef) host_sysinfo = NULL;
   g_autoptr(GArray) taps = g_array_new (FALSE, FALSE, sizeof (int));
   g_autofree int *tap_fds = NULL;
   int logfd, nullfd;
@@ -1753,6 +1754,19 @@ start_with_caps (VbQemuBackend *self, const VbQemuCaps *caps, const GError *caps
   if (!assign_graphics_ports (self, dom, &error)) {
     start_failed (task, error);
     return;
+  }
+  if (live_def (dom)->os.smbios == VB_DOMAIN_SMBIOS_HOST) {
+    g_autofree char *xml = vb_qemu_smbios_get_sysinfo (VB_BACKEND (self), 0, &error);
+
+    if (xml != NULL)
+      host_sysinfo = vb_sysinfo_def_parse_host (xml, &error);
+    if (host_sysinfo == NULL) {
+      g_prefix_error (&error, "domain '%s' asks for the host's SMBIOS information (<smbios mode='host'>): ",
+                      dom->name);
+      start_failed (task, error);
+      return;
+    }
+    ctx.host_sysinfo = host_sysinfo;
   }
   /* The live definition carries the ids the command line uses (<alias>):
    * hotplug, the agent and stats find devices by them. */

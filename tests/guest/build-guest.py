@@ -44,11 +44,13 @@ CMDLINE = ("console=ttyS0 panic=-1 quiet loglevel=3 8250.nr_uarts=1 tsc=reliable
 
 # Modules loaded by /init, in this order (dependencies are added before the
 # modules that need them).  button+evdev: ACPI power button seen by acpid;
-# pvpanic*: tell QEMU about a guest panic; virtio_*: devices tests may add.
+# pvpanic*: tell QEMU about a guest panic; virtio_*: devices tests may add;
+# qemu_fw_cfg: the fw_cfg entries a domain gives its guest, in /sys.
 DEFAULT_MODULES = [
     "button", "evdev",
     "pvpanic", "pvpanic-mmio", "pvpanic-pci",
     "virtio_pci", "virtio_net", "virtio_blk", "virtio_console", "virtio_balloon",
+    "qemu_fw_cfg",
 ]
 
 # --with-agent: Debian's qemu-ga (package qemu-guest-agent) and what its

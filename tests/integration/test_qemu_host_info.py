@@ -15,6 +15,7 @@ import pwd
 import shutil
 import subprocess
 import time
+import uuid as uuidlib
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -412,3 +413,119 @@ def test_memory_parameters_without_numa_merging(virtbus_with_env, tmp_root):
     assert "shm_merge_across_nodes" not in ours(vb, "NodeGetMemoryParameters", "u", 0)[0]
     assert "has no shm_merge_across_nodes" in error_of(
         set_params, vb, {"shm_merge_across_nodes": GLib.Variant("u", 0)})
+
+
+GUEST_SYSINFO = """<sysinfo type='smbios'>
+    <bios><entry name='vendor'>Acme, Inc.</entry><entry name='date'>01/31/2024</entry>
+      <entry name='release'>1.7</entry></bios>
+    <system><entry name='manufacturer'>OpenStack Foundation</entry><entry name='product'>OpenStack Nova</entry>
+      <entry name='serial'>serial, with a comma</entry><entry name='family'>Virtual Machine</entry></system>
+    <baseBoard><entry name='manufacturer'>Board Maker</entry><entry name='asset'>tag 42</entry></baseBoard>
+    <chassis><entry name='manufacturer'>Chassis Maker</entry><entry name='sku'>rack-1</entry></chassis>
+    <oemStrings><entry>io.systemd.credential:greeting=hello</entry></oemStrings>
+  </sysinfo>
+  <sysinfo type='fwcfg'>
+    <entry name='opt/com.example/name'>example, value</entry>
+    <entry name='opt/com.example/file' file='%s'/>
+  </sysinfo>
+  <os>"""
+
+# What the guest's kernel shows of its SMBIOS tables.
+DMI_FIELDS = ("bios_vendor", "bios_date", "bios_release", "sys_vendor", "product_name", "product_serial",
+              "product_family", "product_uuid", "board_vendor", "board_asset_tag", "chassis_vendor")
+
+
+def guest_dmi(con):
+    status, out = con.run("for f in %s; do echo \"$f=$(cat /sys/class/dmi/id/$f 2>/dev/null)\"; done"
+                          % " ".join(DMI_FIELDS), timeout=30)
+    assert status == 0, out
+    pairs = (line.strip().split("=", 1) for line in out.splitlines() if "=" in line)
+    return {k: v for k, v in pairs if k in DMI_FIELDS}  # not the echoed command
+
+
+@pytest.mark.skipif(__import__("guest").missing_requirements() is not None,
+                    reason=str(__import__("guest").missing_requirements()))
+def test_guests_see_their_sysinfo_or_the_hosts(virtbus_with_env, tmp_root):
+    """<smbios mode='sysinfo'>: the guest's firmware tables hold the
+    domain's <sysinfo type='smbios'>, and its fw_cfg the <sysinfo
+    type='fwcfg'> entries; mode='host': the host's own (its UUID not: the
+    guest keeps the domain's); mode='emulate' or none: QEMU's. A host
+    without SMBIOS tables stops a mode='host' start with a clear error."""
+    import guest
+    from test_qemu_lifecycle import BOOT_TIMEOUT, Qemu, wait_gone
+
+    host = os.path.join(tmp_root, "host")
+    smbios.sample().write_sysfs(host)
+    blob = os.path.join(tmp_root, "blob.txt")
+    with open(blob, "w") as f:
+        f.write("from a file\n")
+    vb = virtbus_with_env({"VIRTBUS_HOST_ROOT": host}, "qemu")
+    q = Qemu(vb, vb.root_prefix)
+
+    def boot(name, os_xml, smbios_mode):
+        uuid = str(uuidlib.uuid4())
+        xml = guest.domain_xml(name, uuid=uuid).replace("<os>", os_xml, 1)
+        if smbios_mode:
+            xml = xml.replace("</os>", "<smbios mode='%s'/></os>" % smbios_mode, 1)
+        path = q.connect("DomainDefineXML", "s", xml)
+        q.start(path)
+        con = q.console(path)
+        con.wait_ready(BOOT_TIMEOUT)
+        return path, con, uuid
+
+    def destroy(path, name):
+        pid = q.pid(name)
+        q.dom(path, "Destroy", "u", 0)
+        wait_gone([pid])
+
+    # The domain's own.
+    path, con, uuid = boot("own", GUEST_SYSINFO % blob, "sysinfo")
+    dmi = guest_dmi(con)
+    assert dmi == {"bios_vendor": "Acme, Inc.", "bios_date": "01/31/2024", "bios_release": "1.7",
+                   "sys_vendor": "OpenStack Foundation", "product_name": "OpenStack Nova",
+                   "product_serial": "serial, with a comma", "product_family": "Virtual Machine",
+                   "product_uuid": uuid, "board_vendor": "Board Maker", "board_asset_tag": "tag 42",
+                   "chassis_vendor": "Chassis Maker"}, dmi
+    status, out = con.run("cat /sys/firmware/qemu_fw_cfg/by_name/opt/com.example/name/raw; echo; "
+                          "cat /sys/firmware/qemu_fw_cfg/by_name/opt/com.example/file/raw")
+    assert status == 0 and out.splitlines() == ["example, value", "from a file"], out
+    # The OEM strings (type 11) are in the guest's table.
+    status, out = con.run("cat /sys/firmware/dmi/entries/11-0/raw | tr '\\0' '\\n'")
+    assert status == 0 and "io.systemd.credential:greeting=hello" in out, out
+    live = ET.fromstring(q.dom(path, "GetXMLDesc", "u", 0)[0])
+    assert live.find("sysinfo[@type='smbios']/system/entry[@name='product']").text == "OpenStack Nova"
+    assert live.find("os/smbios").get("mode") == "sysinfo"
+    con.close()
+    destroy(path, "own")
+
+    # The host's, the domain's UUID kept.
+    path, con, uuid = boot("hosts", "<os>", "host")
+    dmi = guest_dmi(con)
+    assert (dmi["bios_vendor"], dmi["bios_date"], dmi["sys_vendor"], dmi["product_name"], dmi["product_family"],
+            dmi["board_vendor"], dmi["chassis_vendor"]) == (
+        "LENOVO", "05/07/2014", "Lenovo", "20BE0061MC", "ThinkPad T440p", "LENOVO", "LENOVO"), dmi
+    assert dmi["product_uuid"] == uuid
+    con.close()
+    destroy(path, "hosts")
+
+    # QEMU's own, with mode='emulate' as without <smbios>.
+    for name, mode in (("emul", "emulate"), ("plain", None)):
+        path, con, uuid = boot(name, "<os>", mode)
+        dmi = guest_dmi(con)
+        assert dmi["sys_vendor"] == "QEMU" and dmi["product_uuid"] == uuid, dmi
+        con.close()
+        destroy(path, name)
+
+    # No SMBIOS on the host: mode='host' cannot start, and says why.
+    os.unlink(os.path.join(host, "sys/firmware/dmi/tables/DMI"))
+    path = q.connect("DomainLookupByName", "s", "hosts")
+    name, message = vb.error(path, "org.libvirt.Domain", "Create", "u", 0)
+    assert name == "org.libvirt.Error"
+    assert ("domain 'hosts' asks for the host's SMBIOS information (<smbios mode='host'>): the host's SMBIOS "
+            "information is not available" in message), message
+    assert q.state(path)[0] == 5 and q.runtime_leftovers() == []
+    # A fw_cfg file that went away: refused before QEMU runs.
+    os.unlink(blob)
+    path = q.connect("DomainLookupByName", "s", "own")
+    assert "fw_cfg entry 'opt/com.example/file': file %s does not exist" % blob in vb.error(
+        path, "org.libvirt.Domain", "Create", "u", 0)[1]

@@ -198,6 +198,7 @@ static const GoldenCase golden_cases[] = {
   { "efi", FALSE, TRUE, TRUE, FALSE },
   { "windows", FALSE, TRUE, TRUE, FALSE },
   { "kvm", TRUE, FALSE, FALSE, FALSE },
+  { "sysinfo", FALSE, TRUE, FALSE, FALSE },
 };
 
 static void
@@ -415,6 +416,21 @@ static const ErrorCase error_cases[] = {
   { "secure-boot-rom", NULL, NULL,
     "<os><type arch='x86_64' machine='q35'>hvm</type><loader secure='yes' type='rom'>/x.fd</loader></os>", NULL,
     "<loader secure='yes'> needs a pflash loader" },
+  { "sysinfo-two-boards", NULL, "<sysinfo type='smbios'><baseBoard><entry name='product'>a</entry></baseBoard>"
+    "<baseBoard><entry name='product'>b</entry></baseBoard></sysinfo>",
+    "<os><type arch='x86_64' machine='pc'>hvm</type><smbios mode='sysinfo'/></os>", NULL,
+    "<sysinfo type='smbios'> has 2 base boards: QEMU gives a guest one (SMBIOS type 2) at most" },
+  { "sysinfo-release", NULL, "<sysinfo type='smbios'><bios><entry name='release'>1.256</entry></bios></sysinfo>",
+    "<os><type arch='x86_64' machine='pc'>hvm</type><smbios mode='sysinfo'/></os>", NULL,
+    "BIOS release '1.256' is not MAJOR.MINOR (0-255 each)" },
+  { "fwcfg-name", NULL, "<sysinfo type='fwcfg'><entry name='etc/boot-fail-wait'>1</entry></sysinfo>", NULL, NULL,
+    "fw_cfg entry 'etc/boot-fail-wait': names start with 'opt/'" },
+  { "fwcfg-reserved", NULL, "<sysinfo type='fwcfg'><entry name='opt/ovmf/X-PciMmio64Mb'>1</entry></sysinfo>",
+    NULL, NULL, "the names under 'opt/ovmf/' are reserved" },
+  { "fwcfg-qemu", NULL, "<sysinfo type='fwcfg'><entry name='opt/org.qemu/x'>1</entry></sysinfo>",
+    NULL, NULL, "the names under 'opt/org.qemu/' are reserved" },
+  { "fwcfg-long", NULL, "<sysinfo type='fwcfg'><entry name='opt/com.example/a-name-much-longer-than-fifty-five-"
+    "bytes'>1</entry></sysinfo>", NULL, NULL, "is longer than QEMU's 55 bytes" },
   { "efi-unfilled", NULL, NULL, "<os firmware='efi'><type arch='x86_64' machine='q35'>hvm</type></os>", NULL,
     "no UEFI firmware (OVMF) found" },
 };
@@ -451,6 +467,84 @@ test_validate_error (gconstpointer data)
   argv = vb_qemu_build_command (def, &caps, &ctx, &error);
   g_assert_null (argv);
   g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
+}
+
+/* <os><smbios>: mode='sysinfo' needs the domain's SMBIOS sysinfo, a
+ * fw_cfg file must exist; mode='host' takes the host's (read by the
+ * backend), without its UUID, checked as the domain's would be. */
+static void
+test_sysinfo_host (void)
+{
+  static const char *const head =
+    "<domain type='qemu'><name>s</name><uuid>6f0c1a52-3b1e-4c55-9d0a-1a2b3c4d5e0a</uuid><memory>65536</memory>";
+  VbQemuCommandContext ctx = { EMULATOR, "/tmp/run", "/tmp/log", "/tmp/run/qmp", NULL, NULL, FALSE, FALSE };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VbDomainDef) def = NULL;
+  g_autoptr(VbSysinfoDef) host = NULL;
+  g_auto(GStrv) argv = NULL;
+  g_autofree char *joined = NULL;
+  g_autofree char *xml = NULL;
+  VbQemuCaps caps;
+
+  if (!have_qemu ())
+    return;
+  caps = *host_caps;
+  caps.kvm_available = FALSE;
+
+  xml = g_strconcat (head, "<os><type arch='x86_64' machine='pc'>hvm</type><smbios mode='sysinfo'/></os></domain>",
+                     NULL);
+  def = vb_domain_def_parse (xml, &error);
+  g_assert_no_error (error);
+  g_assert_false (vb_qemu_domain_validate (def, &caps, &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_XML);
+  g_assert_nonnull (strstr (error->message, "<smbios mode='sysinfo'> needs a <sysinfo type='smbios'>"));
+  g_clear_error (&error);
+  g_clear_pointer (&def, vb_domain_def_free);
+  g_free (xml);
+
+  xml = g_strconcat (head, "<sysinfo type='fwcfg'><entry name='opt/x' file='/nonexistent/x'/></sysinfo>"
+                     "<os><type arch='x86_64' machine='pc'>hvm</type></os></domain>", NULL);
+  def = vb_domain_def_parse (xml, &error);
+  g_assert_no_error (error);
+  g_assert_false (vb_qemu_domain_validate (def, &caps, &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_XML);
+  g_assert_nonnull (strstr (error->message, "fw_cfg entry 'opt/x': file /nonexistent/x does not exist"));
+  g_clear_error (&error);
+  g_clear_pointer (&def, vb_domain_def_free);
+  g_free (xml);
+
+  /* mode='host': the domain's own <sysinfo type='smbios'> is not used. */
+  xml = g_strconcat (head, "<sysinfo type='smbios'><bios><entry name='vendor'>mine</entry></bios></sysinfo>"
+                     "<os><type arch='x86_64' machine='pc'>hvm</type><smbios mode='host'/></os></domain>", NULL);
+  def = vb_domain_def_parse (xml, &error);
+  g_assert_no_error (error);
+  g_assert_true (vb_qemu_domain_validate (def, &caps, &error));
+  g_assert_null (vb_qemu_build_command (def, &caps, &ctx, &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_FAILED);
+  g_clear_error (&error);
+  host = vb_sysinfo_def_parse_host (
+    "<sysinfo type='smbios'><bios><entry name='vendor'>Host BIOS</entry><entry name='release'>4.6</entry></bios>"
+    "<system><entry name='manufacturer'>Host, Inc.</entry><entry name='uuid'>00000000-1111-2222-3333-444444444444"
+    "</entry></system><processor><entry name='family'>Xeon</entry></processor></sysinfo>", &error);
+  g_assert_no_error (error);
+  ctx.host_sysinfo = host;
+  argv = vb_qemu_build_command (def, &caps, &ctx, &error);
+  g_assert_no_error (error);
+  joined = g_strjoinv (" ", argv);
+  g_assert_nonnull (strstr (joined, " -smbios type=0,vendor=Host BIOS,release=4.6 -smbios type=1,"
+                                    "manufacturer=Host,, Inc. "));
+  g_assert_null (strstr (joined, "mine"));
+  g_assert_null (strstr (joined, "44444444"));
+  g_assert_null (strstr (joined, "Xeon"));
+  /* The host's release is checked as a domain's. */
+  g_clear_pointer (&host, vb_sysinfo_def_free);
+  host = vb_sysinfo_def_parse_host (
+    "<sysinfo type='smbios'><bios><entry name='release'>Not Specified</entry></bios></sysinfo>", &error);
+  g_assert_no_error (error);
+  ctx.host_sysinfo = host;
+  g_assert_null (vb_qemu_build_command (def, &caps, &ctx, &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
+  g_assert_nonnull (strstr (error->message, "the host's SMBIOS information: BIOS release 'Not Specified'"));
 }
 
 static void
@@ -853,6 +947,7 @@ main (int argc, char **argv)
     g_test_add_data_func (path, &error_cases[i], test_validate_error);
   }
   g_test_add_func ("/qemu-command/aliases", test_aliases);
+  g_test_add_func ("/qemu-command/sysinfo-host", test_sysinfo_host);
   g_test_add_func ("/qemu-command/clock-offsets", test_clock_offsets);
   g_test_add_func ("/qemu-command/console-path", test_console_path);
   g_test_add_func ("/qemu-command/socket-too-long", test_socket_too_long);
