@@ -742,14 +742,6 @@ vb_qemu_domain_validate (const VbDomainDef *def, const VbQemuCaps *caps, GError 
   /* <features> */
   if (def->features.hap != VB_DOMAIN_TRISTATE_ABSENT)
     return NOT_SUPPORTED (error, "<features><hap> is not supported by the QEMU driver yet");
-  if (def->features.pvspinlock != VB_DOMAIN_TRISTATE_ABSENT)
-    return NOT_SUPPORTED (error, "<features><pvspinlock> is not supported by the QEMU driver yet");
-  if (def->features.pmu != VB_DOMAIN_TRISTATE_ABSENT)
-    return NOT_SUPPORTED (error, "<features><pmu> is not supported by the QEMU driver yet");
-  if (def->features.kvm_hidden != VB_DOMAIN_TRISTATE_ABSENT)
-    return NOT_SUPPORTED (error, "<features><kvm><hidden> is not supported by the QEMU driver yet");
-  if (def->features.ioapic != VB_DOMAIN_IOAPIC_NONE)
-    return NOT_SUPPORTED (error, "<features><ioapic> is not supported by the QEMU driver yet");
   if (def->features.gic != VB_DOMAIN_GIC_NONE)
     return NOT_SUPPORTED (error, "<features><gic> is not available on x86");
   if (def->features.vmcoreinfo == VB_DOMAIN_TRISTATE_YES && !vb_qemu_caps_has_device (caps, "vmcoreinfo"))
@@ -1132,6 +1124,10 @@ build_machine (Cmd *cmd)
     opt (s, "vmport", def->features.vmport == VB_DOMAIN_TRISTATE_YES ? "on" : "off");
   if (def->features.smm != VB_DOMAIN_TRISTATE_ABSENT)
     opt (s, "smm", def->features.smm == VB_DOMAIN_TRISTATE_YES ? "on" : "off");
+  /* <ioapic driver>: the I/O APIC in KVM, or in QEMU (split: the local
+   * APICs stay in KVM), what interrupt remapping needs. */
+  if (def->features.ioapic != VB_DOMAIN_IOAPIC_NONE)
+    opt (s, "kernel-irqchip", def->features.ioapic == VB_DOMAIN_IOAPIC_QEMU ? "split" : "on");
   if (needs_memory_backend (def))
     opt (s, "memory-backend", "pc.ram");
   if (def->has_memory_backing && def->memory_backing.nosharepages)
@@ -1259,24 +1255,10 @@ build_firmware (Cmd *cmd)
   }
 }
 
-/* The CPU flags that come from elsewhere than <cpu>: the kvmclock and
- * hypervclock timers, the Hyper-V enlightenments (as libvirt, only the
- * ones turned on are named). */
+/* The Hyper-V enlightenments of <hyperv mode='custom'> turned on. */
 static void
-append_cpu_flags (Cmd *cmd, GString *s)
+append_hyperv_flags (GString *s, const VbDomainFeatures *f)
 {
-  const VbDomainDef *def = cmd->def;
-  const VbDomainFeatures *f = &def->features;
-  const VbDomainTimerDef *t;
-
-  if ((t = vb_qemu_domain_timer (def, VB_DOMAIN_TIMER_KVMCLOCK)) != NULL && t->present != VB_DOMAIN_TRISTATE_ABSENT)
-    g_string_append (s, t->present == VB_DOMAIN_TRISTATE_YES ? ",+kvmclock" : ",-kvmclock");
-  if ((t = vb_qemu_domain_timer (def, VB_DOMAIN_TIMER_HYPERVCLOCK)) != NULL && t->present == VB_DOMAIN_TRISTATE_YES)
-    opt (s, "hv-time", "on");
-  if (f->hyperv_mode == VB_DOMAIN_HYPERV_MODE_PASSTHROUGH) {
-    opt (s, "hv-passthrough", "on");
-    return;
-  }
   for (int i = 0; f->hyperv_mode == VB_DOMAIN_HYPERV_MODE_CUSTOM && i < VB_DOMAIN_HYPERV_LAST; i++) {
     if (f->hyperv[i] != VB_DOMAIN_TRISTATE_YES)
       continue;
@@ -1299,6 +1281,33 @@ append_cpu_flags (Cmd *cmd, GString *s)
     }
     }
   }
+}
+
+/* The CPU flags that come from elsewhere than <cpu>: <pvspinlock>, the
+ * kvmclock and hypervclock timers, the Hyper-V enlightenments (as
+ * libvirt, only the ones turned on are named), <kvm><hidden>, <pmu>. */
+static void
+append_cpu_flags (Cmd *cmd, GString *s)
+{
+  const VbDomainDef *def = cmd->def;
+  const VbDomainFeatures *f = &def->features;
+  const VbDomainTimerDef *t;
+
+  /* Paravirtual spinlocks: the guest halts a vCPU waiting for a lock. */
+  if (f->pvspinlock != VB_DOMAIN_TRISTATE_ABSENT)
+    opt (s, "kvm_pv_unhalt", f->pvspinlock == VB_DOMAIN_TRISTATE_YES ? "on" : "off");
+  if ((t = vb_qemu_domain_timer (def, VB_DOMAIN_TIMER_KVMCLOCK)) != NULL && t->present != VB_DOMAIN_TRISTATE_ABSENT)
+    g_string_append (s, t->present == VB_DOMAIN_TRISTATE_YES ? ",+kvmclock" : ",-kvmclock");
+  if ((t = vb_qemu_domain_timer (def, VB_DOMAIN_TIMER_HYPERVCLOCK)) != NULL && t->present == VB_DOMAIN_TRISTATE_YES)
+    opt (s, "hv-time", "on");
+  if (f->hyperv_mode == VB_DOMAIN_HYPERV_MODE_PASSTHROUGH)
+    opt (s, "hv-passthrough", "on");
+  append_hyperv_flags (s, f);
+  /* No KVM signature in CPUID (drivers that refuse to run in a guest). */
+  if (f->kvm_hidden == VB_DOMAIN_TRISTATE_YES)
+    opt (s, "kvm", "off");
+  if (f->pmu != VB_DOMAIN_TRISTATE_ABSENT)
+    opt (s, "pmu", f->pmu == VB_DOMAIN_TRISTATE_YES ? "on" : "off");
 }
 
 static void

@@ -401,8 +401,6 @@ static const ErrorCase error_cases[] = {
   { "long-alias", "<disk type='file' device='disk'><source file='/x.img'/><target dev='vda' bus='virtio'/>"
     "<alias name='ua-a-very-long-disk-alias-name'/></disk>", NULL, NULL, NULL, "is too long for QEMU" },
   { "itco-pc", "<watchdog model='itco'/>", NULL, NULL, NULL, "<watchdog model='itco'> needs a q35 machine" },
-  { "pvspinlock", NULL, "<features><acpi/><pvspinlock state='on'/></features>", NULL, NULL,
-    "<features><pvspinlock>" },
   { "hyperv-vpindex-tcg", NULL, "<features><hyperv><vpindex state='on'/></hyperv></features>", NULL, NULL,
     "<hyperv><vpindex state='on'/> needs KVM" },
   { "hyperv-passthrough-tcg", NULL, "<features><hyperv mode='passthrough'/></features>", NULL, NULL,
