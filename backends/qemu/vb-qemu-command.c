@@ -713,9 +713,18 @@ vb_qemu_domain_validate (const VbDomainDef *def, const VbQemuCaps *caps, GError 
   for (guint i = 0; i < def->filesystems->len; i++) {
     const VbDomainFsDef *fs = g_ptr_array_index (def->filesystems, i);
 
-    if (fs->driver != VB_DOMAIN_FS_DRIVER_VIRTIOFS)
-      return NOT_SUPPORTED (error, "<filesystem> '%s': only <driver type='virtiofs'/> is supported by the QEMU "
-                            "driver", fs->dst);
+    if (fs->driver == VB_DOMAIN_FS_DRIVER_HANDLE)
+      return NOT_SUPPORTED (error, "<filesystem> '%s': <driver type='handle'> is gone from QEMU (since 6.0); use "
+                            "type='path' (9p) or 'virtiofs'", fs->dst);
+    if (fs->driver != VB_DOMAIN_FS_DRIVER_VIRTIOFS) {
+      /* 9p (<driver type='path'>, the default): QEMU serves it itself. */
+      if (strlen (fs->dst) > 32)
+        return NOT_SUPPORTED (error, "<filesystem> '%s': a 9p mount tag has 32 bytes at most", fs->dst);
+      if (!vb_qemu_caps_has_device (caps, "virtio-9p-pci"))
+        return NOT_SUPPORTED (error, "<filesystem> '%s' needs the virtio-9p-pci device, which %s lacks", fs->dst,
+                              caps->emulator);
+      continue;
+    }
     if (fs->accessmode != VB_DOMAIN_FS_ACCESS_NONE && fs->accessmode != VB_DOMAIN_FS_ACCESS_PASSTHROUGH)
       return NOT_SUPPORTED (error, "<filesystem> '%s': virtiofs only has accessmode='passthrough'", fs->dst);
     if (fs->readonly)
@@ -2202,15 +2211,50 @@ build_redirdevs (Cmd *cmd)
   }
 }
 
-/* Shared directories: QEMU connects to the virtiofsd the backend started. */
+/* A 9p share: QEMU serves the directory itself (-fsdev local). Its
+ * access modes, as libvirt maps them: passthrough (the guest's owners and
+ * modes on the files, what QEMU's user may set), mapped (kept in extended
+ * attributes, the files QEMU's), squash (none, as passthrough but
+ * ownership changes are not errors). */
+static void
+build_9p (Cmd *cmd, const VbDomainFsDef *fs)
+{
+  static const char *const models[] = { "passthrough", "passthrough", "mapped", "none" };
+  GString *s = g_string_new ("local");
+
+  G_STATIC_ASSERT (G_N_ELEMENTS (models) == VB_DOMAIN_FS_ACCESS_LAST);
+  optf (s, "id", "fsdev-%s", fs->info.alias);
+  opt (s, "path", fs->src_dir);
+  opt (s, "security_model", models[fs->accessmode]);
+  if (fs->readonly)
+    opt (s, "readonly", "on");
+  arg2_take (cmd, "-fsdev", s);
+  s = g_string_new (NULL);
+  device_id (s, "virtio-9p-pci", &fs->info);
+  optf (s, "fsdev", "fsdev-%s", fs->info.alias);
+  opt (s, "mount_tag", fs->dst);
+  pci_address (cmd, s, &fs->info);
+  arg2_take (cmd, "-device", s);
+}
+
+/* Shared directories: 9p ones QEMU serves; for virtiofs ones QEMU
+ * connects to the virtiofsd the backend started. */
 static void
 build_filesystems (Cmd *cmd)
 {
   const VbDomainDef *def = cmd->def;
 
-  for (guint i = 0; cmd->ctx->fs_sockets != NULL && i < def->filesystems->len; i++) {
+  for (guint i = 0; i < def->filesystems->len; i++) {
     const VbDomainFsDef *fs = g_ptr_array_index (def->filesystems, i);
-    GString *s = g_string_new ("socket");
+    GString *s;
+
+    if (fs->driver != VB_DOMAIN_FS_DRIVER_VIRTIOFS) {
+      build_9p (cmd, fs);
+      continue;
+    }
+    if (cmd->ctx->fs_sockets == NULL)
+      continue;
+    s = g_string_new ("socket");
 
     optf (s, "id", "chr-vu-%s", fs->info.alias);
     opt (s, "path", cmd->ctx->fs_sockets[i]);

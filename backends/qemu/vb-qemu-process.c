@@ -1644,6 +1644,17 @@ spawn_helpers (VbQemuBackend *self, VbObj *dom, const VbQemuCommandContext *ctx,
     g_array_append_val (d->helpers, pidfd);
   }
   for (guint i = 0; ctx->fs_sockets != NULL && ctx->fs_sockets[i] != NULL; i++) {
+    const VbDomainFsDef *fs = g_ptr_array_index (live_def (dom)->filesystems, i);
+
+    /* 9p shares have no helper: QEMU serves them. */
+    if (fs->driver != VB_DOMAIN_FS_DRIVER_VIRTIOFS) {
+      if (!g_file_test (fs->src_dir, G_FILE_TEST_IS_DIR)) {
+        g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "<filesystem> '%s': source %s is not a directory",
+                     fs->dst, fs->src_dir);
+        return FALSE;
+      }
+      continue;
+    }
     if ((pidfd = vb_qemu_virtiofs_spawn (self, dom, i, ctx->fs_sockets[i], logfd, error)) < 0)
       return FALSE;
     g_array_append_val (d->helpers, pidfd);

@@ -58,8 +58,9 @@ DEFAULT_MODULES = [
 # guest stays as small and quick to boot as before.
 QEMU_GA = "/usr/sbin/qemu-ga"
 # ext4 (also serving ext2) for the disk the agent freezes, trims and lists;
-# virtiofs (with fuse) for the shared directories tests mount.
-AGENT_MODULES = ["crc32c_generic", "ext4", "virtiofs"]
+# virtiofs (with fuse) and 9p over virtio for the shared directories tests
+# mount.
+AGENT_MODULES = ["crc32c_generic", "ext4", "virtiofs", "9pnet_virtio", "9p"]
 
 # /etc/init.d/qga, run by /init before the ready marker: loopback and the
 # user-mode NIC get fixed addresses, a virtio disk (if any) is formatted

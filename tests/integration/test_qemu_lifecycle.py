@@ -685,6 +685,67 @@ def test_shared_directory_over_virtiofs(qemu, tmp_path):
     assert virtiofsd_pids(share) == [] and qemu_pids(qemu.root) == []
 
 
+def test_shared_directories_over_9p(qemu, tmp_path):
+    """<filesystem> with <driver type='path'> (or none): QEMU serves the
+    directory over 9p itself, no helper; the guest's writes land in it as
+    its access mode says (passthrough: the guest's modes; mapped: in
+    extended attributes, the file QEMU's); a read-only share refuses
+    writes; a source that went away stops the start."""
+    share, ro = str(tmp_path / "share"), str(tmp_path / "ro")
+    for d in (share, ro):
+        os.makedirs(d)
+        with open(os.path.join(d, "hello.txt"), "w") as f:
+            f.write("from %s\n" % os.path.basename(d))
+    fs = ("<filesystem type='mount' accessmode='mapped'><driver type='path'/><source dir='%s'/>"
+          "<target dir='share0'/></filesystem>\n"
+          "<filesystem type='mount'><source dir='%s'/><target dir='ro0'/><readonly/></filesystem>\n" % (share, ro))
+    xml = guest.domain_xml("ninep", agent=True, extra_devices=fs)
+    path = qemu.connect("DomainDefineXML", "s", xml)
+    inactive = qemu.dom(path, "GetXMLDesc", "u", 2)[0]
+    validate(inactive, "domain.rng")
+    qemu.start(path)
+    with open("/proc/%d/cmdline" % qemu.pid("ninep"), "rb") as f:
+        argv = f.read().split(b"\0")
+    assert ("local,id=fsdev-fs0,path=%s,security_model=mapped" % share).encode() in argv
+    assert ("local,id=fsdev-fs1,path=%s,security_model=passthrough,readonly=on" % ro).encode() in argv
+    assert virtiofsd_pids(share) == []
+    con = qemu.console(path)
+    con.wait_ready(BOOT_TIMEOUT)
+    status, out = con.run("mkdir -p /mnt/share /mnt/ro && "
+                          "mount -t 9p -o trans=virtio,version=9p2000.L share0 /mnt/share && "
+                          "mount -t 9p -o trans=virtio,version=9p2000.L ro0 /mnt/ro && "
+                          "cat /mnt/share/hello.txt /mnt/ro/hello.txt")
+    assert status == 0 and "from share" in out and "from ro" in out, out
+    # mapped: the guest's mode is kept in an extended attribute, the file
+    # on the host has QEMU's.
+    status, out = con.run("echo from-the-guest > /mnt/share/back.txt && chmod 0640 /mnt/share/back.txt && sync "
+                          "&& stat -c %a /mnt/share/back.txt")
+    assert status == 0 and "640" in out, out
+    with open(os.path.join(share, "back.txt")) as f:
+        assert f.read().strip() == "from-the-guest"
+    assert "user.virtfs.mode" in os.listxattr(os.path.join(share, "back.txt"))
+    status, out = con.run("echo nope > /mnt/ro/new.txt")
+    assert status != 0 and "Read-only file system" in out, out
+    assert not os.path.exists(os.path.join(ro, "new.txt"))
+    con.close()
+    pid = qemu.pid("ninep")
+    qemu.dom(path, "Destroy", "u", 0)
+    wait_gone([pid])
+    # The source gone: the start says so, nothing runs.
+    os.rename(ro, ro + ".moved")
+    name, msg = qemu.vb.error(path, DOMAIN, "Create", "u", 0)
+    assert name == "org.libvirt.Error" and "<filesystem> 'ro0': source %s is not a directory" % ro in msg, msg
+    assert qemu_pids(qemu.root) == []
+    # QEMU has no 'handle' driver any more; mount tags have 32 bytes.
+    bad = guest.domain_xml("ninep2", extra_devices="<filesystem type='mount'><driver type='handle'/>"
+                           "<source dir='/tmp'/><target dir='t'/></filesystem>")
+    assert "<driver type='handle'> is gone from QEMU" in qemu.vb.error(
+        QEMU_PATH, CONNECT, "DomainDefineXML", "s", bad)[1]
+    bad = guest.domain_xml("ninep3", extra_devices="<filesystem type='mount'><source dir='/tmp'/>"
+                           "<target dir='%s'/></filesystem>" % ("t" * 33))
+    assert "a 9p mount tag has 32 bytes at most" in qemu.vb.error(QEMU_PATH, CONNECT, "DomainDefineXML", "s", bad)[1]
+
+
 def test_open_graphics_fd_connects_to_the_display(qemu):
     vb = qemu.vb
     # No listening socket at all: only OpenGraphicsFD reaches this display.
