@@ -339,8 +339,10 @@ static const ErrorCase error_cases[] = {
     "<tpm model='tpm-spapr'> is not available on x86" },
   { "tpm-two", "<tpm model='tpm-crb'><backend type='emulator'/></tpm><tpm model='tpm-tis'><backend type='emulator'/>"
     "</tpm>", NULL, NULL, NULL, "more than one <tpm>" },
-  { "fs-9p", "<filesystem type='mount'><source dir='/srv'/><target dir='share'/></filesystem>", NULL, NULL, NULL,
-    "only <driver type='virtiofs'/>" },
+  { "fs-handle", "<filesystem type='mount'><driver type='handle'/><source dir='/srv'/><target dir='share'/>"
+    "</filesystem>", NULL, NULL, NULL, "<driver type='handle'> is gone from QEMU (since 6.0)" },
+  { "fs-9p-tag", "<filesystem type='mount'><source dir='/srv'/><target dir='a-tag-of-thirty-three-bytes-long!'/>"
+    "</filesystem>", NULL, NULL, NULL, "a 9p mount tag has 32 bytes at most" },
   { "fs-no-shared-memory", "<filesystem type='mount'><driver type='virtiofs'/><source dir='/srv'/>"
     "<target dir='share'/></filesystem>", NULL, NULL, NULL, "virtiofs needs shared memory" },
   { "fs-readonly", "<filesystem type='mount'><driver type='virtiofs'/><source dir='/srv'/><target dir='share'/>"
