@@ -1271,6 +1271,183 @@ cmd_setvcpus (Ctx *ctx, Args *a)
   return EXIT_OK;
 }
 
+/* ---- IOThreads ---- */
+
+/* "0-2,5" of a CPU map (ab). */
+static char *
+cpumap_to_list (GVariant *map)
+{
+  GString *s = g_string_new (NULL);
+  gsize n = g_variant_n_children (map);
+
+  for (gsize i = 0; i < n;) {
+    gboolean on;
+    gsize j = i;
+
+    g_variant_get_child (map, i, "b", &on);
+    if (!on) {
+      i++;
+      continue;
+    }
+    for (;;) {
+      gboolean next = FALSE;
+      if (j + 1 < n)
+        g_variant_get_child (map, j + 1, "b", &next);
+      if (!next)
+        break;
+      j++;
+    }
+    g_string_append_printf (s, "%s%" G_GSIZE_FORMAT, s->len ? "," : "", i);
+    if (j > i)
+      g_string_append_printf (s, "-%" G_GSIZE_FORMAT, j);
+    i = j + 1;
+  }
+  return g_string_free (s, FALSE);
+}
+
+/* A CPU list as virsh takes it ("0-2,5", "0-7,^3", "r" for none is not
+ * one) into a map of @n_cpus; FALSE when malformed or beyond the host. */
+static gboolean
+cpulist_parse (const char *text, guint n_cpus, gboolean *map)
+{
+  g_auto(GStrv) items = g_strsplit (text, ",", -1);
+  gboolean any = FALSE;
+
+  memset (map, 0, n_cpus * sizeof *map);
+  for (guint i = 0; items[i] != NULL; i++) {
+    const char *p = items[i];
+    gboolean exclude = *p == '^';
+    guint64 lo, hi;
+    char *end;
+
+    if (exclude)
+      p++;
+    if (!g_ascii_isdigit (*p))
+      return FALSE;
+    lo = hi = g_ascii_strtoull (p, &end, 10);
+    if (*end == '-' && !exclude) {
+      if (!g_ascii_isdigit (end[1]))
+        return FALSE;
+      hi = g_ascii_strtoull (end + 1, &end, 10);
+    }
+    if (*end != '\0' || lo > hi || hi >= n_cpus)
+      return FALSE;
+    for (guint64 c = lo; c <= hi; c++)
+      map[c] = !exclude;
+    any |= !exclude;
+  }
+  return any;
+}
+
+static int
+cmd_iothreadinfo (Ctx *ctx, Args *a)
+{
+  FIND_OR_RETURN (d, VirtbusDomain, VIRTBUS_TYPE_DOMAIN, arg (a, 0), "domain");
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) list = NULL;
+  g_autoptr(Table) t = table_new (_("IOThread ID"), "id", _("CPU Affinity"), "cpus", NULL);
+  int code = EXIT_OK;
+
+  reply = call (VIRTBUS_OBJECT (d), "GetIOThreadInfo", g_variant_new ("(u)", affect_flags (a)), &code);
+  if (reply == NULL)
+    return code;
+  list = g_variant_get_child_value (reply, 0);
+  for (gsize i = 0; i < g_variant_n_children (list); i++) {
+    g_autoptr(GVariant) map = NULL;
+    g_autofree char *id = NULL, *cpus = NULL;
+    guint32 n;
+
+    g_variant_get_child (list, i, "(u@ab)", &n, &map);
+    id = g_strdup_printf ("%u", n);
+    cpus = cpumap_to_list (map);
+    table_add (t, id, cpus);
+  }
+  table_print (ctx, t);
+  return EXIT_OK;
+}
+
+/* An IOThread id argument (1 and up). */
+static gboolean
+iothread_id_arg (const char *text, guint *id)
+{
+  char *end = NULL;
+  guint64 n = g_ascii_strtoull (text, &end, 10);
+
+  if (!g_ascii_isdigit (text[0]) || *end != '\0' || n == 0 || n > G_MAXINT)
+    return FALSE;
+  *id = (guint) n;
+  return TRUE;
+}
+
+static int
+iothread_op (Ctx *ctx, Args *a, gboolean add)
+{
+  FIND_OR_RETURN (d, VirtbusDomain, VIRTBUS_TYPE_DOMAIN, arg (a, 0), "domain");
+  g_autoptr(GVariant) reply = NULL;
+  int code = EXIT_OK;
+  guint id;
+
+  if (!iothread_id_arg (arg (a, 1), &id))
+    return failf (EXIT_USAGE, _("invalid IOThread id '%s' (1 and up)"), arg (a, 1));
+  reply = call (VIRTBUS_OBJECT (d), add ? "AddIOThread" : "DelIOThread", g_variant_new ("(uu)", id, affect_flags (a)),
+                &code);
+  if (reply == NULL)
+    return code;
+  if (add)
+    done (ctx, _("IOThread %u added to domain '%s'"), id, arg (a, 0));
+  else
+    done (ctx, _("IOThread %u removed from domain '%s'"), id, arg (a, 0));
+  return EXIT_OK;
+}
+
+static int
+cmd_iothreadadd (Ctx *ctx, Args *a)
+{
+  return iothread_op (ctx, a, TRUE);
+}
+
+static int
+cmd_iothreaddel (Ctx *ctx, Args *a)
+{
+  return iothread_op (ctx, a, FALSE);
+}
+
+static int
+cmd_iothreadpin (Ctx *ctx, Args *a)
+{
+  FIND_OR_RETURN (d, VirtbusDomain, VIRTBUS_TYPE_DOMAIN, arg (a, 0), "domain");
+  g_autoptr(GVariant) host = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autofree gboolean *map = NULL;
+  GVariantBuilder b;
+  int code = EXIT_OK;
+  gsize n_cpus;
+  guint id;
+
+  if (!iothread_id_arg (arg (a, 1), &id))
+    return failf (EXIT_USAGE, _("invalid IOThread id '%s' (1 and up)"), arg (a, 1));
+  /* The map has one entry per host CPU. */
+  host = connect_call (ctx, "NodeGetCPUMap", g_variant_new ("(u)", 0), &code);
+  if (host == NULL)
+    return code;
+  {
+    g_autoptr(GVariant) cpus = g_variant_get_child_value (host, 0);
+    n_cpus = g_variant_n_children (cpus);
+  }
+  map = g_new0 (gboolean, MAX (n_cpus, 1));
+  if (!cpulist_parse (arg (a, 2), (guint) n_cpus, map))
+    return failf (EXIT_USAGE, _("invalid CPU list '%s' (the host has CPUs 0 to %" G_GSIZE_FORMAT ")"), arg (a, 2),
+                  n_cpus - 1);
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("ab"));
+  for (gsize i = 0; i < n_cpus; i++)
+    g_variant_builder_add (&b, "b", map[i]);
+  reply = call (VIRTBUS_OBJECT (d), "PinIOThread", g_variant_new ("(uabu)", id, &b, affect_flags (a)), &code);
+  if (reply == NULL)
+    return code;
+  done (ctx, _("IOThread %u of domain '%s' pinned to CPUs %s"), id, arg (a, 0), arg (a, 2));
+  return EXIT_OK;
+}
+
 static int
 device_op (Ctx *ctx, Args *a, const char *method, const char *fmt)
 {
@@ -3323,6 +3500,13 @@ static const Cmd commands[] = {
   { "setmem", cmd_setmem, "DOMAIN SIZE [--config] [--live] [--current]", N_("change memory allocation (KiB, or with a M/G suffix)"), NULL },
   { "setvcpus", cmd_setvcpus, "DOMAIN COUNT [--config] [--live] [--maximum] [--guest]",
     N_("change the number of virtual CPUs (with --guest: how many of them the guest keeps online)"), NULL },
+  { "iothreadinfo", cmd_iothreadinfo, "DOMAIN [--config] [--live]", N_("the domain's IOThreads and their CPUs"),
+    NULL },
+  { "iothreadadd", cmd_iothreadadd, "DOMAIN ID [--config] [--live]", N_("add an IOThread"), NULL },
+  { "iothreaddel", cmd_iothreaddel, "DOMAIN ID [--config] [--live]",
+    N_("remove an IOThread (no disk or controller may use it)"), NULL },
+  { "iothreadpin", cmd_iothreadpin, "DOMAIN ID CPULIST [--config] [--live]",
+    N_("pin an IOThread to host CPUs (CPULIST as \"0-2,5\" or \"0-7,^3\")"), NULL },
   { "attach-device", cmd_attach_device, "DOMAIN FILE [--config] [--live] [--persistent]", N_("attach a device from an XML file"), NULL },
   { "detach-device", cmd_detach_device, "DOMAIN FILE [--config] [--live] [--persistent]", N_("detach a device described by an XML file"), NULL },
   { "domstats", cmd_domstats, "[DOMAIN...]", N_("domain statistics"), NULL },

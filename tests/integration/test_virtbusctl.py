@@ -251,6 +251,38 @@ def test_setmem_setvcpus_stats(virtbus):
     assert "Domain: 'test'" in text and "state.state=1" in text
 
 
+def test_iothreads(virtbus):
+    """iothreadadd/iothreadinfo/iothreadpin/iothreaddel over AddIOThread,
+    GetIOThreadInfo, PinIOThread, DelIOThread, with the host's CPU count
+    from NodeGetCPUMap; bad ids and CPU lists refused before any call."""
+    host_cpus = len(virtbus.call1("/org/libvirt/Test", "org.libvirt.Connect", "NodeGetCPUMap", "u", 0))
+    assert js(virtbus, "iothreadinfo", "test") == []
+    assert "IOThread 3 added to domain 'test'" in ok(virtbus, "iothreadadd", "test", "3", "--live")
+    ok(virtbus, "iothreadadd", "test", "5")
+    rows = js(virtbus, "iothreadinfo", "test")
+    assert [r["id"] for r in rows] == [3, 5]
+    everything = "0-%d" % (host_cpus - 1) if host_cpus > 1 else "0"
+    assert str(rows[0]["cpus"]) == everything, rows
+    # The table as virsh prints it.
+    header, table = table_rows(ok(virtbus, "iothreadinfo", "test"))
+    assert header == ["IOThread", "ID", "CPU", "Affinity"] and [r[0] for r in table] == ["3", "5"]
+    assert "pinned to CPUs 0" in ok(virtbus, "iothreadpin", "test", "5", "0")
+    rows = js(virtbus, "iothreadinfo", "test")
+    assert rows[1]["id"] == 5 and str(rows[1]["cpus"]) == "0"  # --json makes numbers of numbers
+    for bad in ("x", "%d" % host_cpus, "2-1", "^0", "0,,1", "0-"):
+        r = run(virtbus, "iothreadpin", "test", "5", bad)
+        assert r.returncode == USAGE and "invalid CPU list '%s'" % bad in r.stderr, (bad, r)
+    r = run(virtbus, "iothreadadd", "test", "0")
+    assert r.returncode == USAGE and "invalid IOThread id '0'" in r.stderr, r
+    # What the service refuses comes back as it said it.
+    r = run(virtbus, "iothreadadd", "test", "3")
+    assert r.returncode == FAILED and "3" in r.stderr, r
+    r = run(virtbus, "iothreaddel", "test", "4")
+    assert r.returncode == FAILED and "4" in r.stderr, r
+    assert "IOThread 3 removed from domain 'test'" in ok(virtbus, "iothreaddel", "test", "3")
+    assert [r["id"] for r in js(virtbus, "iothreadinfo", "test")] == [5]
+
+
 def test_domifaddr(virtbus):
     rows = js(virtbus, "domifaddr", "test")
     assert rows and rows[0]["protocol"] in ("ipv4", "ipv6")
