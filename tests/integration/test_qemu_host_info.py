@@ -13,6 +13,7 @@ in a host tree of the test's own."""
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import time
 import uuid as uuidlib
@@ -451,8 +452,7 @@ def test_guests_see_their_sysinfo_or_the_hosts(virtbus_with_env, tmp_root):
     type='fwcfg'> entries; mode='host': the host's own (its UUID not: the
     guest keeps the domain's); mode='emulate' or none: QEMU's. A host
     without SMBIOS tables stops a mode='host' start with a clear error."""
-    import guest
-    from test_qemu_lifecycle import BOOT_TIMEOUT, Qemu, wait_gone
+    from test_qemu_lifecycle import Qemu, qemu_pids, wait_gone
 
     host = os.path.join(tmp_root, "host")
     smbios.sample().write_sysfs(host)
@@ -461,6 +461,19 @@ def test_guests_see_their_sysinfo_or_the_hosts(virtbus_with_env, tmp_root):
         f.write("from a file\n")
     vb = virtbus_with_env({"VIRTBUS_HOST_ROOT": host}, "qemu")
     q = Qemu(vb, vb.root_prefix)
+    try:
+        check_sysinfo_guests(vb, q, host, blob)
+    finally:
+        # A failed check leaves no guest behind (virtbusd is stopped after).
+        leftovers = qemu_pids(vb.root_prefix)
+        for pid in leftovers:
+            os.kill(pid, signal.SIGKILL)
+        wait_gone(leftovers)
+
+
+def check_sysinfo_guests(vb, q, host, blob):
+    import guest
+    from test_qemu_lifecycle import BOOT_TIMEOUT, wait_gone
 
     def boot(name, os_xml, smbios_mode):
         uuid = str(uuidlib.uuid4())
