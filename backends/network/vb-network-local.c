@@ -1496,24 +1496,36 @@ vb_network_local_ops_init (VbNetworkOpsInterface *iface)
 
 /* ---- guests ---- */
 
+/* Network @network_name, which must exist and be active; NULL with
+ * @error. */
+static VbObj *
+running_network (VbBackend *backend, const char *network_name, GError **error)
+{
+  VbObj *net = vb_backend_lookup_by_name (backend, VB_OBJ_NETWORK, network_name);
+
+  if (net == NULL) {
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "no network with matching name '%s'", network_name);
+    return NULL;
+  }
+  if (!net->active || net_data (net)->busy) {
+    g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "network '%s' is not active", network_name);
+    return NULL;
+  }
+  return net;
+}
+
 gboolean
 vb_network_local_port_for (VbBackend *backend, const char *network_name, GPtrArray *in_use, char **bridge_out,
                            char **dev_out, VbDomainNetDirectMode *mode_out, GError **error)
 {
-  VbObj *net = vb_backend_lookup_by_name (backend, VB_OBJ_NETWORK, network_name);
+  VbObj *net = running_network (backend, network_name, error);
   g_autoptr(GPtrArray) devs = NULL;
   const VbNetworkDef *def;
   const char *best = NULL;
   guint best_uses = G_MAXUINT;
 
-  if (net == NULL) {
-    g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "no network with matching name '%s'", network_name);
+  if (net == NULL)
     return FALSE;
-  }
-  if (!net->active || net_data (net)->busy) {
-    g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "network '%s' is not active", network_name);
-    return FALSE;
-  }
   def = net_def (net);
   if (!is_macvtap_network (def)) {
     if (def->bridge == NULL || def->bridge->name == NULL) {
@@ -1589,19 +1601,13 @@ interface_ipv4_address (const char *dev)
 char *
 vb_network_local_listen_address (VbBackend *backend, const char *network_name, GError **error)
 {
-  VbObj *net = vb_backend_lookup_by_name (backend, VB_OBJ_NETWORK, network_name);
+  VbObj *net = running_network (backend, network_name, error);
   const VbNetworkDef *def;
   const char *dev = NULL;
   char *address;
 
-  if (net == NULL) {
-    g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "no network with matching name '%s'", network_name);
+  if (net == NULL)
     return NULL;
-  }
-  if (!net->active || net_data (net)->busy) {
-    g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "network '%s' is not active", network_name);
-    return NULL;
-  }
   def = net_def (net);
   switch (def->forward.mode) {
   case VB_NETWORK_FORWARD_BRIDGE:

@@ -522,16 +522,9 @@ domain_sysinfo (const VbDomainDef *def, VbSysinfoType type)
 static gboolean
 bios_release_valid (const char *release)
 {
-  guint64 major, minor;
-  char *end;
+  guint64 f[2];
 
-  if (!g_ascii_isdigit (release[0]))
-    return FALSE;
-  major = g_ascii_strtoull (release, &end, 10);
-  if (*end != '.' || !g_ascii_isdigit (end[1]))
-    return FALSE;
-  minor = g_ascii_strtoull (end + 1, &end, 10);
-  return *end == '\0' && major <= 255 && minor <= 255;
+  return vb_parse_u64_fields (release, '.', 2, f) && f[0] <= 255 && f[1] <= 255;
 }
 
 /* What QEMU cannot take of an SMBIOS sysinfo (@what: whose). */

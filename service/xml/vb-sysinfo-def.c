@@ -179,20 +179,10 @@ entry_text (xmlNode *node, GError **error)
 static gboolean
 bios_date_valid (const char *date)
 {
-  guint64 month, day, year;
-  char *end;
+  guint64 f[3]; /* month, day, year */
 
-  if (!g_ascii_isdigit (date[0]))
-    return FALSE;
-  month = g_ascii_strtoull (date, &end, 10);
-  if (*end != '/' || !g_ascii_isdigit (end[1]))
-    return FALSE;
-  day = g_ascii_strtoull (end + 1, &end, 10);
-  if (*end != '/' || !g_ascii_isdigit (end[1]))
-    return FALSE;
-  year = g_ascii_strtoull (end + 1, &end, 10);
-  return *end == '\0' && month >= 1 && month <= 12 && day >= 1 && day <= 31 && (year < 100 || year >= 1900) &&
-         year <= 9999;
+  return vb_parse_u64_fields (date, '/', 3, f) && f[0] >= 1 && f[0] <= 12 && f[1] >= 1 && f[1] <= 31 &&
+         (f[2] < 100 || f[2] >= 1900) && f[2] <= 9999;
 }
 
 static gboolean

@@ -163,6 +163,27 @@ vb_xml_prop_required (xmlNode *node, const char *name, GError **error)
 }
 
 gboolean
+vb_parse_u64_fields (const char *text, char separator, guint n, guint64 *out)
+{
+  const char *p = text;
+
+  for (guint i = 0; i < n; i++) {
+    char *end;
+
+    if (i > 0 && *p++ != separator)
+      return FALSE;
+    if (!g_ascii_isdigit (*p))
+      return FALSE;
+    errno = 0;
+    out[i] = g_ascii_strtoull (p, &end, 10);
+    if (errno != 0)
+      return FALSE;
+    p = end;
+  }
+  return *p == '\0';
+}
+
+gboolean
 vb_parse_u64 (const char *str, guint64 *out)
 {
   g_autofree char *copy = NULL;

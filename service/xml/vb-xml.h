@@ -61,6 +61,9 @@ gboolean vb_xml_check_consumed (xmlNode *root, GError **error);
 
 /* Number parsing shared by the model: decimal, or hex with 0x. */
 gboolean vb_parse_u64 (const char *str, guint64 *out);
+/* Whether @text is exactly @n decimal numbers separated by @separator
+ * ("01/31/2024" with '/' and 3), each then in @out. */
+gboolean vb_parse_u64_fields (const char *text, char separator, guint n, guint64 *out);
 /* Parses a libvirt scaled integer ("512" with unit "MiB") into units of
  * @result_scale bytes (1 for bytes, 1024 for KiB); a missing @unit means
  * @default_scale. Fails on overflow, unknown units and values > @max. */

@@ -187,6 +187,29 @@ test_writer (void)
                    "</domain>\n");
 }
 
+/* vb_parse_u64_fields: exactly N decimal numbers, nothing around them. */
+static void
+test_parse_fields (void)
+{
+  guint64 f[3] = { 0 };
+
+  g_assert_true (vb_parse_u64_fields ("01/31/2024", '/', 3, f));
+  g_assert_cmpuint (f[0], ==, 1);
+  g_assert_cmpuint (f[1], ==, 31);
+  g_assert_cmpuint (f[2], ==, 2024);
+  g_assert_true (vb_parse_u64_fields ("4.6", '.', 2, f));
+  g_assert_cmpuint (f[1], ==, 6);
+  g_assert_false (vb_parse_u64_fields ("4.6", '.', 3, f));
+  g_assert_false (vb_parse_u64_fields ("4.6.1", '.', 2, f));
+  g_assert_false (vb_parse_u64_fields ("4.", '.', 2, f));
+  g_assert_false (vb_parse_u64_fields (".6", '.', 2, f));
+  g_assert_false (vb_parse_u64_fields ("4.-6", '.', 2, f));
+  g_assert_false (vb_parse_u64_fields (" 4.6", '.', 2, f));
+  g_assert_false (vb_parse_u64_fields ("4/6", '.', 2, f));
+  g_assert_false (vb_parse_u64_fields ("99999999999999999999.1", '.', 2, f));
+  g_assert_false (vb_parse_u64_fields ("", '.', 1, f));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -195,6 +218,7 @@ main (int argc, char **argv)
   g_test_add_func ("/xml/parse/size-limit", test_parse_size_limit);
   g_test_add_func ("/xml/parse/deep-nesting", test_deep_nesting);
   g_test_add_func ("/xml/consumed", test_consumed);
+  g_test_add_func ("/xml/parse/u64-fields", test_parse_fields);
   g_test_add_func ("/xml/duplicate-and-text", test_duplicate_and_text);
   g_test_add_func ("/xml/typed-props", test_typed_props);
   g_test_add_func ("/xml/scaled", test_scaled);
