@@ -567,8 +567,6 @@ validate_sysinfo (const VbDomainDef *def, GError **error)
     /* FW_CFG_MAX_FILE_PATH: 56 bytes with the NUL. */
     if (strlen (e->name) > 55)
       return NOT_SUPPORTED (error, "fw_cfg entry name '%s' is longer than QEMU's 55 bytes", e->name);
-    if (e->file != NULL && !g_file_test (e->file, G_FILE_TEST_IS_REGULAR))
-      return XML_ERROR (error, "fw_cfg entry '%s': file %s does not exist", e->name, e->file);
   }
   return TRUE;
 }
@@ -2478,7 +2476,15 @@ build_sysinfo (Cmd *cmd, GError **error)
   }
   for (guint i = 0; fwcfg != NULL && i < fwcfg->fwcfg->len; i++) {
     const VbSysinfoFwcfgEntry *e = g_ptr_array_index (fwcfg->fwcfg, i);
-    GString *s = g_string_new (NULL);
+    GString *s;
+
+    /* Checked at the start only: a file may come and go while the
+     * domain is defined. */
+    if (e->file != NULL && !g_file_test (e->file, G_FILE_TEST_IS_REGULAR)) {
+      g_set_error (error, VB_ERROR, VB_ERROR_XML, "fw_cfg entry '%s': file %s does not exist", e->name, e->file);
+      return FALSE;
+    }
+    s = g_string_new (NULL);
 
     opt (s, "name", e->name);
     if (e->file != NULL)
