@@ -378,33 +378,64 @@ vb_netlink_route_add (const char *name, GInetAddress *dest, guint prefix, GInetA
   return talk (&msg, what, error);
 }
 
-int
-vb_tap_create (const char *name_template, gboolean vnet_hdr, char **name_out, GError **error)
+/* One descriptor of tap @name (a template the first time). */
+static int
+tap_open_queue (const char *name, short flags, char **name_out, GError **error)
 {
   struct ifreq ifr = { 0 };
   int fd, saved;
 
-  if (strlen (name_template) >= IFNAMSIZ) {
-    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "tap name '%s' is too long", name_template);
-    return -1;
-  }
   fd = open ("/dev/net/tun", O_RDWR | O_CLOEXEC);
   if (fd < 0) {
     saved = errno;
     g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "cannot open /dev/net/tun: %s", g_strerror (saved));
     return -1;
   }
-  ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (vnet_hdr ? IFF_VNET_HDR : 0);
-  g_strlcpy (ifr.ifr_name, name_template, sizeof ifr.ifr_name);
+  ifr.ifr_flags = flags;
+  g_strlcpy (ifr.ifr_name, name, sizeof ifr.ifr_name);
   if (ioctl (fd, TUNSETIFF, &ifr) < 0) {
     saved = errno;
     close (fd);
-    g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "cannot create tap device '%s': %s", name_template,
-                 g_strerror (saved));
+    /* An existing tap made for a different number of queues. */
+    if (saved == EINVAL && strchr (name, '%') == NULL && (flags & IFF_MULTI_QUEUE))
+      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "tap device '%s' was not made for several queues "
+                   "(multi_queue)", name);
+    else if (saved == EINVAL && strchr (name, '%') == NULL)
+      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "tap device '%s' was made for several queues "
+                   "(multi_queue): the interface needs <driver queues=...>", name);
+    else
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "cannot create tap device '%s': %s", name, g_strerror (saved));
     return -1;
   }
-  *name_out = g_strndup (ifr.ifr_name, IFNAMSIZ);
+  if (name_out != NULL)
+    *name_out = g_strndup (ifr.ifr_name, IFNAMSIZ);
   return fd;
+}
+
+gboolean
+vb_tap_create (const char *name_template, gboolean vnet_hdr, guint queues, int *fds, char **name_out,
+               GError **error)
+{
+  short flags = IFF_TAP | IFF_NO_PI | (vnet_hdr ? IFF_VNET_HDR : 0) | (queues > 1 ? IFF_MULTI_QUEUE : 0);
+  g_autofree char *name = NULL;
+
+  g_return_val_if_fail (queues >= 1, FALSE);
+  if (strlen (name_template) >= IFNAMSIZ) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "tap name '%s' is too long", name_template);
+    return FALSE;
+  }
+  if ((fds[0] = tap_open_queue (name_template, flags, &name, error)) < 0)
+    return FALSE;
+  for (guint i = 1; i < queues; i++) {
+    if ((fds[i] = tap_open_queue (name, flags, NULL, error)) < 0) {
+      /* A new tap goes with its last descriptor. */
+      for (guint j = 0; j < i; j++)
+        close (fds[j]);
+      return FALSE;
+    }
+  }
+  *name_out = g_steal_pointer (&name);
+  return TRUE;
 }
 
 gboolean

@@ -51,8 +51,12 @@ gboolean vb_netlink_macvtap_add (const char *name, const char *lower, guint32 mo
 
 /* A new tap device: @name_template is a name or a template with "%d"
  * ("vnet%d"); its name is stored in @name_out. @vnet_hdr: with the virtio
- * net header (IFF_VNET_HDR) QEMU's virtio-net offloads need. Returns the
- * descriptor that keeps the tap alive (O_CLOEXEC), or -1. */
-int vb_tap_create (const char *name_template, gboolean vnet_hdr, char **name_out, GError **error);
+ * net header (IFF_VNET_HDR) QEMU's virtio-net offloads need. @queues
+ * descriptors (O_CLOEXEC) go to @fds, one per queue (more than one: a
+ * multiqueue tap, IFF_MULTI_QUEUE); the tap lives as long as one of them.
+ * An existing tap is opened instead when it is a persistent one made for
+ * as many queues. FALSE with @error and nothing open. */
+gboolean vb_tap_create (const char *name_template, gboolean vnet_hdr, guint queues, int *fds, char **name_out,
+                        GError **error);
 
 G_END_DECLS

@@ -1649,26 +1649,32 @@ vb_network_local_listen_address (VbBackend *backend, const char *network_name, G
   }
 }
 
+static void
+close_fds (int *fds, guint n)
+{
+  for (guint i = 0; i < n; i++)
+    close (fds[i]);
+}
+
 /* A new tap (@target_dev, or "vnet%d") with the guest's MAC whose first
  * byte is fe (a bridge takes the lowest MAC of its ports; fe:… is never
- * the lowest) and @mtu (0: the kernel's), down. The descriptor, or -1;
- * the tap goes with its last descriptor. */
-static int
-new_tap (const char *target_dev, const char *guest_mac, guint mtu, gboolean vnet_hdr, char **name_out,
-         GError **error)
+ * the lowest) and @mtu (0: the kernel's), down; @queues descriptors in
+ * @fds. The tap goes with its last descriptor. */
+static gboolean
+new_tap (const char *target_dev, const char *guest_mac, guint mtu, gboolean vnet_hdr, guint queues, int *fds,
+         char **name_out, GError **error)
 {
   g_autofree char *name = NULL;
   g_autofree char *tap_mac = g_strdup_printf ("fe%s", guest_mac + 2);
-  int fd = vb_tap_create (target_dev ? target_dev : "vnet%d", vnet_hdr, &name, error);
 
-  if (fd < 0)
-    return -1;
+  if (!vb_tap_create (target_dev ? target_dev : "vnet%d", vnet_hdr, queues, fds, &name, error))
+    return FALSE;
   if (!vb_netlink_link_set_mac (name, tap_mac, error) || (mtu != 0 && !vb_netlink_link_set_mtu (name, mtu, error))) {
-    close (fd);
-    return -1;
+    close_fds (fds, queues);
+    return FALSE;
   }
   *name_out = g_steal_pointer (&name);
-  return fd;
+  return TRUE;
 }
 
 static gboolean
@@ -1681,28 +1687,27 @@ check_target_name (const char *target_dev, GError **error)
   return TRUE;
 }
 
-int
+gboolean
 vb_network_tap_open (const char *bridge, const char *target_dev, const char *guest_mac, guint mtu,
-                     gboolean vnet_hdr, char **name_out, GError **error)
+                     gboolean vnet_hdr, guint queues, int *fds, char **name_out, GError **error)
 {
   g_autofree char *name = NULL;
-  int fd;
 
   if (!check_target_name (target_dev, error))
-    return -1;
+    return FALSE;
   if (!vb_netlink_link_exists (bridge)) {
     g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "bridge '%s' does not exist", bridge);
-    return -1;
+    return FALSE;
   }
-  fd = new_tap (target_dev, guest_mac, mtu != 0 ? mtu : vb_netlink_link_get_mtu (bridge), vnet_hdr, &name, error);
-  if (fd < 0)
-    return -1;
+  if (!new_tap (target_dev, guest_mac, mtu != 0 ? mtu : vb_netlink_link_get_mtu (bridge), vnet_hdr, queues, fds,
+                &name, error))
+    return FALSE;
   if (!vb_netlink_link_set_master (name, bridge, error) || !vb_netlink_link_set_up (name, TRUE, error)) {
-    close (fd); /* the tap goes with its last descriptor */
-    return -1;
+    close_fds (fds, queues); /* the tap goes with its last descriptor */
+    return FALSE;
   }
   *name_out = g_steal_pointer (&name);
-  return fd;
+  return TRUE;
 }
 
 /* The prefix of an address given without one: classful for IPv4, /64 for
@@ -1733,38 +1738,36 @@ netmask_prefix (const char *netmask)
   return bits;
 }
 
-int
+gboolean
 vb_network_tap_open_ethernet (const char *target_dev, gboolean managed, const char *guest_mac, guint mtu,
-                              GPtrArray *ips, GPtrArray *routes, gboolean vnet_hdr, char **name_out, GError **error)
+                              GPtrArray *ips, GPtrArray *routes, gboolean vnet_hdr, guint queues, int *fds,
+                              char **name_out, GError **error)
 {
   g_autofree char *name = NULL;
-  int fd;
 
   if (!check_target_name (target_dev, error))
-    return -1;
+    return FALSE;
   if (!managed) {
     /* The host made it and set it up: only opened. */
     if (target_dev == NULL || !vb_netlink_link_exists (target_dev)) {
       g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "tap device '%s' does not exist (<target "
                    "managed='no'> names a tap the host made)", target_dev ? target_dev : "(none)");
-      return -1;
+      return FALSE;
     }
-    fd = vb_tap_create (target_dev, vnet_hdr, &name, error);
-    if (fd < 0) {
+    if (!vb_tap_create (target_dev, vnet_hdr, queues, fds, &name, error)) {
       g_prefix_error (error, "cannot open tap device '%s': ", target_dev);
-      return -1;
+      return FALSE;
     }
     *name_out = g_steal_pointer (&name);
-    return fd;
+    return TRUE;
   }
   if (target_dev != NULL && vb_netlink_link_exists (target_dev)) {
     g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
                  "interface '%s' already exists (a tap the host made needs <target managed='no'/>)", target_dev);
-    return -1;
+    return FALSE;
   }
-  fd = new_tap (target_dev, guest_mac, mtu, vnet_hdr, &name, error);
-  if (fd < 0)
-    return -1;
+  if (!new_tap (target_dev, guest_mac, mtu, vnet_hdr, queues, fds, &name, error))
+    return FALSE;
   if (!vb_netlink_link_set_up (name, TRUE, error))
     goto fail;
   for (guint i = 0; ips != NULL && i < ips->len; i++) {
@@ -1789,13 +1792,13 @@ vb_network_tap_open_ethernet (const char *target_dev, gboolean managed, const ch
       goto fail;
   }
   *name_out = g_steal_pointer (&name);
-  return fd;
+  return TRUE;
 
 fail:
   if (error != NULL && *error == NULL)
     g_set_error (error, VB_ERROR, VB_ERROR_XML, "tap '%s': an address of the interface is not valid", name);
-  close (fd); /* the tap, its addresses and routes go with its last descriptor */
-  return -1;
+  close_fds (fds, queues); /* the tap, its addresses and routes go with its last descriptor */
+  return FALSE;
 }
 
 /* ---- loading ---- */

@@ -56,34 +56,38 @@ GPtrArray *vb_network_local_leases (VbBackend *backend, const char *network_name
 /* A tap device for a guest NIC, up and in @bridge. @target_dev: the name
  * the definition asks for, or NULL for "vnet%d"; @guest_mac: the guest's
  * MAC (the tap gets it with the first byte fe, so the bridge never takes
- * the guest's address as its own); @mtu: 0 for the bridge's. Returns the
- * descriptor (O_CLOEXEC) that keeps the tap alive, its name in
- * @name_out; -1 with @error. */
-int vb_network_tap_open (const char *bridge, const char *target_dev, const char *guest_mac, guint mtu,
-                         gboolean vnet_hdr, char **name_out, GError **error);
+ * the guest's address as its own); @mtu: 0 for the bridge's; @queues:
+ * how many descriptors (queues) to open, in @fds (O_CLOEXEC: the tap
+ * lives as long as one of them). Its name in @name_out; FALSE with
+ * @error and nothing left open. */
+gboolean vb_network_tap_open (const char *bridge, const char *target_dev, const char *guest_mac, guint mtu,
+                              gboolean vnet_hdr, guint queues, int *fds, char **name_out, GError **error);
 
 /* A tap for <interface type='ethernet'>, in no bridge. @managed: made
  * (named @target_dev, which must not exist, or "vnet%d"), with the
  * guest's MAC (first byte fe), @mtu (0: the kernel's), up, and the host
  * side's addresses @ips and routes @routes (VbDomainNetIp, VbDomainNetRoute;
  * may be NULL); otherwise the existing tap @target_dev the host made is
- * only opened. Returns the descriptor (O_CLOEXEC), the name in @name_out;
- * -1 with @error, and nothing made left behind. */
-int vb_network_tap_open_ethernet (const char *target_dev, gboolean managed, const char *guest_mac, guint mtu,
-                                  GPtrArray *ips, GPtrArray *routes, gboolean vnet_hdr, char **name_out,
-                                  GError **error);
+ * only opened (with @queues > 1 it must be a multi_queue one). @queues
+ * descriptors (O_CLOEXEC) in @fds, the name in @name_out; FALSE with
+ * @error, and nothing made left behind. */
+gboolean vb_network_tap_open_ethernet (const char *target_dev, gboolean managed, const char *guest_mac, guint mtu,
+                                       GPtrArray *ips, GPtrArray *routes, gboolean vnet_hdr, guint queues, int *fds,
+                                       char **name_out, GError **error);
 
 /* A macvtap device for a guest NIC of type direct, up: on host interface
  * @lower in @mode (MACVLAN_MODE_* of <linux/if_link.h>), with the
  * guest's own @guest_mac. @target_dev: the name the definition asks for
  * (it must not exist), or NULL for the first free "macvtap%d";
  * @vnet_hdr: with the virtio net header; @node_dir: where a device node
- * is made (and removed again) when /dev has none for it. Returns the
- * descriptor (O_CLOEXEC), the name in @name_out; -1 with @error, and
- * nothing left behind. Unlike a tap the device outlives its descriptors:
- * vb_network_macvtap_release removes it. */
-int vb_network_macvtap_open (const char *lower, guint32 mode, const char *target_dev, const char *guest_mac,
-                             gboolean vnet_hdr, const char *node_dir, char **name_out, GError **error);
+ * is made (and removed again) when /dev has none for it; @queues: how
+ * many descriptors (queues) to open, in @fds (O_CLOEXEC). The name in
+ * @name_out; FALSE with @error, and nothing left behind. Unlike a tap
+ * the device outlives its descriptors: vb_network_macvtap_release
+ * removes it. */
+gboolean vb_network_macvtap_open (const char *lower, guint32 mode, const char *target_dev, const char *guest_mac,
+                                  gboolean vnet_hdr, guint queues, int *fds, const char *node_dir, char **name_out,
+                                  GError **error);
 /* Removes macvtap @name if it is one and still has @guest_mac or sits on
  * @lower (a device made by someone else under that name since is left
  * alone). */

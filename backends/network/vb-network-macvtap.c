@@ -32,44 +32,62 @@ macvtap_devno (const char *name, unsigned int index)
   return makedev (major_no, minor_no);
 }
 
-/* Opens macvtap @name's character device: /dev/tapN when udev made it
- * (and it is this device: interface numbers are per network namespace),
- * else a node of our own in @node_dir, removed again once open. */
-static int
-open_macvtap (const char *name, const char *node_dir, GError **error)
+/* Opens @path @n times into @fds (each open is one queue). */
+static gboolean
+open_queues (const char *path, const char *name, guint n, int *fds, GError **error)
+{
+  for (guint i = 0; i < n; i++) {
+    fds[i] = open (path, O_RDWR | O_CLOEXEC | O_NOCTTY);
+    if (fds[i] < 0) {
+      int saved = errno;
+
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "cannot open %s of macvtap '%s': %s",
+                   n > 1 ? "a queue" : "the device", name, g_strerror (saved));
+      for (guint j = 0; j < i; j++)
+        close (fds[j]);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* Opens macvtap @name's character device @queues times into @fds:
+ * /dev/tapN when udev made it (and it is this device: interface numbers
+ * are per network namespace), else a node of our own in @node_dir,
+ * removed again once open. */
+static gboolean
+open_macvtap (const char *name, const char *node_dir, guint queues, int *fds, GError **error)
 {
   unsigned int index = if_nametoindex (name);
   g_autofree char *dev_path = g_strdup_printf ("/dev/tap%u", index);
   g_autofree char *own = NULL;
   struct stat st;
   dev_t devno;
-  int fd, saved;
+  gboolean opened;
+  int saved;
 
   devno = index != 0 ? macvtap_devno (name, index) : 0;
   if (devno == 0) {
     g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "cannot find the character device of macvtap '%s'", name);
-    return -1;
+    return FALSE;
   }
   if (stat (dev_path, &st) == 0 && S_ISCHR (st.st_mode) && st.st_rdev == devno)
-    return open (dev_path, O_RDWR | O_CLOEXEC | O_NOCTTY);
+    return open_queues (dev_path, name, queues, fds, error);
   if (g_mkdir_with_parents (node_dir, 0700) < 0) {
     saved = errno;
     g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot create %s: %s", node_dir, g_strerror (saved));
-    return -1;
+    return FALSE;
   }
   own = g_strdup_printf ("%s/tap%u-%08x", node_dir, index, g_random_int ());
   if (mknod (own, S_IFCHR | 0600, devno) < 0) {
     saved = errno;
     g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "cannot make a device node for macvtap '%s' in %s: %s", name,
                  node_dir, g_strerror (saved));
-    return -1;
+    return FALSE;
   }
-  fd = open (own, O_RDWR | O_CLOEXEC | O_NOCTTY);
-  saved = errno;
+  opened = open_queues (own, name, queues, fds, error);
   unlink (own);
-  if (fd < 0)
-    g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "cannot open macvtap '%s': %s", name, g_strerror (saved));
-  return fd;
+  return opened;
 }
 
 /* macvtap devices start with the virtio net header on; QEMU's other
@@ -90,27 +108,28 @@ set_vnet_hdr (int fd, const char *name, gboolean vnet_hdr, GError **error)
   return FALSE;
 }
 
-int
+gboolean
 vb_network_macvtap_open (const char *lower, guint32 mode, const char *target_dev, const char *guest_mac,
-                         gboolean vnet_hdr, const char *node_dir, char **name_out, GError **error)
+                         gboolean vnet_hdr, guint queues, int *fds, const char *node_dir, char **name_out,
+                         GError **error)
 {
   g_autofree char *name = NULL;
   GError *local = NULL;
-  int fd;
+  gboolean opened = FALSE, set_up = TRUE;
 
   if (target_dev != NULL && !vb_netlink_name_is_valid (target_dev)) {
     g_set_error (error, VB_ERROR, VB_ERROR_XML, "invalid interface target name '%s'", target_dev);
-    return -1;
+    return FALSE;
   }
   if (lower == NULL || !vb_netlink_link_exists (lower)) {
     g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "host interface '%s' does not exist",
                  lower ? lower : "");
-    return -1;
+    return FALSE;
   }
   if (target_dev != NULL) {
     if (vb_netlink_link_exists (target_dev)) {
       g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "interface '%s' already exists", target_dev);
-      return -1;
+      return FALSE;
     }
     name = g_strdup (target_dev);
   } else {
@@ -122,7 +141,7 @@ vb_network_macvtap_open (const char *lower, guint32 mode, const char *target_dev
     }
     if (name == NULL) {
       g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "no free macvtap device name");
-      return -1;
+      return FALSE;
     }
   }
   if (!vb_netlink_macvtap_add (name, lower, mode, guest_mac, &local)) {
@@ -133,21 +152,22 @@ vb_network_macvtap_open (const char *lower, guint32 mode, const char *target_dev
     else
       g_propagate_error (error, g_steal_pointer (&local));
     g_clear_error (&local);
-    return -1;
+    return FALSE;
   }
-  fd = -1;
-  if (!vb_netlink_link_set_up (name, TRUE, &local) || (fd = open_macvtap (name, node_dir, &local)) < 0 ||
-      !set_vnet_hdr (fd, name, vnet_hdr, &local)) {
-    if (fd >= 0)
-      close (fd);
+  if (vb_netlink_link_set_up (name, TRUE, &local) && (opened = open_macvtap (name, node_dir, queues, fds, &local)))
+    for (guint i = 0; set_up && i < queues; i++)
+      set_up = set_vnet_hdr (fds[i], name, vnet_hdr, &local);
+  if (!opened || !set_up) {
+    for (guint i = 0; opened && i < queues; i++)
+      close (fds[i]);
     /* Unlike a tap, a macvtap outlives its descriptors: nothing half made
      * stays behind. */
     (void) vb_netlink_link_delete (name, NULL);
     g_propagate_error (error, local);
-    return -1;
+    return FALSE;
   }
   *name_out = g_steal_pointer (&name);
-  return fd;
+  return TRUE;
 }
 
 void

@@ -887,9 +887,12 @@ vb_qemu_domain_validate (const VbDomainDef *def, const VbQemuCaps *caps, GError 
                                                  || net->driver_queues > 1))
       return NOT_SUPPORTED (error, "<interface><driver name='vhost'/queues> needs a tap backend, which "
                             "type='user' is not");
-    if (net->driver_queues > 1)
-      return NOT_SUPPORTED (error, "<interface><driver queues='%u'>: multiqueue taps are not supported by the "
-                            "QEMU driver yet", net->driver_queues);
+    if (net->driver_queues > 1 && g_strcmp0 (net->model, "virtio") != 0)
+      return NOT_SUPPORTED (error, "<interface><driver queues='%u'>: several queues need model type='virtio'",
+                            net->driver_queues);
+    if (net->driver_queues > VB_QEMU_NET_MAX_QUEUES)
+      return NOT_SUPPORTED (error, "<interface><driver queues='%u'>: a tap has at most %u queues",
+                            net->driver_queues, VB_QEMU_NET_MAX_QUEUES);
     if (net->mtu != 0 && g_strcmp0 (net->model, "virtio") != 0)
       return NOT_SUPPORTED (error, "<interface><mtu> needs model type='virtio'");
   }
@@ -1680,10 +1683,20 @@ build_nets (Cmd *cmd)
     GString *s = g_string_new (NULL);
     const char *model = n->model ? n->model : "rtl8139";
     gboolean virtio = g_str_equal (model, "virtio");
+    guint queues = MAX (n->driver_queues, 1);
 
     opt (nd, "id", netdev);
-    if (tap_fd >= 0) {
+    if (tap_fd >= 0 && queues > 1) {
+      GString *fds = g_string_new (NULL);
+
+      for (guint q = 0; q < queues; q++)
+        g_string_append_printf (fds, "%s%d", q ? ":" : "", tap_fd + (int) q);
+      opt (nd, "fds", fds->str);
+      g_string_free (fds, TRUE);
+    } else if (tap_fd >= 0) {
       optf (nd, "fd", "%d", tap_fd);
+    }
+    if (tap_fd >= 0) {
       /* vhost-net (QEMU opens /dev/vhost-net) only when asked for: a
        * host without the module would fail the start otherwise. */
       if (n->driver_name == VB_DOMAIN_NET_DRIVER_VHOST)
@@ -1692,6 +1705,12 @@ build_nets (Cmd *cmd)
     arg2_take (cmd, "-netdev", nd);
     device_id (s, virtio ? "virtio-net-pci" : model, &n->info);
     opt (s, "netdev", netdev);
+    /* A queue pair per tap queue, each with its own interrupts (two per
+     * pair, one for configuration, one for the control queue). */
+    if (virtio && queues > 1) {
+      opt (s, "mq", "on");
+      optf (s, "vectors", "%u", 2 * queues + 2);
+    }
     opt (s, "mac", n->mac);
     if (n->mtu != 0)
       optf (s, "host_mtu", "%u", n->mtu);

@@ -10,6 +10,9 @@
 
 G_BEGIN_DECLS
 
+/* The most queues a tap (and a macvtap) has: the kernel's limit. */
+#define VB_QEMU_NET_MAX_QUEUES 256
+
 typedef struct {
   const char *emulator;     /* resolved QEMU binary */
   const char *run_dir;      /* per-domain runtime dir: sockets, pidfile */
@@ -22,7 +25,9 @@ typedef struct {
                              * the caller at qmp_socket); else QEMU binds qmp_socket itself */
   gboolean incoming;        /* add -incoming defer (restore, incoming migration) */
   /* Per def->nets index: the descriptor number of the interface's tap in
-   * QEMU (inherited), or -1; NULL when no interface has one. */
+   * QEMU (inherited), or -1; NULL when no interface has one. A multiqueue
+   * interface's other queues follow it (<driver queues='N'>: N numbers
+   * from this one). */
   const int *tap_fds;
   const char *tpm_socket;   /* the emulated TPM's control socket (swtpm listens), or NULL */
   /* Per def->filesystems index: the socket its virtiofsd listens on; NULL

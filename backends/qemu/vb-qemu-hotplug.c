@@ -557,9 +557,10 @@ disk_attach_steps (const VbDomainDef *def, const VbDomainDiskDef *disk)
   return steps;
 }
 
-/* @tap_fd: the interface's tap (taken), or -1 for a user-mode one. */
+/* @tap_fds: the interface's tap, one descriptor per queue
+ * (vb_qemu_net_queues; taken), or NULL for a user-mode one. */
 static GPtrArray *
-net_attach_steps (const VbDomainDef *def, const VbDomainNetDef *net, int tap_fd)
+net_attach_steps (const VbDomainDef *def, const VbDomainNetDef *net, const int *tap_fds)
 {
   GPtrArray *steps = g_ptr_array_new_with_free_func (step_free);
   g_autofree char *netdev = g_strdup_printf ("host%s", net->info.alias);
@@ -568,11 +569,20 @@ net_attach_steps (const VbDomainDef *def, const VbDomainNetDef *net, int tap_fd)
   JsonObject *nd = json_object_new ();
   JsonObject *dev = json_object_new ();
 
-  if (tap_fd >= 0) {
-    g_autofree char *fdname = g_strdup_printf ("tap-%s", net->info.alias);
-    step_add (steps, "getfd", obj_with_id ("fdname", fdname), "closefd", obj_with_id ("fdname", fdname))->fd = tap_fd;
+  if (tap_fds != NULL) {
+    guint queues = vb_qemu_net_queues (net);
+    GString *names = g_string_new (NULL);
+
+    for (guint q = 0; q < queues; q++) {
+      g_autofree char *fdname = queues > 1 ? g_strdup_printf ("tap-%s-%u", net->info.alias, q)
+                                           : g_strdup_printf ("tap-%s", net->info.alias);
+      step_add (steps, "getfd", obj_with_id ("fdname", fdname), "closefd", obj_with_id ("fdname", fdname))->fd =
+        tap_fds[q];
+      g_string_append_printf (names, "%s%s", q ? ":" : "", fdname);
+    }
     json_object_set_string_member (nd, "type", "tap");
-    json_object_set_string_member (nd, "fd", fdname);
+    json_object_set_string_member (nd, queues > 1 ? "fds" : "fd", names->str);
+    g_string_free (names, TRUE);
     if (net->driver_name == VB_DOMAIN_NET_DRIVER_VHOST)
       json_object_set_boolean_member (nd, "vhost", TRUE);
   } else {
@@ -583,6 +593,10 @@ net_attach_steps (const VbDomainDef *def, const VbDomainNetDef *net, int tap_fd)
   json_object_set_string_member (dev, "driver", virtio ? "virtio-net-pci" : model);
   json_object_set_string_member (dev, "id", net->info.alias);
   json_object_set_string_member (dev, "netdev", netdev);
+  if (virtio && vb_qemu_net_queues (net) > 1) {
+    json_object_set_boolean_member (dev, "mq", TRUE);
+    json_object_set_int_member (dev, "vectors", 2 * vb_qemu_net_queues (net) + 2);
+  }
   json_object_set_string_member (dev, "mac", net->mac);
   if (net->mtu != 0)
     json_object_set_int_member (dev, "host_mtu", net->mtu);
@@ -892,13 +906,16 @@ hotplug_attach_device (VbBackend *backend, VbObj *dom, const char *xml, guint fl
     steps = disk_attach_steps (probe, dev->data.disk);
   } else {
     VbDomainNetDef *net = dev->data.net;
-    int tap_fd = -1;
+    g_autofree int *tap_fds = NULL;
 
     /* Plugged in now; the tap goes with the failed step list (a macvtap
      * is removed in on_attached), or lives on in QEMU. */
-    if (vb_qemu_net_has_tap (net) && (tap_fd = vb_qemu_net_open_tap (vb_qemu_dom (dom)->backend, net, &error)) < 0)
-      RETURN_ERROR (task, error);
-    steps = net_attach_steps (probe, net, tap_fd);
+    if (vb_qemu_net_has_tap (net)) {
+      tap_fds = g_new (int, vb_qemu_net_queues (net));
+      if (!vb_qemu_net_open_tap (vb_qemu_dom (dom)->backend, net, tap_fds, &error))
+        RETURN_ERROR (task, error);
+    }
+    steps = net_attach_steps (probe, net, tap_fds);
   }
   script_run (dom, steps, on_attached, change_new (dom, g_steal_pointer (&dev), g_steal_pointer (&config), task));
 }
@@ -1139,6 +1156,9 @@ update_link (VbObj *dom, VbDomainDeviceDef *dev, VbDomainDef *config, GTask *tas
       (want->type == VB_DOMAIN_NET_TYPE_BRIDGE && g_strcmp0 (want->src_bridge, net->src_bridge) != 0))
     FAIL (task, VB_ERROR_NOT_SUPPORTED, "live update of interface %s: only its link state can change while the "
           "guest runs (type, source and model need it shut off)", net->mac);
+  if (want->driver_queues != 0 && vb_qemu_net_queues (want) != vb_qemu_net_queues (net))
+    FAIL (task, VB_ERROR_NOT_SUPPORTED, "live update of interface %s: its queues (%u) cannot change while the guest "
+          "runs", net->mac, vb_qemu_net_queues (net));
   if (net->info.alias == NULL)
     FAIL (task, VB_ERROR_FAILED, "interface %s has no alias", net->mac);
   args = json_object_new ();

@@ -1296,6 +1296,12 @@ close_fd (gpointer p)
 #define MONITOR_FD 3
 #define FIRST_TAP_FD 4
 
+guint
+vb_qemu_net_queues (const VbDomainNetDef *net)
+{
+  return MAX (net->driver_queues, 1);
+}
+
 gboolean
 vb_qemu_net_has_tap (const VbDomainNetDef *net)
 {
@@ -1553,12 +1559,13 @@ network_devices_in_use (VbQemuBackend *self, const char *name)
   return in_use;
 }
 
-int
-vb_qemu_net_open_tap (VbQemuBackend *self, VbDomainNetDef *net, GError **error)
+gboolean
+vb_qemu_net_open_tap (VbQemuBackend *self, VbDomainNetDef *net, int *fds, GError **error)
 {
   g_autofree char *tap = NULL;
   const char *target = net->target_dev;
-  int fd;
+  guint queues = vb_qemu_net_queues (net);
+  gboolean vnet_hdr = g_strcmp0 (net->model, "virtio") == 0;
 
   if (net->type == VB_DOMAIN_NET_TYPE_NETWORK) {
     g_autoptr(GPtrArray) in_use = network_devices_in_use (self, net->src_network);
@@ -1567,7 +1574,7 @@ vb_qemu_net_open_tap (VbQemuBackend *self, VbDomainNetDef *net, GError **error)
     VbDomainNetDirectMode mode = VB_DOMAIN_NET_DIRECT_MODE_NONE;
 
     if (!vb_network_local_port_for (VB_BACKEND (self), net->src_network, in_use, &bridge, &dev, &mode, error))
-      return -1;
+      return FALSE;
     /* A network of macvtaps: the NIC goes onto the interface chosen
      * (its live XML shows a direct one, vb_domain_net_actual_type). */
     g_free (net->src_dev);
@@ -1582,50 +1589,46 @@ vb_qemu_net_open_tap (VbQemuBackend *self, VbDomainNetDef *net, GError **error)
     /* As libvirt: "macvtap…" names are handed out anew at each start. */
     if (target != NULL && g_str_has_prefix (target, "macvtap"))
       target = NULL;
-    fd = vb_network_macvtap_open (net->src_dev, macvlan_mode (net->src_mode), target, net->mac,
-                                  g_strcmp0 (net->model, "virtio") == 0, node_dir, &tap, error);
-    if (fd < 0)
-      return -1;
+    if (!vb_network_macvtap_open (net->src_dev, macvlan_mode (net->src_mode), target, net->mac, vnet_hdr, queues,
+                                  fds, node_dir, &tap, error))
+      return FALSE;
     g_free (net->target_dev);
     net->target_dev = g_steal_pointer (&tap);
-    return fd;
+    return TRUE;
   }
   /* As libvirt: "vnet…" and "vif…" names are handed out anew at each
    * start (not a tap the host made, which keeps its name). */
   if (target != NULL && (g_str_has_prefix (target, "vnet") || g_str_has_prefix (target, "vif")) &&
       net->target_managed != VB_DOMAIN_TRISTATE_NO)
     target = NULL;
-  if (net->type == VB_DOMAIN_NET_TYPE_ETHERNET)
-    fd = vb_network_tap_open_ethernet (target, net->target_managed != VB_DOMAIN_TRISTATE_NO, net->mac, net->mtu,
-                                       net->ips, net->routes, g_strcmp0 (net->model, "virtio") == 0, &tap, error);
-  else
-    fd = vb_network_tap_open (net->src_bridge, target, net->mac, net->mtu, g_strcmp0 (net->model, "virtio") == 0,
-                              &tap, error);
-  if (fd < 0)
-    return -1;
+  if (net->type == VB_DOMAIN_NET_TYPE_ETHERNET ?
+        !vb_network_tap_open_ethernet (target, net->target_managed != VB_DOMAIN_TRISTATE_NO, net->mac, net->mtu,
+                                       net->ips, net->routes, vnet_hdr, queues, fds, &tap, error) :
+        !vb_network_tap_open (net->src_bridge, target, net->mac, net->mtu, vnet_hdr, queues, fds, &tap, error))
+    return FALSE;
   g_free (net->target_dev);
   net->target_dev = g_steal_pointer (&tap);
-  return fd;
+  return TRUE;
 }
 
-/* Taps for the interfaces of type network and bridge. @fds: ours, closed
- * with the array; @child_fds: per interface, the number QEMU gets it as,
- * or -1. */
+/* Taps for the interfaces that have one. @fds: ours, closed with the
+ * array; @child_fds: per interface, the number QEMU gets its first
+ * queue's descriptor as (the others follow it), or -1. */
 static gboolean
 open_taps (VbQemuBackend *self, VbDomainDef *def, GArray *fds, int *child_fds, GError **error)
 {
   for (guint i = 0; i < def->nets->len; i++) {
     VbDomainNetDef *net = g_ptr_array_index (def->nets, i);
-    int fd;
+    guint queues = vb_qemu_net_queues (net);
+    g_autofree int *queue_fds = g_new (int, queues);
 
     child_fds[i] = -1;
     if (!vb_qemu_net_has_tap (net))
       continue;
-    fd = vb_qemu_net_open_tap (self, net, error);
-    if (fd < 0)
+    if (!vb_qemu_net_open_tap (self, net, queue_fds, error))
       return FALSE;
-    g_array_append_val (fds, fd);
-    child_fds[i] = FIRST_TAP_FD + (int) fds->len - 1;
+    child_fds[i] = FIRST_TAP_FD + (int) fds->len;
+    g_array_append_vals (fds, queue_fds, queues);
   }
   return TRUE;
 }

@@ -911,6 +911,131 @@ def test_guest_on_an_ethernet_interface(network):
     assert "tap device 'hosttap' does not exist" in n.error(path2, DOMAIN, "Create", "u", 0)
 
 
+def tap_queues(pid, tap):
+    """How many queues of tap @tap process @pid holds (its /dev/net/tun
+    descriptors attached to it)."""
+    count = 0
+    for fd in os.listdir("/proc/%d/fdinfo" % pid):
+        try:
+            with open("/proc/%d/fdinfo/%s" % (pid, fd)) as f:
+                count += "iff:\t%s\n" % tap in f.read()
+        except FileNotFoundError:
+            pass
+    return count
+
+
+def macvtap_queues(pid, ifindex):
+    """How many descriptors of macvtap number @ifindex's device process
+    @pid holds (/dev/tapN, or the daemon's own node for it)."""
+    count = 0
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            count += re.search(r"/tap%d(-[0-9a-f]+)?( \(deleted\))?$" % ifindex,
+                               os.readlink("/proc/%d/fd/%s" % (pid, fd))) is not None
+        except FileNotFoundError:
+            pass
+    return count
+
+
+def mq_nic(kind, source, mac, queues, target=None, managed=None):
+    src = {"bridge": f"<source bridge='{source}'/>", "direct": f"<source dev='{source}' mode='bridge'/>",
+           "ethernet": ""}[kind]
+    managed_attr = f" managed='{managed}'" if managed else ""
+    target_xml = f"<target dev='{target}'{managed_attr}/>" if target else ""
+    return (f"<interface type='{kind}'><mac address='{mac}'/>{src}{target_xml}<model type='virtio'/>"
+            f"<driver queues='{queues}'/></interface>")
+
+
+@pytest.mark.skipif(__import__("guest").missing_requirements() is not None,
+                    reason=str(__import__("guest").missing_requirements()))
+def test_multiqueue_interfaces(network):
+    """<driver queues='N'>: a tap (or macvtap) opened once per queue, all
+    of them handed to QEMU, a virtio NIC with as many queue pairs the guest
+    uses one per vCPU; at start and hotplug, on a bridge, a macvtap and a
+    tap the host made for several queues (one made for one is refused)."""
+    import guest
+    from test_qemu_hotplug import guest_value, wait_domain_signal
+    from test_qemu_lifecycle import BOOT_TIMEOUT, Qemu, wait_gone as wait_pids_gone
+
+    n = network
+    q = Qemu(n.vb, n.root)
+    n.sh("ip", "link", "add", "mqbr0", "type", "bridge")
+    n.sh("ip", "addr", "add", "192.168.180.1/24", "dev", "mqbr0")
+    n.sh("ip", "link", "set", "mqbr0", "up")
+    n.sh("ip", "link", "add", "lan0", "type", "veth", "peer", "name", "wire0")
+    n.sh("ip", "link", "set", "wire0", "up")
+    n.sh("ip", "link", "set", "lan0", "up")
+
+    # Refused before anything is made: a model without queues, a tap the
+    # host made for one queue.
+    assert "several queues need model type='virtio'" in n.error(
+        QEMU_PATH, CONNECT, "DomainDefineXML", "s", guest.domain_xml(
+            "bad", extra_devices=mq_nic("bridge", "mqbr0", "52:54:00:12:37:01", 2).replace("virtio", "e1000")))
+    n.sh("ip", "tuntap", "add", "dev", "onetap", "mode", "tap")
+    assert "was not made for several queues (multi_queue)" in n.error(
+        QEMU_PATH, CONNECT, "DomainCreateXML", "su", guest.domain_xml(
+            "bad2", extra_devices=mq_nic("ethernet", None, "52:54:00:12:37:02", 2, "onetap", "no")), 0)
+    n.sh("ip", "tuntap", "add", "dev", "mqtap", "mode", "tap", "multi_queue")
+
+    mac = "52:54:00:12:37:10"
+    devices = (mq_nic("bridge", "mqbr0", mac, 4) + mq_nic("direct", "lan0", "52:54:00:12:37:11", 2)
+               + mq_nic("ethernet", None, "52:54:00:12:37:12", 2, "mqtap", "no"))
+    path = q.connect("DomainDefineXML", "s", guest.domain_xml("mqvm", vcpus=2, extra_devices=devices))
+    q.start(path)
+    con = q.console(path)
+    con.wait_ready(BOOT_TIMEOUT)
+    pid = q.pid("mqvm")
+    ifaces = ET.fromstring(q.dom(path, "GetXMLDesc", "u", 0)[0]).findall("devices/interface")
+    assert [i.find("driver").get("queues") for i in ifaces] == ["4", "2", "2"]
+    tap, macvtap = ifaces[0].find("target").get("dev"), ifaces[1].find("target").get("dev")
+    # The host side: a multiqueue tap, each queue of it open in QEMU.
+    assert "multi_queue" in n.sh("ip", "-d", "link", "show", "dev", tap).stdout
+    assert tap_queues(pid, tap) == 4 and tap_queues(pid, "mqtap") == 2
+    assert macvtap_queues(pid, n.links()[macvtap]["ifindex"]) == 2
+    cmdline = open("/proc/%d/cmdline" % pid).read().split("\0")
+    assert any(",mq=on,vectors=10," in a for a in cmdline) and any(",mq=on,vectors=6," in a for a in cmdline)
+    # The guest's side: virtio-net with several queues (feature bit 22,
+    # VIRTIO_NET_F_MQ), of which it uses one pair per vCPU.
+    for dev in ("eth0", "eth1", "eth2"):
+        guest_value(con, "cut -c23 /sys/class/net/%s/device/features" % dev, "1")
+        guest_value(con, "ls /sys/class/net/%s/queues | grep -c rx-" % dev, "2")
+    # Traffic flows over it.
+    guest_value(con, "ip link set eth0 up; ip addr add 192.168.180.5/24 dev eth0 2>/dev/null; "
+                "ping -c 3 -W 2 192.168.180.1 >/dev/null && echo up", "up")
+
+    # Its queues do not change live.
+    assert "its queues (4) cannot change while the guest runs" in n.error(
+        path, DOMAIN, "UpdateDevice", "su", mq_nic("bridge", "mqbr0", mac, 2), 1)
+
+    # One more, live, and out again: its queues' descriptors go with it.
+    n.vb.clear_signals()
+    mac2 = "52:54:00:12:37:13"
+    q.dom(path, "AttachDevice", "su", mq_nic("bridge", "mqbr0", mac2, 3), 1)
+    wait_domain_signal(q, "DeviceAdded", path, ("net3",), con)
+    guest_value(con, "cat /sys/class/net/eth3/address", mac2)
+    guest_value(con, "cut -c23 /sys/class/net/eth3/device/features", "1")
+    guest_value(con, "ls /sys/class/net/eth3/queues | grep -c rx-", "2")
+    third = [i for i in ET.fromstring(q.dom(path, "GetXMLDesc", "u", 0)[0]).findall("devices/interface")
+             if i.find("mac").get("address") == mac2][0]
+    tap2 = third.find("target").get("dev")
+    assert third.find("driver").get("queues") == "3" and tap_queues(pid, tap2) == 3
+    q.dom(path, "DetachDevice", "su", mq_nic("bridge", "mqbr0", mac2, 3), 1)
+    wait_domain_signal(q, "DeviceRemoved", path, ("net3",), con)
+    deadline = time.monotonic() + 5
+    while tap2 in n.links() or tap_queues(pid, tap2):
+        assert time.monotonic() < deadline, "the detached NIC's tap stayed"
+        time.sleep(0.05)
+    con.close()
+    q.dom(path, "Destroy", "u", 0)
+    wait_pids_gone([pid])
+    # Ours went with the guest; the host's stayed.
+    assert tap not in n.links() and macvtap not in n.links() and "mqtap" in n.links()
+    # The host's tap for several queues wants them asked for.
+    assert "was made for several queues (multi_queue): the interface needs <driver queues=...>" in n.error(
+        QEMU_PATH, CONNECT, "DomainCreateXML", "su", guest.domain_xml(
+            "bad3", extra_devices=ethernet_nic("52:54:00:12:37:14", target="mqtap", managed="no")), 0)
+
+
 def listening(n):
     """The TCP addresses ("ADDR:PORT") listened on in the namespace."""
     return set(line.split()[3] for line in n.sh("ss", "-Hltn").stdout.splitlines())

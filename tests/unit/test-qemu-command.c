@@ -310,8 +310,12 @@ static const ErrorCase error_cases[] = {
     "</interface>", NULL, NULL, NULL, "<target managed='no'> is only for <interface type='ethernet'>" },
   { "net-unmanaged-ip", "<interface type='ethernet'><target dev='tap7' managed='no'/>"
     "<ip address='10.0.0.1' prefix='24'/></interface>", NULL, NULL, NULL, "are the host's to set" },
-  { "net-multiqueue", "<interface type='bridge'><source bridge='br0'/><model type='virtio'/>"
-    "<driver name='vhost' queues='4'/></interface>", NULL, NULL, NULL, "multiqueue taps are not supported" },
+  { "net-multiqueue-e1000", "<interface type='bridge'><source bridge='br0'/><model type='e1000'/>"
+    "<driver queues='4'/></interface>", NULL, NULL, NULL, "several queues need model type='virtio'" },
+  { "net-multiqueue-user", "<interface type='user'><model type='virtio'/><driver queues='2'/></interface>", NULL,
+    NULL, NULL, "needs a tap backend" },
+  { "net-multiqueue-many", "<interface type='bridge'><source bridge='br0'/><model type='virtio'/>"
+    "<driver queues='257'/></interface>", NULL, NULL, NULL, "a tap has at most 256 queues" },
   { "spice-secure", "<graphics type='spice' port='5901' autoport='no' defaultMode='secure'/>", NULL, NULL, NULL,
     "secure (TLS) channels are not supported" },
   { "spice-secure-channel", "<graphics type='spice' port='5901' autoport='no'><channel name='main' mode='secure'/>"
@@ -626,7 +630,9 @@ test_socket_too_long (void)
 }
 
 /* Interfaces on taps: the descriptor the daemon hands QEMU, vhost when
- * asked for; user-mode ones stay user-mode. */
+ * asked for; user-mode ones stay user-mode; a multiqueue one gets its
+ * queues' descriptors (the numbers after its first) and a virtio-net with
+ * as many queue pairs and their interrupts. */
 static void
 test_tap_netdev (void)
 {
@@ -639,10 +645,14 @@ test_tap_netdev (void)
     "<interface type='user'><mac address='52:54:00:00:00:02'/></interface>"
     "<interface type='bridge'><source bridge='br0'/><mac address='52:54:00:00:00:03'/><model type='virtio'/>"
     "<driver name='vhost'/></interface>"
+    "<interface type='ethernet'><mac address='52:54:00:00:00:04'/><model type='virtio'/>"
+    "<driver name='vhost' queues='3'/></interface>"
+    "<interface type='direct'><source dev='eth0' mode='bridge'/><mac address='52:54:00:00:00:05'/>"
+    "<model type='virtio'/><driver queues='1'/></interface>"
     "</devices></domain>",
     &error);
   VbQemuCommandContext ctx = { EMULATOR, "/tmp/run", "/tmp/log", "/tmp/run/qmp", NULL, NULL, FALSE, FALSE };
-  const int fds[] = { 3, -1, 4 };
+  const int fds[] = { 3, -1, 4, 5, 8 };
   g_auto(GStrv) argv = NULL;
   g_autofree char *joined = NULL;
 
@@ -658,6 +668,11 @@ test_tap_netdev (void)
   g_assert_nonnull (strstr (joined, "-netdev\ntap,id=hostnet2,fd=4,vhost=on\n"));
   g_assert_nonnull (strstr (joined, "netdev=hostnet0,mac=52:54:00:00:00:01"));
   g_assert_nonnull (strstr (joined, "netdev=hostnet2,mac=52:54:00:00:00:03"));
+  g_assert_nonnull (strstr (joined, "-netdev\ntap,id=hostnet3,fds=5:6:7,vhost=on\n"));
+  g_assert_nonnull (strstr (joined, "netdev=hostnet3,mq=on,vectors=8,mac=52:54:00:00:00:04"));
+  g_assert_nonnull (strstr (joined, "-netdev\ntap,id=hostnet4,fd=8\n"));
+  g_assert_nonnull (strstr (joined, "netdev=hostnet4,mac=52:54:00:00:00:05"));
+  g_assert_null (strstr (joined, "netdev=hostnet0,mq"));
 }
 
 /* The process model of the backend: system mode (the full -sandbox set,
