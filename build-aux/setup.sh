@@ -22,6 +22,9 @@ build_deps+=(dnsmasq-base nftables iproute2)
 build_deps+=(pci.ids usb.ids)
 # fs storage pools (backends/storage): mkfs.ext4 and blkid, mount and umount
 build_deps+=(e2fsprogs util-linux mount)
+# disk storage pools (backends/storage/vb-storage-disk.c): sfdisk writes and reads partition tables,
+# wipefs (util-linux) clears them
+build_deps+=(fdisk)
 # emulated TPMs of QEMU guests (backends/qemu/vb-qemu-tpm.c): swtpm and swtpm_setup
 build_deps+=(swtpm swtpm-tools)
 # UEFI guests (backends/qemu/vb-qemu-firmware.c): OVMF and its firmware descriptors

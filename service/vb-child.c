@@ -87,6 +87,45 @@ vb_child_track (GSubprocess *proc)
   g_subprocess_wait_async (proc, NULL, on_tracked_exit, GINT_TO_POINTER (pid));
 }
 
+/* Children of worker threads (vb_child_run_sync): taken while one is
+ * spawned and recorded, and while the reaper looks. */
+static GMutex sync_lock;
+static GHashTable *sync_spawned;
+
+gboolean
+vb_child_run_sync (GSubprocessLauncher *launcher, const char *const *argv, const char *input,
+                   GSubprocess **proc_out, char **out, char **err, GError **error)
+{
+  GSubprocess *proc;
+  const char *id;
+  GPid pid = 0;
+  gboolean ok;
+
+  g_mutex_lock (&sync_lock);
+  proc = g_subprocess_launcher_spawnv (launcher, argv, error);
+  if (proc != NULL && (id = g_subprocess_get_identifier (proc)) != NULL && (pid = atoi (id)) > 0) {
+    if (sync_spawned == NULL)
+      sync_spawned = g_hash_table_new (NULL, NULL);
+    g_hash_table_add (sync_spawned, GINT_TO_POINTER (pid));
+  }
+  g_mutex_unlock (&sync_lock);
+  if (proc == NULL)
+    return FALSE;
+  ok = g_subprocess_communicate_utf8 (proc, input, NULL, out, err, error);
+  if (!ok)
+    g_subprocess_force_exit (proc);
+  g_subprocess_wait (proc, NULL, NULL);
+  g_mutex_lock (&sync_lock);
+  if (pid > 0)
+    g_hash_table_remove (sync_spawned, GINT_TO_POINTER (pid));
+  g_mutex_unlock (&sync_lock);
+  if (proc_out != NULL)
+    *proc_out = proc;
+  else
+    g_object_unref (proc);
+  return ok;
+}
+
 static gboolean
 on_adopted_exit (int fd, GIOCondition condition, gpointer user_data)
 {
@@ -106,8 +145,12 @@ vb_child_reap_orphans (void)
   g_autoptr(GDir) tasks = g_dir_open ("/proc/self/task", 0, NULL);
   const char *tid;
 
+  g_autoptr(GMutexLocker) locker = NULL;
+
   if (tasks == NULL)
     return;
+  /* A worker thread's child is recorded before it can be seen here. */
+  locker = g_mutex_locker_new (&sync_lock);
   if (adopted == NULL)
     adopted = g_hash_table_new (NULL, NULL);
   /* Our children are what we spawned through GSubprocess (GLib reaps
@@ -128,6 +171,7 @@ vb_child_reap_orphans (void)
       int fd;
 
       if (pid <= 0 || (spawned != NULL && g_hash_table_contains (spawned, GINT_TO_POINTER (pid))) ||
+          (sync_spawned != NULL && g_hash_table_contains (sync_spawned, GINT_TO_POINTER (pid))) ||
           !vb_child_proc_stat (pid, &state, NULL, NULL))
         continue;
       if (state == 'Z') {

@@ -15,6 +15,13 @@ gboolean vb_child_become_subreaper (GError **error);
  * Every GSubprocess the daemon starts goes through here. */
 void vb_child_track (GSubprocess *proc);
 
+/* For worker threads: runs @argv (environment of @launcher) to its end
+ * with @input on its stdin (NULL: none), its output in @out and @err (may
+ * be NULL). The orphan reaper never takes it: it is recorded before the
+ * reaper can see it. FALSE only when it could not be run. */
+gboolean vb_child_run_sync (GSubprocessLauncher *launcher, const char *const *argv, const char *input,
+                            GSubprocess **proc_out, char **out, char **err, GError **error);
+
 /* Reaps the adopted children that are zombies now and watches (pidfd) the
  * living ones, which are reaped when they exit. */
 void vb_child_reap_orphans (void);

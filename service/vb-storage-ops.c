@@ -36,8 +36,10 @@ vb_storage_pool_check_duplicate (VbBackend *backend, const VbStoragePoolDef *def
   }
   *existing = by_uuid;
 
-  /* Two pools of one type on the same target would share volume keys. */
-  if (def->target_path != NULL) {
+  /* Two pools of one type on the same target would share volume keys
+   * (not disk pools: their volumes are their device's partitions, and
+   * their target is where every disk's are, /dev). */
+  if (def->target_path != NULL && def->type != VB_STORAGE_POOL_DISK) {
     g_autoptr(GPtrArray) pools = vb_backend_list (backend, VB_OBJ_STORAGE_POOL);
     for (guint i = 0; i < pools->len; i++) {
       VbObj *other = g_ptr_array_index (pools, i);

@@ -104,6 +104,13 @@ vb_storage_pool_update_sizes (VbObj *pool)
   VbStoragePoolDef *def = pool_def (pool);
   struct statvfs sv;
 
+  if (def->type == VB_STORAGE_POOL_DISK) {
+    const VbStorageDiskSizes *sizes = &vb_storage_pool (pool)->disk_sizes;
+    def->capacity = pool->active ? sizes->capacity : 0;
+    def->allocation = pool->active ? sizes->allocation : 0;
+    def->available = pool->active ? sizes->available : 0;
+    return;
+  }
   if (!pool->active || def->target_path == NULL || statvfs (def->target_path, &sv) < 0) {
     def->capacity = def->allocation = def->available = 0;
     return;
@@ -169,13 +176,15 @@ parse_pool (const char *xml, const VbCallerCreds *creds, GError **error)
                  def->name);
     return NULL;
   }
-  if (def->type != VB_STORAGE_POOL_DIR && def->type != VB_STORAGE_POOL_FS) {
+  if (def->type != VB_STORAGE_POOL_DIR && def->type != VB_STORAGE_POOL_FS && def->type != VB_STORAGE_POOL_DISK) {
     g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
-                 "storage pools of type '%s' are not supported by this connection (supported: dir, fs)",
+                 "storage pools of type '%s' are not supported by this connection (supported: dir, fs, disk)",
                  vb_storage_pool_type_to_string (def->type));
     return NULL;
   }
   if (def->type == VB_STORAGE_POOL_FS && !vb_storage_fs_check_def (def, creds, error))
+    return NULL;
+  if (def->type == VB_STORAGE_POOL_DISK && !vb_storage_disk_check_def (def, creds, error))
     return NULL;
   if (def->target_path == NULL) {
     g_set_error (error, VB_ERROR, VB_ERROR_XML, "pool '%s' has no <target><path>", def->name);
@@ -204,7 +213,7 @@ new_pool (VbStoragePoolDef *def)
   return pool;
 }
 
-/* Two fs pools never mount the same device. @self: the pool @def
+/* Two pools (fs or disk) never use the same device. @self: the pool @def
  * redefines, or NULL. */
 static gboolean
 check_device_free (VbBackend *backend, const VbStoragePoolDef *def, VbObj *self, GError **error)
@@ -212,7 +221,7 @@ check_device_free (VbBackend *backend, const VbStoragePoolDef *def, VbObj *self,
   g_autoptr(GPtrArray) pools = NULL;
   const char *device;
 
-  if (def->type != VB_STORAGE_POOL_FS)
+  if (def->type != VB_STORAGE_POOL_FS && def->type != VB_STORAGE_POOL_DISK)
     return TRUE;
   device = vb_storage_fs_device (def);
   pools = vb_backend_list (backend, VB_OBJ_STORAGE_POOL);
@@ -223,7 +232,7 @@ check_device_free (VbBackend *backend, const VbStoragePoolDef *def, VbObj *self,
     if (other == self || g_strcmp0 (other->uuid, def->uuid) == 0)
       continue;
     for (guint j = 0; j < G_N_ELEMENTS (defs); j++)
-      if (defs[j] != NULL && defs[j]->type == VB_STORAGE_POOL_FS &&
+      if (defs[j] != NULL && (defs[j]->type == VB_STORAGE_POOL_FS || defs[j]->type == VB_STORAGE_POOL_DISK) &&
           g_strcmp0 (vb_storage_fs_device (defs[j]), device) == 0) {
         g_set_error (error, VB_ERROR, VB_ERROR_EXISTS, "storage pool '%s' already uses source device %s",
                      other->name, device);
@@ -262,6 +271,8 @@ pool_idle (VbObj *pool, GError **error)
 typedef struct {
   char *dir;
   char *pool_name;
+  VbStoragePoolDef *disk; /* a disk pool's definition: its table is read */
+  VbStorageDiskSizes sizes;
   GPtrArray *vols; /* VbStorageVolDef */
 } Scan;
 
@@ -272,6 +283,7 @@ scan_free (gpointer p)
 
   g_free (scan->dir);
   g_free (scan->pool_name);
+  g_clear_pointer (&scan->disk, vb_storage_pool_def_free);
   g_clear_pointer (&scan->vols, g_ptr_array_unref);
   g_free (scan);
 }
@@ -281,9 +293,20 @@ scan_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancella
 {
   Scan *scan = data;
   GError *error = NULL;
-  g_autoptr(GDir) dir = g_dir_open (scan->dir, 0, &error);
+  g_autoptr(GDir) dir = NULL;
   const char *name;
 
+  if (scan->disk != NULL) {
+    scan->vols = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_storage_vol_def_free);
+    if (!vb_storage_disk_scan (scan->disk, scan->vols, &scan->sizes, &error)) {
+      g_prefix_error (&error, "storage pool '%s': ", scan->pool_name);
+      g_task_return_error (task, error);
+      return;
+    }
+    g_task_return_boolean (task, TRUE);
+    return;
+  }
+  dir = g_dir_open (scan->dir, 0, &error);
   if (dir == NULL) {
     g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "cannot read the directory of storage pool '%s': %s",
                              scan->pool_name, error->message);
@@ -316,6 +339,8 @@ scan_async (VbBackend *backend, VbObj *pool, GAsyncReadyCallback callback, gpoin
 
   scan->dir = g_strdup (pool_def (pool)->target_path);
   scan->pool_name = g_strdup (pool->name);
+  if (pool_def (pool)->type == VB_STORAGE_POOL_DISK)
+    scan->disk = vb_storage_pool_def_copy (pool_def (pool));
   g_task_set_task_data (task, scan, scan_free);
   g_task_run_in_thread (task, scan_thread);
 }
@@ -327,11 +352,18 @@ static void
 apply_scan (VbBackend *backend, VbObj *pool, GTask *scan_task)
 {
   Scan *scan = g_task_get_task_data (scan_task);
+
+  vb_storage_pool_apply_volumes (backend, pool, scan->vols, scan->disk != NULL ? &scan->sizes : NULL);
+}
+
+void
+vb_storage_pool_apply_volumes (VbBackend *backend, VbObj *pool, GPtrArray *vols, const VbStorageDiskSizes *sizes)
+{
   VbStoragePool *sp = vb_storage_pool (pool);
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
 
-  for (guint i = 0; i < scan->vols->len; i++) {
-    VbStorageVolDef *def = g_ptr_array_index (scan->vols, i);
+  for (guint i = 0; i < vols->len; i++) {
+    VbStorageVolDef *def = g_ptr_array_index (vols, i);
     VbObj *vol;
     struct stat st;
 
@@ -356,6 +388,8 @@ apply_scan (VbBackend *backend, VbObj *pool, GTask *scan_task)
         vb_backend_remove_object (backend, vol);
     }
   }
+  if (sizes != NULL)
+    sp->disk_sizes = *sizes;
   vb_storage_pool_update_sizes (pool);
 }
 
@@ -609,6 +643,51 @@ on_fs_built (GObject *source, GAsyncResult *result, gpointer user_data)
   g_free (b);
 }
 
+/* Disk pools: a job on the partition table in a worker thread, completing
+ * as the fs tools do (vb_storage_fs_finish). */
+typedef struct {
+  VbStoragePoolDef *def;
+  gboolean overwrite;
+  gboolean delete;
+} DiskJob;
+
+static void
+disk_job_free (gpointer p)
+{
+  DiskJob *job = p;
+
+  vb_storage_pool_def_free (job->def);
+  g_free (job);
+}
+
+static void
+disk_job_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  DiskJob *job = data;
+  GError *error = NULL;
+
+  if (job->delete ? vb_storage_disk_delete (job->def, &error)
+                  : vb_storage_disk_build (job->def, job->overwrite, &error))
+    g_task_return_pointer (task, g_strdup (""), g_free);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+disk_job_async (const VbStoragePoolDef *def, gboolean delete, gboolean overwrite, GAsyncReadyCallback callback,
+                gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, NULL, callback, user_data);
+  DiskJob *job = g_new0 (DiskJob, 1);
+
+  job->def = vb_storage_pool_def_copy (def);
+  job->delete = delete;
+  job->overwrite = overwrite;
+  g_task_set_task_data (task, job, disk_job_free);
+  g_task_run_in_thread (task, disk_job_thread);
+}
+
+/* An fs pool's file system (mkfs) or a disk pool's partition table. */
 static void
 build_fs (VbBackend *backend, VbObj *pool, gboolean overwrite, GTask *task, GTask *start_task, gboolean is_new)
 {
@@ -620,7 +699,28 @@ build_fs (VbBackend *backend, VbObj *pool, gboolean overwrite, GTask *task, GTas
   b->start_task = start_task;
   b->is_new = is_new;
   vb_storage_pool (pool)->mounting = TRUE;
-  vb_storage_fs_mkfs_async (pool_def (pool), overwrite, on_fs_built, b);
+  if (pool_def (pool)->type == VB_STORAGE_POOL_DISK)
+    disk_job_async (pool_def (pool), FALSE, overwrite, on_fs_built, b);
+  else
+    vb_storage_fs_mkfs_async (pool_def (pool), overwrite, on_fs_built, b);
+}
+
+/* Whether a build (with @flags of either kind) makes the pool's
+ * directory: not a disk pool's, whose target is where its partitions'
+ * nodes are (/dev). */
+static gboolean
+builds_dir (const VbStoragePoolDef *def)
+{
+  return def->type != VB_STORAGE_POOL_DISK;
+}
+
+/* Whether a build with these flags goes to the device: an fs pool's with
+ * overwrite or no-overwrite (a plain one makes the directory only, as
+ * libvirt), a disk pool's always (a plain one as no-overwrite). */
+static gboolean
+builds_device (const VbStoragePoolDef *def, gboolean overwrite, gboolean no_overwrite)
+{
+  return def->type == VB_STORAGE_POOL_DISK || (def->type == VB_STORAGE_POOL_FS && (overwrite || no_overwrite));
 }
 
 /* ---- org.libvirt.Connect ---- */
@@ -702,13 +802,14 @@ local_pool_create_xml (VbBackend *backend, const char *xml, guint flags, GTask *
     FAIL (task, VB_ERROR_EXISTS, "pool '%s' already exists with uuid %s", existing->name, existing->uuid);
   if (!check_device_free (backend, def, NULL, &error) ||
       ((flags & (POOL_CREATE_WITH_BUILD | POOL_CREATE_WITH_BUILD_OVERWRITE | POOL_CREATE_WITH_BUILD_NO_OVERWRITE)) &&
-       !build_dir (def, &error))) {
+       builds_dir (def) && !build_dir (def, &error))) {
     g_task_return_error (task, error);
     return;
   }
   pool = new_pool (g_steal_pointer (&def));
-  if (pool_def (pool)->type == VB_STORAGE_POOL_FS &&
-      (flags & (POOL_CREATE_WITH_BUILD_OVERWRITE | POOL_CREATE_WITH_BUILD_NO_OVERWRITE))) {
+  if ((flags & (POOL_CREATE_WITH_BUILD | POOL_CREATE_WITH_BUILD_OVERWRITE | POOL_CREATE_WITH_BUILD_NO_OVERWRITE)) &&
+      builds_device (pool_def (pool), flags & POOL_CREATE_WITH_BUILD_OVERWRITE,
+                     flags & POOL_CREATE_WITH_BUILD_NO_OVERWRITE)) {
     build_fs (backend, pool, (flags & POOL_CREATE_WITH_BUILD_OVERWRITE) != 0, NULL,
               g_task_new (backend, NULL, on_pool_started, g_object_ref (task)), TRUE);
     return;
@@ -769,11 +870,11 @@ local_pool_build (VbBackend *backend, VbObj *pool, guint flags, GTask *task)
   if (!check_build_flags (task, flags & POOL_BUILD_OVERWRITE, flags & POOL_BUILD_NO_OVERWRITE) ||
       !check_inactive (task, pool))
     return;
-  if (!pool_idle (pool, &error) || !build_dir (pool_def (pool), &error)) {
+  if (!pool_idle (pool, &error) || (builds_dir (pool_def (pool)) && !build_dir (pool_def (pool), &error))) {
     g_task_return_error (task, error);
     return;
   }
-  if (pool_def (pool)->type == VB_STORAGE_POOL_FS && (flags & (POOL_BUILD_OVERWRITE | POOL_BUILD_NO_OVERWRITE))) {
+  if (builds_device (pool_def (pool), flags & POOL_BUILD_OVERWRITE, flags & POOL_BUILD_NO_OVERWRITE)) {
     build_fs (backend, pool, (flags & POOL_BUILD_OVERWRITE) != 0, task, NULL, FALSE);
     return;
   }
@@ -797,17 +898,36 @@ local_pool_create (VbBackend *backend, VbObj *pool, guint flags, GTask *task)
     return;
   }
   if ((flags & (POOL_CREATE_WITH_BUILD | POOL_CREATE_WITH_BUILD_OVERWRITE | POOL_CREATE_WITH_BUILD_NO_OVERWRITE)) &&
-      !build_dir (pool_def (pool), &error)) {
+      builds_dir (pool_def (pool)) && !build_dir (pool_def (pool), &error)) {
     g_task_return_error (task, error);
     return;
   }
-  if (pool_def (pool)->type == VB_STORAGE_POOL_FS &&
-      (flags & (POOL_CREATE_WITH_BUILD_OVERWRITE | POOL_CREATE_WITH_BUILD_NO_OVERWRITE))) {
+  if ((flags & (POOL_CREATE_WITH_BUILD | POOL_CREATE_WITH_BUILD_OVERWRITE | POOL_CREATE_WITH_BUILD_NO_OVERWRITE)) &&
+      builds_device (pool_def (pool), flags & POOL_CREATE_WITH_BUILD_OVERWRITE,
+                     flags & POOL_CREATE_WITH_BUILD_NO_OVERWRITE)) {
     build_fs (backend, pool, (flags & POOL_CREATE_WITH_BUILD_OVERWRITE) != 0, NULL, g_object_ref (task), FALSE);
     return;
   }
   /* The caller's task: its data is the backend's (vb-invocation.h). */
   start_pool (backend, pool, FALSE, FALSE, g_object_ref (task));
+}
+
+static void
+on_disk_deleted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  FsBuild *b = user_data;
+  GError *error = NULL;
+
+  vb_storage_pool (b->pool)->mounting = FALSE;
+  if (!vb_storage_fs_finish (result, &error)) {
+    g_task_return_error (b->task, error);
+  } else {
+    vb_backend_emit_event (b->backend, b->pool, VB_STORAGE_POOL_EVENT_DELETED, 0);
+    g_task_return_boolean (b->task, TRUE);
+  }
+  g_object_unref (b->task);
+  g_object_unref (b->pool);
+  g_free (b);
 }
 
 static void
@@ -821,6 +941,17 @@ local_pool_delete (VbBackend *backend, VbObj *pool, guint flags, GTask *task)
     return;
   if (!pool_idle (pool, &error)) {
     g_task_return_error (task, error);
+    return;
+  }
+  /* A disk pool's partition table goes, as libvirt's does. */
+  if (def->type == VB_STORAGE_POOL_DISK) {
+    FsBuild *b = g_new0 (FsBuild, 1);
+
+    b->backend = backend;
+    b->pool = g_object_ref (pool);
+    b->task = g_object_ref (task);
+    vb_storage_pool (pool)->mounting = TRUE;
+    disk_job_async (def, TRUE, FALSE, on_disk_deleted, b);
     return;
   }
   /* Never the volumes: a directory with files in it stays. */

@@ -19,8 +19,14 @@ typedef struct {
   char *qemu_img;
 } VbStorageLocal;
 
+/* A disk pool's sizes, from its partition table. */
+typedef struct {
+  guint64 capacity, allocation, available;
+} VbStorageDiskSizes;
+
 /* pool->backend_data */
 typedef struct {
+  VbStorageDiskSizes disk_sizes; /* disk: as of the last read of its table */
   guint jobs;           /* volume jobs running in the pool */
   gboolean scanning;    /* starting or refreshing */
   gboolean mounting;    /* fs: mounting, unmounting or making its file system */
@@ -38,8 +44,13 @@ VbStorageLocal *vb_storage_local_get (VbBackend *backend);
 VbStoragePool *vb_storage_pool (VbObj *pool);
 VbStorageVol *vb_storage_vol (VbObj *vol);
 
-/* Pools: live sizes from the file system the target lies on. */
+/* Pools: live sizes from the file system the target lies on (a disk
+ * pool's from its partition table). */
 void vb_storage_pool_update_sizes (VbObj *pool);
+/* Makes @pool's volumes @vols (VbStorageVolDef; volumes being made are
+ * left alone); for a disk pool also its sizes (@sizes, else NULL). */
+void vb_storage_pool_apply_volumes (VbBackend *backend, VbObj *pool, GPtrArray *vols,
+                                    const VbStorageDiskSizes *sizes);
 
 /* Volumes. */
 VbObj *vb_storage_vol_add (VbBackend *backend, VbObj *pool, VbStorageVolDef *def);
@@ -69,5 +80,26 @@ void vb_storage_fs_umount_async (const VbStoragePoolDef *def, GAsyncReadyCallbac
 void vb_storage_fs_mkfs_async (const VbStoragePoolDef *def, gboolean overwrite, GAsyncReadyCallback callback,
                                gpointer user_data);
 gboolean vb_storage_fs_finish (GAsyncResult *result, GError **error);
+
+/* Pools of type disk (vb-storage-disk.c): a block device whose
+ * partitions are the volumes. Each call blocks (sfdisk runs), so they run
+ * in worker threads; the ones that read the table fill @vols
+ * (VbStorageVolDef) and @sizes. */
+const char *vb_storage_disk_label (const VbStoragePoolDef *def);
+gboolean vb_storage_disk_check_def (const VbStoragePoolDef *def, const VbCallerCreds *creds, GError **error);
+gboolean vb_storage_disk_scan (const VbStoragePoolDef *def, GPtrArray *vols, VbStorageDiskSizes *sizes,
+                               GError **error);
+/* Writes a new, empty partition table; unless @overwrite, only on a device
+ * where blkid finds neither a table nor a file system. */
+gboolean vb_storage_disk_build (const VbStoragePoolDef *def, gboolean overwrite, GError **error);
+/* Wipes the partition table (the pool's Delete). */
+gboolean vb_storage_disk_delete (const VbStoragePoolDef *def, GError **error);
+gboolean vb_storage_disk_check_vol_format (const VbStoragePoolDef *def, VbStorageVolFormat format, GError **error);
+/* A new partition of @capacity bytes named @name, which must be the name
+ * the kernel will give it; returns that name. */
+char *vb_storage_disk_create (const VbStoragePoolDef *def, const char *name, VbStorageVolFormat format,
+                              guint64 capacity, GPtrArray *vols, VbStorageDiskSizes *sizes, GError **error);
+gboolean vb_storage_disk_remove (const VbStoragePoolDef *def, const char *name, GPtrArray *vols,
+                                 VbStorageDiskSizes *sizes, GError **error);
 
 G_END_DECLS

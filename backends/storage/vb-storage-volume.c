@@ -84,11 +84,35 @@ vb_storage_vol_def_probe (VbObj *pool, const char *name, GError **error)
   return g_steal_pointer (&def);
 }
 
+static gboolean
+in_disk_pool (VbObj *vol_or_pool)
+{
+  VbObj *pool = vol_or_pool->parent != NULL ? vol_or_pool->parent : vol_or_pool;
+
+  return ((const VbStoragePoolDef *) pool->def)->type == VB_STORAGE_POOL_DISK;
+}
+
 gboolean
 vb_storage_vol_refresh (VbBackend *backend, VbObj *vol, GError **error)
 {
   GError *local = NULL;
-  VbStorageVolDef *def = vb_storage_vol_def_probe (vol->parent, vol->name, &local);
+  VbStorageVolDef *def;
+  struct stat st;
+
+  /* A partition is what the pool's last read of its table says; its
+   * node gone, it is gone. */
+  if (in_disk_pool (vol)) {
+    if (stat (vol->path, &st) == 0 && S_ISBLK (st.st_mode))
+      return TRUE;
+    if (vb_storage_vol (vol)->busy == 0) {
+      g_autoptr(VbObj) hold = g_object_ref (vol);
+      vb_backend_remove_object (backend, vol);
+    }
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "storage volume '%s' is gone: partition %s was removed",
+                 vol->name, vol->path);
+    return FALSE;
+  }
+  def = vb_storage_vol_def_probe (vol->parent, vol->name, &local);
 
   if (def != NULL) {
     vb_obj_set_def (vol, def);
@@ -718,6 +742,179 @@ on_made (GObject *source, GAsyncResult *result, gpointer user_data)
     g_task_return_pointer (task, vol, g_object_unref);
 }
 
+/* ---- partitions: the volumes of disk pools ---- */
+
+typedef struct {
+  VbObj *pool;
+  VbObj *vol;              /* delete: the volume */
+  VbStoragePoolDef *pdef;  /* a copy for the thread */
+  char *name;
+  VbStorageVolFormat format;
+  guint64 capacity;
+  GPtrArray *vols;         /* the table after the change */
+  VbStorageDiskSizes sizes;
+} PartJob;
+
+static void
+part_job_free (gpointer p)
+{
+  PartJob *job = p;
+
+  g_object_unref (job->pool);
+  g_clear_object (&job->vol);
+  vb_storage_pool_def_free (job->pdef);
+  g_free (job->name);
+  g_ptr_array_unref (job->vols);
+  g_free (job);
+}
+
+static void
+part_job_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  PartJob *job = data;
+  GError *error = NULL;
+
+  if (job->vol != NULL) {
+    if (!vb_storage_disk_remove (job->pdef, job->name, job->vols, &job->sizes, &error)) {
+      g_task_return_error (task, error);
+      return;
+    }
+  } else {
+    g_autofree char *made = vb_storage_disk_create (job->pdef, job->name, job->format, job->capacity, job->vols,
+                                                    &job->sizes, &error);
+    if (made == NULL) {
+      g_task_return_error (task, error);
+      return;
+    }
+  }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_part_job_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PartJob *job = g_task_get_task_data (G_TASK (result));
+  VbStoragePool *sp = vb_storage_pool (job->pool);
+  GError *error = NULL;
+  gboolean ok = g_task_propagate_boolean (G_TASK (result), &error);
+  VbObj *vol;
+
+  sp->jobs--;
+  if (job->vol != NULL)
+    vol_release (job->vol);
+  else
+    g_hash_table_remove (sp->building, job->name);
+  if (!ok) {
+    g_prefix_error (&error, "cannot %s storage volume '%s': ", job->vol != NULL ? "delete" : "make", job->name);
+    g_task_return_error (task, error);
+    return;
+  }
+  if (job->pool->active)
+    vb_storage_pool_apply_volumes (VB_BACKEND (source), job->pool, job->vols, &job->sizes);
+  if (job->vol != NULL) {
+    g_task_return_boolean (task, TRUE);
+    return;
+  }
+  vol = vb_obj_lookup_child (job->pool, job->name);
+  if (vol == NULL) {
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "partition %s was made but is not listed", job->name);
+    return;
+  }
+  g_task_return_pointer (task, g_object_ref (vol), g_object_unref);
+}
+
+static void
+part_job_start (VbBackend *backend, PartJob *job, GTask *task)
+{
+  GTask *thread = g_task_new (backend, NULL, on_part_job_done, g_object_ref (task));
+
+  job->vols = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_storage_vol_def_free);
+  job->pdef = vb_storage_pool_def_copy (job->pool->def);
+  vb_storage_pool (job->pool)->jobs++;
+  g_task_set_task_data (thread, job, part_job_free);
+  g_task_run_in_thread (thread, part_job_thread);
+  g_object_unref (thread);
+}
+
+static gboolean
+only_root_partitions (GTask *task)
+{
+  const VbCallerCreds *creds = vb_task_get_caller_creds (task);
+
+  if (creds == NULL || creds->uid == 0)
+    return TRUE;
+  g_task_return_new_error (task, VB_ERROR, VB_ERROR_NOT_AUTHORIZED,
+                           "only root may make or delete the partitions of a disk pool");
+  return FALSE;
+}
+
+static void
+disk_vol_create (VbBackend *backend, VbObj *pool, const char *xml, GTask *task)
+{
+  g_autoptr(VbStorageVolDef) def = NULL;
+  GError *error = NULL;
+  PartJob *job;
+
+  if (!only_root_partitions (task))
+    return;
+  if (!pool->active)
+    FAIL (task, VB_ERROR_OPERATION_INVALID, "storage pool '%s' is not active", pool->name);
+  def = vb_storage_vol_def_parse (xml, &error);
+  if (def == NULL || !vb_storage_disk_check_vol_format (pool->def, def->format, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  if (vb_obj_lookup_child (pool, def->name) != NULL || g_hash_table_contains (vb_storage_pool (pool)->building,
+                                                                              def->name))
+    FAIL (task, VB_ERROR_EXISTS, "storage volume '%s' already exists in pool '%s'", def->name, pool->name);
+  if (!def->has_capacity || def->capacity == 0)
+    FAIL (task, VB_ERROR_XML, "volume '%s' needs a <capacity> above 0 (the size of the partition)", def->name);
+  if (def->backing_store != NULL || def->encryption != VB_STORAGE_ENCRYPTION_NONE)
+    FAIL (task, VB_ERROR_NOT_SUPPORTED, "volume '%s': a partition has neither a backing store nor encryption here",
+          def->name);
+  if (def->type != VB_STORAGE_VOL_FILE && def->type != VB_STORAGE_VOL_BLOCK)
+    FAIL (task, VB_ERROR_NOT_SUPPORTED, "volume '%s': a partition is a block volume, not one of type '%s'",
+          def->name, vb_storage_vol_type_to_string (def->type));
+  /* Another change of the table is under way: this one would be made
+   * against a table about to change. */
+  if (vb_storage_pool (pool)->jobs > 0 || vb_storage_pool (pool)->scanning || vb_storage_pool (pool)->mounting)
+    FAIL (task, VB_ERROR_OPERATION_INVALID,
+          "storage pool '%s' is busy with another change of its partition table; try again when it is done",
+          pool->name);
+  job = g_new0 (PartJob, 1);
+  job->pool = g_object_ref (pool);
+  job->name = g_strdup (def->name);
+  job->format = def->format;
+  job->capacity = def->capacity;
+  g_hash_table_add (vb_storage_pool (pool)->building, g_strdup (def->name));
+  part_job_start (backend, job, task);
+}
+
+static void
+disk_vol_delete (VbBackend *backend, VbObj *vol, GTask *task)
+{
+  GError *error = NULL;
+  PartJob *job;
+
+  if (!only_root_partitions (task))
+    return;
+  if (!vol_idle (vol, "delete", &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  if (vb_storage_pool (vol->parent)->jobs > 0 || vb_storage_pool (vol->parent)->scanning)
+    FAIL (task, VB_ERROR_OPERATION_INVALID,
+          "storage pool '%s' is busy with another change of its partition table; try again when it is done",
+          vol->parent->name);
+  job = g_new0 (PartJob, 1);
+  job->pool = g_object_ref (vol->parent);
+  job->vol = g_object_ref (vol);
+  job->name = g_strdup (vol->name);
+  vol_hold (vol, "deleted");
+  part_job_start (backend, job, task);
+}
+
 static void
 local_vol_create_xml (VbBackend *backend, VbObj *pool, const char *xml, guint flags, GTask *task)
 {
@@ -726,6 +923,10 @@ local_vol_create_xml (VbBackend *backend, VbObj *pool, const char *xml, guint fl
   VbStorageVolDef *def;
 
   CHECK_FLAGS (task, flags, VOL_CREATE_PREALLOC_METADATA | VOL_CREATE_VALIDATE, "StorageVolCreateXML");
+  if (in_disk_pool (pool)) {
+    disk_vol_create (backend, pool, xml, task);
+    return;
+  }
   def = prepare_volume (pool, xml, creds, &error);
   if (def == NULL) {
     g_task_return_error (task, error);
@@ -769,6 +970,10 @@ local_vol_create_xml_from (VbBackend *backend, VbObj *pool, const char *xml, VbO
 
   CHECK_FLAGS (task, flags, VOL_CREATE_PREALLOC_METADATA | VOL_CREATE_REFLINK | VOL_CREATE_VALIDATE,
                "StorageVolCreateXMLFrom");
+  if (in_disk_pool (pool))
+    FAIL (task, VB_ERROR_NOT_SUPPORTED,
+          "storage pool '%s' is a disk pool: clone into a partition by making it (StorageVolCreateXML), then "
+          "copying the data in", pool->name);
   if (source->parent == NULL || !source->parent->active)
     FAIL (task, VB_ERROR_OPERATION_INVALID, "the pool of storage volume '%s' is not active", source->name);
   if (vb_storage_vol (source)->busy > 0 && g_strcmp0 (vb_storage_vol (source)->what, "cloned") != 0)
@@ -853,6 +1058,10 @@ local_vol_delete (VbBackend *backend, VbObj *vol, guint flags, GTask *task)
   int rc;
 
   CHECK_FLAGS (task, flags, 0, "Delete");
+  if (in_disk_pool (vol)) {
+    disk_vol_delete (backend, vol, task);
+    return;
+  }
   if (!vol_idle (vol, "delete", &error) || !caller_may_write (task, vol, &error)) {
     g_task_return_error (task, error);
     return;
@@ -969,6 +1178,9 @@ local_vol_resize (VbBackend *backend, VbObj *vol, guint64 capacity, guint flags,
 
   CHECK_FLAGS (task, flags,
                VB_STORAGE_VOL_RESIZE_ALLOCATE | VB_STORAGE_VOL_RESIZE_DELTA | VB_STORAGE_VOL_RESIZE_SHRINK, "Resize");
+  if (in_disk_pool (vol))
+    FAIL (task, VB_ERROR_NOT_SUPPORTED, "cannot resize storage volume '%s': the partitions of a disk pool keep their "
+          "size (as libvirt's)", vol->name);
   if (!vol_idle (vol, "resize", &error) || !caller_may_write (task, vol, &error) ||
       !pool_dir_private (vol->parent, &error) || !vb_storage_vol_refresh (backend, vol, &error)) {
     g_task_return_error (task, error);
@@ -1122,6 +1334,21 @@ local_vol_wipe (VbBackend *backend, VbObj *vol, guint pattern, guint flags, GTas
   if (def->type != VB_STORAGE_VOL_FILE && def->type != VB_STORAGE_VOL_BLOCK)
     FAIL (task, VB_ERROR_NOT_SUPPORTED, "cannot wipe storage volume '%s' of type '%s'", vol->name,
           vb_storage_vol_type_to_string (def->type));
+  if (in_disk_pool (vol)) {
+    /* A partition's bytes, whatever its type says. */
+    if (def->format == VB_STORAGE_VOL_FORMAT_EXTENDED)
+      FAIL (task, VB_ERROR_NOT_SUPPORTED, "cannot wipe extended partition '%s' (it holds the logical ones)",
+            vol->name);
+    job = change_new (backend, vol, "wiped", task);
+    ch = g_task_get_task_data (job);
+    ch->pattern = pattern;
+    ch->size = def->capacity;
+    thread = g_task_new (backend, NULL, on_wiped, job);
+    g_task_set_task_data (thread, ch, NULL);
+    g_task_run_in_thread (thread, wipe_thread);
+    g_object_unref (thread);
+    return;
+  }
   if (def->format != VB_STORAGE_VOL_FORMAT_RAW && !format_creatable (def->format))
     FAIL (task, VB_ERROR_NOT_SUPPORTED, "cannot wipe storage volume '%s': volumes of format '%s' cannot be made again",
           vol->name, vb_storage_vol_format_to_string (def->format));
