@@ -566,6 +566,24 @@ vb_storage_disk_scan (const VbStoragePoolDef *def, GPtrArray *vols, VbStorageDis
 
 /* ---- building and deleting the pool ---- */
 
+/* Runs @argv (@input on its stdin), which replaces the whole table of
+ * @t's disk, once no partition of it is in use; then the kernel learns
+ * the new one. @what says what is done, for the errors. */
+static gboolean
+rewrite_whole_table (const Table *t, const char *const *argv, const char *input, const char *what, GError **error)
+{
+  g_autoptr(Table) now = NULL;
+
+  if (!check_disk_unused (t->device, what, error))
+    return FALSE;
+  if (!run (argv, input, NULL, error)) {
+    g_prefix_error (error, "cannot %s: ", what);
+    return FALSE;
+  }
+  now = read_table (t->device, error);
+  return now != NULL && sync_kernel (now, error);
+}
+
 gboolean
 vb_storage_disk_build (const VbStoragePoolDef *def, gboolean overwrite, GError **error)
 {
@@ -604,15 +622,7 @@ vb_storage_disk_build (const VbStoragePoolDef *def, gboolean overwrite, GError *
       }
     }
   }
-  if (!check_disk_unused (t->device, what, error))
-    return FALSE;
-  if (!run (write_argv, script, NULL, error)) {
-    g_prefix_error (error, "cannot %s: ", what);
-    return FALSE;
-  }
-  table_free (g_steal_pointer (&t));
-  t = read_table (device, error);
-  return t != NULL && sync_kernel (t, error);
+  return rewrite_whole_table (t, write_argv, script, what, error);
 }
 
 gboolean
@@ -624,15 +634,7 @@ vb_storage_disk_delete (const VbStoragePoolDef *def, GError **error)
   const char *argv[] = { "wipefs", "--all", "--quiet", "--", device, NULL };
   g_autoptr(Table) t = read_table (device, error);
 
-  if (t == NULL || !check_disk_unused (t->device, what, error))
-    return FALSE;
-  if (!run (argv, NULL, NULL, error)) {
-    g_prefix_error (error, "cannot %s: ", what);
-    return FALSE;
-  }
-  table_free (g_steal_pointer (&t));
-  t = read_table (device, error);
-  return t != NULL && sync_kernel (t, error);
+  return t != NULL && rewrite_whole_table (t, argv, NULL, what, error);
 }
 
 /* ---- partitions ---- */
