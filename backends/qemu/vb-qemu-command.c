@@ -1670,6 +1670,12 @@ build_disks (Cmd *cmd)
   }
 }
 
+guint
+vb_qemu_net_queues (const VbDomainNetDef *net)
+{
+  return MAX (net->driver_queues, 1);
+}
+
 static void
 build_nets (Cmd *cmd)
 {
@@ -1683,7 +1689,7 @@ build_nets (Cmd *cmd)
     GString *s = g_string_new (NULL);
     const char *model = n->model ? n->model : "rtl8139";
     gboolean virtio = g_str_equal (model, "virtio");
-    guint queues = MAX (n->driver_queues, 1);
+    guint queues = vb_qemu_net_queues (n);
 
     opt (nd, "id", netdev);
     if (tap_fd >= 0 && queues > 1) {

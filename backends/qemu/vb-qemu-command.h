@@ -12,6 +12,8 @@ G_BEGIN_DECLS
 
 /* The most queues a tap (and a macvtap) has: the kernel's limit. */
 #define VB_QEMU_NET_MAX_QUEUES 256
+/* How many queues (tap descriptors) @net has: <driver queues>, at least 1. */
+guint vb_qemu_net_queues (const VbDomainNetDef *net);
 
 typedef struct {
   const char *emulator;     /* resolved QEMU binary */

@@ -1296,12 +1296,6 @@ close_fd (gpointer p)
 #define MONITOR_FD 3
 #define FIRST_TAP_FD 4
 
-guint
-vb_qemu_net_queues (const VbDomainNetDef *net)
-{
-  return MAX (net->driver_queues, 1);
-}
-
 gboolean
 vb_qemu_net_has_tap (const VbDomainNetDef *net)
 {
@@ -1620,11 +1614,12 @@ open_taps (VbQemuBackend *self, VbDomainDef *def, GArray *fds, int *child_fds, G
   for (guint i = 0; i < def->nets->len; i++) {
     VbDomainNetDef *net = g_ptr_array_index (def->nets, i);
     guint queues = vb_qemu_net_queues (net);
-    g_autofree int *queue_fds = g_new (int, queues);
+    g_autofree int *queue_fds = NULL;
 
     child_fds[i] = -1;
     if (!vb_qemu_net_has_tap (net))
       continue;
+    queue_fds = g_new (int, queues);
     if (!vb_qemu_net_open_tap (self, net, queue_fds, error))
       return FALSE;
     child_fds[i] = FIRST_TAP_FD + (int) fds->len;

@@ -33,8 +33,6 @@ typedef struct {
  * gets, one per queue (vb_qemu_net_queues), go to @fds; FALSE with
  * @error and none open. */
 gboolean vb_qemu_net_open_tap (VbQemuBackend *self, VbDomainNetDef *net, int *fds, GError **error);
-/* How many queues (tap descriptors) @net has: <driver queues>, at least 1. */
-guint vb_qemu_net_queues (const VbDomainNetDef *net);
 /* TRUE for the interface types QEMU gets a tap descriptor for. */
 gboolean vb_qemu_net_has_tap (const VbDomainNetDef *net);
 /* What goes when the guest lets go of @net: a tap goes by itself with

@@ -55,7 +55,7 @@ vb_storage_disk_check_def (const VbStoragePoolDef *def, const VbCallerCreds *cre
 {
   const char *device = vb_storage_fs_device (def);
 
-  if (device == NULL || device[0] != '/' || strstr (device, "/../") != NULL || g_str_has_suffix (device, "/..")) {
+  if (!vb_storage_device_path_valid (device)) {
     g_set_error (error, VB_ERROR, VB_ERROR_XML,
                  "pool '%s': a disk pool needs one <source><device path='...'/> that is an absolute path without "
                  "'..'", def->name);

@@ -20,13 +20,19 @@ vb_storage_fs_device (const VbStoragePoolDef *def)
 }
 
 gboolean
+vb_storage_device_path_valid (const char *device)
+{
+  return device != NULL && device[0] == '/' && strstr (device, "/../") == NULL && !g_str_has_suffix (device, "/..");
+}
+
+gboolean
 vb_storage_fs_check_def (const VbStoragePoolDef *def, const VbCallerCreds *creds, GError **error)
 {
   /* The parser gave an fs pool exactly one device; its path may still be
    * a plain name (the schema allows one). */
   const char *device = vb_storage_fs_device (def);
 
-  if (device[0] != '/' || strstr (device, "/../") != NULL || g_str_has_suffix (device, "/..")) {
+  if (!vb_storage_device_path_valid (device)) {
     g_set_error (error, VB_ERROR, VB_ERROR_XML,
                  "pool '%s': the source device '%s' is not an absolute path without '..'", def->name, device);
     return FALSE;

@@ -68,6 +68,8 @@ gboolean vb_storage_check_owner (const VbStoragePerms *perms, const VbCallerCred
 
 /* Pools of type fs (vb-storage-fs.c). */
 const char *vb_storage_fs_device (const VbStoragePoolDef *def);
+/* A source device path an fs or disk pool takes: absolute, without "..". */
+gboolean vb_storage_device_path_valid (const char *device);
 gboolean vb_storage_fs_check_def (const VbStoragePoolDef *def, const VbCallerCreds *creds, GError **error);
 /* Is something mounted on @target (its real path)? */
 gboolean vb_storage_fs_is_mounted (const char *target);

@@ -849,6 +849,21 @@ only_root_partitions (GTask *task)
   return FALSE;
 }
 
+/* Another change (or read) of the table is under way: one made now would
+ * be made against a table about to change. */
+static gboolean
+table_idle (GTask *task, VbObj *pool)
+{
+  VbStoragePool *sp = vb_storage_pool (pool);
+
+  if (sp->jobs == 0 && !sp->scanning && !sp->mounting)
+    return TRUE;
+  g_task_return_new_error (task, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                           "storage pool '%s' is busy with another change of its partition table; try again when it "
+                           "is done", pool->name);
+  return FALSE;
+}
+
 static void
 disk_vol_create (VbBackend *backend, VbObj *pool, const char *xml, GTask *task)
 {
@@ -876,12 +891,8 @@ disk_vol_create (VbBackend *backend, VbObj *pool, const char *xml, GTask *task)
   if (def->type != VB_STORAGE_VOL_FILE && def->type != VB_STORAGE_VOL_BLOCK)
     FAIL (task, VB_ERROR_NOT_SUPPORTED, "volume '%s': a partition is a block volume, not one of type '%s'",
           def->name, vb_storage_vol_type_to_string (def->type));
-  /* Another change of the table is under way: this one would be made
-   * against a table about to change. */
-  if (vb_storage_pool (pool)->jobs > 0 || vb_storage_pool (pool)->scanning || vb_storage_pool (pool)->mounting)
-    FAIL (task, VB_ERROR_OPERATION_INVALID,
-          "storage pool '%s' is busy with another change of its partition table; try again when it is done",
-          pool->name);
+  if (!table_idle (task, pool))
+    return;
   job = g_new0 (PartJob, 1);
   job->pool = g_object_ref (pool);
   job->name = g_strdup (def->name);
@@ -903,10 +914,8 @@ disk_vol_delete (VbBackend *backend, VbObj *vol, GTask *task)
     g_task_return_error (task, error);
     return;
   }
-  if (vb_storage_pool (vol->parent)->jobs > 0 || vb_storage_pool (vol->parent)->scanning)
-    FAIL (task, VB_ERROR_OPERATION_INVALID,
-          "storage pool '%s' is busy with another change of its partition table; try again when it is done",
-          vol->parent->name);
+  if (!table_idle (task, vol->parent))
+    return;
   job = g_new0 (PartJob, 1);
   job->pool = g_object_ref (vol->parent);
   job->vol = g_object_ref (vol);
@@ -1315,6 +1324,7 @@ local_vol_wipe (VbBackend *backend, VbObj *vol, guint pattern, guint flags, GTas
 {
   GError *error = NULL;
   const VbStorageVolDef *def;
+  gboolean partition, image;
   GTask *job, *thread;
   Change *ch;
 
@@ -1334,26 +1344,17 @@ local_vol_wipe (VbBackend *backend, VbObj *vol, guint pattern, guint flags, GTas
   if (def->type != VB_STORAGE_VOL_FILE && def->type != VB_STORAGE_VOL_BLOCK)
     FAIL (task, VB_ERROR_NOT_SUPPORTED, "cannot wipe storage volume '%s' of type '%s'", vol->name,
           vb_storage_vol_type_to_string (def->type));
-  if (in_disk_pool (vol)) {
-    /* A partition's bytes, whatever its type says. */
-    if (def->format == VB_STORAGE_VOL_FORMAT_EXTENDED)
-      FAIL (task, VB_ERROR_NOT_SUPPORTED, "cannot wipe extended partition '%s' (it holds the logical ones)",
-            vol->name);
-    job = change_new (backend, vol, "wiped", task);
-    ch = g_task_get_task_data (job);
-    ch->pattern = pattern;
-    ch->size = def->capacity;
-    thread = g_task_new (backend, NULL, on_wiped, job);
-    g_task_set_task_data (thread, ch, NULL);
-    g_task_run_in_thread (thread, wipe_thread);
-    g_object_unref (thread);
-    return;
-  }
-  if (def->format != VB_STORAGE_VOL_FORMAT_RAW && !format_creatable (def->format))
+  /* A partition's bytes are wiped whatever its type says; an image format
+   * (qcow2, …) is made again empty after. */
+  partition = in_disk_pool (vol);
+  image = !partition && def->format != VB_STORAGE_VOL_FORMAT_RAW;
+  if (partition && def->format == VB_STORAGE_VOL_FORMAT_EXTENDED)
+    FAIL (task, VB_ERROR_NOT_SUPPORTED, "cannot wipe extended partition '%s' (it holds the logical ones)", vol->name);
+  if (image && !format_creatable (def->format))
     FAIL (task, VB_ERROR_NOT_SUPPORTED, "cannot wipe storage volume '%s': volumes of format '%s' cannot be made again",
           vol->name, vb_storage_vol_format_to_string (def->format));
 
-  if (def->format != VB_STORAGE_VOL_FORMAT_RAW && !pool_dir_private (vol->parent, &error)) {
+  if (image && !pool_dir_private (vol->parent, &error)) {
     g_task_return_error (task, error);
     return;
   }
@@ -1362,7 +1363,7 @@ local_vol_wipe (VbBackend *backend, VbObj *vol, guint pattern, guint flags, GTas
   ch = g_task_get_task_data (job);
   ch->pattern = pattern;
   ch->size = def->has_physical ? def->physical : def->capacity;
-  if (def->format != VB_STORAGE_VOL_FORMAT_RAW) {
+  if (image) {
     ch->remake = vb_storage_vol_def_copy (def);
     ch->remake->cluster_size = 0;
   }
