@@ -2282,6 +2282,137 @@ cmd_sysinfo (Ctx *ctx, Args *a)
 }
 
 static int
+cmd_domcapabilities (Ctx *ctx, Args *a)
+{
+  const char *emulator = opt_value (a, "--emulator"), *arch = opt_value (a, "--arch");
+  const char *machine = opt_value (a, "--machine"), *virttype = opt_value (a, "--virttype");
+
+  return print_connect_xml (ctx, "GetDomainCapabilities",
+                            g_variant_new ("(ssssu)", emulator ? emulator : "", arch ? arch : "",
+                                           machine ? machine : "", virttype ? virttype : "", 0));
+}
+
+static int
+cmd_cpu_models (Ctx *ctx, Args *a)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autofree const char **names = NULL;
+  int code = EXIT_OK;
+
+  reply = connect_call (ctx, "GetCPUModelNames", g_variant_new ("(su)", arg (a, 0), 0), &code);
+  if (reply == NULL)
+    return code;
+  g_variant_get (reply, "(^a&s)", &names);
+  if (ctx->json) {
+    g_autoptr(JsonBuilder) b = json_builder_new ();
+    g_autoptr(JsonNode) root = NULL;
+
+    json_builder_begin_array (b);
+    for (guint i = 0; names[i] != NULL; i++)
+      json_builder_add_string_value (b, names[i]);
+    json_builder_end_array (b);
+    root = json_builder_get_root (b);
+    print_json (root);
+  } else {
+    for (guint i = 0; names[i] != NULL; i++)
+      g_print ("%s\n", names[i]);
+  }
+  return EXIT_OK;
+}
+
+/* The <cpu> elements of a file, as virsh finds them: a <cpu> document,
+ * or the first <cpu> of a domain's or capabilities' XML (their host CPU),
+ * or several <cpu> elements one after another (cpu-baseline). */
+static GPtrArray *
+cpu_elements (const char *xml, gboolean all)
+{
+  GPtrArray *found = g_ptr_array_new_with_free_func (g_free);
+  const char *p = xml;
+
+  while ((p = strstr (p, "<cpu")) != NULL) {
+    const char *start = p, *end;
+    char next = p[4];
+
+    p += 4;
+    if (next != '>' && next != '/' && !g_ascii_isspace (next))
+      continue; /* <cpus>, <cputune> */
+    end = strchr (p, '>');
+    if (end == NULL)
+      break;
+    if (end[-1] == '/') {
+      end++;
+    } else {
+      end = strstr (end, "</cpu>");
+      if (end == NULL)
+        break;
+      end += strlen ("</cpu>");
+    }
+    g_ptr_array_add (found, g_strndup (start, end - start));
+    p = end;
+    if (!all)
+      break;
+  }
+  return found;
+}
+
+static int
+cmd_cpu_compare (Ctx *ctx, Args *a)
+{
+  static const OptFlag flags[] = { { "--error", 1 << 0 }, { "--validate", 1 << 1 } };
+  static const char *const results[] = { "incompatible", "identical", "superset" };
+  GError *error = NULL;
+  g_autofree char *xml = read_file (arg (a, 0), &error);
+  g_autoptr(GPtrArray) cpus = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  int code = EXIT_OK, result;
+
+  if (xml == NULL)
+    return fail (error);
+  cpus = cpu_elements (xml, FALSE);
+  if (cpus->len == 0)
+    return failf (EXIT_FAILED, _("%s has no <cpu> element"), arg (a, 0));
+  reply = connect_call (ctx, "CompareCPU",
+                        g_variant_new ("(su)", (const char *) g_ptr_array_index (cpus, 0),
+                                       opt_flags (a, flags, G_N_ELEMENTS (flags))),
+                        &code);
+  if (reply == NULL)
+    return code;
+  g_variant_get (reply, "(i)", &result);
+  if (result < 0 || result > 2)
+    return failf (EXIT_FAILED, _("unexpected comparison result %d"), result);
+  if (ctx->json) {
+    print_text (ctx, "result", results[result]);
+  } else if (result == 0) {
+    g_print (_("CPU described in %s is incompatible with the host CPU\n"), arg (a, 0));
+    return EXIT_FAILED;
+  } else if (result == 1) {
+    g_print (_("CPU described in %s is identical to the host CPU\n"), arg (a, 0));
+  } else {
+    g_print (_("The host CPU is a superset of the CPU described in %s\n"), arg (a, 0));
+  }
+  return result == 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+static int
+cmd_cpu_baseline (Ctx *ctx, Args *a)
+{
+  static const OptFlag flags[] = { { "--features", 1 << 0 }, { "--migratable", 1 << 1 } };
+  GError *error = NULL;
+  g_autofree char *xml = read_file (arg (a, 0), &error);
+  g_autoptr(GPtrArray) cpus = NULL;
+
+  if (xml == NULL)
+    return fail (error);
+  cpus = cpu_elements (xml, TRUE);
+  if (cpus->len == 0)
+    return failf (EXIT_FAILED, _("%s has no <cpu> element"), arg (a, 0));
+  g_ptr_array_add (cpus, NULL);
+  return print_connect_xml (ctx, "BaselineCPU",
+                            g_variant_new ("(^asu)", (char **) cpus->pdata,
+                                           opt_flags (a, flags, G_N_ELEMENTS (flags))));
+}
+
+static int
 cmd_nodecpumap (Ctx *ctx, Args *a)
 {
   g_autoptr(GVariant) reply = NULL;
@@ -3545,6 +3676,13 @@ static const Cmd commands[] = {
   { "capabilities", cmd_capabilities, "", N_("host capabilities in XML"), NULL },
   { "nodeinfo", cmd_nodeinfo, "", N_("host information"), NULL },
   { "sysinfo", cmd_sysinfo, "", N_("the host's SMBIOS information in XML"), NULL },
+  { "domcapabilities", cmd_domcapabilities, "[--virttype TYPE] [--machine MACHINE] [--emulator PATH] [--arch ARCH]",
+    N_("what domains of a kind can have, in XML"), "--virttype --machine --emulator --arch" },
+  { "cpu-models", cmd_cpu_models, "ARCH", N_("the CPU models of an architecture"), NULL },
+  { "cpu-compare", cmd_cpu_compare, "FILE [--error] [--validate]",
+    N_("compare the CPU described in FILE with the host's"), NULL },
+  { "cpu-baseline", cmd_cpu_baseline, "FILE [--features] [--migratable]",
+    N_("a CPU every CPU described in FILE can run"), NULL },
   { "nodecpumap", cmd_nodecpumap, "", N_("the host's present and online CPUs"), NULL },
   { "nodecpustats", cmd_nodecpustats, "[--cpu CPU]", N_("CPU times of the host or of one of its CPUs"), "--cpu" },
   { "nodememstats", cmd_nodememstats, "[--cell CELL]", N_("memory of the host or of one of its NUMA cells"),

@@ -341,6 +341,38 @@ qemu_get_cpu_model_names (VbBackend *backend, const char *arch, guint flags, GEr
   return (char **) g_ptr_array_free (names, FALSE);
 }
 
+/* The CPU models' data, or why there is none. */
+static VbQemuCpuData *
+cpu_data (VbQemuBackend *self, GError **error)
+{
+  const VbQemuCaps *caps = caps_sync (self, error);
+
+  if (caps == NULL)
+    return NULL;
+  if (caps->cpu == NULL) {
+    g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "QEMU %s did not describe its CPU models (see the log)",
+                 caps->emulator);
+    return NULL;
+  }
+  return caps->cpu;
+}
+
+static int
+qemu_compare_cpu (VbBackend *backend, const char *xml, guint flags, GError **error)
+{
+  VbQemuCpuData *data = cpu_data (VB_QEMU_BACKEND (backend), error);
+
+  return data != NULL ? vb_qemu_cpu_compare (data, xml, flags, error) : -1;
+}
+
+static char *
+qemu_baseline_cpu (VbBackend *backend, const char *const *xml_cpus, guint flags, GError **error)
+{
+  VbQemuCpuData *data = cpu_data (VB_QEMU_BACKEND (backend), error);
+
+  return data != NULL ? vb_qemu_cpu_baseline (data, xml_cpus, flags, error) : NULL;
+}
+
 /* ---- lifecycle ---- */
 
 static gboolean
@@ -524,6 +556,8 @@ vb_qemu_backend_class_init (VbQemuBackendClass *klass)
   backend_class->get_capabilities = qemu_get_capabilities;
   backend_class->get_domain_capabilities = qemu_get_domain_capabilities;
   backend_class->get_cpu_model_names = qemu_get_cpu_model_names;
+  backend_class->compare_cpu = qemu_compare_cpu;
+  backend_class->baseline_cpu = qemu_baseline_cpu;
   vb_qemu_host_class_init (backend_class);
 }
 

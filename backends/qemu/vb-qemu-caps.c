@@ -69,6 +69,7 @@ vb_qemu_caps_free (VbQemuCaps *caps)
   g_ptr_array_unref (caps->machines);
   g_ptr_array_unref (caps->cpu_models);
   g_ptr_array_unref (caps->devices);
+  g_clear_pointer (&caps->cpu, vb_qemu_cpu_data_unref);
   g_free (caps->ovmf_code);
   g_free (caps->ovmf_vars);
   g_free (caps);
@@ -84,6 +85,7 @@ caps_copy (const VbQemuCaps *src)
   caps->kvm_available = src->kvm_available;
   caps->ovmf_code = g_strdup (src->ovmf_code);
   caps->ovmf_vars = g_strdup (src->ovmf_vars);
+  caps->cpu = src->cpu != NULL ? vb_qemu_cpu_data_ref (src->cpu) : NULL;
   for (guint i = 0; i < src->machines->len; i++) {
     const VbQemuMachine *m = g_ptr_array_index (src->machines, i);
     VbQemuMachine *copy = g_new0 (VbQemuMachine, 1);
@@ -204,7 +206,8 @@ compare_strings (gconstpointer a, gconstpointer b)
 }
 
 static gboolean
-parse_reply (VbQemuCaps *caps, const char *id, JsonNode *ret, gboolean *has_kvm_accel, GError **error)
+parse_reply (VbQemuCaps *caps, VbQemuCpuData *cpu, const char *id, JsonNode *ret, gboolean *has_kvm_accel,
+             GError **error)
 {
   if (g_str_equal (id, "version")) {
     JsonObject *qemu = JSON_NODE_HOLDS_OBJECT (ret)
@@ -241,7 +244,13 @@ parse_reply (VbQemuCaps *caps, const char *id, JsonNode *ret, gboolean *has_kvm_
       m->deprecated = json_object_get_boolean_member_with_default (o, "deprecated", FALSE);
       g_ptr_array_add (caps->machines, m);
     } else if (g_str_equal (id, "cpus")) {
+      JsonArray *unavailable = json_object_has_member (o, "unavailable-features")
+                                 ? json_object_get_array_member (o, "unavailable-features") : NULL;
+
       g_ptr_array_add (caps->cpu_models, g_strdup (name));
+      /* The probe runs TCG: what TCG cannot give a guest of this model. */
+      if (unavailable != NULL && json_array_get_length (unavailable) > 0)
+        vb_qemu_cpu_data_set_tcg_unusable (cpu, name);
     } else if (g_str_equal (id, "devices")) {
       g_ptr_array_add (caps->devices, g_strdup (name));
     } else if (g_str_equal (id, "accels")) {
@@ -261,11 +270,19 @@ compare_machines (gconstpointer a, gconstpointer b)
   return g_strcmp0 (ma->name, mb->name);
 }
 
+/* The probe's second part (CPU model expansions) follows this line. */
+#define CPU_MODELS_MARK "#cpu-models\n"
+
+/* @out: the first part's transcript, optionally followed by the mark and
+ * the second part's. Without a complete second part, caps->cpu is NULL. */
 static VbQemuCaps *
 parse_transcript (const char *emulator, const char *out, GError **error)
 {
   g_autoptr(VbQemuCaps) caps = caps_new (emulator);
-  g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+  g_autoptr(VbQemuCpuData) cpu = vb_qemu_cpu_data_new ();
+  const char *mark = strstr (out, "\n" CPU_MODELS_MARK);
+  g_autofree char *first = mark != NULL ? g_strndup (out, mark - out) : g_strdup (out);
+  g_auto(GStrv) lines = g_strsplit (first, "\n", -1);
   static const char *const ids[] = { "caps", "version", "machines", "cpus", "devices", "accels", "quit" };
   gboolean has_kvm_accel = FALSE;
   guint answered = 0;
@@ -297,7 +314,7 @@ parse_transcript (const char *emulator, const char *out, GError **error)
     for (guint k = 0; k < G_N_ELEMENTS (ids); k++)
       if (g_str_equal (id, ids[k]))
         answered |= 1u << k;
-    if (!parse_reply (caps, id, json_object_get_member (obj, "return"), &has_kvm_accel, error))
+    if (!parse_reply (caps, cpu, id, json_object_get_member (obj, "return"), &has_kvm_accel, error))
       return NULL;
   }
   /* Every reply, up to quit's: a transcript cut short (QEMU killed, its
@@ -326,6 +343,10 @@ parse_transcript (const char *emulator, const char *out, GError **error)
   }
   caps->kvm_available = has_kvm_accel && host_kvm_usable ();
   find_ovmf (caps);
+  if (mark != NULL && strstr (mark, "\"" VB_QEMU_CPU_PROBE_END "\"") != NULL) {
+    vb_qemu_cpu_data_set_transcript (cpu, g_strdup (mark + 1 + strlen (CPU_MODELS_MARK)));
+    caps->cpu = g_steal_pointer (&cpu);
+  }
   return g_steal_pointer (&caps);
 }
 
@@ -337,9 +358,11 @@ typedef struct {
   char *disk_key;  /* first line of the disk cache file, see disk_cache_key */
   char *disk_path; /* NULL: no disk cache */
   guint attempts;
+  char *first; /* the first part's transcript, while the second runs */
 } ProbeData;
 
 static void probe_spawn (GTask *task);
+static void probe_cpu_models (GTask *task, VbQemuCaps *caps);
 
 static void
 probe_data_free (gpointer data)
@@ -349,6 +372,7 @@ probe_data_free (gpointer data)
   g_free (pd->emulator);
   g_free (pd->disk_key);
   g_free (pd->disk_path);
+  g_free (pd->first);
   g_free (pd);
 }
 
@@ -376,7 +400,7 @@ disk_cache_key (const char *emulator, const struct stat *st)
 {
   g_autofree char *script_sum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, probe_script, -1);
 
-  return g_strdup_printf ("virtbus-qemu-caps 1 %s size=%" G_GINT64_FORMAT " mtime=%" G_GINT64_FORMAT ".%09ld"
+  return g_strdup_printf ("virtbus-qemu-caps 2 %s size=%" G_GINT64_FORMAT " mtime=%" G_GINT64_FORMAT ".%09ld"
                           " ctime=%" G_GINT64_FORMAT ".%09ld kvm=%d %s",
                           script_sum, (gint64) st->st_size, (gint64) st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
                           (gint64) st->st_ctim.tv_sec, st->st_ctim.tv_nsec,
@@ -436,6 +460,19 @@ cache_in_memory (ProbeData *pd, VbQemuCaps *caps)
   g_hash_table_replace (caps_cache, g_strdup (pd->emulator), entry);
 }
 
+/* Done: into the caches (the disk's only with the CPU models: a caps
+ * without them is probed again at the next start). */
+static void
+probe_complete (GTask *task, VbQemuCaps *caps, const char *transcript)
+{
+  ProbeData *pd = g_task_get_task_data (task);
+
+  if (pd->disk_path != NULL && caps->cpu != NULL)
+    disk_cache_store (pd->disk_path, pd->disk_key, transcript);
+  cache_in_memory (pd, caps);
+  g_task_return_pointer (task, caps_copy (caps), (GDestroyNotify) vb_qemu_caps_free);
+}
+
 static void
 probe_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -466,10 +503,38 @@ probe_done (GObject *source, GAsyncResult *result, gpointer user_data)
     g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
-  if (pd->disk_path != NULL)
-    disk_cache_store (pd->disk_path, pd->disk_key, out);
-  cache_in_memory (pd, caps);
-  g_task_return_pointer (task, caps_copy (caps), (GDestroyNotify) vb_qemu_caps_free);
+  /* Then what each of its CPU models has: the names came with this part. */
+  pd->first = g_steal_pointer (&out);
+  probe_cpu_models (g_steal_pointer (&task), caps);
+}
+
+static void
+cpu_models_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ProbeData *pd = g_task_get_task_data (task);
+  g_autofree char *out = NULL;
+  g_autofree char *combined = NULL;
+  g_autoptr(GError) error = NULL;
+  VbQemuCaps *caps = NULL;
+
+  if (g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, &out, NULL, &error)) {
+    combined = g_strconcat (pd->first, "\n" CPU_MODELS_MARK, out ? out : "", NULL);
+    caps = parse_transcript (pd->emulator, combined, &error);
+  }
+  if (caps == NULL || caps->cpu == NULL) {
+    /* Everything but the CPU models: they answer with an error instead. */
+    g_warning ("QEMU %s did not describe its CPU models%s%s", pd->emulator, error ? ": " : "",
+               error ? error->message : "");
+    vb_qemu_caps_free (caps);
+    g_clear_error (&error);
+    caps = parse_transcript (pd->emulator, pd->first, &error);
+    if (caps == NULL) {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  }
+  probe_complete (task, caps, combined);
 }
 
 void
@@ -506,6 +571,8 @@ vb_qemu_caps_probe_async (const char *emulator, GCancellable *cancellable, GAsyn
     if (transcript != NULL) {
       VbQemuCaps *caps = parse_transcript (emulator, transcript, NULL);
 
+      if (caps != NULL && caps->cpu == NULL)
+        g_clear_pointer (&caps, vb_qemu_caps_free);
       if (caps != NULL) {
         cache_in_memory (pd, caps);
         g_task_return_pointer (task, caps_copy (caps), (GDestroyNotify) vb_qemu_caps_free);
@@ -517,23 +584,23 @@ vb_qemu_caps_probe_async (const char *emulator, GCancellable *cancellable, GAsyn
   probe_spawn (g_steal_pointer (&task));
 }
 
-/* Runs QEMU on the probe script; completes @task (taken) in probe_done. */
+/* Runs QEMU (-machine none, TCG) on @script; @callback gets @task (taken)
+ * with the child's communicate result. */
 static void
-probe_spawn (GTask *task)
+spawn_script (GTask *task, const char *script, GAsyncReadyCallback callback)
 {
   ProbeData *pd = g_task_get_task_data (task);
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) proc = NULL;
   g_autoptr(GError) error = NULL;
+  gssize len = strlen (script);
   int script_fd;
 
-  pd->attempts++;
   /* The script goes in as a file, not a pipe: a QEMU exiting early would
    * otherwise get the daemon killed by SIGPIPE. QEMU answers every command
    * it has read before it notices the end of its input. */
   script_fd = memfd_create ("vb-qemu-probe", MFD_CLOEXEC);
-  if (script_fd < 0 || write (script_fd, probe_script, sizeof probe_script - 1) != sizeof probe_script - 1
-      || lseek (script_fd, 0, SEEK_SET) != 0) {
+  if (script_fd < 0 || write (script_fd, script, len) != len || lseek (script_fd, 0, SEEK_SET) != 0) {
     int saved = errno;
 
     if (script_fd >= 0)
@@ -552,7 +619,29 @@ probe_spawn (GTask *task)
     return;
   }
   vb_child_track (proc);
-  g_subprocess_communicate_utf8_async (proc, NULL, g_task_get_cancellable (task), probe_done, task);
+  g_subprocess_communicate_utf8_async (proc, NULL, g_task_get_cancellable (task), callback, task);
+}
+
+/* Runs QEMU on the probe script; completes @task (taken) in probe_done. */
+static void
+probe_spawn (GTask *task)
+{
+  ProbeData *pd = g_task_get_task_data (task);
+
+  pd->attempts++;
+  spawn_script (task, probe_script, probe_done);
+}
+
+/* The second part: a static expansion of each model of @caps (taken). */
+static void
+probe_cpu_models (GTask *task, VbQemuCaps *caps)
+{
+  g_autofree char *script = NULL;
+  g_autofree char *body = vb_qemu_cpu_probe_script (caps->cpu_models);
+
+  vb_qemu_caps_free (caps);
+  script = g_strconcat ("{\"execute\":\"qmp_capabilities\"}\n", body, NULL);
+  spawn_script (task, script, cpu_models_done);
 }
 
 VbQemuCaps *
@@ -663,6 +752,25 @@ vb_qemu_caps_format_capabilities (const VbQemuCaps *caps, GError **error)
     }
   }
   add_host_cpu (vcaps);
+  if (caps->cpu != NULL) {
+    g_autoptr(GError) local = NULL;
+    g_autoptr(VbQemuCpuModelDef) host = vb_qemu_cpu_host (caps->cpu, &local);
+
+    /* The model it is closest to and its other features, as libvirt
+     * describes a host CPU. */
+    if (host != NULL) {
+      vcaps->host.cpu_model = g_strdup (host->model);
+      /* The schema has no dots in a host CPU's feature names: sse4.1 is
+       * spelled as QEMU also knows it, sse4_1. */
+      for (guint i = 0; i < host->require->len; i++) {
+        g_autofree char *name = g_strdelimit (g_strdup (g_ptr_array_index (host->require, i)), ".", '_');
+
+        vb_capabilities_add_host_cpu_feature (vcaps, name);
+      }
+    } else {
+      g_debug ("host CPU model: %s", local->message);
+    }
+  }
   vb_capabilities_add_host_pages (vcaps, 4);
   vb_capabilities_add_host_pages (vcaps, 2048);
   vb_capabilities_add_host_pages (vcaps, 1048576);
@@ -768,13 +876,32 @@ vb_qemu_caps_format_domain_capabilities (const VbQemuCaps *caps, const VbQemuHos
   dcaps->has_cpu = TRUE;
   vb_domain_caps_feature_set (&dcaps->cpu_host_passthrough, kvm);
   vb_domain_caps_feature_set (&dcaps->cpu_maximum, TRUE);
-  dcaps->cpu_host_model_supported = FALSE;
+  /* host-model: the host's CPU as far as this kind of guest can have it. */
+  if (caps->cpu != NULL) {
+    g_autoptr(GError) local = NULL;
+    g_autoptr(VbQemuCpuModelDef) host_model = vb_qemu_cpu_host_model (caps->cpu, kvm, &local);
+
+    if (host_model != NULL) {
+      dcaps->cpu_host_model_supported = TRUE;
+      dcaps->cpu_host_model = g_strdup (host_model->model);
+      dcaps->cpu_host_model_fallback = g_strdup ("forbid");
+      dcaps->cpu_host_model_vendor = g_strdup (host_model->vendor);
+      for (guint i = 0; i < host_model->require->len; i++)
+        vb_domain_caps_add_host_model_feature (dcaps, "require", g_ptr_array_index (host_model->require, i));
+      for (guint i = 0; i < host_model->disable->len; i++)
+        vb_domain_caps_add_host_model_feature (dcaps, "disable", g_ptr_array_index (host_model->disable, i));
+    } else {
+      g_debug ("host-model: %s", local->message);
+    }
+  }
   dcaps->cpu_custom_supported = TRUE;
   for (guint i = 0; i < caps->cpu_models->len; i++) {
     const char *name = g_ptr_array_index (caps->cpu_models, i);
     if (g_str_equal (name, "host") || g_str_equal (name, "max") || g_str_equal (name, "base"))
       continue;
-    vb_domain_caps_add_custom_model (dcaps, name, "unknown", "unknown", FALSE);
+    vb_domain_caps_add_custom_model (dcaps, name,
+                                     caps->cpu != NULL ? vb_qemu_cpu_model_usable (caps->cpu, name, kvm) : "unknown",
+                                     caps->cpu != NULL ? vb_qemu_cpu_model_vendor (caps->cpu, name) : "unknown", FALSE);
   }
 
   vb_domain_caps_feature_set (&dcaps->memory_backing, FALSE);

@@ -4,6 +4,8 @@
 
 #include <gio/gio.h>
 
+#include "vb-qemu-cpu.h"
+
 G_BEGIN_DECLS
 
 typedef struct {
@@ -22,6 +24,7 @@ typedef struct {
   GPtrArray *cpu_models;   /* char *, as QEMU names them */
   gboolean kvm_available;  /* /dev/kvm usable and QEMU built with KVM */
   GPtrArray *devices;      /* char *: device model names QEMU offers (virtio-blk-pci, …) */
+  VbQemuCpuData *cpu;      /* what each CPU model has; NULL when QEMU did not say */
   char *ovmf_code;         /* firmware paths found on the host, or NULL */
   char *ovmf_vars;
 } VbQemuCaps;

@@ -389,8 +389,15 @@ validate_cpu (const VbDomainDef *def, const VbQemuCaps *caps, GError **error)
     return TRUE;
   if (cpu->numa != NULL && cpu->numa->len > 0)
     return NOT_SUPPORTED (error, "<cpu><numa> is not supported by the QEMU driver yet");
-  if (cpu->vendor != NULL)
-    return NOT_SUPPORTED (error, "<cpu><vendor> is not supported by the QEMU driver yet");
+  /* <vendor>: the host's CPU must be of that vendor (the guest's model
+   * says what the guest sees). */
+  if (cpu->vendor != NULL && cpu->mode == VB_DOMAIN_CPU_MODE_CUSTOM) {
+    const char *host = caps->cpu != NULL ? vb_qemu_cpu_host_vendor (caps->cpu) : NULL;
+
+    if (g_strcmp0 (host, cpu->vendor) != 0)
+      return NOT_SUPPORTED (error, "the CPU definition asks for a host CPU of vendor %s, this host's is %s",
+                            cpu->vendor, host ? host : "unknown");
+  }
   if (cpu->sockets || cpu->dies || cpu->cores || cpu->threads) {
     guint total = MAX (cpu->sockets, 1) * MAX (cpu->dies, 1) * MAX (cpu->cores, 1) * MAX (cpu->threads, 1);
     if (total != def->vcpus)

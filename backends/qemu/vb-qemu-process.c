@@ -852,6 +852,7 @@ typedef struct {
   char *log_path;
   goffset log_start;
   VbQemuStartOptions opts;
+  VbDomainCpuDef *cpu_as_defined; /* <cpu mode='host-model'> before it was expanded */
 } StartData;
 
 static void
@@ -861,6 +862,7 @@ start_data_free (gpointer data)
 
   g_object_unref (sd->dom);
   g_free (sd->log_path);
+  vb_domain_cpu_def_free (sd->cpu_as_defined);
   if (sd->opts.user_data_free != NULL)
     sd->opts.user_data_free (sd->opts.user_data);
   g_free (sd);
@@ -909,6 +911,10 @@ start_failed (GTask *task, GError *error)
 
   d->starting = FALSE;
   live_def (sd->dom)->id = -1;
+  if (sd->cpu_as_defined != NULL) {
+    vb_domain_cpu_def_free (live_def (sd->dom)->cpu);
+    live_def (sd->dom)->cpu = g_steal_pointer (&sd->cpu_as_defined);
+  }
   g_clear_pointer (&d->autodestroy_pending, g_free);
   if (d->pidfd >= 0) {
     /* Half started: make sure it is gone; its exit stays silent. The
@@ -949,6 +955,11 @@ start_finished (GTask *task)
     VbDomainDef *newdef = vb_domain_def_copy (dom->def);
     newdef->id = -1;
     forget_plugging (newdef);
+    /* host-model stays host-model in the definition. */
+    if (sd->cpu_as_defined != NULL) {
+      vb_domain_cpu_def_free (newdef->cpu);
+      newdef->cpu = g_steal_pointer (&sd->cpu_as_defined);
+    }
     vb_obj_set_newdef (dom, newdef);
   }
   live_def (dom)->id = id;
@@ -1698,6 +1709,16 @@ start_with_caps (VbQemuBackend *self, const VbQemuCaps *caps, const GError *caps
   if (self->user_error != NULL) {
     start_failed (task, g_error_copy (self->user_error));
     return;
+  }
+  /* host-model becomes the model and features it is on this host (without
+   * QEMU's CPU data, QEMU's own "host"/"max" stand in). */
+  if (caps->cpu != NULL && live_def (dom)->cpu != NULL
+      && live_def (dom)->cpu->mode == VB_DOMAIN_CPU_MODE_HOST_MODEL) {
+    sd->cpu_as_defined = vb_domain_cpu_def_copy (live_def (dom)->cpu);
+    if (!vb_qemu_cpu_expand_host_model (caps->cpu, live_def (dom), &error)) {
+      start_failed (task, error);
+      return;
+    }
   }
   if (!vb_qemu_domain_resolve_volumes (self, live_def (dom), TRUE, &error) ||
       !vb_qemu_domain_validate (live_def (dom), caps, &error)) {

@@ -4027,8 +4027,8 @@ cpu_new (void)
   return cpu;
 }
 
-static void
-cpu_free (VbDomainCpuDef *cpu)
+void
+vb_domain_cpu_def_free (VbDomainCpuDef *cpu)
 {
   if (cpu == NULL)
     return;
@@ -4038,10 +4038,9 @@ cpu_free (VbDomainCpuDef *cpu)
   g_ptr_array_unref (cpu->numa);
   g_free (cpu);
 }
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbDomainCpuDef, cpu_free)
 
-static VbDomainCpuDef *
-cpu_copy (const VbDomainCpuDef *s)
+VbDomainCpuDef *
+vb_domain_cpu_def_copy (const VbDomainCpuDef *s)
 {
   VbDomainCpuDef *cpu = cpu_new ();
   GPtrArray *features = cpu->features, *numa = cpu->numa;
@@ -4544,7 +4543,7 @@ vb_domain_def_free (VbDomainDef *def)
   g_free (def->resource_partition);
   g_ptr_array_unref (def->sysinfos);
   os_clear (&def->os);
-  cpu_free (def->cpu);
+  vb_domain_cpu_def_free (def->cpu);
   g_free (def->clock.timezone);
   g_ptr_array_unref (def->clock.timers);
   g_free (def->emulator);
@@ -4659,7 +4658,7 @@ vb_domain_def_copy (const VbDomainDef *s)
   os_copy (&def->os, &s->os);
   def->has_features = s->has_features;
   def->features = s->features;
-  def->cpu = s->cpu ? cpu_copy (s->cpu) : NULL;
+  def->cpu = s->cpu ? vb_domain_cpu_def_copy (s->cpu) : NULL;
   def->clock.offset = s->clock.offset;
   def->clock.has_adjustment = s->clock.has_adjustment;
   def->clock.adjustment = s->clock.adjustment;

@@ -1401,7 +1401,11 @@ gboolean vb_domain_disk_format_is_valid (const char *format);
 gboolean vb_domain_mac_parse (const char *str, char out[18]);
 void vb_domain_mac_generate (char out[18]);
 
+VbDomainCpuDef *vb_domain_cpu_def_copy (const VbDomainCpuDef *cpu);
+void vb_domain_cpu_def_free (VbDomainCpuDef *cpu);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbDomainDef, vb_domain_def_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbDomainCpuDef, vb_domain_cpu_def_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbDomainDeviceDef, vb_domain_device_def_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbDomainDiskDef, vb_domain_disk_def_free)
 

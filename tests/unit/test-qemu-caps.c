@@ -306,9 +306,15 @@ test_disk_cache (void)
   eol = strchr (contents, '\n');
   g_assert_nonnull (eol);
   *eol = '\0';
-  g_assert_true (g_str_has_prefix (contents, "virtbus-qemu-caps 1 "));
+  g_assert_true (g_str_has_prefix (contents, "virtbus-qemu-caps 2 "));
   g_assert_true (g_str_has_suffix (contents, qemu1));
   g_assert_nonnull (strstr (eol + 1, "\"machines\""));
+  /* ... and the second part's: every CPU model expanded. */
+  g_assert_nonnull (a->cpu);
+  g_assert_nonnull (strstr (eol + 1, "\n#cpu-models\n"));
+  g_assert_nonnull (strstr (eol + 1, "\"id\": \"m:Nehalem\""));
+  g_assert_nonnull (strstr (eol + 1, "\"id\": \"m:max\""));
+  g_assert_nonnull (strstr (eol + 1, "\"id\": \"cpu-models-done\""));
   {
     GRegex *re = g_regex_new ("\"major\": *[0-9]+", 0, 0, NULL);
 
@@ -326,6 +332,7 @@ test_disk_cache (void)
   g_assert_no_error (error);
   g_assert_cmpuint (b->version / 1000000, ==, 97);
   g_assert_cmpuint (b->machines->len, ==, a->machines->len);
+  g_assert_nonnull (b->cpu);
 
   /* A key that does not match (another size) means a new probe, whose
    * result replaces the file. */
@@ -378,6 +385,30 @@ test_disk_cache (void)
     g_assert_nonnull (strstr (rewritten, "\"devices\""));
     g_unlink (file4);
     g_unlink (qemu4);
+  }
+
+  /* Without the CPU models' part (a cache of an older virtbus, or cut
+   * short), the file is not believed either. */
+  {
+    g_autofree char *qemu5 = g_build_filename (tmp, "qemu5", NULL);
+    g_autofree char *file5 = NULL;
+    g_autofree char *first = g_strndup (transcript, strstr (transcript, "\n#cpu-models\n") - transcript);
+    g_autofree char *cut = NULL;
+    g_autofree char *rewritten = NULL;
+    g_autoptr(VbQemuCaps) e = NULL;
+
+    g_assert_cmpint (symlink (EMULATOR, qemu5), ==, 0);
+    cut = g_strconcat (key_prefix, qemu5, "\n", first, NULL);
+    file5 = disk_cache_file (cache, qemu5);
+    g_assert_true (g_file_set_contents (file5, cut, -1, NULL));
+    e = probe (qemu5, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (e->version, ==, a->version);
+    g_assert_nonnull (e->cpu);
+    g_assert_true (g_file_get_contents (file5, &rewritten, NULL, NULL));
+    g_assert_nonnull (strstr (rewritten, "\"cpu-models-done\""));
+    g_unlink (file5);
+    g_unlink (qemu5);
   }
 
   vb_qemu_caps_set_cache_dir (NULL);
