@@ -282,20 +282,6 @@ tristate_str (VbDomainTristate t, gboolean on_off)
 /* ------------------------------------------------------------------ */
 /* Parsing helpers                                                      */
 
-static gboolean G_GNUC_PRINTF (3, 4)
-fail (GError **error, xmlNode *node, const char *fmt, ...)
-{
-  va_list ap;
-  g_autofree char *msg = NULL;
-  g_autofree char *where = node ? vb_xml_node_describe (node) : g_strdup ("domain");
-
-  va_start (ap, fmt);
-  msg = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  g_set_error (error, VB_ERROR, VB_ERROR_XML, "%s: %s", where, msg);
-  return FALSE;
-}
-
 static gboolean G_GNUC_PRINTF (2, 3)
 invalid (GError **error, const char *fmt, ...)
 {
@@ -333,26 +319,17 @@ chars_in (const char *s, const char *extra)
   return TRUE;
 }
 
-static gboolean
-has_control_chars (const char *s)
-{
-  for (; *s; s++)
-    if ((guchar) *s < 0x20 || *s == 0x7f)
-      return TRUE;
-  return FALSE;
-}
-
 /* NULL when @s is fine, else what was expected. */
 static const char *
 check_string (StrKind kind, const char *s)
 {
   switch (kind) {
   case STR_ANY:
-    return has_control_chars (s) ? "text without control characters" : NULL;
+    return vb_xml_has_control_chars (s, FALSE) ? "text without control characters" : NULL;
   case STR_TEXT:
-    return (*s == '\0' || has_control_chars (s)) ? "non-empty text without control characters" : NULL;
+    return (*s == '\0' || vb_xml_has_control_chars (s, FALSE)) ? "non-empty text without control characters" : NULL;
   case STR_PATH:
-    return (s[0] != '/' || s[1] == '\0' || has_control_chars (s)) ? "an absolute path" : NULL;
+    return (s[0] != '/' || s[1] == '\0' || vb_xml_has_control_chars (s, FALSE)) ? "an absolute path" : NULL;
   case STR_DEVNAME:
     return chars_in (s, "_.-\\:/") ? NULL : "a device name ([a-zA-Z0-9_.-\\:/])";
   case STR_ALIAS:
@@ -379,12 +356,12 @@ attr_str (xmlNode *node, const char *name, StrKind kind, gboolean required, char
 
   if (value == NULL) {
     if (required)
-      return fail (error, node, "missing attribute '%s'", name);
+      return vb_xml_fail (error, node, "missing attribute '%s'", name);
     return TRUE;
   }
   problem = check_string (kind, value);
   if (problem != NULL)
-    return fail (error, node, "attribute '%s': '%s' is not %s", name, value, problem);
+    return vb_xml_fail (error, node, "attribute '%s': '%s' is not %s", name, value, problem);
   g_free (*out);
   *out = g_steal_pointer (&value);
   return TRUE;
@@ -401,7 +378,7 @@ attr_enum (xmlNode *node, const char *name, const char *const *values, int offse
     return FALSE;
   if (r == 0) {
     if (required)
-      return fail (error, node, "missing attribute '%s'", name);
+      return vb_xml_fail (error, node, "missing attribute '%s'", name);
     return TRUE;
   }
   *out = idx + offset;
@@ -428,7 +405,7 @@ attr_tristate_required (xmlNode *node, const char *name, gboolean on_off, VbDoma
   if (r < 0)
     return FALSE;
   if (r == 0)
-    return fail (error, node, "missing attribute '%s'", name);
+    return vb_xml_fail (error, node, "missing attribute '%s'", name);
   *out = b ? VB_DOMAIN_TRISTATE_YES : VB_DOMAIN_TRISTATE_NO;
   return TRUE;
 }
@@ -446,12 +423,12 @@ attr_u64 (xmlNode *node, const char *name, guint64 min, guint64 max, gboolean re
     return FALSE;
   if (r == 0) {
     if (required)
-      return fail (error, node, "missing attribute '%s'", name);
+      return vb_xml_fail (error, node, "missing attribute '%s'", name);
     return TRUE;
   }
   if (v < min || v > max)
-    return fail (error, node, "attribute '%s': %" G_GUINT64_FORMAT " is out of range (%" G_GUINT64_FORMAT
-                 "..%" G_GUINT64_FORMAT ")", name, v, min, max);
+    return vb_xml_fail (error, node, "attribute '%s': %" G_GUINT64_FORMAT " is out of range (%" G_GUINT64_FORMAT
+                        "..%" G_GUINT64_FORMAT ")", name, v, min, max);
   *out = v;
   return TRUE;
 }
@@ -480,7 +457,7 @@ attr_int (xmlNode *node, const char *name, int min, int max, int *out, gboolean 
   if (r == 0)
     return TRUE;
   if (v < min || v > max)
-    return fail (error, node, "attribute '%s': %d is out of range (%d..%d)", name, v, min, max);
+    return vb_xml_fail (error, node, "attribute '%s': %d is out of range (%d..%d)", name, v, min, max);
   *out = v;
   return TRUE;
 }
@@ -502,13 +479,10 @@ node_text (xmlNode *node, gboolean multiline, gboolean allow_empty, char **out, 
   g_autofree char *text = vb_xml_text (node);
 
   normalize_newlines (text);
-  for (const char *p = text; *p; p++) {
-    guchar c = (guchar) *p;
-    if ((c < 0x20 || c == 0x7f) && !(multiline && (c == '\n' || c == '\t')))
-      return fail (error, node, "text contains control characters");
-  }
+  if (vb_xml_has_control_chars (text, multiline))
+    return vb_xml_fail (error, node, "text contains control characters");
   if (!allow_empty && *text == '\0')
-    return fail (error, node, "must not be empty");
+    return vb_xml_fail (error, node, "must not be empty");
   g_free (*out);
   *out = g_steal_pointer (&text);
   return TRUE;
@@ -527,7 +501,7 @@ child_str (xmlNode *parent, const char *name, StrKind kind, char **out, GError *
   text = vb_xml_text (child);
   problem = check_string (kind, text);
   if (problem != NULL)
-    return fail (error, child, "'%s' is not %s", text, problem);
+    return vb_xml_fail (error, child, "'%s' is not %s", text, problem);
   g_free (*out);
   *out = g_steal_pointer (&text);
   return TRUE;
@@ -603,8 +577,8 @@ attr_cpuset (xmlNode *node, const char *name, char **out, guint *max_cpu, GError
   if (value == NULL)
     return TRUE;
   if (!cpuset_check (value, max_cpu))
-    return fail (error, node, "attribute '%s': '%s' is not a valid CPU set (e.g. '0-3,^2,6', CPUs up to %d)",
-                 name, value, MAX_CPUSET_CPU);
+    return vb_xml_fail (error, node, "attribute '%s': '%s' is not a valid CPU set (e.g. '0-3,^2,6', CPUs up to %d)",
+                        name, value, MAX_CPUSET_CPU);
   g_free (*out);
   *out = g_steal_pointer (&value);
   return TRUE;
@@ -823,8 +797,8 @@ address_parse (xmlNode *node, VbDomainDeviceAddress *addr, GError **error)
         !attr_str (node, "port", STR_TEXT, FALSE, &addr->u.usb.port, error))
       return FALSE;
     if (addr->u.usb.port && !usb_port_check (addr->u.usb.port))
-      return fail (error, node, "attribute 'port': '%s' is not a USB port path like '1' or '1.2'",
-                   addr->u.usb.port);
+      return vb_xml_fail (error, node, "attribute 'port': '%s' is not a USB port path like '1' or '1.2'",
+                          addr->u.usb.port);
     break;
   case VB_DOMAIN_ADDRESS_ISA:
     if (!attr_u64 (node, "iobase", 0, 0xffff, FALSE, &v, &present, error))
@@ -1111,13 +1085,13 @@ disk_format_attr (xmlNode *node, const char *name, gboolean required, char **out
   g_autofree char *value = vb_xml_prop (node, name);
   if (value == NULL) {
     if (required)
-      return fail (error, node, "missing attribute '%s'", name);
+      return vb_xml_fail (error, node, "missing attribute '%s'", name);
     return TRUE;
   }
   if (!vb_domain_disk_format_is_valid (value)) {
     g_autofree char *allowed = g_strjoinv ("', '", (char **) disk_formats);
-    return fail (error, node, "attribute '%s': unsupported storage format '%s' (supported: '%s')",
-                 name, value, allowed);
+    return vb_xml_fail (error, node, "attribute '%s': unsupported storage format '%s' (supported: '%s')",
+                        name, value, allowed);
   }
   g_free (*out);
   *out = g_steal_pointer (&value);
@@ -1146,17 +1120,17 @@ disk_backing_parse (xmlNode *disk_node, VbDomainDiskDef *d, guint flags, GError 
       return FALSE;
     b->type = type;
     if (b->type == VB_DOMAIN_DISK_TYPE_VOLUME)
-      return fail (error, node, "a <backingStore> of type 'volume' is not supported: name its file");
+      return vb_xml_fail (error, node, "a <backingStore> of type 'volume' is not supported: name its file");
     if (flags & VB_DOMAIN_PARSE_INACTIVE)
       b->index = 0;
     n = vb_xml_child (node, "format");
     if (n == NULL)
-      return fail (error, node, "missing <format>");
+      return vb_xml_fail (error, node, "missing <format>");
     if (!disk_format_attr (n, "type", TRUE, &b->format, error))
       return FALSE;
     n = vb_xml_child (node, "source");
     if (n == NULL)
-      return fail (error, node, "missing <source>");
+      return vb_xml_fail (error, node, "missing <source>");
     if (!attr_str (n, disk_source_attr (b->type), STR_PATH, TRUE, &b->path, error))
       return FALSE;
     node = vb_xml_child (node, "backingStore");
@@ -1228,7 +1202,7 @@ disk_parse (xmlNode *node, guint flags, GError **error)
         !attr_uint (n, "index", 1, G_MAXINT, FALSE, &d->src_index, NULL, error))
       return NULL;
     if (mode != NULL && strcmp (mode, "host") != 0)
-      return fail (error, n, "attribute 'mode': only 'host' is supported, not '%s'", mode), NULL;
+      return vb_xml_fail (error, n, "attribute 'mode': only 'host' is supported, not '%s'", mode), NULL;
     /* The status form also says what the volume was resolved to. */
     if (flags & VB_DOMAIN_PARSE_STATUS) {
       if (!attr_str (n, "file", STR_PATH, FALSE, &d->src_path, error))
@@ -1244,7 +1218,7 @@ disk_parse (xmlNode *node, guint flags, GError **error)
     if (!attr_enum (n, "startupPolicy", startup_policy_names, 1, FALSE, &v, error))
       return NULL;
     if (v != 0)
-      return fail (error, n, "startupPolicy is only allowed for disks of type 'file'"), NULL;
+      return vb_xml_fail (error, n, "startupPolicy is only allowed for disks of type 'file'"), NULL;
     if (flags & VB_DOMAIN_PARSE_INACTIVE)
       d->src_index = 0;
   } else if (n != NULL) {
@@ -1257,20 +1231,20 @@ disk_parse (xmlNode *node, guint flags, GError **error)
       return NULL;
     d->startup_policy = v;
     if (d->startup_policy != VB_DOMAIN_STARTUP_POLICY_NONE && d->type != VB_DOMAIN_DISK_TYPE_FILE)
-      return fail (error, n, "startupPolicy is only allowed for disks of type 'file'"), NULL;
+      return vb_xml_fail (error, n, "startupPolicy is only allowed for disks of type 'file'"), NULL;
     if (d->startup_policy == VB_DOMAIN_STARTUP_POLICY_REQUISITE && !removable)
-      return fail (error, n, "startupPolicy 'requisite' is only allowed for cdrom and floppy"), NULL;
+      return vb_xml_fail (error, n, "startupPolicy 'requisite' is only allowed for cdrom and floppy"), NULL;
     if (flags & VB_DOMAIN_PARSE_INACTIVE)
       d->src_index = 0;
   }
   if (d->type == VB_DOMAIN_DISK_TYPE_VOLUME && d->src_volume == NULL)
-    return fail (error, node, "a <source> with 'pool' and 'volume' attributes is required for a disk of type "
-                 "'volume'"), NULL;
+    return vb_xml_fail (error, node, "a <source> with 'pool' and 'volume' attributes is required for a disk of type "
+                        "'volume'"), NULL;
   if (d->type != VB_DOMAIN_DISK_TYPE_VOLUME && d->src_path == NULL && !removable)
-    return fail (error, node, "a <source> with a '%s' attribute is required for a %s",
-                 disk_source_attr (d->type), enum_str (disk_device_names, 0, d->device)), NULL;
+    return vb_xml_fail (error, node, "a <source> with a '%s' attribute is required for a %s",
+                        disk_source_attr (d->type), enum_str (disk_device_names, 0, d->device)), NULL;
   if (d->device == VB_DOMAIN_DISK_DEVICE_LUN && d->type != VB_DOMAIN_DISK_TYPE_BLOCK)
-    return fail (error, node, "device 'lun' needs a disk of type 'block'"), NULL;
+    return vb_xml_fail (error, node, "device 'lun' needs a disk of type 'block'"), NULL;
 
   if (!disk_backing_parse (node, d, flags, error))
     return NULL;
@@ -1279,11 +1253,12 @@ disk_parse (xmlNode *node, guint flags, GError **error)
 
   n = vb_xml_child (node, "target");
   if (n == NULL)
-    return fail (error, node, "missing <target>"), NULL;
+    return vb_xml_fail (error, node, "missing <target>"), NULL;
   if (!attr_str (n, "dev", STR_TEXT, TRUE, &d->dst, error))
     return NULL;
   if (!disk_target_check (d->dst))
-    return fail (error, n, "attribute 'dev': '%s' is not a disk target name (hda, sdb, vdc, fda, ...)", d->dst), NULL;
+    return vb_xml_fail (error, n,
+                        "attribute 'dev': '%s' is not a disk target name (hda, sdb, vdc, fda, ...)", d->dst), NULL;
   v = 0;
   if (!attr_enum (n, "bus", disk_bus_names, 1, FALSE, &v, error))
     return NULL;
@@ -1291,16 +1266,16 @@ disk_parse (xmlNode *node, guint flags, GError **error)
   if (d->bus == VB_DOMAIN_DISK_BUS_NONE) {
     d->bus = disk_bus_from_target (d->dst);
     if (d->bus == VB_DOMAIN_DISK_BUS_NONE)
-      return fail (error, n, "cannot guess the bus of target '%s': give a 'bus' attribute", d->dst), NULL;
+      return vb_xml_fail (error, n, "cannot guess the bus of target '%s': give a 'bus' attribute", d->dst), NULL;
   }
   if ((d->bus == VB_DOMAIN_DISK_BUS_FDC) != (d->device == VB_DOMAIN_DISK_DEVICE_FLOPPY))
-    return fail (error, n, "bus 'fdc' is for floppies, and floppies need bus 'fdc'"), NULL;
+    return vb_xml_fail (error, n, "bus 'fdc' is for floppies, and floppies need bus 'fdc'"), NULL;
   v = 0;
   if (!attr_enum (n, "tray", disk_tray_names, 1, FALSE, &v, error))
     return NULL;
   d->tray = v;
   if (d->tray != VB_DOMAIN_DISK_TRAY_NONE && !removable)
-    return fail (error, n, "a tray is only for cdrom and floppy devices"), NULL;
+    return vb_xml_fail (error, n, "a tray is only for cdrom and floppy devices"), NULL;
 
   d->readonly = vb_xml_child (node, "readonly") != NULL;
   /* A CD-ROM is read-only by nature; libvirt always reports it so. */
@@ -1312,7 +1287,7 @@ disk_parse (xmlNode *node, guint flags, GError **error)
     if (!node_text (n, FALSE, FALSE, &d->serial, error))
       return NULL;
     if (!chars_in (d->serial, "_.+- "))
-      return fail (error, n, "'%s' is not a serial of letters, digits, spaces and '_.+-'", d->serial), NULL;
+      return vb_xml_fail (error, n, "'%s' is not a serial of letters, digits, spaces and '_.+-'", d->serial), NULL;
   }
 
   if ((n = vb_xml_child (node, "iotune")) != NULL) {
@@ -1329,9 +1304,9 @@ disk_parse (xmlNode *node, guint flags, GError **error)
       if (vb_xml_child_u64 (n, tunes[i].name, tunes[i].field, error) < 0)
         return NULL;
     if (d->iotune.total_bytes_sec && (d->iotune.read_bytes_sec || d->iotune.write_bytes_sec))
-      return fail (error, n, "total_bytes_sec cannot be combined with read_bytes_sec/write_bytes_sec"), NULL;
+      return vb_xml_fail (error, n, "total_bytes_sec cannot be combined with read_bytes_sec/write_bytes_sec"), NULL;
     if (d->iotune.total_iops_sec && (d->iotune.read_iops_sec || d->iotune.write_iops_sec))
-      return fail (error, n, "total_iops_sec cannot be combined with read_iops_sec/write_iops_sec"), NULL;
+      return vb_xml_fail (error, n, "total_iops_sec cannot be combined with read_iops_sec/write_iops_sec"), NULL;
   }
 
   if (!info_parse (node, &d->info, TRUE, flags, error))
@@ -1643,12 +1618,12 @@ attr_ip_address (xmlNode *node, const char *name, gboolean required, const char 
     return TRUE;
   addr = g_inet_address_new_from_string (*out);
   if (addr == NULL)
-    return fail (error, node, "attribute '%s': '%s' is not an IP address", name, *out);
+    return vb_xml_fail (error, node, "attribute '%s': '%s' is not an IP address", name, *out);
   if (bits != NULL)
     *bits = g_inet_address_get_family (addr) == G_SOCKET_FAMILY_IPV6 ? 128 : 32;
   if (family != NULL &&
       g_str_equal (family, "ipv6") != (g_inet_address_get_family (addr) == G_SOCKET_FAMILY_IPV6))
-    return fail (error, node, "attribute '%s': '%s' is not an %s address", name, *out, family);
+    return vb_xml_fail (error, node, "attribute '%s': '%s' is not an %s address", name, *out, family);
   return TRUE;
 }
 
@@ -1658,7 +1633,7 @@ attr_ip_family (xmlNode *node, char **out, GError **error)
   if (!attr_str (node, "family", STR_TEXT, FALSE, out, error))
     return FALSE;
   if (*out != NULL && !g_str_equal (*out, "ipv4") && !g_str_equal (*out, "ipv6"))
-    return fail (error, node, "attribute 'family': '%s' is not ipv4 or ipv6", *out);
+    return vb_xml_fail (error, node, "attribute 'family': '%s' is not ipv4 or ipv6", *out);
   return TRUE;
 }
 
@@ -1679,7 +1654,8 @@ net_ip_info_parse (xmlNode *node, VbDomainNetDef *net, GError **error)
         !attr_ip_address (n, "peer", FALSE, ip->family, &ip->peer, &peer_bits, error))
       return FALSE;
     if (ip->peer != NULL && peer_bits != bits)
-      return fail (error, n, "attribute 'peer': '%s' is not an %s address", ip->peer, bits == 32 ? "ipv4" : "ipv6");
+      return vb_xml_fail (error, n,
+                          "attribute 'peer': '%s' is not an %s address", ip->peer, bits == 32 ? "ipv4" : "ipv6");
     if (net->ips == NULL)
       net->ips = g_ptr_array_new_with_free_func (net_ip_free);
     g_ptr_array_add (net->ips, g_ptr_array_steal_index (one, 0));
@@ -1698,11 +1674,11 @@ net_ip_info_parse (xmlNode *node, VbDomainNetDef *net, GError **error)
         !attr_uint (n, "metric", 0, G_MAXUINT32, FALSE, &r->metric, &r->has_metric, error))
       return FALSE;
     if (r->has_prefix && r->netmask != NULL)
-      return fail (error, n, "a route has either a prefix or a netmask");
+      return vb_xml_fail (error, n, "a route has either a prefix or a netmask");
     if (r->netmask != NULL && bits != 32)
-      return fail (error, n, "attribute 'netmask': only for IPv4 routes (use prefix)");
+      return vb_xml_fail (error, n, "attribute 'netmask': only for IPv4 routes (use prefix)");
     if (gw_bits != bits)
-      return fail (error, n, "attribute 'gateway': '%s' is not of the route's family", r->gateway);
+      return vb_xml_fail (error, n, "attribute 'gateway': '%s' is not of the route's family", r->gateway);
     if (net->routes == NULL)
       net->routes = g_ptr_array_new_with_free_func (net_route_free);
     g_ptr_array_add (net->routes, g_ptr_array_steal_index (one, 0));
@@ -1812,7 +1788,7 @@ net_parse (xmlNode *node, guint flags, GError **error)
     if (!attr_str (n, "address", STR_TEXT, TRUE, &mac, error))
       return NULL;
     if (!vb_domain_mac_parse (mac, net->mac))
-      return fail (error, n, "attribute 'address': '%s' is not a unicast MAC address", mac), NULL;
+      return vb_xml_fail (error, n, "attribute 'address': '%s' is not a unicast MAC address", mac), NULL;
   } else {
     vb_domain_mac_generate (net->mac);
     net->mac_generated = TRUE;
@@ -1822,18 +1798,18 @@ net_parse (xmlNode *node, guint flags, GError **error)
   switch (net->type) {
   case VB_DOMAIN_NET_TYPE_NETWORK:
     if (n == NULL)
-      return fail (error, node, "missing <source network=...>"), NULL;
+      return vb_xml_fail (error, node, "missing <source network=...>"), NULL;
     if (!attr_str (n, "network", STR_TEXT, TRUE, &net->src_network, error) ||
         !attr_str (n, "portgroup", STR_DEVNAME, FALSE, &net->src_portgroup, error) ||
         !attr_str (n, "portid", STR_TEXT, FALSE, &net->src_portid, error) ||
         !attr_str (n, "bridge", STR_DEVNAME, FALSE, &net->src_bridge, error))
       return NULL;
     if (strchr (net->src_network, '/'))
-      return fail (error, n, "attribute 'network': '%s' is not a network name", net->src_network), NULL;
+      return vb_xml_fail (error, n, "attribute 'network': '%s' is not a network name", net->src_network), NULL;
     if (net->src_portid) {
       char uuid[37];
       if (!vb_uuid_parse (net->src_portid, uuid))
-        return fail (error, n, "attribute 'portid': '%s' is not a UUID", net->src_portid), NULL;
+        return vb_xml_fail (error, n, "attribute 'portid': '%s' is not a UUID", net->src_portid), NULL;
       g_free (net->src_portid);
       net->src_portid = g_strdup (uuid);
     }
@@ -1845,13 +1821,13 @@ net_parse (xmlNode *node, guint flags, GError **error)
     break;
   case VB_DOMAIN_NET_TYPE_BRIDGE:
     if (n == NULL)
-      return fail (error, node, "missing <source bridge=...>"), NULL;
+      return vb_xml_fail (error, node, "missing <source bridge=...>"), NULL;
     if (!attr_str (n, "bridge", STR_DEVNAME, TRUE, &net->src_bridge, error))
       return NULL;
     break;
   case VB_DOMAIN_NET_TYPE_DIRECT:
     if (n == NULL)
-      return fail (error, node, "missing <source dev=...>"), NULL;
+      return vb_xml_fail (error, node, "missing <source dev=...>"), NULL;
     if (!attr_str (n, "dev", STR_DEVNAME, TRUE, &net->src_dev, error))
       return NULL;
     v = 0;
@@ -1864,14 +1840,14 @@ net_parse (xmlNode *node, guint flags, GError **error)
         !attr_str (n, "portgroup", STR_DEVNAME, FALSE, &net->src_portgroup, error))
       return NULL;
     if (net->src_network != NULL && strchr (net->src_network, '/'))
-      return fail (error, n, "attribute 'network': '%s' is not a network name", net->src_network), NULL;
+      return vb_xml_fail (error, n, "attribute 'network': '%s' is not a network name", net->src_network), NULL;
     break;
   case VB_DOMAIN_NET_TYPE_USER:
   case VB_DOMAIN_NET_TYPE_ETHERNET:
   case VB_DOMAIN_NET_TYPE_LAST:
   default:
     if (n != NULL)
-      return fail (error, n, "an interface of type '%s' takes no <source>", net_type_names[net->type]), NULL;
+      return vb_xml_fail (error, n, "an interface of type '%s' takes no <source>", net_type_names[net->type]), NULL;
     break;
   }
 
@@ -1879,7 +1855,7 @@ net_parse (xmlNode *node, guint flags, GError **error)
     if (!attr_str (n, "type", STR_ALIAS, TRUE, &net->model, error))
       return NULL;
     if (strchr (net->model, '.'))
-      return fail (error, n, "attribute 'type': '%s' is not a NIC model", net->model), NULL;
+      return vb_xml_fail (error, n, "attribute 'type': '%s' is not a NIC model", net->model), NULL;
   }
   if ((n = vb_xml_child (node, "target")) != NULL) {
     if (!attr_str (n, "dev", STR_DEVNAME, TRUE, &net->target_dev, error) ||
@@ -1912,7 +1888,7 @@ net_parse (xmlNode *node, guint flags, GError **error)
     if (!attr_str (n, "filter", STR_TEXT, TRUE, &net->filterref, error))
       return NULL;
     if (*net->filterref == '\0' || strchr (net->filterref, '/'))
-      return fail (error, n, "attribute 'filter': '%s' is not a filter name", net->filterref), NULL;
+      return vb_xml_fail (error, n, "attribute 'filter': '%s' is not a filter name", net->filterref), NULL;
     for (xmlNode *p = NULL; (p = vb_xml_next (n, p, "parameter")) != NULL;) {
       g_autofree char *name = NULL;
       g_autofree char *value = NULL;
@@ -1920,7 +1896,7 @@ net_parse (xmlNode *node, guint flags, GError **error)
           !attr_str (p, "value", STR_TEXT, TRUE, &value, error))
         return NULL;
       if (!filter_param_name_is_valid (name))
-        return fail (error, p, "attribute 'name': '%s' is not a filter parameter name", name), NULL;
+        return vb_xml_fail (error, p, "attribute 'name': '%s' is not a filter parameter name", name), NULL;
       if (net->filter_params == NULL)
         net->filter_params = g_ptr_array_new_with_free_func (g_free);
       g_ptr_array_add (net->filter_params, g_steal_pointer (&name));
@@ -2040,7 +2016,7 @@ chr_tcp_parse (xmlNode *node, gboolean host_required, VbDomainChrSourceMode *mod
   int v = 0;
 
   if (n == NULL)
-    return fail (error, node, "missing <source mode=... host=... service=...>");
+    return vb_xml_fail (error, node, "missing <source mode=... host=... service=...>");
   if (!attr_enum (n, "mode", chr_mode_names, 1, FALSE, &v, error))
     return FALSE;
   *mode = v;
@@ -2098,7 +2074,7 @@ chr_parse (xmlNode *node, VbDomainDeviceType kind, guint flags, GError **error)
   case VB_DOMAIN_CHR_TYPE_FILE:
   case VB_DOMAIN_CHR_TYPE_PIPE:
     if (n == NULL)
-      return fail (error, node, "missing <source path=...>"), NULL;
+      return vb_xml_fail (error, node, "missing <source path=...>"), NULL;
     if (!attr_str (n, "path", STR_PATH, TRUE, &c->src_path, error))
       return NULL;
     if (c->type == VB_DOMAIN_CHR_TYPE_FILE && !attr_tristate (n, "append", TRUE, &c->src_append, error))
@@ -2125,8 +2101,8 @@ chr_parse (xmlNode *node, VbDomainDeviceType kind, guint flags, GError **error)
   case VB_DOMAIN_CHR_TYPE_LAST:
   default:
     if (n != NULL)
-      return fail (error, n, "a character device of type '%s' takes no <source>",
-                   enum_str (chr_type_names, 0, c->type)), NULL;
+      return vb_xml_fail (error, n, "a character device of type '%s' takes no <source>",
+                          enum_str (chr_type_names, 0, c->type)), NULL;
     break;
   }
   if ((n = vb_xml_child (node, "log")) != NULL) {
@@ -2150,7 +2126,7 @@ chr_parse (xmlNode *node, VbDomainDeviceType kind, guint flags, GError **error)
   }
   n = vb_xml_child (node, "target");
   if (n == NULL && kind == VB_DOMAIN_DEVICE_CHANNEL)
-    return fail (error, node, "missing <target type='virtio' name=...>"), NULL;
+    return vb_xml_fail (error, node, "missing <target type='virtio' name=...>"), NULL;
   if (n != NULL) {
     if (target_types != NULL) {
       v = -1;
@@ -2344,7 +2320,7 @@ spice_parse (xmlNode *node, VbDomainGraphicsDef *g, GError **error)
         !attr_enum (n, "mode", spice_options[VB_DOMAIN_SPICE_DEFAULT_MODE].names, 1, TRUE, &v, error))
       return FALSE;
     if (g->spice_channel[name] != 0)
-      return fail (error, n, "channel '%s' listed twice", spice_channel_names[name]);
+      return vb_xml_fail (error, n, "channel '%s' listed twice", spice_channel_names[name]);
     g->spice_channel[name] = v;
   }
   return TRUE;
@@ -2392,8 +2368,8 @@ graphics_parse (xmlNode *node, guint flags, GError **error)
       !attr_str (node, "passwdValidTo", STR_TEXT, FALSE, &g->passwd_valid_to, error))
     return NULL;
   if (g->passwd_valid_to && !datetime_check (g->passwd_valid_to))
-    return fail (error, node, "attribute 'passwdValidTo': '%s' is not a time like 2024-01-31T12:00:00",
-                 g->passwd_valid_to), NULL;
+    return vb_xml_fail (error, node, "attribute 'passwdValidTo': '%s' is not a time like 2024-01-31T12:00:00",
+                        g->passwd_valid_to), NULL;
   if (vnc) {
     if (!attr_int (node, "websocket", -1, 65535, &g->websocket, NULL, error) ||
         !attr_str (node, "socket", STR_PATH, FALSE, &socket_attr, error))
@@ -2460,7 +2436,7 @@ graphics_parse (xmlNode *node, guint flags, GError **error)
       first->socket = g_strdup (socket_attr);
       g_ptr_array_add (g->listens, first);
     } else if (first->type != VB_DOMAIN_GRAPHICS_LISTEN_SOCKET || g_strcmp0 (first->socket, socket_attr) != 0) {
-      return fail (error, node, "attribute 'socket' must match the first <listen type='socket'>"), NULL;
+      return vb_xml_fail (error, node, "attribute 'socket' must match the first <listen type='socket'>"), NULL;
     }
   }
   if (listen_attr) {
@@ -2477,8 +2453,8 @@ graphics_parse (xmlNode *node, guint flags, GError **error)
     } else if ((first->type != VB_DOMAIN_GRAPHICS_LISTEN_ADDRESS &&
                 first->type != VB_DOMAIN_GRAPHICS_LISTEN_NETWORK) ||
                g_strcmp0 (first->address, listen_attr) != 0) {
-      return fail (error, node, "attribute 'listen' ('%s') must match the address of the first <listen>",
-                   listen_attr), NULL;
+      return vb_xml_fail (error, node, "attribute 'listen' ('%s') must match the address of the first <listen>",
+                          listen_attr), NULL;
     }
   }
   return g_steal_pointer (&g);
@@ -2570,7 +2546,7 @@ video_parse (xmlNode *node, guint flags, GError **error)
   int v = 0;
 
   if (n == NULL)
-    return fail (error, node, "missing <model type=...>"), NULL;
+    return vb_xml_fail (error, node, "missing <model type=...>"), NULL;
   if (!attr_enum (n, "type", video_model_names, 0, TRUE, &v, error))
     return NULL;
   video->model = v;
@@ -2641,7 +2617,7 @@ input_parse (xmlNode *node, guint flags, GError **error)
     return NULL;
   input->bus = v;
   if (input->type == VB_DOMAIN_INPUT_TABLET && input->bus == VB_DOMAIN_INPUT_BUS_PS2)
-    return fail (error, node, "a tablet cannot be on the ps2 bus"), NULL;
+    return vb_xml_fail (error, node, "a tablet cannot be on the ps2 bus"), NULL;
   if (!info_parse (node, &input->info, FALSE, flags, error))
     return NULL;
   return g_steal_pointer (&input);
@@ -2769,11 +2745,11 @@ hostdev_parse (xmlNode *node, guint flags, GError **error)
 
   src = vb_xml_child (node, "source");
   if (src == NULL)
-    return fail (error, node, "missing <source>"), NULL;
+    return vb_xml_fail (error, node, "missing <source>"), NULL;
   if (h->type == VB_DOMAIN_HOSTDEV_PCI) {
     n = vb_xml_child (src, "address");
     if (n == NULL)
-      return fail (error, src, "missing <address domain=... bus=... slot=... function=...>"), NULL;
+      return vb_xml_fail (error, src, "missing <address domain=... bus=... slot=... function=...>"), NULL;
     if (!attr_uint (n, "domain", 0, 0xffff, FALSE, &h->pci_domain, NULL, error) ||
         !attr_uint (n, "bus", 0, 0xff, TRUE, &h->pci_bus, NULL, error) ||
         !attr_uint (n, "slot", 0, 0x1f, TRUE, &h->pci_slot, NULL, error) ||
@@ -2793,7 +2769,7 @@ hostdev_parse (xmlNode *node, guint flags, GError **error)
       return NULL;
     h->startup_policy = v;
     if ((vendor == NULL) != (product == NULL))
-      return fail (error, src, "<vendor> and <product> go together"), NULL;
+      return vb_xml_fail (error, src, "<vendor> and <product> go together"), NULL;
     if (vendor) {
       if (!attr_uint (vendor, "id", 0, 0xffff, TRUE, &h->usb_vendor, NULL, error) ||
           !attr_uint (product, "id", 0, 0xffff, TRUE, &h->usb_product, NULL, error))
@@ -2807,7 +2783,7 @@ hostdev_parse (xmlNode *node, guint flags, GError **error)
       h->has_usb_address = TRUE;
     }
     if (!h->has_usb_vendor && !h->has_usb_address)
-      return fail (error, src, "needs <vendor>/<product> or <address bus=... device=...>"), NULL;
+      return vb_xml_fail (error, src, "needs <vendor>/<product> or <address bus=... device=...>"), NULL;
   }
   if (!info_parse (node, &h->info, TRUE, flags, error))
     return NULL;
@@ -2881,23 +2857,25 @@ redirdev_parse (xmlNode *node, guint flags, GError **error)
     return NULL;
   type = vb_xml_prop (node, "type");
   if (type == NULL)
-    return fail (error, node, "missing attribute 'type'"), NULL;
+    return vb_xml_fail (error, node, "missing attribute 'type'"), NULL;
   v = enum_lookup (chr_type_names, type);
   if (v != VB_DOMAIN_CHR_TYPE_SPICEVMC && v != VB_DOMAIN_CHR_TYPE_TCP)
-    return fail (error, node, "attribute 'type': '%s' is not supported for USB redirection (supported: 'spicevmc', "
-                 "'tcp')", type), NULL;
+    return vb_xml_fail (error, node,
+                        "attribute 'type': '%s' is not supported for USB redirection (supported: 'spicevmc', "
+                        "'tcp')", type), NULL;
   r->type = v;
   if (r->type == VB_DOMAIN_CHR_TYPE_TCP) {
     if (!chr_tcp_parse (node, TRUE, &r->src_mode, &r->src_host, &r->src_service, &r->protocol, error))
       return NULL;
   } else if (vb_xml_child (node, "source") != NULL) {
-    return fail (error, node, "a <redirdev> of type 'spicevmc' takes no <source>"), NULL;
+    return vb_xml_fail (error, node, "a <redirdev> of type 'spicevmc' takes no <source>"), NULL;
   }
   if (!info_parse (node, &r->info, TRUE, flags, error))
     return NULL;
   /* The redirected device sits on a port of a USB controller. */
   if (r->info.address.type != VB_DOMAIN_ADDRESS_NONE && r->info.address.type != VB_DOMAIN_ADDRESS_USB)
-    return fail (error, vb_xml_child (node, "address"), "a <redirdev> takes only an address of type 'usb'"), NULL;
+    return vb_xml_fail (error, vb_xml_child (node, "address"),
+                        "a <redirdev> takes only an address of type 'usb'"), NULL;
   return g_steal_pointer (&r);
 }
 
@@ -2925,7 +2903,7 @@ usbdev_id_attr (xmlNode *node, const char *name, guint max, int *out, GError **e
     return TRUE;
   /* "010" is octal to libvirt and decimal to vb_parse_u64: refuse it. */
   if (!vb_parse_u64 (value, &v) || v > max || (value[0] == '0' && g_ascii_isdigit (value[1])))
-    return fail (error, node, "attribute '%s': '%s' is not '-1' or a number from 0x0 to 0x%x", name, value, max);
+    return vb_xml_fail (error, node, "attribute '%s': '%s' is not '-1' or a number from 0x0 to 0x%x", name, value, max);
   *out = (int) v;
   return TRUE;
 }
@@ -2948,8 +2926,8 @@ usbdev_version_attr (xmlNode *node, int *out, GError **error)
     for (; g_ascii_isdigit (*p) && digits < 3; p++, digits++)
       part[i] = part[i] * 10 + (guint) (*p - '0');
     if (digits == 0 || digits > 2 || *p != (i == 0 ? '.' : '\0'))
-      return fail (error, node, "attribute 'version': '%s' is not '-1' or a USB version like '2.0' or '1.10'",
-                   value);
+      return vb_xml_fail (error, node, "attribute 'version': '%s' is not '-1' or a USB version like '2.0' or '1.10'",
+                          value);
     p++;
   }
   *out = (int) ((part[0] / 10) << 12 | (part[0] % 10) << 8 | (part[1] / 10) << 4 | part[1] % 10);
@@ -3095,7 +3073,7 @@ rng_parse (xmlNode *node, guint flags, GError **error)
   r->model = v;
   n = vb_xml_child (node, "backend");
   if (n == NULL)
-    return fail (error, node, "missing <backend model=...>"), NULL;
+    return vb_xml_fail (error, node, "missing <backend model=...>"), NULL;
   v = 0;
   if (!attr_enum (n, "model", rng_backend_names, 0, TRUE, &v, error))
     return NULL;
@@ -3105,8 +3083,8 @@ rng_parse (xmlNode *node, guint flags, GError **error)
     g_strstrip (path);
     if (*path != '\0') {
       if (enum_lookup (rng_random_sources, path) < 0)
-        return fail (error, n, "'%s' is not a supported random source (/dev/urandom, /dev/random, /dev/hwrng)",
-                     path), NULL;
+        return vb_xml_fail (error, n, "'%s' is not a supported random source (/dev/urandom, /dev/random, /dev/hwrng)",
+                            path), NULL;
       r->source = g_steal_pointer (&path);
     }
   }
@@ -3269,12 +3247,12 @@ fs_parse (xmlNode *node, guint flags, GError **error)
   }
   n = vb_xml_child (node, "source");
   if (n == NULL)
-    return fail (error, node, "missing <source dir=...>"), NULL;
+    return vb_xml_fail (error, node, "missing <source dir=...>"), NULL;
   if (!attr_str (n, "dir", STR_PATH, TRUE, &fs->src_dir, error))
     return NULL;
   n = vb_xml_child (node, "target");
   if (n == NULL)
-    return fail (error, node, "missing <target dir=...>"), NULL;
+    return vb_xml_fail (error, node, "missing <target dir=...>"), NULL;
   if (!attr_str (n, "dir", STR_TEXT, TRUE, &fs->dst, error))
     return NULL;
   fs->readonly = vb_xml_child (node, "readonly") != NULL;
@@ -3333,7 +3311,7 @@ tpm_parse (xmlNode *node, guint flags, GError **error)
   t->model = v;
   n = vb_xml_child (node, "backend");
   if (n == NULL)
-    return fail (error, node, "missing <backend type=...>"), NULL;
+    return vb_xml_fail (error, node, "missing <backend type=...>"), NULL;
   v = 0;
   if (!attr_enum (n, "type", tpm_backend_names, 0, TRUE, &v, error))
     return NULL;
@@ -3579,7 +3557,7 @@ metadata_parse (xmlNode *node, VbDomainDef *def, GError **error)
     e->xml = element_dump (c);
     g_ptr_array_add (def->metadata, e);
     if (e->xml == NULL)
-      return fail (error, c, "cannot serialize metadata element");
+      return vb_xml_fail (error, c, "cannot serialize metadata element");
     vb_xml_mark_subtree (c);
   }
   return TRUE;
@@ -3627,7 +3605,7 @@ node_path (xmlNode *node, char **out, GError **error)
   if (*text == '\0')
     return TRUE;
   if (check_string (STR_PATH, text) != NULL)
-    return fail (error, node, "'%s' is not an absolute path", text);
+    return vb_xml_fail (error, node, "'%s' is not an absolute path", text);
   g_free (*out);
   *out = g_steal_pointer (&text);
   return TRUE;
@@ -3648,21 +3626,21 @@ os_parse (xmlNode *node, VbDomainOsDef *os, GError **error)
 
   n = vb_xml_child (node, "type");
   if (n == NULL)
-    return fail (error, node, "missing <type>");
+    return vb_xml_fail (error, node, "missing <type>");
   type = g_strstrip (vb_xml_text (n));
   v = enum_lookup (os_type_names, type);
   if (v < 0)
-    return fail (error, n, "unsupported OS type '%s' (supported: 'hvm', 'linux')", type);
+    return vb_xml_fail (error, n, "unsupported OS type '%s' (supported: 'hvm', 'linux')", type);
   os->type = v;
   g_clear_pointer (&os->arch, g_free);
   if (!attr_str (n, "arch", STR_TEXT, FALSE, &os->arch, error))
     return FALSE;
   if (os->arch && enum_lookup (arch_names, os->arch) < 0)
-    return fail (error, n, "attribute 'arch': unknown architecture '%s'", os->arch);
+    return vb_xml_fail (error, n, "attribute 'arch': unknown architecture '%s'", os->arch);
   if (!attr_str (n, "machine", STR_TEXT, FALSE, &os->machine, error))
     return FALSE;
   if (os->machine && !chars_in (os->machine, "_.-"))
-    return fail (error, n, "attribute 'machine': '%s' is not a machine type", os->machine);
+    return vb_xml_fail (error, n, "attribute 'machine': '%s' is not a machine type", os->machine);
 
   if ((n = vb_xml_child (node, "firmware")) != NULL) {
     for (xmlNode *f = vb_xml_next (n, NULL, "feature"); f; f = vb_xml_next (n, f, "feature")) {
@@ -3673,13 +3651,13 @@ os_parse (xmlNode *node, VbDomainOsDef *os, GError **error)
         return FALSE;
       slot = v == 0 ? &os->fw_enrolled_keys : &os->fw_secure_boot;
       if (*slot != VB_DOMAIN_TRISTATE_ABSENT)
-        return fail (error, f, "firmware feature '%s' given twice", fw_features[v]);
+        return vb_xml_fail (error, f, "firmware feature '%s' given twice", fw_features[v]);
       if (!attr_tristate_required (f, "enabled", FALSE, &enabled, error))
         return FALSE;
       *slot = enabled;
     }
     if (os->fw_enrolled_keys == VB_DOMAIN_TRISTATE_ABSENT && os->fw_secure_boot == VB_DOMAIN_TRISTATE_ABSENT)
-      return fail (error, n, "needs at least one <feature>");
+      return vb_xml_fail (error, n, "needs at least one <feature>");
   }
 
   if ((n = vb_xml_child (node, "loader")) != NULL) {
@@ -3714,10 +3692,10 @@ os_parse (xmlNode *node, VbDomainOsDef *os, GError **error)
     if (!attr_enum (n, "dev", boot_dev_names, 0, TRUE, &v, error))
       return FALSE;
     if (os->n_boot_devs >= VB_DOMAIN_MAX_BOOT_DEVS)
-      return fail (error, n, "at most %d <boot> devices are supported", VB_DOMAIN_MAX_BOOT_DEVS);
+      return vb_xml_fail (error, n, "at most %d <boot> devices are supported", VB_DOMAIN_MAX_BOOT_DEVS);
     for (guint i = 0; i < os->n_boot_devs; i++)
       if (os->boot_devs[i] == (VbDomainBootDev) v)
-        return fail (error, n, "boot device '%s' listed twice", boot_dev_names[v]);
+        return vb_xml_fail (error, n, "boot device '%s' listed twice", boot_dev_names[v]);
     os->boot_devs[os->n_boot_devs++] = v;
   }
   if ((n = vb_xml_child (node, "bootmenu")) != NULL) {
@@ -3828,7 +3806,7 @@ hyperv_parse (xmlNode *node, VbDomainFeatures *f, GError **error)
     if (n == NULL)
       continue;
     if (f->hyperv_mode == VB_DOMAIN_HYPERV_MODE_PASSTHROUGH)
-      return fail (error, n, "<hyperv mode='passthrough'> takes no enlightenments (it passes all the host has)");
+      return vb_xml_fail (error, n, "<hyperv mode='passthrough'> takes no enlightenments (it passes all the host has)");
     if (!attr_tristate_required (n, "state", TRUE, &f->hyperv[i], error))
       return FALSE;
     switch (i) {
@@ -3837,9 +3815,9 @@ hyperv_parse (xmlNode *node, VbDomainFeatures *f, GError **error)
       if (!attr_uint (n, "retries", 0, G_MAXUINT32, FALSE, &f->hyperv_spinlock_retries, &present, error))
         return FALSE;
       if (f->hyperv[i] == VB_DOMAIN_TRISTATE_YES && !present)
-        return fail (error, n, "missing attribute 'retries' (the spinlock retry count)");
+        return vb_xml_fail (error, n, "missing attribute 'retries' (the spinlock retry count)");
       if (present && f->hyperv_spinlock_retries < 4095)
-        return fail (error, n, "attribute 'retries': the spinlock retry count must be at least 4095");
+        return vb_xml_fail (error, n, "attribute 'retries': the spinlock retry count must be at least 4095");
       break;
     }
     case VB_DOMAIN_HYPERV_STIMER: {
@@ -3853,9 +3831,9 @@ hyperv_parse (xmlNode *node, VbDomainFeatures *f, GError **error)
       if (!attr_str (n, "value", STR_TEXT, FALSE, &value, error))
         return FALSE;
       if (f->hyperv[i] == VB_DOMAIN_TRISTATE_YES && value == NULL)
-        return fail (error, n, "missing attribute 'value' (the Hyper-V vendor id)");
+        return vb_xml_fail (error, n, "missing attribute 'value' (the Hyper-V vendor id)");
       if (value != NULL && (strlen (value) > 12 || strchr (value, ',') != NULL))
-        return fail (error, n, "attribute 'value': a Hyper-V vendor id has at most 12 characters and no comma");
+        return vb_xml_fail (error, n, "attribute 'value': a Hyper-V vendor id has at most 12 characters and no comma");
       if (value != NULL)
         g_strlcpy (f->hyperv_vendor_id, value, sizeof f->hyperv_vendor_id);
       break;
@@ -4089,7 +4067,7 @@ cpu_parse (xmlNode *node, GError **error)
   if (!attr_tristate (node, "migratable", TRUE, &cpu->migratable, error))
     return NULL;
   if (cpu->migratable && cpu->mode != VB_DOMAIN_CPU_MODE_HOST_PASSTHROUGH && cpu->mode != VB_DOMAIN_CPU_MODE_MAXIMUM)
-    return fail (error, node, "'migratable' is only for modes host-passthrough and maximum"), NULL;
+    return vb_xml_fail (error, node, "'migratable' is only for modes host-passthrough and maximum"), NULL;
 
   if ((n = vb_xml_child (node, "model")) != NULL) {
     g_autofree char *model = g_strstrip (vb_xml_text (n));
@@ -4099,15 +4077,15 @@ cpu_parse (xmlNode *node, GError **error)
     cpu->fallback = v;
     if (*model != '\0') {
       if (cpu->mode != VB_DOMAIN_CPU_MODE_CUSTOM)
-        return fail (error, n, "a CPU model name is only allowed with mode='custom'"), NULL;
+        return vb_xml_fail (error, n, "a CPU model name is only allowed with mode='custom'"), NULL;
       if (!chars_in (model, "_.+-"))
-        return fail (error, n, "'%s' is not a CPU model name", model), NULL;
+        return vb_xml_fail (error, n, "'%s' is not a CPU model name", model), NULL;
       cpu->model = g_steal_pointer (&model);
     }
   }
   if ((n = vb_xml_child (node, "vendor")) != NULL) {
     if (cpu->mode != VB_DOMAIN_CPU_MODE_CUSTOM)
-      return fail (error, n, "a CPU vendor is only allowed with mode='custom'"), NULL;
+      return vb_xml_fail (error, n, "a CPU vendor is only allowed with mode='custom'"), NULL;
     if (!node_text (n, FALSE, FALSE, &cpu->vendor, error))
       return NULL;
   }
@@ -4127,9 +4105,9 @@ cpu_parse (xmlNode *node, GError **error)
       return NULL;
     f->policy = v;
     if (!chars_in (f->name, "_.-"))
-      return fail (error, n, "attribute 'name': '%s' is not a CPU feature name", f->name), NULL;
+      return vb_xml_fail (error, n, "attribute 'name': '%s' is not a CPU feature name", f->name), NULL;
     if (!g_hash_table_add (names, f->name))
-      return fail (error, n, "CPU feature '%s' listed twice", f->name), NULL;
+      return vb_xml_fail (error, n, "CPU feature '%s' listed twice", f->name), NULL;
   }
   if ((n = vb_xml_child (node, "numa")) != NULL) {
     xmlNode *c;
@@ -4146,22 +4124,22 @@ cpu_parse (xmlNode *node, GError **error)
       if (!has_id)
         cell->id = cpu->numa->len - 1;
       if (cell->id != cpu->numa->len - 1)
-        return fail (error, c, "NUMA cell ids must be 0, 1, 2, ... in order"), NULL;
+        return vb_xml_fail (error, c, "NUMA cell ids must be 0, 1, 2, ... in order"), NULL;
       if (!attr_cpuset (c, "cpus", &cell->cpus, NULL, error))
         return NULL;
       mem = vb_xml_prop (c, "memory");
       unit = vb_xml_prop (c, "unit");
       if (mem == NULL)
-        return fail (error, c, "missing attribute 'memory'"), NULL;
+        return vb_xml_fail (error, c, "missing attribute 'memory'"), NULL;
       if (!vb_parse_scaled (mem, unit, 1024, 1024, MAX_MEMORY_KIB, &cell->memory_kib, &local))
-        return fail (error, c, "attribute 'memory': %s", local->message), NULL;
+        return vb_xml_fail (error, c, "attribute 'memory': %s", local->message), NULL;
       v = 0;
       if (!attr_enum (c, "memAccess", numa_mem_access_names, 1, FALSE, &v, error))
         return NULL;
       cell->mem_access = v;
     }
     if (cpu->numa->len == 0)
-      return fail (error, n, "needs at least one <cell>"), NULL;
+      return vb_xml_fail (error, n, "needs at least one <cell>"), NULL;
   }
   return g_steal_pointer (&cpu);
 }
@@ -4224,10 +4202,10 @@ clock_parse (xmlNode *node, VbDomainClockDef *clock, GError **error)
       if (*p == '+' || *p == '-')
         p++;
       if (!g_ascii_isdigit (*p))
-        return fail (error, node, "attribute 'adjustment': '%s' is not a number of seconds", adjustment);
+        return vb_xml_fail (error, node, "attribute 'adjustment': '%s' is not a number of seconds", adjustment);
       adj = g_ascii_strtoll (adjustment, &end, 10);
       if (*end != '\0' || adj == G_MAXINT64 || adj == G_MININT64)
-        return fail (error, node, "attribute 'adjustment': '%s' is not a number of seconds", adjustment);
+        return vb_xml_fail (error, node, "attribute 'adjustment': '%s' is not a number of seconds", adjustment);
       /* An adjusted utc/localtime clock is a variable one, as in libvirt. */
       if (clock->offset != VB_DOMAIN_CLOCK_VARIABLE) {
         clock->basis = clock->offset == VB_DOMAIN_CLOCK_LOCALTIME ? VB_DOMAIN_CLOCK_BASIS_LOCALTIME
@@ -4250,7 +4228,7 @@ clock_parse (xmlNode *node, VbDomainClockDef *clock, GError **error)
     if (!attr_str (node, "timezone", STR_TEXT, FALSE, &clock->timezone, error))
       return FALSE;
     if (clock->timezone && !chars_in (clock->timezone, "_.+-/"))
-      return fail (error, node, "attribute 'timezone': '%s' is not a time zone name", clock->timezone);
+      return vb_xml_fail (error, node, "attribute 'timezone': '%s' is not a time zone name", clock->timezone);
   }
 
   for (xmlNode *n = vb_xml_next (node, NULL, "timer"); n != NULL; n = vb_xml_next (node, n, "timer")) {
@@ -4261,7 +4239,7 @@ clock_parse (xmlNode *node, VbDomainClockDef *clock, GError **error)
       return FALSE;
     t->name = v;
     if (seen & (1u << t->name))
-      return fail (error, n, "timer '%s' listed twice", timer_names[t->name]);
+      return vb_xml_fail (error, n, "timer '%s' listed twice", timer_names[t->name]);
     seen |= 1u << t->name;
     if (!attr_tristate (n, "present", FALSE, &t->present, error))
       return FALSE;
@@ -4330,11 +4308,11 @@ memory_backing_parse (xmlNode *node, VbDomainMemoryBacking *mb, GError **error)
 
       g_ptr_array_add (mb->pages, h);
       if (size == NULL)
-        return fail (error, p, "missing attribute 'size'");
+        return vb_xml_fail (error, p, "missing attribute 'size'");
       if (!vb_parse_scaled (size, unit, 1024, 1024, MAX_MEMORY_KIB, &h->size_kib, &local))
-        return fail (error, p, "attribute 'size': %s", local->message);
+        return vb_xml_fail (error, p, "attribute 'size': %s", local->message);
       if (h->size_kib == 0)
-        return fail (error, p, "attribute 'size' must not be 0");
+        return vb_xml_fail (error, p, "attribute 'size' must not be 0");
       if (!attr_cpuset (p, "nodeset", &h->nodeset, NULL, error))
         return FALSE;
     }
@@ -4433,13 +4411,13 @@ seclabel_parse (xmlNode *node, VbDomainSeclabelDef *s, guint flags, GError **err
   switch (s->type) {
   case VB_DOMAIN_SECLABEL_NONE:
     if (s->relabel == VB_DOMAIN_TRISTATE_YES)
-      return fail (error, node, "relabel='yes' makes no sense with type='none'");
+      return vb_xml_fail (error, node, "relabel='yes' makes no sense with type='none'");
     if (s->label || s->imagelabel || s->baselabel)
-      return fail (error, node, "a seclabel of type 'none' has no labels");
+      return vb_xml_fail (error, node, "a seclabel of type 'none' has no labels");
     break;
   case VB_DOMAIN_SECLABEL_DYNAMIC:
     if (s->relabel == VB_DOMAIN_TRISTATE_NO)
-      return fail (error, node, "relabel='no' is not possible with a dynamic label");
+      return vb_xml_fail (error, node, "relabel='no' is not possible with a dynamic label");
     /* The labels of a dynamic seclabel are generated at start-up. */
     if (flags & VB_DOMAIN_PARSE_INACTIVE) {
       g_clear_pointer (&s->label, g_free);
@@ -4448,9 +4426,9 @@ seclabel_parse (xmlNode *node, VbDomainSeclabelDef *s, guint flags, GError **err
     break;
   case VB_DOMAIN_SECLABEL_STATIC:
     if (s->label == NULL)
-      return fail (error, node, "a static seclabel needs a <label>");
+      return vb_xml_fail (error, node, "a static seclabel needs a <label>");
     if (s->baselabel)
-      return fail (error, node, "<baselabel> is only for dynamic labels");
+      return vb_xml_fail (error, node, "<baselabel> is only for dynamic labels");
     break;
   case VB_DOMAIN_SECLABEL_LAST:
   default:
@@ -4706,7 +4684,7 @@ vb_domain_def_validate_name (const char *name, GError **error)
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "domain name '%s' must not contain '/'", name);
     return FALSE;
   }
-  if (has_control_chars (name)) {
+  if (vb_xml_has_control_chars (name, FALSE)) {
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "domain name must not contain control characters");
     return FALSE;
   }
@@ -4976,11 +4954,11 @@ domain_parse_memory (xmlNode *root, VbDomainDef *def, GError **error)
     g_autofree char *text = vb_xml_text (n);
     g_autoptr(GError) local = NULL;
     if (!vb_parse_scaled (text, unit, 1024, 1024, MAX_MEMORY_KIB, &def->max_memory_kib, &local))
-      return fail (error, n, "%s", local->message);
+      return vb_xml_fail (error, n, "%s", local->message);
     if (!attr_uint (n, "slots", 1, 4096, TRUE, &def->max_memory_slots, NULL, error))
       return FALSE;
     if (def->max_memory_kib == 0)
-      return fail (error, n, "must be greater than 0");
+      return vb_xml_fail (error, n, "must be greater than 0");
   }
   if ((n = vb_xml_child (root, "memoryBacking")) != NULL) {
     def->has_memory_backing = TRUE;
@@ -5095,7 +5073,7 @@ domain_parse_vcpu (xmlNode *root, VbDomainDef *def, GError **error)
     if (vb_xml_text_u64 (n, &v, error) < 0)
       return FALSE;
     if (v == 0 || v > MAX_VCPUS)
-      return fail (error, n, "the vcpu count must be between 1 and %d", MAX_VCPUS);
+      return vb_xml_fail (error, n, "the vcpu count must be between 1 and %d", MAX_VCPUS);
     def->vcpus = (guint) v;
     if (!attr_enum (n, "placement", vcpu_placement_names, 1, FALSE, &placement, error) ||
         !attr_cpuset (n, "cpuset", &def->vcpu_cpuset, NULL, error) ||
@@ -5105,13 +5083,13 @@ domain_parse_vcpu (xmlNode *root, VbDomainDef *def, GError **error)
     if (!has_current)
       def->vcpus_current = def->vcpus;
     if (def->vcpus_current > def->vcpus)
-      return fail (error, n, "current vcpus (%u) exceed the maximum (%u)", def->vcpus_current, def->vcpus);
+      return vb_xml_fail (error, n, "current vcpus (%u) exceed the maximum (%u)", def->vcpus_current, def->vcpus);
   }
   if ((n = vb_xml_child (root, "iothreads")) != NULL) {
     if (vb_xml_text_u64 (n, &v, error) < 0)
       return FALSE;
     if (v > MAX_IOTHREADS)
-      return fail (error, n, "at most %d iothreads are supported", MAX_IOTHREADS);
+      return vb_xml_fail (error, n, "at most %d iothreads are supported", MAX_IOTHREADS);
     def->iothreads = (guint) v;
   }
   if ((n = vb_xml_child (root, "iothreadids")) != NULL) {
@@ -5124,11 +5102,11 @@ domain_parse_vcpu (xmlNode *root, VbDomainDef *def, GError **error)
         return FALSE;
       for (guint i = 0; i < ids->len; i++)
         if (g_array_index (ids, guint, i) == id)
-          return fail (error, t, "duplicate iothread id %u", id);
+          return vb_xml_fail (error, t, "duplicate iothread id %u", id);
       g_array_append_val (ids, id);
     }
     if (ids->len > MAX_IOTHREADS)
-      return fail (error, n, "at most %d iothreads are supported", MAX_IOTHREADS);
+      return vb_xml_fail (error, n, "at most %d iothreads are supported", MAX_IOTHREADS);
     /* As libvirt: the count covers the ids given; the rest of the count
      * gets the lowest ids not taken. */
     def->iothreads = MAX (def->iothreads, ids->len);
@@ -5159,8 +5137,8 @@ lifecycle_parse (xmlNode *root, const char *name, const char *const *names, int 
   v = enum_lookup (names, text);
   if (v < 0 || (!crash && names == lifecycle_names && v > VB_DOMAIN_LIFECYCLE_PRESERVE)) {
     g_autofree char *allowed = g_strjoinv ("', '", (char **) names);
-    return fail (error, n, "unsupported action '%s' (supported: '%s'%s)", text, allowed,
-                 names == lifecycle_names && !crash ? "; coredump-* only for on_crash" : "");
+    return vb_xml_fail (error, n, "unsupported action '%s' (supported: '%s'%s)", text, allowed,
+                        names == lifecycle_names && !crash ? "; coredump-* only for on_crash" : "");
   }
   *out = v + offset;
   return TRUE;
@@ -5175,17 +5153,17 @@ domain_parse_devices (xmlNode *node, VbDomainDef *def, guint flags, GError **err
     VbDomainDeviceDef *dev;
     if (strcmp ((const char *) c->name, "emulator") == 0) {
       if (def->emulator)
-        return fail (error, c, "element may appear only once");
+        return vb_xml_fail (error, c, "element may appear only once");
       if (!node_path (c, &def->emulator, error))
         return FALSE;
       if (def->emulator == NULL)
-        return fail (error, c, "must be an absolute path");
+        return vb_xml_fail (error, c, "must be an absolute path");
       continue;
     }
     /* Not a device: the rules for the redirdevs, once per domain. */
     if (strcmp ((const char *) c->name, "redirfilter") == 0) {
       if (seen_redirfilter)
-        return fail (error, c, "element may appear only once");
+        return vb_xml_fail (error, c, "element may appear only once");
       seen_redirfilter = TRUE;
       if (!redirfilter_parse (c, def->redirfilter, error))
         return FALSE;
@@ -5195,7 +5173,7 @@ domain_parse_devices (xmlNode *node, VbDomainDef *def, guint flags, GError **err
     if (dev == NULL)
       return FALSE;
     if (!domain_take_device (def, dev))
-      return fail (error, c, "only one <memballoon> is allowed");
+      return vb_xml_fail (error, c, "only one <memballoon> is allowed");
   }
   return TRUE;
 }
@@ -5214,14 +5192,14 @@ domain_parse_sysinfo (xmlNode *root, VbDomainDef *def, gboolean has_uuid, GError
     g_ptr_array_add (def->sysinfos, si);
     for (guint i = 0; i + 1 < def->sysinfos->len; i++)
       if (((VbSysinfoDef *) g_ptr_array_index (def->sysinfos, i))->type == si->type)
-        return fail (error, n, "only one <sysinfo> of each type is allowed");
+        return vb_xml_fail (error, n, "only one <sysinfo> of each type is allowed");
     uuid = vb_sysinfo_get (si->system, "uuid");
     if (uuid == NULL)
       continue;
     if (!has_uuid)
       memcpy (def->uuid, uuid, sizeof def->uuid);
     else if (strcmp (uuid, def->uuid) != 0)
-      return fail (error, n, "the system UUID %s is not the domain's (%s)", uuid, def->uuid);
+      return vb_xml_fail (error, n, "the system UUID %s is not the domain's (%s)", uuid, def->uuid);
   }
   return TRUE;
 }
@@ -5247,15 +5225,15 @@ vb_domain_def_parse_node (struct _xmlNode *root, guint flags, GError **error)
 
   n = vb_xml_child (root, "name");
   if (n == NULL)
-    return fail (error, root, "missing <name>"), NULL;
+    return vb_xml_fail (error, root, "missing <name>"), NULL;
   if (!node_text (n, FALSE, TRUE, &def->name, error))
     return NULL;
   if (!vb_domain_def_validate_name (def->name, &local))
-    return fail (error, n, "%s", local->message), NULL;
+    return vb_xml_fail (error, n, "%s", local->message), NULL;
   if ((n = vb_xml_child (root, "uuid")) != NULL) {
     g_autofree char *text = g_strstrip (vb_xml_text (n));
     if (!vb_uuid_parse (text, def->uuid))
-      return fail (error, n, "'%s' is not a UUID", text), NULL;
+      return vb_xml_fail (error, n, "'%s' is not a UUID", text), NULL;
     has_uuid = TRUE;
   }
   if ((n = vb_xml_child (root, "genid")) != NULL) {
@@ -5265,7 +5243,7 @@ vb_domain_def_parse_node (struct _xmlNode *root, guint flags, GError **error)
       vb_uuid_generate (def->genid);
       def->genid_generated = TRUE;
     } else if (!vb_uuid_parse (text, def->genid)) {
-      return fail (error, n, "'%s' is not a UUID", text), NULL;
+      return vb_xml_fail (error, n, "'%s' is not a UUID", text), NULL;
     }
   }
   if ((n = vb_xml_child (root, "title")) != NULL) {
@@ -5297,7 +5275,7 @@ vb_domain_def_parse_node (struct _xmlNode *root, guint flags, GError **error)
 
   n = vb_xml_child (root, "os");
   if (n == NULL)
-    return fail (error, root, "missing <os>"), NULL;
+    return vb_xml_fail (error, root, "missing <os>"), NULL;
   if (!os_parse (n, &def->os, error))
     return NULL;
   if ((n = vb_xml_child (root, "features")) != NULL) {
@@ -5362,7 +5340,7 @@ vb_domain_def_parse_node (struct _xmlNode *root, guint flags, GError **error)
     }
     def->memory_kib = total;
   } else if (!has_memory) {
-    return fail (error, root, "missing <memory>"), NULL;
+    return vb_xml_fail (error, root, "missing <memory>"), NULL;
   }
   if (def->memory_kib == 0)
     return invalid (error, "memory size must be greater than 0"), NULL;

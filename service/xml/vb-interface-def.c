@@ -37,20 +37,6 @@ vb_interface_start_mode_to_string (VbInterfaceStartMode mode)
   return start_names[mode];
 }
 
-static gboolean G_GNUC_PRINTF (3, 4)
-set_node_error (GError **error, xmlNode *node, const char *format, ...)
-{
-  g_autofree char *where = vb_xml_node_describe (node);
-  g_autofree char *msg = NULL;
-  va_list ap;
-
-  va_start (ap, format);
-  msg = g_strdup_vprintf (format, ap);
-  va_end (ap);
-  g_set_error (error, VB_ERROR, VB_ERROR_XML, "%s: %s", where, msg);
-  return FALSE;
-}
-
 /* XML parsers turn tabs and line breaks in attribute values into spaces and
  * carriage returns in text into line feeds, so values holding them (only
  * reachable through character references) could not be written back
@@ -62,11 +48,11 @@ check_chars (xmlNode *node, GError **error)
   for (xmlAttr *a = node->properties; a != NULL; a = a->next)
     for (xmlNode *t = a->children; t != NULL; t = t->next)
       if (t->content != NULL && strpbrk ((const char *) t->content, "\t\n\r") != NULL)
-        return set_node_error (error, node, "attribute '%s' contains a tab or line break", (const char *) a->name);
+        return vb_xml_fail (error, node, "attribute '%s' contains a tab or line break", (const char *) a->name);
   for (xmlNode *c = node->children; c != NULL; c = c->next) {
     if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content != NULL &&
         strchr ((const char *) c->content, '\r') != NULL)
-      return set_node_error (error, node, "text contains a carriage return");
+      return vb_xml_fail (error, node, "text contains a carriage return");
     if (c->type == XML_ELEMENT_NODE && !check_chars (c, error))
       return FALSE;
   }
@@ -195,11 +181,11 @@ parse_name (xmlNode *node, gboolean required, char **out, GError **error)
 
   if (name == NULL) {
     if (required)
-      return set_node_error (error, node, "missing attribute 'name'");
+      return vb_xml_fail (error, node, "missing attribute 'name'");
     return TRUE;
   }
   if (!valid_device_name (name))
-    return set_node_error (error, node, "'%s' is not a valid interface name", name);
+    return vb_xml_fail (error, node, "'%s' is not a valid interface name", name);
   *out = g_steal_pointer (&name);
   return TRUE;
 }
@@ -216,7 +202,7 @@ parse_mac (xmlNode *node, char **out, GError **error)
   for (int i = 0; ok && i < 17; i++)
     ok = (i % 3 == 2) ? mac[i] == ':' : g_ascii_isxdigit (mac[i]);
   if (!ok)
-    return set_node_error (error, node, "'%s' is not a MAC address", mac);
+    return vb_xml_fail (error, node, "'%s' is not a MAC address", mac);
   *out = g_ascii_strdown (mac, -1);
   return TRUE;
 }
@@ -245,8 +231,8 @@ parse_ip_attr (xmlNode *node, const char *name, GSocketFamily family, char **out
     return FALSE;
   *out = normalize_ip (value, family);
   if (*out == NULL)
-    return set_node_error (error, node, "'%s' is not an %s address", value,
-                           family == G_SOCKET_FAMILY_IPV4 ? "IPv4" : "IPv6");
+    return vb_xml_fail (error, node, "'%s' is not an %s address", value,
+                        family == G_SOCKET_FAMILY_IPV4 ? "IPv4" : "IPv6");
   return TRUE;
 }
 
@@ -281,7 +267,7 @@ parse_protocol (xmlNode *node, gboolean ipv6, VbInterfaceProtocol *proto, GError
     if (r < 0)
       return FALSE;
     if (ip->prefix > max_prefix)
-      return set_node_error (error, n, "prefix %u is out of range (0-%u)", ip->prefix, max_prefix);
+      return vb_xml_fail (error, n, "prefix %u is out of range (0-%u)", ip->prefix, max_prefix);
   }
   child = vb_xml_child (node, "route");
   if (child != NULL && !parse_ip_attr (child, "gateway", family, &proto->gateway, error))
@@ -351,7 +337,7 @@ parse_bond (xmlNode *node, VbInterfaceDef *def, GError **error)
   mii = vb_xml_child (node, "miimon");
   arp = vb_xml_child (node, "arpmon");
   if (mii != NULL && arp != NULL)
-    return set_node_error (error, node, "<miimon> and <arpmon> are mutually exclusive");
+    return vb_xml_fail (error, node, "<miimon> and <arpmon> are mutually exclusive");
   if (mii != NULL) {
     int carrier = 0;
     def->bond_monitor = VB_INTERFACE_BOND_MONITOR_MII;
@@ -359,7 +345,7 @@ parse_bond (xmlNode *node, VbInterfaceDef *def, GError **error)
     if (r < 0)
       return FALSE;
     if (r == 0)
-      return set_node_error (error, mii, "missing attribute 'freq'");
+      return vb_xml_fail (error, mii, "missing attribute 'freq'");
     if (vb_xml_prop_uint (mii, "downdelay", &def->mii_downdelay, error) < 0 ||
         vb_xml_prop_uint (mii, "updelay", &def->mii_updelay, error) < 0)
       return FALSE;
@@ -374,7 +360,7 @@ parse_bond (xmlNode *node, VbInterfaceDef *def, GError **error)
     if (r < 0)
       return FALSE;
     if (r == 0)
-      return set_node_error (error, arp, "missing attribute 'interval'");
+      return vb_xml_fail (error, arp, "missing attribute 'interval'");
     if (!parse_ip_attr (arp, "target", G_SOCKET_FAMILY_IPV4, &def->arp_target, error))
       return FALSE;
     if (!parse_enum (arp, "validate", validate_names, &validate, error))
@@ -384,7 +370,7 @@ parse_bond (xmlNode *node, VbInterfaceDef *def, GError **error)
   if (!parse_members (node, def, error))
     return FALSE;
   if (def->members->len == 0)
-    return set_node_error (error, node, "a bond needs at least one member <interface>");
+    return vb_xml_fail (error, node, "a bond needs at least one member <interface>");
   return TRUE;
 }
 
@@ -400,7 +386,7 @@ parse_bridge (xmlNode *node, VbInterfaceDef *def, GError **error)
     def->bridge_stp = stp ? VB_INTERFACE_TRISTATE_YES : VB_INTERFACE_TRISTATE_NO;
   def->bridge_delay = vb_xml_prop (node, "delay");
   if (def->bridge_delay != NULL && !valid_delay (def->bridge_delay))
-    return set_node_error (error, node, "delay '%s' is not a non-negative number of seconds", def->bridge_delay);
+    return vb_xml_fail (error, node, "delay '%s' is not a non-negative number of seconds", def->bridge_delay);
   return parse_members (node, def, error);
 }
 
@@ -413,12 +399,12 @@ parse_vlan (xmlNode *node, VbInterfaceDef *def, GError **error)
   if (r < 0)
     return FALSE;
   if (r == 0)
-    return set_node_error (error, node, "missing attribute 'tag'");
+    return vb_xml_fail (error, node, "missing attribute 'tag'");
   if (def->vlan_tag > 4095)
-    return set_node_error (error, node, "VLAN tag %u is out of range (0-4095)", def->vlan_tag);
+    return vb_xml_fail (error, node, "VLAN tag %u is out of range (0-4095)", def->vlan_tag);
   dev = vb_xml_child (node, "interface");
   if (dev == NULL)
-    return set_node_error (error, node, "missing <interface name='…'/>");
+    return vb_xml_fail (error, node, "missing <interface name='…'/>");
   return parse_name (dev, TRUE, &def->vlan_device, error);
 }
 
@@ -439,12 +425,12 @@ parse_interface (xmlNode *node, VbInterfaceType parent_type, VbInterfaceDef **ou
   for (type = 0; type_names[type] && strcmp (type_names[type], type_str) != 0; type++)
     ;
   if (type_names[type] == NULL)
-    return set_node_error (error, node,
-                           "unsupported interface type '%s' (supported: 'ethernet', 'bridge', 'bond', 'vlan')",
-                           type_str);
+    return vb_xml_fail (error, node,
+                        "unsupported interface type '%s' (supported: 'ethernet', 'bridge', 'bond', 'vlan')",
+                        type_str);
   if ((parent_type == VB_INTERFACE_BRIDGE && type == VB_INTERFACE_BRIDGE) ||
       (parent_type == VB_INTERFACE_BOND && type != VB_INTERFACE_ETHERNET))
-    return set_node_error (error, node, "a %s cannot hold a '%s' interface", type_names[parent_type], type_str);
+    return vb_xml_fail (error, node, "a %s cannot hold a '%s' interface", type_names[parent_type], type_str);
 
   def = vb_interface_def_new (type);
   if (!parse_name (node, type != VB_INTERFACE_VLAN, &def->name, error))
@@ -457,7 +443,7 @@ parse_interface (xmlNode *node, VbInterfaceType parent_type, VbInterfaceDef **ou
       if (!parse_enum (child, "mode", start_names, &mode, error))
         return FALSE;
       if (mode == 0)
-        return set_node_error (error, child, "missing attribute 'mode'");
+        return vb_xml_fail (error, child, "missing attribute 'mode'");
       def->start_mode = mode;
     }
     child = vb_xml_child (node, "mtu");
@@ -466,7 +452,7 @@ parse_interface (xmlNode *node, VbInterfaceType parent_type, VbInterfaceDef **ou
       if (r < 0)
         return FALSE;
       if (r == 0 || def->mtu == 0)
-        return set_node_error (error, child, "needs a positive 'size'");
+        return vb_xml_fail (error, child, "needs a positive 'size'");
     }
     for (child = vb_xml_next (node, NULL, "protocol"); child; child = vb_xml_next (node, child, "protocol")) {
       int family = 0;
@@ -475,9 +461,9 @@ parse_interface (xmlNode *node, VbInterfaceType parent_type, VbInterfaceDef **ou
       if (r < 0)
         return FALSE;
       if (r == 0)
-        return set_node_error (error, child, "missing attribute 'family'");
+        return vb_xml_fail (error, child, "missing attribute 'family'");
       if (proto->present)
-        return set_node_error (error, child, "duplicate %s protocol", family_names[family]);
+        return vb_xml_fail (error, child, "duplicate %s protocol", family_names[family]);
       if (!parse_protocol (child, family == 1, proto, error))
         return FALSE;
     }
@@ -495,21 +481,21 @@ parse_interface (xmlNode *node, VbInterfaceType parent_type, VbInterfaceDef **ou
   case VB_INTERFACE_BRIDGE:
     child = vb_xml_child (node, "bridge");
     if (child == NULL)
-      return set_node_error (error, node, "missing <bridge>");
+      return vb_xml_fail (error, node, "missing <bridge>");
     if (!parse_bridge (child, def, error))
       return FALSE;
     break;
   case VB_INTERFACE_BOND:
     child = vb_xml_child (node, "bond");
     if (child == NULL)
-      return set_node_error (error, node, "missing <bond>");
+      return vb_xml_fail (error, node, "missing <bond>");
     if (!parse_bond (child, def, error))
       return FALSE;
     break;
   case VB_INTERFACE_VLAN:
     child = vb_xml_child (node, "vlan");
     if (child == NULL)
-      return set_node_error (error, node, "missing <vlan>");
+      return vb_xml_fail (error, node, "missing <vlan>");
     if (!parse_vlan (child, def, error))
       return FALSE;
     if (def->name == NULL)

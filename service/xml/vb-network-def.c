@@ -555,21 +555,6 @@ vb_network_def_copy (const VbNetworkDef *def)
 
 /* ---- Value checks ---- */
 
-static void node_error (GError **error, xmlNode *node, const char *format, ...) G_GNUC_PRINTF (3, 4);
-
-static void
-node_error (GError **error, xmlNode *node, const char *format, ...)
-{
-  g_autofree char *where = vb_xml_node_describe (node);
-  g_autofree char *msg = NULL;
-  va_list ap;
-
-  va_start (ap, format);
-  msg = g_strdup_vprintf (format, ap);
-  va_end (ap);
-  g_set_error (error, VB_ERROR, VB_ERROR_XML, "%s: %s", where, msg);
-}
-
 static void
 attr_error (GError **error, xmlNode *node, const char *name, const char *value, const char *problem)
 {
@@ -589,10 +574,7 @@ missing_attr_error (GError **error, xmlNode *node, const char *name)
 static gboolean
 is_attr_text (const char *s)
 {
-  for (; *s; s++)
-    if ((guchar) *s < 0x20 || *s == 0x7f)
-      return FALSE;
-  return TRUE;
+  return !vb_xml_has_control_chars (s, FALSE);
 }
 
 static gboolean
@@ -636,13 +618,8 @@ is_zone_name (const char *s)
 static gboolean
 check_element_text (xmlNode *node, const char *text, gboolean multi_line, GError **error)
 {
-  for (const char *p = text; *p; p++) {
-    guchar c = (guchar) *p;
-    if ((c < 0x20 && !(multi_line && (c == '\n' || c == '\t'))) || c == 0x7f) {
-      node_error (error, node, "control characters are not allowed");
-      return FALSE;
-    }
-  }
+  if (vb_xml_has_control_chars (text, multi_line))
+    return vb_xml_fail (error, node, "control characters are not allowed");
   return TRUE;
 }
 
@@ -979,11 +956,11 @@ parse_dhcp_host (xmlNode *node, gboolean partial, GError **error)
       !parse_lease (node, &host->has_lease, &host->lease_expiry, &host->lease_unit, error))
     return NULL;
   if (host->mac != NULL && host->id != NULL) {
-    node_error (error, node, "a DHCP host takes either 'mac' or 'id', not both");
+    vb_xml_fail (error, node, "a DHCP host takes either 'mac' or 'id', not both");
     return NULL;
   }
   if (host->mac == NULL && host->id == NULL && host->name == NULL && (!partial || host->ip == NULL)) {
-    node_error (error, node, "a DHCP host needs 'mac', 'id' or 'name'");
+    vb_xml_fail (error, node, "a DHCP host needs 'mac', 'id' or 'name'");
     return NULL;
   }
   return g_steal_pointer (&host);
@@ -1035,7 +1012,7 @@ parse_address_and_mask (xmlNode *node, VbNetworkIpFamily *family, char **address
   *family = f;
   v6 = ip_is_v6 (*address);
   if ((*family == VB_NETWORK_IP_FAMILY_IPV4 && v6) || (*family == VB_NETWORK_IP_FAMILY_IPV6 && !v6)) {
-    node_error (error, node, "address '%s' does not match family '%s'", *address, ip_family_names[*family]);
+    vb_xml_fail (error, node, "address '%s' does not match family '%s'", *address, ip_family_names[*family]);
     return FALSE;
   }
 
@@ -1045,7 +1022,7 @@ parse_address_and_mask (xmlNode *node, VbNetworkIpFamily *family, char **address
     gsize len = 0;
     g_autofree char *canon = canonical_ip (mask_value, FAMILY_V4, NULL);
     if (v6) {
-      node_error (error, node, "'netmask' is not allowed with an IPv6 address, use 'prefix'");
+      vb_xml_fail (error, node, "'netmask' is not allowed with an IPv6 address, use 'prefix'");
       return FALSE;
     }
     if (canon == NULL || !ip_bytes (canon, bytes, &len) || netmask_prefix (bytes, len) < 0) {
@@ -1059,7 +1036,7 @@ parse_address_and_mask (xmlNode *node, VbNetworkIpFamily *family, char **address
     return FALSE;
   case 1:
     if (*netmask != NULL) {
-      node_error (error, node, "'netmask' and 'prefix' are mutually exclusive");
+      vb_xml_fail (error, node, "'netmask' and 'prefix' are mutually exclusive");
       return FALSE;
     }
     *prefix = (int) p;
@@ -1085,7 +1062,7 @@ parse_ip (xmlNode *node, GError **error)
   child = vb_xml_child (node, "tftp");
   if (child != NULL) {
     if (v6) {
-      node_error (error, child, "<tftp> is supported only for IPv4");
+      vb_xml_fail (error, child, "<tftp> is supported only for IPv4");
       return NULL;
     }
     if (prop_checked (child, "root", TRUE, is_nonempty_attr_text, "a directory", &ip->tftp_root, error) < 0)
@@ -1095,7 +1072,7 @@ parse_ip (xmlNode *node, GError **error)
   if (child != NULL && !parse_dhcp (ip, child, error))
     return NULL;
   if (v6 && ip->bootp_file != NULL) {
-    node_error (error, node, "<bootp> is supported only for IPv4");
+    vb_xml_fail (error, node, "<bootp> is supported only for IPv4");
     return NULL;
   }
   return g_steal_pointer (&ip);
@@ -1125,7 +1102,7 @@ parse_route (xmlNode *node, GError **error)
     route->has_metric = TRUE;
   }
   if (ip_is_v6 (route->address) != ip_is_v6 (route->gateway)) {
-    node_error (error, node, "gateway '%s' is not in the address family of '%s'", route->gateway, route->address);
+    vb_xml_fail (error, node, "gateway '%s' is not in the address family of '%s'", route->gateway, route->address);
     return NULL;
   }
   /* The route's address is a network: its host bits must be clear. */
@@ -1141,7 +1118,7 @@ parse_route (xmlNode *node, GError **error)
     prefix = (guint) len * 8;
   }
   if (!host_bits_all (addr, len, prefix, FALSE)) {
-    node_error (error, node, "route address '%s' has host bits set for prefix %u", route->address, prefix);
+    vb_xml_fail (error, node, "route address '%s' has host bits set for prefix %u", route->address, prefix);
     return NULL;
   }
   return g_steal_pointer (&route);
@@ -1162,7 +1139,7 @@ parse_bandwidth_rate (xmlNode *node, VbNetworkBandwidthRate *rate, GError **erro
     *fields[i] = (guint) v;
   }
   if (rate->average == 0) {
-    node_error (error, node, "'average' is required");
+    vb_xml_fail (error, node, "'average' is required");
     return FALSE;
   }
   return TRUE;
@@ -1215,7 +1192,7 @@ parse_vlan (xmlNode *node, GError **error)
       return NULL;
     if (native != 0) {
       if (have_native) {
-        node_error (error, tag, "only one <tag> may set 'nativeMode'");
+        vb_xml_fail (error, tag, "only one <tag> may set 'nativeMode'");
         return NULL;
       }
       have_native = TRUE;
@@ -1225,11 +1202,11 @@ parse_vlan (xmlNode *node, GError **error)
     g_array_append_val (vlan->tags, t);
   }
   if (vlan->tags->len == 0) {
-    node_error (error, node, "at least one <tag> is required");
+    vb_xml_fail (error, node, "at least one <tag> is required");
     return NULL;
   }
   if (vlan->tags->len > 1 && trunk == VB_NETWORK_TRISTATE_NO) {
-    node_error (error, node, "trunk='no' is not allowed with more than one <tag>");
+    vb_xml_fail (error, node, "trunk='no' is not allowed with more than one <tag>");
     return NULL;
   }
   /* Several tags make a trunk whether or not it is spelled out. */
@@ -1318,7 +1295,7 @@ parse_virtualport (xmlNode *node, GError **error)
       return NULL;
   }
   if (vp->type == VB_NETWORK_VIRTUALPORT_MIDONET && vp->interface_id == NULL) {
-    node_error (error, node, "type 'midonet' needs <parameters interfaceid=.../>");
+    vb_xml_fail (error, node, "type 'midonet' needs <parameters interfaceid=.../>");
     return NULL;
   }
   return g_steal_pointer (&vp);
@@ -1410,7 +1387,7 @@ parse_nat (VbNetworkForward *fwd, xmlNode *nat, GError **error)
     ip_bytes (fwd->nat_address_start, a, &la);
     ip_bytes (fwd->nat_address_end, b, &lb);
     if (memcmp (a, b, 4) > 0) {
-      node_error (error, node, "start '%s' is after end '%s'", fwd->nat_address_start, fwd->nat_address_end);
+      vb_xml_fail (error, node, "start '%s' is after end '%s'", fwd->nat_address_start, fwd->nat_address_end);
       return FALSE;
     }
   }
@@ -1428,7 +1405,7 @@ parse_nat (VbNetworkForward *fwd, xmlNode *nat, GError **error)
       return FALSE;
     }
     if (start > end) {
-      node_error (error, node, "start %" G_GUINT64_FORMAT " is after end %" G_GUINT64_FORMAT, start, end);
+      vb_xml_fail (error, node, "start %" G_GUINT64_FORMAT " is after end %" G_GUINT64_FORMAT, start, end);
       return FALSE;
     }
     fwd->nat_port_start = (guint) start;
@@ -1463,7 +1440,7 @@ parse_forward (VbNetworkForward *fwd, xmlNode *node, GError **error)
       return FALSE;
   }
   if (fwd->interfaces->len > 0 && fwd->addresses->len > 0) {
-    node_error (error, node, "<interface> and <address> elements cannot be mixed");
+    vb_xml_fail (error, node, "<interface> and <address> elements cannot be mixed");
     return FALSE;
   }
   if ((child = vb_xml_child (node, "pf")) != NULL &&
@@ -1481,7 +1458,7 @@ parse_forward (VbNetworkForward *fwd, xmlNode *node, GError **error)
   }
   if ((child = vb_xml_child (node, "nat")) != NULL) {
     if (fwd->mode != VB_NETWORK_FORWARD_NAT) {
-      node_error (error, child, "<nat> is allowed only with mode='nat'");
+      vb_xml_fail (error, child, "<nat> is allowed only with mode='nat'");
       return FALSE;
     }
     if (!parse_nat (fwd, child, error))
@@ -1561,13 +1538,13 @@ parse_dns_host (xmlNode *node, gboolean partial, GError **error)
   while ((child = vb_xml_next (node, child, "hostname")) != NULL) {
     g_autofree char *name = vb_xml_text (child);
     if (!is_dns_name (name)) {
-      node_error (error, child, "'%s' is not a valid host name", name);
+      vb_xml_fail (error, child, "'%s' is not a valid host name", name);
       return NULL;
     }
     g_ptr_array_add (host->hostnames, g_steal_pointer (&name));
   }
   if (host->hostnames->len == 0 && (!partial || host->ip == NULL)) {
-    node_error (error, node, "at least one <hostname> is required");
+    vb_xml_fail (error, node, "at least one <hostname> is required");
     return NULL;
   }
   return g_steal_pointer (&host);
@@ -1590,7 +1567,7 @@ parse_dns (xmlNode *node, GError **error)
         prop_checked (child, "domain", FALSE, is_dns_name, "a DNS name", &fw->domain, error) < 0)
       return NULL;
     if (fw->addr == NULL && fw->domain == NULL) {
-      node_error (error, child, "a forwarder needs 'addr' or 'domain'");
+      vb_xml_fail (error, child, "a forwarder needs 'addr' or 'domain'");
       return NULL;
     }
   }
@@ -1632,7 +1609,7 @@ take_metadata (xmlNode *node, char **out, GError **error)
     if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
       for (const xmlChar *p = n->content; p && *p; p++) {
         if (!g_ascii_isspace (*p)) {
-          node_error (error, node, "text is not allowed directly in <metadata>, only elements");
+          vb_xml_fail (error, node, "text is not allowed directly in <metadata>, only elements");
           return FALSE;
         }
       }
@@ -1879,11 +1856,11 @@ parse_name (VbNetworkDef *def, xmlNode *root, GError **error)
   }
   def->name = vb_xml_text (node);
   if (def->name[0] == '\0') {
-    node_error (error, node, "the network name must not be empty");
+    vb_xml_fail (error, node, "the network name must not be empty");
     return FALSE;
   }
   if (strchr (def->name, '/') != NULL) {
-    node_error (error, node, "the network name '%s' must not contain '/'", def->name);
+    vb_xml_fail (error, node, "the network name '%s' must not contain '/'", def->name);
     return FALSE;
   }
   return check_element_text (node, def->name, FALSE, error);
@@ -1906,7 +1883,7 @@ parse_top (VbNetworkDef *def, xmlNode *root, GError **error)
   if (node != NULL) {
     g_autofree char *text = vb_xml_text (node);
     if (!vb_uuid_parse (g_strstrip (text), def->uuid) || strchr (text, ' ') != NULL) {
-      node_error (error, node, "'%s' is not a valid UUID", text);
+      vb_xml_fail (error, node, "'%s' is not a valid UUID", text);
       return FALSE;
     }
   } else {

@@ -37,20 +37,6 @@ vb_nodedev_cap_type_from_string (const char *str)
   return -1;
 }
 
-static gboolean G_GNUC_PRINTF (3, 4)
-set_node_error (GError **error, xmlNode *node, const char *format, ...)
-{
-  g_autofree char *where = vb_xml_node_describe (node);
-  g_autofree char *msg = NULL;
-  va_list ap;
-
-  va_start (ap, format);
-  msg = g_strdup_vprintf (format, ap);
-  va_end (ap);
-  g_set_error (error, VB_ERROR, VB_ERROR_XML, "%s: %s", where, msg);
-  return FALSE;
-}
-
 /* XML parsers turn tabs and line breaks in attribute values into spaces and
  * carriage returns in text into line feeds, so values holding them (only
  * reachable through character references) could not be written back
@@ -62,11 +48,11 @@ check_chars (xmlNode *node, GError **error)
   for (xmlAttr *a = node->properties; a != NULL; a = a->next)
     for (xmlNode *t = a->children; t != NULL; t = t->next)
       if (t->content != NULL && strpbrk ((const char *) t->content, "\t\n\r") != NULL)
-        return set_node_error (error, node, "attribute '%s' contains a tab or line break", (const char *) a->name);
+        return vb_xml_fail (error, node, "attribute '%s' contains a tab or line break", (const char *) a->name);
   for (xmlNode *c = node->children; c != NULL; c = c->next) {
     if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content != NULL &&
         strchr ((const char *) c->content, '\r') != NULL)
-      return set_node_error (error, node, "text contains a carriage return");
+      return vb_xml_fail (error, node, "text contains a carriage return");
     if (c->type == XML_ELEMENT_NODE && !check_chars (c, error))
       return FALSE;
   }
@@ -432,7 +418,7 @@ child_string (xmlNode *node, const char *name, gboolean required, char **out, GE
 
   if (child == NULL) {
     if (required)
-      return set_node_error (error, node, "missing <%s>", name);
+      return vb_xml_fail (error, node, "missing <%s>", name);
     return TRUE;
   }
   g_free (*out);
@@ -448,13 +434,13 @@ child_uint (xmlNode *node, const char *name, gboolean required, guint64 max, gui
 
   if (child == NULL) {
     if (required)
-      return set_node_error (error, node, "missing <%s>", name);
+      return vb_xml_fail (error, node, "missing <%s>", name);
     return TRUE;
   }
   if (vb_xml_text_u64 (child, &v, error) < 0)
     return FALSE;
   if (v > max)
-    return set_node_error (error, child, "%" G_GUINT64_FORMAT " is out of range", v);
+    return vb_xml_fail (error, child, "%" G_GUINT64_FORMAT " is out of range", v);
   *out = (guint) v;
   return TRUE;
 }
@@ -466,7 +452,7 @@ child_u64 (xmlNode *node, const char *name, gboolean required, guint64 *out, GEr
 
   if (child == NULL) {
     if (required)
-      return set_node_error (error, node, "missing <%s>", name);
+      return vb_xml_fail (error, node, "missing <%s>", name);
     return TRUE;
   }
   return vb_xml_text_u64 (child, out, error) > 0;
@@ -478,7 +464,7 @@ child_wwn (xmlNode *node, const char *name, gboolean required, char **out, GErro
   if (!child_string (node, name, required, out, error))
     return FALSE;
   if (*out != NULL && !valid_wwn (*out))
-    return set_node_error (error, vb_xml_child (node, name), "'%s' is not a WWN (16 hex digits)", *out);
+    return vb_xml_fail (error, vb_xml_child (node, name), "'%s' is not a WWN (16 hex digits)", *out);
   return TRUE;
 }
 
@@ -490,9 +476,9 @@ prop_uint_required (xmlNode *node, const char *name, guint64 max, guint *out, GE
   if (r < 0)
     return FALSE;
   if (r == 0)
-    return set_node_error (error, node, "missing attribute '%s'", name);
+    return vb_xml_fail (error, node, "missing attribute '%s'", name);
   if (v > max)
-    return set_node_error (error, node, "attribute '%s': %u is out of range", name, v);
+    return vb_xml_fail (error, node, "attribute '%s': %u is out of range", name, v);
   *out = v;
   return TRUE;
 }
@@ -505,7 +491,7 @@ parse_id_name (xmlNode *node, const char *name, guint max, guint *id, char **tex
   g_autofree char *value = NULL;
 
   if (child == NULL)
-    return set_node_error (error, node, "missing <%s>", name);
+    return vb_xml_fail (error, node, "missing <%s>", name);
   if (!prop_uint_required (child, "id", max, id, error))
     return FALSE;
   value = vb_xml_text (child);
@@ -535,7 +521,7 @@ parse_mdev_types (xmlNode *node, GPtrArray *types, GError **error)
     if (mt->id == NULL)
       return FALSE;
     if (mt->id[0] == '\0')
-      return set_node_error (error, t, "empty mdev type id");
+      return vb_xml_fail (error, t, "empty mdev type id");
     if (!child_string (t, "name", FALSE, &mt->name, error))
       return FALSE;
     if (!child_string (t, "deviceAPI", TRUE, &mt->device_api, error))
@@ -543,12 +529,12 @@ parse_mdev_types (xmlNode *node, GPtrArray *types, GError **error)
     for (api = 0; device_api_names[api] && strcmp (device_api_names[api], mt->device_api) != 0; api++)
       ;
     if (device_api_names[api] == NULL)
-      return set_node_error (error, t, "unsupported deviceAPI '%s'", mt->device_api);
+      return vb_xml_fail (error, t, "unsupported deviceAPI '%s'", mt->device_api);
     if (!child_uint (t, "availableInstances", TRUE, G_MAXUINT, &mt->available_instances, error))
       return FALSE;
   }
   if (types->len == 0)
-    return set_node_error (error, node, "no mdev <type>");
+    return vb_xml_fail (error, node, "no mdev <type>");
   return TRUE;
 }
 
@@ -571,7 +557,7 @@ next_subcap (xmlNode *node, xmlNode *prev, char **type, GError **error)
 static gboolean
 duplicate_subcap (xmlNode *sub, const char *type, GError **error)
 {
-  return set_node_error (error, sub, "duplicate capability '%s'", type);
+  return vb_xml_fail (error, sub, "duplicate capability '%s'", type);
 }
 
 /* ---- per capability ---- */
@@ -586,14 +572,14 @@ parse_system (xmlNode *node, VbNodeDevCapSystem *sys, GError **error)
     return FALSE;
   hw = vb_xml_child (node, "hardware");
   if (hw == NULL)
-    return set_node_error (error, node, "missing <hardware>");
+    return vb_xml_fail (error, node, "missing <hardware>");
   if (!child_string (hw, "vendor", FALSE, &sys->hardware_vendor, error) ||
       !child_string (hw, "version", FALSE, &sys->hardware_version, error) ||
       !child_string (hw, "serial", FALSE, &sys->hardware_serial, error) ||
       !child_string (hw, "uuid", TRUE, &uuid, error))
     return FALSE;
   if (!vb_uuid_parse (uuid, sys->hardware_uuid))
-    return set_node_error (error, hw, "'%s' is not a valid UUID", uuid);
+    return vb_xml_fail (error, hw, "'%s' is not a valid UUID", uuid);
   fw = vb_xml_child (node, "firmware");
   if (fw != NULL && (!child_string (fw, "vendor", FALSE, &sys->firmware_vendor, error) ||
                      !child_string (fw, "version", FALSE, &sys->firmware_version, error) ||
@@ -625,7 +611,7 @@ parse_pci (xmlNode *node, VbNodeDevCapPci *pci, GError **error)
     g_autofree char *text = g_strstrip (vb_xml_text (child));
     guint64 v;
     if (!g_str_has_prefix (text, "0x") || !vb_parse_u64 (text, &v) || v > 0xffffff)
-      return set_node_error (error, child, "'%s' is not a PCI class like 0x020000", text);
+      return vb_xml_fail (error, child, "'%s' is not a PCI class like 0x020000", text);
     pci->has_class = TRUE;
     pci->class_code = (guint) v;
   }
@@ -646,7 +632,7 @@ parse_pci (xmlNode *node, VbNodeDevCapPci *pci, GError **error)
       if (addr != NULL && !parse_pci_address (addr, &pci->phys_function, error))
         return FALSE;
       if (addr == NULL)
-        return set_node_error (error, sub, "missing <address>");
+        return vb_xml_fail (error, sub, "missing <address>");
     } else if (strcmp (type, "virt_functions") == 0) {
       if (pci->has_virt_functions)
         return duplicate_subcap (sub, type, error);
@@ -661,7 +647,7 @@ parse_pci (xmlNode *node, VbNodeDevCapPci *pci, GError **error)
       }
     } else if (strcmp (type, "pci-bridge") == 0 || strcmp (type, "cardbus-bridge") == 0) {
       if (pci->bridge != VB_NODEDEV_PCI_BRIDGE_NONE)
-        return set_node_error (error, sub, "a device is one kind of bridge at most");
+        return vb_xml_fail (error, sub, "a device is one kind of bridge at most");
       pci->bridge = type[0] == 'p' ? VB_NODEDEV_PCI_BRIDGE_PCI : VB_NODEDEV_PCI_BRIDGE_CARDBUS;
     } else if (strcmp (type, "mdev_types") == 0) {
       if (pci->mdev_types->len > 0)
@@ -669,7 +655,7 @@ parse_pci (xmlNode *node, VbNodeDevCapPci *pci, GError **error)
       if (!parse_mdev_types (sub, pci->mdev_types, error))
         return FALSE;
     } else {
-      return set_node_error (error, sub, "unsupported PCI capability '%s'", type);
+      return vb_xml_fail (error, sub, "unsupported PCI capability '%s'", type);
     }
   }
   if (*error != NULL)
@@ -687,7 +673,7 @@ parse_pci (xmlNode *node, VbNodeDevCapPci *pci, GError **error)
       g_array_append_val (pci->iommu_group_devices, addr);
     }
     if (pci->iommu_group_devices->len == 0)
-      return set_node_error (error, child, "an IOMMU group lists at least one <address>");
+      return vb_xml_fail (error, child, "an IOMMU group lists at least one <address>");
   }
   child = vb_xml_child (node, "numa");
   if (child != NULL) {
@@ -707,7 +693,7 @@ parse_pci (xmlNode *node, VbNodeDevCapPci *pci, GError **error)
       if (r < 0)
         return FALSE;
       if (r == 0)
-        return set_node_error (error, l, "missing attribute 'validity'");
+        return vb_xml_fail (error, l, "missing attribute 'validity'");
       link->validity = validity;
       r = vb_xml_prop_uint (l, "port", &link->port, error);
       if (r < 0)
@@ -715,7 +701,7 @@ parse_pci (xmlNode *node, VbNodeDevCapPci *pci, GError **error)
       link->has_port = r > 0;
       link->speed = vb_xml_prop (l, "speed");
       if (link->speed != NULL && !valid_pcie_speed (link->speed))
-        return set_node_error (error, l, "'%s' is not a link speed", link->speed);
+        return vb_xml_fail (error, l, "'%s' is not a link speed", link->speed);
       if (!prop_uint_required (l, "width", G_MAXUINT, &link->width, error))
         return FALSE;
     }
@@ -760,12 +746,12 @@ parse_net (xmlNode *node, VbNodeDevCapNet *net, GError **error)
   if (!child_string (node, "interface", TRUE, &net->interface, error))
     return FALSE;
   if (net->interface[0] == '\0')
-    return set_node_error (error, node, "empty <interface>");
+    return vb_xml_fail (error, node, "empty <interface>");
   if (!child_string (node, "address", FALSE, &mac, error))
     return FALSE;
   if (mac != NULL) {
     if (!vb_nodedev_mac_is_valid (mac))
-      return set_node_error (error, node, "'%s' is not a MAC address", mac);
+      return vb_xml_fail (error, node, "'%s' is not a MAC address", mac);
     net->address = g_ascii_strdown (mac, -1);
   }
   if (!parse_link (node, net, error))
@@ -775,21 +761,21 @@ parse_net (xmlNode *node, VbNodeDevCapNet *net, GError **error)
     if (name == NULL)
       return FALSE;
     if (name[0] == '\0')
-      return set_node_error (error, f, "empty feature name");
+      return vb_xml_fail (error, f, "empty feature name");
     for (const char *p = name; *p; p++)
       if (!g_ascii_isalpha (*p) && *p != '-' && *p != '_')
-        return set_node_error (error, f, "'%s' is not a feature name", name);
+        return vb_xml_fail (error, f, "'%s' is not a feature name", name);
     g_ptr_array_add (net->features, g_steal_pointer (&name));
   }
   for (xmlNode *sub = next_subcap (node, NULL, &type, error); sub; sub = next_subcap (node, sub, &type, error)) {
     if (net->subcap != VB_NODEDEV_NET_SUBCAP_NONE)
-      return set_node_error (error, sub, "a network device has one link type at most");
+      return vb_xml_fail (error, sub, "a network device has one link type at most");
     if (strcmp (type, "80203") == 0)
       net->subcap = VB_NODEDEV_NET_SUBCAP_80203;
     else if (strcmp (type, "80211") == 0)
       net->subcap = VB_NODEDEV_NET_SUBCAP_80211;
     else
-      return set_node_error (error, sub, "unsupported network capability '%s'", type);
+      return vb_xml_fail (error, sub, "unsupported network capability '%s'", type);
   }
   return *error == NULL;
 }
@@ -815,7 +801,7 @@ parse_scsi_host (xmlNode *node, VbNodeDevCapScsiHost *sh, GError **error)
           !child_wwn (sub, "fabric_wwn", FALSE, &sh->fabric_wwn, error))
         return FALSE;
       if ((sh->wwnn == NULL) != (sh->wwpn == NULL))
-        return set_node_error (error, sub, "<wwnn> and <wwpn> must be given together");
+        return vb_xml_fail (error, sub, "<wwnn> and <wwpn> must be given together");
     } else if (strcmp (type, "vport_ops") == 0) {
       if (sh->has_vport_ops)
         return duplicate_subcap (sub, type, error);
@@ -824,7 +810,7 @@ parse_scsi_host (xmlNode *node, VbNodeDevCapScsiHost *sh, GError **error)
           !child_uint (sub, "vports", TRUE, G_MAXUINT, &sh->vports, error))
         return FALSE;
     } else {
-      return set_node_error (error, sub, "unsupported scsi_host capability '%s'", type);
+      return vb_xml_fail (error, sub, "unsupported scsi_host capability '%s'", type);
     }
   }
   return *error == NULL;
@@ -839,7 +825,7 @@ parse_scsi_target (xmlNode *node, VbNodeDevCapScsiTarget *st, GError **error)
     return FALSE;
   for (xmlNode *sub = next_subcap (node, NULL, &type, error); sub; sub = next_subcap (node, sub, &type, error)) {
     if (strcmp (type, "fc_remote_port") != 0)
-      return set_node_error (error, sub, "unsupported scsi_target capability '%s'", type);
+      return vb_xml_fail (error, sub, "unsupported scsi_target capability '%s'", type);
     if (st->has_fc_remote_port)
       return duplicate_subcap (sub, type, error);
     st->has_fc_remote_port = TRUE;
@@ -871,7 +857,7 @@ parse_storage (xmlNode *node, VbNodeDevCapStorage *st, GError **error)
   if (!child_string (node, "block", TRUE, &st->block, error))
     return FALSE;
   if (!valid_dev_path (st->block))
-    return set_node_error (error, node, "'%s' is not a device path", st->block);
+    return vb_xml_fail (error, node, "'%s' is not a device path", st->block);
   if (!child_string (node, "bus", FALSE, &st->bus, error) ||
       !child_string (node, "drive_type", FALSE, &st->drive_type, error) ||
       !child_string (node, "model", FALSE, &st->model, error) ||
@@ -887,7 +873,7 @@ parse_storage (xmlNode *node, VbNodeDevCapStorage *st, GError **error)
     else if (strcmp (type, "hotpluggable") == 0)
       st->hotpluggable = TRUE;
     else
-      return set_node_error (error, sub, "unsupported storage capability '%s'", type);
+      return vb_xml_fail (error, sub, "unsupported storage capability '%s'", type);
   }
   if (*error != NULL)
     return FALSE;
@@ -920,12 +906,12 @@ parse_mdev (xmlNode *node, VbNodeDevCapMdev *mdev, GError **error)
   g_autofree char *uuid = NULL;
 
   if (child == NULL)
-    return set_node_error (error, node, "missing <type id='…'/>");
+    return vb_xml_fail (error, node, "missing <type id='…'/>");
   mdev->type_id = vb_xml_prop_required (child, "id", error);
   if (mdev->type_id == NULL)
     return FALSE;
   if (mdev->type_id[0] == '\0')
-    return set_node_error (error, child, "empty mdev type id");
+    return vb_xml_fail (error, child, "empty mdev type id");
   child = vb_xml_child (node, "iommuGroup");
   if (child != NULL) {
     mdev->has_iommu_group = TRUE;
@@ -935,7 +921,7 @@ parse_mdev (xmlNode *node, VbNodeDevCapMdev *mdev, GError **error)
   if (!child_string (node, "uuid", FALSE, &uuid, error))
     return FALSE;
   if (uuid != NULL && !vb_uuid_parse (uuid, mdev->uuid))
-    return set_node_error (error, node, "'%s' is not a valid UUID", uuid);
+    return vb_xml_fail (error, node, "'%s' is not a valid UUID", uuid);
   if (!child_string (node, "parent_addr", FALSE, &mdev->parent_addr, error))
     return FALSE;
   for (xmlNode *a = vb_xml_next (node, NULL, "attr"); a; a = vb_xml_next (node, a, "attr")) {
@@ -948,7 +934,7 @@ parse_mdev (xmlNode *node, VbNodeDevCapMdev *mdev, GError **error)
     if (attr->value == NULL)
       return FALSE;
     if (attr->name[0] == '\0' || strchr (attr->name, '/') != NULL)
-      return set_node_error (error, a, "'%s' is not an attribute name", attr->name);
+      return vb_xml_fail (error, a, "'%s' is not an attribute name", attr->name);
   }
   return TRUE;
 }
@@ -977,7 +963,7 @@ parse_css (xmlNode *node, VbNodeDevCapCss *css, GError **error)
   }
   for (xmlNode *sub = next_subcap (node, NULL, &type, error); sub; sub = next_subcap (node, sub, &type, error)) {
     if (strcmp (type, "mdev_types") != 0)
-      return set_node_error (error, sub, "unsupported css capability '%s'", type);
+      return vb_xml_fail (error, sub, "unsupported css capability '%s'", type);
     if (css->mdev_types->len > 0)
       return duplicate_subcap (sub, type, error);
     if (!parse_mdev_types (sub, css->mdev_types, error))
@@ -1024,7 +1010,7 @@ parse_cap (xmlNode *node, VbNodeDevCap *cap, GError **error)
     if (!child_string (node, "char", TRUE, &cap->scsi_generic_char, error))
       return FALSE;
     if (!g_str_has_prefix (cap->scsi_generic_char, "/"))
-      return set_node_error (error, node, "'%s' is not a device path", cap->scsi_generic_char);
+      return vb_xml_fail (error, node, "'%s' is not a device path", cap->scsi_generic_char);
     return TRUE;
   case VB_NODEDEV_CAP_DRM: {
     g_autofree char *type = NULL;
@@ -1034,8 +1020,8 @@ parse_cap (xmlNode *node, VbNodeDevCap *cap, GError **error)
     for (i = 0; drm_type_names[i] && strcmp (drm_type_names[i], type) != 0; i++)
       ;
     if (drm_type_names[i] == NULL)
-      return set_node_error (error, node, "unsupported drm type '%s' (supported: 'primary', 'control', 'render')",
-                             type);
+      return vb_xml_fail (error, node, "unsupported drm type '%s' (supported: 'primary', 'control', 'render')",
+                          type);
     cap->drm_type = i;
     return TRUE;
   }
@@ -1049,7 +1035,7 @@ parse_cap (xmlNode *node, VbNodeDevCap *cap, GError **error)
     if (!child_string (node, "chardev", TRUE, &cap->vdpa_chardev, error))
       return FALSE;
     if (!valid_dev_path (cap->vdpa_chardev))
-      return set_node_error (error, node, "'%s' is not a device path", cap->vdpa_chardev);
+      return vb_xml_fail (error, node, "'%s' is not a device path", cap->vdpa_chardev);
     return TRUE;
   case VB_NODEDEV_CAP_LAST:
   default:
@@ -1067,21 +1053,21 @@ parse_parent (xmlNode *node, VbNodeDevDef *def, GError **error)
   def->parent_fabric_wwn = vb_xml_prop (node, "fabric_wwn");
   if (def->parent_wwnn != NULL || def->parent_wwpn != NULL) {
     if (def->parent_wwnn == NULL || def->parent_wwpn == NULL)
-      return set_node_error (error, node, "'wwnn' and 'wwpn' must be given together");
+      return vb_xml_fail (error, node, "'wwnn' and 'wwpn' must be given together");
     if (!valid_wwn (def->parent_wwnn) || !valid_wwn (def->parent_wwpn))
-      return set_node_error (error, node, "'wwnn' and 'wwpn' must be WWNs (16 hex digits)");
+      return vb_xml_fail (error, node, "'wwnn' and 'wwpn' must be WWNs (16 hex digits)");
     if (def->parent_fabric_wwn != NULL)
-      return set_node_error (error, node, "give either 'wwnn' and 'wwpn' or 'fabric_wwn'");
+      return vb_xml_fail (error, node, "give either 'wwnn' and 'wwpn' or 'fabric_wwn'");
   } else if (def->parent_fabric_wwn != NULL && !valid_wwn (def->parent_fabric_wwn)) {
-    return set_node_error (error, node, "'fabric_wwn' must be a WWN (16 hex digits)");
+    return vb_xml_fail (error, node, "'fabric_wwn' must be a WWN (16 hex digits)");
   }
   if (def->parent_wwnn != NULL || def->parent_fabric_wwn != NULL) {
     if (text[0] != '\0')
-      return set_node_error (error, node, "a parent is named either by text or by WWN attributes");
+      return vb_xml_fail (error, node, "a parent is named either by text or by WWN attributes");
     return TRUE;
   }
   if (text[0] == '\0')
-    return set_node_error (error, node, "empty parent name");
+    return vb_xml_fail (error, node, "empty parent name");
   def->parent = g_steal_pointer (&text);
   return TRUE;
 }
@@ -1107,7 +1093,7 @@ parse_device (const char *xml, GError **error)
   if (!child_string (root, "name", FALSE, &def->name, error))
     return NULL;
   if (def->name != NULL && (def->name[0] == '\0' || strchr (def->name, '/') != NULL)) {
-    set_node_error (error, root, "device name must be non-empty and contain no '/'");
+    vb_xml_fail (error, root, "device name must be non-empty and contain no '/'");
     return NULL;
   }
   if (!child_string (root, "path", FALSE, &def->sysfs_path, error))
@@ -1120,19 +1106,19 @@ parse_device (const char *xml, GError **error)
       return NULL;
     text = g_strstrip (vb_xml_text (node));
     if (text[0] != '/') {
-      set_node_error (error, node, "'%s' is not an absolute path", text);
+      vb_xml_fail (error, node, "'%s' is not an absolute path", text);
       return NULL;
     }
     if (strcmp (kind, "dev") == 0) {
       if (def->devnode != NULL) {
-        set_node_error (error, node, "a device has one devnode of type 'dev' at most");
+        vb_xml_fail (error, node, "a device has one devnode of type 'dev' at most");
         return NULL;
       }
       def->devnode = g_steal_pointer (&text);
     } else if (strcmp (kind, "link") == 0) {
       g_ptr_array_add (def->devlinks, g_steal_pointer (&text));
     } else {
-      set_node_error (error, node, "unsupported devnode type '%s' (supported: 'dev', 'link')", kind);
+      vb_xml_fail (error, node, "unsupported devnode type '%s' (supported: 'dev', 'link')", kind);
       return NULL;
     }
   }
@@ -1151,7 +1137,7 @@ parse_device (const char *xml, GError **error)
     int t = vb_nodedev_cap_type_from_string (type);
     if (t < 0) {
       g_autofree char *allowed = g_strjoinv ("', '", (char **) cap_type_names);
-      set_node_error (error, node, "unsupported capability type '%s' (supported: '%s')", type, allowed);
+      vb_xml_fail (error, node, "unsupported capability type '%s' (supported: '%s')", type, allowed);
       return NULL;
     }
     if (seen_caps & (1u << t)) {

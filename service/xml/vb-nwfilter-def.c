@@ -487,10 +487,7 @@ is_tcp_flag_set (const char *s)
 static gboolean
 is_plain_text (const char *s)
 {
-  for (; *s; s++)
-    if ((guchar) *s < 0x20 || *s == 0x7f)
-      return FALSE;
-  return TRUE;
+  return !vb_xml_has_control_chars (s, FALSE);
 }
 
 static gboolean
@@ -742,21 +739,6 @@ vb_nwfilter_rule_get_attr (const VbNWFilterRule *rule, const char *name)
 
 /* ---- Parsing ---- */
 
-static void node_error (GError **error, xmlNode *node, const char *format, ...) G_GNUC_PRINTF (3, 4);
-
-static void
-node_error (GError **error, xmlNode *node, const char *format, ...)
-{
-  g_autofree char *where = vb_xml_node_describe (node);
-  g_autofree char *msg = NULL;
-  va_list ap;
-
-  va_start (ap, format);
-  msg = g_strdup_vprintf (format, ap);
-  va_end (ap);
-  g_set_error (error, VB_ERROR, VB_ERROR_XML, "%s: %s", where, msg);
-}
-
 static void
 attr_error (GError **error, xmlNode *node, const char *name, const char *value, const char *problem)
 {
@@ -799,7 +781,7 @@ parse_protocol (VbNWFilterRule *rule, xmlNode *node, GError **error)
   gboolean has_ipset = FALSE, has_ipsetflags = FALSE;
 
   if (protocol < 0) {
-    node_error (error, node, "unsupported protocol element <%s>", node->name);
+    vb_xml_fail (error, node, "unsupported protocol element <%s>", node->name);
     return FALSE;
   }
   rule->protocol = protocol;
@@ -821,7 +803,7 @@ parse_protocol (VbNWFilterRule *rule, xmlNode *node, GError **error)
     g_ptr_array_add (rule->attrs, attr_new (name, value));
   }
   if (has_ipset != has_ipsetflags) {
-    node_error (error, node, "'ipset' and 'ipsetflags' must be given together");
+    vb_xml_fail (error, node, "'ipset' and 'ipsetflags' must be given together");
     return FALSE;
   }
   return TRUE;
@@ -869,7 +851,7 @@ parse_rule (xmlNode *node, GError **error)
     if (n->type != XML_ELEMENT_NODE || n->ns != NULL)
       continue;
     if (proto != NULL) {
-      node_error (error, n, "a rule takes one protocol element, found <%s> after <%s>", n->name, proto->name);
+      vb_xml_fail (error, n, "a rule takes one protocol element, found <%s> after <%s>", n->name, proto->name);
       return NULL;
     }
     proto = n;
@@ -938,7 +920,7 @@ vb_nwfilter_def_parse (const char *xml, GError **error)
   if (uuid != NULL) {
     g_autofree char *text = vb_xml_text (uuid);
     if (!vb_uuid_parse (g_strstrip (text), def->uuid) || strchr (text, ' ') != NULL) {
-      node_error (error, uuid, "'%s' is not a valid UUID", text);
+      vb_xml_fail (error, uuid, "'%s' is not a valid UUID", text);
       return NULL;
     }
   } else {
@@ -953,13 +935,13 @@ vb_nwfilter_def_parse (const char *xml, GError **error)
 
     if (strcmp (name, "uuid") == 0) {
       if (node != uuid) {
-        node_error (error, node, "element <uuid> may appear only once");
+        vb_xml_fail (error, node, "element <uuid> may appear only once");
         return NULL;
       }
       continue;
     }
     if (strcmp (name, "rule") != 0 && strcmp (name, "filterref") != 0) {
-      node_error (error, node, "unsupported element <%s>", name);
+      vb_xml_fail (error, node, "unsupported element <%s>", name);
       return NULL;
     }
     entry = g_new0 (VbNWFilterEntry, 1);

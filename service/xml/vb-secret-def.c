@@ -63,14 +63,8 @@ vb_secret_def_copy (const VbSecretDef *def)
 static gboolean
 check_text (xmlNode *node, const char *text, gboolean multi_line, GError **error)
 {
-  for (const char *p = text; *p; p++) {
-    guchar c = (guchar) *p;
-    if ((c < 0x20 && !(multi_line && (c == '\n' || c == '\t'))) || c == 0x7f) {
-      g_autofree char *where = vb_xml_node_describe (node);
-      g_set_error (error, VB_ERROR, VB_ERROR_XML, "%s: control characters are not allowed", where);
-      return FALSE;
-    }
-  }
+  if (vb_xml_has_control_chars (text, multi_line))
+    return vb_xml_fail (error, node, "control characters are not allowed");
   return TRUE;
 }
 

@@ -52,37 +52,10 @@ vb_snapshot_location_to_string (VbSnapshotLocation location)
 
 /* ---- helpers ---- */
 
-static gboolean G_GNUC_PRINTF (3, 4)
-fail (GError **error, xmlNode *node, const char *fmt, ...)
-{
-  va_list ap;
-  g_autofree char *msg = NULL;
-  g_autofree char *where = vb_xml_node_describe (node);
-
-  va_start (ap, fmt);
-  msg = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  g_set_error (error, VB_ERROR, VB_ERROR_XML, "%s: %s", where, msg);
-  return FALSE;
-}
-
-static gboolean
-has_control_chars (const char *s, gboolean allow_newlines)
-{
-  for (; *s; s++) {
-    guchar c = (guchar) *s;
-    if (allow_newlines && (c == '\n' || c == '\t'))
-      continue;
-    if (c < 0x20 || c == 0x7f)
-      return TRUE;
-  }
-  return FALSE;
-}
-
 static gboolean
 is_abs_path (const char *s)
 {
-  return s[0] == '/' && s[1] != '\0' && !has_control_chars (s, FALSE);
+  return s[0] == '/' && s[1] != '\0' && !vb_xml_has_control_chars (s, FALSE);
 }
 
 /* A domain disk's target name: (fd|hd|sd|vd|xvd|ubd) followed by [a-zA-Z0-9_]+. */
@@ -112,8 +85,8 @@ node_text (xmlNode *node, gboolean multiline, char **out, GError **error)
   for (char *p = text; *p; p++)
     if (*p == '\r')
       *p = '\n';
-  if (has_control_chars (text, multiline))
-    return fail (error, node, "text contains control characters");
+  if (vb_xml_has_control_chars (text, multiline))
+    return vb_xml_fail (error, node, "text contains control characters");
   g_free (*out);
   *out = g_steal_pointer (&text);
   return TRUE;
@@ -138,7 +111,7 @@ attr_path (xmlNode *node, const char *name, char **out, GError **error)
   if (value == NULL)
     return TRUE;
   if (!is_abs_path (value))
-    return fail (error, node, "attribute '%s': '%s' is not an absolute path", name, value);
+    return vb_xml_fail (error, node, "attribute '%s': '%s' is not an absolute path", name, value);
   g_free (*out);
   *out = g_steal_pointer (&value);
   return TRUE;
@@ -250,7 +223,7 @@ vb_snapshot_def_validate_name (const char *name, GError **error)
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "snapshot name '%s' must not contain '/'", name);
     return FALSE;
   }
-  if (has_control_chars (name, FALSE) || !g_utf8_validate (name, -1, NULL)) {
+  if (vb_xml_has_control_chars (name, FALSE) || !g_utf8_validate (name, -1, NULL)) {
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "snapshot name must be UTF-8 without control characters");
     return FALSE;
   }
@@ -272,9 +245,10 @@ disk_parse (xmlNode *node, GError **error)
 
   d->name = vb_xml_prop (node, "name");
   if (d->name == NULL)
-    return fail (error, node, "missing attribute 'name'"), NULL;
+    return vb_xml_fail (error, node, "missing attribute 'name'"), NULL;
   if (!(d->name[0] == '/' ? is_abs_path (d->name) : is_disk_target (d->name)))
-    return fail (error, node, "attribute 'name': '%s' is neither a disk target nor an absolute path", d->name), NULL;
+    return vb_xml_fail (error, node,
+                        "attribute 'name': '%s' is neither a disk target nor an absolute path", d->name), NULL;
   if (!attr_enum (node, "snapshot", location_names, 1, &v, error))
     return NULL;
   d->snapshot = v;
@@ -286,7 +260,7 @@ disk_parse (xmlNode *node, GError **error)
   if ((n = vb_xml_child (node, "driver")) != NULL) {
     d->driver_type = vb_xml_prop (n, "type");
     if (d->driver_type && !vb_domain_disk_format_is_valid (d->driver_type))
-      return fail (error, n, "attribute 'type': unsupported storage format '%s'", d->driver_type), NULL;
+      return vb_xml_fail (error, n, "attribute 'type': unsupported storage format '%s'", d->driver_type), NULL;
   }
   if ((n = vb_xml_child (node, "source")) != NULL) {
     if (!attr_path (n, d->type == VB_SNAPSHOT_DISK_TYPE_BLOCK ? "dev" : "file", &d->src_path, error))
@@ -297,7 +271,7 @@ disk_parse (xmlNode *node, GError **error)
   if (d->snapshot == VB_SNAPSHOT_LOCATION_DEFAULT && external_bits)
     d->snapshot = VB_SNAPSHOT_LOCATION_EXTERNAL;
   if (d->snapshot != VB_SNAPSHOT_LOCATION_EXTERNAL && d->snapshot != VB_SNAPSHOT_LOCATION_DEFAULT && external_bits)
-    return fail (error, node, "only external disk snapshots take a type, <driver> or <source>"), NULL;
+    return vb_xml_fail (error, node, "only external disk snapshots take a type, <driver> or <source>"), NULL;
   return g_steal_pointer (&d);
 }
 
@@ -314,7 +288,7 @@ snapshot_parse_root (xmlNode *root, guint flags, GError **error)
     for (int i = 0; internal_only_elements[i]; i++) {
       if (vb_xml_count (root, internal_only_elements[i]) > 0) {
         n = vb_xml_child (root, internal_only_elements[i]);
-        fail (error, n, "<%s> is only accepted when redefining a snapshot", internal_only_elements[i]);
+        vb_xml_fail (error, n, "<%s> is only accepted when redefining a snapshot", internal_only_elements[i]);
         return NULL;
       }
     }
@@ -325,7 +299,7 @@ snapshot_parse_root (xmlNode *root, guint flags, GError **error)
     if (!node_text (n, FALSE, &def->name, error))
       return NULL;
     if (!vb_snapshot_def_validate_name (def->name, &local))
-      return fail (error, n, "%s", local->message), NULL;
+      return vb_xml_fail (error, n, "%s", local->message), NULL;
   }
   if ((n = vb_xml_child (root, "description")) != NULL) {
     if (!node_text (n, TRUE, &def->description, error))
@@ -337,7 +311,7 @@ snapshot_parse_root (xmlNode *root, guint flags, GError **error)
     g_autofree char *text = g_strstrip (vb_xml_text (n));
     v = vb_snapshot_state_from_string (text);
     if (v < 0)
-      return fail (error, n, "unknown domain state '%s'", text), NULL;
+      return vb_xml_fail (error, n, "unknown domain state '%s'", text), NULL;
     def->state = v;
   }
   if ((n = vb_xml_child (root, "creationTime")) != NULL) {
@@ -345,7 +319,7 @@ snapshot_parse_root (xmlNode *root, guint flags, GError **error)
     if (vb_xml_text_u64 (n, &t, error) < 0)
       return NULL;
     if (t > G_MAXINT64)
-      return fail (error, n, "creation time is out of range"), NULL;
+      return vb_xml_fail (error, n, "creation time is out of range"), NULL;
     def->creation_time = (gint64) t;
     def->has_creation_time = TRUE;
   }
@@ -353,11 +327,11 @@ snapshot_parse_root (xmlNode *root, guint flags, GError **error)
     g_autoptr(GError) local = NULL;
     xmlNode *pn = vb_xml_child (n, "name");
     if (pn == NULL)
-      return fail (error, n, "missing <name>"), NULL;
+      return vb_xml_fail (error, n, "missing <name>"), NULL;
     if (!node_text (pn, FALSE, &def->parent, error))
       return NULL;
     if (!vb_snapshot_def_validate_name (def->parent, &local))
-      return fail (error, pn, "%s", local->message), NULL;
+      return vb_xml_fail (error, pn, "%s", local->message), NULL;
   }
   if ((n = vb_xml_child (root, "memory")) != NULL) {
     v = 0;
@@ -368,11 +342,11 @@ snapshot_parse_root (xmlNode *root, guint flags, GError **error)
     if (def->memory_file && def->memory == VB_SNAPSHOT_LOCATION_DEFAULT)
       def->memory = VB_SNAPSHOT_LOCATION_EXTERNAL;
     if (def->memory == VB_SNAPSHOT_LOCATION_EXTERNAL && def->memory_file == NULL)
-      return fail (error, n, "an external memory snapshot needs a 'file'"), NULL;
+      return vb_xml_fail (error, n, "an external memory snapshot needs a 'file'"), NULL;
     if (def->memory != VB_SNAPSHOT_LOCATION_EXTERNAL && def->memory_file != NULL)
-      return fail (error, n, "'file' is only for snapshot='external'"), NULL;
+      return vb_xml_fail (error, n, "'file' is only for snapshot='external'"), NULL;
     if (def->memory == VB_SNAPSHOT_LOCATION_DEFAULT)
-      return fail (error, n, "missing attribute 'snapshot'"), NULL;
+      return vb_xml_fail (error, n, "missing attribute 'snapshot'"), NULL;
   }
   if ((n = vb_xml_child (root, "disks")) != NULL) {
     for (xmlNode *dn = vb_xml_next (n, NULL, "disk"); dn != NULL; dn = vb_xml_next (n, dn, "disk")) {
@@ -381,13 +355,13 @@ snapshot_parse_root (xmlNode *root, guint flags, GError **error)
         return NULL;
       g_ptr_array_add (def->disks, d);
       if (!g_hash_table_add (disk_names, d->name))
-        return fail (error, dn, "disk '%s' is listed twice", d->name), NULL;
+        return vb_xml_fail (error, dn, "disk '%s' is listed twice", d->name), NULL;
     }
   }
   if ((n = vb_xml_child (root, "active")) != NULL) {
     g_autofree char *text = g_strstrip (vb_xml_text (n));
     if (strcmp (text, "0") != 0 && strcmp (text, "1") != 0)
-      return fail (error, n, "must be 0 or 1"), NULL;
+      return vb_xml_fail (error, n, "must be 0 or 1"), NULL;
     def->active = text[0] == '1';
   }
   if ((n = vb_xml_child (root, "domain")) != NULL) {
@@ -403,7 +377,7 @@ snapshot_parse_root (xmlNode *root, guint flags, GError **error)
   if ((n = vb_xml_child (root, "cookie")) != NULL) {
     def->cookie = element_dump (n);
     if (def->cookie == NULL)
-      return fail (error, n, "cannot serialize the cookie"), NULL;
+      return vb_xml_fail (error, n, "cannot serialize the cookie"), NULL;
     vb_xml_mark_subtree (n);
   }
 
@@ -417,9 +391,9 @@ snapshot_parse_root (xmlNode *root, guint flags, GError **error)
       def->name = g_strdup_printf ("%" G_GINT64_FORMAT, def->creation_time);
   } else {
     if (def->name == NULL)
-      return fail (error, root, "a redefined snapshot needs a <name>"), NULL;
+      return vb_xml_fail (error, root, "a redefined snapshot needs a <name>"), NULL;
     if (!def->has_creation_time)
-      return fail (error, root, "a redefined snapshot needs a <creationTime>"), NULL;
+      return vb_xml_fail (error, root, "a redefined snapshot needs a <creationTime>"), NULL;
   }
   return g_steal_pointer (&def);
 }

@@ -147,20 +147,6 @@ vb_sysinfo_def_copy (const VbSysinfoDef *def)
 
 /* ---- parsing ---- */
 
-static gboolean G_GNUC_PRINTF (3, 4)
-fail (GError **error, xmlNode *node, const char *fmt, ...)
-{
-  va_list ap;
-  g_autofree char *msg = NULL;
-  g_autofree char *where = vb_xml_node_describe (node);
-
-  va_start (ap, fmt);
-  msg = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  g_set_error (error, VB_ERROR, VB_ERROR_XML, "%s: %s", where, msg);
-  return FALSE;
-}
-
 /* The text of @node, without control characters (QEMU's -smbios and
  * fw_cfg strings are one line); NULL with @error. */
 static char *
@@ -168,9 +154,8 @@ entry_text (xmlNode *node, GError **error)
 {
   g_autofree char *text = vb_xml_text (node);
 
-  for (const char *p = text; *p; p++)
-    if ((guchar) *p < 0x20 || *p == 0x7f)
-      return fail (error, node, "text contains control characters"), NULL;
+  if (vb_xml_has_control_chars (text, FALSE))
+    return vb_xml_fail (error, node, "text contains control characters"), NULL;
   return g_steal_pointer (&text);
 }
 
@@ -201,7 +186,7 @@ section_parse (xmlNode *node, VbSysinfoSectionKind kind, gboolean host, VbSysinf
 
     if (name == NULL) {
       section_free (s);
-      return fail (error, e, "missing attribute 'name'");
+      return vb_xml_fail (error, e, "missing attribute 'name'");
     }
     for (guint i = 0; names[i] != NULL && field < 0; i++)
       if (strcmp (names[i], name) == 0)
@@ -209,11 +194,11 @@ section_parse (xmlNode *node, VbSysinfoSectionKind kind, gboolean host, VbSysinf
     if (field < 0) {
       g_autofree char *allowed = g_strjoinv ("', '", (char **) names);
       section_free (s);
-      return fail (error, e, "unknown <%s> entry '%s' (known: '%s')", section_names[kind], name, allowed);
+      return vb_xml_fail (error, e, "unknown <%s> entry '%s' (known: '%s')", section_names[kind], name, allowed);
     }
     if (g_ptr_array_find (seen, names[field], NULL)) {
       section_free (s);
-      return fail (error, e, "entry '%s' given twice", name);
+      return vb_xml_fail (error, e, "entry '%s' given twice", name);
     }
     g_ptr_array_add (seen, (gpointer) names[field]);
     text = entry_text (e, error);
@@ -225,13 +210,13 @@ section_parse (xmlNode *node, VbSysinfoSectionKind kind, gboolean host, VbSysinf
       continue; /* libvirt's reading: an empty entry is none */
     if (!host && kind == VB_SYSINFO_BIOS && strcmp (name, "date") == 0 && !bios_date_valid (text)) {
       section_free (s);
-      return fail (error, e, "BIOS date '%s' is not mm/dd/yy or mm/dd/yyyy", text);
+      return vb_xml_fail (error, e, "BIOS date '%s' is not mm/dd/yy or mm/dd/yyyy", text);
     }
     if (!host && kind == VB_SYSINFO_SYSTEM && strcmp (name, "uuid") == 0) {
       char uuid[37];
       if (!vb_uuid_parse (text, uuid)) {
         section_free (s);
-        return fail (error, e, "'%s' is not a UUID", text);
+        return vb_xml_fail (error, e, "'%s' is not a UUID", text);
       }
       g_free (text);
       text = g_strdup (uuid);
@@ -258,7 +243,7 @@ parse (xmlNode *node, gboolean host, GError **error)
   case 1:
     break;
   case 0:
-    return fail (error, node, "missing attribute 'type' (smbios or fwcfg)"), NULL;
+    return vb_xml_fail (error, node, "missing attribute 'type' (smbios or fwcfg)"), NULL;
   default:
     return NULL;
   }
@@ -272,23 +257,22 @@ parse (xmlNode *node, gboolean host, GError **error)
       e->name = vb_xml_prop (n, "name");
       e->file = vb_xml_prop (n, "file");
       if (e->name == NULL || *e->name == '\0')
-        return fail (error, n, "missing attribute 'name'"), NULL;
-      for (const char *p = e->name; *p; p++)
-        if ((guchar) *p < 0x20 || *p == 0x7f)
-          return fail (error, n, "attribute 'name' contains control characters"), NULL;
+        return vb_xml_fail (error, n, "missing attribute 'name'"), NULL;
+      if (vb_xml_has_control_chars (e->name, FALSE))
+        return vb_xml_fail (error, n, "attribute 'name' contains control characters"), NULL;
       for (guint i = 0; i + 1 < def->fwcfg->len; i++)
         if (strcmp (((VbSysinfoFwcfgEntry *) g_ptr_array_index (def->fwcfg, i))->name, e->name) == 0)
-          return fail (error, n, "entry '%s' given twice", e->name), NULL;
+          return vb_xml_fail (error, n, "entry '%s' given twice", e->name), NULL;
       text = entry_text (n, error);
       if (text == NULL)
         return NULL;
       if (e->file != NULL) {
         if (e->file[0] != '/' || e->file[1] == '\0')
-          return fail (error, n, "attribute 'file': '%s' is not an absolute path", e->file), NULL;
+          return vb_xml_fail (error, n, "attribute 'file': '%s' is not an absolute path", e->file), NULL;
         if (*text != '\0')
-          return fail (error, n, "an entry has either a value or a file, not both"), NULL;
+          return vb_xml_fail (error, n, "an entry has either a value or a file, not both"), NULL;
       } else if (*text == '\0') {
-        return fail (error, n, "an entry needs a value or a file"), NULL;
+        return vb_xml_fail (error, n, "an entry needs a value or a file"), NULL;
       } else {
         e->value = g_steal_pointer (&text);
       }
@@ -312,7 +296,7 @@ parse (xmlNode *node, gboolean host, GError **error)
       if (n != vb_xml_child (node, section_names[k])) {
         section_free (s);
         if (!host)
-          return fail (error, n, "<%s> may appear only once", section_names[k]), NULL;
+          return vb_xml_fail (error, n, "<%s> may appear only once", section_names[k]), NULL;
         continue;
       }
       switch (k) {

@@ -122,6 +122,34 @@ vb_xml_node_describe (xmlNode *node)
   return g_string_free (path, FALSE);
 }
 
+gboolean
+vb_xml_fail (GError **error, xmlNode *node, const char *fmt, ...)
+{
+  va_list ap;
+  g_autofree char *msg = NULL;
+  g_autofree char *where = vb_xml_node_describe (node);
+
+  va_start (ap, fmt);
+  msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_set_error (error, VB_ERROR, VB_ERROR_XML, "%s: %s", where, msg);
+  return FALSE;
+}
+
+gboolean
+vb_xml_has_control_chars (const char *s, gboolean allow_newlines)
+{
+  for (; *s; s++) {
+    guchar c = (guchar) *s;
+
+    if (allow_newlines && (c == '\n' || c == '\t'))
+      continue;
+    if (c < 0x20 || c == 0x7f)
+      return TRUE;
+  }
+  return FALSE;
+}
+
 static xmlAttr *
 find_attr (xmlNode *node, const char *name)
 {

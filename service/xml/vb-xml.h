@@ -24,6 +24,11 @@ xmlDoc *vb_xml_parse (const char *xml, gssize len, const char *root_name, GError
 
 /* "/domain/devices/disk (line 12)" for messages. */
 char *vb_xml_node_describe (xmlNode *node);
+/* Sets @error (VB_ERROR_XML) to "<where @node is>: <message>"; returns FALSE. */
+gboolean vb_xml_fail (GError **error, xmlNode *node, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
+/* Whether @s has control characters (C0 or DEL); newlines and tabs are
+ * allowed when @allow_newlines. */
+gboolean vb_xml_has_control_chars (const char *s, gboolean allow_newlines);
 
 /* Attributes. Each marks the attribute as consumed.
  * The int-returning ones return 1 when present and valid, 0 when absent
