@@ -658,7 +658,6 @@ add_host_cpu (VbCapabilities *vcaps)
 {
   g_autofree char *cpuinfo = NULL;
   g_auto(GStrv) lines = NULL;
-  g_autofree char *model = NULL;
   g_autofree char *vendor = NULL;
   g_autofree char *flags = NULL;
 
@@ -677,10 +676,7 @@ add_host_cpu (VbCapabilities *vcaps)
     else if (flags == NULL && g_str_equal (key, "flags"))
       flags = g_strstrip (g_strdup (colon + 1));
   }
-  if (vendor != NULL)
-    vcaps->host.cpu_vendor = g_strdup (g_str_equal (vendor, "GenuineIntel") ? "Intel"
-                                       : g_str_equal (vendor, "AuthenticAMD") ? "AMD" : vendor);
-  (void) model;
+  vcaps->host.cpu_vendor = g_strdup (vb_qemu_cpu_vendor_name (vendor));
   if (flags != NULL) {
     g_auto(GStrv) words = g_strsplit (flags, " ", -1);
 

@@ -127,8 +127,8 @@ lookup_feature (VbQemuCpuData *data, const char *name)
   return g_hash_table_lookup (data->known, key);
 }
 
-static const char *
-libvirt_vendor (const char *cpuid_vendor)
+const char *
+vb_qemu_cpu_vendor_name (const char *cpuid_vendor)
 {
   if (cpuid_vendor == NULL || *cpuid_vendor == '\0')
     return NULL;
@@ -286,7 +286,7 @@ read_host (VbQemuCpuData *data)
     key = g_strstrip (g_strndup (lines[i], colon - lines[i]));
     if (g_str_equal (key, "vendor_id") && data->host_vendor == NULL) {
       g_autofree char *v = g_strdup (colon + 1);
-      data->host_vendor = g_strdup (libvirt_vendor (g_strstrip (v)));
+      data->host_vendor = g_strdup (vb_qemu_cpu_vendor_name (g_strstrip (v)));
     } else if (g_str_equal (key, "flags") && g_hash_table_size (data->host) == 0) {
       g_auto(GStrv) flags = g_strsplit (g_strstrip (colon + 1), " ", -1);
 
@@ -358,7 +358,7 @@ parse_expansion (VbQemuCpuData *data, const char *line, GError **error)
     Model *m = g_new0 (Model, 1);
 
     m->name = g_intern_string (id);
-    m->vendor = g_strdup (libvirt_vendor (json_object_get_string_member_with_default (props, "vendor", NULL)));
+    m->vendor = g_strdup (vb_qemu_cpu_vendor_name (json_object_get_string_member_with_default (props, "vendor", NULL)));
     m->features = features;
     m->named = is_named (id);
     g_hash_table_replace (data->models, (gpointer) m->name, m);
@@ -781,7 +781,7 @@ vb_qemu_cpu_compare (VbQemuCpuData *data, const char *xml, guint flags, GError *
   }
   if (cpu->arch != NULL && !is_x86 (cpu->arch)) {
     reason = g_strdup_printf ("CPU arch %s does not match host arch x86_64", cpu->arch);
-  } else if (cpu->vendor != NULL && g_strcmp0 (libvirt_vendor (cpu->vendor), data->host_vendor) != 0) {
+  } else if (cpu->vendor != NULL && g_strcmp0 (vb_qemu_cpu_vendor_name (cpu->vendor), data->host_vendor) != 0) {
     reason = g_strdup_printf ("host CPU vendor %s does not match required CPU vendor %s",
                               data->host_vendor ? data->host_vendor : "(unknown)", cpu->vendor);
   } else if (cpu->model == NULL && g_hash_table_size (cpu->listed) == 0 && cpu->guest) {
@@ -867,7 +867,7 @@ vb_qemu_cpu_baseline (VbQemuCpuData *data, const char *const *xml_cpus, guint fl
     }
     if (i == 0) {
       vendor = cpu->vendor;
-    } else if (g_strcmp0 (libvirt_vendor (vendor), libvirt_vendor (cpu->vendor)) != 0) {
+    } else if (g_strcmp0 (vb_qemu_cpu_vendor_name (vendor), vb_qemu_cpu_vendor_name (cpu->vendor)) != 0) {
       g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "CPU vendors do not match: %s and %s",
                    vendor ? vendor : "(none)", cpu->vendor ? cpu->vendor : "(none)");
       return NULL;
@@ -892,7 +892,7 @@ vb_qemu_cpu_baseline (VbQemuCpuData *data, const char *const *xml_cpus, guint fl
         set_add (common, key);
     }
   }
-  model = closest_model (data, common, libvirt_vendor (vendor), TRUE);
+  model = closest_model (data, common, vb_qemu_cpu_vendor_name (vendor), TRUE);
   if (model == NULL) {
     g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
                  "no CPU model of QEMU has only features all these CPUs share");
@@ -908,7 +908,7 @@ vb_qemu_cpu_baseline (VbQemuCpuData *data, const char *const *xml_cpus, guint fl
   w = vb_xml_writer_new ();
   vb_xml_writer_start (w, "cpu", "mode", "custom", "match", "exact", NULL);
   vb_xml_writer_element (w, "model", model->name, "fallback", "forbid", NULL);
-  vb_xml_writer_element (w, "vendor", vendor ? libvirt_vendor (vendor) : NULL, NULL);
+  vb_xml_writer_element (w, "vendor", vendor ? vb_qemu_cpu_vendor_name (vendor) : NULL, NULL);
   for (guint i = 0; i < features->len; i++)
     vb_xml_writer_empty (w, "feature", "policy", "require", "name", (const char *) g_ptr_array_index (features, i),
                          NULL);

@@ -56,6 +56,9 @@ VbQemuCpuModelDef *vb_qemu_cpu_host_model (VbQemuCpuData *data, gboolean kvm, GE
 /* "yes", "no" or "unknown": can a KVM (@kvm) or TCG guest run @model with
  * all its features on this host. */
 const char *vb_qemu_cpu_model_usable (VbQemuCpuData *data, const char *model, gboolean kvm);
+/* libvirt's name of a CPUID vendor string (GenuineIntel → Intel, …);
+ * NULL for NULL or "". */
+const char *vb_qemu_cpu_vendor_name (const char *cpuid_vendor);
 /* The host CPU's vendor as libvirt names it, or NULL. */
 const char *vb_qemu_cpu_host_vendor (VbQemuCpuData *data);
 /* Its vendor as libvirt names it (Intel, AMD, …), or "unknown". */
