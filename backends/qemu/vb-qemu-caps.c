@@ -358,6 +358,7 @@ typedef struct {
   char *disk_key;  /* first line of the disk cache file, see disk_cache_key */
   char *disk_path; /* NULL: no disk cache */
   guint attempts;
+  guint cpu_attempts;
   char *first; /* the first part's transcript, while the second runs */
 } ProbeData;
 
@@ -521,6 +522,19 @@ cpu_models_done (GObject *source, GAsyncResult *result, gpointer user_data)
   if (g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, &out, NULL, &error)) {
     combined = g_strconcat (pd->first, "\n" CPU_MODELS_MARK, out ? out : "", NULL);
     caps = parse_transcript (pd->emulator, combined, &error);
+    if ((caps == NULL || caps->cpu == NULL) && pd->cpu_attempts < 3 &&
+        g_subprocess_get_successful (G_SUBPROCESS (source))) {
+      /* QEMU ran and quit, yet its answers are short, as the first
+       * part's can be on a loaded host: asked again. */
+      VbQemuCaps *first = parse_transcript (pd->emulator, pd->first, NULL);
+      if (first != NULL) {
+        g_debug ("QEMU %s did not describe all its CPU models%s%s; probing again", pd->emulator,
+                 error ? ": " : "", error ? error->message : "");
+        vb_qemu_caps_free (caps);
+        probe_cpu_models (g_steal_pointer (&task), first);
+        return;
+      }
+    }
   }
   if (caps == NULL || caps->cpu == NULL) {
     /* Everything but the CPU models: they answer with an error instead. */
@@ -640,6 +654,7 @@ probe_cpu_models (GTask *task, VbQemuCaps *caps)
   g_autofree char *body = vb_qemu_cpu_probe_script (caps->cpu_models);
 
   vb_qemu_caps_free (caps);
+  ((ProbeData *) g_task_get_task_data (task))->cpu_attempts++;
   script = g_strconcat ("{\"execute\":\"qmp_capabilities\"}\n", body, NULL);
   spawn_script (task, script, cpu_models_done);
 }
