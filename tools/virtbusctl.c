@@ -1271,6 +1271,84 @@ cmd_setvcpus (Ctx *ctx, Args *a)
   return EXIT_OK;
 }
 
+/* ---- NIC bandwidth ---- */
+
+/* "AVERAGE[,PEAK[,BURST[,FLOOR]]]" (virsh's order; empty fields and a
+ * trailing part may be left out, 0 lifts the direction) into @b as
+ * @direction's parameters; FLOOR only inbound. */
+static gboolean
+add_rates (GVariantBuilder *b, const char *direction, const char *text)
+{
+  static const char *const fields[] = { "average", "peak", "burst", "floor" };
+  g_auto(GStrv) parts = g_strsplit (text, ",", -1);
+  guint max = g_str_equal (direction, "inbound") ? 4 : 3;
+
+  if (g_strv_length (parts) == 0 || g_strv_length (parts) > max || *parts[0] == '\0') {
+    failf (EXIT_USAGE, _("invalid --%s '%s' (AVERAGE[,PEAK[,BURST%s]])"), direction, text,
+           max == 4 ? "[,FLOOR]" : "");
+    return FALSE;
+  }
+  for (guint i = 0; parts[i] != NULL; i++) {
+    g_autofree char *name = g_strdup_printf ("%s.%s", direction, fields[i]);
+    guint64 v;
+
+    if (*parts[i] == '\0')
+      continue;
+    if (!g_ascii_string_to_unsigned (parts[i], 10, 0, G_MAXUINT32, &v, NULL)) {
+      failf (EXIT_USAGE, _("invalid %s '%s' (kilobytes/s, or KiB for the burst)"), name, parts[i]);
+      return FALSE;
+    }
+    g_variant_builder_add (b, "{sv}", name, g_variant_new_uint32 ((guint32) v));
+  }
+  return TRUE;
+}
+
+static int
+cmd_domiftune (Ctx *ctx, Args *a)
+{
+  FIND_OR_RETURN (d, VirtbusDomain, VIRTBUS_TYPE_DOMAIN, arg (a, 0), "domain");
+  const char *in = opt_value (a, "--inbound");
+  const char *out = opt_value (a, "--outbound");
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) dict = NULL;
+  g_autoptr(Info) info = info_new ();
+  GVariantIter iter;
+  const char *key;
+  GVariant *value;
+  int code = EXIT_OK;
+
+  if (in != NULL || out != NULL) {
+    GVariantBuilder b;
+
+    g_variant_builder_init (&b, G_VARIANT_TYPE ("a{sv}"));
+    if ((in != NULL && !add_rates (&b, "inbound", in)) || (out != NULL && !add_rates (&b, "outbound", out))) {
+      g_variant_builder_clear (&b);
+      return EXIT_USAGE;
+    }
+    reply = call (VIRTBUS_OBJECT (d), "SetInterfaceParameters",
+                  g_variant_new ("(sa{sv}u)", arg (a, 1), &b, affect_flags (a)), &code);
+    if (reply == NULL)
+      return code;
+    done (ctx, _("bandwidth of interface '%s' of domain '%s' set"), arg (a, 1), arg (a, 0));
+    return EXIT_OK;
+  }
+  reply = call (VIRTBUS_OBJECT (d), "GetInterfaceParameters", g_variant_new ("(su)", arg (a, 1), affect_flags (a)),
+                &code);
+  if (reply == NULL)
+    return code;
+  dict = g_variant_get_child_value (reply, 0);
+  g_variant_iter_init (&iter, dict);
+  while (g_variant_iter_next (&iter, "{&sv}", &key, &value)) {
+    g_autofree char *text = g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32)
+                              ? g_strdup_printf ("%u", g_variant_get_uint32 (value))
+                              : g_variant_print (value, FALSE);
+    info_add (info, key, key, text);
+    g_variant_unref (value);
+  }
+  info_print (ctx, info);
+  return EXIT_OK;
+}
+
 /* ---- IOThreads ---- */
 
 /* "0-2,5" of a CPU map (ab). */
@@ -3631,6 +3709,10 @@ static const Cmd commands[] = {
   { "setmem", cmd_setmem, "DOMAIN SIZE [--config] [--live] [--current]", N_("change memory allocation (KiB, or with a M/G suffix)"), NULL },
   { "setvcpus", cmd_setvcpus, "DOMAIN COUNT [--config] [--live] [--maximum] [--guest]",
     N_("change the number of virtual CPUs (with --guest: how many of them the guest keeps online)"), NULL },
+  { "domiftune", cmd_domiftune,
+    "DOMAIN INTERFACE [--inbound AVERAGE[,PEAK[,BURST[,FLOOR]]]] [--outbound AVERAGE[,PEAK[,BURST]]] [--config] "
+    "[--live] [--current]",
+    N_("show or set the bandwidth of a domain's interface (its host device name or MAC)"), "--inbound --outbound" },
   { "iothreadinfo", cmd_iothreadinfo, "DOMAIN [--config] [--live]", N_("the domain's IOThreads and their CPUs"),
     NULL },
   { "iothreadadd", cmd_iothreadadd, "DOMAIN ID [--config] [--live]", N_("add an IOThread"), NULL },

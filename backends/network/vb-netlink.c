@@ -210,6 +210,28 @@ vb_netlink_bridge_add (const char *name, const char *mac, guint mtu, gboolean st
 }
 
 gboolean
+vb_netlink_ifb_add (const char *name, const char *alias, GError **error)
+{
+  g_autofree char *what = g_strdup_printf ("create IFB device '%s'", name);
+  NlMsg msg;
+  struct ifinfomsg *ifi = msg_init (&msg, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, sizeof *ifi);
+  struct rtattr *info;
+
+  if (!vb_netlink_name_is_valid (name)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "invalid interface name '%s'", name ? name : "");
+    return FALSE;
+  }
+  ifi->ifi_family = AF_UNSPEC;
+  put_str (&msg, IFLA_IFNAME, name);
+  if (alias != NULL)
+    put_str (&msg, IFLA_IFALIAS, alias);
+  info = nest_start (&msg, IFLA_LINKINFO);
+  put_str (&msg, IFLA_INFO_KIND, "ifb");
+  nest_end (&msg, info);
+  return talk (&msg, what, error);
+}
+
+gboolean
 vb_netlink_link_delete (const char *name, GError **error)
 {
   g_autofree char *what = g_strdup_printf ("delete interface '%s'", name);

@@ -25,6 +25,10 @@ gboolean vb_netlink_link_exists (const char *name);
 gboolean vb_netlink_bridge_add (const char *name, const char *mac, guint mtu, gboolean stp, guint delay,
                                 GError **error);
 gboolean vb_netlink_link_delete (const char *name, GError **error);
+/* A new IFB device @name (the target traffic arriving on another
+ * interface is redirected to, to be shaped on the way out), down, with
+ * @alias (NULL: none) as its description. */
+gboolean vb_netlink_ifb_add (const char *name, const char *alias, GError **error);
 
 /* Link changes; @mac NULL, @mtu 0 and @master NULL leave those alone. */
 gboolean vb_netlink_link_set_up (const char *name, gboolean up, GError **error);

@@ -29,9 +29,11 @@
 #include "vb-child.h"
 #include "vb-error.h"
 #include "vb-netlink.h"
+#include "vb-network-bandwidth.h"
 #include "vb-network-dnsmasq.h"
 #include "vb-network-firewall.h"
 #include "vb-network-local.h"
+#include "vb-network-tool.h"
 #include "vb-state-dir.h"
 
 /* How long dnsmasq has to exit after SIGTERM, then after SIGKILL. */
@@ -325,6 +327,13 @@ prepare_def (VbBackend *backend, VbNetworkDef *def, VbObj *existing, GError **er
   VbNetworkForwardMode mode = def->forward.mode;
   const VbNetworkDef *old = existing ? vb_obj_get_persistent_def (existing) : NULL;
 
+  if (vb_bandwidth_is_set (def->bandwidth) && !mode_has_own_bridge (mode)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                 "network '%s': a network-wide <bandwidth> needs a bridge of the network's own (forward modes none, "
+                 "nat, route and open), not forward mode '%s' (a <portgroup>'s <bandwidth> shapes each guest)",
+                 def->name, vb_network_forward_mode_to_string (mode));
+    return FALSE;
+  }
   if (is_macvtap_network (def))
     return prepare_macvtap_def (def, error);
   if (!mode_has_own_bridge (mode) && mode != VB_NETWORK_FORWARD_BRIDGE) {
@@ -398,8 +407,8 @@ parse_def (VbBackend *backend, const char *xml, gboolean live, VbObj **existing,
 
 /* ---- subprocesses: nft, dnsmasq ---- */
 
-static char *
-find_tool (const char *name)
+char *
+vb_network_find_tool (const char *name)
 {
   const char *dirs[] = { "/usr/sbin", "/sbin", "/usr/bin" };
   char *path = g_find_program_in_path (name);
@@ -434,10 +443,9 @@ on_tool_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_task_return_boolean (task, TRUE);
 }
 
-/* Runs @argv with @input on its stdin; fails with its stderr. */
-static void
-run_tool_async (const char *const *argv, const char *input, const char *what, GAsyncReadyCallback callback,
-                gpointer user_data)
+void
+vb_network_run_tool_async (const char *const *argv, const char *input, const char *what,
+                           GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr(GTask) task = g_task_new (NULL, NULL, callback, user_data);
   g_autoptr(GSubprocess) proc = NULL;
@@ -455,8 +463,8 @@ run_tool_async (const char *const *argv, const char *input, const char *what, GA
   g_subprocess_communicate_utf8_async (proc, input, NULL, on_tool_done, g_steal_pointer (&task));
 }
 
-static gboolean
-run_tool_finish (GAsyncResult *result, GError **error)
+gboolean
+vb_network_run_tool_finish (GAsyncResult *result, GError **error)
 {
   return g_task_propagate_boolean (G_TASK (result), error);
 }
@@ -464,7 +472,7 @@ run_tool_finish (GAsyncResult *result, GError **error)
 static void
 run_nft_async (const char *script, const char *what, GAsyncReadyCallback callback, gpointer user_data)
 {
-  g_autofree char *nft = find_tool ("nft");
+  g_autofree char *nft = vb_network_find_tool ("nft");
   const char *argv[] = { nft, "-f", "-", NULL };
 
   if (nft == NULL) {
@@ -473,7 +481,7 @@ run_nft_async (const char *script, const char *what, GAsyncReadyCallback callbac
                              "cannot %s: nft is not installed (Debian package nftables)", what);
     return;
   }
-  run_tool_async (argv, script, what, callback, user_data);
+  vb_network_run_tool_async (argv, script, what, callback, user_data);
 }
 
 /* Deletes @def's table; completes once nft is done. Always waited for
@@ -495,7 +503,7 @@ drop_firewall_finish (GAsyncResult *result)
 {
   g_autoptr(GError) error = NULL;
 
-  if (!run_tool_finish (result, &error))
+  if (!vb_network_run_tool_finish (result, &error))
     g_warning ("%s", error->message);
 }
 
@@ -646,7 +654,7 @@ write_dnsmasq_files (VbBackend *backend, const VbNetworkDef *def, char **conf_ou
 static void
 start_dnsmasq_async (VbBackend *backend, const VbNetworkDef *def, GAsyncReadyCallback callback, gpointer user_data)
 {
-  g_autofree char *dnsmasq = find_tool ("dnsmasq");
+  g_autofree char *dnsmasq = vb_network_find_tool ("dnsmasq");
   g_autofree char *conf = NULL;
   g_autofree char *conf_arg = NULL;
   g_autofree char *what = g_strdup_printf ("start dnsmasq for network '%s'", def->name);
@@ -663,7 +671,7 @@ start_dnsmasq_async (VbBackend *backend, const VbNetworkDef *def, GAsyncReadyCal
   conf_arg = g_strconcat ("--conf-file=", conf, NULL);
   {
     const char *argv[] = { dnsmasq, conf_arg, NULL };
-    run_tool_async (argv, NULL, what, callback, user_data);
+    vb_network_run_tool_async (argv, NULL, what, callback, user_data);
   }
 }
 
@@ -720,6 +728,8 @@ start_failed_finish (GTask *task)
   if ((st->made_bridge || (st->restore && own_bridge && vb_netlink_link_exists (def->bridge->name))) &&
       !vb_netlink_link_delete (def->bridge->name, &error))
     g_warning ("%s", error->message);
+  if (own_bridge)
+    vb_bandwidth_release (def->bridge->name);
   net_data (st->net)->busy = FALSE;
   if (st->restore)
     mark_inactive (st->backend, st->net, TRUE);
@@ -804,7 +814,7 @@ on_dnsmasq_started (GObject *source, GAsyncResult *result, gpointer user_data)
 
   /* Its pid file names it even when it failed late: stop it then. */
   st->made_dnsmasq = TRUE;
-  if (!run_tool_finish (result, &error)) {
+  if (!vb_network_run_tool_finish (result, &error)) {
     start_failed (task, error);
     return;
   }
@@ -831,7 +841,7 @@ on_firewall_applied (GObject *source, GAsyncResult *result, gpointer user_data)
   Start *st = g_task_get_task_data (task);
   GError *error = NULL;
 
-  if (!run_tool_finish (result, &error)) {
+  if (!vb_network_run_tool_finish (result, &error)) {
     start_failed (task, error);
     return;
   }
@@ -920,13 +930,14 @@ make_bridge (Start *st, GError **error)
 
 /* Brings @net up; @restore: it was active before a daemon restart, bring
  * back what is missing (its bridge must still be there). */
+static void on_bridge_shaped (GObject *source, GAsyncResult *result, gpointer user_data);
+static void firewall_step (GTask *task);
+
 static void
 start_network (VbBackend *backend, VbObj *net, gboolean restore, GTask *task)
 {
   const VbNetworkDef *def = net_def (net);
   Start *st = g_new0 (Start, 1);
-  g_autofree char *script = NULL;
-  g_autofree char *what = NULL;
   GError *error = NULL;
 
   st->backend = backend;
@@ -968,7 +979,39 @@ start_network (VbBackend *backend, VbObj *net, gboolean restore, GTask *task)
   } else if (!make_bridge (st, &error)) {
     start_failed (task, error);
     return;
+  } else if (vb_bandwidth_is_set (def->bandwidth)) {
+    /* The bridge's own traffic: what goes into the network (to its
+     * guests) and what comes out of it. */
+    vb_bandwidth_apply_async (def->bridge->name, def->bandwidth, VB_SHAPE_TAP, TRUE, on_bridge_shaped, task);
+    return;
   }
+  firewall_step (task);
+}
+
+static void
+on_bridge_shaped (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  Start *st = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!vb_bandwidth_apply_finish (result, &error)) {
+    g_prefix_error (&error, "network '%s': ", net_def (st->net)->name);
+    start_failed (task, error);
+    return;
+  }
+  firewall_step (task);
+}
+
+static void
+firewall_step (GTask *task)
+{
+  Start *st = g_task_get_task_data (task);
+  const VbNetworkDef *def = net_def (st->net);
+  g_autofree char *script = NULL;
+  g_autofree char *what = NULL;
+  GError *error = NULL;
+
   script = vb_network_firewall_script (def, &error);
   if (script == NULL && error != NULL) {
     start_failed (task, error);
@@ -1009,6 +1052,8 @@ stop_finish (GTask *task)
   if (mode_has_own_bridge (def->forward.mode) && vb_netlink_link_exists (def->bridge->name) &&
       !vb_netlink_link_delete (def->bridge->name, &error))
     g_warning ("%s", error->message);
+  if (mode_has_own_bridge (def->forward.mode))
+    vb_bandwidth_release (def->bridge->name);
   net_data (sp->net)->busy = FALSE;
   mark_inactive (sp->backend, sp->net, TRUE);
   g_task_return_boolean (task, TRUE);
@@ -1358,7 +1403,7 @@ on_update_rolled_back (GObject *source, GAsyncResult *result, gpointer user_data
   Update *up = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
 
-  if (!run_tool_finish (result, &error))
+  if (!vb_network_run_tool_finish (result, &error))
     g_warning ("network '%s' has no DHCP and DNS server any more: %s", up->net->name, error->message);
   net_data (up->net)->busy = FALSE;
   g_task_return_error (task, g_steal_pointer (&up->error));
@@ -1380,7 +1425,7 @@ on_update_dnsmasq_restarted (GObject *source, GAsyncResult *result, gpointer use
   g_autoptr(GTask) task = user_data;
   Update *up = g_task_get_task_data (task);
 
-  if (!run_tool_finish (result, &up->error)) {
+  if (!vb_network_run_tool_finish (result, &up->error)) {
     /* Nothing changes then: dnsmasq runs again on the old definition (the
      * new one stopped first, should it have failed late), and the network
      * is free, and the error reported, only once it does. */
@@ -1512,6 +1557,20 @@ running_network (VbBackend *backend, const char *network_name, GError **error)
     return NULL;
   }
   return net;
+}
+
+const VbBandwidth *
+vb_network_local_portgroup_bandwidth (VbBackend *backend, const char *network_name, const char *portgroup)
+{
+  VbObj *net = network_name != NULL ? vb_backend_lookup_by_name (backend, VB_OBJ_NETWORK, network_name) : NULL;
+  const VbNetworkDef *def = net != NULL ? net_def (net) : NULL;
+
+  for (guint i = 0; def != NULL && i < def->portgroups->len; i++) {
+    const VbNetworkPortGroup *pg = g_ptr_array_index (def->portgroups, i);
+    if (portgroup != NULL ? g_strcmp0 (pg->name, portgroup) == 0 : pg->is_default)
+      return vb_bandwidth_is_set (pg->bandwidth) ? pg->bandwidth : NULL;
+  }
+  return NULL;
 }
 
 gboolean

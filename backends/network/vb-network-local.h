@@ -42,6 +42,13 @@ gboolean vb_network_local_port_for (VbBackend *backend, const char *network_name
                                     char **bridge_out, char **dev_out, VbDomainNetDirectMode *mode_out,
                                     GError **error);
 
+/* The <bandwidth> of @network_name's portgroup @portgroup (NULL: its
+ * default portgroup), which shapes the guest NICs on it that have none of
+ * their own; NULL when there is none (or no such network). Owned by the
+ * network's definition: copy it to keep it. */
+const VbBandwidth *vb_network_local_portgroup_bandwidth (VbBackend *backend, const char *network_name,
+                                                         const char *portgroup);
+
 /* The address a guest's display with <listen type='network'> on
  * @network_name listens on (the network must exist and be active), as
  * libvirt: the network's first <ip> address, or for a network over host

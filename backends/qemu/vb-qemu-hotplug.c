@@ -843,6 +843,13 @@ on_attached (GObject *source, GAsyncResult *result, gpointer user_data)
   change_done (c, "DeviceAdded", info->alias);
 }
 
+typedef struct {
+  GPtrArray *steps;
+  Change *change;
+} AttachShaping;
+
+static void on_attach_shaped (GObject *source, GAsyncResult *result, gpointer user_data);
+
 static void
 hotplug_attach_device (VbBackend *backend, VbObj *dom, const char *xml, guint flags, GTask *task)
 {
@@ -916,8 +923,40 @@ hotplug_attach_device (VbBackend *backend, VbObj *dom, const char *xml, guint fl
         RETURN_ERROR (task, error);
     }
     steps = net_attach_steps (probe, net, tap_fds);
+    if (tap_fds != NULL) {
+      const VbBandwidth *bw = vb_qemu_net_bandwidth (vb_qemu_dom (dom)->backend, net);
+
+      if (vb_bandwidth_is_set (bw)) {
+        /* Shaped before the guest sees the NIC. */
+        AttachShaping *as = g_new0 (AttachShaping, 1);
+        as->steps = steps;
+        as->change = change_new (dom, g_steal_pointer (&dev), g_steal_pointer (&config), task);
+        vb_bandwidth_apply_async (net->target_dev, bw, vb_qemu_net_shape_kind (net),
+                                  net->target_managed != VB_DOMAIN_TRISTATE_NO, on_attach_shaped, as);
+        return;
+      }
+    }
   }
   script_run (dom, steps, on_attached, change_new (dom, g_steal_pointer (&dev), g_steal_pointer (&config), task));
+}
+
+static void
+on_attach_shaped (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autofree AttachShaping *as = user_data;
+  Change *c = as->change;
+  GError *error = NULL;
+
+  if (!vb_bandwidth_apply_finish (result, &error)) {
+    /* The tap goes with its descriptors (the steps hold them). */
+    g_ptr_array_unref (as->steps);
+    vb_qemu_net_release (c->dev->data.net);
+    g_prefix_error (&error, "cannot attach the device to domain '%s': ", c->dom->name);
+    g_task_return_error (c->task, error);
+    change_free (c);
+    return;
+  }
+  script_run (c->dom, as->steps, on_attached, c);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1112,6 +1151,10 @@ on_medium_changed (GObject *source, GAsyncResult *result, gpointer user_data)
   change_done (c, NULL, NULL);
 }
 
+static void reshape_net (VbObj *dom, const VbDomainNetDef *net, const VbBandwidth *bw, const VbBandwidth *own,
+                         VbDomainDef *config, GTask *task, Change *change);
+static gboolean check_can_shape (VbObj *dom, const VbDomainNetDef *net, const VbBandwidth *bw, GError **error);
+
 static void
 on_link_set (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -1127,13 +1170,24 @@ on_link_set (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   index = vb_domain_def_find_device (live_def (c->dom), c->dev, NULL);
-  if (index >= 0)
-    ((VbDomainNetDef *) g_ptr_array_index (live_def (c->dom)->nets, index))->link_state = want->link_state;
+  if (index >= 0) {
+    VbDomainNetDef *net = g_ptr_array_index (live_def (c->dom)->nets, index);
+
+    net->link_state = want->link_state;
+    if (!vb_bandwidth_equal (net->bandwidth, want->bandwidth)) {
+      /* Then its <bandwidth> (without one of its own: its portgroup's). */
+      VbDomainNetDef probe = *net;
+      probe.bandwidth = want->bandwidth;
+      reshape_net (c->dom, net, vb_qemu_net_bandwidth (vb_qemu_dom (c->dom)->backend, &probe), want->bandwidth,
+                   NULL, NULL, c);
+      return;
+    }
+  }
   change_done (c, NULL, NULL);
 }
 
-/* UpdateDevice of a running guest's <interface>: the link state is what
- * changes live (cockpit's plug/unplug); a change of anything else that
+/* UpdateDevice of a running guest's <interface>: the link state and the
+ * <bandwidth> are what change live (cockpit's plug/unplug); a change of anything else that
  * QEMU would need the NIC re-plugged for is refused, naming it. */
 static void
 update_link (VbObj *dom, VbDomainDeviceDef *dev, VbDomainDef *config, GTask *task)
@@ -1159,6 +1213,8 @@ update_link (VbObj *dom, VbDomainDeviceDef *dev, VbDomainDef *config, GTask *tas
   if (want->driver_queues != 0 && vb_qemu_net_queues (want) != vb_qemu_net_queues (net))
     FAIL (task, VB_ERROR_NOT_SUPPORTED, "live update of interface %s: its queues (%u) cannot change while the guest "
           "runs", net->mac, vb_qemu_net_queues (net));
+  if (!vb_bandwidth_equal (net->bandwidth, want->bandwidth) && !check_can_shape (dom, net, want->bandwidth, &error))
+    RETURN_ERROR (task, error);
   if (net->info.alias == NULL)
     FAIL (task, VB_ERROR_FAILED, "interface %s has no alias", net->mac);
   args = json_object_new ();
@@ -1921,6 +1977,258 @@ set_block_iotune (VbObj *dom, const char *name, GVariant *params, guint flags, G
   vb_qemu_process_qmp_void (dom, "block_set_io_throttle", args, inner);
 }
 
+/* ------------------------------------------------------------------ */
+/* Get/SetInterfaceParameters: a NIC's <bandwidth>                      */
+
+/* libvirt's names (virDomainSetInterfaceParameters), in its order. */
+static const struct {
+  const char *name;
+  gboolean inbound;
+  gsize offset;
+} bandwidth_params[] = {
+  { "inbound.average", TRUE, G_STRUCT_OFFSET (VbBandwidthRate, average) },
+  { "inbound.peak", TRUE, G_STRUCT_OFFSET (VbBandwidthRate, peak) },
+  { "inbound.floor", TRUE, G_STRUCT_OFFSET (VbBandwidthRate, floor) },
+  { "inbound.burst", TRUE, G_STRUCT_OFFSET (VbBandwidthRate, burst) },
+  { "outbound.average", FALSE, G_STRUCT_OFFSET (VbBandwidthRate, average) },
+  { "outbound.peak", FALSE, G_STRUCT_OFFSET (VbBandwidthRate, peak) },
+  { "outbound.burst", FALSE, G_STRUCT_OFFSET (VbBandwidthRate, burst) },
+};
+
+static guint *
+bandwidth_param (const VbBandwidth *bw, guint i)
+{
+  const VbBandwidthRate *rate = bandwidth_params[i].inbound ? &bw->inbound : &bw->outbound;
+  return (guint *) G_STRUCT_MEMBER_P (rate, bandwidth_params[i].offset);
+}
+
+/* @device: the NIC's host device name or its MAC (as libvirt). */
+static VbDomainNetDef *
+find_net_or_fail (VbObj *dom, VbDomainDef *def, const char *device, GError **error)
+{
+  VbDomainNetDef *net = NULL;
+
+  if (device != NULL && *device != '\0') {
+    net = vb_domain_def_find_net_by_target (def, device);
+    if (net == NULL)
+      net = vb_domain_def_find_net_by_mac (def, device);
+  }
+  if (net == NULL)
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "domain '%s' has no interface '%s'", dom->name,
+                 device ? device : "");
+  return net;
+}
+
+/* @old (may be NULL) changed by @params, with libvirt's rules: a direction
+ * whose average (and floor) become 0 is no longer limited; what is left
+ * must be a valid <bandwidth>. NULL with @error, or a VbBandwidth that may
+ * limit nothing. */
+static VbBandwidth *
+bandwidth_with_params (const VbBandwidth *old, GVariant *params, GError **error)
+{
+  g_autoptr(VbBandwidth) bw = old != NULL ? vb_bandwidth_copy (old) : g_new0 (VbBandwidth, 1);
+  GVariantIter iter;
+  const char *name;
+  GVariant *value;
+
+  g_variant_iter_init (&iter, params);
+  while (g_variant_iter_loop (&iter, "{&sv}", &name, &value)) {
+    guint i;
+    guint64 u;
+
+    for (i = 0; i < G_N_ELEMENTS (bandwidth_params) && strcmp (bandwidth_params[i].name, name) != 0; i++)
+      ;
+    if (i == G_N_ELEMENTS (bandwidth_params)) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG,
+                   "unknown interface parameter '%s' (inbound.average, inbound.peak, inbound.floor, inbound.burst, "
+                   "outbound.average, outbound.peak, outbound.burst)", name);
+      g_variant_unref (value);
+      return NULL;
+    }
+    if (!variant_to_u64 (value, &u) || u > G_MAXUINT) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG,
+                   "interface parameter '%s' must be an unsigned 32-bit integer", name);
+      g_variant_unref (value);
+      return NULL;
+    }
+    if (u != 0 && !(bandwidth_params[i].inbound ? bw->has_inbound : bw->has_outbound)) {
+      VbBandwidthRate *rate = bandwidth_params[i].inbound ? &bw->inbound : &bw->outbound;
+      memset (rate, 0, sizeof *rate);
+      if (bandwidth_params[i].inbound)
+        bw->has_inbound = TRUE;
+      else
+        bw->has_outbound = TRUE;
+    }
+    *bandwidth_param (bw, i) = (guint) u;
+  }
+  if (bw->has_inbound && bw->inbound.average == 0 && bw->inbound.floor == 0) {
+    bw->has_inbound = FALSE;
+    memset (&bw->inbound, 0, sizeof bw->inbound);
+  }
+  if (bw->has_outbound && bw->outbound.average == 0) {
+    bw->has_outbound = FALSE;
+    memset (&bw->outbound, 0, sizeof bw->outbound);
+  }
+  if ((bw->has_inbound && !vb_bandwidth_rate_check (&bw->inbound, "inbound", TRUE, error)) ||
+      (bw->has_outbound && !vb_bandwidth_rate_check (&bw->outbound, "outbound", FALSE, error)))
+    return NULL;
+  return g_steal_pointer (&bw);
+}
+
+/* @net's <bandwidth> becomes @bw (limiting nothing: none). */
+static void
+net_set_bandwidth (VbDomainNetDef *net, const VbBandwidth *bw)
+{
+  g_clear_pointer (&net->bandwidth, g_free);
+  if (vb_bandwidth_is_set (bw))
+    net->bandwidth = vb_bandwidth_copy (bw);
+}
+
+typedef struct {
+  VbObj *dom;
+  GTask *task;
+  char *mac;
+  VbBandwidth *bw;        /* what the NIC gets */
+  VbBandwidth *own;       /* what its live XML says then (NULL: none; its portgroup's may apply) */
+  VbBandwidth *old;       /* what it had, put back when that fails (NULL: nothing) */
+  char *dev;
+  VbShapeKind kind;
+  VbDomainDef *config;    /* to commit too, or NULL */
+  Change *change;         /* an UpdateDevice's, finished here; or NULL */
+} Reshape;
+
+static void
+reshape_free (Reshape *r)
+{
+  g_object_unref (r->dom);
+  g_clear_object (&r->task);
+  g_free (r->mac);
+  g_free (r->bw);
+  g_free (r->own);
+  g_free (r->old);
+  g_free (r->dev);
+  g_clear_pointer (&r->config, vb_domain_def_free);
+  g_free (r);
+}
+
+static void
+on_reshaped (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Reshape *r = user_data;
+  GError *error = NULL;
+
+  if (vb_bandwidth_apply_finish (result, &error)) {
+    VbDomainNetDef *net = r->dom->active ? vb_domain_def_find_net_by_mac (live_def (r->dom), r->mac) : NULL;
+    if (net != NULL)
+      net_set_bandwidth (net, r->own);
+    if (r->change != NULL) {
+      Change *c = g_steal_pointer (&r->change);
+      change_done (c, NULL, NULL);
+    } else {
+      live_changed (r->dom);
+      if (r->config != NULL)
+        commit_config (r->dom, g_steal_pointer (&r->config), TRUE, &error);
+    }
+  } else {
+    /* Unshaped now: what it had comes back (the live XML still says so). */
+    g_prefix_error (&error, "domain '%s': ", r->dom->name);
+    if (vb_bandwidth_is_set (r->old) && r->dom->active)
+      vb_bandwidth_apply_async (r->dev, r->old, r->kind, FALSE, NULL, NULL);
+  }
+  if (r->change != NULL) {
+    g_task_return_error (r->change->task, error);
+    change_free (r->change);
+  } else if (r->task != NULL) {
+    if (error != NULL)
+      g_task_return_error (r->task, error);
+    else
+      g_task_return_boolean (r->task, TRUE);
+  } else {
+    g_clear_error (&error);
+  }
+  reshape_free (r);
+}
+
+/* Shapes running @net as @bw says (NULL: not at all); its live XML gets
+ * @own once done, then @config is committed; @task or @change gets the
+ * result. */
+static void
+reshape_net (VbObj *dom, const VbDomainNetDef *net, const VbBandwidth *bw, const VbBandwidth *own,
+             VbDomainDef *config, GTask *task, Change *change)
+{
+  Reshape *r = g_new0 (Reshape, 1);
+
+  r->dom = g_object_ref (dom);
+  r->task = task != NULL ? g_object_ref (task) : NULL;
+  r->mac = g_strdup (net->mac);
+  r->bw = vb_bandwidth_copy (bw);
+  r->own = vb_bandwidth_copy (own);
+  r->old = vb_bandwidth_copy (vb_qemu_net_bandwidth (vb_qemu_dom (dom)->backend, net));
+  r->dev = g_strdup (net->target_dev);
+  r->kind = vb_qemu_net_shape_kind (net);
+  r->config = config;
+  r->change = change;
+  vb_bandwidth_apply_async (net->target_dev, bw, r->kind, FALSE, on_reshaped, r);
+}
+
+static gboolean
+check_can_shape (VbObj *dom, const VbDomainNetDef *net, const VbBandwidth *bw, GError **error)
+{
+  if (!vb_bandwidth_is_set (bw))
+    return TRUE;
+  if (!vb_qemu_net_has_tap (net) || net->target_dev == NULL) {
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                 "interface %s of domain '%s' cannot be shaped: user-mode networking has no host device", net->mac,
+                 dom->name);
+    return FALSE;
+  }
+  if (bw->has_inbound && bw->inbound.floor != 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                 "guaranteed minimums (inbound.floor) are not supported by the QEMU driver (average, peak and burst "
+                 "are)");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+set_interface_parameters (VbObj *dom, const char *device, GVariant *params, guint flags, GTask *task)
+{
+  gboolean live, config_flag;
+  GError *error = NULL;
+  g_autoptr(VbDomainDef) config = NULL;
+  g_autoptr(VbBandwidth) bw = NULL;
+  VbDomainNetDef *net;
+
+  CHECK_FLAGS (task, flags, AFFECT_LIVE | AFFECT_CONFIG, "SetInterfaceParameters");
+  if (!vb_resolve_affect (dom, flags, &live, &config_flag, &error))
+    RETURN_ERROR (task, error);
+  if (config_flag) {
+    g_autoptr(VbBandwidth) cbw = NULL;
+
+    config = vb_domain_def_copy (persistent_def (dom));
+    if ((net = find_net_or_fail (dom, config, device, &error)) == NULL ||
+        (cbw = bandwidth_with_params (net->bandwidth, params, &error)) == NULL)
+      RETURN_ERROR (task, error);
+    if (cbw->has_inbound && cbw->inbound.floor != 0 && net->type != VB_DOMAIN_NET_TYPE_NETWORK)
+      FAIL (task, VB_ERROR_INVALID_ARG, "inbound.floor is only for interfaces of type 'network'");
+    net_set_bandwidth (net, cbw);
+    if (caps_of (dom) != NULL && !vb_qemu_domain_validate (config, caps_of (dom), &error))
+      RETURN_ERROR (task, error);
+  }
+  if (!live) {
+    if (!commit_config (dom, g_steal_pointer (&config), FALSE, &error))
+      RETURN_ERROR (task, error);
+    g_task_return_boolean (task, TRUE);
+    return;
+  }
+  if ((net = find_net_or_fail (dom, live_def (dom), device, &error)) == NULL ||
+      (bw = bandwidth_with_params (vb_qemu_net_bandwidth (vb_qemu_dom (dom)->backend, net), params, &error)) == NULL ||
+      !check_can_shape (dom, net, bw, &error))
+    RETURN_ERROR (task, error);
+  reshape_net (dom, net, bw, bw, g_steal_pointer (&config), task, NULL);
+}
+
 static void
 hotplug_get_device_parameters (VbBackend *backend, VbObj *dom, const char *group, const char *device, guint flags,
                                GTask *task)
@@ -1944,17 +2252,18 @@ hotplug_get_device_parameters (VbBackend *backend, VbObj *dom, const char *group
       g_variant_builder_add (&b, "{sv}", iotune_names[i], g_variant_new_uint64 (*iotune_field (&disk->iotune, i)));
   } else if (g_str_equal (group, "interface")) {
     VbDomainDef *def = live ? live_def (dom) : persistent_def (dom);
-    static const char *const names[] = { "inbound.average", "inbound.peak", "inbound.burst", "inbound.floor",
-                                         "outbound.average", "outbound.peak", "outbound.burst" };
-    VbDomainNetDef *net = device && *device ? vb_domain_def_find_net_by_target (def, device) : NULL;
+    VbDomainNetDef *net = find_net_or_fail (dom, def, device, &error);
+    const VbBandwidth *bw;
 
-    if (net == NULL && device && *device)
-      net = vb_domain_def_find_net_by_mac (def, device);
-    if (net == NULL)
-      FAIL (task, VB_ERROR_INVALID_ARG, "domain '%s' has no interface '%s'", dom->name, device ? device : "");
-    /* No interface is shaped (user-mode ones cannot be): all unlimited. */
-    for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-      g_variant_builder_add (&b, "{sv}", names[i], g_variant_new_uint32 (0));
+    if (net == NULL) {
+      g_variant_builder_clear (&b);
+      RETURN_ERROR (task, error);
+    }
+    /* Running: what shapes it (its portgroup's when it has none). */
+    bw = live ? vb_qemu_net_bandwidth (vb_qemu_dom (dom)->backend, net) : net->bandwidth;
+    for (guint i = 0; i < G_N_ELEMENTS (bandwidth_params); i++)
+      g_variant_builder_add (&b, "{sv}", bandwidth_params[i].name,
+                             g_variant_new_uint32 (bw != NULL ? *bandwidth_param (bw, i) : 0));
   } else {
     g_variant_builder_clear (&b);
     FAIL (task, VB_ERROR_NOT_SUPPORTED, "%s parameters are not supported by the QEMU driver", group);
@@ -1971,10 +2280,8 @@ hotplug_set_device_parameters (VbBackend *backend, VbObj *dom, const char *group
     return;
   }
   if (g_str_equal (group, "interface")) {
-    CHECK_FLAGS (task, flags, AFFECT_LIVE | AFFECT_CONFIG, "SetInterfaceParameters");
-    FAIL (task, VB_ERROR_NOT_SUPPORTED,
-          "interface bandwidth cannot be set by the QEMU driver yet: user-mode networking has no bandwidth limits, "
-          "and taps are not shaped");
+    set_interface_parameters (dom, device, params, flags, task);
+    return;
   }
   FAIL (task, VB_ERROR_NOT_SUPPORTED, "%s parameters are not supported by the QEMU driver", group);
 }

@@ -24,6 +24,7 @@
 #include "vb-qemu-command.h"
 #include "vb-qemu-firmware.h"
 #include "vb-qemu-process.h"
+#include "vb-netlink.h"
 #include "vb-network-local.h"
 #include "vb-sched.h"
 #include "vb-state-dir.h"
@@ -853,6 +854,8 @@ typedef struct {
   goffset log_start;
   VbQemuStartOptions opts;
   VbDomainCpuDef *cpu_as_defined; /* <cpu mode='host-model'> before it was expanded */
+  guint shaping;                  /* NICs whose shaping is under way */
+  GError *shape_error;            /* the first of them that failed */
 } StartData;
 
 static void
@@ -863,6 +866,7 @@ start_data_free (gpointer data)
   g_object_unref (sd->dom);
   g_free (sd->log_path);
   vb_domain_cpu_def_free (sd->cpu_as_defined);
+  g_clear_error (&sd->shape_error);
   if (sd->opts.user_data_free != NULL)
     sd->opts.user_data_free (sd->opts.user_data);
   g_free (sd);
@@ -1100,6 +1104,11 @@ shorten_event_loop_slices (VbObj *dom)
   }
 }
 
+static void shape_nets (GTask *task);
+static void on_net_shaped (GObject *source, GAsyncResult *result, gpointer user_data);
+static void nets_shaped (GTask *task);
+static void run_prepare (GTask *task);
+
 static void
 on_qmp_connected (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -1123,16 +1132,90 @@ on_qmp_connected (GObject *source, GAsyncResult *result, gpointer user_data)
   }
   attach_qmp (sd->dom, qmp);
   shorten_event_loop_slices (sd->dom);
+  shape_nets (g_steal_pointer (&task));
+}
+
+/* The NICs' <bandwidth> (or their portgroup's) on their taps, before the
+ * guest runs; all of them at once. */
+static void
+shape_nets (GTask *task)
+{
+  StartData *sd = g_task_get_task_data (task);
+  VbQemuDom *d = vb_qemu_dom (sd->dom);
+  VbDomainDef *def = live_def (sd->dom);
+
+  sd->shaping = 1; /* held until every NIC's shaping started */
+  for (guint i = 0; i < def->nets->len; i++) {
+    const VbDomainNetDef *net = g_ptr_array_index (def->nets, i);
+    const VbBandwidth *bw = vb_qemu_net_bandwidth (d->backend, net);
+
+    if (!vb_qemu_net_has_tap (net) || net->target_dev == NULL || !vb_bandwidth_is_set (bw))
+      continue;
+    sd->shaping++;
+    /* A tap the host made may carry an earlier shaping: taken away first. */
+    vb_bandwidth_apply_async (net->target_dev, bw, vb_qemu_net_shape_kind (net),
+                              net->target_managed != VB_DOMAIN_TRISTATE_NO, on_net_shaped, g_object_ref (task));
+  }
+  nets_shaped (task);
+}
+
+static void
+on_net_shaped (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  StartData *sd = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!vb_bandwidth_apply_finish (result, &error)) {
+    if (sd->shape_error == NULL)
+      sd->shape_error = error;
+    else
+      g_error_free (error);
+  }
+  nets_shaped (task);
+}
+
+/* One NIC's shaping done (@task's reference with it); after the last one
+ * the start goes on. */
+static void
+nets_shaped (GTask *task)
+{
+  StartData *sd = g_task_get_task_data (task);
+
+  if (--sd->shaping > 0) {
+    g_object_unref (task);
+    return;
+  }
+  if (sd->shape_error != NULL) {
+    GError *error = g_steal_pointer (&sd->shape_error);
+    g_prefix_error (&error, "domain '%s': ", sd->dom->name);
+    start_failed (task, error);
+    g_object_unref (task);
+    return;
+  }
+  if (vb_qemu_dom (sd->dom)->qmp == NULL) {
+    start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "QEMU of domain '%s' exited while starting",
+                                     sd->dom->name));
+    g_object_unref (task);
+    return;
+  }
+  run_prepare (task);
+}
+
+/* The caller's part (a snapshot's or an incoming migration's), then the
+ * vCPUs. Takes @task. */
+static void
+run_prepare (GTask *task)
+{
+  StartData *sd = g_task_get_task_data (task);
+
   if (sd->opts.prepare != NULL) {
-    /* snapshot part: the source is read before the steal (argument order
-     * is unspecified; stolen first, it was NULL and GLib complained). */
-    gpointer source_object = g_task_get_source_object (task);
-    GTask *inner = g_task_new (source_object, NULL, on_prepared, g_steal_pointer (&task));
-    sd->opts.prepare (sd->dom, qmp, inner, sd->opts.user_data);
+    GTask *inner = g_task_new (g_task_get_source_object (task), NULL, on_prepared, task);
+    sd->opts.prepare (sd->dom, vb_qemu_dom (sd->dom)->qmp, inner, sd->opts.user_data);
     g_object_unref (inner);
     return;
   }
-  start_cpus (g_steal_pointer (&task));
+  start_cpus (task);
 }
 
 typedef struct {
@@ -1331,11 +1414,35 @@ macvlan_mode (VbDomainNetDirectMode mode)
   }
 }
 
+const VbBandwidth *
+vb_qemu_net_bandwidth (VbQemuBackend *self, const VbDomainNetDef *net)
+{
+  if (vb_bandwidth_is_set (net->bandwidth))
+    return net->bandwidth;
+  /* On a network: its portgroup's (the one named, else its default). */
+  if (net->src_network != NULL)
+    return vb_network_local_portgroup_bandwidth (VB_BACKEND (self), net->src_network, net->src_portgroup);
+  return NULL;
+}
+
+VbShapeKind
+vb_qemu_net_shape_kind (const VbDomainNetDef *net)
+{
+  return vb_domain_net_actual_type (net) == VB_DOMAIN_NET_TYPE_DIRECT ? VB_SHAPE_MACVTAP : VB_SHAPE_TAP;
+}
+
 void
 vb_qemu_net_release (const VbDomainNetDef *net)
 {
   if (vb_domain_net_actual_type (net) == VB_DOMAIN_NET_TYPE_DIRECT)
     vb_network_macvtap_release (net->target_dev, net->mac, net->src_dev);
+  if (!vb_qemu_net_has_tap (net) || net->target_dev == NULL)
+    return;
+  if (net->target_managed == VB_DOMAIN_TRISTATE_NO && vb_netlink_link_exists (net->target_dev))
+    /* The host's tap outlives the guest: unshaped again (and its IFB gone). */
+    vb_bandwidth_apply_async (net->target_dev, NULL, VB_SHAPE_TAP, FALSE, NULL, NULL);
+  else
+    vb_bandwidth_release (net->target_dev);
 }
 
 static void

@@ -3,6 +3,7 @@
  * events, runtime state files and reattaching after a daemon restart. */
 #pragma once
 
+#include "vb-network-bandwidth.h"
 #include "vb-qemu-private.h"
 
 G_BEGIN_DECLS
@@ -36,8 +37,14 @@ gboolean vb_qemu_net_open_tap (VbQemuBackend *self, VbDomainNetDef *net, int *fd
 /* TRUE for the interface types QEMU gets a tap descriptor for. */
 gboolean vb_qemu_net_has_tap (const VbDomainNetDef *net);
 /* What goes when the guest lets go of @net: a tap goes by itself with
- * its last descriptor, a macvtap is removed here. */
+ * its last descriptor, a macvtap is removed here, and so is the IFB
+ * device of a shaped one (a tap the host made is unshaped again). */
 void vb_qemu_net_release (const VbDomainNetDef *net);
+/* What shapes @net's traffic: its own <bandwidth>, else on a network its
+ * portgroup's; NULL when nothing does. Owned by @net or the network. */
+const VbBandwidth *vb_qemu_net_bandwidth (VbQemuBackend *self, const VbDomainNetDef *net);
+/* Which way @net's host device carries the guest's traffic. */
+VbShapeKind vb_qemu_net_shape_kind (const VbDomainNetDef *net);
 
 /* vb_qemu_process_start() with @opts (copied; NULL = a boot). */
 void vb_qemu_process_start_full (VbQemuBackend *self, VbObj *dom, guint flags, const VbQemuStartOptions *opts,

@@ -1718,6 +1718,7 @@ net_free (VbDomainNetDef *n)
   g_free (n->target_dev);
   g_free (n->filterref);
   g_clear_pointer (&n->filter_params, g_ptr_array_unref);
+  g_free (n->bandwidth);
   info_clear (&n->info);
   g_free (n);
 }
@@ -1736,6 +1737,7 @@ net_copy (const VbDomainNetDef *s)
   n->model = g_strdup (s->model);
   n->target_dev = g_strdup (s->target_dev);
   n->filterref = g_strdup (s->filterref);
+  n->bandwidth = vb_bandwidth_copy (s->bandwidth);
   if (s->filter_params != NULL)
     n->filter_params = g_ptr_array_copy (s->filter_params, (GCopyFunc) g_strdup, NULL);
   if (s->ips != NULL) {
@@ -1903,6 +1905,14 @@ net_parse (xmlNode *node, guint flags, GError **error)
       g_ptr_array_add (net->filter_params, g_steal_pointer (&value));
     }
   }
+  if ((n = vb_xml_child (node, "bandwidth")) != NULL) {
+    /* A floor is a share of its network's inbound bandwidth. */
+    guint bw_flags = net->type == VB_DOMAIN_NET_TYPE_NETWORK ? VB_BANDWIDTH_PARSE_FLOOR : 0;
+    if ((net->bandwidth = vb_bandwidth_parse (n, bw_flags, error)) == NULL)
+      return NULL;
+    if (!vb_bandwidth_is_set (net->bandwidth))
+      g_clear_pointer (&net->bandwidth, g_free);
+  }
   if (!info_parse (node, &net->info, TRUE, flags, error))
     return NULL;
   return g_steal_pointer (&net);
@@ -1958,6 +1968,8 @@ net_format (VbXmlWriter *w, const VbDomainNetDef *net, guint flags)
                            "value", g_ptr_array_index (net->filter_params, i + 1), NULL);
     vb_xml_writer_end (w);
   }
+  if (net->bandwidth != NULL)
+    vb_bandwidth_format (w, net->bandwidth);
   info_format (w, &net->info, flags);
   vb_xml_writer_end (w);
 }

@@ -16,6 +16,7 @@
 
 #include <glib.h>
 
+#include "vb-bandwidth-def.h"
 #include "vb-sysinfo-def.h"
 
 G_BEGIN_DECLS
@@ -385,6 +386,7 @@ typedef struct {
   guint mtu; /* 0 = absent */
   char *filterref;           /* <filterref filter=>: an nwfilter name, or NULL */
   GPtrArray *filter_params;  /* char *: name, value, name, value, … (NULL when none) */
+  VbBandwidth *bandwidth;    /* <bandwidth>: NULL when the NIC is not shaped */
   VbDomainDeviceInfo info;
 } VbDomainNetDef;
 

@@ -365,12 +365,6 @@ route_copy (gconstpointer p, gpointer data)
   return c;
 }
 
-static VbNetworkBandwidth *
-bandwidth_copy (const VbNetworkBandwidth *b)
-{
-  return b ? g_memdup2 (b, sizeof *b) : NULL;
-}
-
 static void
 vlan_free (VbNetworkVlan *v)
 {
@@ -442,7 +436,7 @@ portgroup_copy (gconstpointer p, gpointer data)
   VbNetworkPortGroup *c = g_memdup2 (x, sizeof *x);
   c->name = g_strdup (x->name);
   c->virtualport = virtualport_copy (x->virtualport);
-  c->bandwidth = bandwidth_copy (x->bandwidth);
+  c->bandwidth = vb_bandwidth_copy (x->bandwidth);
   c->vlan = vlan_copy (x->vlan);
   return c;
 }
@@ -547,7 +541,7 @@ vb_network_def_copy (const VbNetworkDef *def)
   c->ips = g_ptr_array_copy (def->ips, ip_copy, NULL);
   c->routes = g_ptr_array_copy (def->routes, route_copy, NULL);
   c->portgroups = g_ptr_array_copy (def->portgroups, portgroup_copy, NULL);
-  c->bandwidth = bandwidth_copy (def->bandwidth);
+  c->bandwidth = vb_bandwidth_copy (def->bandwidth);
   c->vlan = vlan_copy (def->vlan);
   c->virtualport = virtualport_copy (def->virtualport);
   return c;
@@ -1124,48 +1118,6 @@ parse_route (xmlNode *node, GError **error)
   return g_steal_pointer (&route);
 }
 
-/* 'floor' (a guaranteed minimum) is for domain interfaces: libvirt refuses
- * it anywhere in a network definition, so it is left unread here. */
-static gboolean
-parse_bandwidth_rate (xmlNode *node, VbNetworkBandwidthRate *rate, GError **error)
-{
-  static const char *const names[] = { "average", "peak", "burst" };
-  guint *fields[] = { &rate->average, &rate->peak, &rate->burst };
-
-  for (gsize i = 0; i < G_N_ELEMENTS (names); i++) {
-    guint64 v = 0;
-    if (prop_uint_range (node, names[i], 1, G_MAXUINT, &v, error) < 0)
-      return FALSE;
-    *fields[i] = (guint) v;
-  }
-  if (rate->average == 0) {
-    vb_xml_fail (error, node, "'average' is required");
-    return FALSE;
-  }
-  return TRUE;
-}
-
-static VbNetworkBandwidth *
-parse_bandwidth (xmlNode *node, GError **error)
-{
-  g_autofree VbNetworkBandwidth *bw = g_new0 (VbNetworkBandwidth, 1);
-  xmlNode *child;
-
-  child = vb_xml_child (node, "inbound");
-  if (child != NULL) {
-    bw->has_inbound = TRUE;
-    if (!parse_bandwidth_rate (child, &bw->inbound, error))
-      return NULL;
-  }
-  child = vb_xml_child (node, "outbound");
-  if (child != NULL) {
-    bw->has_outbound = TRUE;
-    if (!parse_bandwidth_rate (child, &bw->outbound, error))
-      return NULL;
-  }
-  return g_steal_pointer (&bw);
-}
-
 static VbNetworkVlan *
 parse_vlan (xmlNode *node, GError **error)
 {
@@ -1315,7 +1267,7 @@ parse_portgroup (xmlNode *node, GError **error)
       (pg->virtualport = parse_virtualport (child, error)) == NULL)
     return NULL;
   if ((child = vb_xml_child (node, "bandwidth")) != NULL &&
-      (pg->bandwidth = parse_bandwidth (child, error)) == NULL)
+      (pg->bandwidth = vb_bandwidth_parse (child, 0, error)) == NULL)
     return NULL;
   if ((child = vb_xml_child (node, "vlan")) != NULL && (pg->vlan = parse_vlan (child, error)) == NULL)
     return NULL;
@@ -1925,7 +1877,8 @@ parse_top (VbNetworkDef *def, xmlNode *root, GError **error)
   }
   if ((node = vb_xml_child (root, "dns")) != NULL && (def->dns = parse_dns (node, error)) == NULL)
     return FALSE;
-  if ((node = vb_xml_child (root, "bandwidth")) != NULL && (def->bandwidth = parse_bandwidth (node, error)) == NULL)
+  if ((node = vb_xml_child (root, "bandwidth")) != NULL &&
+      (def->bandwidth = vb_bandwidth_parse (node, 0, error)) == NULL)
     return FALSE;
   if ((node = vb_xml_child (root, "vlan")) != NULL && (def->vlan = parse_vlan (node, error)) == NULL)
     return FALSE;
@@ -1989,27 +1942,6 @@ opt_uint (char buf[24], gboolean present, guint64 v)
     return NULL;
   g_snprintf (buf, 24, "%" G_GUINT64_FORMAT, v);
   return buf;
-}
-
-static void
-format_bandwidth (VbXmlWriter *w, const VbNetworkBandwidth *bw)
-{
-  const gboolean has[] = { bw->has_inbound, bw->has_outbound };
-  const VbNetworkBandwidthRate *rates[] = { &bw->inbound, &bw->outbound };
-  static const char *const names[] = { "inbound", "outbound" };
-
-  vb_xml_writer_start (w, "bandwidth", NULL);
-  for (int i = 0; i < 2; i++) {
-    char a[24], p[24], b[24];
-    if (!has[i])
-      continue;
-    vb_xml_writer_empty (w, names[i],
-                         "average", opt_uint (a, rates[i]->average != 0, rates[i]->average),
-                         "peak", opt_uint (p, rates[i]->peak != 0, rates[i]->peak),
-                         "burst", opt_uint (b, rates[i]->burst != 0, rates[i]->burst),
-                         NULL);
-  }
-  vb_xml_writer_end (w);
 }
 
 static void
@@ -2199,7 +2131,7 @@ format_portgroup (VbXmlWriter *w, const VbNetworkPortGroup *pg)
   if (pg->virtualport != NULL)
     format_virtualport (w, pg->virtualport);
   if (pg->bandwidth != NULL)
-    format_bandwidth (w, pg->bandwidth);
+    vb_bandwidth_format (w, pg->bandwidth);
   vb_xml_writer_end (w);
 }
 
@@ -2253,7 +2185,7 @@ vb_network_def_format (const VbNetworkDef *def, guint flags)
   if (def->vlan != NULL)
     format_vlan (w, def->vlan);
   if (def->bandwidth != NULL)
-    format_bandwidth (w, def->bandwidth);
+    vb_bandwidth_format (w, def->bandwidth);
   if (def->port_isolated != VB_NETWORK_TRISTATE_ABSENT)
     vb_xml_writer_empty (w, "port", "isolated", tristate_str (def->port_isolated, FALSE), NULL);
   for (guint i = 0; i < def->ips->len; i++)

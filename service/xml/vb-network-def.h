@@ -9,6 +9,8 @@
 
 #include <glib.h>
 
+#include "vb-bandwidth-def.h"
+
 G_BEGIN_DECLS
 
 /* Format flag, libvirt's VIR_NETWORK_XML_INACTIVE: leave out live-only data
@@ -205,16 +207,6 @@ typedef struct {
   guint metric;
 } VbNetworkRoute;
 
-/* Rates in KiB/s, burst in KiB; 0 means absent. ('floor' belongs to domain
- * interfaces: libvirt refuses it in network definitions.) */
-typedef struct {
-  guint average, peak, burst;
-} VbNetworkBandwidthRate;
-
-typedef struct {
-  gboolean has_inbound, has_outbound;
-  VbNetworkBandwidthRate inbound, outbound;
-} VbNetworkBandwidth;
 
 typedef struct {
   guint id;                   /* 0..4095 */
@@ -239,7 +231,7 @@ typedef struct {
   gboolean is_default;
   VbNetworkTristate trust_guest_rx_filters;
   VbNetworkVirtualPort *virtualport;
-  VbNetworkBandwidth *bandwidth;
+  VbBandwidth *bandwidth;
   VbNetworkVlan *vlan;
 } VbNetworkPortGroup;
 
@@ -262,7 +254,7 @@ typedef struct {
   GPtrArray *ips;             /* VbNetworkIp */
   GPtrArray *routes;          /* VbNetworkRoute */
   GPtrArray *portgroups;      /* VbNetworkPortGroup */
-  VbNetworkBandwidth *bandwidth;
+  VbBandwidth *bandwidth;
   VbNetworkVlan *vlan;
   VbNetworkVirtualPort *virtualport;
   VbNetworkTristate port_isolated;

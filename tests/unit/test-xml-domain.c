@@ -1333,6 +1333,68 @@ test_spice_options (void)
 
 /* <interface type='ethernet'>: the host side's addresses and routes, a
  * tap the host made (managed='no'). */
+/* <bandwidth> of a NIC: kept as written (no longer dropped), validated
+ * as libvirt does, a floor only on a network's NIC. */
+static void
+test_net_bandwidth (void)
+{
+  g_autofree char *xml = with_devices (
+    "<interface type='network'><mac address='52:54:00:aa:bb:11'/><source network='default'/>"
+    "<bandwidth><inbound average='1000' peak='5000' floor='200' burst='1024'/>"
+    "<outbound average='128' burst='256'/></bandwidth></interface>"
+    "<interface type='bridge'><mac address='52:54:00:aa:bb:12'/><source bridge='br0'/>"
+    "<bandwidth><outbound average='10'/></bandwidth></interface>"
+    "<interface type='bridge'><mac address='52:54:00:aa:bb:13'/><source bridge='br0'/><bandwidth/></interface>");
+  g_autoptr(VbDomainDef) def = parse_ok (xml);
+  const VbDomainNetDef *a = g_ptr_array_index (def->nets, 0);
+  const VbDomainNetDef *b = g_ptr_array_index (def->nets, 1);
+  const VbDomainNetDef *c = g_ptr_array_index (def->nets, 2);
+  g_autofree char *out = NULL;
+  g_autoptr(VbDomainDef) copy = vb_domain_def_copy (def);
+
+  g_assert_true (a->bandwidth->has_inbound && a->bandwidth->has_outbound);
+  g_assert_cmpuint (a->bandwidth->inbound.average, ==, 1000);
+  g_assert_cmpuint (a->bandwidth->inbound.peak, ==, 5000);
+  g_assert_cmpuint (a->bandwidth->inbound.floor, ==, 200);
+  g_assert_cmpuint (a->bandwidth->inbound.burst, ==, 1024);
+  g_assert_cmpuint (a->bandwidth->outbound.average, ==, 128);
+  g_assert_cmpuint (a->bandwidth->outbound.burst, ==, 256);
+  g_assert_false (b->bandwidth->has_inbound);
+  g_assert_null (c->bandwidth); /* limits nothing */
+  g_assert_true (vb_bandwidth_equal (a->bandwidth, ((VbDomainNetDef *) g_ptr_array_index (copy->nets, 0))->bandwidth));
+  g_assert_false (vb_bandwidth_equal (a->bandwidth, b->bandwidth));
+  g_assert_true (vb_bandwidth_equal (c->bandwidth, NULL));
+  out = assert_round_trip (def, VB_DOMAIN_XML_INACTIVE);
+  g_assert_nonnull (strstr (out, "<bandwidth>\n"));
+  g_assert_nonnull (strstr (out, "<inbound average='1000' peak='5000' floor='200' burst='1024'/>"));
+  g_assert_nonnull (strstr (out, "<outbound average='128' burst='256'/>"));
+  g_assert_nonnull (strstr (out, "<outbound average='10'/>"));
+
+#define BW(type, src, bw) \
+  "<interface type='" type "'><source " src "/><bandwidth>" bw "</bandwidth></interface>"
+  {
+    static const struct {
+      const char *nic, *needle;
+    } bad[] = {
+      { BW ("network", "network='n'", "<inbound peak='10'/>"), "'average' or 'floor' is required" },
+      { BW ("network", "network='n'", "<inbound floor='10' burst='5'/>"), "'peak' and 'burst' need 'average'" },
+      { BW ("network", "network='n'", "<outbound average='10' floor='5'/>"), "'floor' is only allowed" },
+      { BW ("bridge", "bridge='br0'", "<inbound average='10' floor='5'/>"), "'floor' is only allowed" },
+      { BW ("network", "network='n'", "<inbound average='0'/>"), "0 is out of range" },
+      { BW ("network", "network='n'", "<inbound average='-1'/>"), "not a non-negative integer" },
+      { BW ("network", "network='n'", "<inbound average='4294967296'/>"), "out of range" },
+      { BW ("network", "network='n'", "<inbound average='100' peak='99'/>"), "'peak' (99) is below 'average'" },
+      { BW ("network", "network='n'", "<inbound average='1'/><inbound average='2'/>"), "only one <inbound>" },
+      { BW ("bridge", "bridge='br0'", "<outbound/>"), "'average' is required" },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
+      g_autofree char *doc = with_devices (bad[i].nic);
+      parse_fails (doc, bad[i].needle);
+    }
+  }
+#undef BW
+}
+
 static void
 test_ethernet (void)
 {
@@ -1867,6 +1929,7 @@ main (int argc, char **argv)
   g_test_add_func ("/xml/domain/hyperv", test_hyperv);
   g_test_add_func ("/xml/domain/sysinfo", test_sysinfo);
   g_test_add_func ("/xml/domain/ethernet", test_ethernet);
+  g_test_add_func ("/xml/domain/net-bandwidth", test_net_bandwidth);
   g_test_add_func ("/xml/domain/iothreads", test_iothreads);
   return g_test_run ();
 }

@@ -404,6 +404,9 @@ test_invalid (void)
     { "<network color='red'><name>x</name></network>", "unsupported attribute 'color'" },
     { "<network><name>x</name><bridge name='br0' speed='10'/></network>", "unsupported attribute 'speed'" },
     { "<network><name>x</name><bandwidth classID='3'><inbound average='1'/></bandwidth></network>", "'classID'" },
+    { "<network><name>x</name><bandwidth><inbound average='1' floor='1'/></bandwidth></network>", "'floor'" },
+    { "<network><name>x</name><portgroup name='p'><bandwidth><outbound peak='3'/></bandwidth></portgroup></network>",
+      "'average' is required" },
     { "<network xmlns:dnsmasq='http://libvirt.org/schemas/network/dnsmasq/1.0'><name>x</name>"
       "<dnsmasq:options><dnsmasq:option value='x'/></dnsmasq:options></network>", "namespaced" },
     { "<network><name>x</name><forward mode='bridge'><address type='pci' multifunction='on'/></forward></network>",
@@ -494,7 +497,7 @@ test_invalid (void)
     { "<network><name>x</name><vlan><tag id='4096'/></vlan></network>", "out of range" },
     { "<network><name>x</name><vlan trunk='no'><tag id='1'/><tag id='2'/></vlan></network>", "trunk='no'" },
     { "<network><name>x</name><portgroup name='p'><bandwidth><inbound floor='10' average='1'/></bandwidth>"
-      "</portgroup></network>", "unsupported attribute 'floor'" },
+      "</portgroup></network>", "'floor' is only allowed" },
     { "<network><name>x</name><bandwidth><inbound peak='10'/></bandwidth></network>", "'average' is required" },
     { "<network><name>x</name><bandwidth><inbound average='0'/></bandwidth></network>", "out of range" },
     { "<network><name>x</name><virtualport type='802.1Qbh'><parameters managerid='1'/></virtualport></network>",
