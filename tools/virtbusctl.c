@@ -1271,6 +1271,28 @@ cmd_setvcpus (Ctx *ctx, Args *a)
   return EXIT_OK;
 }
 
+/* Typed parameters (a{sv}) one per line, "name: value". */
+static void
+print_params (Ctx *ctx, GVariant *dict)
+{
+  g_autoptr(Info) info = info_new ();
+  GVariantIter iter;
+  const char *key;
+  GVariant *value;
+
+  g_variant_iter_init (&iter, dict);
+  while (g_variant_iter_next (&iter, "{&sv}", &key, &value)) {
+    g_autofree char *text = g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32)
+                              ? g_strdup_printf ("%u", g_variant_get_uint32 (value))
+                              : g_variant_is_of_type (value, G_VARIANT_TYPE_UINT64)
+                                  ? g_strdup_printf ("%" G_GUINT64_FORMAT, g_variant_get_uint64 (value))
+                                  : g_variant_print (value, FALSE);
+    info_add (info, key, key, text);
+    g_variant_unref (value);
+  }
+  info_print (ctx, info);
+}
+
 /* ---- NIC bandwidth ---- */
 
 /* "AVERAGE[,PEAK[,BURST[,FLOOR]]]" (virsh's order; empty fields and a
@@ -1311,10 +1333,6 @@ cmd_domiftune (Ctx *ctx, Args *a)
   const char *out = opt_value (a, "--outbound");
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GVariant) dict = NULL;
-  g_autoptr(Info) info = info_new ();
-  GVariantIter iter;
-  const char *key;
-  GVariant *value;
   int code = EXIT_OK;
 
   if (in != NULL || out != NULL) {
@@ -1337,15 +1355,7 @@ cmd_domiftune (Ctx *ctx, Args *a)
   if (reply == NULL)
     return code;
   dict = g_variant_get_child_value (reply, 0);
-  g_variant_iter_init (&iter, dict);
-  while (g_variant_iter_next (&iter, "{&sv}", &key, &value)) {
-    g_autofree char *text = g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32)
-                              ? g_strdup_printf ("%u", g_variant_get_uint32 (value))
-                              : g_variant_print (value, FALSE);
-    info_add (info, key, key, text);
-    g_variant_unref (value);
-  }
-  info_print (ctx, info);
+  print_params (ctx, dict);
   return EXIT_OK;
 }
 
@@ -2602,12 +2612,8 @@ cmd_node_memory_tune (Ctx *ctx, Args *a)
   static const char *const settable[] = { "shm-pages-to-scan", "shm-sleep-millisecs", "shm-merge-across-nodes" };
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GVariant) dict = NULL;
-  g_autoptr(Info) info = info_new ();
   GVariantBuilder b;
   gboolean any = FALSE;
-  GVariantIter iter;
-  const char *key;
-  GVariant *value;
   int code = EXIT_OK;
 
   g_variant_builder_init (&b, G_VARIANT_TYPE ("a{sv}"));
@@ -2637,17 +2643,7 @@ cmd_node_memory_tune (Ctx *ctx, Args *a)
   if (reply == NULL)
     return code;
   dict = g_variant_get_child_value (reply, 0);
-  g_variant_iter_init (&iter, dict);
-  while (g_variant_iter_next (&iter, "{&sv}", &key, &value)) {
-    g_autofree char *text = g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32)
-                              ? g_strdup_printf ("%u", g_variant_get_uint32 (value))
-                              : g_variant_is_of_type (value, G_VARIANT_TYPE_UINT64)
-                                  ? g_strdup_printf ("%" G_GUINT64_FORMAT, g_variant_get_uint64 (value))
-                                  : g_variant_print (value, FALSE);
-    info_add (info, key, key, text);
-    g_variant_unref (value);
-  }
-  info_print (ctx, info);
+  print_params (ctx, dict);
   return EXIT_OK;
 }
 
@@ -3512,7 +3508,7 @@ block_job_run (Ctx *ctx, Args *a, const char *method, GVariant *params, gboolean
   BlockWait w = { 0 };
   g_autoptr(GVariant) reply = NULL;
   gulong handler = 0;
-  guint sigint;
+  guint sigint = 0;
   int code = EXIT_OK;
 
   if (pivot && !mirror)
@@ -3521,11 +3517,17 @@ block_job_run (Ctx *ctx, Args *a, const char *method, GVariant *params, gboolean
   w.disk = arg (a, 1);
   w.status = -1;
   w.until_ready = mirror;
-  /* Subscribed before the call: a small job may end before its reply. */
-  if (wait)
+  /* Subscribed before the call: a small job may end before its reply.
+   * Ctrl+C is caught from then on too: one pressed while the job starts
+   * is handled (the job cancelled) once the loop below runs. */
+  if (wait) {
     handler = g_signal_connect (proxy, "g-signal", G_CALLBACK (on_block_job), &w);
+    sigint = g_unix_signal_add (SIGINT, on_block_interrupt, &w);
+  }
   reply = call (dom, method, owned, &code);
   if (reply == NULL) {
+    if (wait)
+      g_source_remove (sigint);
     g_clear_signal_handler (&handler, proxy);
     return code;
   }
@@ -3534,7 +3536,6 @@ block_job_run (Ctx *ctx, Args *a, const char *method, GVariant *params, gboolean
     return EXIT_OK;
   }
   w.loop = g_main_loop_new (NULL, FALSE);
-  sigint = g_unix_signal_add (SIGINT, on_block_interrupt, &w);
   while (w.status < 0)
     g_main_loop_run (w.loop);
   if (w.status == BLOCK_READY && pivot) {
