@@ -1053,11 +1053,25 @@ start_cpus (GTask *task)
   vb_qmp_execute_async (d->qmp, "cont", NULL, NULL, on_cont_done, task);
 }
 
+/* Between two steps of a start: FALSE when QEMU went meanwhile, with the
+ * start failed and @task released. */
+static gboolean
+still_running (GTask *task)
+{
+  StartData *sd = g_task_get_task_data (task);
+
+  if (vb_qemu_dom (sd->dom)->qmp != NULL)
+    return TRUE;
+  start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "QEMU of domain '%s' exited while starting",
+                                   sd->dom->name));
+  g_object_unref (task);
+  return FALSE;
+}
+
 static void
 on_prepared (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   GTask *task = user_data;
-  StartData *sd = g_task_get_task_data (task);
   GError *error = NULL;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error)) {
@@ -1065,13 +1079,8 @@ on_prepared (GObject *source, GAsyncResult *result, gpointer user_data)
     g_object_unref (task);
     return;
   }
-  if (vb_qemu_dom (sd->dom)->qmp == NULL) {
-    start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "QEMU of domain '%s' exited while starting",
-                                     sd->dom->name));
-    g_object_unref (task);
-    return;
-  }
-  start_cpus (task);
+  if (still_running (task))
+    start_cpus (task);
 }
 
 /* QEMU's event loops — its main loop (devices' I/O completions, the
@@ -1193,13 +1202,8 @@ nets_shaped (GTask *task)
     g_object_unref (task);
     return;
   }
-  if (vb_qemu_dom (sd->dom)->qmp == NULL) {
-    start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "QEMU of domain '%s' exited while starting",
-                                     sd->dom->name));
-    g_object_unref (task);
-    return;
-  }
-  run_prepare (task);
+  if (still_running (task))
+    run_prepare (task);
 }
 
 /* The caller's part (a snapshot's or an incoming migration's), then the
