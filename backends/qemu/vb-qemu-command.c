@@ -637,6 +637,20 @@ validate_sound (const VbDomainDef *def, const VbQemuCaps *caps, GError **error)
 }
 
 gboolean
+vb_qemu_net_bandwidth_check (const VbDomainNetDef *net, const VbBandwidth *bw, GError **error)
+{
+  if (!vb_bandwidth_is_set (bw))
+    return TRUE;
+  if (net->type == VB_DOMAIN_NET_TYPE_USER)
+    return NOT_SUPPORTED (error, "interface %s: <bandwidth> cannot be applied: user-mode networking has no host "
+                          "device to shape (types network, bridge, direct and ethernet have)", net->mac);
+  if (bw->has_inbound && bw->inbound.floor != 0)
+    return NOT_SUPPORTED (error, "interface %s: guaranteed minimums (inbound floor='%u') are not supported by the "
+                          "QEMU driver (average, peak and burst are)", net->mac, bw->inbound.floor);
+  return TRUE;
+}
+
+gboolean
 vb_qemu_domain_validate (const VbDomainDef *def, const VbQemuCaps *caps, GError **error)
 {
   const VbQemuMachine *machine;
@@ -902,13 +916,8 @@ vb_qemu_domain_validate (const VbDomainDef *def, const VbQemuCaps *caps, GError 
                             net->driver_queues, VB_QEMU_NET_MAX_QUEUES);
     if (net->mtu != 0 && g_strcmp0 (net->model, "virtio") != 0)
       return NOT_SUPPORTED (error, "<interface><mtu> needs model type='virtio'");
-    if (net->bandwidth != NULL && net->type == VB_DOMAIN_NET_TYPE_USER)
-      return NOT_SUPPORTED (error, "<interface type='user'><bandwidth>: user-mode networking has no host device to "
-                            "shape (types network, bridge, direct and ethernet have)");
-    if (net->bandwidth != NULL && net->bandwidth->has_inbound && net->bandwidth->inbound.floor != 0)
-      return NOT_SUPPORTED (error, "<interface><bandwidth><inbound floor='%u'>: guaranteed minimums (floor) are "
-                            "not supported by the QEMU driver (average, peak and burst are)",
-                            net->bandwidth->inbound.floor);
+    if (!vb_qemu_net_bandwidth_check (net, net->bandwidth, error))
+      return FALSE;
   }
 
   for (guint i = 0; i < def->serials->len; i++) {

@@ -62,6 +62,10 @@ void vb_qemu_domain_assign_aliases (VbDomainDef *def);
  * (vb_qemu_domain_assign_aliases). Added by the snapshot part. */
 char *vb_qemu_disk_format_node (const VbDomainDiskDef *disk);
 
+/* Whether @net can have @bw (its own <bandwidth>, or one set live): not a
+ * user-mode NIC, no floor. NOT_SUPPORTED naming why. */
+gboolean vb_qemu_net_bandwidth_check (const VbDomainNetDef *net, const VbBandwidth *bw, GError **error);
+
 /* Fails with VB_ERROR_XML/VB_ERROR_NOT_SUPPORTED naming the first element or
  * value the QEMU backend does not support, or a clear error when the
  * definition needs what the host lacks (type='kvm' without /dev/kvm, a

@@ -2171,21 +2171,16 @@ reshape_net (VbObj *dom, const VbDomainNetDef *net, const VbBandwidth *bw, const
   vb_bandwidth_apply_async (net->target_dev, bw, r->kind, FALSE, on_reshaped, r);
 }
 
+/* What a running @net can be shaped with: the definition's rules, and a
+ * host device to shape. */
 static gboolean
 check_can_shape (VbObj *dom, const VbDomainNetDef *net, const VbBandwidth *bw, GError **error)
 {
-  if (!vb_bandwidth_is_set (bw))
-    return TRUE;
-  if (!vb_qemu_net_has_tap (net) || net->target_dev == NULL) {
-    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
-                 "interface %s of domain '%s' cannot be shaped: user-mode networking has no host device", net->mac,
-                 dom->name);
+  if (!vb_qemu_net_bandwidth_check (net, bw, error))
     return FALSE;
-  }
-  if (bw->has_inbound && bw->inbound.floor != 0) {
-    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
-                 "guaranteed minimums (inbound.floor) are not supported by the QEMU driver (average, peak and burst "
-                 "are)");
+  if (vb_bandwidth_is_set (bw) && (!vb_qemu_net_has_tap (net) || net->target_dev == NULL)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "interface %s of domain '%s' has no host device to shape",
+                 net->mac, dom->name);
     return FALSE;
   }
   return TRUE;

@@ -1442,8 +1442,10 @@ vb_qemu_net_release (const VbDomainNetDef *net)
     vb_network_macvtap_release (net->target_dev, net->mac, net->src_dev);
   if (!vb_qemu_net_has_tap (net) || net->target_dev == NULL)
     return;
-  if (net->target_managed == VB_DOMAIN_TRISTATE_NO && vb_netlink_link_exists (net->target_dev))
-    /* The host's tap outlives the guest: unshaped again (and its IFB gone). */
+  if (net->target_managed == VB_DOMAIN_TRISTATE_NO && vb_bandwidth_is_set (net->bandwidth) &&
+      vb_netlink_link_exists (net->target_dev))
+    /* The host's tap outlives the guest: unshaped again (and its IFB gone).
+     * (Such a tap is of type ethernet: no portgroup shapes it.) */
     vb_bandwidth_apply_async (net->target_dev, NULL, VB_SHAPE_TAP, FALSE, NULL, NULL);
   else
     vb_bandwidth_release (net->target_dev);
