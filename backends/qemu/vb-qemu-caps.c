@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-glib/json-glib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -270,18 +271,16 @@ compare_machines (gconstpointer a, gconstpointer b)
   return g_strcmp0 (ma->name, mb->name);
 }
 
-/* The probe's second part (CPU model expansions) follows this line. */
-#define CPU_MODELS_MARK "#cpu-models\n"
-
-/* @out: the first part's transcript, optionally followed by the mark and
- * the second part's. Without a complete second part, caps->cpu is NULL. */
+/* @first: the first part's transcript. The second part's (CPU model
+ * expansions) comes as QEMU wrote it (@cpu_text) or compressed as the disk
+ * cache keeps it (@cpu_packed, @cpu_size long uncompressed); without a
+ * complete one (neither, or a text cut short), caps->cpu is NULL. */
 static VbQemuCaps *
-parse_transcript (const char *emulator, const char *out, GError **error)
+parse_transcript (const char *emulator, const char *first, const char *cpu_text, GBytes *cpu_packed,
+                  gsize cpu_size, GError **error)
 {
   g_autoptr(VbQemuCaps) caps = caps_new (emulator);
   g_autoptr(VbQemuCpuData) cpu = vb_qemu_cpu_data_new ();
-  const char *mark = strstr (out, "\n" CPU_MODELS_MARK);
-  g_autofree char *first = mark != NULL ? g_strndup (out, mark - out) : g_strdup (out);
   g_auto(GStrv) lines = g_strsplit (first, "\n", -1);
   static const char *const ids[] = { "caps", "version", "machines", "cpus", "devices", "accels", "quit" };
   gboolean has_kvm_accel = FALSE;
@@ -343,9 +342,16 @@ parse_transcript (const char *emulator, const char *out, GError **error)
   }
   caps->kvm_available = has_kvm_accel && host_kvm_usable ();
   find_ovmf (caps);
-  if (mark != NULL && strstr (mark, "\"" VB_QEMU_CPU_PROBE_END "\"") != NULL) {
-    vb_qemu_cpu_data_set_transcript (cpu, g_strdup (mark + 1 + strlen (CPU_MODELS_MARK)));
+  if (cpu_packed != NULL) {
+    vb_qemu_cpu_data_set_packed (cpu, g_bytes_ref (cpu_packed), cpu_size);
     caps->cpu = g_steal_pointer (&cpu);
+  } else if (cpu_text != NULL && strstr (cpu_text, "\"" VB_QEMU_CPU_PROBE_END "\"") != NULL) {
+    g_autoptr(GError) local = NULL;
+
+    if (vb_qemu_cpu_data_set_transcript (cpu, cpu_text, &local))
+      caps->cpu = g_steal_pointer (&cpu);
+    else
+      g_warning ("%s: %s", emulator, local->message);
   }
   return g_steal_pointer (&caps);
 }
@@ -401,7 +407,7 @@ disk_cache_key (const char *emulator, const struct stat *st)
 {
   g_autofree char *script_sum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, probe_script, -1);
 
-  return g_strdup_printf ("virtbus-qemu-caps 2 %s size=%" G_GINT64_FORMAT " mtime=%" G_GINT64_FORMAT ".%09ld"
+  return g_strdup_printf ("virtbus-qemu-caps 3 %s size=%" G_GINT64_FORMAT " mtime=%" G_GINT64_FORMAT ".%09ld"
                           " ctime=%" G_GINT64_FORMAT ".%09ld kvm=%d %s",
                           script_sum, (gint64) st->st_size, (gint64) st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
                           (gint64) st->st_ctim.tv_sec, st->st_ctim.tv_nsec,
@@ -421,30 +427,73 @@ disk_cache_path (const char *emulator)
   return g_build_filename (caps_cache_dir, name, NULL);
 }
 
-/* The cached transcript when @path holds one under @key, else NULL. */
-static char *
-disk_cache_load (const char *path, const char *key)
+/* The file: the key line, the first part's transcript, then this mark
+ * with the second part's length, its compressed length and the SHA-256 of
+ * the compressed bytes, then those (vb_qemu_cpu_data_get_packed). */
+#define CPU_MODELS_MARK "\n#cpu-models zlib "
+
+/* The cached transcript when @path holds a whole one under @key: its first
+ * part (@first) and the second compressed (@packed, @size long). */
+static gboolean
+disk_cache_load (const char *path, const char *key, char **first, GBytes **packed, gsize *size)
 {
   g_autofree char *contents = NULL;
-  const char *eol;
+  gsize len = 0;
+  const char *eol, *mark, *end, *bytes;
+  char *p;
+  guint64 unpacked, packed_len;
+  g_autofree char *sum = NULL;
 
-  if (path == NULL || !g_file_get_contents (path, &contents, NULL, NULL))
-    return NULL;
-  eol = strchr (contents, '\n');
+  if (path == NULL || !g_file_get_contents (path, &contents, &len, NULL))
+    return FALSE;
+  eol = memchr (contents, '\n', len);
   if (eol == NULL || (gsize) (eol - contents) != strlen (key) || strncmp (contents, key, eol - contents) != 0)
-    return NULL;
-  return g_strdup (eol + 1);
+    return FALSE;
+  end = contents + len;
+  mark = memmem (eol, end - eol, CPU_MODELS_MARK, strlen (CPU_MODELS_MARK));
+  if (mark == NULL)
+    return FALSE;
+  unpacked = g_ascii_strtoull (mark + strlen (CPU_MODELS_MARK), &p, 10);
+  if (*p != ' ')
+    return FALSE;
+  packed_len = g_ascii_strtoull (p + 1, &p, 10);
+  /* (QEMU 7.2's are 0.9 MB.) */
+  if (*p != ' ' || unpacked == 0 || unpacked > 64 * 1024 * 1024 || packed_len == 0 || end - (p + 1) < 65
+      || p[65] != '\n')
+    return FALSE;
+  bytes = p + 66;
+  /* Cut short, with more behind or damaged: not what was written. */
+  if ((guint64) (end - bytes) != packed_len)
+    return FALSE;
+  sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) bytes, packed_len);
+  if (strncmp (sum, p + 1, 64) != 0)
+    return FALSE;
+  *first = g_strndup (eol + 1, mark - (eol + 1));
+  *packed = g_bytes_new (bytes, packed_len);
+  *size = unpacked;
+  return TRUE;
 }
 
 static void
-disk_cache_store (const char *path, const char *key, const char *transcript)
+disk_cache_store (const char *path, const char *key, const char *first, VbQemuCpuData *cpu)
 {
-  g_autofree char *contents = g_strconcat (key, "\n", transcript, NULL);
+  gsize size = 0, packed_len = 0;
+  g_autoptr(GBytes) packed = vb_qemu_cpu_data_get_packed (cpu, &size);
+  const guint8 *bytes = packed ? g_bytes_get_data (packed, &packed_len) : NULL;
+  g_autoptr(GString) contents = g_string_new (key);
   g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *sum = NULL;
   g_autoptr(GError) error = NULL;
 
+  if (packed == NULL)
+    return;
+  sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256, bytes, packed_len);
+  g_string_append_printf (contents, "\n%s" CPU_MODELS_MARK "%" G_GSIZE_FORMAT " %" G_GSIZE_FORMAT " %s\n", first,
+                          size, packed_len, sum);
+  g_string_append_len (contents, (const char *) bytes, packed_len);
   /* Only an optimisation: a failure costs the next start a probe. */
-  if (g_mkdir_with_parents (dir, 0700) < 0 || !vb_file_write_atomic (path, contents, -1, 0600, &error))
+  if (g_mkdir_with_parents (dir, 0700) < 0
+      || !vb_file_write_atomic (path, contents->str, contents->len, 0600, &error))
     g_debug ("cannot cache QEMU capabilities in %s: %s", path, error ? error->message : g_strerror (errno));
 }
 
@@ -464,12 +513,12 @@ cache_in_memory (ProbeData *pd, VbQemuCaps *caps)
 /* Done: into the caches (the disk's only with the CPU models: a caps
  * without them is probed again at the next start). */
 static void
-probe_complete (GTask *task, VbQemuCaps *caps, const char *transcript)
+probe_complete (GTask *task, VbQemuCaps *caps)
 {
   ProbeData *pd = g_task_get_task_data (task);
 
   if (pd->disk_path != NULL && caps->cpu != NULL)
-    disk_cache_store (pd->disk_path, pd->disk_key, transcript);
+    disk_cache_store (pd->disk_path, pd->disk_key, pd->first, caps->cpu);
   cache_in_memory (pd, caps);
   g_task_return_pointer (task, caps_copy (caps), (GDestroyNotify) vb_qemu_caps_free);
 }
@@ -489,7 +538,7 @@ probe_done (GObject *source, GAsyncResult *result, gpointer user_data)
     g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
-  caps = parse_transcript (pd->emulator, out ? out : "", &error);
+  caps = parse_transcript (pd->emulator, out ? out : "", NULL, NULL, 0, &error);
   if (caps == NULL && pd->attempts < 3 && g_subprocess_get_successful (proc)) {
     /* QEMU ran and quit, yet the transcript is short: seen on a loaded
      * host. Asking again costs a probe; caching a QEMU without devices
@@ -515,18 +564,16 @@ cpu_models_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GTask) task = user_data;
   ProbeData *pd = g_task_get_task_data (task);
   g_autofree char *out = NULL;
-  g_autofree char *combined = NULL;
   g_autoptr(GError) error = NULL;
   VbQemuCaps *caps = NULL;
 
   if (g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, &out, NULL, &error)) {
-    combined = g_strconcat (pd->first, "\n" CPU_MODELS_MARK, out ? out : "", NULL);
-    caps = parse_transcript (pd->emulator, combined, &error);
+    caps = parse_transcript (pd->emulator, pd->first, out ? out : "", NULL, 0, &error);
     if ((caps == NULL || caps->cpu == NULL) && pd->cpu_attempts < 3 &&
         g_subprocess_get_successful (G_SUBPROCESS (source))) {
       /* QEMU ran and quit, yet its answers are short, as the first
        * part's can be on a loaded host: asked again. */
-      VbQemuCaps *first = parse_transcript (pd->emulator, pd->first, NULL);
+      VbQemuCaps *first = parse_transcript (pd->emulator, pd->first, NULL, NULL, 0, NULL);
       if (first != NULL) {
         g_debug ("QEMU %s did not describe all its CPU models%s%s; probing again", pd->emulator,
                  error ? ": " : "", error ? error->message : "");
@@ -542,13 +589,13 @@ cpu_models_done (GObject *source, GAsyncResult *result, gpointer user_data)
                error ? error->message : "");
     vb_qemu_caps_free (caps);
     g_clear_error (&error);
-    caps = parse_transcript (pd->emulator, pd->first, &error);
+    caps = parse_transcript (pd->emulator, pd->first, NULL, NULL, 0, &error);
     if (caps == NULL) {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
   }
-  probe_complete (task, caps, combined);
+  probe_complete (task, caps);
 }
 
 void
@@ -578,12 +625,13 @@ vb_qemu_caps_probe_async (const char *emulator, GCancellable *cancellable, GAsyn
   }
   pd->disk_path = disk_cache_path (emulator);
   if (pd->disk_path != NULL) {
-    g_autofree char *transcript = NULL;
+    g_autofree char *first = NULL;
+    g_autoptr(GBytes) packed = NULL;
+    gsize size = 0;
 
     pd->disk_key = disk_cache_key (emulator, &st);
-    transcript = disk_cache_load (pd->disk_path, pd->disk_key);
-    if (transcript != NULL) {
-      VbQemuCaps *caps = parse_transcript (emulator, transcript, NULL);
+    if (disk_cache_load (pd->disk_path, pd->disk_key, &first, &packed, &size)) {
+      VbQemuCaps *caps = parse_transcript (emulator, first, NULL, packed, size, NULL);
 
       if (caps != NULL && caps->cpu == NULL)
         g_clear_pointer (&caps, vb_qemu_caps_free);

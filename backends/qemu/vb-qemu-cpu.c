@@ -39,7 +39,8 @@ typedef struct {
 struct _VbQemuCpuData {
   gatomicrefcount ref;
   GMutex lock; /* the lazy parse */
-  char *transcript;
+  GBytes *packed;     /* the transcript, zlib-compressed (~1/40 of its size) */
+  gsize packed_size;  /* the transcript's own length */
   GHashTable *tcg_unusable; /* interned model name → itself */
   gboolean parsed;
   char *parse_error;
@@ -184,11 +185,101 @@ vb_qemu_cpu_data_new (void)
   return data;
 }
 
-void
-vb_qemu_cpu_data_set_transcript (VbQemuCpuData *data, char *transcript)
+/* @data through a zlib (de)compressor until it finishes, into a buffer of
+ * @initial bytes to start with; NULL with @error if it fails or the output
+ * would exceed @limit bytes. */
+static GByteArray *
+zlib_run (GConverter *conv, const guint8 *data, gsize len, gsize initial, gsize limit, GError **error)
 {
-  g_free (data->transcript);
-  data->transcript = transcript;
+  g_autoptr(GByteArray) out = g_byte_array_sized_new (initial);
+  gsize in = 0;
+
+  for (;;) {
+    const gsize chunk = 64 * 1024;
+    guint old = out->len;
+    gsize bytes_read = 0, written = 0;
+    GConverterResult r;
+
+    if (old > limit) {
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "more than %" G_GSIZE_FORMAT " bytes", limit);
+      return NULL;
+    }
+    g_byte_array_set_size (out, old + chunk);
+    r = g_converter_convert (conv, data + in, len - in, out->data + old, chunk, G_CONVERTER_INPUT_AT_END,
+                             &bytes_read, &written, error);
+    g_byte_array_set_size (out, old + written);
+    if (r == G_CONVERTER_ERROR)
+      return NULL;
+    in += bytes_read;
+    if (r == G_CONVERTER_FINISHED)
+      return g_steal_pointer (&out);
+  }
+}
+
+gboolean
+vb_qemu_cpu_data_set_transcript (VbQemuCpuData *data, const char *transcript, GError **error)
+{
+  g_autoptr(GZlibCompressor) conv = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_ZLIB, 6);
+  gsize len = strlen (transcript);
+  GByteArray *out = zlib_run (G_CONVERTER (conv), (const guint8 *) transcript, len, len / 16, len + 1024, error);
+
+  if (out == NULL) {
+    g_prefix_error (error, "cannot compress QEMU's CPU model descriptions: ");
+    return FALSE;
+  }
+  vb_qemu_cpu_data_set_packed (data, g_byte_array_free_to_bytes (out), len);
+  return TRUE;
+}
+
+void
+vb_qemu_cpu_data_set_packed (VbQemuCpuData *data, GBytes *packed, gsize size)
+{
+  g_clear_pointer (&data->packed, g_bytes_unref);
+  data->packed = packed;
+  data->packed_size = size;
+}
+
+GBytes *
+vb_qemu_cpu_data_get_packed (VbQemuCpuData *data, gsize *size)
+{
+  GBytes *packed;
+
+  g_mutex_lock (&data->lock);
+  packed = data->packed ? g_bytes_ref (data->packed) : NULL;
+  *size = data->packed_size;
+  g_mutex_unlock (&data->lock);
+  return packed;
+}
+
+/* The transcript back, NUL-terminated; NULL with @error when the packed
+ * bytes are not what was packed (a damaged cache file). */
+static char *
+unpack_transcript (VbQemuCpuData *data, GError **error)
+{
+  g_autoptr(GZlibDecompressor) conv = g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_ZLIB);
+  g_autoptr(GError) local = NULL;
+  GByteArray *out;
+  gsize len;
+  const guint8 *bytes;
+
+  if (data->packed == NULL) {
+    g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "no description from QEMU");
+    return NULL;
+  }
+  bytes = g_bytes_get_data (data->packed, &len);
+  /* Sized for all of it: one allocation, given back whole when freed. */
+  out = zlib_run (G_CONVERTER (conv), bytes, len, data->packed_size + 64 * 1024 + 1, data->packed_size, &local);
+  if (out != NULL && out->len != data->packed_size) {
+    g_set_error (&local, VB_ERROR, VB_ERROR_FAILED, "%u bytes instead of %" G_GSIZE_FORMAT, out->len,
+                 data->packed_size);
+    g_clear_pointer (&out, g_byte_array_unref);
+  }
+  if (out == NULL) {
+    g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "the stored description is damaged (%s)", local->message);
+    return NULL;
+  }
+  g_byte_array_append (out, (const guint8 *) "", 1);
+  return (char *) g_byte_array_free (out, FALSE);
 }
 
 VbQemuCpuData *
@@ -203,7 +294,7 @@ vb_qemu_cpu_data_unref (VbQemuCpuData *data)
 {
   if (data == NULL || !g_atomic_ref_count_dec (&data->ref))
     return;
-  g_free (data->transcript);
+  g_clear_pointer (&data->packed, g_bytes_unref);
   g_hash_table_unref (data->tcg_unusable);
   g_free (data->parse_error);
   g_clear_pointer (&data->models, g_hash_table_unref);
@@ -375,13 +466,20 @@ ensure_parsed (VbQemuCpuData *data, GError **error)
 
   g_mutex_lock (&data->lock);
   if (!data->parsed) {
-    g_auto(GStrv) lines = g_strsplit (data->transcript ? data->transcript : "", "\n", -1);
+    g_autofree char *transcript = unpack_transcript (data, &local);
+    char *line = transcript, *next;
 
     data->models = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, model_free);
     data->named = g_ptr_array_new ();
     data->known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-    for (guint i = 0; lines[i] != NULL && local == NULL; i++)
-      parse_expansion (data, lines[i], &local);
+    /* A line at a time, in place: the ~0.9 MB are not copied again. */
+    for (; line != NULL && local == NULL; line = next) {
+      next = strchr (line, '\n');
+      if (next != NULL)
+        *next++ = '\0';
+      parse_expansion (data, line, &local);
+    }
+    g_clear_pointer (&transcript, g_free);
     if (local == NULL && (data->tcg_max == NULL || g_hash_table_size (data->models) == 0))
       local = g_error_new (VB_ERROR, VB_ERROR_FAILED, "QEMU described no CPU models");
     if (local != NULL)
@@ -392,7 +490,6 @@ ensure_parsed (VbQemuCpuData *data, GError **error)
         g_ptr_array_add (data->named, value);
     g_ptr_array_sort (data->named, compare_models);
     read_host (data);
-    g_clear_pointer (&data->transcript, g_free);
     data->parsed = TRUE;
   }
   g_mutex_unlock (&data->lock);

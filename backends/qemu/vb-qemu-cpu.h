@@ -20,9 +20,15 @@ G_BEGIN_DECLS
 typedef struct _VbQemuCpuData VbQemuCpuData;
 
 /* Filled while probing (not shared yet): set_transcript takes the QMP
- * replies to vb_qemu_cpu_probe_script(), parsed on first use. */
+ * replies to vb_qemu_cpu_probe_script(), kept zlib-compressed (~0.9 MB of
+ * JSON in ~20 KB) and parsed on first use; FALSE with @error when they
+ * cannot be compressed. get_packed gives them compressed (a new
+ * reference, NULL when none) with their uncompressed length in @size, as
+ * set_packed takes them back (the disk cache). */
 VbQemuCpuData *vb_qemu_cpu_data_new (void);
-void vb_qemu_cpu_data_set_transcript (VbQemuCpuData *data, char *transcript);
+gboolean vb_qemu_cpu_data_set_transcript (VbQemuCpuData *data, const char *transcript, GError **error);
+void vb_qemu_cpu_data_set_packed (VbQemuCpuData *data, GBytes *packed, gsize size);
+GBytes *vb_qemu_cpu_data_get_packed (VbQemuCpuData *data, gsize *size);
 VbQemuCpuData *vb_qemu_cpu_data_ref (VbQemuCpuData *data);
 void vb_qemu_cpu_data_unref (VbQemuCpuData *data);
 /* Marks models TCG cannot run as QEMU listed them (query-cpu-definitions'

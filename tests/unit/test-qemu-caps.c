@@ -8,6 +8,7 @@
 
 #include "vb-error.h"
 #include "vb-qemu-caps.h"
+#include "vb-qemu-cpu.h"
 #include "vb-xml.h"
 
 #define EMULATOR "/usr/bin/qemu-system-x86_64"
@@ -267,6 +268,71 @@ disk_cache_file (const char *dir, const char *emulator)
   return g_build_filename (dir, name, NULL);
 }
 
+/* Writes a cache file: @key_prefix@emulator, @first, then @tail (the
+ * mark and the compressed second part), which @damage leaves out (1), cuts
+ * short (2), adds a byte to (3) or changes a byte of (4). */
+static void
+write_cache_file (const char *path, const char *key_prefix, const char *emulator, const char *first, GBytes *tail,
+                  guint damage)
+{
+  g_autoptr(GString) s = g_string_new (NULL);
+  gsize len = 0;
+  const char *bytes = g_bytes_get_data (tail, &len);
+
+  g_string_append_printf (s, "%s%s\n%s", key_prefix, emulator, first);
+  if (damage != 1)
+    g_string_append_len (s, bytes, damage == 2 ? len - 1 : len);
+  if (damage == 3)
+    g_string_append_c (s, 'x');
+  if (damage == 4)
+    s->str[s->len - len / 2] ^= 0x20;
+  g_assert_true (g_file_set_contents (path, s->str, s->len, NULL));
+}
+
+/* The CPU models' transcript is kept compressed and unpacked when first
+ * needed: what went in comes back, and bytes that are not what was packed
+ * give an error, not models. */
+static void
+test_cpu_packed (void)
+{
+  g_autoptr(GError) error = NULL;
+  const char *text = "{\"return\": {}, \"id\": \"cpu-models-done\"}\n";
+  g_autoptr(VbQemuCpuData) data = vb_qemu_cpu_data_new ();
+  g_autoptr(VbQemuCpuData) copy = vb_qemu_cpu_data_new ();
+  g_autoptr(VbQemuCpuData) bad = vb_qemu_cpu_data_new ();
+  g_autoptr(VbQemuCpuData) none = vb_qemu_cpu_data_new ();
+  g_autoptr(GBytes) packed = NULL;
+  g_autoptr(VbQemuCpuModelDef) host = NULL;
+  gsize size = 0;
+
+  g_assert_true (vb_qemu_cpu_data_set_transcript (data, text, &error));
+  g_assert_no_error (error);
+  packed = vb_qemu_cpu_data_get_packed (data, &size);
+  g_assert_nonnull (packed);
+  g_assert_cmpuint (size, ==, strlen (text));
+
+  /* Unpacked whole, but no model in it. */
+  vb_qemu_cpu_data_set_packed (copy, g_bytes_ref (packed), size);
+  host = vb_qemu_cpu_host (copy, &error);
+  g_assert_null (host);
+  g_assert_error (error, VB_ERROR, VB_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "QEMU described no CPU models"));
+  g_clear_error (&error);
+
+  /* Told another length: damaged. */
+  vb_qemu_cpu_data_set_packed (bad, g_bytes_ref (packed), size + 1);
+  host = vb_qemu_cpu_host (bad, &error);
+  g_assert_null (host);
+  g_assert_nonnull (strstr (error->message, "damaged"));
+  g_clear_error (&error);
+
+  /* Not zlib at all. */
+  vb_qemu_cpu_data_set_packed (none, g_bytes_new_static ("not zlib", 8), 100);
+  host = vb_qemu_cpu_host (none, &error);
+  g_assert_null (host);
+  g_assert_nonnull (strstr (error->message, "damaged"));
+}
+
 static void
 test_disk_cache (void)
 {
@@ -276,13 +342,15 @@ test_disk_cache (void)
   g_autofree char *qemu1 = NULL, *qemu2 = NULL, *qemu3 = NULL;
   g_autofree char *file1 = NULL, *file2 = NULL, *file3 = NULL;
   g_autofree char *contents = NULL;
-  g_autofree char *forged = NULL;
+  gsize contents_len = 0;
   g_autofree char *stale = NULL;
   g_autoptr(VbQemuCaps) a = NULL;
   g_autoptr(VbQemuCaps) b = NULL;
   g_autoptr(VbQemuCaps) c = NULL;
   g_autofree char *transcript = NULL;
   g_autofree char *key_prefix = NULL;
+  g_autoptr(GBytes) tail = NULL;
+  const char *mark;
   char *eol;
 
   if (!have_qemu ())
@@ -302,37 +370,66 @@ test_disk_cache (void)
   a = probe (qemu1, &error);
   g_assert_no_error (error);
   file1 = disk_cache_file (cache, qemu1);
-  g_assert_true (g_file_get_contents (file1, &contents, NULL, NULL));
+  g_assert_true (g_file_get_contents (file1, &contents, &contents_len, NULL));
   eol = strchr (contents, '\n');
   g_assert_nonnull (eol);
   *eol = '\0';
-  g_assert_true (g_str_has_prefix (contents, "virtbus-qemu-caps 2 "));
+  g_assert_true (g_str_has_prefix (contents, "virtbus-qemu-caps 3 "));
   g_assert_true (g_str_has_suffix (contents, qemu1));
   g_assert_nonnull (strstr (eol + 1, "\"machines\""));
-  /* ... and the second part's: every CPU model expanded. */
+  /* ... and the second part's, every CPU model expanded, compressed: its
+   * mark tells its length, compressed length and checksum. */
   g_assert_nonnull (a->cpu);
-  g_assert_nonnull (strstr (eol + 1, "\n#cpu-models\n"));
-  g_assert_nonnull (strstr (eol + 1, "\"id\": \"m:Nehalem\""));
-  g_assert_nonnull (strstr (eol + 1, "\"id\": \"m:max\""));
-  g_assert_nonnull (strstr (eol + 1, "\"id\": \"cpu-models-done\""));
+  mark = strstr (eol + 1, "\n#cpu-models zlib ");
+  g_assert_nonnull (mark);
   {
+    gsize size = 0, packed_len = 0;
+    g_autoptr(GBytes) packed = vb_qemu_cpu_data_get_packed (a->cpu, &size);
+    g_autofree char *sum = NULL;
+    g_autofree char *line = NULL;
+
+    g_assert_nonnull (packed);
+    sum = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, packed);
+    packed_len = g_bytes_get_size (packed);
+    line = g_strdup_printf ("\n#cpu-models zlib %" G_GSIZE_FORMAT " %" G_GSIZE_FORMAT " %s\n", size, packed_len, sum);
+    g_assert_true (g_str_has_prefix (mark, line));
+    /* 132 models' expansions: ~0.9 MB of JSON, compressed well. */
+    g_assert_cmpuint (size, >, 100000);
+    g_assert_cmpuint (packed_len * 10, <, size);
+    g_assert_cmpuint (contents + contents_len - (mark + strlen (line)), ==, packed_len);
+    g_assert_cmpmem (mark + strlen (line), packed_len, g_bytes_get_data (packed, NULL), packed_len);
+  }
+  /* Everything from the mark on, kept to build other files. */
+  tail = g_bytes_new (mark, contents + contents_len - mark);
+  {
+    g_autofree char *first = g_strndup (eol + 1, mark - (eol + 1));
     GRegex *re = g_regex_new ("\"major\": *[0-9]+", 0, 0, NULL);
 
-    transcript = g_regex_replace_literal (re, eol + 1, -1, 0, "\"major\": 97", 0, NULL);
+    transcript = g_regex_replace_literal (re, first, -1, 0, "\"major\": 97", 0, NULL);
     g_regex_unref (re);
   }
   key_prefix = g_strndup (contents, strlen (contents) - strlen (qemu1));
 
   /* A file with the right key is believed: a forged QEMU version proves
-   * that no QEMU ran. The key names the path, so forge qemu2's. */
-  forged = g_strconcat (key_prefix, qemu2, "\n", transcript, NULL);
+   * that no QEMU ran. The key names the path, so forge qemu2's. Its CPU
+   * models come from the file's second part. */
   file2 = disk_cache_file (cache, qemu2);
-  g_assert_true (g_file_set_contents (file2, forged, -1, NULL));
+  write_cache_file (file2, key_prefix, qemu2, transcript, tail, 0);
   b = probe (qemu2, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (b->version / 1000000, ==, 97);
   g_assert_cmpuint (b->machines->len, ==, a->machines->len);
   g_assert_nonnull (b->cpu);
+  {
+    g_autoptr(VbQemuCpuModelDef) host_a = vb_qemu_cpu_host (a->cpu, &error);
+    g_autoptr(VbQemuCpuModelDef) host_b = NULL;
+
+    g_assert_no_error (error);
+    host_b = vb_qemu_cpu_host (b->cpu, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (host_a->model, ==, host_b->model);
+    g_assert_cmpuint (host_a->require->len, ==, host_b->require->len);
+  }
 
   /* A key that does not match (another size) means a new probe, whose
    * result replaces the file. */
@@ -343,10 +440,10 @@ test_disk_cache (void)
 
     bad_key = g_regex_replace_literal (re, key3, -1, 0, "size=1", 0, NULL);
     g_regex_unref (re);
-    stale = g_strconcat (bad_key, "\n", transcript, NULL);
+    stale = g_steal_pointer (&bad_key);
   }
   file3 = disk_cache_file (cache, qemu3);
-  g_assert_true (g_file_set_contents (file3, stale, -1, NULL));
+  write_cache_file (file3, stale, "", transcript, tail, 0);
   c = probe (qemu3, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (c->version, ==, a->version);
@@ -363,7 +460,6 @@ test_disk_cache (void)
   {
     g_autofree char *qemu4 = g_build_filename (tmp, "qemu4", NULL);
     g_autofree char *file4 = NULL;
-    g_autofree char *cut = NULL;
     g_autofree char *rewritten = NULL;
     g_auto(GStrv) lines = g_strsplit (transcript, "\n", -1);
     g_autoptr(GString) kept = g_string_new (NULL);
@@ -374,9 +470,8 @@ test_disk_cache (void)
       if (strstr (lines[i], "\"devices\"") == NULL)
         g_string_append_printf (kept, "%s\n", lines[i]);
     g_assert_cmpuint (kept->len, <, strlen (transcript));
-    cut = g_strconcat (key_prefix, qemu4, "\n", kept->str, NULL);
     file4 = disk_cache_file (cache, qemu4);
-    g_assert_true (g_file_set_contents (file4, cut, -1, NULL));
+    write_cache_file (file4, key_prefix, qemu4, kept->str, tail, 0);
     d = probe (qemu4, &error);
     g_assert_no_error (error);
     g_assert_cmpuint (d->devices->len, ==, a->devices->len);
@@ -387,26 +482,26 @@ test_disk_cache (void)
     g_unlink (qemu4);
   }
 
-  /* Without the CPU models' part (a cache of an older virtbus, or cut
-   * short), the file is not believed either. */
-  {
-    g_autofree char *qemu5 = g_build_filename (tmp, "qemu5", NULL);
+  /* Without the CPU models' part (a cache of an older virtbus), with it
+   * cut short, with bytes more, or with one byte changed, the file is not
+   * believed either: each is probed again and rewritten whole. */
+  for (guint damage = 1; damage <= 4; damage++) {
+    g_autofree char *qemu5 = g_strdup_printf ("%s/qemu5-%u", tmp, damage);
     g_autofree char *file5 = NULL;
-    g_autofree char *first = g_strndup (transcript, strstr (transcript, "\n#cpu-models\n") - transcript);
-    g_autofree char *cut = NULL;
     g_autofree char *rewritten = NULL;
+    gsize rewritten_len = 0;
     g_autoptr(VbQemuCaps) e = NULL;
 
     g_assert_cmpint (symlink (EMULATOR, qemu5), ==, 0);
-    cut = g_strconcat (key_prefix, qemu5, "\n", first, NULL);
     file5 = disk_cache_file (cache, qemu5);
-    g_assert_true (g_file_set_contents (file5, cut, -1, NULL));
+    write_cache_file (file5, key_prefix, qemu5, transcript, tail, damage);
     e = probe (qemu5, &error);
     g_assert_no_error (error);
     g_assert_cmpuint (e->version, ==, a->version);
     g_assert_nonnull (e->cpu);
-    g_assert_true (g_file_get_contents (file5, &rewritten, NULL, NULL));
-    g_assert_nonnull (strstr (rewritten, "\"cpu-models-done\""));
+    g_assert_true (g_file_get_contents (file5, &rewritten, &rewritten_len, NULL));
+    g_assert_null (strstr (rewritten, "\"major\": 97"));
+    g_assert_nonnull (strstr (rewritten, "\n#cpu-models zlib "));
     g_unlink (file5);
     g_unlink (qemu5);
   }
@@ -431,6 +526,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-caps/probe", test_probe);
   g_test_add_func ("/qemu-caps/cache", test_cache);
   g_test_add_func ("/qemu-caps/disk-cache", test_disk_cache);
+  g_test_add_func ("/qemu-caps/cpu-packed", test_cpu_packed);
   g_test_add_func ("/qemu-caps/probe-errors", test_probe_errors);
   g_test_add_func ("/qemu-caps/capabilities-xml", test_capabilities_xml);
   g_test_add_func ("/qemu-caps/domain-capabilities-xml", test_domain_capabilities_xml);
