@@ -179,27 +179,44 @@ print_json (JsonNode *node)
   g_print ("%s\n", text);
 }
 
-/* JSON values: numbers and booleans as such, the rest as strings. */
+/* A JSON member named @key, whose last character may give the value's
+ * type: '#' a number, '?' a boolean ("yes"/"no"); otherwise a string,
+ * whatever it looks like (a domain named "2024" or "yes" stays a string).
+ * "-", a cell's "nothing", is null. */
 static void
-add_json_value (JsonBuilder *b, const char *value)
+add_json_member (JsonBuilder *b, const char *key, const char *value)
 {
-  char *end = NULL;
-  gint64 n;
+  gsize len = strlen (key);
+  char type = len > 1 && (key[len - 1] == '#' || key[len - 1] == '?') ? key[len - 1] : '\0';
+  g_autofree char *name = g_strndup (key, type ? len - 1 : len);
 
-  if (g_str_equal (value, "yes") || g_str_equal (value, "no")) {
-    json_builder_add_boolean_value (b, g_str_equal (value, "yes"));
-    return;
-  }
-  if (value[0] != '\0' && (g_ascii_isdigit (value[0]) || (value[0] == '-' && g_ascii_isdigit (value[1])))) {
-    n = g_ascii_strtoll (value, &end, 10);
-    if (end != NULL && *end == '\0') {
-      json_builder_add_int_value (b, n);
-      return;
-    }
-  }
+  json_builder_set_member_name (b, name);
   if (g_str_equal (value, "-")) {
     json_builder_add_null_value (b);
     return;
+  }
+  if (type == '?' && (g_str_equal (value, "yes") || g_str_equal (value, "no"))) {
+    json_builder_add_boolean_value (b, g_str_equal (value, "yes"));
+    return;
+  }
+  if (type == '#' && value[0] != '\0') {
+    char *end = NULL;
+    gint64 n;
+    guint64 u;
+
+    errno = 0;
+    n = g_ascii_strtoll (value, &end, 10);
+    if (errno == 0 && end != value && *end == '\0') {
+      json_builder_add_int_value (b, n);
+      return;
+    }
+    /* Beyond gint64 (a u64 near its maximum): as a JSON number still. */
+    errno = 0;
+    u = g_ascii_strtoull (value, &end, 10);
+    if (errno == 0 && end != value && *end == '\0' && g_ascii_isdigit (value[0])) {
+      json_builder_add_double_value (b, (double) u);
+      return;
+    }
   }
   json_builder_add_string_value (b, value);
 }
@@ -217,10 +234,8 @@ table_print (Ctx *ctx, Table *t)
     for (guint r = 0; r < t->rows->len; r++) {
       GPtrArray *row = g_ptr_array_index (t->rows, r);
       json_builder_begin_object (b);
-      for (guint c = 0; c < t->keys->len; c++) {
-        json_builder_set_member_name (b, g_ptr_array_index (t->keys, c));
-        add_json_value (b, g_ptr_array_index (row, c));
-      }
+      for (guint c = 0; c < t->keys->len; c++)
+        add_json_member (b, g_ptr_array_index (t->keys, c), g_ptr_array_index (row, c));
       json_builder_end_object (b);
     }
     json_builder_end_array (b);
@@ -313,10 +328,8 @@ info_print (Ctx *ctx, Info *info)
     g_autoptr(JsonNode) root = NULL;
 
     json_builder_begin_object (b);
-    for (guint n = 0; n < info->keys->len; n++) {
-      json_builder_set_member_name (b, g_ptr_array_index (info->keys, n));
-      add_json_value (b, g_ptr_array_index (info->values, n));
-    }
+    for (guint n = 0; n < info->keys->len; n++)
+      add_json_member (b, g_ptr_array_index (info->keys, n), g_ptr_array_index (info->values, n));
     json_builder_end_object (b);
     root = json_builder_get_root (b);
     print_json (root);
@@ -712,7 +725,7 @@ cmd_list (Ctx *ctx, Args *a)
 {
   GListModel *m = virtbus_client_get_domains (ctx->client);
   gboolean all = opt (a, "--all"), inactive = opt (a, "--inactive");
-  g_autoptr(Table) t = table_new ("Id", "id", "Name", "name", "State", "state", NULL);
+  g_autoptr(Table) t = table_new ("Id", "id#", "Name", "name", "State", "state", NULL);
 
   for (guint i = 0; i < g_list_model_get_n_items (m); i++) {
     g_autoptr(VirtbusDomain) d = g_list_model_get_item (m, i);
@@ -780,16 +793,16 @@ cmd_dominfo (Ctx *ctx, Args *a)
   maxmem = xml_number (xml, "memory");
   curmem = xml_number (xml, "currentMemory");
   id = virtbus_object_get_active (o) ? g_strdup_printf ("%u", virtbus_domain_get_id (d)) : g_strdup ("-");
-  info_add (info, _("Id"), "id", id);
+  info_add (info, _("Id"), "id#", id);
   info_add (info, _("Name"), "name", name);
   info_add (info, _("UUID"), "uuid", uuid);
   info_add (info, _("OS Type"), "os_type", ostype != NULL ? g_variant_get_string (ostype, NULL) : NULL);
   info_add (info, _("State"), "state", state);
-  info_add (info, _("CPU(s)"), "vcpus", vcpus);
-  info_add (info, _("Max memory (KiB)"), "max_memory_kib", maxmem);
-  info_add (info, _("Used memory (KiB)"), "used_memory_kib", curmem != NULL ? curmem : maxmem);
-  info_add (info, _("Persistent"), "persistent", yesno (virtbus_object_get_persistent (o)));
-  info_add (info, _("Autostart"), "autostart", yesno (virtbus_object_get_autostart (o)));
+  info_add (info, _("CPU(s)"), "vcpus#", vcpus);
+  info_add (info, _("Max memory (KiB)"), "max_memory_kib#", maxmem);
+  info_add (info, _("Used memory (KiB)"), "used_memory_kib#", curmem != NULL ? curmem : maxmem);
+  info_add (info, _("Persistent"), "persistent?", yesno (virtbus_object_get_persistent (o)));
+  info_add (info, _("Autostart"), "autostart?", yesno (virtbus_object_get_autostart (o)));
   info_print (ctx, info);
   return EXIT_OK;
 }
@@ -1282,12 +1295,25 @@ print_params (Ctx *ctx, GVariant *dict)
 
   g_variant_iter_init (&iter, dict);
   while (g_variant_iter_next (&iter, "{&sv}", &key, &value)) {
-    g_autofree char *text = g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32)
-                              ? g_strdup_printf ("%u", g_variant_get_uint32 (value))
-                              : g_variant_is_of_type (value, G_VARIANT_TYPE_UINT64)
-                                  ? g_strdup_printf ("%" G_GUINT64_FORMAT, g_variant_get_uint64 (value))
-                                  : g_variant_print (value, FALSE);
-    info_add (info, key, key, text);
+    /* As their D-Bus type says: numbers, booleans ("yes"/"no"), strings. */
+    g_autofree char *text = NULL;
+    g_autofree char *json_key = NULL;
+    const char *type = g_variant_get_type_string (value);
+
+    if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING)) {
+      text = g_variant_dup_string (value, NULL);
+      json_key = g_strdup (key);
+    } else if (g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN)) {
+      text = g_strdup (yesno (g_variant_get_boolean (value)));
+      json_key = g_strconcat (key, "?", NULL);
+    } else if (strchr ("ynqiuxt", type[0]) != NULL && type[1] == '\0') {
+      text = type[0] == 'y' ? g_strdup_printf ("%u", g_variant_get_byte (value)) : g_variant_print (value, FALSE);
+      json_key = g_strconcat (key, "#", NULL);
+    } else {
+      text = g_variant_print (value, FALSE);
+      json_key = g_strdup (key);
+    }
+    info_add (info, key, json_key, text);
     g_variant_unref (value);
   }
   info_print (ctx, info);
@@ -1433,7 +1459,7 @@ cmd_iothreadinfo (Ctx *ctx, Args *a)
   FIND_OR_RETURN (d, VirtbusDomain, VIRTBUS_TYPE_DOMAIN, arg (a, 0), "domain");
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GVariant) list = NULL;
-  g_autoptr(Table) t = table_new (_("IOThread ID"), "id", _("CPU Affinity"), "cpus", NULL);
+  g_autoptr(Table) t = table_new (_("IOThread ID"), "id#", _("CPU Affinity"), "cpus", NULL);
   int code = EXIT_OK;
 
   reply = call (VIRTBUS_OBJECT (d), "GetIOThreadInfo", g_variant_new ("(u)", affect_flags (a)), &code);
@@ -2340,10 +2366,10 @@ cmd_nodeinfo (Ctx *ctx, Args *a)
         total = g_strdup_printf ("%" G_GUINT64_FORMAT, value);
   }
   info_add (info, _("CPU model"), "cpu_model", arch);
-  info_add (info, _("CPU(s)"), "cpus", cpus);
+  info_add (info, _("CPU(s)"), "cpus#", cpus);
   info_add (info, _("CPU model name"), "cpu_model_name", model);
-  info_add (info, _("NUMA cell(s)"), "numa_cells", cells);
-  info_add (info, _("Memory size (KiB)"), "memory_kib", total);
+  info_add (info, _("NUMA cell(s)"), "numa_cells#", cells);
+  info_add (info, _("Memory size (KiB)"), "memory_kib#", total);
   info_print (ctx, info);
   return EXIT_OK;
 }
@@ -2525,8 +2551,8 @@ cmd_nodecpumap (Ctx *ctx, Args *a)
   }
   present = g_strdup_printf ("%" G_GSIZE_FORMAT, n);
   online = g_strdup_printf ("%u", n_online);
-  info_add (info, _("CPUs present"), "present", present);
-  info_add (info, _("CPUs online"), "online", online);
+  info_add (info, _("CPUs present"), "present#", present);
+  info_add (info, _("CPUs online"), "online#", online);
   info_add (info, _("CPU map"), "map", text->str);
   info_print (ctx, info);
   return EXIT_OK;
@@ -2544,7 +2570,8 @@ print_node_stats (Ctx *ctx, GVariant *reply, const char *const *keys, const char
     if (g_variant_lookup (dict, keys[i], "t", &value)) {
       g_autofree char *text = ctx->json ? g_strdup_printf ("%" G_GUINT64_FORMAT, value)
                                         : g_strdup_printf ("%" G_GUINT64_FORMAT "%s", value, unit);
-      info_add (info, _(labels[i]), keys[i], text);
+      g_autofree char *key = g_strconcat (keys[i], "#", NULL);
+      info_add (info, _(labels[i]), key, text);
     }
   }
   info_print (ctx, info);
@@ -2673,7 +2700,7 @@ list_objects (Ctx *ctx, Args *a, GListModel *m, gboolean has_autostart)
   g_autoptr(Table) t = NULL;
 
   if (has_autostart)
-    t = table_new ("Name", "name", "State", "state", "Autostart", "autostart", "Persistent", "persistent", NULL);
+    t = table_new ("Name", "name", "State", "state", "Autostart", "autostart?", "Persistent", "persistent?", NULL);
   else
     t = table_new ("Name", "name", "State", "state", "MAC Address", "mac", NULL);
   for (guint i = 0; i < g_list_model_get_n_items (m); i++) {
@@ -2765,9 +2792,9 @@ cmd_net_info (Ctx *ctx, Args *a)
   }
   info_add (info, _("Name"), "name", name);
   info_add (info, _("UUID"), "uuid", uuid);
-  info_add (info, _("Active"), "active", yesno (virtbus_object_get_active (n)));
-  info_add (info, _("Persistent"), "persistent", yesno (virtbus_object_get_persistent (n)));
-  info_add (info, _("Autostart"), "autostart", yesno (virtbus_object_get_autostart (n)));
+  info_add (info, _("Active"), "active?", yesno (virtbus_object_get_active (n)));
+  info_add (info, _("Persistent"), "persistent?", yesno (virtbus_object_get_persistent (n)));
+  info_add (info, _("Autostart"), "autostart?", yesno (virtbus_object_get_autostart (n)));
   info_add (info, _("Bridge"), "bridge", bridge);
   info_print (ctx, info);
   return EXIT_OK;
@@ -2888,15 +2915,15 @@ cmd_pool_info (Ctx *ctx, Args *a)
   info_add (info, _("UUID"), "uuid", uuid);
   info_add (info, _("State"), "state",
             state >= 0 && state < (int) G_N_ELEMENTS (pool_states) ? pool_states[state] : "unknown");
-  info_add (info, _("Persistent"), "persistent", yesno (virtbus_object_get_persistent (p)));
-  info_add (info, _("Autostart"), "autostart", yesno (virtbus_object_get_autostart (p)));
+  info_add (info, _("Persistent"), "persistent?", yesno (virtbus_object_get_persistent (p)));
+  info_add (info, _("Autostart"), "autostart?", yesno (virtbus_object_get_autostart (p)));
   if (ctx->json) {
     g_autofree char *c = g_strdup_printf ("%" G_GUINT64_FORMAT, cap);
     g_autofree char *al = g_strdup_printf ("%" G_GUINT64_FORMAT, alloc);
     g_autofree char *av = g_strdup_printf ("%" G_GUINT64_FORMAT, avail);
-    info_add (info, "Capacity", "capacity", c);
-    info_add (info, "Allocation", "allocation", al);
-    info_add (info, "Available", "available", av);
+    info_add (info, "Capacity", "capacity#", c);
+    info_add (info, "Allocation", "allocation#", al);
+    info_add (info, "Available", "available#", av);
   } else if (state == 2 || state == 3) {
     g_autofree char *c = human_size (cap), *al = human_size (alloc), *av = human_size (avail);
     info_add (info, _("Capacity"), "capacity", c);
@@ -3056,8 +3083,8 @@ cmd_vol_info (Ctx *ctx, Args *a)
   if (ctx->json) {
     g_autofree char *c = g_strdup_printf ("%" G_GUINT64_FORMAT, cap);
     g_autofree char *al = g_strdup_printf ("%" G_GUINT64_FORMAT, alloc);
-    info_add (info, "Capacity", "capacity", c);
-    info_add (info, "Allocation", "allocation", al);
+    info_add (info, "Capacity", "capacity#", c);
+    info_add (info, "Allocation", "allocation#", al);
   } else {
     g_autofree char *c = human_size (cap), *al = human_size (alloc);
     info_add (info, _("Capacity"), "capacity", c);
@@ -3673,7 +3700,16 @@ cmd_blockjob (Ctx *ctx, Args *a)
   info_add (info, _("Disk"), "disk", disk);
   info_add (info, _("Type"), "type",
             type >= 0 && type < (int) G_N_ELEMENTS (block_job_types) ? _(block_job_types[type]) : "?");
-  if (type != 0) {
+  if (type != 0 && ctx->json) {
+    /* Numbers alone: bytes done and to do, bytes/s (0: unlimited). */
+    progress = g_strdup_printf ("%" G_GUINT64_FORMAT, cur);
+    info_add (info, "Current", "current#", progress);
+    g_free (progress);
+    progress = g_strdup_printf ("%" G_GUINT64_FORMAT, end);
+    info_add (info, "End", "end#", progress);
+    bw = g_strdup_printf ("%" G_GUINT64_FORMAT, bandwidth);
+    info_add (info, "Bandwidth", "bandwidth#", bw);
+  } else if (type != 0) {
     progress = g_strdup_printf ("%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " (%.0f %%)", cur, end,
                                 end ? 100.0 * cur / end : 0.0);
     bw = bandwidth ? g_strdup_printf ("%" G_GUINT64_FORMAT, bandwidth) : g_strdup (_("unlimited"));

@@ -359,8 +359,12 @@ def test_virtbusctl_block_commands(qemu, tmp_path):
     assert r.returncode == OK and "is ready" in r.stdout, (r.stdout, r.stderr)
     r = ctl("--json", "blockjob", "bjctl", "vda")
     assert r.returncode == OK and json.loads(r.stdout)["type"] == "copy", r.stdout
+    info = json.loads(r.stdout)
+    # Numbers as numbers: bytes done and to do (equal once ready), 0 = unlimited.
+    assert info["current"] == info["end"] and info["end"] > 0 and info["bandwidth"] == 0, info
     assert ctl("blockjob", "bjctl", "vda", "--bandwidth", "5").returncode == OK
     assert "5242880" in ctl("blockjob", "bjctl", "vda").stdout
+    assert json.loads(ctl("--json", "blockjob", "bjctl", "vda").stdout)["bandwidth"] == 5242880
     r = ctl("blockjob", "bjctl", "vda", "--abort")
     assert r.returncode == OK and "aborted" in r.stdout
     assert not os.path.exists(dst)

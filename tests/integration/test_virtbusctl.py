@@ -66,6 +66,28 @@ def test_list_table_and_json(virtbus):
     assert js(virtbus, "-c", "test:///default", "list", "--all")[0]["name"] == "test"
 
 
+def test_json_types_by_field(virtbus, tmp_root):
+    # A value's JSON type is its field's, not what the text looks like: a
+    # domain named "2024" or "yes" keeps a string name.
+    for name in ("2024", "yes", "-5"):
+        path = os.path.join(tmp_root, "n.xml")
+        with open(path, "w") as f:
+            f.write("<domain type='test'><name>%s</name><memory>1024</memory>"
+                    "<os><type>hvm</type></os></domain>" % name)
+        ok(virtbus, "define", path)
+        assert {"id": None, "name": name, "state": "shut off"} in js(virtbus, "list", "--all")
+        info = js(virtbus, "dominfo", name)
+        assert info["name"] == name and info["id"] is None and info["autostart"] is False, info
+        assert info["vcpus"] == 1 and info["max_memory_kib"] == 1024, info
+        ok(virtbus, "undefine", name)
+    nodes = js(virtbus, "nodeinfo")
+    assert isinstance(nodes["cpus"], int) and isinstance(nodes["memory_kib"], int) and \
+        isinstance(nodes["cpu_model"], str), nodes
+    nets = js(virtbus, "net-list", "--all")
+    assert nets and all(isinstance(n["autostart"], bool) and isinstance(n["persistent"], bool)
+                        for n in nets), nets
+
+
 def test_domain_lifecycle(virtbus):
     out = ok(virtbus, "suspend", "test")
     assert "Domain 'test' suspended" in out
@@ -262,13 +284,13 @@ def test_iothreads(virtbus):
     rows = js(virtbus, "iothreadinfo", "test")
     assert [r["id"] for r in rows] == [3, 5]
     everything = "0-%d" % (host_cpus - 1) if host_cpus > 1 else "0"
-    assert str(rows[0]["cpus"]) == everything, rows
+    assert rows[0]["cpus"] == everything, rows
     # The table as virsh prints it.
     header, table = table_rows(ok(virtbus, "iothreadinfo", "test"))
     assert header == ["IOThread", "ID", "CPU", "Affinity"] and [r[0] for r in table] == ["3", "5"]
     assert "pinned to CPUs 0" in ok(virtbus, "iothreadpin", "test", "5", "0")
     rows = js(virtbus, "iothreadinfo", "test")
-    assert rows[1]["id"] == 5 and str(rows[1]["cpus"]) == "0"  # --json makes numbers of numbers
+    assert rows[1]["id"] == 5 and rows[1]["cpus"] == "0"  # a CPU list is a string, even of one CPU
     for bad in ("x", "%d" % host_cpus, "2-1", "^0", "0,,1", "0-"):
         r = run(virtbus, "iothreadpin", "test", "5", bad)
         assert r.returncode == USAGE and "invalid CPU list '%s'" % bad in r.stderr, (bad, r)
