@@ -3702,11 +3702,11 @@ cmd_blockjob (Ctx *ctx, Args *a)
             type >= 0 && type < (int) G_N_ELEMENTS (block_job_types) ? _(block_job_types[type]) : "?");
   if (type != 0 && ctx->json) {
     /* Numbers alone: bytes done and to do, bytes/s (0: unlimited). */
-    progress = g_strdup_printf ("%" G_GUINT64_FORMAT, cur);
-    info_add (info, "Current", "current#", progress);
-    g_free (progress);
-    progress = g_strdup_printf ("%" G_GUINT64_FORMAT, end);
-    info_add (info, "End", "end#", progress);
+    g_autofree char *cur_s = g_strdup_printf ("%" G_GUINT64_FORMAT, cur);
+    g_autofree char *end_s = g_strdup_printf ("%" G_GUINT64_FORMAT, end);
+
+    info_add (info, "Current", "current#", cur_s);
+    info_add (info, "End", "end#", end_s);
     bw = g_strdup_printf ("%" G_GUINT64_FORMAT, bandwidth);
     info_add (info, "Bandwidth", "bandwidth#", bw);
   } else if (type != 0) {
