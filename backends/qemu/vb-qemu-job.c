@@ -38,6 +38,7 @@ struct _VbQemuJob {
   ActiveJob *active;
   GVariant *completed;       /* (ia{sv}) of the last finished job, or NULL */
   GTask *migration_waiter;   /* waits for a final MIGRATION status [s] */
+  gboolean reactivating;     /* vb_qemu_job_reactivate_async: its STOP/RESUME are not the guest's */
 };
 
 static const char *
@@ -124,6 +125,69 @@ vb_qemu_job_cancelled_error (VbObj *dom)
 
   return g_error_new (VB_ERROR, VB_ERROR_FAILED, "operation aborted: %s job of domain '%s' cancelled by client",
                       job_kind_name (job != NULL ? job->kind : VB_QEMU_JOB_NONE), dom->name);
+}
+
+/* ---- disks back after a migration to a file ---- */
+
+static void
+on_reactivate_cont (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* The `stop` behind it says how it ended. */
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    g_task_set_task_data (task, g_steal_pointer (&error), (GDestroyNotify) g_error_free);
+}
+
+static void
+on_reactivate_stop (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  VbObj *dom = g_task_get_source_object (task);
+  VbQemuDom *d = vb_qemu_dom (dom);
+  const GError *cont_error = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  d->job->reactivating = FALSE;
+  if (!g_task_propagate_boolean (G_TASK (result), &error)) {
+    /* The CPUs may run: the domain says so rather than lie. */
+    if (cont_error == NULL && dom->active)
+      vb_qemu_process_note_resumed (dom);
+    g_prefix_error (&error, "the guest could not be paused again after its disks were taken back: ");
+    g_task_return_error (task, error);
+    return;
+  }
+  if (cont_error != NULL) {
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "QEMU did not take its disks back after writing "
+                             "the guest's state to a file (block jobs, snapshots and saves fail until the domain "
+                             "is resumed): %s", cont_error->message);
+    return;
+  }
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+vb_qemu_job_reactivate_async (VbObj *dom, GAsyncReadyCallback callback, gpointer user_data)
+{
+  VbQemuDom *d = vb_qemu_dom (dom);
+  g_autoptr(GTask) task = g_task_new (dom, NULL, callback, user_data);
+  g_autoptr(GTask) cont = g_task_new (NULL, NULL, on_reactivate_cont, g_object_ref (task));
+  g_autoptr(GTask) stop = g_task_new (NULL, NULL, on_reactivate_stop, g_object_ref (task));
+
+  g_task_set_source_tag (task, vb_qemu_job_reactivate_async);
+  job_data (dom);
+  d->job->reactivating = TRUE;
+  /* Both at once: QEMU runs them one after the other, the CPUs running
+   * only in between. */
+  vb_qemu_process_qmp_void (dom, "cont", NULL, cont);
+  vb_qemu_process_qmp_void (dom, "stop", NULL, stop);
+}
+
+gboolean
+vb_qemu_job_reactivate_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* ---- a job cut short by the daemon's end ---- */
@@ -229,6 +293,17 @@ on_recovery_cont (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
+on_recovery_reactivated (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Recovery *r = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!vb_qemu_job_reactivate_finish (result, &error))
+    g_warning ("domain '%s': %s", r->dom->name, error->message);
+  recovery_free (r);
+}
+
+static void
 on_recovery_status (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Recovery *r = user_data;
@@ -242,8 +317,14 @@ on_recovery_status (GObject *source, GAsyncResult *result, gpointer user_data)
     recovery_free (r);
     return;
   }
-  /* Only a guest the job stopped runs again; a user's pause stays. */
+  /* Only a guest the job stopped runs again; a user's pause stays, but a
+   * finished migration to a file left QEMU without its disks. */
   if (!r->was_running || json_object_get_boolean_member_with_default (json_node_get_object (ret), "running", FALSE)) {
+    if (g_strcmp0 (json_object_get_string_member_with_default (json_node_get_object (ret), "status", NULL),
+                   "postmigrate") == 0) {
+      vb_qemu_job_reactivate_async (r->dom, on_recovery_reactivated, r);
+      return;
+    }
     recovery_free (r);
     return;
   }
@@ -376,7 +457,8 @@ job_reattached (VbObj *dom, JsonObject *state)
   r->sent = json_object_get_boolean_member_with_default (rec, "sent", FALSE);
   r->image = g_strdup (json_object_get_string_member_with_default (rec, "image", NULL));
   r->managed = json_object_get_boolean_member_with_default (rec, "managed", FALSE);
-  if (r->kind != VB_QEMU_JOB_SAVE && r->kind != VB_QEMU_JOB_MIGRATION_OUT && r->kind != VB_QEMU_JOB_DUMP) {
+  if (r->kind != VB_QEMU_JOB_SAVE && r->kind != VB_QEMU_JOB_MIGRATION_OUT && r->kind != VB_QEMU_JOB_DUMP &&
+      r->kind != VB_QEMU_JOB_SNAPSHOT) {
     g_warning ("domain '%s': unknown interrupted job %d in its state file", dom->name, (int) r->kind);
     recovery_free (r);
     return;
@@ -653,6 +735,11 @@ static gboolean
 job_event (VbObj *dom, const char *name, JsonObject *data)
 {
   ActiveJob *job = active_job (dom);
+  VbQemuDom *d = vb_qemu_dom (dom);
+
+  /* The CPUs' run of a reactivation: the domain stays paused. */
+  if (d->job != NULL && d->job->reactivating && (strcmp (name, "STOP") == 0 || strcmp (name, "RESUME") == 0))
+    return TRUE;
 
   if (strcmp (name, "MIGRATION") == 0) {
     const char *status = data != NULL ? json_object_get_string_member_with_default (data, "status", "") : "";

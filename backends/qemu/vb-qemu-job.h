@@ -60,6 +60,16 @@ GError *vb_qemu_job_cancelled_error (VbObj *dom);
  * again if @was_running. */
 void vb_qemu_job_set_recovery (VbObj *dom, gboolean was_running, const char *image, gboolean managed);
 
+/* A finished migration to a file (a save image, a memory snapshot, a raw
+ * core dump) leaves QEMU "postmigrate": its disks handed over (no block
+ * job, snapshot or write can use them) and no further migration allowed,
+ * until the CPUs run again. For a guest that stays paused, this takes them
+ * back: QEMU 7.2 has no command for it but `cont`, so a `stop` is sent right
+ * behind it (the CPUs run only between the two) and neither is reported:
+ * the domain stays paused as it was. */
+void vb_qemu_job_reactivate_async (VbObj *dom, GAsyncReadyCallback callback, gpointer user_data);
+gboolean vb_qemu_job_reactivate_finish (GAsyncResult *result, GError **error);
+
 /* An outgoing migration's stream is complete: the destination may run the
  * guest from now on, so a recovery leaves it paused here. */
 void vb_qemu_job_note_sent (VbObj *dom);

@@ -259,6 +259,18 @@ void vb_qemu_disk_merge (VbObj *dom, const char *target, const char *top, gboole
  * deletion is finished from the images as they are now. */
 void vb_qemu_snapshot_merge_ended (VbObj *dom);
 
+/* vb-qemu-save.c, for external memory snapshots: writes running or paused
+ * @dom's memory to a save image at @path (created, or an existing file
+ * truncated) with QEMU's migration, and completes with the guest's CPUs
+ * stopped and QEMU still there — stopped first (or, @live, by QEMU once
+ * the state is written, the guest running meanwhile). The caller has begun
+ * a job (uses_migration) and ends it; what it does after must also let
+ * the CPUs run again (or take the disks back, vb_qemu_job_reactivate_async).
+ * On failure a file it created is removed and a guest that ran runs. */
+void vb_qemu_save_memory_async (VbObj *dom, const char *path, gboolean live, GAsyncReadyCallback callback,
+                                gpointer user_data);
+gboolean vb_qemu_save_memory_finish (GAsyncResult *result, GError **error);
+
 /* ---- vb-qemu-tpm.c ---- */
 /* @def's <tpm> with an emulator backend, or NULL. */
 const VbDomainTpmDef *vb_qemu_tpm_emulator (const VbDomainDef *def);

@@ -349,6 +349,7 @@ typedef struct {
   gboolean managed;
   gboolean bypass_cache;
   gboolean dump;        /* CoreDump, with dump_flags */
+  gboolean keep;        /* a memory snapshot's: QEMU stays, its caller goes on with the job */
   guint dump_flags;
   guint dump_format;
   GError *error;        /* the failure being cleaned up after */
@@ -401,7 +402,8 @@ save_failed (SaveOp *op, GError *error)
                g_strerror (errno));
   d->pause_reason = -1;
   d->pause_detail = -1;
-  vb_qemu_job_end (op->dom, error);
+  if (!op->keep)
+    vb_qemu_job_end (op->dom, error);
   op->error = error;
   if (!op->was_running || vb_qemu_process_get_qmp (op->dom) == NULL || op->dom->state != VB_DOMAIN_PAUSED) {
     g_task_return_error (op->task, g_steal_pointer (&op->error));
@@ -410,7 +412,7 @@ save_failed (SaveOp *op, GError *error)
   }
   /* The guest runs again: RUNNING/SAVE_CANCELED (after a dump a plain
    * RUNNING/UNPAUSED), RESUMED/UNPAUSED. */
-  if (!op->dump) {
+  if (!op->dump && !op->keep) {
     d->resume_reason = VB_QEMU_RUNNING_SAVE_CANCELED;
     d->resume_detail = VB_QEMU_RESUMED_UNPAUSED;
   }
@@ -462,8 +464,17 @@ on_synced (GObject *source, GAsyncResult *result, gpointer user_data)
   }
   close (op->fd);
   op->fd = -1;
+  /* A live memory snapshot's guest was paused by QEMU: its STOP came first. */
+  if (op->keep && op->was_running)
+    vb_qemu_process_note_paused (op->dom);
   d->pause_reason = -1;
   d->pause_detail = -1;
+  if (op->keep) {
+    /* The snapshot goes on with its disks. */
+    g_task_return_boolean (op->task, TRUE);
+    save_op_free (op);
+    return;
+  }
   vb_qemu_job_end (op->dom, NULL);
   if (op->dump) {
     dump_done (op);
@@ -612,6 +623,59 @@ save_to (VbBackend *backend, VbObj *dom, const char *path, const char *xml, guin
     return;
   }
   start_migration (op);
+}
+
+void
+vb_qemu_save_memory_async (VbObj *dom, const char *path, gboolean live, GAsyncReadyCallback callback,
+                           gpointer user_data)
+{
+  VbQemuDom *d = vb_qemu_dom (dom);
+  g_autoptr(GTask) task = g_task_new (dom, NULL, callback, user_data);
+  g_autofree char *image_xml = NULL;
+  GError *error = NULL;
+  SaveOp *op;
+
+  g_task_set_source_tag (task, vb_qemu_save_memory_async);
+  if (!dom->active || vb_qemu_process_get_qmp (dom) == NULL ||
+      (dom->state != VB_DOMAIN_RUNNING && dom->state != VB_DOMAIN_PAUSED))
+    FAIL (task, VB_ERROR_OPERATION_INVALID, "domain '%s' is not running: it has no memory state to save", dom->name);
+  image_xml = vb_domain_def_format (dom->def, VB_DOMAIN_XML_SECURE);
+  op = g_new0 (SaveOp, 1);
+  op->dom = g_object_ref (dom);
+  op->task = g_object_ref (task);
+  op->path = g_strdup (path);
+  op->keep = TRUE;
+  op->was_running = dom->state == VB_DOMAIN_RUNNING;
+  if (!open_target (op, &error)) {
+    g_prefix_error (&error, "memory state: ");
+    op->was_running = FALSE;
+    save_failed (op, error);
+    return;
+  }
+  vb_qemu_job_set_recovery (dom, op->was_running, op->created ? path : NULL, FALSE);
+  if (!write_header (op->fd, path, image_xml, op->was_running ? 0 : IMAGE_FLAG_PAUSED,
+                     xml_slot_for (strlen (image_xml)), TRUE, &error)) {
+    op->was_running = FALSE;
+    save_failed (op, error);
+    return;
+  }
+  if (op->was_running) {
+    /* Paused now (without @live), or by QEMU once the state is written. */
+    d->pause_reason = VB_QEMU_PAUSED_SNAPSHOT;
+    d->pause_detail = VB_QEMU_SUSPENDED_PAUSED;
+    if (!live) {
+      g_autoptr(GTask) stop = g_task_new (NULL, NULL, on_save_paused, op);
+      vb_qemu_process_qmp_void (dom, "stop", NULL, stop);
+      return;
+    }
+  }
+  start_migration (op);
+}
+
+gboolean
+vb_qemu_save_memory_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 static void
@@ -1055,6 +1119,18 @@ on_dump_finished (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
+on_dump_reactivated (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) done = user_data;
+  GError *error = NULL;
+
+  if (!vb_qemu_job_reactivate_finish (result, &error))
+    g_task_return_error (done, error);
+  else
+    g_task_return_boolean (done, TRUE);
+}
+
+static void
 on_dump_status (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) done = user_data;
@@ -1074,6 +1150,13 @@ on_dump_status (GObject *source, GAsyncResult *result, gpointer user_data)
       !json_object_get_boolean_member_with_default (json_node_get_object (ret), "running", TRUE)) {
     d->pause_reason = -1;
     vb_qemu_process_qmp_void (op->dom, "cont", NULL, done);
+    return;
+  }
+  /* A raw dump of a paused guest: it stays paused, with its disks. */
+  if (!op->was_running && JSON_NODE_HOLDS_OBJECT (ret) &&
+      g_strcmp0 (json_object_get_string_member_with_default (json_node_get_object (ret), "status", NULL),
+                 "postmigrate") == 0) {
+    vb_qemu_job_reactivate_async (op->dom, on_dump_reactivated, g_steal_pointer (&done));
     return;
   }
   g_task_return_boolean (done, TRUE);

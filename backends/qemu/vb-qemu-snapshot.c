@@ -583,6 +583,10 @@ typedef struct {
   gboolean live;     /* taken with QMP */
   GError *taken;     /* QUIESCE: the freeze's or the transaction's error, while thawing */
   GError *thaw;      /* QUIESCE: why thawing failed (the snapshot stands) */
+  gboolean memory;          /* an external memory snapshot: its state goes to def->memory_file */
+  gboolean memory_created;  /* ... a file we create (removed if the snapshot fails) */
+  gboolean was_running;     /* ... of a guest whose CPUs ran (they run again) */
+  GError *failed;           /* why the snapshot failed, while the CPUs are settled */
 } CreateData;
 
 static void
@@ -596,6 +600,7 @@ create_data_free (gpointer p)
   g_clear_pointer (&cd->ext, g_ptr_array_unref);
   g_clear_error (&cd->taken);
   g_clear_error (&cd->thaw);
+  g_clear_error (&cd->failed);
   g_free (cd);
 }
 
@@ -735,6 +740,44 @@ snapshot_is_external (const VbSnapshotDef *def)
   return FALSE;
 }
 
+/* The file an external memory snapshot writes the guest's state to: an
+ * absolute path, none of the domain's images, new unless REUSE_EXT. */
+static gboolean
+check_memory_file (const char *path, const VbDomainDef *ddef, guint flags, const VbCallerCreds *creds,
+                   GError **error)
+{
+  struct stat st;
+  gboolean exists;
+
+  if (path == NULL || !g_path_is_absolute (path)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "the memory state's file '%s' is not an absolute path",
+                 path ? path : "");
+    return FALSE;
+  }
+  for (guint i = 0; i < ddef->disks->len; i++) {
+    const VbDomainDiskDef *disk = g_ptr_array_index (ddef->disks, i);
+    if (g_strcmp0 (disk->src_path, path) == 0) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "the memory state's file '%s' is the image of disk '%s'",
+                   path, disk->dst);
+      return FALSE;
+    }
+  }
+  exists = stat (path, &st) == 0;
+  if (exists && S_ISDIR (st.st_mode)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "the memory state's file '%s' is a directory", path);
+    return FALSE;
+  }
+  if (exists && !(flags & VB_SNAPSHOT_CREATE_REUSE_EXT)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG,
+                 "the memory state's file '%s' exists: pass REUSE_EXT to overwrite it", path);
+    return FALSE;
+  }
+  if (creds != NULL &&
+      !vb_path_policy_check (creds, path, R_OK | W_OK, exists ? 0 : VB_PATH_POLICY_MAY_CREATE, error))
+    return FALSE;
+  return TRUE;
+}
+
 /* Fills an external snapshot request in (state, disks, definitions);
  * returns the disks that get an overlay. */
 static GPtrArray *
@@ -747,21 +790,29 @@ align_external (VbSnapshotDef *def, VbObj *dom, guint flags, GTask *task, GError
   g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func (ext_disk_free);
   g_autoptr(GPtrArray) disks = g_ptr_array_new_with_free_func (vb_snapshot_disk_def_free);
 
-  if (def->memory == VB_SNAPSHOT_LOCATION_EXTERNAL) {
-    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
-                 "external memory snapshots are not supported by the QEMU driver: take the disks alone "
-                 "(DISK_ONLY) or an internal snapshot");
+  gboolean memory = def->memory == VB_SNAPSHOT_LOCATION_EXTERNAL;
+
+  if (memory && (flags & VB_SNAPSHOT_CREATE_DISK_ONLY)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG,
+                 "a disk-only snapshot has no memory state: DISK_ONLY excludes <memory snapshot='external'>");
     return NULL;
   }
+  if (memory && !dom->active) {
+    g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                 "domain '%s' is not running: it has no memory state for an external memory snapshot", dom->name);
+    return NULL;
+  }
+  if (memory && !check_memory_file (def->memory_file, ddef, flags, creds, error))
+    return NULL;
   if (def->memory == VB_SNAPSHOT_LOCATION_INTERNAL) {
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG,
                  "the memory of a snapshot with external disks cannot be internal");
     return NULL;
   }
-  if (dom->active && !(flags & VB_SNAPSHOT_CREATE_DISK_ONLY)) {
-    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
-                 "an external snapshot of running domain '%s' needs the DISK_ONLY flag (external memory "
-                 "snapshots are not supported)", dom->name);
+  if (dom->active && !memory && !(flags & VB_SNAPSHOT_CREATE_DISK_ONLY)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG,
+                 "an external snapshot of running domain '%s' either saves its memory too (<memory "
+                 "snapshot='external' file='…'/>) or is disk-only (the DISK_ONLY flag)", dom->name);
     return NULL;
   }
   if (dom->state != VB_DOMAIN_RUNNING && dom->state != VB_DOMAIN_PAUSED && dom->state != VB_DOMAIN_SHUTOFF) {
@@ -769,8 +820,14 @@ align_external (VbSnapshotDef *def, VbObj *dom, guint flags, GTask *task, GError
                  "cannot take a snapshot of domain '%s' in its current state", dom->name);
     return NULL;
   }
-  def->state = (flags & VB_SNAPSHOT_CREATE_DISK_ONLY) ? VB_SNAPSHOT_STATE_DISK_SNAPSHOT : VB_SNAPSHOT_STATE_SHUTOFF;
-  def->memory = VB_SNAPSHOT_LOCATION_NO;
+  if (flags & VB_SNAPSHOT_CREATE_DISK_ONLY)
+    def->state = VB_SNAPSHOT_STATE_DISK_SNAPSHOT;
+  else if (memory)
+    def->state = dom->state == VB_DOMAIN_PAUSED ? VB_SNAPSHOT_STATE_PAUSED : VB_SNAPSHOT_STATE_RUNNING;
+  else
+    def->state = VB_SNAPSHOT_STATE_SHUTOFF;
+  if (!memory)
+    def->memory = VB_SNAPSHOT_LOCATION_NO;
 
   for (guint i = 0; def->disks != NULL && i < def->disks->len; i++) {
     const VbSnapshotDiskDef *want = g_ptr_array_index (def->disks, i);
@@ -841,6 +898,11 @@ align_external (VbSnapshotDef *def, VbObj *dom, guint flags, GTask *task, GError
                    disk->dst, e->overlay);
       return NULL;
     }
+    if (memory && strcmp (e->overlay, def->memory_file) == 0) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "disk '%s': the overlay '%s' is the memory state's file",
+                   disk->dst, e->overlay);
+      return NULL;
+    }
     for (guint k = 0; k + 1 < out->len; k++)
       if (strcmp (((ExtDisk *) g_ptr_array_index (out, k))->overlay, e->overlay) == 0) {
         g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "disks '%s' and '%s' cannot share the overlay '%s'",
@@ -865,7 +927,8 @@ align_external (VbSnapshotDef *def, VbObj *dom, guint flags, GTask *task, GError
     rec->type = e->block ? VB_SNAPSHOT_DISK_TYPE_BLOCK : VB_SNAPSHOT_DISK_TYPE_FILE;
     rec->driver_type = g_strdup ("qcow2");
   }
-  if (out->len == 0) {
+  /* Memory alone is a snapshot too (the disks go on changing under it). */
+  if (out->len == 0 && !memory) {
     g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
                  "domain '%s' has no writable disk to take an external snapshot of", dom->name);
     return NULL;
@@ -929,6 +992,102 @@ inactive_onto_overlays (VbObj *dom, GPtrArray *ext)
   config_onto_overlays (dom, ext);
 }
 
+/* ---- an external memory snapshot's CPUs ----
+ *
+ * Its memory is written first (vb_qemu_save_memory_async: the guest's CPUs
+ * stop, before or at the end), then its disks get their overlays, and then
+ * the CPUs of a guest that ran run again — also when the snapshot failed
+ * (its memory file then goes). A guest that was paused stays paused, with
+ * the disks QEMU handed over at the end of the migration taken back. */
+
+static void
+settled (GTask *task, GError *error)
+{
+  CreateData *cd = g_task_get_task_data (task);
+
+  if (error != NULL)
+    g_warning ("domain '%s', snapshot '%s': %s", cd->dom->name, cd->def->name, error->message);
+  on_created_done (task, g_steal_pointer (&cd->failed));
+}
+
+static void
+on_settle_cont (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CreateData *cd = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error)) {
+    g_prefix_error (&error, "cannot resume the guest: ");
+    vb_qemu_dom (cd->dom)->resume_reason = vb_qemu_dom (cd->dom)->resume_detail = -1;
+  } else {
+    /* Normally its RESUME came first. */
+    vb_qemu_process_note_resumed (cd->dom);
+  }
+  settled (task, error);
+}
+
+static void
+on_settle_reactivated (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  vb_qemu_job_reactivate_finish (result, &error);
+  settled (task, error);
+}
+
+static void
+on_settle_status (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CreateData *cd = g_task_get_task_data (task);
+  g_autoptr(JsonNode) ret = NULL;
+  GError *error = NULL;
+  JsonObject *status;
+
+  ret = vb_qmp_execute_finish (VB_QMP (source), result, &error);
+  if (ret == NULL || !JSON_NODE_HOLDS_OBJECT (ret)) {
+    settled (task, error);
+    return;
+  }
+  status = json_node_get_object (ret);
+  if (json_object_get_boolean_member_with_default (status, "running", FALSE)) {
+    settled (task, NULL);
+  } else if (cd->was_running) {
+    GTask *cont = g_task_new (NULL, NULL, on_settle_cont, g_object_ref (task));
+    vb_qemu_process_qmp_void (cd->dom, "cont", NULL, cont);
+    g_object_unref (cont);
+  } else if (g_strcmp0 (json_object_get_string_member_with_default (status, "status", NULL), "postmigrate") == 0) {
+    vb_qemu_job_reactivate_async (cd->dom, on_settle_reactivated, g_object_ref (task));
+  } else {
+    settled (task, NULL);
+  }
+}
+
+/* The snapshot is taken (@error NULL) or failed: the CPUs as they were. */
+static void
+settle_cpus (GTask *task, GError *error)
+{
+  CreateData *cd = g_task_get_task_data (task);
+  VbQmp *qmp = vb_qemu_process_get_qmp (cd->dom);
+
+  if (!cd->memory) {
+    on_created_done (task, error);
+    return;
+  }
+  if (error != NULL && cd->memory_created && unlink (cd->def->memory_file) < 0 && errno != ENOENT)
+    g_warning ("cannot remove the memory state '%s' of failed snapshot '%s': %s", cd->def->memory_file,
+               cd->def->name, g_strerror (errno));
+  cd->failed = error;
+  /* HALT: the guest goes anyway. */
+  if (qmp == NULL || (error == NULL && (cd->flags & VB_SNAPSHOT_CREATE_HALT))) {
+    on_created_done (task, g_steal_pointer (&cd->failed));
+    return;
+  }
+  vb_qmp_execute_async (qmp, "query-status", NULL, NULL, on_settle_status, g_object_ref (task));
+}
+
 static void
 on_live_overlays_read (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -941,7 +1100,7 @@ on_live_overlays_read (GObject *source, GAsyncResult *result, gpointer user_data
     g_warning ("domain '%s': the disks after snapshot '%s' were not read back: %s", cd->dom->name,
                cd->def->name, error->message);
   config_onto_overlays (cd->dom, cd->ext);
-  on_created_done (task, NULL);
+  settle_cpus (task, NULL);
 }
 
 static void
@@ -951,7 +1110,7 @@ after_transaction (GTask *task, GError *error)
   g_autoptr(GTask) refresh = NULL;
 
   if (error != NULL) {
-    on_created_done (task, error);
+    settle_cpus (task, error);
     return;
   }
   refresh = g_task_new (cd->dom, NULL, on_live_overlays_read, g_object_ref (task));
@@ -1010,8 +1169,48 @@ on_overlays_made (GObject *source, GAsyncResult *result, gpointer user_data)
   on_created_done (task, NULL);
 }
 
+static void create_external_disks (GTask *task);
+
+static void
+on_memory_saved (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CreateData *cd = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!vb_qemu_save_memory_finish (result, &error)) {
+    /* The file is gone and the guest runs as before (as far as QEMU lets
+     * it: settle_cpus checks). */
+    cd->memory_created = FALSE;
+    settle_cpus (task, error);
+    return;
+  }
+  if (cd->ext->len == 0) {
+    settle_cpus (task, NULL);
+    return;
+  }
+  create_external_disks (task);
+}
+
 static void
 create_external (GTask *task)
+{
+  CreateData *cd = g_task_get_task_data (task);
+
+  if (cd->memory) {
+    /* The memory first; the CPUs stay stopped until the disks are done,
+     * so both are the same instant. */
+    cd->was_running = cd->dom->state == VB_DOMAIN_RUNNING;
+    cd->memory_created = !g_file_test (cd->def->memory_file, G_FILE_TEST_EXISTS);
+    vb_qemu_save_memory_async (cd->dom, cd->def->memory_file, (cd->flags & VB_SNAPSHOT_CREATE_LIVE) != 0,
+                               on_memory_saved, g_object_ref (task));
+    return;
+  }
+  create_external_disks (task);
+}
+
+static void
+create_external_disks (GTask *task)
 {
   CreateData *cd = g_task_get_task_data (task);
   VbObj *dom = cd->dom;
@@ -1117,8 +1316,6 @@ redefine (VbObj *dom, VbSnapshotDef *def_in, guint flags, GTask *task)
     g_task_return_error (task, error);
     return;
   }
-  if (def->memory == VB_SNAPSHOT_LOCATION_EXTERNAL)
-    FAIL (task, VB_ERROR_NOT_SUPPORTED, "external memory snapshots are not supported by the QEMU driver");
   if (!vb_snapshot_tree_check_parent (dom, existing, def, &error)) {
     g_task_return_error (task, error);
     return;
@@ -1154,8 +1351,8 @@ qemu_snapshot_create_xml (VbBackend *backend, VbObj *dom, const char *xml, guint
   CreateData *cd;
 
   CHECK_FLAGS (task, flags, VB_SNAPSHOT_CREATE_ALL, "SnapshotCreateXML");
-  if (flags & VB_SNAPSHOT_CREATE_LIVE)
-    FAIL (task, VB_ERROR_NOT_SUPPORTED, "live snapshot creation is supported only with external memory snapshots");
+  if ((flags & VB_SNAPSHOT_CREATE_LIVE) && (flags & VB_SNAPSHOT_CREATE_REDEFINE))
+    FAIL (task, VB_ERROR_INVALID_ARG, "the LIVE flag of SnapshotCreateXML excludes REDEFINE");
   if ((flags & VB_SNAPSHOT_CREATE_CURRENT) && !(flags & VB_SNAPSHOT_CREATE_REDEFINE))
     FAIL (task, VB_ERROR_INVALID_ARG, "the CURRENT flag of SnapshotCreateXML requires the REDEFINE flag");
   if ((flags & VB_SNAPSHOT_CREATE_REDEFINE) && (flags & (VB_SNAPSHOT_CREATE_HALT | VB_SNAPSHOT_CREATE_NO_METADATA)))
@@ -1174,6 +1371,10 @@ qemu_snapshot_create_xml (VbBackend *backend, VbObj *dom, const char *xml, guint
     redefine (dom, g_steal_pointer (&def), flags, task);
     return;
   }
+  if ((flags & VB_SNAPSHOT_CREATE_LIVE) && def->memory != VB_SNAPSHOT_LOCATION_EXTERNAL)
+    FAIL (task, VB_ERROR_NOT_SUPPORTED, "live snapshot creation is supported only with external memory snapshots");
+  if ((flags & VB_SNAPSHOT_CREATE_QUIESCE) && def->memory == VB_SNAPSHOT_LOCATION_EXTERNAL)
+    FAIL (task, VB_ERROR_INVALID_ARG, "QUIESCE is for disk-only snapshots, not with an external memory state");
   external = (flags & VB_SNAPSHOT_CREATE_DISK_ONLY) || snapshot_is_external (def);
   if ((flags & VB_SNAPSHOT_CREATE_REUSE_EXT) && !external)
     FAIL (task, VB_ERROR_INVALID_ARG, "REUSE_EXT is for external snapshots");
@@ -1202,7 +1403,9 @@ qemu_snapshot_create_xml (VbBackend *backend, VbObj *dom, const char *xml, guint
     return;
   }
   cd->def = g_steal_pointer (&def);
-  if (vb_qemu_job_begin (dom, VB_QEMU_JOB_SNAPSHOT, FALSE, &error) == NULL) {
+  cd->memory = cd->def->memory == VB_SNAPSHOT_LOCATION_EXTERNAL;
+  /* Writing the memory is a migration: GetJobInfo follows it, AbortJob stops it. */
+  if (vb_qemu_job_begin (dom, VB_QEMU_JOB_SNAPSHOT, cd->memory, &error) == NULL) {
     g_task_return_error (task, error);
     return;
   }
@@ -1430,6 +1633,36 @@ overlay_merged (VbObj *dom, VbObj *snap, const MergeDisk *m)
   }
 }
 
+/* The caller may remove @snap's memory state (a redefined snapshot may
+ * name any file). */
+static gboolean
+may_drop_memory_file (VbObj *snap, GTask *task, GError **error)
+{
+  const VbSnapshotDef *sdef = snap_def (snap);
+  const VbCallerCreds *creds = vb_task_get_caller_creds (task);
+  g_autofree char *dir = NULL;
+
+  if (creds == NULL || sdef->memory != VB_SNAPSHOT_LOCATION_EXTERNAL || sdef->memory_file == NULL ||
+      !g_file_test (sdef->memory_file, G_FILE_TEST_EXISTS))
+    return TRUE;
+  dir = g_path_get_dirname (sdef->memory_file);
+  return vb_path_policy_check (creds, sdef->memory_file, R_OK | W_OK, 0, error) &&
+         vb_path_policy_check (creds, dir, W_OK, 0, error);
+}
+
+/* A deleted snapshot's memory state goes with it (not with METADATA_ONLY). */
+static void
+drop_memory_file (VbObj *snap)
+{
+  const VbSnapshotDef *sdef = snap_def (snap);
+
+  if (sdef->memory != VB_SNAPSHOT_LOCATION_EXTERNAL || sdef->memory_file == NULL)
+    return;
+  if (unlink (sdef->memory_file) < 0 && errno != ENOENT)
+    g_warning ("cannot remove the memory state '%s' of deleted snapshot '%s': %s", sdef->memory_file, snap->name,
+               g_strerror (errno));
+}
+
 static gboolean
 has_external_disks (const VbSnapshotDef *def)
 {
@@ -1597,8 +1830,10 @@ ext_delete_done (GTask *task, GError *error)
     g_string_append_printf (merged, "%s'%s'", merged->len ? ", " : "", m->dst);
   }
   if (error == NULL || !has_external_disks (snap_def (xd->snap))) {
-    if (vb_obj_lookup_child (dom, xd->snap->name) == xd->snap)
+    if (vb_obj_lookup_child (dom, xd->snap->name) == xd->snap) {
+      drop_memory_file (xd->snap);
       forget_snapshot (dom, xd->snap);
+    }
   } else if (merged->len > 0) {
     g_autoptr(GError) local = NULL;
     if (!meta_save (dom, xd->snap, &local))
@@ -1805,7 +2040,7 @@ delete_external (VbObj *snap, GTask *task)
   if (!dom->active && !dom->persistent)
     FAIL (task, VB_ERROR_OPERATION_INVALID, "domain '%s' has no definition", dom->name);
   plan = merge_plan (dom, snap, task, &error);
-  if (plan == NULL) {
+  if (plan == NULL || !may_drop_memory_file (snap, task, &error)) {
     g_task_return_error (task, error);
     return;
   }
@@ -1867,6 +2102,7 @@ finish_cut_delete (VbObj *dom, gboolean final)
   }
   if (!has_external_disks (sdef)) {
     g_message ("domain '%s': the deletion of snapshot '%s' cut short by a restart is finished", dom->name, name);
+    drop_memory_file (snap);
     forget_snapshot (dom, snap);
   } else {
     g_autoptr(GError) error = NULL;

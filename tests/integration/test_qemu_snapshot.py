@@ -338,7 +338,7 @@ def test_failures_and_undefine(qemu):
     name, msg = vb.error(dom, DOMAIN, "SnapshotCreateXML", "su",
                          "<domainsnapshot><name>x</name><memory snapshot='external' file='/tmp/m'/></domainsnapshot>",
                          0)
-    assert name == "org.libvirt.Error" and "not supported" in msg
+    assert name == "org.libvirt.Error" and "is not running: it has no memory state" in msg
     name, msg = vb.error(dom, DOMAIN, "SnapshotCreateXML", "su", snap_xml("x"), 1 << 6)  # QUIESCE
     assert name == "org.libvirt.Error" and "QUIESCE is for disk-only (external) snapshots" in msg
     name, msg = vb.error(dom, DOMAIN, "SnapshotCreateXML", "su", snap_xml("x"), CREATE_DISK_ONLY | (1 << 6))
@@ -411,9 +411,9 @@ def test_external_disk_only_snapshots_of_a_running_domain(qemu):
             # No agent to freeze the file systems (test_qemu_agent.py has the agent's).
             (snap_xml("e0"), CREATE_DISK_ONLY | (1 << 6),
              "cannot create snapshot 'e0' of domain 'extvm': freezing the guest's file systems: domain 'extvm' "),
-            (ext_xml("e0", "<disk name='vda' snapshot='external'/>"), 0, "needs the DISK_ONLY flag"),
+            (ext_xml("e0", "<disk name='vda' snapshot='external'/>"), 0, "either saves its memory too"),
             (ext_xml("e0", memory="<memory snapshot='external' file='/tmp/m'/>"), CREATE_DISK_ONLY,
-             "not supported"),
+             "DISK_ONLY excludes"),
             (ext_xml("e0", "<disk name='vda' snapshot='internal'/>"), CREATE_DISK_ONLY, "cannot be mixed"),
             (ext_xml("e0", "<disk name='vda'><source file='rel.qcow2'/></disk>"), CREATE_DISK_ONLY,
              "not an absolute path"),
@@ -831,3 +831,221 @@ def test_virtbusctl_external_snapshots(qemu):
     assert ctl("snapshot-delete", "ctlvm", "x2", "--metadata").returncode == OK
     assert os.path.exists(top) and chain_of(q, dom) == [top, img] and listed(q, dom) == []
     q.dom(dom, "Destroy", "u", 0)
+
+
+# ---- external memory snapshots: the guest's state in a save image ----
+
+CREATE_QUIESCE, CREATE_LIVE = 1 << 6, 1 << 8
+
+
+def mem_xml(name, mem, disk=""):
+    return ext_xml(name, disk, f"<memory snapshot='external' file='{mem}'/>")
+
+
+def wait_state(q, dom, want, timeout=10):
+    deadline = time.monotonic() + timeout
+    while q.state(dom)[0] != want:
+        assert time.monotonic() < deadline, q.state(dom)
+        time.sleep(0.05)
+
+
+def test_external_memory_snapshots_of_a_running_domain(qemu):
+    q, vb = qemu, qemu.vb
+    img = make_image(q, "mem")
+    dom, con = q.boot("memvm", extra_devices=disk_xml(img))
+    assert con.run("echo before-snapshot > /tmp/marker")[0] == 0
+    mem1 = os.path.join(q.root, "memvm.m1")
+    overlay1 = os.path.join(q.root, "mem.m1")
+
+    taken = os.path.join(q.root, "taken")
+    open(taken, "w").close()
+    for xml, flags, msg in [
+            (mem_xml("m1", "rel.mem"), 0, "'rel.mem' is not an absolute path"),
+            (mem_xml("m1", taken), 0, "exists: pass REUSE_EXT to overwrite it"),
+            (mem_xml("m1", q.root), 0, "is a directory"),
+            (mem_xml("m1", img), 0, "is the image of disk 'vda'"),
+            (mem_xml("m1", mem1, f"<disk name='vda'><source file='{mem1}'/></disk>"), 0,
+             "is the memory state's file"),
+            (mem_xml("m1", mem1), CREATE_DISK_ONLY, "DISK_ONLY excludes"),
+            (mem_xml("m1", mem1), CREATE_QUIESCE, "QUIESCE is for disk-only snapshots"),
+            (mem_xml("m1", mem1, "<disk name='vda' snapshot='internal'/>"), 0, "cannot be mixed"),
+            (snap_xml("m1"), CREATE_LIVE, "live snapshot creation is supported only with external memory"),
+            (ext_xml("m1", "<disk name='vda' snapshot='external'/>"), 0, "either saves its memory too")]:
+        name, text = vb.error(dom, DOMAIN, "SnapshotCreateXML", "su", xml, flags)
+        assert name == "org.libvirt.Error" and msg in text, (xml, flags, text)
+    # A memory file QEMU cannot be given: nothing is left, the guest runs on.
+    name, text = vb.error(dom, DOMAIN, "SnapshotCreateXML", "su", mem_xml("m1", "/nonexistent/dir/m"), 0)
+    assert "cannot create snapshot 'm1'" in text and "/nonexistent/dir/m" in text, text
+    assert listed(q, dom) == [] and chain_of(q, dom) == [img] and not os.path.exists(overlay1)
+    assert q.state(dom)[0] == RUNNING
+
+    vb.clear_signals()
+    m1 = q.vb.call1(dom, DOMAIN, "SnapshotCreateXML", "su", mem_xml("m1", mem1), 0, timeout=LONG)
+    # Paused while the memory and the disks were taken, then running again.
+    q.wait_event(dom, EV_SUSPENDED, SUSPENDED_PAUSED, console=con)
+    q.wait_event(dom, EV_RESUMED, RESUMED_UNPAUSED, console=con)
+    assert q.state(dom)[0] == RUNNING
+    x = vb.call1(m1, SNAP, "GetXMLDesc", "u", 0)
+    assert "<state>running</state>" in x and f"<memory snapshot='external' file='{mem1}'/>" in x, x
+    assert f"<source file='{overlay1}'/>" in x
+    validate(x, "domainsnapshot.rng")
+    assert chain_of(q, dom) == [overlay1, img] and chain_of(q, dom, 2) == [overlay1]
+    assert backing_of(overlay1) == img
+    # The memory file is a save image of the domain as it was (its disk the
+    # image under the overlay).
+    with open(mem1, "rb") as f:
+        assert f.read(16) == b"VirtbusSaveImage"
+    saved = vb.call1(QEMU_PATH, CONNECT, "DomainSaveImageGetXMLDesc", "su", mem1, 0)
+    assert f"<source file='{img}'/>" in saved and "<name>memvm</name>" in saved
+    assert con.run("echo after-snapshot > /tmp/marker")[0] == 0
+    assert marker(con) == "after-snapshot"
+
+    # LIVE: the guest runs while its memory is written, then pauses for the disks.
+    mem2 = os.path.join(q.root, "memvm.m2")
+    overlay2 = os.path.join(q.root, "mem.m2")
+    vb.clear_signals()
+    m2 = q.vb.call1(dom, DOMAIN, "SnapshotCreateXML", "su", mem_xml("m2", mem2), CREATE_LIVE, timeout=LONG)
+    q.wait_event(dom, EV_RESUMED, RESUMED_UNPAUSED, console=con)
+    assert q.state(dom)[0] == RUNNING
+    assert chain_of(q, dom) == [overlay2, overlay1, img]
+    assert vb.call1(m2, SNAP, "GetParent", "u", 0) == m1 and current(q, dom) == "m2"
+    assert marker(con) == "after-snapshot"
+
+    # No revert (as libvirt 9.0); deleting m2 merges its overlay and removes its memory.
+    name, text = vb.error(m1, SNAP, "Revert", "u", 0)
+    assert "external" in text and "not supported" in text
+    vb.call(m2, SNAP, "Delete", "u", 0, timeout=LONG)
+    assert not os.path.exists(mem2) and not os.path.exists(overlay2)
+    assert chain_of(q, dom) == [overlay1, img] and listed(q, dom) == ["m1"]
+    # Metadata only: the files stay.
+    vb.call(m1, SNAP, "Delete", "u", DELETE_METADATA_ONLY)
+    assert os.path.exists(mem1) and listed(q, dom) == []
+
+    # The memory state is the guest's: restored from it, the marker is the
+    # one it had then (the disk image under the overlay is the one it names).
+    q.dom(dom, "Destroy", "u", 0)
+    con.close()
+    vb.clear_signals()
+    vb.call(QEMU_PATH, CONNECT, "DomainRestore", "ssu", mem1, "", 0, timeout=LONG)
+    assert q.state(dom)[0] == RUNNING
+    con = q.console(dom)
+    con.wait_ready(60)
+    assert marker(con) == "before-snapshot"
+    q.dom(dom, "Destroy", "u", 0)
+    con.close()
+
+
+def test_external_memory_snapshot_of_a_paused_domain(qemu):
+    q, vb = qemu, qemu.vb
+    img = make_image(q, "pmem")
+    dom, con = q.boot("pmemvm", extra_devices=disk_xml(img))
+    q.dom(dom, "Suspend")
+    wait_state(q, dom, PAUSED)
+    mem1 = os.path.join(q.root, "pmem-state.m1")
+    vb.clear_signals()
+    m1 = q.vb.call1(dom, DOMAIN, "SnapshotCreateXML", "su", mem_xml("m1", mem1), 0, timeout=LONG)
+    assert "<state>paused</state>" in vb.call1(m1, SNAP, "GetXMLDesc", "u", 0)
+    with open(mem1, "rb") as f:
+        header = f.read(24)
+    assert int.from_bytes(header[20:24], "little") & 1  # restores paused
+    # Still paused, as the user left it: no event, no run in between.
+    assert q.state(dom) == (PAUSED, 1)
+    assert q.events(dom) == []
+    # QEMU has its disks back: another memory snapshot (a second migration
+    # to a file), a raw core dump and a block job work while paused.
+    mem2 = os.path.join(q.root, "pmem-state.m2")
+    q.vb.call1(dom, DOMAIN, "SnapshotCreateXML", "su", mem_xml("m2", mem2), 0, timeout=LONG)
+    dump = os.path.join(q.root, "pmem.core")
+    q.dom(dom, "CoreDump", "suu", dump, 0, 0, timeout=LONG)
+    q.dom(dom, "CoreDump", "suu", dump + "2", 0, 0, timeout=LONG)
+    assert os.path.getsize(dump + "2") > 0
+    q.dom(dom, "BlockResize", "stu", "vda", 24 * 1024, 0)
+    assert q.state(dom) == (PAUSED, 1) and q.events(dom) == []
+    q.dom(dom, "Resume")
+    wait_state(q, dom, RUNNING)
+    assert con.run("echo resumed > /tmp/marker")[0] == 0
+    assert marker(con) == "resumed"
+    # Deleting both (the last first) merges everything back into the image.
+    m2 = lookup(q, dom, "m2")
+    vb.call(m2, SNAP, "Delete", "u", 0, timeout=LONG)
+    vb.call(m1, SNAP, "Delete", "u", 0, timeout=LONG)
+    assert chain_of(q, dom) == [img] and not os.path.exists(mem1) and not os.path.exists(mem2)
+    assert listed(q, dom) == []
+    q.dom(dom, "Destroy", "u", 0)
+    con.close()
+
+
+def start_stuck_memory_snapshot(q, dom, fifo):
+    """A memory-only snapshot into @fifo, which nobody reads: QEMU blocks
+    writing; returns once it is under way (call_async's dict)."""
+    from test_qemu_save import call_async
+    pending = call_async(q.vb, dom, DOMAIN, "SnapshotCreateXML", "su",
+                         mem_xml("stuck", fifo, "<disk name='vda' snapshot='no'/>"), CREATE_REUSE_EXT)
+    deadline = time.monotonic() + 60
+    while True:
+        q.vb.pump()
+        assert "error" not in pending, pending.get("error")
+        info = q.dom(dom, "GetJobInfo")[0]
+        if info[0] == 2 and info[6] > 0:  # unbounded, some memory processed
+            break
+        assert time.monotonic() < deadline, info
+        time.sleep(0.05)
+    assert q.state(dom) == (PAUSED, 9)  # paused for a snapshot
+    jtype, stats = q.dom(dom, "GetJobStats", "u", 0)[0]
+    assert stats["operation"] == 6  # snapshot
+    return pending
+
+
+def drain_fifo(reader):
+    try:
+        os.read(reader, 1 << 20)
+    except BlockingIOError:
+        pass
+
+
+def test_external_memory_snapshot_aborted_or_cut_short_is_undone(qemu):
+    import json
+    import stat
+    q, vb = qemu, qemu.vb
+    img = make_image(q, "abrt")
+    dom, con = q.boot("abrtvm", extra_devices=disk_xml(img))
+    assert con.run("echo survivor > /tmp/marker")[0] == 0
+    fifo = os.path.join(q.root, "abrt.fifo")
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        # AbortJob: the migration is cancelled, the guest runs again.
+        pending = start_stuck_memory_snapshot(q, dom, fifo)
+        q.dom(dom, "AbortJob")
+        deadline = time.monotonic() + 60
+        while "error" not in pending and "result" not in pending:
+            assert time.monotonic() < deadline
+            drain_fifo(reader)
+            vb.pump(0.01)
+        assert "error" in pending and "cancelled" in pending["error"].message, pending
+        wait_state(q, dom, RUNNING)
+        assert listed(q, dom) == [] and chain_of(q, dom) == [img]
+        assert stat.S_ISFIFO(os.stat(fifo).st_mode)  # not ours: it stays
+
+        # virtbusd dies in the middle: the next one undoes the snapshot.
+        start_stuck_memory_snapshot(q, dom, fifo)
+        with open(os.path.join(q.run_dir, "abrtvm.state")) as f:
+            job = json.load(f)["job"]
+        assert job["kind"] == 6 and job["was-running"] is True and "image" not in job
+        con.close()
+        vb.kill_and_restart()
+        deadline = time.monotonic() + 60
+        while q.state(dom)[0] != RUNNING:
+            assert time.monotonic() < deadline, q.state(dom)
+            drain_fifo(reader)
+            time.sleep(0.01)
+    finally:
+        os.close(reader)
+    assert "its snapshot was cut short by a restart of virtbusd" in vb.read_log()
+    assert q.dom(dom, "GetJobInfo")[0][0] == 0
+    assert listed(q, dom) == []
+    con = q.console(dom)
+    con.wait_ready(60)
+    assert marker(con) == "survivor"
+    q.dom(dom, "Destroy", "u", 0)
+    con.close()
