@@ -2164,6 +2164,48 @@ append_diskspec (GString *xml, const char *spec)
   return TRUE;
 }
 
+/* virsh's --memspec: [file=]PATH[,snapshot=external|internal|no], ",,"
+ * for a comma in the path; appends its <memory> to @xml. */
+static gboolean
+append_memspec (GString *xml, const char *spec)
+{
+  g_autoptr(GString) file = g_string_new (NULL);
+  const char *snapshot = NULL;
+  const char *p = spec;
+
+  if (g_str_has_prefix (p, "file="))
+    p += strlen ("file=");
+  for (; *p != '\0'; p++) {
+    if (*p == ',' && p[1] == ',') {
+      g_string_append_c (file, ',');
+      p++;
+    } else if (*p == ',') {
+      break;
+    } else {
+      g_string_append_c (file, *p);
+    }
+  }
+  if (*p == ',') {
+    p++;
+    if (!g_str_has_prefix (p, "snapshot=") || strchr (p, ',') != NULL) {
+      g_printerr (_("error: --memspec '%s': unknown field '%s' ([file=]PATH[,snapshot=TYPE])\n"), spec, p);
+      return FALSE;
+    }
+    snapshot = p + strlen ("snapshot=");
+  }
+  if (snapshot == NULL)
+    snapshot = file->len > 0 ? "external" : NULL;
+  if (snapshot == NULL) {
+    g_printerr (_("error: --memspec '%s' names no file\n"), spec);
+    return FALSE;
+  }
+  xml_append (xml, "<memory snapshot='%s'", snapshot);
+  if (file->len > 0)
+    xml_append (xml, " file='%s'", file->str);
+  g_string_append (xml, "/>");
+  return TRUE;
+}
+
 static int
 cmd_snapshot_create_as (Ctx *ctx, Args *a)
 {
@@ -2172,9 +2214,10 @@ cmd_snapshot_create_as (Ctx *ctx, Args *a)
   const char *desc = opt_value (a, "--description");
   static const OptFlag flag_opts[] = {
     { "--no-metadata", 1 << 2 }, { "--halt", 1 << 3 }, { "--disk-only", 1 << 4 },
-    { "--reuse-external", 1 << 5 }, { "--quiesce", 1 << 6 },
+    { "--reuse-external", 1 << 5 }, { "--quiesce", 1 << 6 }, { "--live", 1 << 8 },
   };
   GPtrArray *specs = opt_values (a, "--diskspec");
+  const char *memspec = opt_value (a, "--memspec");
   g_autoptr(GString) xml = g_string_new ("<domainsnapshot>");
   g_autoptr(GVariant) reply = NULL;
   g_autofree char *created = NULL;
@@ -2185,6 +2228,8 @@ cmd_snapshot_create_as (Ctx *ctx, Args *a)
     xml_append (xml, "<name>%s</name>", name);
   if (desc != NULL)
     xml_append (xml, "<description>%s</description>", desc);
+  if (memspec != NULL && !append_memspec (xml, memspec))
+    return EXIT_USAGE;
   if (specs != NULL) {
     g_string_append (xml, "<disks>");
     for (guint i = 0; i < specs->len; i++)
@@ -3784,9 +3829,9 @@ static const Cmd commands[] = {
   { "blockjob", cmd_blockjob, "DOMAIN DISK [--abort] [--async] [--pivot] [--bandwidth MIB]",
     N_("a disk's block job: information, abort, pivot or bandwidth"), "--bandwidth" },
   { "snapshot-create-as", cmd_snapshot_create_as,
-    "DOMAIN [NAME] [--description TEXT] [--disk-only] [--diskspec SPEC]... [--reuse-external] [--no-metadata] "
-    "[--halt] [--quiesce]",
-    N_("create a snapshot"), "--name --description --diskspec" },
+    "DOMAIN [NAME] [--description TEXT] [--disk-only] [--memspec SPEC] [--diskspec SPEC]... [--reuse-external] "
+    "[--no-metadata] [--halt] [--quiesce] [--live]",
+    N_("create a snapshot"), "--name --description --diskspec --memspec" },
   { "snapshot-list", cmd_snapshot_list, "DOMAIN", N_("list a domain's snapshots"), NULL },
   { "snapshot-revert", cmd_snapshot_revert, "DOMAIN SNAPSHOT [--running] [--paused] [--force]",
     N_("revert a domain to a snapshot"), NULL },

@@ -2039,6 +2039,17 @@ delete_external (VbObj *snap, GTask *task)
           snap->name, dom->name);
   if (!dom->active && !dom->persistent)
     FAIL (task, VB_ERROR_OPERATION_INVALID, "domain '%s' has no definition", dom->name);
+  if (!has_external_disks (snap_def (snap))) {
+    /* Memory alone: its file and its metadata go, the tree stays. */
+    if (!may_drop_memory_file (snap, task, &error)) {
+      g_task_return_error (task, error);
+      return;
+    }
+    drop_memory_file (snap);
+    forget_snapshot (dom, snap);
+    g_task_return_boolean (task, TRUE);
+    return;
+  }
   plan = merge_plan (dom, snap, task, &error);
   if (plan == NULL || !may_drop_memory_file (snap, task, &error)) {
     g_task_return_error (task, error);

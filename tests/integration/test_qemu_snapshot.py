@@ -830,6 +830,21 @@ def test_virtbusctl_external_snapshots(qemu):
     top = chain_of(q, dom)[0]
     assert ctl("snapshot-delete", "ctlvm", "x2", "--metadata").returncode == OK
     assert os.path.exists(top) and chain_of(q, dom) == [top, img] and listed(q, dom) == []
+    # --memspec: the memory too (here alone: the disk gets no overlay).
+    for spec, msg in [("", "names no file"), ("/m,bogus=1", "unknown field 'bogus=1'")]:
+        r = ctl("snapshot-create-as", "ctlvm", "x", "--memspec", spec)
+        assert r.returncode == USAGE and msg in r.stderr, (spec, r.stderr)
+    r = ctl("snapshot-create-as", "ctlvm", "x", "--memspec", ",snapshot=external")
+    assert r.returncode == 1 and "an external memory snapshot needs a 'file'" in r.stderr, r.stderr
+    mem = os.path.join(q.root, "ctl,mem")
+    r = ctl("snapshot-create-as", "ctlvm", "x3", "--memspec", "file=" + mem.replace(",", ",,"),
+            "--diskspec", "vda,snapshot=no", "--live")
+    assert r.returncode == OK, r.stderr
+    x3 = vb.call1(lookup(q, dom, "x3"), SNAP, "GetXMLDesc", "u", 0)
+    assert f"<memory snapshot='external' file='{mem}'/>" in x3 and "<state>paused</state>" in x3, x3
+    assert os.path.getsize(mem) > 0 and chain_of(q, dom) == [top, img] and q.state(dom)[0] == PAUSED
+    assert ctl("snapshot-delete", "ctlvm", "x3").returncode == OK
+    assert not os.path.exists(mem) and listed(q, dom) == []
     q.dom(dom, "Destroy", "u", 0)
 
 
