@@ -986,7 +986,13 @@ def test_external_memory_snapshot_of_a_paused_domain(qemu):
     vb.call(m1, SNAP, "Delete", "u", 0, timeout=LONG)
     assert chain_of(q, dom) == [img] and not os.path.exists(mem1) and not os.path.exists(mem2)
     assert listed(q, dom) == []
-    q.dom(dom, "Destroy", "u", 0)
+    # HALT: the guest is shut off once its state and disks are taken.
+    mem3 = os.path.join(q.root, "pmem-state.m3")
+    m3 = q.vb.call1(dom, DOMAIN, "SnapshotCreateXML", "su", mem_xml("m3", mem3), CREATE_HALT, timeout=LONG)
+    wait_state(q, dom, SHUTOFF)
+    assert "<state>running</state>" in vb.call1(m3, SNAP, "GetXMLDesc", "u", 0)
+    overlay3 = os.path.join(q.root, "pmem.m3")
+    assert os.path.getsize(mem3) > 0 and chain_of(q, dom) == [overlay3] and backing_of(overlay3) == img
     con.close()
 
 
