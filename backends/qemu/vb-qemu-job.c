@@ -436,7 +436,7 @@ recovery_poll (Recovery *r)
 }
 
 /* A new daemon found @dom's QEMU after the last one died during a save, a
- * core dump or an outgoing migration: as libvirt, the job is undone — QEMU's migration
+ * core dump, a memory snapshot or an outgoing migration: as libvirt, the job is undone — QEMU's migration
  * cancelled, a save image we created removed, a guest the job paused run
  * again — except when the guest may already run at a migration's
  * destination. */

@@ -52,7 +52,7 @@ void vb_qemu_job_end (VbObj *dom, const GError *error);
 /* The error a job cancelled by AbortJob fails with. */
 GError *vb_qemu_job_cancelled_error (VbObj *dom);
 
-/* A save, a core dump or an outgoing migration survives the daemon: the job running
+/* A save, a core dump, a memory snapshot or an outgoing migration survives the daemon: the job running
  * on @dom is written to the domain's runtime state file (at once), so
  * that a daemon reattaching after this one died undoes it — QEMU's
  * migration cancelled, @image (a save image this job created; NULL:
