@@ -190,6 +190,13 @@ vb_qemu_job_reactivate_finish (GAsyncResult *result, GError **error)
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+gboolean
+vb_qemu_job_disks_handed_over (JsonObject *status)
+{
+  return status != NULL &&
+         g_strcmp0 (json_object_get_string_member_with_default (status, "status", NULL), "postmigrate") == 0;
+}
+
 /* ---- a job cut short by the daemon's end ---- */
 
 void
@@ -320,8 +327,7 @@ on_recovery_status (GObject *source, GAsyncResult *result, gpointer user_data)
   /* Only a guest the job stopped runs again; a user's pause stays, but a
    * finished migration to a file left QEMU without its disks. */
   if (!r->was_running || json_object_get_boolean_member_with_default (json_node_get_object (ret), "running", FALSE)) {
-    if (g_strcmp0 (json_object_get_string_member_with_default (json_node_get_object (ret), "status", NULL),
-                   "postmigrate") == 0) {
+    if (vb_qemu_job_disks_handed_over (json_node_get_object (ret))) {
       vb_qemu_job_reactivate_async (r->dom, on_recovery_reactivated, r);
       return;
     }

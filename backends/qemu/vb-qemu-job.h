@@ -68,6 +68,10 @@ void vb_qemu_job_set_recovery (VbObj *dom, gboolean was_running, const char *ima
  * behind it (the CPUs run only between the two) and neither is reported:
  * the domain stays paused as it was. */
 void vb_qemu_job_reactivate_async (VbObj *dom, GAsyncReadyCallback callback, gpointer user_data);
+/* @status (a query-status answer, may be NULL) says QEMU is postmigrate:
+ * its disks are handed over until vb_qemu_job_reactivate_async (or a
+ * guest that runs again) takes them back. */
+gboolean vb_qemu_job_disks_handed_over (JsonObject *status);
 gboolean vb_qemu_job_reactivate_finish (GAsyncResult *result, GError **error);
 
 /* An outgoing migration's stream is complete: the destination may run the

@@ -265,8 +265,9 @@ void vb_qemu_snapshot_merge_ended (VbObj *dom);
  * stopped and QEMU still there — stopped first (or, @live, by QEMU once
  * the state is written, the guest running meanwhile). The caller has begun
  * a job (uses_migration) and ends it; what it does after must also let
- * the CPUs run again (or take the disks back, vb_qemu_job_reactivate_async).
- * On failure a file it created is removed and a guest that ran runs. */
+ * the CPUs run again (or take the disks back, vb_qemu_job_reactivate_async),
+ * also on failure, when a file it created is removed (QEMU itself runs a
+ * live guest again when its migration fails). */
 void vb_qemu_save_memory_async (VbObj *dom, const char *path, gboolean live, GAsyncReadyCallback callback,
                                 gpointer user_data);
 gboolean vb_qemu_save_memory_finish (GAsyncResult *result, GError **error);

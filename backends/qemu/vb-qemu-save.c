@@ -386,7 +386,8 @@ on_failed_save_resumed (GObject *source, GAsyncResult *result, gpointer user_dat
 }
 
 /* Undoes a save that did not make it: no partial file, the job ends
- * failed (or cancelled), the guest runs again if it ran. */
+ * failed (or cancelled), the guest runs again if it ran (a memory
+ * snapshot's caller does those two itself). */
 static void
 save_failed (SaveOp *op, GError *error)
 {
@@ -405,14 +406,16 @@ save_failed (SaveOp *op, GError *error)
   if (!op->keep)
     vb_qemu_job_end (op->dom, error);
   op->error = error;
-  if (!op->was_running || vb_qemu_process_get_qmp (op->dom) == NULL || op->dom->state != VB_DOMAIN_PAUSED) {
+  /* A memory snapshot's caller settles the CPUs itself (and the disks). */
+  if (op->keep || !op->was_running || vb_qemu_process_get_qmp (op->dom) == NULL ||
+      op->dom->state != VB_DOMAIN_PAUSED) {
     g_task_return_error (op->task, g_steal_pointer (&op->error));
     save_op_free (op);
     return;
   }
   /* The guest runs again: RUNNING/SAVE_CANCELED (after a dump a plain
    * RUNNING/UNPAUSED), RESUMED/UNPAUSED. */
-  if (!op->dump && !op->keep) {
+  if (!op->dump) {
     d->resume_reason = VB_QEMU_RUNNING_SAVE_CANCELED;
     d->resume_detail = VB_QEMU_RESUMED_UNPAUSED;
   }
@@ -648,14 +651,12 @@ vb_qemu_save_memory_async (VbObj *dom, const char *path, gboolean live, GAsyncRe
   op->was_running = dom->state == VB_DOMAIN_RUNNING;
   if (!open_target (op, &error)) {
     g_prefix_error (&error, "memory state: ");
-    op->was_running = FALSE;
     save_failed (op, error);
     return;
   }
   vb_qemu_job_set_recovery (dom, op->was_running, op->created ? path : NULL, FALSE);
   if (!write_header (op->fd, path, image_xml, op->was_running ? 0 : IMAGE_FLAG_PAUSED,
                      xml_slot_for (strlen (image_xml)), TRUE, &error)) {
-    op->was_running = FALSE;
     save_failed (op, error);
     return;
   }
@@ -1153,9 +1154,7 @@ on_dump_status (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   /* A raw dump of a paused guest: it stays paused, with its disks. */
-  if (!op->was_running && JSON_NODE_HOLDS_OBJECT (ret) &&
-      g_strcmp0 (json_object_get_string_member_with_default (json_node_get_object (ret), "status", NULL),
-                 "postmigrate") == 0) {
+  if (!op->was_running && JSON_NODE_HOLDS_OBJECT (ret) && vb_qemu_job_disks_handed_over (json_node_get_object (ret))) {
     vb_qemu_job_reactivate_async (op->dom, on_dump_reactivated, g_steal_pointer (&done));
     return;
   }

@@ -1058,7 +1058,7 @@ on_settle_status (GObject *source, GAsyncResult *result, gpointer user_data)
     GTask *cont = g_task_new (NULL, NULL, on_settle_cont, g_object_ref (task));
     vb_qemu_process_qmp_void (cd->dom, "cont", NULL, cont);
     g_object_unref (cont);
-  } else if (g_strcmp0 (json_object_get_string_member_with_default (status, "status", NULL), "postmigrate") == 0) {
+  } else if (vb_qemu_job_disks_handed_over (status)) {
     vb_qemu_job_reactivate_async (cd->dom, on_settle_reactivated, g_object_ref (task));
   } else {
     settled (task, NULL);
@@ -1179,8 +1179,7 @@ on_memory_saved (GObject *source, GAsyncResult *result, gpointer user_data)
   GError *error = NULL;
 
   if (!vb_qemu_save_memory_finish (result, &error)) {
-    /* The file is gone and the guest runs as before (as far as QEMU lets
-     * it: settle_cpus checks). */
+    /* The file is gone; settle_cpus runs the guest again if it ran. */
     cd->memory_created = FALSE;
     settle_cpus (task, error);
     return;
@@ -1633,6 +1632,16 @@ overlay_merged (VbObj *dom, VbObj *snap, const MergeDisk *m)
   }
 }
 
+/* @creds may write and remove the file @path (write its directory). */
+static gboolean
+caller_may_remove (const VbCallerCreds *creds, const char *path, GError **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  return vb_path_policy_check (creds, path, R_OK | W_OK, 0, error) &&
+         vb_path_policy_check (creds, dir, W_OK, 0, error);
+}
+
 /* The caller may remove @snap's memory state (a redefined snapshot may
  * name any file). */
 static gboolean
@@ -1640,14 +1649,11 @@ may_drop_memory_file (VbObj *snap, GTask *task, GError **error)
 {
   const VbSnapshotDef *sdef = snap_def (snap);
   const VbCallerCreds *creds = vb_task_get_caller_creds (task);
-  g_autofree char *dir = NULL;
 
   if (creds == NULL || sdef->memory != VB_SNAPSHOT_LOCATION_EXTERNAL || sdef->memory_file == NULL ||
       !g_file_test (sdef->memory_file, G_FILE_TEST_EXISTS))
     return TRUE;
-  dir = g_path_get_dirname (sdef->memory_file);
-  return vb_path_policy_check (creds, sdef->memory_file, R_OK | W_OK, 0, error) &&
-         vb_path_policy_check (creds, dir, W_OK, 0, error);
+  return caller_may_remove (creds, sdef->memory_file, error);
 }
 
 /* A deleted snapshot's memory state goes with it (not with METADATA_ONLY). */
@@ -1772,13 +1778,10 @@ merge_plan (VbObj *dom, VbObj *snap, GTask *task, GError **error)
     m = merge_disk_new (then, sd);
     g_ptr_array_add (plan, m);
     m->remove = stat (m->overlay, &st) == 0 && S_ISREG (st.st_mode);
-    if (creds != NULL && m->remove) {
-      g_autofree char *dir = g_path_get_dirname (m->overlay);
-      if (!vb_path_policy_check (creds, m->overlay, R_OK | W_OK, 0, error) ||
-          !vb_path_policy_check (creds, dir, W_OK, 0, error) ||
-          !vb_path_policy_check (creds, m->base, R_OK | W_OK, 0, error))
-        return NULL;
-    }
+    if (creds != NULL && m->remove &&
+        (!caller_may_remove (creds, m->overlay, error) ||
+         !vb_path_policy_check (creds, m->base, R_OK | W_OK, 0, error)))
+      return NULL;
   }
   if (plan->len == 0) {
     g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "external snapshot '%s' has no overlay to merge",
