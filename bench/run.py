@@ -1,11 +1,15 @@
 #!/usr/bin/python3
 """Benchmarks of virtbus side by side with the anchor stack (libvirt-dbus on libvirtd).
 
-One client, the same code for both services: each round starts a service on
+The same client code for both services: each round starts a service on
 its own private dbus-daemon with all of its state under a temporary
 directory, measures every figure, and stops it (by PID).  Rounds alternate
 (virtbus, anchor, virtbus, anchor, ...) so that drift of the machine hits
 both alike.  The client runs on one CPU, the buses and services on another.
+The calls that are repeated to time them are made twice, by this script's
+GDBus client and by a lean one (bench/vb-bench-call.c, sd-bus, built with the
+project when libsystemd-dev is installed) whose own CPU time is a smaller part
+of each round trip.
 
     /usr/bin/python3 bench/run.py [--quick] [--build DIR] [--json FILE]
 
@@ -337,6 +341,20 @@ def timed(fn, n):
     return out
 
 
+def lean(svc, cfg, n, path, iface, method, sig="", *args, dest=BUS_NAME, items=None):
+    """@n calls from the lean client (bench/vb-bench-call.c: sd-bus, every
+    value of the reply read), timed by it; their durations in seconds.
+    @items: how many values each reply must hold."""
+    argv = [cfg.lean_client, "--address", svc.bus.address, "--count", str(n), dest, path, iface, method]
+    if sig:
+        argv += [sig] + [str(a) for a in args]
+    out = subprocess.run(argv, stdout=subprocess.PIPE, text=True, check=True).stdout.split("\n")
+    got = int(out[0].split()[1])
+    if items is not None and got != items:
+        raise RuntimeError("%s.%s of %s: %d values in the reply, expected %d" % (iface, method, svc.name, got, items))
+    return [float(x) / 1e6 for x in out[1:] if x]
+
+
 def round_of(svc, cfg, res):
     """One round on @svc; appends samples to res[figure]."""
     def add(fig, vals):
@@ -362,6 +380,14 @@ def round_of(svc, cfg, res):
                                 cfg.n)])
     add("ListDomains, 0 domains [us]",
         [t * 1e6 for t in timed(lambda: svc.connect("ListDomains", "u", 0), cfg.n)])
+    # The same calls from the lean client (see bench/README.md, "Clients").
+    add("Peer.Ping to the bus (floor), sd-bus client [us]",
+        [t * 1e6 for t in lean(svc, cfg, cfg.n, "/", "org.freedesktop.DBus.Peer", "Ping",
+                               dest="org.freedesktop.DBus")])
+    add("Peer.Ping to the service, sd-bus client [us]",
+        [t * 1e6 for t in lean(svc, cfg, cfg.n, "/", "org.freedesktop.DBus.Peer", "Ping")])
+    add("ListDomains, 0 domains, sd-bus client [us]",
+        [t * 1e6 for t in lean(svc, cfg, cfg.n, QEMU_PATH, CONNECT, "ListDomains", "u", 0, items=0)])
 
     names = ["bench%04d" % i for i in range(cfg.domains)]
     xmls = [domain_xml(n) for n in names]
@@ -374,11 +400,19 @@ def round_of(svc, cfg, res):
         if i + 1 == 100:
             add("ListDomains, 100 domains [ms]",
                 [t * 1e3 for t in timed(lambda: svc.connect("ListDomains", "u", 0), cfg.n_list)])
+            add("ListDomains, 100 domains, sd-bus client [ms]",
+                [t * 1e3 for t in lean(svc, cfg, cfg.n_list, QEMU_PATH, CONNECT, "ListDomains", "u", 0,
+                                       items=100)])
     add("DomainDefineXML rate [1/s]", len(defines) / sum(defines))
     add("ListDomains, %d domains [ms]" % cfg.domains,
         [t * 1e3 for t in timed(lambda: svc.connect("ListDomains", "u", 0), cfg.n_list)])
+    add("ListDomains, %d domains, sd-bus client [ms]" % cfg.domains,
+        [t * 1e3 for t in lean(svc, cfg, cfg.n_list, QEMU_PATH, CONNECT, "ListDomains", "u", 0,
+                               items=cfg.domains)])
     add("ListDomains, %d domains, %d concurrent clients [calls/s]" % (cfg.domains, cfg.clients),
         concurrent_list(svc, cfg))
+    add("ListDomains, %d domains, %d concurrent sd-bus clients [calls/s]" % (cfg.domains, cfg.clients),
+        concurrent_list(svc, cfg, lean_client=True))
     one = paths[len(paths) // 2]
     add("Properties.GetAll(Domain) [us]",
         [t * 1e6 for t in timed(lambda: svc.call(one, "org.freedesktop.DBus.Properties", "GetAll",
@@ -386,6 +420,10 @@ def round_of(svc, cfg, res):
     add("Domain.GetXMLDesc [us]",
         [t * 1e6 for t in timed(lambda: svc.call(one, DOMAIN, "GetXMLDesc", GLib.Variant("(u)", (0,))),
                                 cfg.n)])
+    add("Properties.GetAll(Domain), sd-bus client [us]",
+        [t * 1e6 for t in lean(svc, cfg, cfg.n, one, "org.freedesktop.DBus.Properties", "GetAll", "s", DOMAIN)])
+    add("Domain.GetXMLDesc, sd-bus client [us]",
+        [t * 1e6 for t in lean(svc, cfg, cfg.n, one, DOMAIN, "GetXMLDesc", "u", 0, items=1)])
     time.sleep(cfg.settle)
     rss = svc.rss()
     add("idle RSS, %d domains, service total [KiB]" % cfg.domains, sum(rss.values()))
@@ -467,11 +505,16 @@ def worker(address, seconds):
     print(n / (time.time() - start_at))
 
 
-def concurrent_list(svc, cfg):
-    """Total ListDomains/s of cfg.clients clients calling back to back."""
-    procs = [subprocess.Popen([sys.executable, os.path.abspath(__file__), "--worker", svc.bus.address,
-                               repr(cfg.concurrent_seconds)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              text=True)
+def concurrent_list(svc, cfg, lean_client=False):
+    """Total ListDomains/s of cfg.clients clients calling back to back:
+    this script's GDBus client, or the lean one (bench/vb-bench-call.c)."""
+    if lean_client:
+        argv = [cfg.lean_client, "--address", svc.bus.address, "--worker", repr(cfg.concurrent_seconds),
+                BUS_NAME, QEMU_PATH, CONNECT, "ListDomains", "u", "0"]
+    else:
+        argv = [sys.executable, os.path.abspath(__file__), "--worker", svc.bus.address,
+                repr(cfg.concurrent_seconds)]
+    procs = [subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
              for _ in range(cfg.clients)]
     for p in procs:
         if p.stdout.readline().strip() != "ready":
@@ -753,6 +796,10 @@ def main():
     cfg.qemu_root = None
     cfg.guest = None
 
+    cfg.lean_client = os.path.join(cfg.build, "bench", "vb-bench-call")
+    if not os.access(cfg.lean_client, os.X_OK):
+        sys.exit("%s is missing: it is built with libsystemd-dev installed (build-aux/setup.sh bench does both)"
+                 % cfg.lean_client)
     if os.geteuid() != 0:
         sys.exit("run as root: the anchor's libvirtd is started as the unprivileged user %r" % ANCHOR_USER)
     if os.cpu_count() and os.cpu_count() > 1:

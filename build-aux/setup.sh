@@ -32,7 +32,8 @@ build_deps+=(ovmf)
 test_deps=(clang libclang-rt-14-dev python3 python3-pytest python3-gi gir1.2-glib-2.0 python3-dbus
            python3-dbusmock libxml2-utils libvirt0 libvirt-dbus libvirt-clients
            linux-image-amd64 busybox-static qemu-guest-agent
-           polkitd gettext util-linux passwd)
+           polkitd gettext util-linux passwd
+           libsystemd-dev) # bench/vb-bench-call.c, built and checked by the tests too
 # client library (GIR/typelib, gi-docgen optional) and virtbusctl; GJS and a throwaway sshd for their tests
 build_deps+=(gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0 bash-completion)
 # policy/ translated through po/ (msgfmt, polkit.its from polkitd)
@@ -46,7 +47,8 @@ test_deps+=(python3-cryptography)
 # test_qemu_uefi: an EFI system partition (mtools, dosfstools), a kernel signed with OVMF's test key
 test_deps+=(mtools dosfstools sbsigntool openssl)
 # bench/ only: the anchor stack (libvirtd + libvirt-dbus on qemu:///session) measured side by side with virtbus
-bench_deps=(python3 python3-gi gir1.2-glib-2.0 dbus libvirt-daemon libvirt-daemon-driver-qemu libvirt-dbus)
+bench_deps=(python3 python3-gi gir1.2-glib-2.0 dbus libvirt-daemon libvirt-daemon-driver-qemu libvirt-dbus
+            libsystemd-dev) # bench/vb-bench-call.c, the lean client (sd-bus)
 
 install_missing() {
   local missing=()
