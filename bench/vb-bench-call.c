@@ -62,16 +62,28 @@ die (const char *what, int r)
   exit (1);
 }
 
+/* A number of the integer type T: within its range, else FALSE. */
 static bool
-parse_number (const char *s, bool is_signed, uint64_t *out)
+parse_number (char t, const char *s, uint64_t *out)
 {
+  bool is_signed = t == 'n' || t == 'i' || t == 'x';
+  int64_t lo = t == 'n' ? INT16_MIN : t == 'i' ? INT32_MIN : INT64_MIN;
+  int64_t hi = t == 'n' ? INT16_MAX : t == 'i' ? INT32_MAX : INT64_MAX;
+  uint64_t max = t == 'y' ? UINT8_MAX : t == 'q' ? UINT16_MAX : t == 'u' ? UINT32_MAX : UINT64_MAX;
   char *end;
+
   errno = 0;
-  if (is_signed)
-    *out = (uint64_t) strtoll (s, &end, 0);
-  else
-    *out = strtoull (s, &end, 0);
-  return errno == 0 && end != s && *end == '\0';
+  if (is_signed) {
+    long long v = strtoll (s, &end, 0);
+    if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
+      return false;
+    *out = (uint64_t) v;
+    return true;
+  }
+  if (s[0] == '-')
+    return false;
+  *out = strtoull (s, &end, 0);
+  return errno == 0 && end != s && *end == '\0' && *out <= max;
 }
 
 /* Appends ARG as a value of the basic type T. */
@@ -79,88 +91,95 @@ static int
 append_arg (sd_bus_message *m, char t, const char *arg)
 {
   uint64_t n;
-  switch (t)
-    {
-    case 's':
-    case 'o':
-    case 'g':
-      return sd_bus_message_append_basic (m, t, arg);
-    case 'd':
-      {
-        char *end;
-        double d = strtod (arg, &end);
-        if (end == arg || *end != '\0')
-          return -EINVAL;
-        return sd_bus_message_append_basic (m, t, &d);
-      }
-    case 'b':
-      {
-        int b;
-        if (strcmp (arg, "true") == 0 || strcmp (arg, "1") == 0)
-          b = 1;
-        else if (strcmp (arg, "false") == 0 || strcmp (arg, "0") == 0)
-          b = 0;
-        else
-          return -EINVAL;
-        return sd_bus_message_append_basic (m, t, &b);
-      }
-    case 'y':
-    case 'n':
-    case 'q':
-    case 'i':
-    case 'u':
-    case 'x':
-    case 't':
-      if (!parse_number (arg, t == 'n' || t == 'i' || t == 'x', &n))
-        return -EINVAL;
-      switch (t)
-        {
-        case 'y': { uint8_t v = (uint8_t) n; return sd_bus_message_append_basic (m, t, &v); }
-        case 'n': { int16_t v = (int16_t) n; return sd_bus_message_append_basic (m, t, &v); }
-        case 'q': { uint16_t v = (uint16_t) n; return sd_bus_message_append_basic (m, t, &v); }
-        case 'i': { int32_t v = (int32_t) n; return sd_bus_message_append_basic (m, t, &v); }
-        case 'u': { uint32_t v = (uint32_t) n; return sd_bus_message_append_basic (m, t, &v); }
-        default: return sd_bus_message_append_basic (m, t, &n);
-        }
-    default:
+  char *end;
+  double d;
+  int b;
+
+  switch (t) {
+  case 's':
+  case 'o':
+  case 'g':
+    return sd_bus_message_append_basic (m, t, arg);
+  case 'd':
+    d = strtod (arg, &end);
+    if (end == arg || *end != '\0')
       return -EINVAL;
+    return sd_bus_message_append_basic (m, t, &d);
+  case 'b':
+    if (strcmp (arg, "true") == 0 || strcmp (arg, "1") == 0)
+      b = 1;
+    else if (strcmp (arg, "false") == 0 || strcmp (arg, "0") == 0)
+      b = 0;
+    else
+      return -EINVAL;
+    return sd_bus_message_append_basic (m, t, &b);
+  case 'y':
+  case 'n':
+  case 'q':
+  case 'i':
+  case 'u':
+  case 'x':
+  case 't':
+    if (!parse_number (t, arg, &n))
+      return -EINVAL;
+    if (t == 'y') {
+      uint8_t v = (uint8_t) n;
+      return sd_bus_message_append_basic (m, t, &v);
     }
+    if (t == 'n' || t == 'q') {
+      uint16_t v = (uint16_t) n;
+      return sd_bus_message_append_basic (m, t, &v);
+    }
+    if (t == 'i' || t == 'u') {
+      uint32_t v = (uint32_t) n;
+      return sd_bus_message_append_basic (m, t, &v);
+    }
+    return sd_bus_message_append_basic (m, t, &n);
+  default:
+    return -EINVAL;
+  }
 }
 
 /* Reads every value of the current container, counting the basic ones. */
 static int
 read_all (sd_bus_message *m, unsigned long *items)
 {
-  for (;;)
-    {
-      char type;
-      const char *contents;
-      int r = sd_bus_message_peek_type (m, &type, &contents);
-      if (r <= 0)
+  for (;;) {
+    union {
+      uint8_t y;
+      int b;
+      int16_t n;
+      uint16_t q;
+      int32_t i;
+      uint32_t u;
+      int64_t x;
+      uint64_t t;
+      double d;
+      const char *s;
+      int h;
+    } v;
+    const char *contents;
+    char type;
+    int r = sd_bus_message_peek_type (m, &type, &contents);
+
+    if (r <= 0)
+      return r;
+    if (type != SD_BUS_TYPE_ARRAY && type != SD_BUS_TYPE_VARIANT && type != SD_BUS_TYPE_STRUCT &&
+        type != SD_BUS_TYPE_DICT_ENTRY) {
+      r = sd_bus_message_read_basic (m, type, &v);
+      if (r < 0)
         return r;
-      if (type == SD_BUS_TYPE_ARRAY || type == SD_BUS_TYPE_VARIANT || type == SD_BUS_TYPE_STRUCT ||
-          type == SD_BUS_TYPE_DICT_ENTRY)
-        {
-          r = sd_bus_message_enter_container (m, type, contents);
-          if (r < 0)
-            return r;
-          r = read_all (m, items);
-          if (r < 0)
-            return r;
-          r = sd_bus_message_exit_container (m);
-          if (r < 0)
-            return r;
-        }
-      else
-        {
-          union { uint8_t y; int b; int16_t n; uint16_t q; int32_t i; uint32_t u; int64_t x; uint64_t t;
-                  double d; const char *s; int h; } v;
-          r = sd_bus_message_read_basic (m, type, &v);
-          if (r < 0)
-            return r;
-          (*items)++;
-        }
+      (*items)++;
+      continue;
     }
+    r = sd_bus_message_enter_container (m, type, contents);
+    if (r >= 0)
+      r = read_all (m, items);
+    if (r >= 0)
+      r = sd_bus_message_exit_container (m);
+    if (r < 0)
+      return r;
+  }
 }
 
 /* One call; returns the number of basic values in its reply. */
@@ -175,19 +194,18 @@ call_once (sd_bus *bus, const Call *c)
   r = sd_bus_message_new_method_call (bus, &m, c->dest, c->path, c->iface, c->method);
   if (r < 0)
     die ("building the call", r);
-  for (int i = 0; i < c->n_args; i++)
-    if (append_arg (m, c->sig[i], c->args[i]) < 0)
-      {
-        fprintf (stderr, "vb-bench-call: argument %d (%s) is not a valid '%c'\n", i + 1, c->args[i], c->sig[i]);
-        exit (2);
-      }
-  r = sd_bus_call (bus, m, CALL_TIMEOUT_USEC, &error, &reply);
-  if (r < 0)
-    {
-      fprintf (stderr, "vb-bench-call: %s.%s: %s: %s\n", c->iface, c->method,
-               error.name ? error.name : "error", error.message ? error.message : strerror (-r));
-      exit (1);
+  for (int i = 0; i < c->n_args; i++) {
+    if (append_arg (m, c->sig[i], c->args[i]) < 0) {
+      fprintf (stderr, "vb-bench-call: argument %d (%s) is not a valid '%c'\n", i + 1, c->args[i], c->sig[i]);
+      exit (2);
     }
+  }
+  r = sd_bus_call (bus, m, CALL_TIMEOUT_USEC, &error, &reply);
+  if (r < 0) {
+    fprintf (stderr, "vb-bench-call: %s.%s: %s: %s\n", c->iface, c->method, error.name ? error.name : "error",
+             error.message ? error.message : strerror (-r));
+    exit (1);
+  }
   r = read_all (reply, &items);
   if (r < 0)
     die ("reading the reply", r);
@@ -214,28 +232,26 @@ main (int argc, char **argv)
   sd_bus *bus = NULL;
   int i, r;
 
-  for (i = 1; i < argc && strncmp (argv[i], "--", 2) == 0; i += 2)
-    {
-      char *end;
-      if (i + 1 >= argc)
+  for (i = 1; i < argc && strncmp (argv[i], "--", 2) == 0; i += 2) {
+    char *end;
+
+    if (i + 1 >= argc)
+      usage ();
+    errno = 0;
+    if (strcmp (argv[i], "--address") == 0) {
+      address = argv[i + 1];
+    } else if (strcmp (argv[i], "--count") == 0) {
+      count = strtol (argv[i + 1], &end, 10);
+      if (errno != 0 || end == argv[i + 1] || *end != '\0' || count < 1 || count > 100000000)
         usage ();
-      if (strcmp (argv[i], "--address") == 0)
-        address = argv[i + 1];
-      else if (strcmp (argv[i], "--count") == 0)
-        {
-          count = strtol (argv[i + 1], &end, 10);
-          if (*end != '\0' || count < 1)
-            usage ();
-        }
-      else if (strcmp (argv[i], "--worker") == 0)
-        {
-          worker_seconds = strtod (argv[i + 1], &end);
-          if (*end != '\0' || worker_seconds <= 0)
-            usage ();
-        }
-      else
+    } else if (strcmp (argv[i], "--worker") == 0) {
+      worker_seconds = strtod (argv[i + 1], &end);
+      if (errno != 0 || end == argv[i + 1] || *end != '\0' || !(worker_seconds > 0))
         usage ();
+    } else {
+      usage ();
     }
+  }
   if (address == NULL || argc - i < 4)
     usage ();
   c.dest = argv[i];
@@ -245,12 +261,11 @@ main (int argc, char **argv)
   c.sig = argc - i > 4 ? argv[i + 4] : "";
   c.args = argv + i + 5;
   c.n_args = argc - i > 5 ? argc - i - 5 : 0;
-  if ((int) strlen (c.sig) != c.n_args)
-    {
-      fprintf (stderr, "vb-bench-call: signature '%s' wants %zu arguments, %d given\n", c.sig, strlen (c.sig),
-               c.n_args);
-      return 2;
-    }
+  if ((int) strlen (c.sig) != c.n_args) {
+    fprintf (stderr, "vb-bench-call: signature '%s' wants %zu arguments, %d given\n", c.sig, strlen (c.sig),
+             c.n_args);
+    return 2;
+  }
 
   r = sd_bus_new (&bus);
   if (r < 0)
@@ -269,45 +284,43 @@ main (int argc, char **argv)
   if (r < 0)
     die ("the bus' Hello", r);
 
-  if (worker_seconds > 0)
-    {
-      char line[64];
-      double start_at, end;
-      long n = 0;
+  if (worker_seconds > 0) {
+    char line[64];
+    double start_at, end;
+    long n = 0;
 
-      printf ("ready\n");
-      fflush (stdout);
-      if (fgets (line, sizeof line, stdin) == NULL)
-        return 1;
-      start_at = strtod (line, NULL);
-      while (now_real () < start_at)
-        usleep (1000);
-      end = start_at + worker_seconds;
-      while (now_real () < end)
-        {
-          call_once (bus, &c);
-          n++;
-        }
-      printf ("%f\n", n / (now_real () - start_at));
+    printf ("ready\n");
+    fflush (stdout);
+    if (fgets (line, sizeof line, stdin) == NULL) {
+      fprintf (stderr, "vb-bench-call: no start time on stdin\n");
+      return 1;
     }
-  else
-    {
-      double *took = calloc (count, sizeof *took);
-      unsigned long items = 0;
+    start_at = strtod (line, NULL);
+    while (now_real () < start_at)
+      usleep (1000);
+    end = start_at + worker_seconds;
+    while (now_real () < end) {
+      call_once (bus, &c);
+      n++;
+    }
+    printf ("%f\n", n / (now_real () - start_at));
+  } else {
+    double *took = calloc (count, sizeof *took);
+    unsigned long items = 0;
 
-      if (took == NULL)
-        die ("calloc", ENOMEM);
-      for (long k = 0; k < count; k++)
-        {
-          double t0 = now_mono ();
-          items = call_once (bus, &c);
-          took[k] = now_mono () - t0;
-        }
-      printf ("items %lu\n", items);
-      for (long k = 0; k < count; k++)
-        printf ("%.3f\n", took[k] * 1e6);
-      free (took);
+    if (took == NULL)
+      die ("calloc", ENOMEM);
+    for (long k = 0; k < count; k++) {
+      double t0 = now_mono ();
+
+      items = call_once (bus, &c);
+      took[k] = now_mono () - t0;
     }
+    printf ("items %lu\n", items);
+    for (long k = 0; k < count; k++)
+      printf ("%.3f\n", took[k] * 1e6);
+    free (took);
+  }
   sd_bus_flush_close_unref (bus);
   return 0;
 }

@@ -89,9 +89,17 @@ def test_errors_are_reported_not_timed(virtbus):
     p = run(virtbus.bus, "org.libvirt", TEST_PATH, CONNECT, "ListDomains", "s", "0", check=False)
     assert p.returncode == 1 and "InvalidArgs" in p.stderr
     # Arguments the client cannot make, or a signature that does not fit them: usage errors.
-    for args in (("u", "-"), ("u", "1x"), ("b", "maybe"), ("su", "x"), ("a", "x"), ("u",)):
+    for args in (("u", "-"), ("u", "1x"), ("u", "-1"), ("u", "4294967296"), ("y", "256"), ("i", "2147483648"),
+                 ("n", "-32769"), ("d", "x"), ("b", "maybe"), ("su", "x"), ("a", "x"), ("u",)):
         p = run(virtbus.bus, "org.libvirt", TEST_PATH, CONNECT, "ListDomains", *args, check=False)
         assert p.returncode == 2, (args, p.stderr)
+    for opts in (["--count", "0"], ["--count", "x"], ["--worker", "-1"], ["--nosuch", "1"], ["--count"]):
+        p = subprocess.run([CLIENT, "--address", virtbus.bus.address] + opts + ["org.libvirt", "/", "x.y", "Z"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
+        assert p.returncode == 2 and "usage" in p.stderr, opts
+    # In range, a number goes through (the service answers, here with its error for a wrong signature).
+    p = run(virtbus.bus, "org.libvirt", TEST_PATH, CONNECT, "ListDomains", "y", "255", check=False)
+    assert p.returncode == 1 and "InvalidArgs" in p.stderr
     p = subprocess.run([CLIENT, "--address", "unix:path=/nonexistent/bus", "org.libvirt", "/", "x.y", "Z"],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
     assert p.returncode == 1 and "connecting to the bus" in p.stderr
