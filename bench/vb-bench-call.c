@@ -39,19 +39,13 @@ typedef struct {
   int n_args;
 } Call;
 
+/* Seconds on @clock: CLOCK_MONOTONIC to time calls, CLOCK_REALTIME for the
+ * workers' shared start time. */
 static double
-now_mono (void)
+now (clockid_t clock)
 {
   struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double
-now_real (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_REALTIME, &ts);
+  clock_gettime (clock, &ts);
   return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
@@ -296,14 +290,14 @@ main (int argc, char **argv)
       return 1;
     }
     start_at = strtod (line, NULL);
-    while (now_real () < start_at)
+    while (now (CLOCK_REALTIME) < start_at)
       usleep (1000);
     end = start_at + worker_seconds;
-    while (now_real () < end) {
+    while (now (CLOCK_REALTIME) < end) {
       call_once (bus, &c);
       n++;
     }
-    printf ("%f\n", n / (now_real () - start_at));
+    printf ("%f\n", n / (now (CLOCK_REALTIME) - start_at));
   } else {
     double *took = calloc (count, sizeof *took);
     unsigned long items = 0;
@@ -311,10 +305,10 @@ main (int argc, char **argv)
     if (took == NULL)
       die ("calloc", ENOMEM);
     for (long k = 0; k < count; k++) {
-      double t0 = now_mono ();
+      double t0 = now (CLOCK_MONOTONIC);
 
       items = call_once (bus, &c);
-      took[k] = now_mono () - t0;
+      took[k] = now (CLOCK_MONOTONIC) - t0;
     }
     printf ("items %lu\n", items);
     for (long k = 0; k < count; k++)
